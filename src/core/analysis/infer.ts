@@ -1,0 +1,278 @@
+/**
+ * Shape inference driver: walks a graph in execution order, asking each
+ * operator's rule (ops/*.ts) for its outputs. Unknown operators and
+ * inconsistent nodes produce warnings and unknown outputs; the rest of the
+ * graph still gets shapes.
+ */
+import type { Attribute, Dim, FunctionDef, Graph, Model, Node, Shape, TensorConst } from '../ir';
+import { opsetOf } from '../ir';
+import { isInteger } from '../dtype';
+import { elementCount, tensorNumbers, type ExternalReader } from '../tensor-data';
+import { OP_RULES } from './ops/index';
+import { MAX_FOLD_ELEMENTS, ShapeError, type OpContext, type TensorInfo } from './ops/types';
+import { fmtShape, isNum } from './ops/dims';
+
+export interface InferOptions {
+  /** Overrides graph input shapes (e.g. from `--input x=1x3x224x224`). */
+  inputShapes?: Record<string, Shape>;
+  /** Values for symbolic dims (e.g. `{ N: 32 }`); unbound symbols stay symbolic. */
+  bindings?: Record<string, number>;
+  /** Bind every symbolic dim that is still unbound to this size. */
+  bindRemaining?: number;
+  /** Constant values for graph inputs (used by conformance tests for integer inputs). */
+  inputValues?: Record<string, number[]>;
+  readExternal?: ExternalReader;
+  /** Fall back to shapes declared in the file when a rule cannot infer one (default true). */
+  useDeclared?: boolean;
+}
+
+export interface NodeIssue {
+  node: string;
+  message: string;
+  /** 'error' for inconsistent shapes, 'warning' for unsupported/unknown parts. */
+  severity: 'error' | 'warning';
+}
+
+export interface InferResult {
+  /** Everything known about every value of the top-level graph. */
+  values: Map<string, TensorInfo>;
+  /** The node order used (file order unless it was not topological). */
+  order: Node[];
+  issues: NodeIssue[];
+  warnings: string[];
+}
+
+interface Scope {
+  values: Map<string, TensorInfo>;
+  parent?: Scope;
+}
+
+function lookup(scope: Scope, name: string): TensorInfo | undefined {
+  for (let s: Scope | undefined = scope; s; s = s.parent) {
+    const v = s.values.get(name);
+    if (v) return v;
+  }
+  return undefined;
+}
+
+function bindShape(shape: Shape | undefined, opts: InferOptions): Shape | undefined {
+  if (!shape) return shape;
+  return shape.map((d) => {
+    if (isNum(d)) return d;
+    const b = opts.bindings?.[d];
+    if (b !== undefined) return b;
+    return opts.bindRemaining ?? d;
+  });
+}
+
+/** Values of a constant tensor, when small enough to fold. */
+export function constValues(t: TensorConst, readExternal?: ExternalReader): number[] | undefined {
+  if (t.dtype === 'string') return undefined;
+  if (elementCount(t.dims) > MAX_FOLD_ELEMENTS) return undefined;
+  try {
+    const v = tensorNumbers(t, readExternal);
+    return v ? Array.from(v) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Orders nodes so every producer runs before its consumers (file order when already valid). */
+export function executionOrder(graph: Graph, outer?: (name: string) => boolean): Node[] {
+  const produced = new Map<string, number>();
+  graph.nodes.forEach((n, i) => n.outputs.forEach((o) => o && produced.set(o, i)));
+  let ordered = true;
+  const seen = new Set<string>([...graph.inputs, ...graph.initializers]);
+  for (const n of graph.nodes) {
+    for (const i of n.inputs) {
+      if (i && !seen.has(i) && produced.has(i)) ordered = false;
+    }
+    n.outputs.forEach((o) => seen.add(o));
+    if (!ordered) break;
+  }
+  if (ordered) return graph.nodes;
+  // Kahn's algorithm, stable with respect to file order.
+  const deps = graph.nodes.map((n) => new Set(n.inputs.filter((i) => i && produced.has(i) && produced.get(i) !== undefined).map((i) => produced.get(i)!)));
+  const done = new Set<number>();
+  const out: Node[] = [];
+  while (out.length < graph.nodes.length) {
+    let progressed = false;
+    for (let i = 0; i < graph.nodes.length; i++) {
+      if (done.has(i)) continue;
+      if ([...deps[i]].every((d) => done.has(d) || d === i)) {
+        done.add(i);
+        out.push(graph.nodes[i]);
+        progressed = true;
+      }
+    }
+    if (!progressed) {
+      // A cycle: keep the remaining nodes in file order; their inputs stay unknown.
+      for (let i = 0; i < graph.nodes.length; i++) if (!done.has(i)) out.push(graph.nodes[i]);
+      break;
+    }
+  }
+  void outer;
+  return out;
+}
+
+class Inferencer {
+  readonly issues: NodeIssue[] = [];
+  readonly warnings: string[] = [];
+  private readonly unknownOps = new Set<string>();
+
+  constructor(
+    private readonly model: Model,
+    private readonly opts: InferOptions,
+  ) {}
+
+  runGraph(graph: Graph, scope: Scope, formalInputs?: (TensorInfo | undefined)[], top = false): Node[] {
+    const useDeclared = this.opts.useDeclared ?? true;
+    for (const name of graph.initializers) {
+      const v = graph.values.get(name)!;
+      scope.values.set(name, { dtype: v.dtype, shape: v.data?.dims ?? v.shape, value: v.data ? constValues(v.data, this.opts.readExternal) : undefined });
+    }
+    graph.inputs.forEach((name, i) => {
+      const declared = graph.values.get(name);
+      const formal = formalInputs?.[i];
+      let shape = top && this.opts.inputShapes?.[name] ? this.opts.inputShapes[name] : formal?.shape ?? declared?.shape;
+      shape = bindShape(shape, this.opts);
+      const value = top ? this.opts.inputValues?.[name] : formal?.value;
+      scope.values.set(name, { dtype: formal?.dtype ?? declared?.dtype, shape, value });
+    });
+    const order = executionOrder(graph);
+    for (const node of order) {
+      const outs = this.runNode(node, scope, this.model.opset, graph);
+      node.outputs.forEach((o, k) => {
+        if (!o) return;
+        let info = outs[k];
+        const declared = graph.values.get(o);
+        if (declared?.shape && info?.shape && !shapesCompatible(declared.shape, info.shape)) {
+          this.issues.push({ node: node.name, severity: 'warning', message: `output '${o}' is declared ${fmtShape(declared.shape)} in the file but infers to ${fmtShape(info.shape)}` });
+        }
+        if (useDeclared && declared && (!info || info.shape === undefined)) {
+          info = { dtype: info?.dtype ?? declared.dtype, shape: bindShape(declared.shape, this.opts), value: info?.value };
+        } else if (useDeclared && declared?.dtype && info && !info.dtype) {
+          info = { ...info, dtype: declared.dtype };
+        }
+        scope.values.set(o, info ?? {});
+      });
+    }
+    return order;
+  }
+
+  private runNode(node: Node, scope: Scope, opset: Record<string, number>, graph: Graph): (TensorInfo | undefined)[] {
+    const inputs = node.inputs.map((i) => (i ? lookup(scope, i) ?? {} : undefined));
+    const domain = node.domain === 'ai.onnx' ? '' : node.domain;
+    const fn = this.model.functions.get(`${node.domain}:${node.opType}`);
+    if (fn) return this.runFunction(fn, node, inputs, scope);
+    const rule = domain === '' || domain === 'ai.onnx.ml' ? OP_RULES[node.opType] : OP_RULES[`${domain}:${node.opType}`];
+    if (!rule) {
+      const key = domain ? `${domain}:${node.opType}` : node.opType;
+      if (!this.unknownOps.has(key)) {
+        this.unknownOps.add(key);
+        this.warnings.push(`unknown operator ${key}: its outputs' shapes are taken from the file where declared, else unknown`);
+      }
+      this.issues.push({ node: node.name, severity: 'warning', message: `unknown operator ${key}` });
+      return [];
+    }
+    const ctx = this.context(node, inputs, opsetOf({ opset }, domain), scope, graph);
+    try {
+      const outs = rule(ctx);
+      for (const o of outs) {
+        if (o?.shape && o.shape.some((d) => isNum(d) && (d < 0 || !Number.isFinite(d)))) {
+          throw new ShapeError(`${node.opType} '${node.name}' would produce the invalid shape ${fmtShape(o.shape)}`);
+        }
+      }
+      return outs;
+    } catch (err) {
+      if (err instanceof ShapeError) {
+        this.issues.push({ node: node.name, severity: 'error', message: err.message });
+        return [];
+      }
+      const msg = err instanceof Error ? err.message : String(err);
+      this.issues.push({ node: node.name, severity: 'warning', message: `${node.opType} '${node.name}': shape inference failed (${msg})` });
+      return [];
+    }
+  }
+
+  private runFunction(fn: FunctionDef, call: Node, inputs: (TensorInfo | undefined)[], outer: Scope): (TensorInfo | undefined)[] {
+    const scope: Scope = { values: new Map() };
+    fn.inputs.forEach((name, i) => scope.values.set(name, inputs[i] ?? {}));
+    const attrs: Record<string, Attribute> = { ...fn.attributeDefaults, ...call.attributes };
+    const opset = { ...this.model.opset, ...fn.opset };
+    const body: Graph = { name: fn.name, nodes: [], inputs: [], outputs: fn.outputs, values: new Map(), initializers: new Set() };
+    for (const n of fn.nodes) {
+      // Substitute attribute references with the call's values.
+      const resolved: Record<string, Attribute> = {};
+      for (const [k, a] of Object.entries(n.attributes)) {
+        if (a.type === 'ref') {
+          if (attrs[a.value]) resolved[k] = attrs[a.value];
+        } else resolved[k] = a;
+      }
+      const node = { ...n, attributes: resolved };
+      const outs = this.runNode(node, scope, opset, body);
+      n.outputs.forEach((o, k) => o && scope.values.set(o, outs[k] ?? {}));
+    }
+    void outer;
+    return fn.outputs.map((o) => scope.values.get(o));
+  }
+
+  private context(node: Node, inputs: (TensorInfo | undefined)[], opset: number, scope: Scope, graph: Graph): OpContext {
+    const attr = (name: string) => node.attributes[name];
+    const self = this;
+    const num = (name: string): number | undefined => {
+      const a = attr(name);
+      return a && (a.type === 'int' || a.type === 'float') ? a.value : undefined;
+    };
+    void graph;
+    return {
+      node,
+      opset,
+      inputs,
+      attr,
+      int: ((name: string, fallback?: number) => num(name) ?? fallback) as OpContext['int'],
+      ints: (name: string) => {
+        const a = attr(name);
+        if (!a) return undefined;
+        if (a.type === 'ints' || a.type === 'floats') return a.value;
+        if (a.type === 'int') return [a.value];
+        return undefined;
+      },
+      float: (name: string, fallback: number) => num(name) ?? fallback,
+      floats: (name: string) => {
+        const a = attr(name);
+        return a && (a.type === 'floats' || a.type === 'ints') ? a.value : undefined;
+      },
+      string: ((name: string, fallback?: string) => {
+        const a = attr(name);
+        return a?.type === 'string' ? a.value : fallback;
+      }) as OpContext['string'],
+      warn: (message: string) => self.issues.push({ node: node.name, severity: 'warning', message }),
+      inferSubgraph: (g: Graph, formal: (TensorInfo | undefined)[]) => {
+        const sub: Scope = { values: new Map(), parent: scope };
+        self.runGraph(g, sub, formal);
+        return g.outputs.map((o) => lookup(sub, o));
+      },
+    };
+  }
+}
+
+function shapesCompatible(a: Shape, b: Shape): boolean {
+  if (a.length !== b.length) return false;
+  return a.every((d, i) => !isNum(d) || !isNum(b[i]) || d === b[i]);
+}
+
+/** Infers every value's dtype, shape and (small) constant contents. */
+export function inferShapes(model: Model, opts: InferOptions = {}): InferResult {
+  const inf = new Inferencer(model, opts);
+  const scope: Scope = { values: new Map() };
+  const order = inf.runGraph(model.graph, scope, undefined, true);
+  return { values: scope.values, order, issues: inf.issues, warnings: inf.warnings };
+}
+
+/** Parses `1x3x224x224` or `N,3,224,224` into a shape (symbolic parts stay names). */
+export function parseShape(s: string): Shape {
+  return s.split(/[x×,]/i).map((p) => p.trim()).filter(Boolean).map((p): Dim => (/^\d+$/.test(p) ? Number(p) : p));
+}
+
+export { isInteger };

@@ -1,0 +1,3 @@
+import type { OpRules } from './types';
+
+export const resizeRules: OpRules = {};

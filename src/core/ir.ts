@@ -1,0 +1,121 @@
+/**
+ * The format-independent graph IR. Every loader (ONNX, Keras, TF.js, YAML)
+ * produces a `Graph`; every analysis reads one. Plain data, no methods, so it
+ * can cross a process or webview boundary as JSON (tensor bytes aside).
+ */
+
+/** A dimension: a concrete size, or a symbolic name such as `N` or `batch`. */
+export type Dim = number | string;
+
+/** A shape, or `undefined` when not even the rank is known. */
+export type Shape = Dim[];
+
+export type DType =
+  | 'float32' | 'float16' | 'bfloat16' | 'float64'
+  | 'int8' | 'int16' | 'int32' | 'int64'
+  | 'uint8' | 'uint16' | 'uint32' | 'uint64'
+  | 'bool' | 'string' | 'complex64' | 'complex128'
+  | 'float8e4m3fn' | 'float8e4m3fnuz' | 'float8e5m2' | 'float8e5m2fnuz'
+  | 'uint4' | 'int4' | 'float4e2m1';
+
+/** Where a tensor's element bytes live. Loaders never copy weight bytes. */
+export type TensorStorage =
+  /** A view into the model file's buffer (little-endian, ONNX raw_data layout). */
+  | { kind: 'raw'; bytes: Uint8Array }
+  /** Elements already decoded as numbers (ONNX typed fields, folded constants). */
+  | { kind: 'values'; values: ArrayLike<number> }
+  /** Strings (ONNX string tensors). */
+  | { kind: 'strings'; values: string[] }
+  /** Bytes in a side file, read on demand (ONNX external data). */
+  | { kind: 'external'; location: string; offset: number; length: number | undefined }
+  /** No data available (e.g. a sparse or unsupported encoding). */
+  | { kind: 'none' };
+
+export interface TensorConst {
+  dtype: DType;
+  dims: number[];
+  storage: TensorStorage;
+}
+
+export interface Value {
+  name: string;
+  dtype?: DType;
+  /** `undefined`: rank unknown. */
+  shape?: Shape;
+  /** Constant contents when known (initializers, Constant nodes, folded results). */
+  data?: TensorConst;
+  /** Doc string from the model, if any. */
+  doc?: string;
+}
+
+export type Attribute =
+  | { type: 'float'; value: number }
+  | { type: 'int'; value: number }
+  | { type: 'string'; value: string }
+  | { type: 'tensor'; value: TensorConst }
+  | { type: 'graph'; value: Graph }
+  | { type: 'floats'; value: number[] }
+  | { type: 'ints'; value: number[] }
+  | { type: 'strings'; value: string[] }
+  | { type: 'tensors'; value: TensorConst[] }
+  | { type: 'graphs'; value: Graph[] }
+  /** A reference to an attribute of the enclosing function (`ref_attr_name`). */
+  | { type: 'ref'; value: string }
+  | { type: 'unsupported'; value: string };
+
+export interface Node {
+  /** Unique within the graph (loaders invent one when the file has none). */
+  name: string;
+  opType: string;
+  /** '' for the default ONNX domain. */
+  domain: string;
+  attributes: Record<string, Attribute>;
+  /** Value names; '' marks an omitted optional input. */
+  inputs: string[];
+  outputs: string[];
+  doc?: string;
+}
+
+export interface Graph {
+  name: string;
+  nodes: Node[];
+  /** Graph input names (never initializer-only names). */
+  inputs: string[];
+  outputs: string[];
+  /** Every value known to the graph: inputs, outputs, intermediates, initializers. */
+  values: Map<string, Value>;
+  /** Names of values whose data is a weight or constant stored in the file. */
+  initializers: Set<string>;
+}
+
+export interface FunctionDef {
+  name: string;
+  domain: string;
+  inputs: string[];
+  outputs: string[];
+  attributes: string[];
+  attributeDefaults: Record<string, Attribute>;
+  nodes: Node[];
+  opset: Record<string, number>;
+}
+
+export interface Model {
+  format: 'onnx' | 'keras' | 'tfjs' | 'yaml';
+  /** Opset version per domain ('' = ai.onnx). */
+  opset: Record<string, number>;
+  irVersion?: number;
+  producer?: string;
+  graph: Graph;
+  /** Model-local functions, keyed by `domain:name`. */
+  functions: Map<string, FunctionDef>;
+  /** Non-fatal problems found while loading. */
+  warnings: string[];
+  metadata: Record<string, string>;
+}
+
+export const DEFAULT_DOMAIN = '';
+
+export function opsetOf(model: Pick<Model, 'opset'>, domain: string): number {
+  const d = domain === 'ai.onnx' ? '' : domain;
+  return model.opset[d] ?? 0;
+}

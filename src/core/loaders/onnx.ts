@@ -1,0 +1,324 @@
+/**
+ * ONNX loader: sniffs and decodes a ModelProto into the IR. Weight bytes are
+ * never copied: `raw_data` fields become views into the file's buffer, and
+ * external-data tensors keep only their location until someone reads them.
+ */
+import { ModelProto, TensorProto } from '../onnx/schema';
+import type {
+  PAttribute, PFunction, PGraph, PModel, PNode, PSparseTensor, PTensor, PTypeProto, PValueInfo,
+} from '../onnx/schema';
+import type { Attribute, FunctionDef, Graph, Model, Node, Shape, TensorConst, Value } from '../ir';
+import { dtypeFromOnnx } from '../dtype';
+import { ModelLoadError, formatCount } from '../errors';
+import { elementCount } from '../tensor-data';
+
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+
+/** Wire types of ModelProto's fields, for sniffing the first bytes. */
+const MODEL_FIELDS: Record<number, number> = {
+  1: 0, 2: 2, 3: 2, 4: 2, 5: 0, 6: 2, 7: 2, 8: 2, 14: 2, 20: 2, 25: 2,
+};
+
+function readVarint(b: Uint8Array, pos: number): [value: number, next: number] | undefined {
+  let v = 0;
+  let mul = 1;
+  for (let i = 0; i < 10; i++) {
+    if (pos + i >= b.length) return undefined;
+    const byte = b[pos + i];
+    v += (byte & 0x7f) * mul;
+    mul *= 128;
+    if (!(byte & 0x80)) return [v, pos + i + 1];
+  }
+  return undefined;
+}
+
+/**
+ * True when the bytes look like a binary ONNX ModelProto: a run of top-level
+ * fields that exist in ModelProto with the right wire types, including
+ * ir_version, graph or opset_import. Tolerates truncation after the first field
+ * so that a cut-off model is reported as truncated, not as "not a model".
+ */
+export function matchOnnx(bytes: Uint8Array): boolean {
+  let pos = 0;
+  let fields = 0;
+  let sawKey = false;
+  while (pos < bytes.length && fields < 32) {
+    const tag = readVarint(bytes, pos);
+    if (!tag) break;
+    const field = Math.floor(tag[0] / 8);
+    const wire = tag[0] & 7;
+    if (MODEL_FIELDS[field] !== wire) return false;
+    if (field === 1 || field === 7 || field === 8) sawKey = true;
+    pos = tag[1];
+    if (wire === 0) {
+      const v = readVarint(bytes, pos);
+      if (!v) break;
+      if (field === 1 && (v[0] < 1 || v[0] > 100)) return false;
+      pos = v[1];
+    } else {
+      const len = readVarint(bytes, pos);
+      if (!len) break;
+      pos = len[1] + len[0];
+    }
+    fields++;
+  }
+  return fields > 0 && sawKey;
+}
+
+export interface OnnxLoadOptions {
+  /** Name shown in messages (usually the file path). */
+  file: string;
+}
+
+function explainDecodeError(file: string, bytes: Uint8Array, err: unknown): ModelLoadError {
+  const msg = err instanceof Error ? err.message : String(err);
+  const range = /index out of range: (\d+) \+ (\d+) > (\d+)/.exec(msg);
+  if (range) {
+    const at = Number(range[1]);
+    const need = Number(range[2]);
+    return new ModelLoadError(
+      file,
+      `truncated or corrupt ONNX file: a field at byte ${formatCount(at)} needs ${formatCount(need)} more bytes but the file has ${formatCount(bytes.length)}`,
+    );
+  }
+  if (/Maximum call stack/.test(msg)) {
+    return new ModelLoadError(file, 'corrupt ONNX file: nesting too deep to decode');
+  }
+  if (/invalid wire type|illegal tag|invalid/i.test(msg)) {
+    return new ModelLoadError(file, `corrupt ONNX file (${msg})`);
+  }
+  return new ModelLoadError(file, `cannot decode ONNX file: ${msg}`);
+}
+
+export function decodeTensorProto(bytes: Uint8Array, file: string): TensorConst & { name: string } {
+  let p: PTensor;
+  try {
+    p = TensorProto.decode(bytes) as unknown as PTensor;
+  } catch (err) {
+    throw explainDecodeError(file, bytes, err);
+  }
+  return { ...convertTensor(p, file), name: p.name ?? '' };
+}
+
+export function loadOnnx(bytes: Uint8Array, opts: OnnxLoadOptions): Model {
+  const { file } = opts;
+  if (bytes.length === 0) throw new ModelLoadError(file, 'empty file');
+  if (!matchOnnx(bytes)) throw new ModelLoadError(file, 'not an ONNX model (the bytes do not start like an ONNX ModelProto)');
+  let p: PModel;
+  try {
+    p = ModelProto.decode(bytes) as unknown as PModel;
+  } catch (err) {
+    throw explainDecodeError(file, bytes, err);
+  }
+  if (!p.graph) throw new ModelLoadError(file, 'ONNX model has no graph');
+
+  const warnings: string[] = [];
+  const opset: Record<string, number> = {};
+  for (const o of p.opsetImport ?? []) {
+    const d = o.domain === 'ai.onnx' ? '' : o.domain ?? '';
+    opset[d] = Number(o.version ?? 0);
+  }
+  // IR version 3+ requires opset_import; older files implicitly use opset 1.
+  if (opset[''] === undefined && Object.keys(opset).length === 0) opset[''] = 1;
+
+  const ctx: ConvertContext = { file, warnings, counter: { n: 0 } };
+  const graph = convertGraph(p.graph, ctx, true);
+  const functions = new Map<string, FunctionDef>();
+  for (const f of p.functions ?? []) {
+    const fd = convertFunction(f, ctx);
+    functions.set(`${fd.domain}:${fd.name}`, fd);
+  }
+  const metadata: Record<string, string> = {};
+  for (const m of p.metadataProps ?? []) metadata[m.key] = m.value;
+  return {
+    format: 'onnx',
+    opset,
+    irVersion: p.irVersion,
+    producer: [p.producerName, p.producerVersion].filter(Boolean).join(' ') || undefined,
+    graph,
+    functions,
+    warnings,
+    metadata,
+  };
+}
+
+interface ConvertContext {
+  file: string;
+  warnings: string[];
+  counter: { n: number };
+}
+
+function convertShape(t: PTypeProto | undefined): { dtype?: ReturnType<typeof dtypeFromOnnx>; shape?: Shape } {
+  const tt = t?.tensorType ?? t?.sparseTensorType;
+  if (!tt) return {};
+  const dtype = tt.elemType ? dtypeFromOnnx(tt.elemType) : undefined;
+  if (!tt.shape) return { dtype };
+  let anon = 0;
+  const shape: Shape = (tt.shape.dim ?? []).map((d) => {
+    if (d.dimValue !== undefined && d.dimValue !== null && d.dimParam === undefined) return Number(d.dimValue);
+    if (d.dimParam) return d.dimParam;
+    if (d.dimValue !== undefined && d.dimValue !== null) return Number(d.dimValue);
+    return `?${anon++}`;
+  });
+  return { dtype, shape };
+}
+
+export function convertTensor(t: PTensor, file: string): TensorConst {
+  const dtype = dtypeFromOnnx(t.dataType ?? 0);
+  const dims = (t.dims ?? []).map(Number);
+  if (!dtype) throw new ModelLoadError(file, `tensor '${t.name ?? ''}' has unknown data type ${t.dataType}`);
+  if (dims.some((d) => !Number.isFinite(d) || d < 0)) {
+    throw new ModelLoadError(file, `tensor '${t.name ?? ''}' has invalid dims [${dims.join(', ')}]`);
+  }
+  if (t.dataLocation === 1) {
+    const get = (k: string) => t.externalData?.find((e) => e.key === k)?.value;
+    const location = get('location');
+    if (!location) throw new ModelLoadError(file, `external tensor '${t.name ?? ''}' has no location`);
+    const length = get('length');
+    return {
+      dtype, dims,
+      storage: { kind: 'external', location, offset: Number(get('offset') ?? 0), length: length === undefined ? undefined : Number(length) },
+    };
+  }
+  if (t.rawData && t.rawData.length > 0) return { dtype, dims, storage: { kind: 'raw', bytes: t.rawData } };
+  if (dtype === 'string') return { dtype, dims, storage: { kind: 'strings', values: (t.stringData ?? []).map((s) => utf8.decode(s)) } };
+  const fields: (keyof PTensor)[] = ['floatData', 'int32Data', 'int64Data', 'doubleData', 'uint64Data'];
+  for (const f of fields) {
+    const v = t[f] as number[] | undefined;
+    if (v && v.length > 0) {
+      let values: ArrayLike<number> = v.map(Number);
+      if (dtype === 'float16' && f === 'int32Data') {
+        // float16 is stored as its bit pattern in int32_data.
+        const buf = new Uint8Array(v.length * 2);
+        const dv = new DataView(buf.buffer);
+        v.forEach((x, i) => dv.setUint16(i * 2, x, true));
+        return { dtype, dims, storage: { kind: 'raw', bytes: buf } };
+      }
+      return { dtype, dims, storage: { kind: 'values', values } };
+    }
+  }
+  if (elementCount(dims) === 0) return { dtype, dims, storage: { kind: 'values', values: [] } };
+  return { dtype, dims, storage: { kind: 'none' } };
+}
+
+function convertSparse(s: PSparseTensor, file: string): TensorConst {
+  const values = s.values ? convertTensor(s.values, file) : undefined;
+  return { dtype: values?.dtype ?? 'float32', dims: (s.dims ?? []).map(Number), storage: { kind: 'none' } };
+}
+
+function convertAttribute(a: PAttribute, ctx: ConvertContext): Attribute {
+  if (a.refAttrName) return { type: 'ref', value: a.refAttrName };
+  // Older files may omit `type`; infer it from whichever field is set.
+  const type = a.type ?? 0;
+  switch (type) {
+    case 1: return { type: 'float', value: a.f ?? 0 };
+    case 2: return { type: 'int', value: Number(a.i ?? 0) };
+    case 3: return { type: 'string', value: utf8.decode(a.s ?? new Uint8Array()) };
+    case 4: return { type: 'tensor', value: convertTensor(a.t ?? {}, ctx.file) };
+    case 5: return { type: 'graph', value: convertGraph(a.g ?? {}, ctx, false) };
+    case 6: return { type: 'floats', value: a.floats ?? [] };
+    case 7: return { type: 'ints', value: (a.ints ?? []).map(Number) };
+    case 8: return { type: 'strings', value: (a.strings ?? []).map((s) => utf8.decode(s)) };
+    case 9: return { type: 'tensors', value: (a.tensors ?? []).map((t) => convertTensor(t, ctx.file)) };
+    case 10: return { type: 'graphs', value: (a.graphs ?? []).map((g) => convertGraph(g, ctx, false)) };
+    case 11: return { type: 'tensor', value: convertSparse(a.sparseTensor ?? {}, ctx.file) };
+    case 0: {
+      if (a.ints?.length) return { type: 'ints', value: a.ints.map(Number) };
+      if (a.floats?.length) return { type: 'floats', value: a.floats };
+      if (a.strings?.length) return { type: 'strings', value: a.strings.map((s) => utf8.decode(s)) };
+      if (a.t) return { type: 'tensor', value: convertTensor(a.t, ctx.file) };
+      if (a.g) return { type: 'graph', value: convertGraph(a.g, ctx, false) };
+      if (a.s?.length) return { type: 'string', value: utf8.decode(a.s) };
+      if (a.f) return { type: 'float', value: a.f };
+      return { type: 'int', value: Number(a.i ?? 0) };
+    }
+    default:
+      return { type: 'unsupported', value: `attribute type ${type}` };
+  }
+}
+
+function convertNode(n: PNode, index: number, used: Set<string>, ctx: ConvertContext): Node {
+  const opType = n.opType ?? '';
+  let name = n.name ?? '';
+  if (!name || used.has(name)) {
+    const base = name || `${opType || 'node'}_${index}`;
+    name = base;
+    for (let k = 1; used.has(name); k++) name = `${base}_${k}`;
+  }
+  used.add(name);
+  const attributes: Record<string, Attribute> = {};
+  for (const a of n.attribute ?? []) attributes[a.name ?? ''] = convertAttribute(a, ctx);
+  return {
+    name,
+    opType,
+    domain: n.domain === 'ai.onnx' ? '' : n.domain ?? '',
+    attributes,
+    inputs: n.input ?? [],
+    outputs: n.output ?? [],
+    doc: n.docString || undefined,
+  };
+}
+
+function addValueInfo(values: Map<string, Value>, vi: PValueInfo): void {
+  if (!vi.name) return;
+  const { dtype, shape } = convertShape(vi.type);
+  const prev = values.get(vi.name);
+  values.set(vi.name, {
+    ...prev,
+    name: vi.name,
+    dtype: dtype ?? prev?.dtype,
+    shape: shape ?? prev?.shape,
+    doc: vi.docString || prev?.doc,
+  });
+}
+
+function convertGraph(g: PGraph, ctx: ConvertContext, top: boolean): Graph {
+  const values = new Map<string, Value>();
+  const initializers = new Set<string>();
+  for (const vi of g.valueInfo ?? []) addValueInfo(values, vi);
+  for (const vi of g.input ?? []) addValueInfo(values, vi);
+  for (const vi of g.output ?? []) addValueInfo(values, vi);
+  for (const t of g.initializer ?? []) {
+    const name = t.name ?? '';
+    const data = convertTensor(t, ctx.file);
+    values.set(name, { ...values.get(name), name, dtype: data.dtype, shape: data.dims.slice(), data });
+    initializers.add(name);
+  }
+  for (const s of g.sparseInitializer ?? []) {
+    const name = s.values?.name ?? '';
+    const data = convertSparse(s, ctx.file);
+    values.set(name, { ...values.get(name), name, dtype: data.dtype, shape: data.dims.slice(), data });
+    initializers.add(name);
+  }
+  const used = new Set<string>();
+  const nodes = (g.node ?? []).map((n, i) => convertNode(n, i, used, ctx));
+  // IR < 4 lists initializers among the inputs too; those are weights, not inputs.
+  const inputs = (g.input ?? []).map((v) => v.name ?? '').filter((n) => n && !initializers.has(n));
+  if (top && inputs.length === 0 && nodes.length > 0) ctx.warnings.push('the graph has no inputs: every value is constant');
+  return {
+    name: g.name ?? '',
+    nodes,
+    inputs,
+    outputs: (g.output ?? []).map((v) => v.name ?? '').filter(Boolean),
+    values,
+    initializers,
+  };
+}
+
+function convertFunction(f: PFunction, ctx: ConvertContext): FunctionDef {
+  const used = new Set<string>();
+  const attributeDefaults: Record<string, Attribute> = {};
+  for (const a of f.attributeProto ?? []) attributeDefaults[a.name ?? ''] = convertAttribute(a, ctx);
+  const opset: Record<string, number> = {};
+  for (const o of f.opsetImport ?? []) opset[o.domain === 'ai.onnx' ? '' : o.domain ?? ''] = Number(o.version ?? 0);
+  return {
+    name: f.name ?? '',
+    domain: f.domain ?? '',
+    inputs: f.input ?? [],
+    outputs: f.output ?? [],
+    attributes: [...(f.attribute ?? []), ...Object.keys(attributeDefaults)],
+    attributeDefaults,
+    nodes: (f.node ?? []).map((n, i) => convertNode(n, i, used, ctx)),
+    opset,
+  };
+}
