@@ -4,7 +4,7 @@
  * inconsistent nodes produce warnings and unknown outputs; the rest of the
  * graph still gets shapes.
  */
-import type { Attribute, Dim, FunctionDef, Graph, Model, Node, Shape, TensorConst } from '../ir';
+import type { Attribute, Dim, DType, FunctionDef, Graph, Model, Node, Shape, TensorConst } from '../ir';
 import { opsetOf } from '../ir';
 import { isInteger } from '../dtype';
 import { elementCount, tensorNumbers, type ExternalReader } from '../tensor-data';
@@ -15,6 +15,8 @@ import { fmtShape, isNum } from './ops/dims';
 export interface InferOptions {
   /** Overrides graph input shapes (e.g. from `--input x=1x3x224x224`). */
   inputShapes?: Record<string, Shape>;
+  /** Overrides graph input element types (e.g. `--dtype float16`). */
+  inputDtypes?: Record<string, DType>;
   /** Values for symbolic dims (e.g. `{ N: 32 }`); unbound symbols stay symbolic. */
   bindings?: Record<string, number>;
   /** Bind every symbolic dim that is still unbound to this size. */
@@ -137,7 +139,8 @@ class Inferencer {
       let shape = top && this.opts.inputShapes?.[name] ? this.opts.inputShapes[name] : formal?.shape ?? declared?.shape;
       shape = bindShape(shape, this.opts);
       const value = top ? this.opts.inputValues?.[name] : formal?.value;
-      scope.values.set(name, { dtype: formal?.dtype ?? declared?.dtype, shape, value });
+      const dtype = (top ? this.opts.inputDtypes?.[name] : undefined) ?? formal?.dtype ?? declared?.dtype;
+      scope.values.set(name, { dtype, shape, value });
     });
     const order = executionOrder(graph);
     for (const node of order) {

@@ -70,8 +70,47 @@ export interface OnnxLoadOptions {
   file: string;
 }
 
+const FIELD_NAMES: Record<number, string> = {
+  1: 'ir_version', 2: 'producer_name', 3: 'producer_version', 4: 'domain', 5: 'model_version',
+  6: 'doc_string', 7: 'graph', 8: 'opset_import', 14: 'metadata_props', 20: 'training_info', 25: 'functions',
+};
+
+/** Finds the top-level field whose declared length runs past the end of the file. */
+function findOverrun(bytes: Uint8Array): { field: number; at: number; missing: number } | undefined {
+  let pos = 0;
+  while (pos < bytes.length) {
+    const tag = readVarint(bytes, pos);
+    if (!tag) return { field: 0, at: pos, missing: 1 };
+    const field = Math.floor(tag[0] / 8);
+    const wire = tag[0] & 7;
+    const at = pos;
+    pos = tag[1];
+    if (wire === 0) {
+      const v = readVarint(bytes, pos);
+      if (!v) return { field, at, missing: 1 };
+      pos = v[1];
+    } else if (wire === 2) {
+      const len = readVarint(bytes, pos);
+      if (!len) return { field, at, missing: 1 };
+      if (len[1] + len[0] > bytes.length) return { field, at, missing: len[1] + len[0] - bytes.length };
+      pos = len[1] + len[0];
+    } else if (wire === 5) pos += 4;
+    else if (wire === 1) pos += 8;
+    else return undefined;
+  }
+  return pos > bytes.length ? { field: 0, at: bytes.length, missing: pos - bytes.length } : undefined;
+}
+
 function explainDecodeError(file: string, bytes: Uint8Array, err: unknown): ModelLoadError {
   const msg = err instanceof Error ? err.message : String(err);
+  if (/index out of range/.test(msg)) {
+    const o = findOverrun(bytes);
+    if (o) {
+      const what = FIELD_NAMES[o.field] ? `the ${FIELD_NAMES[o.field]} field starting at byte ${formatCount(o.at)}` : `the field at byte ${formatCount(o.at)}`;
+      return new ModelLoadError(file, `truncated at byte ${formatCount(bytes.length)}: ${what} needs ${formatCount(o.missing)} more bytes`);
+    }
+    return new ModelLoadError(file, `corrupt ONNX file: a length inside the model points past the end of its message (${formatCount(bytes.length)} bytes)`);
+  }
   const range = /index out of range: (\d+) \+ (\d+) > (\d+)/.exec(msg);
   if (range) {
     const at = Number(range[1]);

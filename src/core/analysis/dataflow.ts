@@ -1,0 +1,67 @@
+/**
+ * Dataflow facts shared by the metrics and memory analyses: which values are
+ * activations (depend on a graph input) and which are constants, what each
+ * node really consumes (subgraph bodies included), and where each constant
+ * value comes from in the file.
+ */
+import type { Graph, Node } from '../ir';
+
+/** Names a node reads: its inputs plus outer-scope names used inside its subgraphs. */
+export function nodeReads(node: Node): string[] {
+  const reads = node.inputs.filter(Boolean);
+  for (const a of Object.values(node.attributes)) {
+    const graphs = a.type === 'graph' ? [a.value] : a.type === 'graphs' ? a.value : [];
+    for (const g of graphs) reads.push(...outerReferences(g));
+  }
+  return reads;
+}
+
+/** Names a subgraph uses that it does not define itself (captured from enclosing scopes). */
+export function outerReferences(g: Graph): string[] {
+  const defined = new Set<string>([...g.inputs, ...g.initializers]);
+  const refs = new Set<string>();
+  for (const n of g.nodes) {
+    for (const r of nodeReads(n)) if (!defined.has(r)) refs.add(r);
+    n.outputs.forEach((o) => defined.add(o));
+  }
+  for (const o of g.outputs) if (!defined.has(o)) refs.add(o);
+  return [...refs];
+}
+
+export interface Dataflow {
+  /** Values that depend on a graph input (graph inputs included). */
+  dynamic: Set<string>;
+  /** For each constant value, the stored tensors (initializers / Constant outputs) it is computed from. */
+  constSources: Map<string, Set<string>>;
+  /** Index (in `order`) of the last node that reads each value. */
+  lastUse: Map<string, number>;
+  /** Index of the node producing each value. */
+  producer: Map<string, number>;
+}
+
+export function analyseDataflow(graph: Graph, order: readonly Node[]): Dataflow {
+  const dynamic = new Set<string>(graph.inputs);
+  const constSources = new Map<string, Set<string>>();
+  for (const name of graph.initializers) constSources.set(name, new Set([name]));
+  const lastUse = new Map<string, number>();
+  const producer = new Map<string, number>();
+  order.forEach((node, idx) => {
+    const reads = nodeReads(node);
+    for (const r of reads) lastUse.set(r, idx);
+    node.outputs.forEach((o) => o && producer.set(o, idx));
+    const isDynamic = reads.some((r) => dynamic.has(r)) || RANDOM_OPS.has(node.opType);
+    if (isDynamic) {
+      node.outputs.forEach((o) => o && dynamic.add(o));
+      return;
+    }
+    // A constant computation: its outputs stem from the stored tensors it reads.
+    const sources = new Set<string>();
+    for (const r of reads) for (const s of constSources.get(r) ?? []) sources.add(s);
+    if (node.opType === 'Constant') node.outputs.forEach((o) => o && sources.add(o));
+    node.outputs.forEach((o) => o && constSources.set(o, sources));
+  });
+  return { dynamic, constSources, lastUse, producer };
+}
+
+/** Ops whose output is data even without inputs. */
+const RANDOM_OPS = new Set(['RandomNormal', 'RandomUniform', 'RandomNormalLike', 'RandomUniformLike', 'Multinomial', 'Bernoulli']);

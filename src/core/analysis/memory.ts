@@ -1,0 +1,70 @@
+/**
+ * Activation memory. An activation is a value that depends on a graph input;
+ * weights, folded shape arithmetic and ConstantOfShape fills are constants.
+ *
+ * Peak inference memory executes nodes in order: a value is live from the
+ * node that produces it (graph inputs: from the start) until its last
+ * consumer has run; graph outputs stay live to the end. A node's inputs and
+ * outputs are live together while it runs. Training keeps every activation
+ * for the backward pass.
+ */
+import type { Graph, Node } from '../ir';
+import type { Dataflow } from './dataflow';
+
+export type BytesOf = (value: string) => number;
+
+export interface PeakResult {
+  peakBytes: number;
+  /** Index in the execution order of the node during which the peak occurs (-1: before any node). */
+  atStep: number;
+  /** Values live at the peak. */
+  liveAtPeak: string[];
+}
+
+export function peakActivation(graph: Graph, order: readonly Node[], flow: Dataflow, bytesOf: BytesOf): PeakResult {
+  const end = order.length; // graph outputs live past the last node
+  const intervals: { name: string; from: number; to: number; bytes: number }[] = [];
+  const outputs = new Set(graph.outputs);
+  const add = (name: string, from: number) => {
+    if (!flow.dynamic.has(name)) return;
+    let to = flow.lastUse.get(name) ?? from;
+    if (outputs.has(name)) to = end;
+    intervals.push({ name, from, to: Math.max(from, to), bytes: bytesOf(name) });
+  };
+  for (const i of graph.inputs) add(i, 0);
+  order.forEach((n, idx) => n.outputs.forEach((o) => o && add(o, idx)));
+  // Sweep: +bytes at `from`, −bytes after `to`.
+  const delta = new Float64Array(end + 2);
+  for (const iv of intervals) {
+    delta[iv.from] += iv.bytes;
+    delta[iv.to + 1] -= iv.bytes;
+  }
+  let live = 0;
+  let peakBytes = 0;
+  let atStep = -1;
+  for (let s = 0; s <= end; s++) {
+    live += delta[s];
+    if (live > peakBytes) {
+      peakBytes = live;
+      atStep = s;
+    }
+  }
+  const liveAtPeak = intervals.filter((iv) => iv.from <= atStep && atStep <= iv.to).map((iv) => iv.name);
+  return { peakBytes, atStep, liveAtPeak };
+}
+
+export type Optimizer = 'sgd' | 'momentum' | 'adam';
+
+/** Optimizer state tensors kept per parameter (SGD none, momentum 1, Adam 2 moments). */
+export function optimizerStateFactor(o: Optimizer): number {
+  return o === 'sgd' ? 0 : o === 'momentum' ? 1 : 2;
+}
+
+/**
+ * Training memory = parameters + their gradients + optimizer state + every
+ * saved activation (graph inputs included, since the first layer's weight
+ * gradient needs them). Workspace and framework overhead are not included.
+ */
+export function trainingBytes(paramBytes: number, savedActivationBytes: number, optimizer: Optimizer): number {
+  return paramBytes * (2 + optimizerStateFactor(optimizer)) + savedActivationBytes;
+}

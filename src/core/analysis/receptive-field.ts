@@ -1,0 +1,269 @@
+/**
+ * Receptive fields, by the recurrence of Araujo, Norris & Sim, "Computing
+ * Receptive Fields of Convolutional Neural Networks", Distill 2019.
+ *
+ * For each spatial axis we track, in input-pixel coordinates, the interval
+ * [lo, hi] covered by the FIRST unit of a feature map and the jump (effective
+ * stride) between neighbouring units. A window layer with kernel k, dilation
+ * d, stride s and begin-padding p maps (lo, hi, j) to
+ *   lo' = lo − p·j,   hi' = hi + ((k−1)·d − p)·j,   j' = j·s,
+ * which is the paper's r_{l-1} = s_l·r_l + (k_l − s_l) unrolled forward.
+ * Size = hi − lo + 1, offset = centre of the first unit's field = (lo + hi)/2
+ * (negative when the field starts in the padding). Where paths merge (Add,
+ * Concat, …) the field is the union of the intervals. Layers that mix every
+ * position (global pooling, Flatten, Gemm/MatMul over all positions) are
+ * `global`. Fields are not clipped to the image: a size larger than the input
+ * means the field extends into padding.
+ */
+import type { Node, Shape } from '../ir';
+import type { TensorInfo } from './ops/types';
+import { convPoolGeometry } from './ops/conv-geometry';
+import { isNum } from './ops/dims';
+
+export interface SpatialField {
+  kind: 'spatial';
+  /** Tensor axes that are spatial (e.g. [2, 3] for NCHW). */
+  axes: number[];
+  lo: number[];
+  hi: number[];
+  jump: number[];
+}
+
+export type FieldState = SpatialField | { kind: 'global' };
+
+export type ReceptiveField = { size: number[]; stride: number[]; offset: number[] } | { global: true };
+
+export function describeField(f: FieldState | undefined): ReceptiveField | null {
+  if (!f) return null;
+  if (f.kind === 'global') return { global: true };
+  return {
+    size: f.lo.map((lo, i) => round(f.hi[i] - lo + 1)),
+    stride: f.jump.map(round),
+    offset: f.lo.map((lo, i) => round((lo + f.hi[i]) / 2)),
+  };
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
+
+/** The field of a graph input: each pixel sees itself. Axes 2.. are spatial (NCHW). */
+export function inputField(shape: Shape | undefined): FieldState | undefined {
+  if (!shape || shape.length < 3) return undefined;
+  const axes = shape.slice(2).map((_, i) => i + 2);
+  return { kind: 'spatial', axes, lo: axes.map(() => 0), hi: axes.map(() => 0), jump: axes.map(() => 1) };
+}
+
+function union(fields: (FieldState | undefined)[], warn: (m: string) => void): FieldState | undefined {
+  const present = fields.filter((f): f is FieldState => f !== undefined);
+  if (present.length === 0) return undefined;
+  if (present.some((f) => f.kind === 'global')) return { kind: 'global' };
+  const spatial = present as SpatialField[];
+  const first = spatial[0];
+  const out: SpatialField = { kind: 'spatial', axes: first.axes, lo: [...first.lo], hi: [...first.hi], jump: [...first.jump] };
+  for (const f of spatial.slice(1)) {
+    if (f.axes.length !== out.axes.length || f.axes.some((a, i) => a !== out.axes[i])) return { kind: 'global' };
+    f.axes.forEach((_, i) => {
+      out.lo[i] = Math.min(out.lo[i], f.lo[i]);
+      out.hi[i] = Math.max(out.hi[i], f.hi[i]);
+      if (f.jump[i] !== out.jump[i]) {
+        warn('merging paths with different effective strides; the larger is reported');
+        out.jump[i] = Math.max(out.jump[i], f.jump[i]);
+      }
+    });
+  }
+  return out;
+}
+
+const WINDOW_OPS = new Set(['Conv', 'ConvInteger', 'QLinearConv', 'MaxPool', 'AveragePool', 'LpPool', 'DeformConv']);
+const GLOBAL_OPS = new Set([
+  'GlobalAveragePool', 'GlobalMaxPool', 'GlobalLpPool', 'Flatten', 'Gemm', 'MatMul', 'Reshape',
+  'LayerNormalization', 'Softmax', 'LogSoftmax', 'ArgMax', 'ArgMin', 'TopK', 'InstanceNormalization',
+  'GroupNormalization', 'MeanVarianceNormalization', 'ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceSum',
+  'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceLogSumExp', 'ReduceLogSum', 'ReduceSumSquare',
+]);
+
+export interface FieldContext {
+  shapeOf(name: string): Shape | undefined;
+  valueOf(name: string): number[] | undefined;
+  warn(message: string): void;
+}
+
+/** The field of a node's outputs given its inputs' fields. */
+export function propagateField(node: Node, inputs: (FieldState | undefined)[], ctx: FieldContext): FieldState | undefined {
+  const x = inputs[0];
+  const op = node.opType;
+  if (WINDOW_OPS.has(op)) {
+    if (!x || x.kind === 'global') return x;
+    const wIdx = op === 'QLinearConv' ? 3 : 1;
+    const g = convPoolGeometry(node, ctx.shapeOf(node.inputs[0]), op.startsWith('Conv') || op === 'QLinearConv' || op === 'DeformConv' ? ctx.shapeOf(node.inputs[wIdx]) : undefined);
+    if (!g || g.kernel.length !== x.axes.length) return undefined;
+    return {
+      kind: 'spatial',
+      axes: x.axes,
+      lo: x.lo.map((lo, i) => lo - g.padsBegin[i] * x.jump[i]),
+      hi: x.hi.map((hi, i) => hi + ((g.kernel[i] - 1) * g.dilations[i] - g.padsBegin[i]) * x.jump[i]),
+      jump: x.jump.map((j, i) => j * g.strides[i]),
+    };
+  }
+  if (op === 'ConvTranspose') {
+    if (!x || x.kind === 'global') return x;
+    const g = convPoolGeometry(node, ctx.shapeOf(node.inputs[0]), ctx.shapeOf(node.inputs[1]));
+    if (!g || g.kernel.length !== x.axes.length) return undefined;
+    // Output unit 0 gathers input units i with 0 = i·s − p + m·d, m ∈ [0, k).
+    return {
+      kind: 'spatial',
+      axes: x.axes,
+      lo: x.lo.map((lo, i) => lo + Math.ceil((g.padsBegin[i] - (g.kernel[i] - 1) * g.dilations[i]) / g.strides[i]) * x.jump[i]),
+      hi: x.hi.map((hi, i) => hi + Math.floor(g.padsBegin[i] / g.strides[i]) * x.jump[i]),
+      jump: x.jump.map((j, i) => j / g.strides[i]),
+    };
+  }
+  if (GLOBAL_OPS.has(op)) {
+    const anySpatial = inputs.some((f) => f !== undefined);
+    if (!anySpatial) return undefined;
+    if (op.startsWith('Reduce') || op === 'ArgMax' || op === 'ArgMin' || op === 'Softmax' || op === 'LogSoftmax' || op === 'LayerNormalization') {
+      return reduceField(node, inputs, ctx);
+    }
+    if (op === 'Reshape' && x?.kind === 'spatial') {
+      const a = ctx.shapeOf(node.inputs[0]);
+      const b = ctx.shapeOf(node.outputs[0]);
+      if (a && b && a.length === b.length && x.axes.every((ax) => a[ax] === b[ax])) return x;
+    }
+    return { kind: 'global' };
+  }
+  switch (op) {
+    case 'Transpose': {
+      if (!x || x.kind === 'global') return x;
+      const rank = ctx.shapeOf(node.inputs[0])?.length;
+      const permAttr = node.attributes.perm;
+      const perm = permAttr?.type === 'ints' ? permAttr.value : rank !== undefined ? [...Array(rank).keys()].reverse() : undefined;
+      if (!perm) return undefined;
+      const axes = x.axes.map((a) => perm.indexOf(a));
+      return { ...x, axes };
+    }
+    case 'Pad': {
+      if (!x || x.kind === 'global') return x;
+      const rank = ctx.shapeOf(node.inputs[0])?.length;
+      const padsAttr = node.attributes.pads;
+      const pads = padsAttr?.type === 'ints' ? padsAttr.value : ctx.valueOf(node.inputs[1]);
+      if (!pads || rank === undefined) return undefined;
+      let axesOf = [...Array(rank).keys()];
+      const axesVal = node.inputs[3] ? ctx.valueOf(node.inputs[3]) : undefined;
+      if (axesVal) axesOf = axesVal.map((a) => (a < 0 ? a + rank : a));
+      const shift = (i: number) => {
+        const k = axesOf.indexOf(x.axes[i]);
+        return k < 0 ? 0 : pads[k] * x.jump[i];
+      };
+      // Output unit 0 sits at input index −pad_begin: the whole field shifts.
+      return { ...x, lo: x.lo.map((lo, i) => lo - shift(i)), hi: x.hi.map((hi, i) => hi - shift(i)), jump: [...x.jump] };
+    }
+    case 'Resize':
+    case 'Upsample': {
+      if (!x || x.kind === 'global') return x;
+      const a = ctx.shapeOf(node.inputs[0]);
+      const b = ctx.shapeOf(node.outputs[0]);
+      if (!a || !b) return undefined;
+      return {
+        ...x,
+        lo: [...x.lo],
+        hi: [...x.hi],
+        jump: x.jump.map((j, i) => {
+          const ax = x.axes[i];
+          return isNum(a[ax]) && isNum(b[ax]) && b[ax] !== 0 ? (j * a[ax]) / b[ax] : j;
+        }),
+      };
+    }
+    case 'Slice': {
+      if (!x || x.kind === 'global') return x;
+      const starts = ctx.valueOf(node.inputs[1]);
+      const axesV = node.inputs[3] ? ctx.valueOf(node.inputs[3]) : undefined;
+      const steps = node.inputs[4] ? ctx.valueOf(node.inputs[4]) : undefined;
+      const inShape = ctx.shapeOf(node.inputs[0]);
+      if (!starts || !inShape) return x;
+      const axes = axesV ?? starts.map((_, i) => i);
+      const out: SpatialField = { ...x, lo: [...x.lo], hi: [...x.hi], jump: [...x.jump] };
+      axes.forEach((a0, k) => {
+        const a = a0 < 0 ? a0 + inShape.length : a0;
+        const i = x.axes.indexOf(a);
+        if (i < 0) return;
+        const dim = inShape[a];
+        let s = starts[k];
+        if (isNum(dim)) s = Math.max(0, Math.min(s < 0 ? s + dim : s, dim));
+        const step = steps?.[k] ?? 1;
+        out.lo[i] += s * x.jump[i];
+        out.hi[i] += s * x.jump[i];
+        out.jump[i] *= Math.abs(step);
+      });
+      return out;
+    }
+    case 'DepthToSpace':
+    case 'SpaceToDepth': {
+      if (!x || x.kind === 'global') return x;
+      const bs = node.attributes.blocksize;
+      const b = bs?.type === 'int' ? bs.value : 1;
+      if (op === 'SpaceToDepth') {
+        return { ...x, lo: [...x.lo], hi: x.hi.map((h, i) => h + (b - 1) * x.jump[i]), jump: x.jump.map((j) => j * b) };
+      }
+      return { ...x, lo: [...x.lo], hi: [...x.hi], jump: x.jump.map((j) => j / b) };
+    }
+    case 'Squeeze':
+    case 'Unsqueeze': {
+      if (!x || x.kind === 'global') return x;
+      const a = ctx.shapeOf(node.inputs[0]);
+      const b = ctx.shapeOf(node.outputs[0]);
+      if (!a || !b) return undefined;
+      // Map spatial axes by matching the remaining dims in order.
+      const mapped = mapAxesByDims(a, b, x.axes);
+      return mapped ? { ...x, axes: mapped } : { kind: 'global' };
+    }
+    case 'Concat':
+    case 'Split': {
+      const axisAttr = node.attributes.axis;
+      const rank = ctx.shapeOf(node.inputs[0])?.length ?? 0;
+      let axis = axisAttr?.type === 'int' ? axisAttr.value : 0;
+      if (axis < 0) axis += rank;
+      const merged = union(inputs, ctx.warn);
+      if (merged?.kind === 'spatial' && merged.axes.includes(axis)) return { kind: 'global' };
+      return merged;
+    }
+    default:
+      // Element-wise and other position-preserving layers: the union of the inputs.
+      return union(inputs, ctx.warn);
+  }
+}
+
+function reduceField(node: Node, inputs: (FieldState | undefined)[], ctx: FieldContext): FieldState | undefined {
+  const x = inputs[0];
+  if (!x || x.kind === 'global') return x;
+  const rank = ctx.shapeOf(node.inputs[0])?.length;
+  if (rank === undefined) return { kind: 'global' };
+  const attr = node.attributes.axes ?? node.attributes.axis;
+  let axes: number[] | undefined;
+  if (attr?.type === 'ints') axes = attr.value;
+  else if (attr?.type === 'int') axes = [attr.value];
+  else if (node.inputs[1]) axes = ctx.valueOf(node.inputs[1]);
+  if (node.opType === 'LayerNormalization') {
+    const a = attr?.type === 'int' ? attr.value : -1;
+    const start = a < 0 ? a + rank : a;
+    axes = [...Array(rank - start).keys()].map((k) => k + start);
+  }
+  if (!axes) return node.opType.startsWith('Reduce') ? { kind: 'global' } : undefined;
+  const norm = axes.map((a) => (a < 0 ? a + rank : a));
+  if (x.axes.some((a) => norm.includes(a))) return { kind: 'global' };
+  return x;
+}
+
+function mapAxesByDims(a: Shape, b: Shape, axes: number[]): number[] | undefined {
+  // The spatial axes keep their order; find them in b after removing/adding size-1 dims.
+  const nonOneA = a.map((d, i) => [d, i] as const).filter(([d]) => d !== 1);
+  const nonOneB = b.map((d, i) => [d, i] as const).filter(([d]) => d !== 1);
+  if (nonOneA.length !== nonOneB.length) return undefined;
+  const out: number[] = [];
+  for (const ax of axes) {
+    const k = nonOneA.findIndex(([, i]) => i === ax);
+    if (k < 0) return undefined;
+    out.push(nonOneB[k][1]);
+  }
+  return out;
+}

@@ -1,0 +1,2 @@
+// Extension entry point (bundled to dist/extension.js).
+export { activate, deactivate } from './extension/activate';

@@ -1,0 +1,67 @@
+/**
+ * VS Code glue: activation and the static-profile command. No analysis logic
+ * here: everything numeric comes from src/core.
+ */
+import * as vscode from 'vscode';
+import { loadModelFile } from '../core/loaders/index';
+import { profileModel } from '../core/report/profile';
+import { formatTable } from '../core/report/format';
+import { ModelLoadError } from '../core/errors';
+
+let output: vscode.OutputChannel | undefined;
+
+function channel(): vscode.OutputChannel {
+  output ??= vscode.window.createOutputChannel('ConvLens');
+  return output;
+}
+
+async function pickModel(uri?: vscode.Uri): Promise<vscode.Uri | undefined> {
+  if (uri instanceof vscode.Uri) return uri;
+  const active = vscode.window.activeTextEditor?.document.uri ?? activeTabUri();
+  if (active && active.path.endsWith('.onnx')) return active;
+  const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'ONNX models': ['onnx'] } });
+  return picked?.[0];
+}
+
+function activeTabUri(): vscode.Uri | undefined {
+  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+  return input && typeof input === 'object' && 'uri' in input ? (input as { uri: vscode.Uri }).uri : undefined;
+}
+
+export async function profileCommand(uri?: vscode.Uri): Promise<string | undefined> {
+  const target = await pickModel(uri);
+  if (!target) return undefined;
+  const out = channel();
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `ConvLens: profiling ${target.path.split('/').pop()}`, cancellable: true },
+    async (progress, token) => {
+      progress.report({ message: 'loading' });
+      try {
+        const loaded = loadModelFile(target.fsPath);
+        if (token.isCancellationRequested) return undefined;
+        progress.report({ message: 'analysing' });
+        const { report } = profileModel(loaded.model, { readExternal: loaded.readExternal });
+        const table = formatTable(report);
+        out.appendLine(`# ${target.fsPath}`);
+        out.appendLine(table);
+        out.show(true);
+        return table;
+      } catch (err) {
+        const msg = err instanceof ModelLoadError ? err.message : `${target.fsPath}: ${(err as Error).message}`;
+        out.appendLine(`error: ${msg}`);
+        void vscode.window.showErrorMessage(`ConvLens: ${msg}`);
+        return undefined;
+      }
+    },
+  );
+}
+
+export function activate(context: vscode.ExtensionContext): void {
+  context.subscriptions.push(vscode.commands.registerCommand('convlens.profileModel', profileCommand));
+  if (output) context.subscriptions.push(output);
+}
+
+export function deactivate(): void {
+  output?.dispose();
+  output = undefined;
+}
