@@ -149,7 +149,10 @@ export function loadOnnx(bytes: Uint8Array, opts: OnnxLoadOptions): Model {
   } catch (err) {
     throw explainDecodeError(file, bytes, err);
   }
-  if (!p.graph) throw new ModelLoadError(file, 'ONNX model has no graph');
+  if (!p.graph) {
+    // A header without a graph is what a file cut off after its first fields looks like.
+    throw new ModelLoadError(file, `ONNX model has no graph (${formatCount(bytes.length)} bytes: truncated, or not a complete model)`);
+  }
 
   const warnings: string[] = [];
   const opset: Record<string, number> = {};
@@ -160,7 +163,7 @@ export function loadOnnx(bytes: Uint8Array, opts: OnnxLoadOptions): Model {
   // IR version 3+ requires opset_import; older files implicitly use opset 1.
   if (opset[''] === undefined && Object.keys(opset).length === 0) opset[''] = 1;
 
-  const ctx: ConvertContext = { file, warnings, counter: { n: 0 } };
+  const ctx: ConvertContext = { file, warnings, depth: 0 };
   const graph = convertGraph(p.graph, ctx, true);
   const functions = new Map<string, FunctionDef>();
   for (const f of p.functions ?? []) {
@@ -184,8 +187,12 @@ export function loadOnnx(bytes: Uint8Array, opts: OnnxLoadOptions): Model {
 interface ConvertContext {
   file: string;
   warnings: string[];
-  counter: { n: number };
+  /** Subgraph nesting depth (If/Loop/Scan bodies). */
+  depth: number;
 }
+
+/** Real models nest control flow a few levels; far deeper is a hostile file. */
+const MAX_SUBGRAPH_DEPTH = 64;
 
 function convertShape(t: PTypeProto | undefined): { dtype?: ReturnType<typeof dtypeFromOnnx>; shape?: Shape } {
   const tt = t?.tensorType ?? t?.sparseTensorType;
@@ -278,6 +285,7 @@ function convertAttribute(a: PAttribute, ctx: ConvertContext): Attribute {
 
 function convertNode(n: PNode, index: number, used: Set<string>, ctx: ConvertContext): Node {
   const opType = n.opType ?? '';
+  if (!opType) throw new ModelLoadError(ctx.file, `node ${index}${n.name ? ` ('${n.name}')` : ''} has no op_type: the file is corrupt`);
   let name = n.name ?? '';
   if (!name || used.has(name)) {
     const base = name || `${opType || 'node'}_${index}`;
@@ -311,7 +319,11 @@ function addValueInfo(values: Map<string, Value>, vi: PValueInfo): void {
   });
 }
 
-function convertGraph(g: PGraph, ctx: ConvertContext, top: boolean): Graph {
+function convertGraph(g: PGraph, parent: ConvertContext, top: boolean): Graph {
+  const ctx = top ? parent : { ...parent, depth: parent.depth + 1 };
+  if (ctx.depth > MAX_SUBGRAPH_DEPTH) {
+    throw new ModelLoadError(ctx.file, `subgraphs are nested more than ${MAX_SUBGRAPH_DEPTH} levels deep`);
+  }
   const values = new Map<string, Value>();
   const initializers = new Set<string>();
   for (const vi of g.valueInfo ?? []) addValueInfo(values, vi);
