@@ -13,7 +13,7 @@ export interface TestModelSpec {
   inputs: Record<string, { dtype?: DType; shape: Shape }>;
   outputs: string[];
   nodes: TestNode[];
-  /** Initializers: values given are stored as numbers. */
+  /** Initializers: values given are stored as numbers; without values the data is absent. */
   initializers?: Record<string, { dtype?: DType; dims: number[]; values?: number[] }>;
   opset?: number;
 }
@@ -23,9 +23,9 @@ export function testModel(spec: TestModelSpec): Model {
   for (const [name, v] of Object.entries(spec.inputs)) values.set(name, { name, dtype: v.dtype ?? 'float32', shape: v.shape });
   const initializers = new Set<string>();
   for (const [name, t] of Object.entries(spec.initializers ?? {})) {
-    const count = t.dims.reduce((a, b) => a * b, 1);
     const dtype = t.dtype ?? 'float32';
-    values.set(name, { name, dtype, shape: t.dims, data: { dtype, dims: t.dims, storage: { kind: 'values', values: t.values ?? new Array(count).fill(0) } } });
+    const storage = t.values ? { kind: 'values' as const, values: t.values } : { kind: 'none' as const };
+    values.set(name, { name, dtype, shape: t.dims, data: { dtype, dims: t.dims, storage } });
     initializers.add(name);
   }
   const nodes: Node[] = spec.nodes.map((n, i) => ({

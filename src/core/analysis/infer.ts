@@ -42,6 +42,8 @@ export interface InferResult {
   order: Node[];
   issues: NodeIssue[];
   warnings: string[];
+  /** For nodes that call a model-local function: what is known inside its body. */
+  functionScopes: Map<string, Map<string, TensorInfo>>;
 }
 
 interface Scope {
@@ -120,6 +122,7 @@ export function executionOrder(graph: Graph, outer?: (name: string) => boolean):
 class Inferencer {
   readonly issues: NodeIssue[] = [];
   readonly warnings: string[] = [];
+  readonly functionScopes = new Map<string, Map<string, TensorInfo>>();
   private readonly unknownOps = new Set<string>();
 
   constructor(
@@ -217,6 +220,7 @@ class Inferencer {
       n.outputs.forEach((o, k) => o && scope.values.set(o, outs[k] ?? {}));
     }
     void outer;
+    this.functionScopes.set(call.name, scope.values);
     return fn.outputs.map((o) => scope.values.get(o));
   }
 
@@ -270,7 +274,7 @@ export function inferShapes(model: Model, opts: InferOptions = {}): InferResult 
   const inf = new Inferencer(model, opts);
   const scope: Scope = { values: new Map() };
   const order = inf.runGraph(model.graph, scope, undefined, true);
-  return { values: scope.values, order, issues: inf.issues, warnings: inf.warnings };
+  return { values: scope.values, order, issues: inf.issues, warnings: inf.warnings, functionScopes: inf.functionScopes };
 }
 
 /** Parses `1x3x224x224` or `N,3,224,224` into a shape (symbolic parts stay names). */

@@ -9,7 +9,7 @@
  * Bias additions are not MACs. FLOPs count 2 per MAC plus the element-wise
  * work of every other layer (see README "Counting conventions").
  */
-import type { Graph, Node } from '../ir';
+import type { FunctionDef, Graph, Node } from '../ir';
 import { dtypeBytes, isFloat } from '../dtype';
 import type { TensorInfo } from './ops/types';
 import type { Dataflow } from './dataflow';
@@ -157,11 +157,28 @@ export function nodeFlops(node: Node, macs: number, shapeOf: Shapes): number {
   }
 }
 
+/** Compute inside a model-local function call: the sum over its body's nodes. */
+function functionCost(fn: FunctionDef, scope: Map<string, TensorInfo>): { macs: number; flops: number } {
+  const shapeOf: Shapes = (name) => {
+    const s = scope.get(name)?.shape;
+    return allNumeric(s) ? s : undefined;
+  };
+  let macs = 0;
+  let flops = 0;
+  for (const n of fn.nodes) {
+    const m = nodeMacs(n, shapeOf);
+    macs += m;
+    flops += nodeFlops(n, m, shapeOf);
+  }
+  return { macs, flops };
+}
+
 export function layerCost(
   node: Node,
   flow: Dataflow,
   stored: Map<string, StoredTensor>,
   values: Map<string, TensorInfo>,
+  fn?: { def: FunctionDef; scope: Map<string, TensorInfo> },
 ): LayerCost {
   const weights = nodeWeights(node, flow, stored);
   const dynamic = node.outputs.some((o) => flow.dynamic.has(o));
@@ -169,11 +186,12 @@ export function layerCost(
     const s = values.get(name)?.shape;
     return allNumeric(s) ? s : undefined;
   };
-  const macs = dynamic ? nodeMacs(node, shapeOf) : 0;
+  const inner = dynamic && fn ? functionCost(fn.def, fn.scope) : undefined;
+  const macs = !dynamic ? 0 : inner ? inner.macs : nodeMacs(node, shapeOf);
   return {
     params: weights.reduce((a, w) => a + w.elements, 0),
     paramBytes: weights.reduce((a, w) => a + w.bytes, 0),
     macs,
-    flops: dynamic ? nodeFlops(node, macs, shapeOf) : 0,
+    flops: !dynamic ? 0 : inner ? inner.flops : nodeFlops(node, macs, shapeOf),
   };
 }

@@ -151,7 +151,9 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
 
   const usedWeights = new Set<string>();
   const layers: LayerReport[] = graph.nodes.map((node) => {
-    const cost = layerCost(node, flow, stored, numeric.values);
+    const def = model.functions.get(`${node.domain}:${node.opType}`);
+    const scope = numeric.functionScopes.get(node.name);
+    const cost = layerCost(node, flow, stored, numeric.values, def && scope ? { def, scope } : undefined);
     for (const w of nodeWeights(node, flow, stored)) usedWeights.add(w.name);
     const activationBytes = node.outputs.filter((o) => o && flow.dynamic.has(o)).reduce((a, o) => a + bytesOf(o), 0);
     const out0 = node.outputs[0];
