@@ -4,9 +4,9 @@
  * (onnx/docs/Broadcasting.md). Small constant inputs are folded so that
  * exporter shape arithmetic resolves.
  */
-import type { DType, Shape } from '../../ir';
+import type { Dim, DType, Shape } from '../../ir';
 import { dtypeFromOnnx, isInteger } from '../../dtype';
-import { allNumeric, broadcastShapes, keepValue, need, numel, strides } from './dims';
+import { allNumeric, broadcastShapes, dimAdd, dimFloorDiv, dimMul, isNum, keepValue, need, numel, strides } from './dims';
 import type { OpContext, OpRule, OpRules, TensorInfo } from './types';
 
 type Unary = (x: number) => number;
@@ -105,7 +105,8 @@ const sameShape: OpRule = (ctx) => {
   const x = need(ctx, 0);
   const fold = UNARY_FOLD[ctx.node.opType] as Unary | undefined;
   const value = fold && x.value ? keepValue(x.shape!, x.value.map(fold)) : undefined;
-  const outs: TensorInfo[] = [{ dtype: x.dtype, shape: x.shape, value }];
+  const symbolic = ctx.node.opType === 'Identity' ? x.symbolic : undefined;
+  const outs: TensorInfo[] = [{ dtype: x.dtype, shape: x.shape, value, symbolic }];
   if (ctx.node.opType === 'Dropout') outs.push({ dtype: 'bool', shape: x.shape });
   return outs;
 };
@@ -131,8 +132,31 @@ const nary: OpRule = (ctx) => {
   } else if (op === 'Mean') {
     value = foldBroadcast(ins, shape, (args) => args.reduce((a, b) => a + b, 0) / args.length);
   }
-  return [{ dtype, shape, value }];
+  const symbolic = value ? undefined : foldSymbolic(op, ins, shape);
+  return [{ dtype, shape, value, symbolic }];
 };
+
+const SYMBOLIC_ARITH: Record<string, (a: Dim, b: Dim) => Dim> = {
+  Add: dimAdd,
+  Mul: dimMul,
+  Sub: (a, b) => (isNum(b) ? dimAdd(a, -b) : isNum(a) && isNum(b) ? a - b : `${a}-(${b})`),
+  Div: (a, b) => dimFloorDiv(a, b),
+};
+
+/**
+ * Exporter arithmetic on shape data with symbolic dims (e.g. N * 3 for a
+ * view(N, -1)): scalars and vectors only, the forms exporters emit.
+ */
+function foldSymbolic(op: string, ins: readonly TensorInfo[], shape: Shape | undefined): Dim[] | undefined {
+  const f = SYMBOLIC_ARITH[op];
+  if (!f || ins.length !== 2 || !shape || shape.length > 1 || !allNumeric(shape)) return undefined;
+  const [a, b] = ins.map((t) => t.value ?? t.symbolic);
+  if (!a || !b) return undefined;
+  const n = shape.length === 0 ? 1 : shape[0];
+  if (n > 64) return undefined;
+  const at = (v: Dim[], i: number) => (v.length === 1 ? v[0] : v[i]);
+  return Array.from({ length: n }, (_, i) => f(at(a, i), at(b, i)));
+}
 
 const where: OpRule = (ctx) => {
   const [c, x, y] = [need(ctx, 0), need(ctx, 1), need(ctx, 2)];
@@ -145,7 +169,7 @@ const cast: OpRule = (ctx) => {
   const dtype = dtypeFromOnnx(ctx.int('to', 0));
   let value = x.value;
   if (value && isInteger(dtype)) value = value.map((v) => (dtype === 'bool' ? Number(v !== 0) : Math.trunc(v)));
-  return [{ dtype, shape: x.shape, value }];
+  return [{ dtype, shape: x.shape, value, symbolic: isInteger(dtype) ? x.symbolic : undefined }];
 };
 
 const castLike: OpRule = (ctx) => {

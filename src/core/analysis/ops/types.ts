@@ -2,7 +2,7 @@
  * The contract between the shape-inference driver and the per-operator rules
  * in this folder (one module per operator family, as in onnx/defs/*).
  */
-import type { Attribute, DType, Graph, Node, Shape } from '../../ir';
+import type { Attribute, Dim, DType, Graph, Node, Shape } from '../../ir';
 
 /** What is known about one tensor during inference. */
 export interface TensorInfo {
@@ -14,6 +14,12 @@ export interface TensorInfo {
    * folding exporter shape arithmetic (Shape → Gather → Concat → Reshape).
    */
   value?: number[];
+  /**
+   * Element values of a small integer tensor holding dims when some are
+   * symbolic (e.g. Shape of [N,3,H,W] = ['N',3,224,224]); set only when
+   * `value` cannot be. ONNX's data propagation does the same.
+   */
+  symbolic?: Dim[];
 }
 
 /** Thrown by a rule when the node's inputs are inconsistent (a real shape error). */
