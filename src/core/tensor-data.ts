@@ -39,8 +39,9 @@ export function decodeRaw(dtype: DType, bytes: Uint8Array, count: number): Float
       case 'float16': out[i] = halfToFloat(view.getUint16(i * 2, true)); break;
       case 'bfloat16': {
         const b = new DataView(new ArrayBuffer(4));
-        b.setUint16(2, view.getUint16(i * 2, true), false);
-        b.setUint16(0, 0, false);
+        // bfloat16 is the upper half of a float32.
+        b.setUint16(0, view.getUint16(i * 2, true), false);
+        b.setUint16(2, 0, false);
         out[i] = b.getFloat32(0, false);
         break;
       }

@@ -194,17 +194,18 @@ interface ConvertContext {
 /** Real models nest control flow a few levels; far deeper is a hostile file. */
 const MAX_SUBGRAPH_DEPTH = 64;
 
-function convertShape(t: PTypeProto | undefined): { dtype?: ReturnType<typeof dtypeFromOnnx>; shape?: Shape } {
+function convertShape(t: PTypeProto | undefined, valueName: string): { dtype?: ReturnType<typeof dtypeFromOnnx>; shape?: Shape } {
   const tt = t?.tensorType ?? t?.sparseTensorType;
   if (!tt) return {};
   const dtype = tt.elemType ? dtypeFromOnnx(tt.elemType) : undefined;
   if (!tt.shape) return { dtype };
-  let anon = 0;
-  const shape: Shape = (tt.shape.dim ?? []).map((d) => {
-    if (d.dimValue !== undefined && d.dimValue !== null && d.dimParam === undefined) return Number(d.dimValue);
-    if (d.dimParam) return d.dimParam;
-    if (d.dimValue !== undefined && d.dimValue !== null) return Number(d.dimValue);
-    return `?${anon++}`;
+  // protobufjs puts proto2 defaults on the prototype: only own properties were in the file.
+  const has = (d: object, k: string) => Object.prototype.hasOwnProperty.call(d, k);
+  const shape: Shape = (tt.shape.dim ?? []).map((d, axis) => {
+    if (has(d, 'dimValue') && d.dimValue !== null && d.dimValue !== undefined) return Number(d.dimValue);
+    if (has(d, 'dimParam') && d.dimParam) return d.dimParam;
+    // An unknown dim: a name of its own, so it never equals another unknown dim.
+    return `?${valueName}[${axis}]`;
   });
   return { dtype, shape };
 }
@@ -308,7 +309,7 @@ function convertNode(n: PNode, index: number, used: Set<string>, ctx: ConvertCon
 
 function addValueInfo(values: Map<string, Value>, vi: PValueInfo): void {
   if (!vi.name) return;
-  const { dtype, shape } = convertShape(vi.type);
+  const { dtype, shape } = convertShape(vi.type, vi.name);
   const prev = values.get(vi.name);
   values.set(vi.name, {
     ...prev,
