@@ -22,7 +22,8 @@ activation memory, and the model's totals.
 Options:
   --input NAME=DIMS   set an input's shape, e.g. --input input=1x3x299x299 (repeatable;
                       DIMS may name symbolic dims: Nx3x224x224)
-  --batch N           set the first dim of every input
+  --batch N           set the batch (first) dim: of every input whose first dim is
+                      symbolic, else of the first input
   --dtype T           element type of the inputs (float32, float16, …)
   --optimizer O       sgd | momentum | adam (training-memory estimate; default adam)
   --budget SIZE       also print the largest batch whose training memory fits SIZE (e.g. 16GiB)

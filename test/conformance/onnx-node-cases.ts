@@ -1,7 +1,7 @@
 /**
  * Runs the ONNX project's own node tests (../shared/onnx-conformance/node)
  * through ConvLens' shape inference: given each test's input shapes (and the
- * values of integer inputs), the inferred output shapes must equal the dims
+ * values of small inputs, e.g. shape tensors and Resize scales), the inferred output shapes must equal the dims
  * of the expected outputs. The model's declared output shapes are ignored.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -68,7 +68,8 @@ export function runCase(name: string): CaseResult {
       if (!existsSync(f)) return;
       const t = decodeTensorProto(readFileSync(f), f);
       inputShapes[input] = t.dims;
-      if (isInteger(t.dtype) && t.dims.reduce((a, b) => a * b, 1) <= 4096) {
+      // Small inputs' values too: integer shapes/indices, and float `scales` (Resize/Upsample).
+      if ((isInteger(t.dtype) || t.dtype === 'float32') && t.dims.reduce((a, b) => a * b, 1) <= 64) {
         const v = tensorNumbers(t);
         if (v) inputValues[input] = Array.from(v);
       }

@@ -17,7 +17,7 @@ import type { ExternalReader } from '../tensor-data';
 export interface ProfileOptions {
   /** Input shape overrides by input name. */
   inputShapes?: Record<string, Shape>;
-  /** Sets the first dim of every graph input. */
+  /** Sets the batch (first) dim of the inputs chosen by `batchedInputs`. */
   batch?: number;
   /** Element type override for every graph input. */
   inputDtype?: DType;
@@ -95,14 +95,27 @@ function collectSymbols(values: Iterable<TensorInfo>): Set<string> {
   return out;
 }
 
+/**
+ * The inputs `--batch` applies to: those whose first dim is symbolic (the
+ * exporter's dynamic batch axis); when none is, the first input only, since
+ * other inputs may be weights fed at run time.
+ */
+export function batchedInputs(inputs: readonly string[], shapes: Record<string, Shape>): string[] {
+  const withRank = inputs.filter((n) => (shapes[n]?.length ?? 0) > 0);
+  const symbolic = withRank.filter((n) => typeof shapes[n][0] === 'string');
+  return symbolic.length > 0 ? symbolic : withRank.slice(0, 1);
+}
+
 export function profileModel(model: Model, options: ProfileOptions = {}): Profile {
   const graph = model.graph;
   const warnings = [...model.warnings];
   const inputShapes: Record<string, Shape> = {};
   for (const name of graph.inputs) {
-    let shape = options.inputShapes?.[name] ?? graph.values.get(name)?.shape;
-    if (shape && options.batch !== undefined && shape.length > 0) shape = [options.batch, ...shape.slice(1)];
+    const shape = options.inputShapes?.[name] ?? graph.values.get(name)?.shape;
     if (shape) inputShapes[name] = shape;
+  }
+  if (options.batch !== undefined) {
+    for (const name of batchedInputs(graph.inputs, inputShapes)) inputShapes[name] = [options.batch, ...inputShapes[name].slice(1)];
   }
   for (const name of Object.keys(options.inputShapes ?? {})) {
     if (!graph.inputs.includes(name)) warnings.push(`--input names '${name}', which is not an input of this model (inputs: ${graph.inputs.join(', ') || 'none'})`);

@@ -1,0 +1,71 @@
+/** The CLI's contract: options, and the exact `--json` structure of README. */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { join, resolve } from 'node:path';
+import { runCli } from '../helpers/cli';
+
+const CONV = join(resolve(__dirname, '../../../shared/onnx-conformance/node'), 'test_conv_with_strides_padding/model.onnx');
+
+describe('convlens profile', () => {
+  it('--json has exactly the documented keys', () => {
+    const r = runCli('profile', CONV, '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.deepEqual(Object.keys(j), ['format', 'opset', 'inputs', 'outputs', 'totals', 'layers', 'warnings']);
+    assert.equal(j.format, 'onnx');
+    assert.equal(j.opset, 22);
+    assert.deepEqual(Object.keys(j.totals), ['params', 'paramBytes', 'macs', 'flops', 'activationBytes', 'peakActivationBytes', 'trainingBytes']);
+    assert.equal(j.layers.length, 1);
+    assert.deepEqual(Object.keys(j.layers[0]), ['name', 'op', 'inputs', 'outputs', 'params', 'macs', 'flops', 'receptiveField', 'activationBytes']);
+    assert.deepEqual(j.inputs, [
+      { name: 'x', shape: [1, 1, 7, 5], dtype: 'float32' },
+      { name: 'W', shape: [1, 1, 3, 3], dtype: 'float32' },
+    ]);
+    // ONNX's own test: 7×5 input, 3×3 kernel, pads 1, strides 2 → 4×3 (test_conv_with_strides_padding).
+    assert.deepEqual(j.outputs, [{ name: 'y', shape: [1, 1, 4, 3], dtype: 'float32' }]);
+    // 12 outputs × 1 input channel × 9 = 108 MACs; W is a graph input here, so no params.
+    assert.equal(j.layers[0].macs, 108);
+    assert.equal(j.layers[0].flops, 216);
+    assert.equal(j.totals.params, 0);
+  });
+
+  it('--input overrides a shape and --batch sets the first dim', () => {
+    const r = runCli('profile', CONV, '--json', '--input', 'x=1x1x9x9', '--batch', '4');
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    // (9 + 2 − 3)/2 + 1 = 5
+    assert.deepEqual(j.outputs[0].shape, [4, 1, 5, 5]);
+    assert.equal(j.totals.macs, 4 * 25 * 9);
+  });
+
+  it('symbolic dims stay strings and a warning says they count as 1', () => {
+    const r = runCli('profile', CONV, '--json', '--input', 'x=Nx1x7x5');
+    const j = JSON.parse(r.stdout);
+    assert.deepEqual(j.outputs[0].shape, ['N', 1, 4, 3]);
+    assert.equal(j.totals.macs, 108);
+    assert.ok(j.warnings.some((w: string) => /'N' taken as 1/.test(w)), j.warnings.join('\n'));
+  });
+
+  it('--csv and --markdown', () => {
+    const csv = runCli('profile', CONV, '--csv');
+    assert.equal(csv.stdout.split('\n')[0], 'index,name,op,output_shape,params,macs,flops,rf_size,rf_stride,rf_offset,activation_bytes');
+    assert.match(csv.stdout.split('\n')[1], /^1,Conv_0,Conv,1x1x4x3,0,108,216,/);
+    const md = runCli('profile', CONV, '--markdown');
+    assert.match(md.stdout, /^\| # \| Layer \| Op \|/);
+    assert.match(md.stdout, /\| 1 \| Conv_0 \| Conv \| 1×1×4×3 \|/);
+  });
+
+  it('usage errors exit 1 with a message', () => {
+    assert.equal(runCli().code, 1);
+    assert.equal(runCli('profile', CONV, '--batch', '0').code, 1);
+    assert.match(runCli('profile', CONV, '--batch', 'x').stderr, /--batch: expected a positive integer/);
+    assert.match(runCli('profile', CONV, '--input', 'nonsense').stderr, /NAME=DIMS/);
+    assert.match(runCli('profile', CONV, '--json', '--csv').stderr, /choose one/);
+    assert.equal(runCli('--help').code, 0);
+  });
+
+  it('warns about an --input that names no input', () => {
+    const j = JSON.parse(runCli('profile', CONV, '--json', '--input', 'image=1x3x9x9').stdout);
+    assert.ok(j.warnings.some((w: string) => /'image', which is not an input/.test(w)));
+  });
+});

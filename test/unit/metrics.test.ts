@@ -1,0 +1,91 @@
+/**
+ * Per-layer parameters, MACs and FLOPs by the README's conventions, with the
+ * expected figures worked out by hand in each test.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { profileModel } from '../../src/core/report/profile';
+import { testModel, ints, int } from '../helpers/ir';
+
+describe('MACs', () => {
+  it('Conv: output elements × (C_in / group) × kernel area', () => {
+    // x[1,32,56,56], 64 filters 3×3, group 4, pad 1 → y[1,64,56,56]; W[64,8,3,3].
+    const m = testModel({
+      inputs: { x: { shape: [1, 32, 56, 56] } },
+      outputs: ['y'],
+      initializers: { W: { dims: [64, 8, 3, 3] }, B: { dims: [64] } },
+      nodes: [{ op: 'Conv', inputs: ['x', 'W', 'B'], outputs: ['y'], attrs: { kernel_shape: ints([3, 3]), pads: ints([1, 1, 1, 1]), group: int(4) } }],
+    });
+    const l = profileModel(m).report.layers[0];
+    const out = 64 * 56 * 56;
+    assert.equal(l.macs, out * 8 * 9);
+    assert.equal(l.flops, 2 * out * 8 * 9 + out); // + bias
+    assert.equal(l.params, 64 * 8 * 9 + 64);
+  });
+
+  it('depthwise Conv: one input channel per filter', () => {
+    const m = testModel({
+      inputs: { x: { shape: [1, 96, 112, 112] } },
+      outputs: ['y'],
+      initializers: { W: { dims: [96, 1, 3, 3] } },
+      nodes: [{ op: 'Conv', inputs: ['x', 'W'], outputs: ['y'], attrs: { kernel_shape: ints([3, 3]), strides: ints([2, 2]), pads: ints([1, 1, 1, 1]), group: int(96) } }],
+    });
+    assert.equal(profileModel(m).report.layers[0].macs, 96 * 56 * 56 * 9);
+  });
+
+  it('ConvTranspose: input elements × (C_out / group) × kernel area', () => {
+    // x[1,16,8,8] → 4×4 stride 2 pad 1 → y[1,8,16,16]; W[16,8,4,4].
+    const m = testModel({
+      inputs: { x: { shape: [1, 16, 8, 8] } },
+      outputs: ['y'],
+      initializers: { W: { dims: [16, 8, 4, 4] } },
+      nodes: [{ op: 'ConvTranspose', inputs: ['x', 'W'], outputs: ['y'], attrs: { kernel_shape: ints([4, 4]), strides: ints([2, 2]), pads: ints([1, 1, 1, 1]) } }],
+    });
+    const { report } = profileModel(m);
+    assert.deepEqual(report.outputs[0].shape, [1, 8, 16, 16]);
+    assert.equal(report.layers[0].macs, 16 * 8 * 8 * 8 * 16);
+  });
+
+  it('Gemm: M × N × K, honouring transA', () => {
+    // A is [K=512, M=4] transposed; B [512, 1000] → Y[4, 1000].
+    const m = testModel({
+      inputs: { a: { shape: [512, 4] } },
+      outputs: ['y'],
+      initializers: { B: { dims: [512, 1000] }, C: { dims: [1000] } },
+      nodes: [{ op: 'Gemm', inputs: ['a', 'B', 'C'], outputs: ['y'], attrs: { transA: int(1) } }],
+    });
+    const l = profileModel(m).report.layers[0];
+    assert.equal(l.macs, 4 * 1000 * 512);
+    assert.equal(l.flops, 2 * 4 * 1000 * 512 + 4 * 1000);
+    assert.equal(l.params, 512 * 1000 + 1000);
+  });
+
+  it('batched MatMul: batch × M × N × K', () => {
+    const m = testModel({
+      inputs: { a: { shape: [8, 12, 64, 32] }, b: { shape: [8, 12, 32, 64] } },
+      outputs: ['y'],
+      nodes: [{ op: 'MatMul', inputs: ['a', 'b'], outputs: ['y'] }],
+    });
+    assert.equal(profileModel(m).report.layers[0].macs, 8 * 12 * 64 * 64 * 32);
+  });
+});
+
+describe('parameters', () => {
+  it('weights reached through Identity/Cast count; a shared weight counts once in the totals', () => {
+    const m = testModel({
+      inputs: { x: { shape: [1, 10] } },
+      outputs: ['y2'],
+      initializers: { W: { dims: [10, 10] }, shape: { dtype: 'int64', dims: [2], values: [1, 10] } },
+      nodes: [
+        { op: 'Identity', inputs: ['W'], outputs: ['Wi'] },
+        { op: 'MatMul', inputs: ['x', 'Wi'], outputs: ['y1'] },
+        { op: 'MatMul', inputs: ['y1', 'W'], outputs: ['y'] },
+        { op: 'Reshape', inputs: ['y', 'shape'], outputs: ['y2'] },
+      ],
+    });
+    const { report } = profileModel(m);
+    assert.deepEqual(report.layers.map((l) => l.params), [0, 100, 100, 0]);
+    assert.equal(report.totals.params, 100); // the int64 shape tensor is not a parameter
+    assert.equal(report.totals.paramBytes, 400);
+  });
+});
