@@ -48,6 +48,8 @@ export interface CaseResult {
   op: string | undefined;
   ok: boolean;
   detail: string;
+  /** False for tests with no tensor outputs (sequence/optional types): nothing to compare. */
+  applicable?: boolean;
 }
 
 export function listCases(): string[] {
@@ -89,7 +91,7 @@ export function runCase(name: string): CaseResult {
       }
     });
     const issues = result.issues.map((x) => x.message);
-    if (compared === 0) return { name, op: undefined, ok: false, detail: 'no tensor outputs to compare (sequence/optional types)' };
+    if (compared === 0) return { name, op: undefined, ok: false, applicable: false, detail: 'no tensor outputs to compare (sequence/optional types)' };
     return { name, op, ok: problems.length === 0, detail: [...problems, ...issues].join('; ') };
   } catch (err) {
     return { name, op, ok: false, detail: err instanceof Error ? err.message : String(err) };
