@@ -2,7 +2,7 @@
  * Model loading from bytes or from a file path: picks the loader by content
  * (not the extension) and wires external-data reading for ONNX.
  */
-import { closeSync, fstatSync, openSync, readSync, statSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, statSync, readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import type { Model } from '../ir';
 import { ModelLoadError, formatCount } from '../errors';
@@ -62,6 +62,19 @@ export function externalReader(modelPath: string): ExternalReader {
   };
 }
 
+/** Warnings for external-data files that are not beside the model. */
+function missingExternalData(model: Model, modelPath: string): string[] {
+  const dir = dirname(resolve(modelPath));
+  const locations = new Set<string>();
+  for (const name of model.graph.initializers) {
+    const s = model.graph.values.get(name)?.data?.storage;
+    if (s?.kind === 'external') locations.add(s.location);
+  }
+  return [...locations]
+    .filter((loc) => !existsSync(resolve(dir, loc)))
+    .map((loc) => `external data file '${loc}' is missing: weight values cannot be read (shapes and counts do not need them)`);
+}
+
 export function loadModelFile(path: string): LoadedModel {
   const file = basename(path);
   let size: number;
@@ -78,5 +91,6 @@ export function loadModelFile(path: string): LoadedModel {
   }
   const bytes = readFileSync(path);
   const model = loadModelBytes(bytes, file);
+  model.warnings.push(...missingExternalData(model, path));
   return { model, readExternal: externalReader(path), fileBytes: size };
 }

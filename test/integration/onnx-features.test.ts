@@ -1,0 +1,101 @@
+/**
+ * ONNX features beyond plain graphs, through real files and the CLI:
+ * external data, model-local functions, unknown operators.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GraphBuilder } from '../../src/core/onnx/builder';
+import { encodeOnnx, externalizeInitializers } from '../../src/core/onnx/writer';
+import type { FunctionDef, Model } from '../../src/core/ir';
+import { runCli } from '../helpers/cli';
+
+let dir: string;
+
+function save(name: string, model: Model): string {
+  const path = join(dir, name);
+  writeFileSync(path, encodeOnnx(model));
+  return path;
+}
+
+function json(path: string, ...args: string[]) {
+  const r = runCli('profile', path, '--json', ...args);
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout);
+}
+
+/** conv 3→8 3×3 pad 1, then a Reshape to [1, -1] whose shape tensor is an initializer. */
+function convReshape(): Model {
+  const b = new GraphBuilder('ext', { seed: 1 });
+  b.input('x', 'float32', [1, 3, 16, 16]);
+  b.conv({ name: 'conv', outChannels: 8, kernel: 3, pads: 1 });
+  const shape = b.initializer('target_shape', 'int64', [2], [1, -1]);
+  b.node('Reshape', [b.last, shape], {}, 1, { name: 'flatten' });
+  b.output(undefined, { name: 'y' });
+  return b.build();
+}
+
+describe('ONNX features', () => {
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'convlens-features-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('external data: weights stay in the side file; small constants are read from it lazily', () => {
+    const { model, chunks } = externalizeInitializers(convReshape(), 'ext.onnx.data', { sizeThreshold: 0, align: 64 });
+    writeFileSync(join(dir, 'ext.onnx.data'), Buffer.concat(chunks));
+    const j = json(save('ext.onnx', model));
+    assert.equal(j.totals.params, 8 * 3 * 9 + 8);
+    // The Reshape target [1, -1] lives in the side file: folding read it.
+    assert.deepEqual(j.outputs[0].shape, [1, 8 * 16 * 16]);
+    assert.equal(j.layers[0].macs, 8 * 16 * 16 * 27);
+  });
+
+  it('external data: a missing side file is named in a warning, not a crash', () => {
+    const { model } = externalizeInitializers(convReshape(), 'gone.onnx.data', { sizeThreshold: 0 });
+    const j = json(save('gone.onnx', model));
+    // Dims are in the model file, so counts still work; the Reshape target cannot be read.
+    assert.equal(j.totals.params, 8 * 3 * 9 + 8);
+    assert.equal(j.outputs[0].shape.length, 2);
+    assert.ok(j.warnings.includes("external data file 'gone.onnx.data' is missing: weight values cannot be read (shapes and counts do not need them)"), j.warnings.join('\n'));
+  });
+
+  it('model-local functions: shapes through the body, MACs summed over it', () => {
+    const fn: FunctionDef = {
+      name: 'ConvRelu', domain: 'local', inputs: ['X', 'W'], outputs: ['Y'], attributes: [], attributeDefaults: {},
+      opset: { '': 17 },
+      nodes: [
+        { name: 'c', opType: 'Conv', domain: '', attributes: { pads: { type: 'ints', value: [1, 1, 1, 1] } }, inputs: ['X', 'W'], outputs: ['T'] },
+        { name: 'r', opType: 'Relu', domain: '', attributes: {}, inputs: ['T'], outputs: ['Y'] },
+      ],
+    };
+    const b = new GraphBuilder('fn', { opsets: { local: 1 } });
+    b.input('x', 'float32', [1, 4, 8, 8]);
+    const w = b.initializer('w', 'float32', [6, 4, 3, 3], 'random');
+    b.addFunction(fn);
+    b.node('ConvRelu', ['x', w], {}, 1, { name: 'block', domain: 'local' });
+    b.output(undefined, { name: 'y' });
+    const j = json(save('fn.onnx', b.build()));
+    assert.deepEqual(j.outputs[0].shape, [1, 6, 8, 8]);
+    assert.equal(j.layers[0].op, 'ConvRelu');
+    assert.equal(j.layers[0].macs, 6 * 8 * 8 * 4 * 9);
+    assert.equal(j.layers[0].params, 6 * 4 * 9);
+  });
+
+  it('an unknown operator warns once and the rest of the graph still gets shapes', () => {
+    const b = new GraphBuilder('unknown');
+    b.input('x', 'float32', [1, 3, 8, 8]);
+    b.conv({ name: 'conv', outChannels: 4, kernel: 3 });
+    const [mystery] = b.node('MysteryOp', [b.last], {}, 1, { name: 'mystery', domain: 'com.example' });
+    b.conv(mystery, { name: 'conv2', outChannels: 4, kernel: 1, inChannels: 4 });
+    b.node('Relu', ['x'], {}, 1, { name: 'side' });
+    b.output(undefined, { name: 'side_out' });
+    const j = json(save('unknown.onnx', b.build()));
+    assert.ok(j.warnings.some((w: string) => /unknown operator com\.example:MysteryOp/.test(w)), j.warnings.join('\n'));
+    assert.deepEqual(j.layers[0].outputs[0].shape, [1, 4, 6, 6]);
+    assert.equal(j.layers[1].outputs[0].shape, null);
+    assert.deepEqual(j.outputs[0].shape, [1, 3, 8, 8]);
+  });
+});
