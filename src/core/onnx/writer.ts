@@ -205,12 +205,18 @@ function attributeProto(name: string, a: Attribute, ctx: WriteContext): PAttribu
   }
 }
 
-function nodeProto(n: Node, ctx: WriteContext): PNode {
-  const attribute: PAttribute[] = [];
-  for (const [name, a] of Object.entries(n.attributes)) {
+/** The attributes that can be written (unreadable ones are left out). */
+function attributeProtos(attrs: Record<string, Attribute>, ctx: WriteContext): PAttribute[] {
+  const out: PAttribute[] = [];
+  for (const [name, a] of Object.entries(attrs)) {
     const p = attributeProto(name, a, ctx);
-    if (p) attribute.push(p);
+    if (p) out.push(p);
   }
+  return out;
+}
+
+function nodeProto(n: Node, ctx: WriteContext): PNode {
+  const attribute = attributeProtos(n.attributes, ctx);
   return {
     input: n.inputs,
     output: n.outputs,
@@ -297,11 +303,7 @@ function functionAttributeTypes(model: Model): Map<string, Map<string, number>> 
 
 function functionProto(f: FunctionDef, ctx: WriteContext): PFunction {
   const defaults = f.attributeDefaults;
-  const attributeProtos: PAttribute[] = [];
-  for (const [name, a] of Object.entries(defaults)) {
-    const p = attributeProto(name, a, ctx);
-    if (p) attributeProtos.push(p);
-  }
+  const defaultProtos = attributeProtos(defaults, ctx);
   return {
     name: f.name,
     domain: f.domain,
@@ -309,7 +311,7 @@ function functionProto(f: FunctionDef, ctx: WriteContext): PFunction {
     output: f.outputs,
     // Attributes with a default go to attribute_proto (IR 9); the rest are names only.
     attribute: [...new Set(f.attributes)].filter((a) => !(a in defaults)),
-    attributeProto: attributeProtos,
+    attributeProto: defaultProtos,
     node: f.nodes.map((n) => nodeProto(n, ctx)),
     opsetImport: opsetImports(f.opset, f.nodes),
   };

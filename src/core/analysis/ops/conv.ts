@@ -41,6 +41,12 @@ function spatialRank(ctx: OpContext, x: Shape): number {
  * QLinearConv): checks C = W.dims[1]·group, W.dims[0] divisible by group, the
  * bias length, and that the window fits.
  */
+function checkWeightRank(ctx: OpContext, xs: Shape, ws: Shape): void {
+  if (ws.length !== xs.length) {
+    throw new ShapeError(`${where(ctx)}: weight ${fmtShape(ws)} must have the input's rank ${xs.length} (input ${fmtShape(xs)})`);
+  }
+}
+
 function forwardConv(ctx: OpContext, wIdx: number, biasIdx?: number): Shape | undefined {
   const x = need(ctx, 0);
   const w = need(ctx, wIdx);
@@ -49,9 +55,7 @@ function forwardConv(ctx: OpContext, wIdx: number, biasIdx?: number): Shape | un
   const group = ctx.int('group', 1);
   const ws = w.shape;
   if (ws) {
-    if (ws.length !== x.shape.length) {
-      throw new ShapeError(`${where(ctx)}: weight ${fmtShape(ws)} must have the input's rank ${x.shape.length} (input ${fmtShape(x.shape)})`);
-    }
+    checkWeightRank(ctx, x.shape, ws);
     const c = x.shape[1];
     const wc = ws[1];
     if (isNum(c) && isNum(wc) && c !== wc * group) {
@@ -110,9 +114,7 @@ const convTranspose: OpRule = (ctx) => {
   const group = ctx.int('group', 1);
   const ws = w.shape;
   if (ws) {
-    if (ws.length !== x.shape.length) {
-      throw new ShapeError(`${where(ctx)}: weight ${fmtShape(ws)} must have the input's rank ${x.shape.length} (input ${fmtShape(x.shape)})`);
-    }
+    checkWeightRank(ctx, x.shape, ws);
     if (isNum(x.shape[1]) && isNum(ws[0]) && x.shape[1] !== ws[0]) {
       throw new ShapeError(`${where(ctx)}: input has ${x.shape[1]} channels but the weight ${fmtShape(ws)} expects ${ws[0]} (weight dims[0])`);
     }
