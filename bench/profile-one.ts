@@ -1,5 +1,5 @@
 /**
- * One fresh process, one model: read + loadOnnx, inferShapes, and profileModel
+ * One fresh process, one model: loadModelFile (as the CLI loads), inferShapes, and profileModel
  * when the report module provides it, once each. Prints JSON with the timings,
  * the RSS before reading the file and the process's peak RSS (bytes), so that
  * peak memory is not polluted by other models (see `peakRssBytes`).
@@ -7,9 +7,8 @@
  *   node --import tsx bench/profile-one.ts <model.onnx>
  */
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
 import type { Model } from '../src/core/ir';
-import { loadOnnx } from '../src/core/loaders/onnx';
+import { loadModelFile } from '../src/core/loaders/index';
 import { inferShapes } from '../src/core/analysis/infer';
 
 export interface OneResult {
@@ -50,8 +49,9 @@ export function peakRssBytes(): number {
   return process.resourceUsage().maxRSS * 1024;
 }
 
+/** Loads as the CLI does: files over 16 MiB are read in ranges, weights left on disk. */
 export function loadModel(file: string): Model {
-  return loadOnnx(readFileSync(file), { file: basename(file) });
+  return loadModelFile(file).model;
 }
 
 function main(file: string): void {

@@ -11,6 +11,10 @@ import { GraphBuilder } from '../../src/core/onnx/builder';
 import { encodeOnnx, externalizeInitializers } from '../../src/core/onnx/writer';
 import type { FunctionDef, Model } from '../../src/core/ir';
 import { runCli } from '../helpers/cli';
+import * as zoo from '../helpers/zoo';
+import { loadModelFile } from '../../src/core/loaders/index';
+import { profileModel } from '../../src/core/report/profile';
+import { tensorNumbers } from '../../src/core/tensor-data';
 
 let dir: string;
 
@@ -60,6 +64,34 @@ describe('ONNX features', () => {
     assert.equal(j.totals.params, 8 * 3 * 9 + 8);
     assert.equal(j.outputs[0].shape.length, 2);
     assert.ok(j.warnings.includes("external data file 'gone.onnx.data' is missing: weight values cannot be read (shapes and counts do not need them)"), j.warnings.join('\n'));
+  });
+
+  it('large files are read in ranges: same graph and report, weights read from the file on demand', () => {
+    const path = save('resnet18.onnx', zoo.resnet18());
+    const whole = loadModelFile(path, { rangeReadAbove: Infinity });
+    const ranged = loadModelFile(path, { rangeReadAbove: 0 });
+    assert.deepEqual(profileModel(ranged.model).report, profileModel(whole.model).report);
+    let compared = 0;
+    for (const name of whole.model.graph.initializers) {
+      const a = whole.model.graph.values.get(name)!.data!;
+      const b = ranged.model.graph.values.get(name)!.data!;
+      assert.equal(a.storage.kind, 'raw');
+      assert.equal(b.storage.kind, 'external');
+      if (compared++ % 7 === 0) {
+        assert.deepEqual(tensorNumbers(b, ranged.readExternal), tensorNumbers(a), name);
+      }
+    }
+    assert.ok(compared > 40);
+  });
+
+  it('a truncated large file gives a one-line error from the ranged reader', () => {
+    const bytes = encodeOnnx(zoo.resnet18({ weights: 'zeros' }));
+    const path = join(dir, 'cut.onnx');
+    writeFileSync(path, bytes.subarray(0, bytes.length - 1000));
+    assert.throws(() => loadModelFile(path, { rangeReadAbove: 0 }), /^ModelLoadError: cut\.onnx: truncated at byte/);
+    const r = runCli('profile', path); // 46 MB: above the CLI's range-read size
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^convlens: cut\.onnx: truncated at byte [\d,]+: a field at byte [\d,]+ needs [\d,]+ more bytes\n$/);
   });
 
   it('model-local functions: shapes through the body, MACs summed over it', () => {

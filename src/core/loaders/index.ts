@@ -8,6 +8,7 @@ import type { Model } from '../ir';
 import { ModelLoadError, formatCount } from '../errors';
 import type { ExternalReader } from '../tensor-data';
 import { loadOnnx, matchOnnx } from './onnx';
+import { readOnnxSkeleton } from './onnx-ranges';
 
 export interface LoadedModel {
   model: Model;
@@ -75,7 +76,25 @@ function missingExternalData(model: Model, modelPath: string): string[] {
     .map((loc) => `external data file '${loc}' is missing: weight values cannot be read (shapes and counts do not need them)`);
 }
 
-export function loadModelFile(path: string): LoadedModel {
+/** Files at least this large are read in ranges (weights stay on disk). */
+export const RANGE_READ_ABOVE = 16 * 2 ** 20;
+
+function readHead(path: string): Uint8Array {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(256);
+    return buf.subarray(0, readSync(fd, buf, 0, 256, 0));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export interface LoadOptions {
+  /** Size from which ONNX files are read in ranges (default RANGE_READ_ABOVE). */
+  rangeReadAbove?: number;
+}
+
+export function loadModelFile(path: string, options: LoadOptions = {}): LoadedModel {
   const file = basename(path);
   let size: number;
   try {
@@ -89,7 +108,8 @@ export function loadModelFile(path: string): LoadedModel {
   if (size > MAX_PROTOBUF_BYTES) {
     throw new ModelLoadError(file, `is ${formatCount(size)} bytes; a single ONNX protobuf is limited to 2 GiB (large models keep weights in external data files)`);
   }
-  const bytes = readFileSync(path);
+  // Large ONNX files are read in ranges, leaving the weights in the file.
+  const bytes = size >= (options.rangeReadAbove ?? RANGE_READ_ABOVE) && matchOnnx(readHead(path)) ? readOnnxSkeleton(path) : readFileSync(path);
   const model = loadModelBytes(bytes, file);
   model.warnings.push(...missingExternalData(model, path));
   return { model, readExternal: externalReader(path), fileBytes: size };
