@@ -76,7 +76,9 @@ describe('ONNX features', () => {
       const a = whole.model.graph.values.get(name)!.data!;
       const b = ranged.model.graph.values.get(name)!.data!;
       assert.equal(a.storage.kind, 'raw');
-      assert.equal(b.storage.kind, 'external');
+      // Big weights stay in the file; small tensors (≤ 4 KiB, e.g. biases) are kept inline.
+      const big = a.storage.kind === 'raw' && a.storage.bytes.length > 4096;
+      assert.equal(b.storage.kind, big ? 'external' : 'raw', name);
       if (compared++ % 7 === 0) {
         assert.deepEqual(tensorNumbers(b, ranged.readExternal), tensorNumbers(a), name);
       }
