@@ -55,6 +55,15 @@ describe('convlens profile', () => {
     assert.match(md.stdout, /\| 1 \| Conv_0 \| Conv \| 1×1×4×3 \|/);
   });
 
+  it('--budget prints the largest training batch that fits', () => {
+    // SGD, no params. Per sample: x 140 B + y 48 B = 188 B; W (a graph input, not batched) 36 B once.
+    // 1000 B → 5 samples: 5·188 + 36 = 976 B (6 would need 1,164 B).
+    const r = runCli('profile', CONV, '--json', '--optimizer', 'sgd', '--budget', '1000');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^Largest training batch within 1000 B: 5 \(976 B; 188 B per sample\)\n$/);
+    assert.match(runCli('profile', CONV, '--budget', 'lots').stderr, /cannot read 'lots' as a size/);
+  });
+
   it('usage errors exit 1 with a message', () => {
     assert.equal(runCli().code, 1);
     assert.equal(runCli('profile', CONV, '--batch', '0').code, 1);
