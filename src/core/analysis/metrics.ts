@@ -14,6 +14,7 @@ import { dtypeBytes, isFloat } from '../dtype';
 import type { TensorInfo } from './ops/types';
 import type { Dataflow } from './dataflow';
 import { allNumeric, numel } from './ops/dims';
+import { einsumMacs } from './ops/misc';
 
 export interface LayerCost {
   params: number;
@@ -29,15 +30,29 @@ export interface StoredTensor {
   float: boolean;
 }
 
-/** The stored tensors (initializers and weight-like Constant nodes) of a graph. */
+/** Inputs that hold quantized weights (integer tensors that stand for float weights). */
+const QUANTIZED_WEIGHT_INPUTS: Record<string, number> = {
+  DequantizeLinear: 0, QLinearConv: 3, ConvInteger: 1, QLinearMatMul: 3, MatMulInteger: 1,
+};
+
+/**
+ * The stored tensors (initializers and weight-like Constant nodes) of a graph.
+ * `float` marks the ones that count as parameters: floating-point tensors,
+ * and integer tensors used as quantized weights (QDQ and QLinear models).
+ */
 export function storedTensors(graph: Graph): Map<string, StoredTensor> {
   const out = new Map<string, StoredTensor>();
+  const quantized = new Set<string>();
+  for (const n of graph.nodes) {
+    const i = QUANTIZED_WEIGHT_INPUTS[n.opType];
+    if (i !== undefined && n.inputs[i]) quantized.add(n.inputs[i]);
+  }
   for (const name of graph.initializers) {
     const v = graph.values.get(name);
     const t = v?.data;
     if (!t) continue;
     const elements = numel(t.dims);
-    out.set(name, { name, elements, bytes: dtypeBytes(t.dtype, elements), float: isFloat(t.dtype) });
+    out.set(name, { name, elements, bytes: dtypeBytes(t.dtype, elements), float: isFloat(t.dtype) || quantized.has(name) });
   }
   for (const n of graph.nodes) {
     if (n.opType !== 'Constant') continue;
@@ -88,6 +103,7 @@ export function nodeMacs(node: Node, shapeOf: Shapes): number {
   const out = shapeOf(node.outputs[0]);
   switch (node.opType) {
     case 'Conv':
+    case 'FusedConv':
     case 'ConvInteger':
     case 'QLinearConv': {
       const w = shapeOf(node.inputs[node.opType === 'QLinearConv' ? 3 : 1]);
@@ -114,6 +130,12 @@ export function nodeMacs(node: Node, shapeOf: Shapes): number {
       if (!out || !a || a.length === 0) return 0;
       return numel(out) * a[a.length - 1];
     }
+    case 'Einsum': {
+      const eq = node.attributes.equation;
+      const shapes = node.inputs.map((i) => shapeOf(i));
+      if (eq?.type !== 'string' || shapes.some((s) => !s)) return 0;
+      return einsumMacs(eq.value, shapes as number[][]);
+    }
     default:
       return 0;
   }
@@ -125,6 +147,7 @@ export function nodeFlops(node: Node, macs: number, shapeOf: Shapes): number {
   const x = shapeOf(node.inputs[0]);
   switch (node.opType) {
     case 'Conv':
+    case 'FusedConv':
     case 'ConvTranspose':
     case 'Gemm': {
       const biasIdx = 2;
@@ -132,6 +155,7 @@ export function nodeFlops(node: Node, macs: number, shapeOf: Shapes): number {
       return 2 * macs + (hasBias ? outElems : 0);
     }
     case 'MatMul':
+    case 'Einsum':
       return 2 * macs;
     case 'MaxPool':
     case 'AveragePool':

@@ -75,7 +75,7 @@ function union(fields: (FieldState | undefined)[], warn: (m: string) => void): F
   return out;
 }
 
-const WINDOW_OPS = new Set(['Conv', 'ConvInteger', 'QLinearConv', 'MaxPool', 'AveragePool', 'LpPool', 'DeformConv']);
+const WINDOW_OPS = new Set(['Conv', 'FusedConv', 'ConvInteger', 'QLinearConv', 'MaxPool', 'AveragePool', 'LpPool', 'DeformConv']);
 const GLOBAL_OPS = new Set([
   'GlobalAveragePool', 'GlobalMaxPool', 'GlobalLpPool', 'Flatten', 'Gemm', 'MatMul', 'Reshape',
   'LayerNormalization', 'Softmax', 'LogSoftmax', 'ArgMax', 'ArgMin', 'TopK', 'InstanceNormalization',
@@ -96,7 +96,7 @@ export function propagateField(node: Node, inputs: (FieldState | undefined)[], c
   if (WINDOW_OPS.has(op)) {
     if (!x || x.kind === 'global') return x;
     const wIdx = op === 'QLinearConv' ? 3 : 1;
-    const g = convPoolGeometry(node, ctx.shapeOf(node.inputs[0]), op.startsWith('Conv') || op === 'QLinearConv' || op === 'DeformConv' ? ctx.shapeOf(node.inputs[wIdx]) : undefined);
+    const g = convPoolGeometry(node, ctx.shapeOf(node.inputs[0]), op.startsWith('Conv') || op === 'FusedConv' || op === 'QLinearConv' || op === 'DeformConv' ? ctx.shapeOf(node.inputs[wIdx]) : undefined);
     if (!g || g.kernel.length !== x.axes.length) return undefined;
     return {
       kind: 'spatial',

@@ -13,6 +13,7 @@ import { shapeRules } from './shape';
 import { tensorRules } from './tensor';
 import { reduceRules } from './reduce';
 import { controlRules } from './control';
+import { miscRules } from './misc';
 
 export const OP_RULES: OpRules = {
   ...elementwiseRules,
@@ -25,4 +26,5 @@ export const OP_RULES: OpRules = {
   ...tensorRules,
   ...reduceRules,
   ...controlRules,
+  ...miscRules,
 };
