@@ -48,3 +48,17 @@ describe('ONNX loader', () => {
     assert.equal(matchOnnx(Uint8Array.from([0x08, 0xc8, 0x01, 0x3a, 0x00])), false, 'ir_version 200 is not a real IR version');
   });
 });
+
+describe('hostile functions', () => {
+  it('a function that calls itself is reported, not followed forever', () => {
+    const m = loadOnnx(irV3(), { file: 'old.onnx' });
+    m.functions.set('evil:Loop', {
+      name: 'Loop', domain: 'evil', inputs: ['a'], outputs: ['b'], attributes: [], attributeDefaults: {}, opset: { '': 17 },
+      nodes: [{ name: 'again', opType: 'Loop', domain: 'evil', attributes: {}, inputs: ['a'], outputs: ['b'] }],
+    });
+    m.graph.nodes.push({ name: 'call', opType: 'Loop', domain: 'evil', attributes: {}, inputs: ['y'], outputs: ['z'] });
+    const { report } = profileModel(m);
+    assert.ok(report.warnings.some((w) => /function evil:Loop calls itself/.test(w)), report.warnings.join('\n'));
+    assert.equal(report.layers[1].outputs[0].shape, null);
+  });
+});

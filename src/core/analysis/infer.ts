@@ -6,7 +6,6 @@
  */
 import type { Attribute, Dim, DType, FunctionDef, Graph, Model, Node, Shape, TensorConst } from '../ir';
 import { opsetOf } from '../ir';
-import { isInteger } from '../dtype';
 import { elementCount, tensorNumbers, type ExternalReader } from '../tensor-data';
 import { OP_RULES } from './ops/index';
 import { MAX_FOLD_ELEMENTS, ShapeError, type OpContext, type TensorInfo } from './ops/types';
@@ -82,7 +81,7 @@ export function constValues(t: TensorConst, readExternal?: ExternalReader): numb
 }
 
 /** Orders nodes so every producer runs before its consumers (file order when already valid). */
-export function executionOrder(graph: Graph, outer?: (name: string) => boolean): Node[] {
+export function executionOrder(graph: Graph): Node[] {
   const produced = new Map<string, number>();
   graph.nodes.forEach((n, i) => n.outputs.forEach((o) => o && produced.set(o, i)));
   let ordered = true;
@@ -96,7 +95,7 @@ export function executionOrder(graph: Graph, outer?: (name: string) => boolean):
   }
   if (ordered) return graph.nodes;
   // Kahn's algorithm, stable with respect to file order.
-  const deps = graph.nodes.map((n) => new Set(n.inputs.filter((i) => i && produced.has(i) && produced.get(i) !== undefined).map((i) => produced.get(i)!)));
+  const deps = graph.nodes.map((n) => new Set(n.inputs.filter((i) => i && produced.has(i)).map((i) => produced.get(i)!)));
   const done = new Set<number>();
   const out: Node[] = [];
   while (out.length < graph.nodes.length) {
@@ -115,7 +114,6 @@ export function executionOrder(graph: Graph, outer?: (name: string) => boolean):
       break;
     }
   }
-  void outer;
   return out;
 }
 
@@ -123,6 +121,7 @@ class Inferencer {
   readonly issues: NodeIssue[] = [];
   readonly warnings: string[] = [];
   readonly functionScopes = new Map<string, Map<string, TensorInfo>>();
+  private readonly activeFunctions = new Set<string>();
   private readonly unknownOps = new Set<string>();
 
   constructor(
@@ -170,7 +169,19 @@ class Inferencer {
     const inputs = node.inputs.map((i) => (i ? lookup(scope, i) ?? {} : undefined));
     const domain = node.domain === 'ai.onnx' ? '' : node.domain;
     const fn = this.model.functions.get(`${node.domain}:${node.opType}`);
-    if (fn) return this.runFunction(fn, node, inputs, scope);
+    if (fn) {
+      const key = `${node.domain}:${node.opType}`;
+      if (this.activeFunctions.has(key)) {
+        this.issues.push({ node: node.name, severity: 'error', message: `function ${key} calls itself: recursion is not allowed in ONNX` });
+        return [];
+      }
+      this.activeFunctions.add(key);
+      try {
+        return this.runFunction(fn, node, inputs);
+      } finally {
+        this.activeFunctions.delete(key);
+      }
+    }
     const rule = domain === '' || domain === 'ai.onnx.ml' ? OP_RULES[node.opType] : OP_RULES[`${domain}:${node.opType}`];
     if (!rule) {
       const key = domain ? `${domain}:${node.opType}` : node.opType;
@@ -181,7 +192,7 @@ class Inferencer {
       this.issues.push({ node: node.name, severity: 'warning', message: `unknown operator ${key}` });
       return [];
     }
-    const ctx = this.context(node, inputs, opsetOf({ opset }, domain), scope, graph);
+    const ctx = this.context(node, inputs, opsetOf({ opset }, domain), scope);
     try {
       const outs = rule(ctx);
       for (const o of outs) {
@@ -201,7 +212,7 @@ class Inferencer {
     }
   }
 
-  private runFunction(fn: FunctionDef, call: Node, inputs: (TensorInfo | undefined)[], outer: Scope): (TensorInfo | undefined)[] {
+  private runFunction(fn: FunctionDef, call: Node, inputs: (TensorInfo | undefined)[]): (TensorInfo | undefined)[] {
     const scope: Scope = { values: new Map() };
     fn.inputs.forEach((name, i) => scope.values.set(name, inputs[i] ?? {}));
     const attrs: Record<string, Attribute> = { ...fn.attributeDefaults, ...call.attributes };
@@ -219,19 +230,17 @@ class Inferencer {
       const outs = this.runNode(node, scope, opset, body);
       n.outputs.forEach((o, k) => o && scope.values.set(o, outs[k] ?? {}));
     }
-    void outer;
     this.functionScopes.set(call.name, scope.values);
     return fn.outputs.map((o) => scope.values.get(o));
   }
 
-  private context(node: Node, inputs: (TensorInfo | undefined)[], opset: number, scope: Scope, graph: Graph): OpContext {
+  private context(node: Node, inputs: (TensorInfo | undefined)[], opset: number, scope: Scope): OpContext {
     const attr = (name: string) => node.attributes[name];
     const self = this;
     const num = (name: string): number | undefined => {
       const a = attr(name);
       return a && (a.type === 'int' || a.type === 'float') ? a.value : undefined;
     };
-    void graph;
     return {
       node,
       opset,
@@ -282,4 +291,3 @@ export function parseShape(s: string): Shape {
   return s.split(/[x×,]/i).map((p) => p.trim()).filter(Boolean).map((p): Dim => (/^\d+$/.test(p) ? Number(p) : p));
 }
 
-export { isInteger };

@@ -7,7 +7,7 @@
 import type { Dim, DType, Shape } from '../../ir';
 import { dtypeFromOnnx, isInteger } from '../../dtype';
 import { allNumeric, broadcastShapes, dimAdd, dimFloorDiv, dimMul, isNum, keepValue, need, numel, strides } from './dims';
-import type { OpContext, OpRule, OpRules, TensorInfo } from './types';
+import type { OpRule, OpRules, TensorInfo } from './types';
 
 type Unary = (x: number) => number;
 
@@ -196,7 +196,3 @@ function rules(): OpRules {
 }
 
 export const elementwiseRules: OpRules = rules();
-
-export function unaryContextFold(ctx: OpContext): number[] | undefined {
-  return ctx.inputs[0]?.value;
-}
