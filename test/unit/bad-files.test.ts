@@ -10,22 +10,13 @@ import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { runCli } from '../helpers/cli';
 import { externalReader } from '../../src/core/loaders/index';
+import { encodeVarint } from '../../src/core/loaders/onnx-ranges';
 
 const CONFORMANCE = resolve(__dirname, '../../../shared/onnx-conformance/node');
 const GOOD = readFileSync(join(CONFORMANCE, 'test_conv_with_strides_padding/model.onnx'));
 
-function varint(n: number): number[] {
-  const out: number[] = [];
-  while (n >= 0x80) {
-    out.push((n % 0x80) | 0x80);
-    n = Math.floor(n / 0x80);
-  }
-  out.push(n);
-  return out;
-}
-
 function field(num: number, payload: Uint8Array | number[]): number[] {
-  return [...varint(num * 8 + 2), ...varint(payload.length), ...payload];
+  return [...encodeVarint(num * 8 + 2), ...encodeVarint(payload.length), ...payload];
 }
 
 let dir: string;

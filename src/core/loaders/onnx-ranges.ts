@@ -45,7 +45,8 @@ class RangeReader {
   }
 }
 
-function encodeVarint(n: number): number[] {
+/** Protobuf base-128 varint bytes of a non-negative integer. */
+export function encodeVarint(n: number): number[] {
   const out: number[] = [];
   while (n >= 0x80) {
     out.push((n % 0x80) | 0x80);
