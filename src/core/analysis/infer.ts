@@ -32,6 +32,8 @@ export interface NodeIssue {
   message: string;
   /** 'error' for inconsistent shapes, 'warning' for unsupported/unknown parts. */
   severity: 'error' | 'warning';
+  /** Set when the node's operator has no rule; `warnings` already says so once per operator. */
+  unknownOperator?: string;
 }
 
 export interface InferResult {
@@ -146,7 +148,7 @@ class Inferencer {
     });
     const order = executionOrder(graph);
     for (const node of order) {
-      const outs = this.runNode(node, scope, this.model.opset, graph);
+      const outs = this.runNode(node, scope, this.model.opset);
       node.outputs.forEach((o, k) => {
         if (!o) return;
         let info = outs[k];
@@ -165,7 +167,7 @@ class Inferencer {
     return order;
   }
 
-  private runNode(node: Node, scope: Scope, opset: Record<string, number>, graph: Graph): (TensorInfo | undefined)[] {
+  private runNode(node: Node, scope: Scope, opset: Record<string, number>): (TensorInfo | undefined)[] {
     const inputs = node.inputs.map((i) => (i ? lookup(scope, i) ?? {} : undefined));
     const domain = node.domain === 'ai.onnx' ? '' : node.domain;
     const fn = this.model.functions.get(`${node.domain}:${node.opType}`);
@@ -189,7 +191,7 @@ class Inferencer {
         this.unknownOps.add(key);
         this.warnings.push(`unknown operator ${key}: its outputs' shapes are taken from the file where declared, else unknown`);
       }
-      this.issues.push({ node: node.name, severity: 'warning', message: `unknown operator ${key}` });
+      this.issues.push({ node: node.name, severity: 'warning', message: `unknown operator ${key}`, unknownOperator: key });
       return [];
     }
     const ctx = this.context(node, inputs, opsetOf({ opset }, domain), scope);
@@ -217,7 +219,6 @@ class Inferencer {
     fn.inputs.forEach((name, i) => scope.values.set(name, inputs[i] ?? {}));
     const attrs: Record<string, Attribute> = { ...fn.attributeDefaults, ...call.attributes };
     const opset = { ...this.model.opset, ...fn.opset };
-    const body: Graph = { name: fn.name, nodes: [], inputs: [], outputs: fn.outputs, values: new Map(), initializers: new Set() };
     for (const n of fn.nodes) {
       // Substitute attribute references with the call's values.
       const resolved: Record<string, Attribute> = {};
@@ -227,7 +228,7 @@ class Inferencer {
         } else resolved[k] = a;
       }
       const node = { ...n, attributes: resolved };
-      const outs = this.runNode(node, scope, opset, body);
+      const outs = this.runNode(node, scope, opset);
       n.outputs.forEach((o, k) => o && scope.values.set(o, outs[k] ?? {}));
     }
     this.functionScopes.set(call.name, scope.values);

@@ -86,10 +86,6 @@ export function nodeWeights(node: Node, flow: Dataflow, stored: Map<string, Stor
 
 type Shapes = (name: string) => number[] | undefined;
 
-function product(xs: readonly number[]): number {
-  return xs.reduce((a, b) => a * b, 1);
-}
-
 /** FLOPs per output element of element-wise style ops (documented in README). */
 const ELEMENTWISE_FLOPS: Record<string, number> = {
   Add: 1, Sub: 1, Mul: 1, Div: 1, Pow: 1, Max: 1, Min: 1, Relu: 1, LeakyRelu: 2, PRelu: 2, Elu: 3,
@@ -108,13 +104,13 @@ export function nodeMacs(node: Node, shapeOf: Shapes): number {
     case 'QLinearConv': {
       const w = shapeOf(node.inputs[node.opType === 'QLinearConv' ? 3 : 1]);
       if (!out || !w || w.length < 3) return 0;
-      return numel(out) * w[1] * product(w.slice(2));
+      return numel(out) * w[1] * numel(w.slice(2));
     }
     case 'ConvTranspose': {
       const x = shapeOf(node.inputs[0]);
       const w = shapeOf(node.inputs[1]);
       if (!x || !w || w.length < 3) return 0;
-      return numel(x) * w[1] * product(w.slice(2));
+      return numel(x) * w[1] * numel(w.slice(2));
     }
     case 'Gemm': {
       const a = shapeOf(node.inputs[0]);
@@ -161,7 +157,7 @@ export function nodeFlops(node: Node, macs: number, shapeOf: Shapes): number {
     case 'AveragePool':
     case 'LpPool': {
       const k = node.attributes.kernel_shape;
-      const area = k?.type === 'ints' ? product(k.value) : 1;
+      const area = k?.type === 'ints' ? numel(k.value) : 1;
       return outElems * area;
     }
     case 'GlobalAveragePool':

@@ -32,6 +32,52 @@ function readVarint(b: Uint8Array, pos: number): [value: number, next: number] |
   return undefined;
 }
 
+interface WireField {
+  field: number;
+  /** Protobuf wire type; -1 when even the tag is cut off. */
+  wire: number;
+  /** Byte where the field's tag starts. */
+  at: number;
+  /** The value of a varint field. */
+  value?: number;
+  /** Byte after the field: past the end when it overruns, Infinity when a header is cut off, NaN for an invalid wire type. */
+  end: number;
+}
+
+/** The top-level protobuf fields of `bytes`, ending with the first one that overruns or cannot be read. */
+function* wireFields(bytes: Uint8Array): Generator<WireField> {
+  let pos = 0;
+  while (pos < bytes.length) {
+    const at = pos;
+    const tag = readVarint(bytes, pos);
+    if (!tag) {
+      yield { field: 0, wire: -1, at, end: Infinity };
+      return;
+    }
+    const field = Math.floor(tag[0] / 8);
+    const wire = tag[0] & 7;
+    let end: number;
+    let value: number | undefined;
+    if (wire === 0 || wire === 2) {
+      const v = readVarint(bytes, tag[1]);
+      if (!v) {
+        yield { field, wire, at, end: Infinity };
+        return;
+      }
+      if (wire === 0) [value, end] = v;
+      else end = v[1] + v[0];
+    } else if (wire === 5) end = tag[1] + 4;
+    else if (wire === 1) end = tag[1] + 8;
+    else {
+      yield { field, wire, at, end: NaN };
+      return;
+    }
+    yield { field, wire, at, value, end };
+    if (end > bytes.length) return;
+    pos = end;
+  }
+}
+
 /**
  * True when the bytes look like a binary ONNX ModelProto: a run of top-level
  * fields that exist in ModelProto with the right wire types, including
@@ -39,27 +85,14 @@ function readVarint(b: Uint8Array, pos: number): [value: number, next: number] |
  * so that a cut-off model is reported as truncated, not as "not a model".
  */
 export function matchOnnx(bytes: Uint8Array): boolean {
-  let pos = 0;
   let fields = 0;
   let sawKey = false;
-  while (pos < bytes.length && fields < 32) {
-    const tag = readVarint(bytes, pos);
-    if (!tag) break;
-    const field = Math.floor(tag[0] / 8);
-    const wire = tag[0] & 7;
-    if (MODEL_FIELDS[field] !== wire) return false;
-    if (field === 1 || field === 7 || field === 8) sawKey = true;
-    pos = tag[1];
-    if (wire === 0) {
-      const v = readVarint(bytes, pos);
-      if (!v) break;
-      if (field === 1 && (v[0] < 1 || v[0] > 100)) return false;
-      pos = v[1];
-    } else {
-      const len = readVarint(bytes, pos);
-      if (!len) break;
-      pos = len[1] + len[0];
-    }
+  for (const f of wireFields(bytes)) {
+    if (f.wire < 0 || fields >= 32) break;
+    if (MODEL_FIELDS[f.field] !== f.wire) return false;
+    if (f.field === 1 || f.field === 7 || f.field === 8) sawKey = true;
+    if (f.end === Infinity) break;
+    if (f.field === 1 && (f.value! < 1 || f.value! > 100)) return false;
     fields++;
   }
   return fields > 0 && sawKey;
@@ -77,28 +110,12 @@ const FIELD_NAMES: Record<number, string> = {
 
 /** Finds the top-level field whose declared length runs past the end of the file. */
 function findOverrun(bytes: Uint8Array): { field: number; at: number; missing: number } | undefined {
-  let pos = 0;
-  while (pos < bytes.length) {
-    const tag = readVarint(bytes, pos);
-    if (!tag) return { field: 0, at: pos, missing: 1 };
-    const field = Math.floor(tag[0] / 8);
-    const wire = tag[0] & 7;
-    const at = pos;
-    pos = tag[1];
-    if (wire === 0) {
-      const v = readVarint(bytes, pos);
-      if (!v) return { field, at, missing: 1 };
-      pos = v[1];
-    } else if (wire === 2) {
-      const len = readVarint(bytes, pos);
-      if (!len) return { field, at, missing: 1 };
-      if (len[1] + len[0] > bytes.length) return { field, at, missing: len[1] + len[0] - bytes.length };
-      pos = len[1] + len[0];
-    } else if (wire === 5) pos += 4;
-    else if (wire === 1) pos += 8;
-    else return undefined;
+  for (const f of wireFields(bytes)) {
+    if (Number.isNaN(f.end)) return undefined;
+    if (f.end === Infinity) return { field: f.field, at: f.at, missing: 1 };
+    if (f.end > bytes.length) return { field: f.field, at: f.at, missing: f.end - bytes.length };
   }
-  return pos > bytes.length ? { field: 0, at: bytes.length, missing: pos - bytes.length } : undefined;
+  return undefined;
 }
 
 function explainDecodeError(file: string, bytes: Uint8Array, err: unknown): ModelLoadError {

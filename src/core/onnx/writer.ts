@@ -11,6 +11,7 @@ import type {
 } from './schema';
 import type { Attribute, Dim, DType, FunctionDef, Graph, Model, Node, TensorConst, Value } from '../ir';
 import { dtypeBits, dtypeBytes, dtypeToOnnx } from '../dtype';
+import { elementCount } from '../tensor-data';
 
 const utf8 = new TextEncoder();
 
@@ -378,7 +379,7 @@ export function externalizeInitializers(
     const v = values.get(name);
     const t = v?.data;
     if (!v || !t || (t.storage.kind !== 'raw' && t.storage.kind !== 'values') || t.dtype === 'string') continue;
-    if (dtypeBytes(t.dtype, t.dims.reduce((a, b) => a * b, 1)) < threshold) continue;
+    if (dtypeBytes(t.dtype, elementCount(t.dims)) < threshold) continue;
     const bytes = t.storage.kind === 'raw' ? t.storage.bytes : encodeElements(t.dtype, t.storage.values);
     const pad = (align - (length % align)) % align;
     if (pad) chunks.push(new Uint8Array(pad));

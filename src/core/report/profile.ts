@@ -136,7 +136,7 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
   warnings.push(...display.warnings);
   for (const issue of display.issues) {
     // Unknown operators are already summarised once per op type above.
-    if (!issue.message.startsWith('unknown operator')) warnings.push(`${issue.node}: ${issue.message}`);
+    if (!issue.unknownOperator) warnings.push(`${issue.node}: ${issue.message}`);
   }
 
   const order = numeric.order;

@@ -4,6 +4,7 @@
  */
 import type { Dim, Shape } from '../../ir';
 import { ShapeError, type OpContext, type TensorInfo } from './types';
+import { elementCount } from '../../tensor-data';
 
 export const isNum = (d: Dim | undefined): d is number => typeof d === 'number';
 
@@ -52,11 +53,8 @@ export function allNumeric(shape: Shape | undefined): shape is number[] {
   return shape !== undefined && shape.every(isNum);
 }
 
-export function numel(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
+/** Elements of a numeric shape (the shape-rule name for tensor-data's elementCount). */
+export const numel = elementCount;
 
 /** Normalises a possibly negative axis against `rank`. */
 export function normAxis(axis: number, rank: number, ctx?: OpContext): number {
