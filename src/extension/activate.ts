@@ -4,12 +4,10 @@
  */
 import * as vscode from 'vscode';
 import { loadModelFile } from '../core/loaders/index';
-import { profileModel, type ProfileOptions } from '../core/report/profile';
 import { formatTable } from '../core/report/format';
 import { ModelLoadError } from '../core/errors';
-import { parseDType } from '../core/dtype';
-import type { Optimizer } from '../core/analysis/memory';
 import { registerModelEditor } from './model-editor';
+import { profileWithSettings } from './settings';
 
 let output: vscode.OutputChannel | undefined;
 
@@ -31,34 +29,6 @@ function activeTabUri(): vscode.Uri | undefined {
   return input && typeof input === 'object' && 'uri' in input ? (input as { uri: vscode.Uri }).uri : undefined;
 }
 
-const OPTIMIZERS: readonly Optimizer[] = ['sgd', 'momentum', 'adam'];
-
-/**
- * The `convlens.profile.*` settings (package.json `contributes.configuration`)
- * for `resource`, as profile options. Invalid values are reported in
- * `problems` and ignored (the model's own shapes and types, and Adam, apply).
- */
-export function profileSettings(resource?: vscode.Uri): { options: ProfileOptions; optimizer: Optimizer; problems: string[] } {
-  const config = vscode.workspace.getConfiguration('convlens', resource);
-  const problems: string[] = [];
-  const options: ProfileOptions = {};
-
-  const optimizer = config.get<unknown>('profile.optimizer', 'adam');
-  if (typeof optimizer === 'string' && (OPTIMIZERS as readonly string[]).includes(optimizer)) options.optimizer = optimizer as Optimizer;
-  else problems.push(`convlens.profile.optimizer: expected sgd, momentum or adam, got ${JSON.stringify(optimizer)}; using adam`);
-
-  const batch = config.get<unknown>('profile.batchSize', null);
-  if (typeof batch === 'number' && Number.isInteger(batch) && batch >= 1) options.batch = batch;
-  else if (batch !== null && batch !== undefined) problems.push(`convlens.profile.batchSize: expected an integer ≥ 1 or null, got ${JSON.stringify(batch)}; using the model's own`);
-
-  const dtype = config.get<unknown>('profile.inputDtype', null);
-  const parsed = typeof dtype === 'string' ? parseDType(dtype) : undefined;
-  if (parsed) options.inputDtype = parsed;
-  else if (dtype !== null && dtype !== undefined) problems.push(`convlens.profile.inputDtype: unknown element type ${JSON.stringify(dtype)}; using the model's own`);
-
-  return { options, optimizer: options.optimizer ?? 'adam', problems };
-}
-
 export async function profileCommand(uri?: vscode.Uri): Promise<string | undefined> {
   const target = await pickModel(uri);
   if (!target) return undefined;
@@ -71,10 +41,9 @@ export async function profileCommand(uri?: vscode.Uri): Promise<string | undefin
         const loaded = loadModelFile(target.fsPath);
         if (token.isCancellationRequested) return undefined;
         progress.report({ message: 'analysing' });
-        const settings = profileSettings(target);
-        const { report } = profileModel(loaded.model, { ...settings.options, readExternal: loaded.readExternal });
-        const table = formatTable(report, { optimizer: settings.optimizer });
-        for (const problem of settings.problems) out.appendLine(`warning: ${problem}`);
+        const { report, optimizer, problems } = profileWithSettings(loaded, target);
+        const table = formatTable(report, { optimizer });
+        for (const problem of problems) out.appendLine(`warning: ${problem}`);
         out.appendLine(`# ${target.fsPath}`);
         out.appendLine(table);
         out.show(true);
@@ -91,8 +60,7 @@ export async function profileCommand(uri?: vscode.Uri): Promise<string | undefin
 
 export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(vscode.commands.registerCommand('convlens.profileModel', profileCommand));
-  context.subscriptions.push(registerModelEditor(context, profileSettings, (line) => channel().appendLine(line)));
-  if (output) context.subscriptions.push(output);
+  context.subscriptions.push(registerModelEditor(context, (line) => channel().appendLine(line)));
 }
 
 export function deactivate(): void {

@@ -8,7 +8,7 @@
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import { loadModelFile } from '../core/loaders/index';
-import { profileModel, type ProfileOptions } from '../core/report/profile';
+import { profileWithSettings } from './settings';
 import { ModelLoadError } from '../core/errors';
 import type { FromWebviewMessage, ToWebviewMessage } from '../protocol';
 
@@ -19,12 +19,9 @@ class ModelDocument implements vscode.CustomDocument {
   dispose(): void {}
 }
 
-export type SettingsFor = (uri: vscode.Uri) => { options: ProfileOptions; problems: string[] };
-
 export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<ModelDocument> {
   constructor(
     private readonly extensionUri: vscode.Uri,
-    private readonly settingsFor: SettingsFor,
     private readonly log: (line: string) => void,
   ) {}
 
@@ -58,9 +55,7 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
   private profile(uri: vscode.Uri): ToWebviewMessage {
     const file = uri.path.split('/').pop() ?? uri.toString();
     try {
-      const loaded = loadModelFile(uri.fsPath);
-      const { options, problems } = this.settingsFor(uri);
-      const { report } = profileModel(loaded.model, { ...options, readExternal: loaded.readExternal });
+      const { report, problems } = profileWithSettings(loadModelFile(uri.fsPath), uri);
       report.warnings.push(...problems);
       return { type: 'profile', file, report };
     } catch (err) {
@@ -97,8 +92,8 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
   }
 }
 
-export function registerModelEditor(context: vscode.ExtensionContext, settingsFor: SettingsFor, log: (line: string) => void): vscode.Disposable {
-  return vscode.window.registerCustomEditorProvider(MODEL_EDITOR_VIEW_TYPE, new ModelEditorProvider(context.extensionUri, settingsFor, log), {
+export function registerModelEditor(context: vscode.ExtensionContext, log: (line: string) => void): vscode.Disposable {
+  return vscode.window.registerCustomEditorProvider(MODEL_EDITOR_VIEW_TYPE, new ModelEditorProvider(context.extensionUri, log), {
     supportsMultipleEditorsPerDocument: true,
   });
 }

@@ -1,0 +1,45 @@
+/**
+ * The `convlens.profile.*` settings (package.json `contributes.configuration`)
+ * and profiling a loaded model with them: one place for the command and the
+ * model view.
+ */
+import * as vscode from 'vscode';
+import type { LoadedModel } from '../core/loaders/index';
+import { profileModel, type ProfileOptions, type ProfileReport } from '../core/report/profile';
+import { parseDType } from '../core/dtype';
+import type { Optimizer } from '../core/analysis/memory';
+
+const OPTIMIZERS: readonly Optimizer[] = ['sgd', 'momentum', 'adam'];
+
+/**
+ * The `convlens.profile.*` settings (package.json `contributes.configuration`)
+ * for `resource`, as profile options. Invalid values are reported in
+ * `problems` and ignored (the model's own shapes and types, and Adam, apply).
+ */
+export function profileSettings(resource?: vscode.Uri): { options: ProfileOptions; optimizer: Optimizer; problems: string[] } {
+  const config = vscode.workspace.getConfiguration('convlens', resource);
+  const problems: string[] = [];
+  const options: ProfileOptions = {};
+
+  const optimizer = config.get<unknown>('profile.optimizer', 'adam');
+  if (typeof optimizer === 'string' && (OPTIMIZERS as readonly string[]).includes(optimizer)) options.optimizer = optimizer as Optimizer;
+  else problems.push(`convlens.profile.optimizer: expected sgd, momentum or adam, got ${JSON.stringify(optimizer)}; using adam`);
+
+  const batch = config.get<unknown>('profile.batchSize', null);
+  if (typeof batch === 'number' && Number.isInteger(batch) && batch >= 1) options.batch = batch;
+  else if (batch !== null && batch !== undefined) problems.push(`convlens.profile.batchSize: expected an integer ≥ 1 or null, got ${JSON.stringify(batch)}; using the model's own`);
+
+  const dtype = config.get<unknown>('profile.inputDtype', null);
+  const parsed = typeof dtype === 'string' ? parseDType(dtype) : undefined;
+  if (parsed) options.inputDtype = parsed;
+  else if (dtype !== null && dtype !== undefined) problems.push(`convlens.profile.inputDtype: unknown element type ${JSON.stringify(dtype)}; using the model's own`);
+
+  return { options, optimizer: options.optimizer ?? 'adam', problems };
+}
+
+/** Profiles `loaded` with the settings of `uri`; invalid settings come back as `problems`. */
+export function profileWithSettings(loaded: LoadedModel, uri: vscode.Uri): { report: ProfileReport; optimizer: Optimizer; problems: string[] } {
+  const settings = profileSettings(uri);
+  const { report } = profileModel(loaded.model, { ...settings.options, readExternal: loaded.readExternal });
+  return { report, optimizer: settings.optimizer, problems: settings.problems };
+}
