@@ -16,7 +16,8 @@ const common = {
 const targets = [
   {
     ...common,
-    entryPoints: { extension: 'src/extension.ts' },
+    // The extension, and the worker thread that loads and profiles models.
+    entryPoints: { extension: 'src/extension.ts', 'model-worker': 'src/extension/model-worker.ts' },
     outdir: 'dist',
     platform: 'node',
     format: 'cjs',
@@ -36,7 +37,9 @@ const targets = [
   },
   {
     ...common,
-    entryPoints: { webview: 'webview/main.ts' },
+    // The view, the ELK layout Web Worker, and the main-thread layout used
+    // only where a worker cannot start.
+    entryPoints: { webview: 'webview/main.ts', 'layout-worker': 'webview/graph/layout-worker.ts', 'layout-main': 'webview/graph/layout-main.ts' },
     outdir: 'dist',
     platform: 'browser',
     format: 'iife',

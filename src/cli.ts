@@ -10,7 +10,7 @@ import { loadModelFile } from './core/loaders/index';
 import { parseShape } from './core/analysis/infer';
 import { parseDType } from './core/dtype';
 import { largestBatchThatFits, profileModel, type ProfileOptions } from './core/report/profile';
-import { formatCsv, formatMarkdown, formatTable, humanBytes } from './core/report/format';
+import { formatCsv, formatMarkdown, formatTable, humanBytes, parseByteSize } from './core/report/format';
 import type { Optimizer } from './core/analysis/memory';
 import type { Shape } from './core/ir';
 
@@ -34,11 +34,9 @@ Options:
 class UsageError extends Error {}
 
 function parseBytes(s: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib|tb|tib)?$/i.exec(s.trim());
-  if (!m) throw new UsageError(`--budget: cannot read '${s}' as a size (e.g. 8GiB, 512MB)`);
-  const unit = (m[2] ?? 'b').toLowerCase();
-  const mult: Record<string, number> = { b: 1, kb: 1e3, kib: 2 ** 10, mb: 1e6, mib: 2 ** 20, gb: 1e9, gib: 2 ** 30, tb: 1e12, tib: 2 ** 40 };
-  return Number(m[1]) * mult[unit];
+  const bytes = parseByteSize(s);
+  if (bytes === null) throw new UsageError(`--budget: cannot read '${s}' as a size (e.g. 8GiB, 512MB)`);
+  return bytes;
 }
 
 function positiveInt(name: string, s: string): number {

@@ -1,81 +1,271 @@
 /**
- * Webview entry (browser): renders a model's profile — totals and the
- * per-layer table — from the extension's messages. Every string from the
- * model is inserted as text (textContent), never parsed as HTML.
+ * Webview entry (browser): composes the model view — summary header,
+ * toolbar, graph (webview/graph), layer table, details panel, search and
+ * tooltips (webview/panels) — and speaks the protocol of src/protocol.ts.
+ * Every string from the model is inserted as text, never parsed as HTML.
+ * View state (zoom, expanded groups, selection, overlay, tab, table sort)
+ * survives the panel being hidden through getState/setState.
  */
-import type { FromWebviewMessage, ToWebviewMessage } from '../src/protocol';
-import type { LayerReport, ProfileReport } from '../src/core/report/profile';
-import { formatField, formatShape, humanBytes, humanCount, withUnit } from '../src/core/report/format';
+import { isToWebviewMessage, type FromWebviewMessage, type LayerView, type ProfileReport, type ToWebviewMessage, type WeightStats } from '../src/protocol';
+import { GraphView, type GraphState, type HoverTarget } from './graph/graph-view';
+import type { OverlayMode } from './graph/overlay';
+import { LayerTable, type SortKey } from './panels/table';
+import { DetailsPanel } from './panels/details';
+import { SearchBar } from './panels/search';
+import { renderSummary } from './panels/summary';
+import { Tooltip, groupTooltip, layerTooltip, tensorTooltip } from './panels/tooltip';
+import { button, dropdown, registerToolkit } from './ui/toolkit';
 
-declare function acquireVsCodeApi(): { postMessage(m: FromWebviewMessage): void };
+interface VsCodeApi<S> {
+  postMessage(m: FromWebviewMessage): void;
+  getState(): S | undefined;
+  setState(s: S): void;
+}
+declare function acquireVsCodeApi<S>(): VsCodeApi<S>;
 
-const vscode = acquireVsCodeApi();
+interface ViewState {
+  file?: string;
+  graph?: GraphState;
+  selected?: string | null;
+  tab?: 'graph' | 'table';
+  sort?: { key: SortKey; descending: boolean };
+}
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, cls?: string): HTMLElementTagNameMap[K] {
+const vscode = acquireVsCodeApi<ViewState>();
+const post = (m: FromWebviewMessage) => vscode.postMessage(m);
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
-  if (text !== undefined) e.textContent = text;
   if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
   return e;
 }
 
-function totals(report: ProfileReport): HTMLElement {
-  const t = report.totals;
-  const dl = el('dl', undefined, 'totals');
-  const items: [string, string][] = [
-    ['Parameters', `${t.params.toLocaleString('en-US')} (${humanBytes(t.paramBytes)})`],
-    ['MACs', withUnit(t.macs, 'MACs')],
-    ['FLOPs', withUnit(t.flops, 'FLOPs')],
-    ['Activations', humanBytes(t.activationBytes)],
-    ['Peak inference memory', humanBytes(t.peakActivationBytes)],
-    ['Training memory', humanBytes(t.trainingBytes)],
-  ];
-  for (const [k, v] of items) {
-    const item = el('div');
-    item.append(el('dt', k), el('dd', v));
-    dl.append(item);
+const OVERLAYS: { value: OverlayMode; label: string }[] = [
+  { value: 'none', label: 'Colour: op type' },
+  { value: 'macs', label: 'Heat: MACs' },
+  { value: 'params', label: 'Heat: parameters' },
+  { value: 'memory', label: 'Heat: activation memory' },
+  { value: 'receptiveField', label: 'Heat: receptive field' },
+];
+
+class App {
+  private readonly root = document.getElementById('root')!;
+  private readonly summaryEl = el('header', 'summary-host');
+  private readonly toolbar = el('div', 'toolbar');
+  private readonly graphPane = el('section', 'graph-pane');
+  private readonly tablePane = el('section', 'table-pane');
+  private readonly detailsPane = el('aside', 'details-pane');
+  private readonly graph: GraphView;
+  private readonly table: LayerTable;
+  private readonly details: DetailsPanel;
+  private readonly search: SearchBar;
+  private readonly tooltip: Tooltip;
+  private readonly overlay: HTMLElement & { value: string };
+  private readonly tabButtons: Record<'graph' | 'table', HTMLElement>;
+  private model: { file: string; report: ProfileReport; layers: LayerView[] } | undefined;
+  private selected: number | null = null;
+  private tab: 'graph' | 'table' = 'graph';
+  private state: ViewState = vscode.getState() ?? {};
+  private shownAt = 0;
+  private painted = false;
+  private nextRequest = 1;
+  private readonly paintWaiters: (() => void)[] = [];
+  private readonly statsRequests = new Map<number, { resolve(s: WeightStats): void; reject(e: Error): void }>();
+
+  constructor() {
+    registerToolkit();
+    const body = document.body;
+    this.graph = new GraphView(this.graphPane, { worker: body.dataset.layoutWorker ?? '', mainThread: body.dataset.layoutMain ?? '' }, {
+      onSelect: (layer) => this.select(layer),
+      onHover: (t, x, y) => this.hover(t, x, y),
+      onPainted: (info) => requestAnimationFrame(() => {
+        // The frame after the DOM change: the graph is on screen.
+        const model = this.model;
+        if (!model) return;
+        post({ type: 'painted', visibleNodes: info.visibleNodes, layers: model.report.layers.length, layoutMs: info.layoutMs, totalMs: performance.now() - this.shownAt, layoutIn: info.layoutIn });
+        this.painted = true;
+        this.paintWaiters.splice(0).forEach((w) => w());
+        this.save();
+      }),
+      onStateChange: () => this.save(),
+    });
+    this.table = new LayerTable(this.tablePane, (layer) => void this.reveal(layer));
+    this.details = new DetailsPanel(this.detailsPane, {
+      requestWeightStats: (layer, input) => this.requestStats(layer, input),
+      openDocs: (op, domain) => post({ type: 'openDocs', op, domain }),
+    });
+    this.tooltip = new Tooltip(document.body);
+    const searchHost = el('div', 'search-host');
+    this.search = new SearchBar(searchHost, (matches, current) => {
+      this.graph.highlight(matches, current);
+      if (current !== null) void this.reveal(current, false);
+    });
+    this.tabButtons = {
+      graph: button('Graph', () => this.showTab('graph'), { appearance: 'secondary', id: 'tab-graph', title: 'Show the graph' }),
+      table: button('Table', () => this.showTab('table'), { appearance: 'secondary', id: 'tab-table', title: 'Show the layer table' }),
+    };
+    this.overlay = dropdown(OVERLAYS, this.state.graph?.overlay ?? 'none', (mode) => {
+      this.graph.setOverlay(mode);
+      this.save();
+    }, { title: 'Colour nodes by', id: 'overlay' });
+    const fit = button('Fit', () => this.graph.fit(), { appearance: 'secondary', title: 'Fit the graph to the view (0)', id: 'fit' });
+    this.toolbar.append(this.tabButtons.graph, this.tabButtons.table, this.overlay, fit, searchHost);
+    if (this.state.sort) this.table.setState(this.state.sort);
+    this.tab = this.state.tab ?? 'graph';
   }
-  return dl;
+
+  handle(m: ToWebviewMessage): void {
+    switch (m.type) {
+      case 'loading':
+        if (!this.model) this.message('loading', `Loading ${m.file}…`);
+        return;
+      case 'error':
+        this.model = undefined;
+        this.error(m.file, m.message);
+        return;
+      case 'model':
+        void this.show(m.file, m.report, m.layers, m.summary);
+        return;
+      case 'weightStats': {
+        const r = this.statsRequests.get(m.requestId);
+        this.statsRequests.delete(m.requestId);
+        if (m.stats) r?.resolve(m.stats);
+        else r?.reject(new Error(m.error ?? 'no statistics'));
+        return;
+      }
+      case 'export':
+        void this.export(m.requestId, m.format);
+        return;
+      case 'command':
+        if (m.command === 'find') this.search.focus();
+        else if (m.command === 'fit') this.graph.fit();
+        else if (m.command === 'showTable') this.showTab('table');
+        else if (m.command === 'showGraph') this.showTab('graph');
+        else if (m.command === 'zoomIn') this.graph.zoomBy(1.25);
+        else if (m.command === 'zoomOut') this.graph.zoomBy(0.8);
+        return;
+      case 'reveal':
+        void this.reveal(m.layer);
+        return;
+    }
+  }
+
+  private async show(file: string, report: ProfileReport, layers: LayerView[], summary: Parameters<typeof renderSummary>[3]): Promise<void> {
+    this.shownAt = performance.now();
+    performance.mark('convlens:model');
+    const sameFile = this.model?.file === file || this.state.file === file;
+    const restoring = !this.model && this.state.file === file;
+    const firstShow = !this.root.contains(this.graphPane);
+    this.model = { file, report, layers };
+    if (firstShow) {
+      const workspace = el('div', 'workspace');
+      workspace.append(this.graphPane, this.tablePane, this.detailsPane);
+      this.root.replaceChildren(this.summaryEl, this.toolbar, workspace);
+    }
+    renderSummary(this.summaryEl, file, report, summary, (o) => post({ type: 'setProfileOptions', ...o }));
+    this.table.show(report, layers);
+    this.search.setModel(report, layers);
+    // Keep the selection across reloads by name; a new file starts unselected.
+    const selectedName = sameFile ? (this.selected !== null ? this.model.report.layers[this.selected]?.name : this.state.selected) : null;
+    const index = selectedName ? report.layers.findIndex((l) => l.name === selectedName) : -1;
+    this.showTab(this.tab);
+    performance.mark('convlens:panels');
+    await this.graph.show(report, layers, restoring ? this.state.graph : undefined);
+    this.select(index >= 0 ? index : null);
+  }
+
+  private showTab(tab: 'graph' | 'table'): void {
+    this.tab = tab;
+    this.graphPane.hidden = tab !== 'graph';
+    this.tablePane.hidden = tab !== 'table';
+    for (const [k, b] of Object.entries(this.tabButtons)) {
+      b.setAttribute('appearance', k === tab ? 'primary' : 'secondary');
+      b.setAttribute('aria-pressed', String(k === tab));
+    }
+    this.save();
+  }
+
+  private select(layer: number | null): void {
+    const model = this.model;
+    if (!model) return;
+    this.selected = layer;
+    this.graph.select(layer);
+    this.table.setSelected(layer);
+    this.details.show(layer, model.report, model.layers);
+    post({ type: 'selected', layer });
+    this.save();
+  }
+
+  private async reveal(layer: number, switchTab = true): Promise<void> {
+    if (!this.model || layer < 0 || layer >= this.model.report.layers.length) return;
+    if (switchTab) this.showTab('graph');
+    await this.graph.reveal(layer);
+    this.select(layer);
+  }
+
+  private hover(t: HoverTarget | null, x: number, y: number): void {
+    const model = this.model;
+    if (!t || !model) return this.tooltip.hide();
+    const { report, layers } = model;
+    if (t.kind === 'layer') this.tooltip.show(layerTooltip(report.layers[t.layer], layers[t.layer]), x, y);
+    else if (t.kind === 'group') this.tooltip.show(groupTooltip(t.name, t.layers.map((i) => report.layers[i])), x, y);
+    else {
+      const byName = new Map(report.layers.flatMap((l) => l.outputs.map((o) => [o.name, o] as const)));
+      for (const i of report.inputs) byName.set(i.name, i);
+      this.tooltip.show(tensorTooltip(t.tensors.map((n) => byName.get(n) ?? { name: n, shape: null, dtype: null })), x, y);
+    }
+  }
+
+  private requestStats(layer: number, input: number): Promise<WeightStats> {
+    const requestId = this.nextRequest++;
+    return new Promise((resolve, reject) => {
+      this.statsRequests.set(requestId, { resolve, reject });
+      post({ type: 'weightStats', requestId, layer, input });
+    });
+  }
+
+  private async export(requestId: number, format: 'svg' | 'png'): Promise<void> {
+    try {
+      // An export asked for while the model is loading waits for the first paint.
+      if (!this.painted) {
+        await new Promise<void>((resolve, reject) => {
+          this.paintWaiters.push(resolve);
+          setTimeout(() => reject(new Error('the graph is not drawn yet')), 30_000);
+        });
+      }
+      // The graph must be laid out on screen to be measured and drawn.
+      const tab = this.tab;
+      if (tab !== 'graph') this.showTab('graph');
+      const data = format === 'svg' ? this.graph.exportSvg() : await this.graph.exportPng();
+      if (tab !== 'graph') this.showTab(tab);
+      post({ type: 'exported', requestId, format, data });
+    } catch (err) {
+      post({ type: 'exportFailed', requestId, message: (err as Error).message });
+    }
+  }
+
+  private save(): void {
+    if (!this.model) return;
+    const selected = this.selected !== null ? this.model.report.layers[this.selected]?.name ?? null : null;
+    this.state = { file: this.model.file, graph: this.graph.getState(), selected, tab: this.tab, sort: this.table.getState() };
+    vscode.setState(this.state);
+  }
+
+  private message(cls: string, text: string): void {
+    this.root.replaceChildren(el('p', cls, text));
+  }
+
+  private error(file: string, message: string): void {
+    const box = el('div', 'error');
+    box.setAttribute('role', 'alert');
+    box.append(el('h1', undefined, `Cannot open ${file}`), el('p', undefined, message));
+    this.root.replaceChildren(box);
+  }
 }
 
-function layerRow(l: LayerReport, i: number): HTMLTableRowElement {
-  const tr = el('tr');
-  const cells = [
-    String(i + 1), l.name, l.op, l.outputs.map((o) => formatShape(o.shape)).join(', '),
-    l.params ? humanCount(l.params) : '', l.macs ? humanCount(l.macs) : '', formatField(l.receptiveField),
-    l.activationBytes ? humanBytes(l.activationBytes) : '',
-  ];
-  cells.forEach((c, k) => tr.append(el('td', c, [0, 4, 5, 7].includes(k) ? 'num' : undefined)));
-  return tr;
-}
-
-function render(root: HTMLElement, msg: ToWebviewMessage): void {
-  root.replaceChildren();
-  if (msg.type === 'error') {
-    const box = el('div', undefined, 'error');
-    box.append(el('h1', `Cannot open ${msg.file}`), el('p', msg.message));
-    root.append(box);
-    return;
-  }
-  const r = msg.report;
-  const io = (ts: ProfileReport['inputs']) => ts.map((t) => `${t.name} ${formatShape(t.shape)} ${t.dtype ?? '?'}`).join(', ');
-  root.append(el('h1', msg.file), el('p', `${r.format.toUpperCase()} opset ${r.opset} · inputs: ${io(r.inputs)} · outputs: ${io(r.outputs)}`, 'io'), totals(r));
-  const table = el('table', undefined, 'layers');
-  const head = el('tr');
-  for (const h of ['#', 'Layer', 'Op', 'Output shape', 'Params', 'MACs', 'Receptive field', 'Activations']) head.append(el('th', h));
-  table.append(el('thead'), el('tbody'));
-  table.tHead!.append(head);
-  r.layers.forEach((l, i) => table.tBodies[0].append(layerRow(l, i)));
-  root.append(table);
-  if (r.warnings.length) {
-    const ul = el('ul', undefined, 'warnings');
-    for (const w of r.warnings) ul.append(el('li', w));
-    root.append(ul);
-  }
-}
-
-window.addEventListener('message', (event: MessageEvent<ToWebviewMessage>) => {
-  const root = document.getElementById('root');
-  if (root) render(root, event.data);
+const app = new App();
+window.addEventListener('message', (event: MessageEvent<unknown>) => {
+  if (isToWebviewMessage(event.data)) app.handle(event.data);
 });
-
-vscode.postMessage({ type: 'ready' });
+post({ type: 'ready' });

@@ -6,7 +6,9 @@ import * as vscode from 'vscode';
 import { loadModelFile } from '../core/loaders/index';
 import { formatTable } from '../core/report/format';
 import { ModelLoadError } from '../core/errors';
-import { registerModelEditor } from './model-editor';
+import { ModelEditorProvider, registerModelEditor } from './model-editor';
+import { registerViewCommands } from './commands';
+import { registerStatusBar } from './status-bar';
 import { profileWithSettings } from './settings';
 
 let output: vscode.OutputChannel | undefined;
@@ -60,7 +62,9 @@ export async function profileCommand(uri?: vscode.Uri): Promise<string | undefin
 
 export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(vscode.commands.registerCommand('convlens.profileModel', profileCommand));
-  context.subscriptions.push(registerModelEditor(context, (line) => channel().appendLine(line)));
+  const log = (line: string) => channel().appendLine(line);
+  const provider = new ModelEditorProvider(context.extensionUri, log);
+  context.subscriptions.push(registerModelEditor(provider), ...registerViewCommands(provider, log), ...registerStatusBar(provider));
 }
 
 export function deactivate(): void {

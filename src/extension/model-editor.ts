@@ -1,32 +1,147 @@
 /**
- * The read-only editor for model files: opening a `.onnx` shows its profile
- * (totals and the per-layer table) in a webview instead of binary text. The
- * graph view (issue #4) will take this editor over; the protocol stays.
- * Runs under a strict CSP with a nonce; model strings are sent as data and
- * rendered as text by the webview, never as HTML.
+ * The read-only custom editor for model files (`convlens.graph`): opening a
+ * `.onnx` shows its graph, profile overlays, layer table and details in a
+ * webview. Each document is loaded once (in a worker thread) and shared by
+ * all its editors. Runs under a strict CSP with a nonce (webview-html.ts);
+ * model strings travel as message data and are rendered as text.
  */
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
-import { loadModelFile } from '../core/loaders/index';
-import { profileWithSettings } from './settings';
-import { ModelLoadError } from '../core/errors';
-import type { FromWebviewMessage, ToWebviewMessage } from '../protocol';
+import { isFromWebviewMessage, operatorDocsUrl, type ExportFormat, type FromWebviewMessage, type ToWebviewMessage, type ViewCommand } from '../protocol';
+import { webviewHtml, WEBVIEW_STYLES } from './webview-html';
+import { ModelDocument, type DocumentState } from './model-document';
 
 export const MODEL_EDITOR_VIEW_TYPE = 'convlens.graph';
+const EXPORT_TIMEOUT_MS = 60_000;
 
-class ModelDocument implements vscode.CustomDocument {
-  constructor(readonly uri: vscode.Uri) {}
-  dispose(): void {}
+/** One editor (webview panel) showing a ModelDocument. */
+export class ModelView {
+  private nextRequest = 1;
+  private readonly exports = new Map<number, { resolve(data: string): void; reject(e: Error): void }>();
+  private ready = false;
+  private readonly whenReady: Promise<void>;
+  private markReady!: () => void;
+  /** Layer selected in the view (index), for commands. */
+  selected: number | null = null;
+
+  constructor(
+    readonly document: ModelDocument,
+    readonly panel: vscode.WebviewPanel,
+    private readonly log: (line: string) => void,
+  ) {
+    this.whenReady = new Promise((r) => (this.markReady = r));
+  }
+
+  post(m: ToWebviewMessage): void {
+    void this.panel.webview.postMessage(m);
+  }
+
+  sendState(s: DocumentState): void {
+    if (!this.ready) return;
+    const file = this.document.fileName;
+    if (s.kind === 'loading') this.post({ type: 'loading', file });
+    else if (s.kind === 'error') this.post({ type: 'error', file, message: s.message });
+    else this.post({ type: 'model', file, report: s.data.report, layers: s.data.layers, summary: s.data.summary });
+  }
+
+  command(command: ViewCommand): void {
+    void this.whenReady.then(() => this.post({ type: 'command', command }));
+  }
+
+  /** Asks the view to draw its graph as SVG text or PNG (base64). */
+  requestExport(format: ExportFormat): Promise<string> {
+    const requestId = this.nextRequest++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.exports.delete(requestId);
+        reject(new Error(`the view did not answer the ${format.toUpperCase()} export within ${EXPORT_TIMEOUT_MS / 1000} s`));
+      }, EXPORT_TIMEOUT_MS);
+      this.exports.set(requestId, {
+        resolve: (d) => (clearTimeout(timer), resolve(d)),
+        reject: (e) => (clearTimeout(timer), reject(e)),
+      });
+      // Messages posted before the page's script runs are lost: wait for its `ready`.
+      void this.whenReady.then(() => this.post({ type: 'export', requestId, format }));
+    });
+  }
+
+  async receive(m: FromWebviewMessage): Promise<void> {
+    switch (m.type) {
+      case 'ready':
+        this.ready = true;
+        this.markReady();
+        this.sendState(this.document.state);
+        void this.document.ensureLoaded();
+        return;
+      case 'setProfileOptions': {
+        const o: Parameters<ModelDocument['setOverrides']>[0] = {};
+        if (m.batch !== undefined) o.batch = m.batch;
+        if (m.budgetBytes !== undefined) o.budgetBytes = m.budgetBytes;
+        await this.document.setOverrides(o);
+        return;
+      }
+      case 'weightStats': {
+        try {
+          const stats = await this.document.weightStats(m.layer, m.input);
+          this.post({ type: 'weightStats', requestId: m.requestId, stats });
+        } catch (err) {
+          this.post({ type: 'weightStats', requestId: m.requestId, error: (err as Error).message });
+        }
+        return;
+      }
+      case 'exported':
+        this.exports.get(m.requestId)?.resolve(m.data);
+        this.exports.delete(m.requestId);
+        return;
+      case 'exportFailed':
+        this.exports.get(m.requestId)?.reject(new Error(m.message));
+        this.exports.delete(m.requestId);
+        return;
+      case 'openDocs': {
+        const url = operatorDocsUrl(m.op, m.domain);
+        if (url) await vscode.env.openExternal(vscode.Uri.parse(url));
+        else void vscode.window.showInformationMessage(`ConvLens: no documentation known for ${m.domain ? `${m.domain}.` : ''}${m.op}`);
+        return;
+      }
+      case 'painted':
+        this.log(`${this.document.fileName}: graph painted, ${m.visibleNodes} boxes of ${m.layers} layers, layout ${Math.round(m.layoutMs)} ms in the ${m.layoutIn}, ${Math.round(m.totalMs)} ms in the view`);
+        return;
+      case 'selected':
+        this.selected = m.layer;
+        return;
+    }
+  }
+
+  dispose(): void {
+    for (const p of this.exports.values()) p.reject(new Error('the view was closed'));
+    this.exports.clear();
+  }
 }
 
 export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<ModelDocument> {
+  private readonly views = new Set<ModelView>();
+  private activeView: ModelView | undefined;
+  private readonly changed = new vscode.EventEmitter<ModelView | undefined>();
+  /** The active model view changed, or its document was re-profiled. */
+  readonly onDidChange = this.changed.event;
+
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly log: (line: string) => void,
   ) {}
 
+  get active(): ModelView | undefined {
+    return this.activeView;
+  }
+
+  /** The active view, else the only open one. */
+  target(): ModelView | undefined {
+    return this.activeView ?? (this.views.size === 1 ? [...this.views][0] : undefined);
+  }
+
   openCustomDocument(uri: vscode.Uri): ModelDocument {
-    return new ModelDocument(uri);
+    const worker = vscode.Uri.joinPath(this.extensionUri, 'dist', 'model-worker.js').fsPath;
+    return new ModelDocument(uri, worker, this.log);
   }
 
   resolveCustomEditor(document: ModelDocument, panel: vscode.WebviewPanel): void {
@@ -35,65 +150,52 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
       enableScripts: true,
       localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')],
     };
+    const view = new ModelView(document, panel, this.log);
     webview.html = this.html(webview);
-    const post = (m: ToWebviewMessage) => void webview.postMessage(m);
-    const send = () => post(this.profile(document.uri));
-    const disposables: vscode.Disposable[] = [];
-    disposables.push(
-      webview.onDidReceiveMessage((m: FromWebviewMessage) => {
-        if (m.type === 'ready') send();
+    this.views.add(view);
+    const disposables: vscode.Disposable[] = [
+      webview.onDidReceiveMessage((m: unknown) => {
+        if (isFromWebviewMessage(m)) void view.receive(m);
+        else this.log(`ignored a malformed message from the view: ${JSON.stringify(m)?.slice(0, 200)}`);
       }),
-    );
-    // Reload when the file changes on disk.
-    const folder = vscode.Uri.joinPath(document.uri, '..');
-    const name = document.uri.path.split('/').pop() ?? '';
-    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, name));
-    disposables.push(watcher, watcher.onDidChange(send), watcher.onDidCreate(send));
-    panel.onDidDispose(() => disposables.forEach((d) => d.dispose()));
-  }
-
-  private profile(uri: vscode.Uri): ToWebviewMessage {
-    const file = uri.path.split('/').pop() ?? uri.toString();
-    try {
-      const { report, problems } = profileWithSettings(loadModelFile(uri.fsPath), uri);
-      report.warnings.push(...problems);
-      return { type: 'profile', file, report };
-    } catch (err) {
-      const message = err instanceof ModelLoadError ? err.problem : (err as Error).message;
-      this.log(`error: ${file}: ${message}`);
-      return { type: 'error', file, message };
-    }
+      document.onDidUpdate((s) => {
+        view.sendState(s);
+        if (this.activeView === view) this.changed.fire(view);
+      }),
+      panel.onDidChangeViewState((e) => {
+        if (e.webviewPanel.active) this.activeView = view;
+        else if (this.activeView === view) this.activeView = undefined;
+        this.changed.fire(this.activeView);
+      }),
+    ];
+    if (panel.active) this.activeView = view;
+    this.changed.fire(this.activeView);
+    panel.onDidDispose(() => {
+      disposables.forEach((d) => d.dispose());
+      view.dispose();
+      this.views.delete(view);
+      if (this.activeView === view) this.activeView = undefined;
+      this.changed.fire(this.activeView);
+    });
   }
 
   private html(webview: vscode.Webview): string {
-    const nonce = randomBytes(16).toString('base64');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview.js'));
-    const style = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'webview.css'));
-    const csp = [
-      "default-src 'none'",
-      `style-src ${webview.cspSource}`,
-      `img-src ${webview.cspSource} data:`,
-      `script-src 'nonce-${nonce}'`,
-    ].join('; ');
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style}">
-<title>ConvLens</title>
-</head>
-<body>
-<main id="root" aria-live="polite"><p class="loading">Loading model…</p></main>
-<script nonce="${nonce}" src="${script}"></script>
-</body>
-</html>`;
+    const uri = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, ...p)).toString();
+    return webviewHtml(
+      {
+        cspSource: webview.cspSource,
+        script: uri('dist', 'webview.js'),
+        layoutWorker: uri('dist', 'layout-worker.js'),
+        layoutMainThread: uri('dist', 'layout-main.js'),
+        styles: WEBVIEW_STYLES.map((s) => uri('media', s)),
+      },
+      randomBytes(16).toString('base64'),
+    );
   }
 }
 
-export function registerModelEditor(context: vscode.ExtensionContext, log: (line: string) => void): vscode.Disposable {
-  return vscode.window.registerCustomEditorProvider(MODEL_EDITOR_VIEW_TYPE, new ModelEditorProvider(context.extensionUri, log), {
+export function registerModelEditor(provider: ModelEditorProvider): vscode.Disposable {
+  return vscode.window.registerCustomEditorProvider(MODEL_EDITOR_VIEW_TYPE, provider, {
     supportsMultipleEditorsPerDocument: true,
   });
 }

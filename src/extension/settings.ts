@@ -8,6 +8,8 @@ import type { LoadedModel } from '../core/loaders/index';
 import { profileModel, type ProfileOptions, type ProfileReport } from '../core/report/profile';
 import { parseDType } from '../core/dtype';
 import type { Optimizer } from '../core/analysis/memory';
+import { parseByteSize } from '../core/report/format';
+import { DEFAULT_BUDGET_BYTES } from '../core/report/model-session';
 
 const OPTIMIZERS: readonly Optimizer[] = ['sgd', 'momentum', 'adam'];
 
@@ -16,7 +18,7 @@ const OPTIMIZERS: readonly Optimizer[] = ['sgd', 'momentum', 'adam'];
  * for `resource`, as profile options. Invalid values are reported in
  * `problems` and ignored (the model's own shapes and types, and Adam, apply).
  */
-export function profileSettings(resource?: vscode.Uri): { options: ProfileOptions; optimizer: Optimizer; problems: string[] } {
+export function profileSettings(resource?: vscode.Uri): { options: ProfileOptions; optimizer: Optimizer; budgetBytes: number; problems: string[] } {
   const config = vscode.workspace.getConfiguration('convlens', resource);
   const problems: string[] = [];
   const options: ProfileOptions = {};
@@ -34,7 +36,14 @@ export function profileSettings(resource?: vscode.Uri): { options: ProfileOption
   if (parsed) options.inputDtype = parsed;
   else if (dtype !== null && dtype !== undefined) problems.push(`convlens.profile.inputDtype: unknown element type ${JSON.stringify(dtype)}; using the model's own`);
 
-  return { options, optimizer: options.optimizer ?? 'adam', problems };
+  const budget = config.get<unknown>('profile.memoryBudget', '8 GiB');
+  let budgetBytes = parseByteSize(typeof budget === 'string' ? budget : '') ?? 0;
+  if (!(budgetBytes > 0)) {
+    problems.push(`convlens.profile.memoryBudget: expected a size such as "8 GiB" or "512 MB", got ${JSON.stringify(budget)}; using 8 GiB`);
+    budgetBytes = DEFAULT_BUDGET_BYTES;
+  }
+
+  return { options, optimizer: options.optimizer ?? 'adam', budgetBytes, problems };
 }
 
 /** Profiles `loaded` with the settings of `uri`; invalid settings come back as `problems`. */

@@ -1,19 +1,59 @@
 /**
  * IR (a profile report's layers) → the ELK graph the webview lays out.
- * Pure data, no DOM, so it is tested in Node. Nodes are grouped by their
- * exporter name scopes (`/layer1/layer1.0/conv1/Conv` → `layer1 ▸ layer1.0`);
- * a collapsed group is drawn as one node and edges are rerouted to it.
+ * Pure data, no DOM, so it is tested in Node.
+ *
+ * Layers are grouped by their exporter name scopes (`/layer1/layer1.0/conv1/Conv`
+ * → `layer1 ▸ layer1.0`). Scopes that hold a single item add nothing and are
+ * dissolved; a scope level with more items than the visible-node budget is cut
+ * into synthetic consecutive chunks (`layers 1–250`), so a 20,000-layer model
+ * without scopes still opens as a readable number of boxes. A collapsed group
+ * is drawn as one box and the edges into and out of it are merged.
+ *
+ * The extra fields on the nodes (`layer`, `op`, `group`) and edges (`tensors`)
+ * pass through elkjs unchanged; the renderer reads them from the laid-out graph.
  */
 import type { LayerReport } from '../../src/core/report/profile';
+import type { LayerView } from '../../src/core/report/layer-view';
+import { formatShape } from '../../src/core/report/format';
+
+export interface ElkPoint {
+  x: number;
+  y: number;
+}
+
+export interface ElkSection {
+  startPoint: ElkPoint;
+  endPoint: ElkPoint;
+  bendPoints?: ElkPoint[];
+}
+
+export interface GroupInfo {
+  /** Scope path (a synthetic chunk adds a `#chunkN` segment). */
+  path: string[];
+  /** Display name: the last scope segment, `a/b` for merged single-child scopes, `layers 1–250` for chunks. */
+  name: string;
+  /** Every layer inside, recursively, in model order. */
+  layers: number[];
+  collapsed: boolean;
+  synthetic: boolean;
+}
 
 export interface ElkNode {
   id: string;
+  x?: number;
+  y?: number;
   width?: number;
   height?: number;
   labels?: { text: string }[];
   children?: ElkNode[];
   edges?: ElkEdge[];
   layoutOptions?: Record<string, string>;
+  /** A layer box: its index in `report.layers`. */
+  layer?: number;
+  /** A layer box: its op type (for the colour family). */
+  op?: string;
+  /** A group, expanded (with children) or collapsed (a box). */
+  group?: GroupInfo;
 }
 
 export interface ElkEdge {
@@ -22,6 +62,10 @@ export interface ElkEdge {
   targets: string[];
   /** Tensor names this edge carries (several when a collapsed group merges edges). */
   tensors: string[];
+  /** Set by ELK: routed sections, relative to the `container` node. */
+  sections?: ElkSection[];
+  /** Set by ELK: id of the node whose coordinate frame the sections are in. */
+  container?: string;
 }
 
 /** The scope path of a node name: every segment but the last (the op itself). */
@@ -30,14 +74,20 @@ export function scopeOf(nodeName: string): string[] {
   return parts.slice(0, -1);
 }
 
-const groupId = (path: readonly string[]) => `group:${path.join('/')}`;
-const nodeId = (index: number) => `node:${index}`;
+const groupIdOf = (path: readonly string[]) => `group:${path.join('/')}`;
+export const nodeId = (index: number) => `node:${index}`;
+
+export const DEFAULT_BUDGET = 300;
+/** Layers per synthetic chunk (at most the budget). */
+const CHUNK = 250;
 
 export interface GraphOptions {
   /** Group ids (`group:a/b`) drawn expanded; every other group is collapsed. */
   expanded: ReadonlySet<string>;
   /** Approximate character width for sizing boxes (px). */
   charWidth?: number;
+  /** Visible-node budget used to chunk long scope levels (same as `defaultExpanded`'s). */
+  budget?: number;
 }
 
 export const LAYERED_OPTIONS: Record<string, string> = {
@@ -46,111 +96,256 @@ export const LAYERED_OPTIONS: Record<string, string> = {
   'elk.edgeRouting': 'ORTHOGONAL',
   'elk.hierarchyHandling': 'INCLUDE_CHILDREN',
   'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
+  'elk.layered.spacing.nodeNodeBetweenLayers': '28',
+  'elk.spacing.nodeNode': '18',
   'elk.randomSeed': '1',
 };
 
-interface Group {
+const GROUP_PADDING = '[top=30,left=12,bottom=12,right=12]';
+export const NODE_HEIGHT = 42;
+
+// ---------------------------------------------------------------------------
+// The group hierarchy
+
+export interface Group {
   id: string;
+  name: string;
   path: string[];
-  children: Map<string, Group>;
-  nodes: number[];
+  items: Item[];
+  /** Every layer inside, recursively, in model order. */
+  layers: number[];
+  synthetic: boolean;
 }
 
-function label(l: LayerReport): string {
-  const scope = scopeOf(l.name);
-  return scope.length ? `${scope[scope.length - 1]} · ${l.op}` : l.name || l.op;
+export type Item = { kind: 'group'; group: Group } | { kind: 'layer'; index: number };
+
+export interface Hierarchy {
+  /** The top level (never drawn as a box). */
+  root: Group;
+  groups: Map<string, Group>;
+  /** Per layer: the ids of the groups around it, outermost first. */
+  ancestors: string[][];
+  budget: number;
 }
 
-/** The id a layer is drawn as: itself, or its outermost collapsed group. */
-function visibleId(path: string[], index: number, expanded: ReadonlySet<string>): string {
-  for (let i = 1; i <= path.length; i++) {
-    const id = groupId(path.slice(0, i));
-    if (!expanded.has(id)) return id;
-  }
-  return nodeId(index);
-}
-
-export function toElkGraph(layers: readonly LayerReport[], o: GraphOptions): ElkNode {
-  const cw = o.charWidth ?? 7;
-  const root: Group = { id: 'root', path: [], children: new Map(), nodes: [] };
-  const paths = layers.map((l) => scopeOf(l.name));
-  layers.forEach((_, i) => {
+function scopeTree(layers: readonly LayerReport[]): Group {
+  const root: Group = { id: 'root', name: '', path: [], items: [], layers: [], synthetic: false };
+  const byId = new Map<string, Group>();
+  layers.forEach((l, i) => {
     let g = root;
-    for (const seg of paths[i]) {
-      let c = g.children.get(seg);
+    for (const seg of scopeOf(l.name)) {
+      const path = [...g.path, seg];
+      const id = groupIdOf(path);
+      let c = byId.get(id);
       if (!c) {
-        c = { id: groupId([...g.path, seg]), path: [...g.path, seg], children: new Map(), nodes: [] };
-        g.children.set(seg, c);
+        c = { id, name: seg, path, items: [], layers: [], synthetic: false };
+        byId.set(id, c);
+        g.items.push({ kind: 'group', group: c });
       }
       g = c;
     }
-    g.nodes.push(i);
+    g.items.push({ kind: 'layer', index: i });
   });
-
-  const elkOf = new Map<string, ElkNode>();
-  const build = (g: Group): ElkNode[] => {
-    const out: ElkNode[] = [];
-    for (const c of g.children.values()) {
-      const name = c.path[c.path.length - 1];
-      if (o.expanded.has(c.id)) {
-        const n: ElkNode = { id: c.id, labels: [{ text: name }], children: build(c), edges: [], layoutOptions: { 'elk.padding': '[top=28,left=12,bottom=12,right=12]' } };
-        elkOf.set(c.id, n);
-        out.push(n);
-      } else {
-        const n: ElkNode = { id: c.id, labels: [{ text: `${name} ▸` }], width: Math.max(80, (name.length + 4) * cw), height: 36 };
-        elkOf.set(c.id, n);
-        out.push(n);
-      }
-    }
-    for (const i of g.nodes) {
-      const text = label(layers[i]);
-      const n: ElkNode = { id: nodeId(i), labels: [{ text }], width: Math.max(80, text.length * cw + 24), height: 40 };
-      elkOf.set(n.id, n);
-      out.push(n);
-    }
-    return out;
-  };
-  const graph: ElkNode = { id: 'root', children: build(root), edges: [], layoutOptions: LAYERED_OPTIONS };
-  elkOf.set('root', graph);
-
-  // Producer of each tensor, by visible id.
-  const producer = new Map<string, string>();
-  layers.forEach((l, i) => l.outputs.forEach((t) => producer.set(t.name, visibleId(paths[i], i, o.expanded))));
-  const edges = new Map<string, ElkEdge>();
-  const containerOf = (id: string): string[] => (id.startsWith('group:') ? id.slice(6).split('/').slice(0, -1) : paths[Number(id.slice(5))]);
-  layers.forEach((l, i) => {
-    const target = visibleId(paths[i], i, o.expanded);
-    for (const t of l.inputs) {
-      const source = producer.get(t);
-      if (!source || source === target) continue;
-      const key = `${source}->${target}`;
-      const e = edges.get(key);
-      if (e) {
-        if (!e.tensors.includes(t)) e.tensors.push(t);
-        continue;
-      }
-      edges.set(key, { id: `edge:${edges.size}`, sources: [source], targets: [target], tensors: [t] });
-    }
-  });
-  // Each edge lives in the lowest common expanded ancestor of its endpoints (ELK's JSON rule).
-  for (const e of edges.values()) {
-    const a = containerOf(e.sources[0]);
-    const b = containerOf(e.targets[0]);
-    let k = 0;
-    while (k < a.length && k < b.length && a[k] === b[k] && o.expanded.has(groupId(a.slice(0, k + 1)))) k++;
-    const owner = k === 0 ? graph : elkOf.get(groupId(a.slice(0, k)))!;
-    owner.edges!.push(e);
-  }
-  return graph;
+  return root;
 }
 
-/** Groups to expand by default: all of them on small graphs, none past `limit` layers. */
-export function defaultExpanded(layers: readonly LayerReport[], limit = 400): Set<string> {
-  if (layers.length > limit) return new Set();
+/** Dissolves scopes holding one item: a lone layer moves up; a lone subgroup takes the name `a/b`. */
+function simplify(g: Group): void {
+  g.items = g.items.map((item) => {
+    if (item.kind === 'layer') return item;
+    let c = item.group;
+    simplify(c);
+    while (c.items.length === 1) {
+      const only = c.items[0];
+      if (only.kind === 'layer') return only;
+      only.group.name = `${c.name}/${only.group.name}`;
+      c = only.group;
+    }
+    return { kind: 'group', group: c };
+  });
+}
+
+function firstLayer(item: Item): number {
+  return item.kind === 'layer' ? item.index : firstLayer(item.group.items[0]);
+}
+
+function lastLayer(item: Item): number {
+  return item.kind === 'layer' ? item.index : lastLayer(item.group.items[item.group.items.length - 1]);
+}
+
+/** Cuts a level with more than `budget` items into consecutive chunks (recursively when chunks are too many). */
+function chunk(g: Group, budget: number): void {
+  const size = Math.max(2, Math.min(CHUNK, budget));
+  let level = 0;
+  while (g.items.length > budget) {
+    const items = g.items;
+    const chunks: Item[] = [];
+    for (let k = 0; k * size < items.length; k++) {
+      const part = items.slice(k * size, (k + 1) * size);
+      const seg = level === 0 ? `#chunk${k}` : `#chunk${level}.${k}`;
+      const path = [...g.path, seg];
+      const name = `layers ${firstLayer(part[0]) + 1}–${lastLayer(part[part.length - 1]) + 1}`;
+      chunks.push({ kind: 'group', group: { id: groupIdOf(path), name, path, items: part, layers: [], synthetic: true } });
+    }
+    g.items = chunks;
+    level++;
+  }
+  // Chunks hold at most `size` ≤ budget items, so recursing into them only reaches the real groups inside.
+  for (const item of g.items) if (item.kind === 'group') chunk(item.group, budget);
+}
+
+const cache = new WeakMap<readonly LayerReport[], Map<number, Hierarchy>>();
+
+/** The group tree of a model (memoised per layers array and budget). */
+export function hierarchyOf(layers: readonly LayerReport[], budget = DEFAULT_BUDGET): Hierarchy {
+  let byBudget = cache.get(layers);
+  if (!byBudget) cache.set(layers, (byBudget = new Map()));
+  const hit = byBudget.get(budget);
+  if (hit) return hit;
+
+  const root = scopeTree(layers);
+  simplify(root);
+  // A single outermost scope (`/model/...`) is just a frame around everything.
+  while (root.items.length === 1 && root.items[0].kind === 'group') root.items = root.items[0].group.items;
+  chunk(root, budget);
+
+  const groups = new Map<string, Group>();
+  const ancestors: string[][] = layers.map(() => []);
+  const walk = (g: Group, chain: string[]): number[] => {
+    const out: number[] = [];
+    for (const item of g.items) {
+      if (item.kind === 'layer') {
+        ancestors[item.index] = chain;
+        out.push(item.index);
+      } else {
+        groups.set(item.group.id, item.group);
+        out.push(...walk(item.group, [...chain, item.group.id]));
+      }
+    }
+    g.layers = out;
+    return out;
+  };
+  walk(root, []);
+  const h: Hierarchy = { root, groups, ancestors, budget };
+  byBudget.set(budget, h);
+  return h;
+}
+
+/** Layers inside each group (recursive), by group id. */
+export function groupLayers(layers: readonly LayerReport[], budget = DEFAULT_BUDGET): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const [id, g] of hierarchyOf(layers, budget).groups) out.set(id, g.layers);
+  return out;
+}
+
+/** The id a layer is drawn as: itself, or its outermost collapsed group. */
+export function visibleIdOf(h: Hierarchy, layerIndex: number, expanded: ReadonlySet<string>): string {
+  for (const id of h.ancestors[layerIndex] ?? []) if (!expanded.has(id)) return id;
+  return nodeId(layerIndex);
+}
+
+/** The expanded groups a visible box sits in, outermost first. */
+function frameOf(h: Hierarchy, layerIndex: number, expanded: ReadonlySet<string>): string[] {
+  const chain = h.ancestors[layerIndex] ?? [];
+  const k = chain.findIndex((id) => !expanded.has(id));
+  return k < 0 ? chain : chain.slice(0, k);
+}
+
+/**
+ * Groups to expand by default within a visible-box budget: all collapsed, then
+ * breadth first (shallowest first, in model order) each group whose expansion
+ * keeps the number of visible boxes ≤ budget.
+ */
+export function defaultExpanded(layers: readonly LayerReport[], budget = DEFAULT_BUDGET): Set<string> {
+  const h = hierarchyOf(layers, budget);
   const out = new Set<string>();
-  for (const l of layers) {
-    const p = scopeOf(l.name);
-    for (let i = 1; i <= p.length; i++) out.add(groupId(p.slice(0, i)));
+  let visible = h.root.items.length;
+  const queue: Group[] = h.root.items.flatMap((i) => (i.kind === 'group' ? [i.group] : []));
+  for (let q = 0; q < queue.length; q++) {
+    const g = queue[q];
+    const cost = g.items.length - 1;
+    if (visible + cost > budget) continue;
+    out.add(g.id);
+    visible += cost;
+    for (const i of g.items) if (i.kind === 'group') queue.push(i.group);
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------
+// The ELK graph
+
+function shapeText(l: LayerReport): string {
+  const shapes = l.outputs.map((o) => formatShape(o.shape));
+  const text = shapes.slice(0, 2).join(', ') + (shapes.length > 2 ? `, … (${shapes.length})` : '');
+  return text.length > 48 ? `${text.slice(0, 47)}…` : text;
+}
+
+const boxWidth = (lines: string[], cw: number) => Math.max(80, Math.ceil(Math.max(...lines.map((t) => t.length)) * cw + 28));
+
+export function toElkGraph(layers: readonly LayerReport[], views: readonly LayerView[], o: GraphOptions): ElkNode {
+  const cw = o.charWidth ?? 7;
+  const h = hierarchyOf(layers, o.budget ?? DEFAULT_BUDGET);
+  const elkOf = new Map<string, ElkNode>();
+
+  const build = (g: Group): ElkNode[] =>
+    g.items.map((item) => {
+      if (item.kind === 'layer') {
+        const i = item.index;
+        const l = layers[i];
+        const lines = [views[i]?.title || l.op, shapeText(l)];
+        const n: ElkNode = { id: nodeId(i), labels: lines.map((text) => ({ text })), width: boxWidth(lines, cw), height: NODE_HEIGHT, layer: i, op: l.op };
+        elkOf.set(n.id, n);
+        return n;
+      }
+      const c = item.group;
+      const info = (collapsed: boolean): GroupInfo => ({ path: c.path, name: c.name, layers: c.layers, collapsed, synthetic: c.synthetic });
+      let n: ElkNode;
+      if (o.expanded.has(c.id)) {
+        const minWidth = Math.ceil((c.name.length + 3) * cw + 24);
+        n = {
+          id: c.id,
+          labels: [{ text: c.name }],
+          children: build(c),
+          edges: [],
+          layoutOptions: { 'elk.padding': GROUP_PADDING, 'elk.nodeSize.constraints': 'MINIMUM_SIZE', 'elk.nodeSize.minimum': `(${minWidth}, 40)` },
+          group: info(false),
+        };
+      } else {
+        const lines = [`${c.name} ▸`, `${c.layers.length} layers`];
+        n = { id: c.id, labels: lines.map((text) => ({ text })), width: boxWidth(lines, cw), height: NODE_HEIGHT, group: info(true) };
+      }
+      elkOf.set(c.id, n);
+      return n;
+    });
+  const graph: ElkNode = { id: 'root', children: build(h.root), edges: [], layoutOptions: LAYERED_OPTIONS };
+
+  // Producer of each tensor, by visible id.
+  const producer = new Map<string, number>();
+  layers.forEach((l, i) => l.outputs.forEach((t) => producer.set(t.name, i)));
+  const edges = new Map<string, { edge: ElkEdge; owner: ElkNode }>();
+  layers.forEach((l, i) => {
+    const target = visibleIdOf(h, i, o.expanded);
+    for (const t of l.inputs) {
+      const p = producer.get(t);
+      if (p === undefined) continue;
+      const source = visibleIdOf(h, p, o.expanded);
+      if (source === target) continue;
+      const key = `${source}->${target}`;
+      const known = edges.get(key);
+      if (known) {
+        if (!known.edge.tensors.includes(t)) known.edge.tensors.push(t);
+        continue;
+      }
+      // An edge lives in the lowest common expanded ancestor of its endpoints (ELK's JSON rule).
+      const a = frameOf(h, p, o.expanded);
+      const b = frameOf(h, i, o.expanded);
+      let k = 0;
+      while (k < a.length && k < b.length && a[k] === b[k]) k++;
+      const owner = k === 0 ? graph : elkOf.get(a[k - 1])!;
+      edges.set(key, { edge: { id: `edge:${edges.size}`, sources: [source], targets: [target], tensors: [t] }, owner });
+    }
+  });
+  for (const { edge, owner } of edges.values()) owner.edges!.push(edge);
+  return graph;
 }

@@ -31,6 +31,15 @@ export function humanBytes(n: number): string {
   return `${n} B`;
 }
 
+const BYTE_UNITS: Record<string, number> = { b: 1, kb: 1e3, kib: 2 ** 10, mb: 1e6, mib: 2 ** 20, gb: 1e9, gib: 2 ** 30, tb: 1e12, tib: 2 ** 40 };
+
+/** "8GiB", "512 MB", "1.5 gib", "4096" (bytes) → bytes; null when unreadable. */
+export function parseByteSize(s: string): number | null {
+  const m = /^(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib|tb|tib)?$/i.exec(s.trim());
+  if (!m) return null;
+  return Number(m[1]) * BYTE_UNITS[(m[2] ?? 'b').toLowerCase()];
+}
+
 export function formatField(rf: LayerReport['receptiveField']): string {
   if (!rf) return '';
   if ('global' in rf) return 'global';

@@ -78,6 +78,8 @@ export interface ProfileDetails {
   liveAtPeak: string[];
   /** Shape-inference problems per layer, for diagnostics. */
   issues: InferResult['issues'];
+  /** Inferred type and shape (as reported: symbols kept) of every tensor by name. */
+  tensorOf(name: string): TensorReport;
 }
 
 export interface Profile {
@@ -219,6 +221,7 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
       peakLayer: peak.atStep >= 0 && peak.atStep < order.length ? order[peak.atStep].name : null,
       liveAtPeak: peak.liveAtPeak,
       issues: display.issues,
+      tensorOf: (name) => tensorReport(name, display.values.get(name)),
     },
   };
 }

@@ -6,6 +6,7 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import * as sax from 'sax';
 
 const EXTENSION_ID = 'convlens.convlens';
 
@@ -67,5 +68,78 @@ describe('ConvLens in VS Code', () => {
     const result = await vscode.commands.executeCommand<string | undefined>('convlens.profileModel', broken);
     assert.equal(result, undefined);
     assert.ok(extension().isActive, 'still active');
+  });
+
+  describe('the model view', () => {
+    const folder = () => vscode.workspace.workspaceFolders![0].uri;
+    const read = async (uri: vscode.Uri) => Buffer.from(await vscode.workspace.fs.readFile(uri));
+
+    before(async () => {
+      await vscode.commands.executeCommand('convlens.openGraph', workspaceModel());
+      await until('the model view tab', () => {
+        const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+        return input instanceof vscode.TabInputCustom && input.viewType === 'convlens.graph';
+      });
+    });
+    after(() => vscode.commands.executeCommand('workbench.action.closeAllEditors'));
+
+    it('Export Graph as SVG writes a well-formed SVG with one box per visible node', async function () {
+      this.timeout(60_000);
+      const target = vscode.Uri.joinPath(folder(), 'graph.svg');
+      // The view answers once its graph is painted; until then the export is refused.
+      let written: vscode.Uri | undefined;
+      const start = Date.now();
+      while (!written && Date.now() - start < 45_000) {
+        written = await vscode.commands.executeCommand<vscode.Uri | undefined>('convlens.exportGraphSvg', target);
+        if (!written) await new Promise((r) => setTimeout(r, 1000));
+      }
+      assert.ok(written, 'the SVG was exported');
+      const text = (await read(target)).toString('utf8');
+      const parser = sax.parser(true, { xmlns: true });
+      let root: string | undefined;
+      let nodes = 0;
+      const texts: string[] = [];
+      parser.onerror = (e) => assert.fail(`graph.svg is not well-formed XML: ${e.message}`);
+      parser.onopentag = (t) => {
+        root ??= `${t.name} ${(t.attributes.xmlns as sax.QualifiedAttribute | undefined)?.value}`;
+        const cls = t.attributes.class as sax.QualifiedAttribute | undefined;
+        if (t.name === 'g' && /\bnode\b/.test(cls?.value ?? '')) nodes++;
+      };
+      parser.ontext = (t) => texts.push(t);
+      parser.write(text).close();
+      assert.equal(root, 'svg http://www.w3.org/2000/svg');
+      // small-cnn.onnx: 21 layers, all drawn (small graphs open fully expanded).
+      assert.equal(nodes, 21);
+      assert.ok(texts.some((t) => t.includes('Conv 3×3')), 'node titles are in the SVG');
+    });
+
+    it('Export Graph as PNG writes a PNG image', async function () {
+      this.timeout(60_000);
+      const target = vscode.Uri.joinPath(folder(), 'graph.png');
+      const written = await vscode.commands.executeCommand<vscode.Uri | undefined>('convlens.exportGraphPng', target);
+      assert.ok(written, 'the PNG was exported');
+      const png = await read(target);
+      assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+      const width = png.readUInt32BE(16);
+      const height = png.readUInt32BE(20);
+      assert.ok(width > 100 && height > 100, `${width}×${height}`);
+    });
+
+    it('Export Profile writes JSON equal to `convlens profile --json`, and CSV, Markdown and HTML', async () => {
+      const cli = join(extension().extensionPath, 'dist', 'cli.js');
+      const fromCli = execFileSync(process.execPath, [cli, 'profile', '--json', workspaceModel().fsPath], { encoding: 'utf8', env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+      const json = vscode.Uri.joinPath(folder(), 'profile.json');
+      assert.ok(await vscode.commands.executeCommand('convlens.exportProfile', 'json', json));
+      assert.deepEqual(JSON.parse((await read(json)).toString('utf8')), JSON.parse(fromCli));
+      for (const [format, ext, check] of [
+        ['csv', 'csv', /^index,name,op,/],
+        ['markdown', 'md', /^\| # \| Layer \| Op \|/],
+        ['html', 'html', /^<!DOCTYPE html>[\s\S]*<table>/],
+      ] as const) {
+        const uri = vscode.Uri.joinPath(folder(), `profile.${ext}`);
+        assert.ok(await vscode.commands.executeCommand('convlens.exportProfile', format, uri), format);
+        assert.match((await read(uri)).toString('utf8'), check);
+      }
+    });
   });
 });

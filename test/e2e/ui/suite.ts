@@ -74,16 +74,17 @@ export async function runUiSuite(ctx: UiContext): Promise<{ passed: number; fail
     await openPalette(page, 'ConvLens: Profile Model', false);
   });
 
-  await test("opening a model from the Explorer shows ConvLens' model view", async () => {
-    // Webviews are nested iframes (../shared/E2E.md).
-    const view = page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
+  // Webviews are nested iframes (../shared/E2E.md).
+  const view = page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
+
+  await test("opening a model from the Explorer draws its graph: one box per layer", async () => {
     // Right after start-up the workbench can still resolve the file to the text editor
     // (its custom-editor registry fills in asynchronously): close and open again, as a person would.
     for (let attempt = 1; ; attempt++) {
       await page.getByRole('treeitem', { name: /small-cnn\.onnx/ }).click();
       await page.locator('.tabs-container .tab', { hasText: 'small-cnn.onnx' }).first().waitFor({ timeout: 20_000 });
       try {
-        await view.locator('h1', { hasText: 'small-cnn.onnx' }).waitFor({ timeout: 10_000 });
+        await view.locator('svg.graph g.node').first().waitFor({ timeout: 15_000 });
         break;
       } catch (err) {
         if (attempt === 3) throw err;
@@ -92,11 +93,43 @@ export async function runUiSuite(ctx: UiContext): Promise<{ passed: number; fail
         await page.waitForTimeout(2_000);
       }
     }
-    await view.locator('.totals dd', { hasText: '20,154' }).waitFor({ timeout: 5_000 });
-    const rows = await view.locator('table.layers tbody tr').count();
-    if (rows !== 21) throw new Error(`expected 21 layer rows, found ${rows}`);
+    // small-cnn.onnx has 21 layers; small graphs open with every group expanded.
+    const boxes = await view.locator('svg.graph g.node').count();
+    if (boxes !== 21) throw new Error(`expected 21 node boxes, found ${boxes}`);
+    const drawn = await view.locator('svg.graph').getAttribute('data-visible-nodes');
+    if (drawn !== '21') throw new Error(`svg data-visible-nodes = ${drawn}`);
+    await view.locator('.summary-host', { hasText: '20,154' }).waitFor({ timeout: 5_000 });
     await page.waitForTimeout(500);
-    await page.screenshot({ path: join(ctx.results, 'model-view-light.png') });
+    await page.screenshot({ path: join(ctx.results, 'graph-light.png') });
+  });
+
+  await test('hovering a node shows its output shape', async () => {
+    // The view opens on the top of the graph at a readable zoom; Fit shows all of it.
+    await view.locator('#fit').click();
+    await page.waitForTimeout(300);
+    // Layer 13 is /block2/relu1/Relu, output 1×32×16×16.
+    await view.locator('svg.graph g.node[data-layer="12"]').hover();
+    await view.locator('.tooltip', { hasText: '1×32×16×16' }).waitFor({ timeout: 5_000 });
+    await page.screenshot({ path: join(ctx.results, 'graph-hover-light.png') });
+  });
+
+  await test('selecting a node shows its details', async () => {
+    await view.locator('svg.graph g.node[data-layer="20"]').click();
+    const details = view.locator('.details-pane');
+    await details.getByText('/fc/Gemm').first().waitFor({ timeout: 5_000 });
+    await details.getByText('transB').first().waitFor({ timeout: 5_000 });
+    await page.screenshot({ path: join(ctx.results, 'graph-details-light.png') });
+  });
+
+  await test('Ctrl+F in the view finds a node by name', async () => {
+    await view.locator('svg.graph').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('Control+f');
+    await page.waitForTimeout(300);
+    await page.keyboard.type('shortcut');
+    // /block2/shortcut/Conv is layer 16 (index 15).
+    await view.locator('svg.graph g.node.match-current[data-layer="15"]').waitFor({ timeout: 5_000 });
+    await page.screenshot({ path: join(ctx.results, 'graph-search-light.png') });
+    await page.keyboard.press('Escape');
   });
 
   await test('ConvLens: Profile Model from the command palette prints the profile', async () => {
@@ -112,8 +145,9 @@ export async function runUiSuite(ctx: UiContext): Promise<{ passed: number; fail
     await page.getByText(/Parameters:\s20,154/).first().waitFor({ timeout: 10_000 });
     await page.screenshot({ path: join(ctx.results, 'profile-dark.png') });
     await page.keyboard.press('Control+J'); // hide the panel: the model view alone
+    await view.locator('svg.graph g.node').first().waitFor({ timeout: 10_000 });
     await page.waitForTimeout(800);
-    await page.screenshot({ path: join(ctx.results, 'model-view-dark.png') });
+    await page.screenshot({ path: join(ctx.results, 'graph-dark.png') });
   });
 
   await page.close();

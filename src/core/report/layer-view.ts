@@ -1,0 +1,169 @@
+/**
+ * What the graph view shows of each layer beyond the JSON report: a one-line
+ * title with the key attributes (`Conv 3×3 /2 ×64`), every attribute as text,
+ * the shapes of all inputs and the weights it reads. Plain data: it crosses
+ * the webview boundary as JSON.
+ */
+import type { Attribute, DType, Model, Node, TensorConst } from '../ir';
+import type { Profile, TensorReport } from './profile';
+
+export interface AttributeView {
+  name: string;
+  /** The value as text, e.g. `[3, 3]`, `NOTSET`, `tensor float32 [64]`. */
+  value: string;
+}
+
+export interface WeightView {
+  /** Position among the node's inputs. */
+  input: number;
+  name: string;
+  dtype: DType;
+  dims: number[];
+}
+
+export interface LayerView {
+  /** Op type with its key attributes, e.g. `Conv 3×3 /2 ×64`, `MaxPool 3×3 /2`. */
+  title: string;
+  /** '' for the default ONNX domain. */
+  domain: string;
+  attributes: AttributeView[];
+  /** Every input ('' for an omitted optional one) with its inferred type and shape. */
+  inputs: TensorReport[];
+  weights: WeightView[];
+  doc?: string;
+}
+
+const MAX_LIST = 16;
+
+function list(values: readonly (number | string)[]): string {
+  const shown = values.slice(0, MAX_LIST).map((v) => (typeof v === 'string' ? JSON.stringify(v) : String(v)));
+  return `[${shown.join(', ')}${values.length > MAX_LIST ? `, … (${values.length})` : ''}]`;
+}
+
+function tensorText(t: TensorConst): string {
+  return `tensor ${t.dtype} [${t.dims.join('×') || 'scalar'}]`;
+}
+
+export function attributeText(a: Attribute): string {
+  switch (a.type) {
+    case 'float':
+    case 'int':
+      return String(a.value);
+    case 'string':
+      return a.value;
+    case 'floats':
+    case 'ints':
+    case 'strings':
+      return list(a.value);
+    case 'tensor':
+      return tensorText(a.value);
+    case 'tensors':
+      return `${a.value.length} tensors`;
+    case 'graph':
+      return `graph ${a.value.name || '(unnamed)'} (${a.value.nodes.length} nodes)`;
+    case 'graphs':
+      return `${a.value.length} graphs`;
+    case 'ref':
+      return `→ ${a.value}`;
+    case 'unsupported':
+      return `(${a.value})`;
+  }
+}
+
+function ints(node: Node, name: string): number[] | undefined {
+  const a = node.attributes[name];
+  return a?.type === 'ints' ? a.value : undefined;
+}
+
+function int(node: Node, name: string): number | undefined {
+  const a = node.attributes[name];
+  return a?.type === 'int' ? a.value : undefined;
+}
+
+/** A kernel window as `3×3` (2-D), `3` (1-D), `3×3×3` (3-D). */
+function window(dims: readonly number[]): string {
+  return dims.join('×');
+}
+
+function stride(node: Node): string {
+  const s = ints(node, 'strides');
+  if (!s || s.every((v) => v === 1)) return '';
+  return s.every((v) => v === s[0]) ? ` /${s[0]}` : ` /${s.join('×')}`;
+}
+
+function dilation(node: Node): string {
+  const d = ints(node, 'dilations');
+  if (!d || d.every((v) => v === 1)) return '';
+  return d.every((v) => v === d[0]) ? ` d${d[0]}` : ` d${d.join('×')}`;
+}
+
+/** The node box's title: op type and the attributes a reader of a CNN looks for. */
+export function layerTitle(node: Node, weightDims: (input: number) => readonly number[] | undefined): string {
+  const op = node.opType;
+  switch (op) {
+    case 'Conv':
+    case 'ConvInteger':
+    case 'QLinearConv':
+    case 'ConvTranspose':
+    case 'FusedConv': {
+      const w = weightDims(op === 'QLinearConv' ? 3 : 1);
+      const kernel = ints(node, 'kernel_shape') ?? w?.slice(2);
+      const group = int(node, 'group') ?? 1;
+      // ConvTranspose weights are [C, M/group, k…]; the others [M, C/group, k…].
+      const out = w ? (op === 'ConvTranspose' ? w[1] * group : w[0]) : undefined;
+      // Depthwise: one input channel per group.
+      const perGroupIn = w ? (op === 'ConvTranspose' ? w[0] / group : w[1]) : undefined;
+      const depthwise = group > 1 ? (perGroupIn === 1 ? ' dw' : ` g${group}`) : '';
+      return `${op}${kernel?.length ? ` ${window(kernel)}` : ''}${stride(node)}${dilation(node)}${out !== undefined ? ` ×${out}` : ''}${depthwise}`;
+    }
+    case 'MaxPool':
+    case 'AveragePool':
+    case 'LpPool': {
+      const k = ints(node, 'kernel_shape');
+      return `${op}${k ? ` ${window(k)}` : ''}${stride(node)}`;
+    }
+    case 'Gemm':
+    case 'MatMul': {
+      const w = weightDims(1);
+      if (!w || w.length < 2) return op;
+      const transB = op === 'Gemm' && int(node, 'transB') === 1;
+      return `${op} ×${transB ? w[0] : w[w.length - 1]}`;
+    }
+    case 'Resize':
+    case 'Upsample': {
+      const mode = node.attributes.mode;
+      return mode?.type === 'string' ? `${op} ${mode.value}` : op;
+    }
+    case 'Concat':
+    case 'Softmax':
+    case 'LogSoftmax':
+    case 'Flatten': {
+      const axis = int(node, 'axis');
+      return axis !== undefined ? `${op} axis ${axis}` : op;
+    }
+    default:
+      return op;
+  }
+}
+
+/** A view of every layer of `model`, in the order of `profile.report.layers`. */
+export function layerViews(model: Model, profile: Profile): LayerView[] {
+  const graph = model.graph;
+  return graph.nodes.map((node) => {
+    const weights: WeightView[] = [];
+    node.inputs.forEach((name, input) => {
+      const v = name ? graph.values.get(name) : undefined;
+      if (v?.data && graph.initializers.has(name)) weights.push({ input, name, dtype: v.data.dtype, dims: [...v.data.dims] });
+    });
+    const dimsOf = (input: number) => weights.find((w) => w.input === input)?.dims;
+    const view: LayerView = {
+      title: layerTitle(node, dimsOf),
+      domain: node.domain,
+      attributes: Object.entries(node.attributes).map(([name, a]) => ({ name, value: attributeText(a) })),
+      inputs: node.inputs.map((name) => (name ? profile.details.tensorOf(name) : { name: '', shape: null, dtype: null })),
+      weights,
+    };
+    if (node.doc) view.doc = node.doc;
+    return view;
+  });
+}

@@ -1,0 +1,151 @@
+/**
+ * Palette commands of the model view: open it (here or to the side), export
+ * the graph (SVG, PNG) and the profile (JSON, CSV, Markdown, HTML), set the
+ * input shape or batch size, show the layer table, find. Export commands
+ * take an optional target Uri so scripts and tests can skip the save dialog.
+ */
+import * as vscode from 'vscode';
+import { formatCsv, formatMarkdown } from '../core/report/format';
+import { formatHtml } from '../core/report/html';
+import { parseShape } from '../core/analysis/infer';
+import type { ExportFormat, ViewCommand } from '../protocol';
+import { MODEL_EDITOR_VIEW_TYPE, type ModelEditorProvider, type ModelView } from './model-editor';
+
+export type ProfileFormat = 'json' | 'csv' | 'markdown' | 'html';
+
+const PROFILE_FORMATS: { format: ProfileFormat; label: string; ext: string }[] = [
+  { format: 'json', label: 'JSON', ext: 'json' },
+  { format: 'csv', label: 'CSV', ext: 'csv' },
+  { format: 'markdown', label: 'Markdown', ext: 'md' },
+  { format: 'html', label: 'HTML (self-contained)', ext: 'html' },
+];
+
+const MODEL_EXTENSIONS = ['onnx'];
+
+function activeTabUri(): vscode.Uri | undefined {
+  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+  return input && typeof input === 'object' && 'uri' in input ? (input as { uri: vscode.Uri }).uri : undefined;
+}
+
+async function modelUri(uri?: unknown): Promise<vscode.Uri | undefined> {
+  if (uri instanceof vscode.Uri) return uri;
+  const active = activeTabUri();
+  if (active && MODEL_EXTENSIONS.some((e) => active.path.endsWith(`.${e}`))) return active;
+  const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'ONNX models': MODEL_EXTENSIONS } });
+  return picked?.[0];
+}
+
+function needView(provider: ModelEditorProvider): ModelView | undefined {
+  const view = provider.target();
+  if (!view) void vscode.window.showWarningMessage('ConvLens: open a model in the ConvLens Model View first.');
+  return view;
+}
+
+async function saveTarget(view: ModelView, ext: string, label: string, target?: unknown): Promise<vscode.Uri | undefined> {
+  if (target instanceof vscode.Uri) return target;
+  const base = view.document.uri.path.replace(/\.[^./]+$/, '');
+  return vscode.window.showSaveDialog({ defaultUri: view.document.uri.with({ path: `${base}.${ext}` }), filters: { [label]: [ext] } });
+}
+
+async function write(uri: vscode.Uri, bytes: Uint8Array, log: (l: string) => void): Promise<void> {
+  await vscode.workspace.fs.writeFile(uri, bytes);
+  log(`wrote ${uri.fsPath} (${bytes.length.toLocaleString('en-US')} bytes)`);
+}
+
+export function registerViewCommands(provider: ModelEditorProvider, log: (line: string) => void): vscode.Disposable[] {
+  const open = (column: vscode.ViewColumn) => async (uri?: unknown) => {
+    const target = await modelUri(uri);
+    if (target) await vscode.commands.executeCommand('vscode.openWith', target, MODEL_EDITOR_VIEW_TYPE, { viewColumn: column, preview: false });
+  };
+
+  const exportGraph = (format: ExportFormat) => async (target?: unknown): Promise<vscode.Uri | undefined> => {
+    const view = needView(provider);
+    if (!view) return undefined;
+    const uri = await saveTarget(view, format, format.toUpperCase(), target);
+    if (!uri) return undefined;
+    // A hidden webview does not paint: show it (keeping focus where it is).
+    if (!view.panel.visible) view.panel.reveal(undefined, true);
+    try {
+      const data = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `ConvLens: exporting the graph as ${format.toUpperCase()}` }, () => view.requestExport(format));
+      await write(uri, format === 'svg' ? new TextEncoder().encode(data) : Buffer.from(data, 'base64'), log);
+      return uri;
+    } catch (err) {
+      log(`error: export ${format}: ${(err as Error).message}`);
+      void vscode.window.showErrorMessage(`ConvLens: cannot export the graph: ${(err as Error).message}`);
+      return undefined;
+    }
+  };
+
+  const exportProfile = async (format?: unknown, target?: unknown): Promise<vscode.Uri | undefined> => {
+    const view = needView(provider);
+    if (!view) return undefined;
+    const state = view.document.state;
+    if (state.kind !== 'ready') {
+      void vscode.window.showWarningMessage(`ConvLens: ${view.document.fileName} has no profile to export (${state.kind === 'error' ? state.message : 'still loading'}).`);
+      return undefined;
+    }
+    const chosen = PROFILE_FORMATS.find((f) => f.format === format) ??
+      (await vscode.window.showQuickPick(PROFILE_FORMATS.map((f) => ({ ...f, label: f.label })), { title: 'Export profile as' }));
+    if (!chosen) return undefined;
+    const uri = await saveTarget(view, chosen.ext, chosen.label, target);
+    if (!uri) return undefined;
+    const { report, summary } = state.data;
+    const text = chosen.format === 'json' ? JSON.stringify(report, null, 2) + '\n'
+      : chosen.format === 'csv' ? formatCsv(report)
+      : chosen.format === 'markdown' ? formatMarkdown(report, { optimizer: summary.optimizer })
+      : formatHtml(report, { title: view.document.fileName, optimizer: summary.optimizer, generatedAt: new Date().toISOString() });
+    await write(uri, new TextEncoder().encode(text), log);
+    return uri;
+  };
+
+  const setInputShape = async () => {
+    const view = needView(provider);
+    if (!view) return;
+    const doc = view.document;
+    const inputs = doc.state.kind === 'ready' ? doc.state.data.report.inputs : [];
+    type Item = vscode.QuickPickItem & { action: 'batch' | 'reset' | string };
+    const items: Item[] = [
+      { label: 'Batch size…', description: doc.overrides.batch ? `now ${doc.overrides.batch}` : 'now the model\'s own', action: 'batch' },
+      ...inputs.map((t) => ({ label: `Shape of input ${t.name}…`, description: t.shape ? t.shape.join('×') : 'unknown', action: t.name })),
+      { label: 'Reset to the model\'s own shapes', action: 'reset' },
+    ];
+    const pick = await vscode.window.showQuickPick(items, { title: `ConvLens: input shape / batch size of ${doc.fileName}` });
+    if (!pick) return;
+    if (pick.action === 'reset') return doc.setOverrides({ batch: null, inputShapes: {} });
+    if (pick.action === 'batch') {
+      const text = await vscode.window.showInputBox({
+        title: 'Batch size', prompt: 'Sets the batch (first) dimension of the inputs; empty = the model\'s own',
+        value: doc.overrides.batch ? String(doc.overrides.batch) : '',
+        validateInput: (v) => (v === '' || /^[1-9]\d*$/.test(v) ? undefined : 'a positive integer'),
+      });
+      if (text !== undefined) await doc.setOverrides({ batch: text === '' ? null : Number(text) });
+      return;
+    }
+    const current = inputs.find((t) => t.name === pick.action)?.shape;
+    const text = await vscode.window.showInputBox({
+      title: `Shape of ${pick.action}`, prompt: 'Dimensions separated by x, e.g. 1x3x224x224 (names such as N stay symbolic)',
+      value: current ? current.join('x') : '',
+      validateInput: (v) => (/^\s*[\w.]+(\s*[x×,]\s*[\w.]+)*\s*$/i.test(v) ? undefined : 'e.g. 1x3x224x224'),
+    });
+    if (text !== undefined) await doc.setOverrides({ inputShapes: { ...doc.overrides.inputShapes, [pick.action]: parseShape(text) } });
+  };
+
+  const forward = (command: ViewCommand) => () => {
+    const view = needView(provider);
+    if (!view) return;
+    view.panel.reveal(undefined, false);
+    view.command(command);
+  };
+
+  return [
+    vscode.commands.registerCommand('convlens.openGraph', open(vscode.ViewColumn.Active)),
+    vscode.commands.registerCommand('convlens.openGraphToSide', open(vscode.ViewColumn.Beside)),
+    vscode.commands.registerCommand('convlens.exportGraphSvg', exportGraph('svg')),
+    vscode.commands.registerCommand('convlens.exportGraphPng', exportGraph('png')),
+    vscode.commands.registerCommand('convlens.exportProfile', exportProfile),
+    vscode.commands.registerCommand('convlens.setInputShape', setInputShape),
+    vscode.commands.registerCommand('convlens.showLayerTable', forward('showTable')),
+    vscode.commands.registerCommand('convlens.find', forward('find')),
+    vscode.commands.registerCommand('convlens.fitGraph', forward('fit')),
+  ];
+}

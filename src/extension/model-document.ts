@@ -1,0 +1,133 @@
+/**
+ * One model file opened in the model view: loaded and profiled by a worker
+ * thread (ModelHost), reloaded when the file changes on disk or the
+ * `convlens.profile.*` settings change, with per-document overrides set from
+ * the view or the "Set Input Shape / Batch Size" command. Every editor of
+ * the document listens to `onDidUpdate`.
+ */
+import * as vscode from 'vscode';
+import type { Shape } from '../core/ir';
+import type { ModelViewData } from '../core/report/model-session';
+import { ModelHost } from './model-host';
+import { profileSettings } from './settings';
+
+export interface Overrides {
+  /** undefined: the setting's batch; null: the model's own. */
+  batch?: number | null;
+  inputShapes?: Record<string, Shape>;
+  budgetBytes?: number;
+}
+
+export type DocumentState =
+  | { kind: 'loading' }
+  | { kind: 'ready'; data: ModelViewData; ms: number }
+  | { kind: 'error'; message: string };
+
+export class ModelDocument implements vscode.CustomDocument {
+  private readonly host: ModelHost;
+  private readonly updates = new vscode.EventEmitter<DocumentState>();
+  readonly onDidUpdate = this.updates.event;
+  private readonly disposables: vscode.Disposable[] = [this.updates];
+  state: DocumentState = { kind: 'loading' };
+  overrides: Overrides = {};
+  private generation = 0;
+  private opened: Promise<void> | undefined;
+
+  constructor(
+    readonly uri: vscode.Uri,
+    workerScript: string,
+    private readonly log: (line: string) => void,
+  ) {
+    this.host = new ModelHost(workerScript, log);
+    const folder = vscode.Uri.joinPath(uri, '..');
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, this.fileName));
+    this.disposables.push(
+      watcher,
+      watcher.onDidChange(() => this.reload()),
+      watcher.onDidCreate(() => this.reload()),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('convlens.profile', uri)) void this.refresh();
+      }),
+    );
+  }
+
+  get fileName(): string {
+    return this.uri.path.split('/').pop() ?? this.uri.toString();
+  }
+
+  /** Loads the file (once) and profiles it; later calls return the same work. */
+  ensureLoaded(): Promise<void> {
+    this.opened ??= this.load();
+    return this.opened;
+  }
+
+  reload(): Promise<void> {
+    this.log(`${this.fileName} changed on disk: reloading`);
+    this.opened = this.load();
+    return this.opened;
+  }
+
+  setOverrides(o: Overrides): Promise<void> {
+    this.overrides = { ...this.overrides, ...o };
+    return this.refresh();
+  }
+
+  private async load(): Promise<void> {
+    const gen = ++this.generation;
+    this.emit({ kind: 'loading' });
+    const t0 = Date.now();
+    try {
+      await this.host.open(this.uri.fsPath);
+      this.log(`loaded ${this.uri.fsPath} in ${Date.now() - t0} ms`);
+    } catch (err) {
+      if (gen === this.generation) this.fail(err);
+      return;
+    }
+    if (gen === this.generation) await this.refresh();
+  }
+
+  /** Profiles again with the current settings and overrides. */
+  async refresh(): Promise<void> {
+    const gen = ++this.generation;
+    const settings = profileSettings(this.uri);
+    for (const p of settings.problems) this.log(`warning: ${p}`);
+    const o = this.overrides;
+    const batch = o.batch === undefined ? settings.options.batch : o.batch ?? undefined;
+    const t0 = Date.now();
+    try {
+      const data = await this.host.view({
+        ...settings.options,
+        batch,
+        inputShapes: { ...settings.options.inputShapes, ...o.inputShapes },
+        budgetBytes: o.budgetBytes ?? settings.budgetBytes,
+      });
+      data.report.warnings.push(...settings.problems);
+      if (gen !== this.generation) return;
+      const ms = Date.now() - t0;
+      this.log(`profiled ${this.fileName} (${data.report.layers.length} layers) in ${ms} ms`);
+      this.emit({ kind: 'ready', data, ms });
+    } catch (err) {
+      if (gen === this.generation) this.fail(err);
+    }
+  }
+
+  weightStats(layer: number, input: number) {
+    return this.host.weightStats(layer, input);
+  }
+
+  private fail(err: unknown): void {
+    const message = (err as Error).message;
+    this.log(`error: ${this.uri.fsPath}: ${message}`);
+    this.emit({ kind: 'error', message });
+  }
+
+  private emit(s: DocumentState): void {
+    this.state = s;
+    this.updates.fire(s);
+  }
+
+  dispose(): void {
+    this.host.dispose();
+    this.disposables.forEach((d) => d.dispose());
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * Status bar item for the active model view: parameters and GMACs; a click
+ * opens the layer table.
+ */
+import * as vscode from 'vscode';
+import { humanCount, withUnit } from '../core/report/format';
+import type { ModelEditorProvider, ModelView } from './model-editor';
+
+export function registerStatusBar(provider: ModelEditorProvider): vscode.Disposable[] {
+  const item = vscode.window.createStatusBarItem('convlens.model', vscode.StatusBarAlignment.Right, 100);
+  item.name = 'ConvLens model';
+  item.command = 'convlens.showLayerTable';
+  const update = (view: ModelView | undefined) => {
+    const state = view?.document.state;
+    if (!view || !state) return item.hide();
+    if (state.kind === 'ready') {
+      const t = state.data.report.totals;
+      item.text = `$(type-hierarchy) ${humanCount(t.params)} params · ${withUnit(t.macs, 'MACs')}`;
+      item.tooltip = `${view.document.fileName}: ${t.params.toLocaleString('en-US')} parameters, ${t.macs.toLocaleString('en-US')} MACs. Click to show the layer table.`;
+    } else {
+      item.text = state.kind === 'loading' ? '$(loading~spin) ConvLens' : '$(error) ConvLens';
+      item.tooltip = state.kind === 'error' ? state.message : `Loading ${view.document.fileName}`;
+    }
+    item.show();
+  };
+  return [item, provider.onDidChange(update)];
+}

@@ -1,0 +1,350 @@
+/**
+ * The model view outside VS Code: a local HTTP server that serves exactly the
+ * page the extension serves (`webviewHtml`, same CSP, same bundles and style
+ * sheets), with `acquireVsCodeApi()` stubbed by an inline preamble, and
+ * Playwright helpers that open it in headless Chromium and talk to it as the
+ * extension does (`window.postMessage` in, `acquireVsCodeApi().postMessage` out).
+ *
+ * Used by the browser tests (test/browser/run.ts) and the graph benchmark
+ * (bench/graph-bench.ts). Needs `node scripts/build.mjs` first (dist/).
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { extname, join, resolve, sep } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Model } from '../../src/core/ir';
+import { loadModelFile } from '../../src/core/loaders/index';
+import { profileModel } from '../../src/core/report/profile';
+import { layerViews } from '../../src/core/report/layer-view';
+import type { FromWebviewMessage, ToWebviewMessage } from '../../src/protocol';
+import { WEBVIEW_STYLES, webviewHtml } from '../../src/extension/webview-html';
+
+export const ROOT = resolve(__dirname, '../..');
+export const CHROMIUM = '/usr/bin/chromium';
+/** The nonce of the test page (fixed, so failures are reproducible). */
+export const TEST_NONCE = 'Y29udmxlbnMtdGVzdC1ub25jZQ';
+
+type ModelMessage = Extract<ToWebviewMessage, { type: 'model' }>;
+
+declare global {
+  interface Window {
+    __fromWebview?: FromWebviewMessage[];
+    /** `performance.now()` when each message of `__fromWebview` was posted. */
+    __fromWebviewAt?: number[];
+    __cspViolations?: { directive: string; blockedURI: string; sample: string }[];
+    __state?: unknown;
+    __pwned?: unknown;
+  }
+}
+
+/** Stands in for VS Code's webview API; runs before the bundle, under the page's nonce. */
+const PREAMBLE = `
+window.acquireVsCodeApi = function () {
+  return {
+    postMessage(m) {
+      (window.__fromWebview ||= []).push(m);
+      (window.__fromWebviewAt ||= []).push(performance.now());
+      window.dispatchEvent(new CustomEvent('convlens-from-webview', { detail: m }));
+    },
+    getState() { return window.__state; },
+    setState(s) { window.__state = s; },
+  };
+};
+window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', (e) => {
+  window.__cspViolations.push({ directive: e.violatedDirective, blockedURI: e.blockedURI, sample: e.sample });
+});
+document.body.classList.add('vscode-dark');
+document.body.dataset.vscodeThemeKind = 'vscode-dark';
+`;
+
+/**
+ * The theme variables VS Code injects into every webview (a Dark+ subset), so
+ * screenshots look like the editor. Served as a style sheet: the CSP allows no
+ * inline styles.
+ */
+const THEME_CSS = `:root {
+  --vscode-font-family: system-ui, -apple-system, "Segoe UI", "Ubuntu", "Droid Sans", sans-serif;
+  --vscode-font-size: 13px;
+  --vscode-font-weight: normal;
+  --vscode-editor-font-family: "Droid Sans Mono", "monospace", monospace;
+  --vscode-editor-font-size: 14px;
+  --vscode-foreground: #cccccc;
+  --vscode-descriptionForeground: #9d9d9d;
+  --vscode-errorForeground: #f85149;
+  --vscode-focusBorder: #0078d4;
+  --vscode-editor-background: #1f1f1f;
+  --vscode-editor-foreground: #cccccc;
+  --vscode-sideBar-background: #181818;
+  --vscode-panel-border: #2b2b2b;
+  --vscode-editorWidget-background: #202020;
+  --vscode-editorWidget-border: #313131;
+  --vscode-widget-shadow: rgba(0, 0, 0, 0.36);
+  --vscode-input-background: #313131;
+  --vscode-input-foreground: #cccccc;
+  --vscode-input-border: #3c3c3c;
+  --vscode-button-background: #0078d4;
+  --vscode-button-foreground: #ffffff;
+  --vscode-button-hoverBackground: #026ec1;
+  --vscode-button-secondaryBackground: #313131;
+  --vscode-button-secondaryForeground: #cccccc;
+  --vscode-dropdown-background: #313131;
+  --vscode-dropdown-foreground: #cccccc;
+  --vscode-dropdown-border: #3c3c3c;
+  --vscode-list-hoverBackground: #2a2d2e;
+  --vscode-list-activeSelectionBackground: #04395e;
+  --vscode-textLink-foreground: #4daafc;
+  --vscode-badge-background: #616161;
+  --vscode-badge-foreground: #f8f8f8;
+  --vscode-editor-findMatchHighlightBackground: rgba(234, 92, 0, 0.33);
+  --vscode-charts-red: #f14c4c;
+  --vscode-charts-blue: #3794ff;
+  --vscode-charts-yellow: #cca700;
+  --vscode-charts-orange: #d18616;
+  --vscode-charts-green: #89d185;
+  --vscode-charts-purple: #b180d7;
+}
+`;
+
+const MIME: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.html': 'text/html; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.ttf': 'font/ttf',
+  '.wasm': 'application/wasm',
+};
+
+/** Folders of the repository the page may load from, by URL prefix. */
+const SERVED = { dist: join(ROOT, 'dist'), media: join(ROOT, 'media') } as const;
+
+/** The file a request path maps to, or null when it is outside the served folders (traversal, encoded or not). */
+export function servedFile(urlPath: string): string | null {
+  let path: string;
+  try {
+    path = decodeURIComponent(urlPath);
+  } catch {
+    return null;
+  }
+  if (path.includes('\0') || path.includes('\\')) return null;
+  const segments = path.split('/');
+  // ['', 'dist', …]: no empty, '.' or '..' segment after the prefix.
+  if (segments[0] !== '' || segments.length < 3) return null;
+  if (!Object.hasOwn(SERVED, segments[1])) return null;
+  const base = SERVED[segments[1] as keyof typeof SERVED];
+  const rest = segments.slice(2);
+  if (rest.some((s) => s === '' || s === '.' || s === '..')) return null;
+  const file = resolve(base, ...rest);
+  if (!file.startsWith(base + sep)) return null;
+  return file;
+}
+
+export interface Harness {
+  /** The page, e.g. `http://127.0.0.1:41234/`. */
+  url: string;
+  origin: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Messages waiting to be fetched by the page, per harness URL. Large messages
+ * travel by HTTP: a 15 MB argument to `page.evaluate` takes Playwright seconds
+ * to marshal, which would swamp what is measured.
+ */
+const stagers = new Map<string, (body: string) => string>();
+
+/** Starts the page server on 127.0.0.1 (a free port). */
+export async function startHarness(): Promise<Harness> {
+  let origin = '';
+  let page = '';
+  const staged = new Map<string, string>();
+  let nextStaged = 0;
+  const send = (res: ServerResponse, status: number, type: string, body: string | Buffer) => {
+    res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+    res.end(body);
+  };
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed');
+    const raw = req.url ?? '/';
+    const path = raw.split(/[?#]/, 1)[0];
+    if (path === '/' || path === '/index.html') return send(res, 200, MIME['.html'], page);
+    // Browsers ask for it by themselves; a webview has none.
+    if (path === '/favicon.ico') return send(res, 204, 'image/x-icon', '');
+    if (path === '/harness/vscode-theme.css') return send(res, 200, MIME['.css'], THEME_CSS);
+    const message = /^\/harness\/message\/(\d+)$/.exec(path);
+    if (message) {
+      const body = staged.get(message[1]);
+      staged.delete(message[1]);
+      return body === undefined ? send(res, 404, 'text/plain', 'not found') : send(res, 200, MIME['.json'], body);
+    }
+    const file = servedFile(path);
+    if (file === null) return send(res, 403, 'text/plain', 'forbidden');
+    let body: Buffer;
+    try {
+      if (!statSync(file).isFile()) return send(res, 404, 'text/plain', 'not found');
+      body = readFileSync(file);
+    } catch {
+      return send(res, 404, 'text/plain', 'not found');
+    }
+    send(res, 200, MIME[extname(file).toLowerCase()] ?? 'application/octet-stream', body);
+  };
+  const server = createServer(handle);
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => ok());
+  });
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  page = webviewHtml(
+    {
+      cspSource: origin,
+      script: `${origin}/dist/webview.js`,
+      layoutWorker: `${origin}/dist/layout-worker.js`,
+      layoutMainThread: `${origin}/dist/layout-main.js`,
+      styles: [`${origin}/harness/vscode-theme.css`, ...WEBVIEW_STYLES.map((s) => `${origin}/media/${s}`)],
+      preamble: PREAMBLE,
+    },
+    TEST_NONCE,
+  );
+  const url = `${origin}/`;
+  stagers.set(url, (body) => {
+    const id = String(nextStaged++);
+    staged.set(id, body);
+    return `${origin}/harness/message/${id}`;
+  });
+  return {
+    url,
+    origin,
+    close: () =>
+      new Promise<void>((ok) => {
+        stagers.delete(url);
+        server.closeAllConnections();
+        server.close(() => ok());
+      }),
+  };
+}
+
+/** Headless Debian Chromium (never a downloaded one). */
+export function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium), or set CONVLENS_SKIP_BROWSER=1 to skip the browser tests`);
+  return chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+}
+
+/** The `{type:'model'}` message the extension sends for a model file (or a model built in code). */
+export function modelMessage(source: string | Model, file: string): ModelMessage {
+  const loaded = typeof source === 'string' ? loadModelFile(source) : undefined;
+  const model = loaded?.model ?? (source as Model);
+  const profile = profileModel(model, loaded ? { readExternal: loaded.readExternal } : {});
+  return {
+    type: 'model',
+    file,
+    report: profile.report,
+    layers: layerViews(model, profile),
+    summary: { optimizer: 'adam', batch: null, peakLayer: profile.details.peakLayer, budgetBytes: 8 * 2 ** 30, largestTrainingBatch: null },
+  };
+}
+
+type FromType = FromWebviewMessage['type'];
+type From<T extends FromType> = Extract<FromWebviewMessage, { type: T }>;
+
+export interface OpenView {
+  page: Page;
+  context: BrowserContext;
+  /**
+   * The first message of `type` the page posted (from message number `since`
+   * on, default 0), waiting up to `timeoutMs`; with `at`, the page's
+   * `performance.now()` when it was posted.
+   */
+  fromWebview<T extends FromType>(type: T, timeoutMs?: number, since?: number): Promise<From<T>>;
+  fromWebviewTimed<T extends FromType>(type: T, timeoutMs?: number, since?: number): Promise<{ message: From<T>; at: number }>;
+  /** Every message the page has posted so far. */
+  messages(): Promise<FromWebviewMessage[]>;
+  /** The page's `performance.now()` just before the model message was posted to it. */
+  deliveredAt: number;
+  /** Console errors and uncaught exceptions so far. */
+  consoleErrors: string[];
+  cspViolations(): Promise<NonNullable<Window['__cspViolations']>>;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  viewport?: { width: number; height: number };
+  /** How long to wait for the page's `ready` (default 15 s). */
+  readyTimeoutMs?: number;
+}
+
+/** Messages from this size (JSON bytes) on are fetched by the page rather than passed through Playwright. */
+const STAGE_ABOVE = 256 * 1024;
+
+/**
+ * Opens the view in a fresh browser context, waits for its `ready`, then
+ * delivers `message` as the extension would: `window.postMessage(message, '*')`
+ * (a large message is first fetched from the harness and parsed, untimed).
+ * The caller waits for `painted`.
+ */
+export async function openView(browser: Browser, harnessUrl: string, message: ToWebviewMessage, opts: OpenOptions = {}): Promise<OpenView> {
+  const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  const consoleErrors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(`console.error: ${m.text()}${m.location().url ? ` (${m.location().url}:${m.location().lineNumber})` : ''}`);
+  });
+  page.on('pageerror', (e) => consoleErrors.push(`uncaught: ${e.stack ?? e.message}`));
+  page.on('requestfailed', (r) => consoleErrors.push(`request failed: ${r.url()} (${r.failure()?.errorText ?? '?'})`));
+
+  const fromWebviewTimed = async <T extends FromType>(type: T, timeoutMs = 30_000, since = 0) => {
+    const handle = await page
+      .waitForFunction(
+        ([t, from]) => {
+          const list = window.__fromWebview ?? [];
+          for (let i = from; i < list.length; i++) if (list[i].type === t) return { message: list[i], at: window.__fromWebviewAt?.[i] ?? NaN };
+          return false;
+        },
+        [type, since] as const,
+        { timeout: timeoutMs, polling: 20 },
+      )
+      .catch((err: Error) => {
+        const errors = consoleErrors.length ? `; page errors: ${consoleErrors.slice(0, 5).join(' | ')}` : '';
+        throw new Error(`the page posted no '${type}' within ${timeoutMs} ms${errors} (${err.message.split('\n')[0]})`);
+      });
+    return (await handle.jsonValue()) as { message: From<T>; at: number };
+  };
+
+  await page.goto(harnessUrl);
+  await fromWebviewTimed('ready', opts.readyTimeoutMs ?? 15_000);
+  const json = JSON.stringify(message);
+  const stage = stagers.get(harnessUrl);
+  const deliveredAt =
+    stage && json.length >= STAGE_ABOVE
+      ? await page.evaluate(async (url) => {
+          const m: unknown = await (await fetch(url)).json();
+          const t = performance.now();
+          window.postMessage(m, '*');
+          return t;
+        }, stage(json))
+      : await page.evaluate((m) => {
+          const t = performance.now();
+          window.postMessage(m, '*');
+          return t;
+        }, message);
+
+  return {
+    page,
+    context,
+    deliveredAt,
+    consoleErrors,
+    fromWebviewTimed,
+    fromWebview: async (type, timeoutMs, since) => (await fromWebviewTimed(type, timeoutMs, since)).message,
+    messages: () => page.evaluate(() => window.__fromWebview ?? []),
+    cspViolations: () => page.evaluate(() => window.__cspViolations ?? []),
+    close: () => context.close(),
+  };
+}

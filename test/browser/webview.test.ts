@@ -1,0 +1,244 @@
+/**
+ * The model view in headless Chromium, served by the harness exactly as the
+ * extension serves it (same CSP, bundles and styles). Run with
+ * `node --import tsx test/browser/run.ts` after `node scripts/build.mjs`.
+ *
+ * - Model strings (node, scope and tensor names, op types, attributes, doc
+ *   strings) are shown as text: markup in them never becomes elements, runs,
+ *   or trips the CSP.
+ * - One `g.node` per visible box: the count the renderer draws equals the
+ *   count computed in Node from the same ELK graph the page lays out.
+ * - Opening a model logs no console error and no CSP violation.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import type { Model } from '../../src/core/ir';
+import { GraphBuilder } from '../../src/core/onnx/builder';
+import { DEFAULT_BUDGET, defaultExpanded, toElkGraph, type ElkNode } from '../../webview/graph/elk-graph';
+import type { FromWebviewMessage, ToWebviewMessage } from '../../src/protocol';
+import { ROOT, TEST_NONCE, modelMessage, openView, type Harness, type OpenView } from './harness';
+import { ensureGraphModels } from '../../bench/graph-models';
+
+export interface BrowserTestContext {
+  browser: Browser;
+  harness: Harness;
+}
+
+export interface BrowserTest {
+  name: string;
+  run(ctx: BrowserTestContext): Promise<void>;
+}
+
+type ModelMessage = Extract<ToWebviewMessage, { type: 'model' }>;
+type PaintedMessage = Extract<FromWebviewMessage, { type: 'painted' }>;
+
+const SHOTS = join(ROOT, 'test-results', 'browser');
+const PAINT_TIMEOUT_MS = 30_000;
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+}
+
+/** The page's `painted` (the wait fails with the page's own errors, so a broken page reads as such). */
+const painted = (view: OpenView) => view.fromWebview('painted', PAINT_TIMEOUT_MS);
+
+// ---------------------------------------------------------------------------
+// A model whose every string is markup
+
+const IMG = '<img src=x onerror="window.__pwned=1">';
+const SCRIPT = '<script>window.__pwned=2</script>';
+const SVG = '"><svg onload=window.__pwned=3>';
+const DOC = '<b>bold</b><img src=x onerror="window.__pwned=4"><script>window.__pwned=5</script>';
+/** The custom op's type: its box's title (the only box whose text holds `<img src=x`). */
+const EVIL_OP = IMG;
+const EVIL_ATTR = '<script>window.__pwned=6</script><img src=x onerror="window.__pwned=7">';
+const TENSOR = '<img src=y onerror="window.__pwned=8">';
+
+/** Renames value `from` to `to` everywhere in `model` (graph inputs/outputs, node inputs/outputs, value table). */
+function renameValue(model: Model, from: string, to: string): void {
+  const g = model.graph;
+  const v = g.values.get(from);
+  if (v) {
+    g.values.delete(from);
+    g.values.set(to, { ...v, name: to });
+  }
+  const swap = (names: string[]) => names.map((n) => (n === from ? to : n));
+  g.inputs = swap(g.inputs);
+  g.outputs = swap(g.outputs);
+  for (const n of g.nodes) {
+    n.inputs = swap(n.inputs);
+    n.outputs = swap(n.outputs);
+  }
+}
+
+/**
+ * Conv → Relu in scope `SVG`, then Conv → a custom op whose type is `IMG` (so
+ * the box title itself is markup, with a markup attribute and doc string) →
+ * Relu in scope `SCRIPT` (its `</` splits it into two scope levels); tensors
+ * and the graph input named with markup.
+ */
+export function markupModel(): { model: Model; evilLayer: number; evilName: string } {
+  const b = new GraphBuilder('markup', { weights: 'none' });
+  b.input('input', 'float32', [1, 3, 16, 16]);
+  b.conv({ outChannels: 4, kernel: 3, pads: 1, name: 'a' });
+  b.relu({ name: 'b' });
+  b.conv({ outChannels: 4, kernel: 1, name: 'c' });
+  b.node(EVIL_OP, [b.last], { note: EVIL_ATTR }, 1, { name: 'evil', domain: 'com.example' });
+  b.relu({ name: 'd' });
+  b.output(undefined, { name: 'output' });
+  const model = b.build();
+  const nodes = model.graph.nodes;
+  const names = [`/${SVG}/conv/Conv`, `/${SVG}/relu/Relu`, `/${SCRIPT}/conv/Conv`, `/${SCRIPT}/${SVG}evil`, `/${SCRIPT}/relu/Relu`];
+  nodes.forEach((n, i) => (n.name = names[i]));
+  nodes[0].doc = DOC;
+  nodes[3].doc = DOC;
+  nodes.slice(0, 4).forEach((n, i) => renameValue(model, n.outputs[0], `${TENSOR}:${i}`));
+  renameValue(model, 'input', `${SVG}input`);
+  return { model, evilLayer: 3, evilName: names[3] };
+}
+
+/** Everything in the document that markup could have created. */
+function injectedElements(nonce: string): string[] {
+  const found: string[] = [];
+  for (const e of Array.from(document.querySelectorAll('*'))) {
+    for (const a of e.getAttributeNames()) if (/^on/i.test(a)) found.push(`<${e.localName} ${a}>`);
+  }
+  for (const img of Array.from(document.querySelectorAll('img'))) if (/^[xy]$/.test(img.getAttribute('src') ?? '')) found.push(`<img src="${img.getAttribute('src')}">`);
+  for (const s of Array.from(document.querySelectorAll('script'))) if (s.nonce !== nonce) found.push(`<script>${(s.textContent ?? '').slice(0, 40)}`);
+  for (const b of Array.from(document.querySelectorAll('b'))) if (b.textContent === 'bold') found.push('<b>bold</b>');
+  return found;
+}
+
+// ---------------------------------------------------------------------------
+// The visible boxes of the ELK graph, computed in Node
+
+/** ELK nodes drawn as boxes: layers and collapsed groups (expanded groups are frames). */
+export function countVisibleBoxes(n: ElkNode): number {
+  let count = 0;
+  for (const c of n.children ?? []) {
+    if (c.children?.length) count += countVisibleBoxes(c);
+    else if (c.layer !== undefined || c.group?.collapsed) count++;
+  }
+  return count;
+}
+
+export function expectedBoxes(msg: ModelMessage): number {
+  const layers = msg.report.layers;
+  return countVisibleBoxes(toElkGraph(layers, msg.layers, { expanded: defaultExpanded(layers) }));
+}
+
+async function drawnBoxes(page: Page): Promise<{ gNodes: number; attribute: string | null }> {
+  return page.evaluate(() => ({
+    gNodes: document.querySelectorAll('svg.graph g.node').length,
+    attribute: document.querySelector('svg.graph')?.getAttribute('data-visible-nodes') ?? null,
+  }));
+}
+
+/**
+ * Opens `msg` in a fresh page, runs `check` once it has painted, and closes the
+ * page; on failure, saves `<shot>-failure.png` first.
+ */
+async function withView(
+  { browser, harness }: BrowserTestContext,
+  msg: ModelMessage,
+  shot: string,
+  check: (view: OpenView, p: PaintedMessage) => Promise<void>,
+): Promise<void> {
+  const view = await openView(browser, harness.url, msg);
+  try {
+    await check(view, await painted(view));
+  } catch (err) {
+    await screenshot(view.page, `${shot}-failure`).catch(() => {});
+    throw err;
+  } finally {
+    await view.close();
+  }
+}
+
+async function assertCleanPage(view: OpenView): Promise<void> {
+  assert.deepEqual(view.consoleErrors, [], 'console errors');
+  assert.deepEqual(await view.cspViolations(), [], 'CSP violations');
+}
+
+const smallCnn = () => modelMessage(join(ROOT, 'examples', 'small-cnn.onnx'), 'small-cnn.onnx');
+
+export const tests: BrowserTest[] = [
+  {
+    name: 'markup in model strings shows literally',
+    async run(ctx) {
+      const { model, evilLayer, evilName } = markupModel();
+      await withView(ctx, modelMessage(model, `${IMG}.onnx`), 'markup-model', async (view) => {
+        const { page } = view;
+        // An <img onerror> fires after its load fails; give it the time.
+        await page.waitForTimeout(300);
+        await screenshot(page, 'markup-model');
+        assert.equal(await page.evaluate(() => window.__pwned), undefined, 'markup from the model ran');
+        assert.deepEqual(await page.evaluate(injectedElements, TEST_NONCE), [], 'elements created from model strings');
+        const graphText = (await page.locator('svg.graph').textContent()) ?? '';
+        for (const s of [SVG, SCRIPT]) assert.ok(graphText.includes(s), `the graph shows the scope ${JSON.stringify(s)} verbatim`);
+
+        const node = page.locator('svg.graph g.node').filter({ hasText: '<img src=x' });
+        assert.equal(await node.count(), 1, `exactly one box titled with the literal markup (box texts: ${JSON.stringify(await page.locator('svg.graph g.node').allTextContents())})`);
+        assert.ok((await node.textContent())?.includes(EVIL_OP), 'the box shows the op type verbatim');
+
+        const since = (await view.messages()).length;
+        await node.click();
+        const selected = await view.fromWebview('selected', 5_000, since);
+        assert.equal(selected.layer, evilLayer, 'clicking the box selects its layer');
+        await page.waitForTimeout(100);
+        const details = (await page.locator('.details-pane').textContent()) ?? '';
+        for (const s of [EVIL_OP, EVIL_ATTR, DOC, evilName, `${TENSOR}:2`, `${TENSOR}:3`]) {
+          assert.ok(details.includes(s), `the details panel shows ${JSON.stringify(s)} verbatim`);
+        }
+        await screenshot(page, 'markup-model-selected');
+
+        assert.equal(await page.evaluate(() => window.__pwned), undefined, 'markup from the model ran after selecting');
+        assert.deepEqual(await page.evaluate(injectedElements, TEST_NONCE), [], 'elements created from model strings after selecting');
+        await assertCleanPage(view);
+      });
+    },
+  },
+  {
+    name: 'one g.node per visible box (small-cnn.onnx)',
+    async run(ctx) {
+      const msg = smallCnn();
+      const expected = expectedBoxes(msg);
+      await withView(ctx, msg, 'small-cnn', async (view, p) => {
+        await screenshot(view.page, 'small-cnn');
+        const drawn = await drawnBoxes(view.page);
+        assert.equal(drawn.gNodes, expected, 'svg.graph g.node elements vs visible boxes of toElkGraph');
+        assert.equal(p.visibleNodes, expected, 'painted.visibleNodes');
+        assert.equal(drawn.attribute, String(expected), 'svg.graph[data-visible-nodes]');
+        assert.equal(p.layers, msg.report.layers.length, 'painted.layers');
+      });
+    },
+  },
+  {
+    name: 'no console errors or CSP violations while opening small-cnn.onnx',
+    async run(ctx) {
+      await withView(ctx, smallCnn(), 'small-cnn-console', async (view) => {
+        await view.page.waitForTimeout(300);
+        await assertCleanPage(view);
+      });
+    },
+  },
+  {
+    name: 'a 2,000-node model opens within the visible-box budget',
+    async run(ctx) {
+      const [m] = ensureGraphModels(undefined, { log: () => {} });
+      const msg = modelMessage(m.file, 'cnn-2000.onnx');
+      const expected = expectedBoxes(msg);
+      await withView(ctx, msg, 'cnn-2000', async (view, p) => {
+        await screenshot(view.page, 'cnn-2000');
+        const drawn = await drawnBoxes(view.page);
+        assert.ok(expected <= DEFAULT_BUDGET, `at most ${DEFAULT_BUDGET} boxes by default (the ELK graph has ${expected})`);
+        assert.equal(drawn.gNodes, expected, 'svg.graph g.node elements vs visible boxes of toElkGraph');
+        assert.equal(p.visibleNodes, expected, 'painted.visibleNodes');
+        await assertCleanPage(view);
+      });
+    },
+  },
+];

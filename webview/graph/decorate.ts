@@ -1,0 +1,71 @@
+/**
+ * What the graph view paints onto a drawing after it is made: selection and
+ * search marks, heat-overlay fills; and what lies under the pointer. Classes
+ * only (media/graph.css), except the heat fill, set through the CSSOM.
+ */
+import type { LayerReport } from '../../src/core/report/profile';
+import type { Hierarchy } from './elk-graph';
+import type { RenderedGraph } from './render';
+import { groupValue, heatScale, overlayValues, textOn, type HeatScale, type OverlayMode } from './overlay';
+
+export interface Marks {
+  selected: number | null;
+  matches: readonly number[];
+  current: number | null;
+}
+
+/** Marks the element drawn for each layer (its box, or the collapsed group hiding it). */
+export function paintMarks(d: RenderedGraph, svg: SVGSVGElement, elementOf: (layer: number) => SVGGElement | undefined, m: Marks): void {
+  for (const el of d.elements.values()) el.classList.remove('selected', 'match', 'match-current');
+  svg.classList.toggle('searching', m.matches.length > 0);
+  for (const layer of m.matches) elementOf(layer)?.classList.add('match');
+  if (m.current !== null) elementOf(m.current)?.classList.add('match-current');
+  if (m.selected !== null) elementOf(m.selected)?.classList.add('selected');
+}
+
+/**
+ * Fills each drawn box from a log scale over the boxes on screen (a collapsed
+ * group counts its layers together), so the colours compare what is visible.
+ */
+export function paintHeat(d: RenderedGraph, svg: SVGSVGElement, layers: readonly LayerReport[], h: Hierarchy | undefined, mode: OverlayMode, latencyMs?: readonly number[]): HeatScale | undefined {
+  svg.classList.toggle('heat', mode !== 'none');
+  const values = mode === 'none' ? [] : overlayValues(layers, mode, latencyMs);
+  const valueOf = (id: string): number | undefined => {
+    if (id.startsWith('node:')) return values[Number(id.slice(5))];
+    return groupValue((h?.groups.get(id)?.layers ?? []).map((i) => values[i]), mode);
+  };
+  const shown = mode === 'none' ? [] : d.boxIds.map(valueOf);
+  const scale = mode === 'none' ? undefined : heatScale(shown, mode);
+  d.boxIds.forEach((id, k) => {
+    const el = d.elements.get(id)!;
+    const color = scale?.colorOf(shown[k]) ?? null;
+    const body = el.querySelector<SVGRectElement>('rect.body');
+    if (body) body.style.fill = color ?? '';
+    el.classList.toggle('heat-dark', color !== null && textOn(color) === 'dark');
+    el.classList.toggle('heat-light', color !== null && textOn(color) === 'light');
+  });
+  return scale;
+}
+
+export type PointerTarget = { kind: 'toggle'; group: string } | { kind: 'layer'; layer: number } | { kind: 'edge'; edge: number } | { kind: 'frame' } | null;
+
+/** What a pointer event's target belongs to: a group toggle (collapsed box or header), a layer, an edge, or nothing. */
+export function pointerTarget(target: Element): PointerTarget {
+  const toggle = target.closest('.group-collapsed') ?? target.closest('.group-header')?.closest('[data-group]');
+  if (toggle) return { kind: 'toggle', group: toggle.getAttribute('data-group')! };
+  const node = target.closest('[data-layer]');
+  if (node) return { kind: 'layer', layer: Number(node.getAttribute('data-layer')) };
+  const edge = target.closest('[data-edge]');
+  if (edge) return { kind: 'edge', edge: Number(edge.getAttribute('data-edge')) };
+  return target.closest('.group') ? { kind: 'frame' } : null;
+}
+
+/** Average glyph width of box titles in the svg's font (canvas measure), for sizing boxes. */
+export function measureCharWidth(svg: SVGSVGElement): number | undefined {
+  const ctx = document.createElement('canvas').getContext('2d');
+  if (!ctx) return undefined;
+  ctx.font = `600 12px ${getComputedStyle(svg).fontFamily || 'sans-serif'}`;
+  const sample = 'Conv 3×3 /2 ×64 BatchNormalization 1×64×112×112 GlobalAveragePool';
+  const w = ctx.measureText(sample).width / sample.length;
+  return Number.isFinite(w) && w > 0 ? Math.min(9, Math.max(5.5, w * 1.05)) : undefined;
+}

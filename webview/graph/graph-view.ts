@@ -1,0 +1,359 @@
+/**
+ * The interactive graph of the model view: ELK layout in a worker, SVG
+ * drawing, pan/zoom, minimap, collapsible name-scope groups, selection,
+ * search highlights, heat overlays and export. The page (webview/main.ts)
+ * talks to it only through this class.
+ */
+import type { LayerView } from '../../src/core/report/layer-view';
+import type { ProfileReport } from '../../src/core/report/profile';
+import { formatShape } from '../../src/core/report/format';
+import { defaultExpanded, hierarchyOf, nodeId, toElkGraph, visibleIdOf, type ElkNode, type Hierarchy } from './elk-graph';
+import { createLayoutEngine, isSuperseded, type LayoutEngine, type LayoutPlace } from './layout';
+import { arrowDefs, renderGraph, svgEl, type RenderedGraph } from './render';
+import { Viewport, type Transform } from './viewport';
+import { Minimap } from './minimap';
+import { Legend } from './legend';
+import { exportedSize, pngFromSvg, svgForExport } from './export';
+import { availableModes, type OverlayMode } from './overlay';
+import { measureCharWidth, paintHeat, paintMarks, pointerTarget } from './decorate';
+
+export type HoverTarget = { kind: 'layer'; layer: number } | { kind: 'group'; id: string; name: string; layers: number[] } | { kind: 'edge'; tensors: string[] };
+
+export interface GraphState {
+  transform?: { x: number; y: number; k: number };
+  expanded?: string[];
+  overlay?: OverlayMode;
+}
+
+export interface GraphCallbacks {
+  /** A click on a layer box; a click on the empty background → null. */
+  onSelect(layer: number | null): void;
+  onHover(target: HoverTarget | null, clientX: number, clientY: number): void;
+  /** After each layout is drawn (first paint and after expand/collapse). */
+  onPainted(info: { visibleNodes: number; layoutMs: number; layoutIn: 'worker' | 'main thread' }): void;
+  /** Zoom, pan, expansion or overlay changed (the page persists `getState()`). */
+  onStateChange(): void;
+}
+
+/** Zoom from which edges show their tensor shapes. */
+const EDGE_LABEL_ZOOM = 0.7;
+/** Zoom below which box text is not drawn (unreadable anyway, and costly). */
+const FAR_ZOOM = 0.3;
+const OVERLAYS: readonly OverlayMode[] = ['none', 'macs', 'params', 'memory', 'receptiveField', 'latency'];
+
+const sameNames = (a: ProfileReport, b: ProfileReport) => a.layers.length === b.layers.length && a.layers.every((l, i) => l.name === b.layers[i].name);
+
+export class GraphView {
+  private readonly svg: SVGSVGElement;
+  private readonly zoomLayer: SVGGElement;
+  private readonly viewport: Viewport;
+  private readonly minimap: Minimap;
+  private readonly legend: Legend;
+  private readonly message: HTMLDivElement;
+  private readonly engine: LayoutEngine;
+  private report: ProfileReport | undefined;
+  private views: readonly LayerView[] = [];
+  private hierarchy: Hierarchy | undefined;
+  private shapes = new Map<string, string>();
+  private expanded = new Set<string>();
+  private overlay: OverlayMode = 'none';
+  private latencyMs: number[] | undefined;
+  private selected: number | null = null;
+  private matches: readonly number[] = [];
+  private current: number | null = null;
+  private drawn: RenderedGraph | undefined;
+  /** The latest layout request; `reveal` waits for it. */
+  private painting: Promise<boolean> = Promise.resolve(false);
+  private layoutSeq = 0;
+  /** What the next drawing does to the view: the opening overview, or a saved transform. */
+  private pendingView: Transform | 'overview' | 'fit' | undefined;
+  private pendingReveal: number | undefined;
+  private charWidth: number | undefined;
+  /** A toggled group's screen position, kept across its re-layout. */
+  private anchor: { id: string; screenX: number; screenY: number } | undefined;
+  private hovering = false;
+  private stateTimer = 0;
+
+  constructor(
+    container: HTMLElement,
+    urls: { worker: string; mainThread: string },
+    private readonly callbacks: GraphCallbacks,
+  ) {
+    this.engine = createLayoutEngine(urls);
+    this.engine.warmUp();
+    this.svg = svgEl('svg', { tabindex: 0, role: 'img', 'aria-label': 'Model graph' }, 'graph');
+    this.zoomLayer = svgEl('g', {}, 'zoom');
+    this.svg.append(arrowDefs(), this.zoomLayer);
+    this.message = document.createElement('div');
+    this.message.className = 'graph-message';
+    this.message.hidden = true;
+    container.append(this.svg, this.message);
+    this.viewport = new Viewport(this.svg, this.zoomLayer);
+    this.minimap = new Minimap(container, this.viewport);
+    this.legend = new Legend(container);
+    this.viewport.onChange((t) => {
+      this.svg.classList.toggle('edge-labels', t.k >= EDGE_LABEL_ZOOM);
+      this.svg.classList.toggle('far', t.k < FAR_ZOOM);
+      this.stateChangedSoon();
+    });
+    this.svg.addEventListener('click', (e) => this.onClick(e));
+    this.svg.addEventListener('pointermove', (e) => this.onPointerMove(e));
+    this.svg.addEventListener('pointerleave', (e) => this.hover(null, e));
+    this.svg.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape' && this.selected !== null) {
+        this.select(null);
+        this.callbacks.onSelect(null);
+      }
+    });
+    // Fit once the pane has a size (a model can arrive while the table tab is shown).
+    new ResizeObserver(() => {
+      if (this.viewport.size().width > 0) this.applyPendingView();
+      this.minimap.schedule();
+    }).observe(container);
+  }
+
+  /**
+   * Shows a model. With `state`, restores zoom/expanded/overlay; a re-show of a
+   * model with the same layer names keeps the current zoom, expansion and
+   * selection (file changed on disk). Else opens on the overview: the whole
+   * graph fitted when it is legible so, else its top at a readable zoom.
+   */
+  async show(report: ProfileReport, views: readonly LayerView[], state?: GraphState): Promise<void> {
+    const same = this.report !== undefined && sameNames(this.report, report);
+    this.report = report;
+    this.views = views;
+    const h = (this.hierarchy = hierarchyOf(report.layers));
+    this.shapes = new Map();
+    for (const t of report.inputs) this.shapes.set(t.name, formatShape(t.shape));
+    for (const l of report.layers) for (const t of l.outputs) this.shapes.set(t.name, formatShape(t.shape));
+    this.charWidth ??= measureCharWidth(this.svg);
+    this.svg.setAttribute('aria-label', `Model graph: ${report.layers.length} layers`);
+    if (state) {
+      this.expanded = state.expanded ? new Set(state.expanded.filter((id) => h.groups.has(id))) : defaultExpanded(report.layers);
+      if (state.overlay && OVERLAYS.includes(state.overlay)) this.overlay = state.overlay;
+      this.pendingView = state.transform ?? 'overview';
+    } else if (same) {
+      this.expanded = new Set([...this.expanded].filter((id) => h.groups.has(id)));
+    } else {
+      this.expanded = defaultExpanded(report.layers);
+      this.selected = null;
+      this.matches = [];
+      this.current = null;
+      this.pendingView = 'overview';
+    }
+    if (this.selected !== null && this.selected >= report.layers.length) this.selected = null;
+    await this.relayout();
+  }
+
+  select(layer: number | null): void {
+    this.selected = layer;
+    this.applyMarks();
+  }
+
+  /** Expands the groups hiding `layer` (re-layout if needed), centres it, selects it. */
+  async reveal(layer: number): Promise<void> {
+    await this.painting;
+    const h = this.hierarchy;
+    if (!h || !this.report || layer < 0 || layer >= this.report.layers.length) return;
+    const hidden = (h.ancestors[layer] ?? []).filter((id) => !this.expanded.has(id));
+    if (hidden.length) {
+      for (const id of hidden) this.expanded.add(id);
+      if (!(await this.relayout())) return;
+      this.stateChangedSoon();
+    }
+    this.selected = layer;
+    this.applyMarks();
+    const box = this.drawn?.boxes.get(nodeId(layer));
+    if (!box) return;
+    if (this.viewport.size().width > 0) this.viewport.reveal(box);
+    else this.pendingReveal = layer;
+  }
+
+  /** Search matches: layers inside collapsed groups highlight their group. */
+  highlight(layers: readonly number[], current: number | null): void {
+    this.matches = layers;
+    this.current = current;
+    this.applyMarks();
+  }
+
+  setOverlay(mode: OverlayMode): void {
+    if (!OVERLAYS.includes(mode)) return;
+    this.overlay = mode;
+    this.applyOverlay();
+    this.callbacks.onStateChange();
+  }
+
+  /** Measured time per layer (ms), enabling the 'latency' overlay; undefined removes it. */
+  setLatency(latencyMs: number[] | undefined): void {
+    this.latencyMs = latencyMs;
+    if (!availableModes(latencyMs).includes(this.overlay)) this.overlay = 'none';
+    this.applyOverlay();
+  }
+
+  fit(): void {
+    if (!this.viewport.fit()) this.pendingView = 'fit';
+  }
+
+  zoomBy(factor: number): void {
+    this.viewport.zoomBy(factor);
+  }
+
+  getState(): GraphState {
+    return { transform: this.viewport.getTransform(), expanded: [...this.expanded], overlay: this.overlay };
+  }
+
+  visibleNodeCount(): number {
+    return this.drawn?.boxIds.length ?? 0;
+  }
+
+  exportSvg(): string {
+    if (!this.drawn) throw new Error('the graph is not drawn yet');
+    return svgForExport(this.svg);
+  }
+
+  async exportPng(): Promise<string> {
+    const text = this.exportSvg();
+    const { width, height } = exportedSize(text);
+    return pngFromSvg(text, width, height, 2);
+  }
+
+  // -------------------------------------------------------------------------
+
+  private async relayout(): Promise<boolean> {
+    const run = this.layoutOnce();
+    this.painting = run.catch(() => false);
+    return run;
+  }
+
+  private async layoutOnce(): Promise<boolean> {
+    const report = this.report;
+    if (!report) return false;
+    const seq = ++this.layoutSeq;
+    const graph = toElkGraph(report.layers, this.views, { expanded: this.expanded, charWidth: this.charWidth });
+    performance.mark('convlens:elk-graph');
+    let laidOut: { graph: ElkNode; ms: number; where: LayoutPlace };
+    try {
+      laidOut = await this.engine.layout(graph);
+    } catch (e) {
+      if (isSuperseded(e) || seq !== this.layoutSeq) return false;
+      this.showMessage(`The graph could not be laid out: ${(e as Error).message}`);
+      return false;
+    }
+    if (seq !== this.layoutSeq) return false;
+    this.showMessage(null);
+    performance.mark('convlens:laid-out');
+    this.draw(laidOut.graph);
+    performance.mark('convlens:drawn');
+    const visibleNodes = this.drawn!.boxIds.length;
+    const layoutMs = Math.round(laidOut.ms * 10) / 10;
+    this.svg.dataset.visibleNodes = String(visibleNodes);
+    this.svg.dataset.layoutMs = String(layoutMs);
+    this.svg.dataset.layoutIn = laidOut.where;
+    this.callbacks.onPainted({ visibleNodes, layoutMs, layoutIn: laidOut.where });
+    return true;
+  }
+
+  private draw(graph: ElkNode): void {
+    const anchor = this.anchor;
+    this.anchor = undefined;
+    const r = renderGraph(graph, (t) => this.shapes.get(t));
+    this.drawn?.scene.remove();
+    this.drawn = r;
+    this.zoomLayer.append(r.scene);
+    this.svg.dataset.graphWidth = String(r.width);
+    this.svg.dataset.graphHeight = String(r.height);
+    this.viewport.setContent(r.width, r.height);
+    this.minimap.setContent(r.boxIds.map((id) => r.boxes.get(id)!), r.width, r.height);
+    this.applyMarks();
+    this.applyOverlay();
+    // Keep a toggled group where it was on screen.
+    const moved = anchor && r.boxes.get(anchor.id);
+    if (moved) {
+      const t = this.viewport.getTransform();
+      this.viewport.setTransform({ k: t.k, x: anchor.screenX - moved.x * t.k, y: anchor.screenY - moved.y * t.k });
+    }
+    this.applyPendingView();
+  }
+
+  /** Fit, restore or reveal once the pane is on screen. */
+  private applyPendingView(): void {
+    if (!this.drawn || this.viewport.size().width <= 0) return;
+    const v = this.pendingView;
+    this.pendingView = undefined;
+    if (v === 'overview') this.viewport.overview();
+    else if (v === 'fit') this.viewport.fit();
+    else if (v) this.viewport.setTransform(v);
+    if (this.pendingReveal !== undefined) {
+      const box = this.drawn.boxes.get(nodeId(this.pendingReveal));
+      this.pendingReveal = undefined;
+      if (box) this.viewport.reveal(box);
+    }
+    this.minimap.schedule();
+  }
+
+  private toggle(id: string): void {
+    const box = this.drawn?.boxes.get(id);
+    if (box) {
+      const t = this.viewport.getTransform();
+      this.anchor = { id, screenX: t.x + box.x * t.k, screenY: t.y + box.y * t.k };
+    }
+    if (this.expanded.has(id)) this.expanded.delete(id);
+    else this.expanded.add(id);
+    this.hover(null);
+    void this.relayout().then((ok) => ok && this.callbacks.onStateChange());
+  }
+
+  /** The visible element standing for a layer: its box, or the collapsed group around it. */
+  private elementOf(layer: number): SVGGElement | undefined {
+    if (!this.drawn || !this.hierarchy) return undefined;
+    return this.drawn.elements.get(visibleIdOf(this.hierarchy, layer, this.expanded));
+  }
+
+  private applyMarks(): void {
+    if (this.drawn) paintMarks(this.drawn, this.svg, (l) => this.elementOf(l), { selected: this.selected, matches: this.matches, current: this.current });
+  }
+
+  private applyOverlay(): void {
+    if (!this.drawn || !this.report) return;
+    this.legend.show(this.overlay, paintHeat(this.drawn, this.svg, this.report.layers, this.hierarchy, this.overlay, this.latencyMs));
+  }
+
+  private showMessage(text: string | null): void {
+    this.message.hidden = text === null;
+    this.message.textContent = text ?? '';
+  }
+
+  private stateChangedSoon(): void {
+    clearTimeout(this.stateTimer);
+    this.stateTimer = window.setTimeout(() => this.callbacks.onStateChange(), 250);
+  }
+
+  // -------------------------------------------------------------------------
+  // Pointer
+
+  private onClick(e: MouseEvent): void {
+    const t = pointerTarget(e.target as Element);
+    if (t?.kind === 'toggle') return this.toggle(t.group);
+    if (t?.kind === 'edge') return;
+    const layer = t?.kind === 'layer' ? t.layer : null;
+    this.select(layer);
+    this.callbacks.onSelect(layer);
+  }
+
+  private onPointerMove(e: PointerEvent): void {
+    const t = this.viewport.dragging ? null : pointerTarget(e.target as Element);
+    const g = t?.kind === 'toggle' ? this.hierarchy?.groups.get(t.group) : undefined;
+    const tensors = t?.kind === 'edge' ? this.drawn?.edges[t.edge]?.tensors : undefined;
+    if (t?.kind === 'layer') this.hover({ kind: 'layer', layer: t.layer }, e);
+    else if (g) this.hover({ kind: 'group', id: g.id, name: g.name, layers: g.layers }, e);
+    else if (tensors) this.hover({ kind: 'edge', tensors }, e);
+    else this.hover(null, e);
+  }
+
+  /** Targets are reported on every move (the tooltip follows the pointer); "nothing" once. */
+  private hover(t: HoverTarget | null, e?: { clientX: number; clientY: number }): void {
+    if (!t && !this.hovering) return;
+    this.hovering = t !== null;
+    this.callbacks.onHover(t, e?.clientX ?? 0, e?.clientY ?? 0);
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * The layout engine client: runs ELK in a Web Worker, or on the main thread
+ * where a worker cannot start. This file is all of the layout code in the
+ * view's bundle; ELK itself (1.6 MB) lives in dist/layout-worker.js and
+ * dist/layout-main.js.
+ *
+ * VS Code serves webview resources from another origin, so `new Worker(url)`
+ * is refused; the worker's script is fetched (CSP `connect-src`) and started
+ * from a blob (CSP `worker-src blob:`). If that fails, dist/layout-main.js is
+ * added as a `<script>` carrying the page's nonce, and ELK runs in the page.
+ *
+ * Only the latest request matters: an older one still running when a newer
+ * one is made rejects with `SupersededError` once it ends.
+ */
+import { LAYERED_OPTIONS, type ElkNode } from './elk-graph';
+
+export type LayoutPlace = 'worker' | 'main thread';
+
+export interface LayoutResult {
+  graph: ElkNode;
+  /** Time from the request to the laid-out graph, once ELK is loaded (its start-up is not counted). */
+  ms: number;
+  where: LayoutPlace;
+}
+
+export interface LayoutEngine {
+  layout(g: ElkNode): Promise<LayoutResult>;
+  /**
+   * Starts the worker and lays out a small nested graph, so that fetching
+   * the script, starting the worker and JIT-compiling ELK (most of a first
+   * layout's time) happen while the extension is still loading the model.
+   */
+  warmUp(): void;
+  dispose(): void;
+}
+
+/** Three groups of eight boxes with a skip edge: exercises hierarchy and orthogonal routing. */
+function warmUpGraph(): ElkNode {
+  const groups: ElkNode[] = [];
+  const edges: ElkNode['edges'] = [];
+  for (let g = 0; g < 3; g++) {
+    const children: ElkNode[] = [];
+    for (let i = 0; i < 8; i++) children.push({ id: `w${g}_${i}`, width: 120, height: 42 });
+    const inner = children.slice(1).map((c, i) => ({ id: `we${g}_${i}`, sources: [`w${g}_${i}`], targets: [c.id], tensors: [] }));
+    groups.push({ id: `wg${g}`, children, edges: inner, layoutOptions: { 'elk.padding': '[top=30,left=12,bottom=12,right=12]' } });
+    if (g > 0) edges.push({ id: `wx${g}`, sources: [`w${g - 1}_7`], targets: [`w${g}_0`], tensors: [] }, { id: `ws${g}`, sources: [`w${g - 1}_2`], targets: [`w${g}_5`], tensors: [] });
+  }
+  return { id: 'root', children: groups, edges, layoutOptions: LAYERED_OPTIONS };
+}
+
+export class SupersededError extends Error {
+  constructor() {
+    super('layout superseded by a newer one');
+    this.name = 'SupersededError';
+  }
+}
+
+export const isSuperseded = (e: unknown): boolean => e instanceof SupersededError;
+
+/** The worker itself failed (not the layout): the request is redone on the main thread. */
+class WorkerFailed extends Error {}
+
+interface ElkInstance {
+  layout(g: ElkNode): Promise<ElkNode>;
+}
+type ElkConstructor = new () => ElkInstance;
+
+// `currentScript` is only set while this bundle's own <script> first runs.
+const pageNonce =
+  typeof document === 'undefined'
+    ? ''
+    : (document.currentScript as HTMLScriptElement | null)?.nonce || (document.querySelector('script[nonce]') as HTMLScriptElement | null)?.nonce || '';
+
+function errorOf(e: unknown): Error {
+  if (e instanceof Error) return e;
+  const m = typeof e === 'object' && e !== null && 'message' in e ? String((e as { message: unknown }).message) : String(e);
+  return new Error(`layout failed: ${m}`);
+}
+
+export function createLayoutEngine(urls: { worker: string; mainThread: string }): LayoutEngine {
+  let worker: Promise<Worker | null> | undefined;
+  let blobUrl: string | undefined;
+  let workerBroken = false;
+  let mainElk: Promise<ElkInstance> | undefined;
+  let seq = 0;
+  let latest = 0;
+  let disposed = false;
+  const pending = new Map<number, { resolve(g: ElkNode): void; reject(e: Error): void }>();
+
+  const failAll = (e: Error) => {
+    const all = [...pending.values()];
+    pending.clear();
+    for (const p of all) p.reject(e);
+  };
+
+  function startWorker(): Promise<Worker | null> {
+    worker ??= (async () => {
+      if (typeof Worker === 'undefined' || !urls.worker) return null;
+      try {
+        const res = await fetch(urls.worker);
+        if (!res.ok) throw new Error(`HTTP ${res.status}`);
+        const text = await res.text();
+        performance.mark('convlens:worker-fetched');
+        blobUrl = URL.createObjectURL(new Blob([text], { type: 'text/javascript' }));
+        const w = new Worker(blobUrl);
+        // Ready once ELK has answered the first message: its script has loaded and run.
+        const ready = new Promise<boolean>((resolve) => {
+          w.onmessage = (e: MessageEvent<{ id: number; data?: ElkNode; error?: unknown }>) => {
+            if (e.data.id === 0) return resolve(e.data.error === undefined);
+            const p = pending.get(e.data.id);
+            if (!p) return;
+            pending.delete(e.data.id);
+            if (e.data.error !== undefined || !e.data.data) p.reject(errorOf(e.data.error));
+            else p.resolve(e.data.data);
+          };
+          w.onerror = (e) => {
+            e.preventDefault();
+            workerBroken = true;
+            resolve(false);
+            failAll(new WorkerFailed(e.message));
+          };
+        });
+        // ELK's worker knows no algorithm until told (elk-api.js does the same on start).
+        w.postMessage({ id: 0, cmd: 'register', algorithms: ['layered'] });
+        if (await ready) return w;
+        w.terminate();
+        workerBroken = true;
+        return null;
+      } catch {
+        workerBroken = true;
+        return null;
+      }
+    })();
+    return worker;
+  }
+
+  function loadMainThread(): Promise<ElkInstance> {
+    mainElk ??= new Promise<ElkConstructor>((resolve, reject) => {
+      const g = globalThis as { ConvLensElk?: ElkConstructor };
+      if (g.ConvLensElk) return resolve(g.ConvLensElk);
+      const s = document.createElement('script');
+      s.src = urls.mainThread;
+      if (pageNonce) s.nonce = pageNonce;
+      s.onload = () => (g.ConvLensElk ? resolve(g.ConvLensElk) : reject(new Error(`${urls.mainThread} did not define ELK`)));
+      s.onerror = () => reject(new Error(`cannot load the layout script ${urls.mainThread}`));
+      document.head.append(s);
+    }).then((Elk) => new Elk());
+    return mainElk;
+  }
+
+  const viaWorker = (w: Worker, id: number, g: ElkNode) =>
+    new Promise<ElkNode>((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      try {
+        w.postMessage({ id, cmd: 'layout', graph: g });
+      } catch (e) {
+        pending.delete(id);
+        reject(errorOf(e));
+      }
+    });
+
+  return {
+    async layout(g) {
+      if (disposed) throw new Error('layout engine disposed');
+      const id = ++seq;
+      latest = id;
+      const w = workerBroken ? null : await startWorker();
+      performance.mark('convlens:worker-ready');
+      if (id !== latest) throw new SupersededError();
+      let t0 = performance.now();
+      let graph: ElkNode | undefined;
+      let where: LayoutPlace = 'worker';
+      if (w && !workerBroken) {
+        try {
+          graph = await viaWorker(w, id, g);
+        } catch (e) {
+          if (!(e instanceof WorkerFailed)) throw e;
+        }
+      }
+      if (!graph) {
+        where = 'main thread';
+        const elk = await loadMainThread();
+        if (id !== latest) throw new SupersededError();
+        t0 = performance.now();
+        graph = await elk.layout(g);
+      }
+      if (id !== latest || disposed) throw new SupersededError();
+      return { graph, ms: performance.now() - t0, where };
+    },
+    warmUp() {
+      if (disposed || workerBroken) return;
+      void startWorker().then((w) => {
+        // Id -1: its answer matches no pending request and is dropped.
+        if (w && !disposed) w.postMessage({ id: -1, cmd: 'layout', graph: warmUpGraph() });
+      });
+    },
+    dispose() {
+      disposed = true;
+      failAll(new SupersededError());
+      void worker?.then((w) => w?.terminate());
+      if (blobUrl) URL.revokeObjectURL(blobUrl);
+    },
+  };
+}

@@ -1,0 +1,235 @@
+/**
+ * The summary header: the file, its format and I/O, the model's totals, and
+ * the two controls that re-profile it (batch size, memory budget) with the
+ * largest training batch that fits. `parseBytes` is pure (tested in Node).
+ *
+ * The controls survive re-renders of the same element (a re-profile sends a
+ * new report while the user may still be in a field), so focus and caret
+ * are not lost; only the figures are replaced.
+ */
+import type { ProfileReport, TensorReport } from '../../src/core/report/profile';
+import type { ViewSummary } from '../../src/protocol';
+import { formatShape, humanBytes, parseByteSize, withUnit } from '../../src/core/report/format';
+import { textField } from '../ui/toolkit';
+
+export interface SummaryOptions {
+  /** null: the model's own input shapes. */
+  batch?: number | null;
+  budgetBytes?: number;
+}
+
+/**
+ * A memory budget as typed by the user: `8 GiB`, `512 MiB`, `8GB` (decimal
+ * units: GB = 10⁹ B, GiB = 2³⁰ B, as `--budget`), or plain bytes. Null when
+ * unreadable or not positive; fractions of a byte are dropped.
+ */
+export function parseBytes(text: string): number | null {
+  const bytes = parseByteSize(text);
+  if (bytes === null || !Number.isFinite(bytes)) return null;
+  const whole = Math.floor(bytes);
+  return whole > 0 ? whole : null;
+}
+
+/** A batch size as typed: '' → null (the model's own), a whole number ≥ 1, or undefined when invalid. */
+export function parseBatch(text: string): number | null | undefined {
+  const t = text.trim();
+  if (t === '') return null;
+  if (!/^\d+$/.test(t)) return undefined;
+  const n = Number(t);
+  return n >= 1 && Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** A byte count as the budget field shows it: `8 GiB`, not `8.00 GiB`. */
+function budgetText(bytes: number): string {
+  return humanBytes(bytes).replace(/\.0+ /, ' ');
+}
+
+const OPTIMIZER_NAMES: Record<ViewSummary['optimizer'], string> = { sgd: 'SGD', momentum: 'SGD with momentum', adam: 'Adam' };
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, cls?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (text !== undefined) e.textContent = text;
+  if (cls) e.className = cls;
+  return e;
+}
+
+function tensorsText(ts: readonly TensorReport[]): string {
+  return ts.length ? ts.map((t) => `${t.name} ${formatShape(t.shape)} ${t.dtype ?? '?'}`).join(', ') : 'none';
+}
+
+function baseName(file: string): string {
+  return file.split(/[\\/]/).pop() || file;
+}
+
+interface SummaryDom {
+  root: HTMLElement;
+  info: HTMLElement;
+  batchField: HTMLElement & { value: string };
+  budgetField: HTMLElement & { value: string };
+  batchError: HTMLElement;
+  budgetError: HTMLElement;
+  fit: HTMLElement;
+  summary: ViewSummary;
+  onOptions: (o: SummaryOptions) => void;
+  /** Last values asked for (Enter and the change on leaving the field both commit; ask once). */
+  lastBatch: number | null;
+  lastBudget: number;
+}
+
+const rendered = new WeakMap<HTMLElement, SummaryDom>();
+
+/** Renders (or refreshes) the summary of `report` into `el`. */
+export function renderSummary(
+  el: HTMLElement,
+  file: string,
+  report: ProfileReport,
+  summary: ViewSummary,
+  onOptions: (o: SummaryOptions) => void,
+): void {
+  let dom = rendered.get(el);
+  if (!dom || !el.contains(dom.root)) {
+    dom = build(el, summary, onOptions);
+    rendered.set(el, dom);
+  }
+  dom.summary = summary;
+  dom.onOptions = onOptions;
+  dom.lastBatch = summary.batch;
+  dom.lastBudget = summary.budgetBytes;
+  dom.info.replaceChildren(...info(file, report, summary));
+  // Fields the user is not editing show the figures the profile was made with.
+  const active = document.activeElement;
+  if (active !== dom.batchField) {
+    dom.batchField.value = summary.batch === null ? '' : String(summary.batch);
+    markInvalid(dom.batchField, dom.batchError, null);
+  }
+  if (active !== dom.budgetField) {
+    dom.budgetField.value = budgetText(summary.budgetBytes);
+    markInvalid(dom.budgetField, dom.budgetError, null);
+  }
+  dom.fit.textContent = fitText(report, summary);
+}
+
+function info(file: string, report: ProfileReport, s: ViewSummary): Node[] {
+  const t = report.totals;
+  const heading = el('h1', baseName(file), 'summary-file');
+  heading.title = file;
+  const meta = [`${report.format.toUpperCase()} opset ${report.opset}`];
+  if (s.producer) meta.push(s.producer);
+  meta.push(`${report.layers.length.toLocaleString('en-US')} layers`);
+  const io = el('div', undefined, 'summary-io');
+  io.append(el('p', meta.join(' · '), 'summary-meta'), el('p', `Inputs: ${tensorsText(report.inputs)}`), el('p', `Outputs: ${tensorsText(report.outputs)}`));
+  const batch = s.batch === null ? "model's own batch" : `batch ${s.batch.toLocaleString('en-US')}`;
+  const totals = el('dl', undefined, 'summary-totals');
+  const items: [string, string, string?][] = [
+    ['Parameters', t.params.toLocaleString('en-US'), humanBytes(t.paramBytes)],
+    ['MACs', withUnit(t.macs, 'MACs'), t.macs.toLocaleString('en-US')],
+    ['FLOPs', withUnit(t.flops, 'FLOPs'), t.flops.toLocaleString('en-US')],
+    ['Activations', humanBytes(t.activationBytes), 'all layers, once each'],
+    ['Peak inference memory', humanBytes(t.peakActivationBytes), s.peakLayer ? `at ${s.peakLayer}` : undefined],
+    ['Training memory', humanBytes(t.trainingBytes), `${OPTIMIZER_NAMES[s.optimizer] ?? s.optimizer}, ${batch}`],
+  ];
+  for (const [k, v, note] of items) {
+    const item = el('div', undefined, 'summary-total');
+    const dd = el('dd', v);
+    item.append(el('dt', k), dd);
+    if (note) {
+      const n = el('dd', note, 'summary-note');
+      n.title = note;
+      item.append(n);
+    }
+    totals.append(item);
+  }
+  const out: Node[] = [heading, io, totals];
+  if (report.warnings.length) {
+    const details = el('details', undefined, 'summary-warnings');
+    details.append(el('summary', `${report.warnings.length} warning${report.warnings.length === 1 ? '' : 's'}`));
+    const ul = el('ul');
+    for (const w of report.warnings) ul.append(el('li', w));
+    details.append(ul);
+    out.push(details);
+  }
+  return out;
+}
+
+function fitText(report: ProfileReport, s: ViewSummary): string {
+  const within = `Largest training batch within ${budgetText(s.budgetBytes)}: `;
+  if (s.largestTrainingBatch === null) return within + (report.inputs.length ? 'unbounded' : '—');
+  if (s.largestTrainingBatch === 0) return `${within}none (batch 1 does not fit)`;
+  return within + s.largestTrainingBatch.toLocaleString('en-US');
+}
+
+function markInvalid(field: HTMLElement, message: HTMLElement, text: string | null): void {
+  field.classList.toggle('summary-invalid', text !== null);
+  if (text === null) field.removeAttribute('aria-invalid');
+  else field.setAttribute('aria-invalid', 'true');
+  message.textContent = text ?? '';
+  message.hidden = text === null;
+}
+
+function build(el: HTMLElement, summary: ViewSummary, onOptions: (o: SummaryOptions) => void): SummaryDom {
+  const root = document.createElement('section');
+  root.className = 'summary';
+  const infoBox = document.createElement('div');
+  infoBox.className = 'summary-info';
+  const controls = document.createElement('div');
+  controls.className = 'summary-controls';
+  const error = () => {
+    const e = document.createElement('span');
+    e.className = 'summary-error';
+    e.setAttribute('role', 'alert');
+    e.hidden = true;
+    return e;
+  };
+  const batchError = error();
+  const budgetError = error();
+  const fit = document.createElement('span');
+  fit.className = 'summary-fit';
+
+  // Committed on Enter or when the field loses focus after an edit.
+  const commitBatch = (text: string) => {
+    const batch = parseBatch(text);
+    if (batch === undefined) return markInvalid(dom.batchField, batchError, 'A whole number ≥ 1, or empty for the model’s own');
+    markInvalid(dom.batchField, batchError, null);
+    if (batch === dom.lastBatch) return;
+    dom.lastBatch = batch;
+    dom.onOptions({ batch });
+  };
+  const commitBudget = (text: string) => {
+    const bytes = parseBytes(text);
+    if (bytes === null) return markInvalid(dom.budgetField, budgetError, 'A size such as 8 GiB, 512 MiB or 16GB');
+    markInvalid(dom.budgetField, budgetError, null);
+    if (bytes === dom.lastBudget) return;
+    dom.lastBudget = bytes;
+    dom.onOptions({ budgetBytes: bytes });
+  };
+  const batchField = textField({
+    label: 'Batch size',
+    placeholder: 'model’s own',
+    size: 10,
+    title: 'Batch size to profile at; empty keeps the model’s own input shapes (Enter to apply)',
+    onEnter: commitBatch,
+    onChange: commitBatch,
+  });
+  const budgetField = textField({
+    label: 'Memory budget',
+    placeholder: '8 GiB',
+    size: 10,
+    title: 'Memory for the largest training batch that fits, e.g. 8 GiB, 512 MiB, 16GB (Enter to apply)',
+    onEnter: commitBudget,
+    onChange: commitBudget,
+  });
+  const group = (field: HTMLElement, message: HTMLElement) => {
+    const g = document.createElement('div');
+    g.className = 'summary-control';
+    g.append(field, message);
+    return g;
+  };
+  controls.append(group(batchField, batchError), group(budgetField, budgetError), fit);
+  root.append(infoBox, controls);
+  el.append(root);
+  const dom: SummaryDom = {
+    root, info: infoBox, batchField, budgetField, batchError, budgetError, fit, summary, onOptions,
+    lastBatch: summary.batch, lastBudget: summary.budgetBytes,
+  };
+  return dom;
+}

@@ -1,0 +1,381 @@
+/**
+ * The per-layer table: sortable columns, click a row to reveal the layer.
+ * `sortLayers` is pure (tested in Node). Only the rows in view (plus a
+ * margin) are in the DOM; spacer rows stand for the rest, so a 20,000-layer
+ * model sorts, scrolls and reveals without freezing the page.
+ */
+import type { LayerReport, ProfileReport } from '../../src/core/report/profile';
+import type { LayerView } from '../../src/core/report/layer-view';
+import { formatField, formatShape, humanBytes, humanCount } from '../../src/core/report/format';
+
+export type SortKey = 'index' | 'name' | 'op' | 'params' | 'macs' | 'flops' | 'receptiveField' | 'activationBytes';
+
+export interface TableState {
+  key: SortKey;
+  descending: boolean;
+}
+
+/** Receptive field as one sortable number: product of the sizes; global largest, none smallest. */
+function fieldRank(rf: LayerReport['receptiveField']): number {
+  if (!rf) return -1;
+  if ('global' in rf) return Number.POSITIVE_INFINITY;
+  return rf.size.reduce((a, s) => a * s, 1);
+}
+
+const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+
+/**
+ * Layer indices ordered by `key`. Stable: equal keys keep layer order in
+ * either direction.
+ */
+export function sortLayers(layers: readonly LayerReport[], key: SortKey, descending: boolean): number[] {
+  const order = layers.map((_, i) => i);
+  if (key === 'index') return descending ? order.reverse() : order;
+  let cmp: (a: number, b: number) => number;
+  if (key === 'name' || key === 'op') {
+    const text = layers.map((l) => l[key]);
+    cmp = (a, b) => collator.compare(text[a], text[b]);
+  } else {
+    const value = layers.map((l) => (key === 'receptiveField' ? fieldRank(l.receptiveField) : l[key]));
+    cmp = (a, b) => (value[a] < value[b] ? -1 : value[a] > value[b] ? 1 : 0);
+  }
+  const sign = descending ? -1 : 1;
+  return order.sort((a, b) => sign * cmp(a, b) || a - b);
+}
+
+interface Column {
+  key: SortKey | null;
+  label: string;
+  numeric: boolean;
+  /** Direction of the first click: big numbers first, text A→Z. */
+  firstDescending: boolean;
+}
+
+const COLUMNS: Column[] = [
+  { key: 'index', label: '#', numeric: true, firstDescending: false },
+  { key: 'name', label: 'Layer', numeric: false, firstDescending: false },
+  { key: 'op', label: 'Op', numeric: false, firstDescending: false },
+  { key: null, label: 'Output shape', numeric: false, firstDescending: false },
+  { key: 'params', label: 'Params', numeric: true, firstDescending: true },
+  { key: 'macs', label: 'MACs', numeric: true, firstDescending: true },
+  { key: 'flops', label: 'FLOPs', numeric: true, firstDescending: true },
+  { key: 'receptiveField', label: 'Receptive field', numeric: false, firstDescending: true },
+  { key: 'activationBytes', label: 'Activations', numeric: true, firstDescending: true },
+];
+
+/** Rows rendered beyond each edge of the visible ones; the window moves when fewer than half are left. */
+const OVERSCAN = 40;
+/** Row height assumed until a row is measured, px. */
+const DEFAULT_ROW_HEIGHT = 22;
+
+const exact = (n: number) => n.toLocaleString('en-US');
+
+function cell(text: string, cls?: string, title?: string): HTMLTableCellElement {
+  const td = document.createElement('td');
+  td.textContent = text;
+  if (cls) td.className = cls;
+  if (title) td.title = title;
+  return td;
+}
+
+function spacer(): HTMLTableRowElement {
+  const tr = document.createElement('tr');
+  tr.className = 'layers-spacer';
+  tr.setAttribute('aria-hidden', 'true');
+  tr.insertCell().colSpan = COLUMNS.length;
+  return tr;
+}
+
+export class LayerTable {
+  private readonly wrap: HTMLDivElement;
+  private readonly table: HTMLTableElement;
+  private readonly tbody: HTMLTableSectionElement;
+  private readonly headers: HTMLTableCellElement[] = [];
+  private readonly topSpacer = spacer();
+  private readonly bottomSpacer = spacer();
+  private state: TableState = { key: 'index', descending: false };
+  private report: ProfileReport | null = null;
+  private views: readonly LayerView[] = [];
+  /** Layer indices in display order, and each layer's position in it. */
+  private order: number[] = [];
+  private positionOf = new Int32Array(0);
+  /** Display positions [start, end) are rendered; their rows by layer index. */
+  private start = 0;
+  private end = 0;
+  private rows = new Map<number, HTMLTableRowElement>();
+  private rowHeight = DEFAULT_ROW_HEIGHT;
+  private selected: number | null = null;
+  /** Nearest scrolling ancestor (null: the page); undefined until looked up. */
+  private scroller: HTMLElement | null | undefined;
+  private frame = 0;
+  private readonly resizeObserver: ResizeObserver | undefined;
+  private readonly onScroll = () => {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.update();
+    });
+  };
+  private readonly onResize = () => {
+    this.scroller = undefined;
+    this.onScroll();
+  };
+
+  constructor(
+    el: HTMLElement,
+    private readonly onReveal: (layer: number) => void,
+  ) {
+    this.wrap = document.createElement('div');
+    this.wrap.className = 'layers-panel';
+    this.table = document.createElement('table');
+    this.table.className = 'layers';
+    const thead = this.table.createTHead();
+    const tr = thead.insertRow();
+    for (const col of COLUMNS) {
+      const th = document.createElement('th');
+      th.scope = 'col';
+      if (col.numeric) th.className = 'num';
+      if (col.key) {
+        const key = col.key;
+        const b = document.createElement('button');
+        b.type = 'button';
+        b.className = 'layers-sort';
+        b.textContent = col.label;
+        const arrow = document.createElement('span');
+        arrow.className = 'layers-sort-arrow';
+        arrow.setAttribute('aria-hidden', 'true');
+        b.append(arrow);
+        b.addEventListener('click', () => {
+          const descending = this.state.key === key ? !this.state.descending : col.firstDescending;
+          this.setState({ key, descending });
+        });
+        th.append(b);
+      } else {
+        th.textContent = col.label;
+      }
+      tr.append(th);
+      this.headers.push(th);
+    }
+    this.tbody = this.table.createTBody();
+    this.tbody.append(this.topSpacer, this.bottomSpacer);
+    this.tbody.addEventListener('click', (ev) => {
+      const row = (ev.target as Element).closest('tr');
+      if (row?.dataset.layer !== undefined) this.onReveal(Number(row.dataset.layer));
+    });
+    this.tbody.addEventListener('keydown', (ev) => this.onKey(ev));
+    this.wrap.append(this.table);
+    el.append(this.wrap);
+    this.updateHeaders();
+    // Scrolling of any ancestor, window resizes, and the table being shown (it has no size while hidden).
+    document.addEventListener('scroll', this.onScroll, { capture: true, passive: true });
+    window.addEventListener('resize', this.onResize);
+    if (typeof ResizeObserver !== 'undefined') {
+      this.resizeObserver = new ResizeObserver(this.onResize);
+      this.resizeObserver.observe(this.wrap);
+    }
+  }
+
+  show(report: ProfileReport, views: readonly LayerView[]): void {
+    this.report = report;
+    this.views = views;
+    this.rebuild();
+  }
+
+  setSelected(layer: number | null): void {
+    if (this.selected !== null) {
+      const old = this.rows.get(this.selected);
+      if (old) this.mark(old, false);
+    }
+    if (!this.report) {
+      // Remembered until the first `show`.
+      this.selected = layer;
+      return;
+    }
+    this.selected = layer !== null && layer >= 0 && layer < this.report.layers.length ? layer : null;
+    if (this.selected === null) return;
+    const pos = this.positionOf[this.selected];
+    if (pos < this.start || pos >= this.end) this.render(Math.max(0, pos - OVERSCAN), Math.min(this.order.length, pos + OVERSCAN));
+    const row = this.rows.get(this.selected);
+    if (!row) return;
+    this.mark(row, true);
+    row.scrollIntoView({ block: 'nearest' });
+  }
+
+  getState(): TableState {
+    return { ...this.state };
+  }
+
+  setState(s: TableState): void {
+    this.state = { key: s.key, descending: s.descending };
+    this.updateHeaders();
+    if (this.report) this.rebuild();
+  }
+
+  /** Removes the page-level listeners. */
+  dispose(): void {
+    document.removeEventListener('scroll', this.onScroll, { capture: true });
+    window.removeEventListener('resize', this.onResize);
+    this.resizeObserver?.disconnect();
+    if (this.frame) cancelAnimationFrame(this.frame);
+  }
+
+  private updateHeaders(): void {
+    COLUMNS.forEach((col, c) => {
+      const th = this.headers[c];
+      const active = col.key !== null && col.key === this.state.key;
+      if (col.key) th.setAttribute('aria-sort', active ? (this.state.descending ? 'descending' : 'ascending') : 'none');
+      const arrow = th.querySelector('.layers-sort-arrow');
+      if (arrow) arrow.textContent = active ? (this.state.descending ? '\u00a0▼' : '\u00a0▲') : '';
+    });
+  }
+
+  private rebuild(): void {
+    const report = this.report!;
+    this.order = sortLayers(report.layers, this.state.key, this.state.descending);
+    this.positionOf = new Int32Array(this.order.length);
+    this.order.forEach((layer, pos) => (this.positionOf[layer] = pos));
+    this.table.setAttribute('aria-rowcount', String(this.order.length + 1));
+    for (const row of this.rows.values()) row.remove();
+    this.rows.clear();
+    this.start = this.end = 0;
+    this.sizeSpacers();
+    this.update(true);
+    const selected = this.selected;
+    this.selected = null;
+    if (selected !== null) this.setSelected(selected);
+  }
+
+  /** Moves the rendered window over the rows in view, when they come near its edge. */
+  private update(force = false): void {
+    if (!this.report) return;
+    const n = this.order.length;
+    const [first, last] = this.visibleRange();
+    const margin = OVERSCAN / 2;
+    const inside = first >= this.start + (this.start > 0 ? margin : 0) && last <= this.end - (this.end < n ? margin : 0);
+    if (!force && inside) return;
+    this.render(Math.max(0, first - OVERSCAN), Math.min(n, last + OVERSCAN));
+  }
+
+  /** Display positions [first, last) of the rows inside the viewport and the scrolling ancestor. */
+  private visibleRange(): [number, number] {
+    const n = this.order.length;
+    const body = this.tbody.getBoundingClientRect();
+    // Not displayed (a hidden tab): render a first screenful; the resize observer catches the reveal.
+    if (body.width === 0 && body.height === 0) return [0, Math.min(n, OVERSCAN)];
+    if (this.scroller === undefined) this.scroller = scrollingAncestor(this.wrap);
+    let top = 0;
+    let bottom = window.innerHeight;
+    if (this.scroller) {
+      const r = this.scroller.getBoundingClientRect();
+      top = Math.max(top, r.top);
+      bottom = Math.min(bottom, r.bottom);
+    }
+    const clamp = (x: number) => Math.max(0, Math.min(n, x));
+    return [clamp(Math.floor((top - body.top) / this.rowHeight)), clamp(Math.ceil((bottom - body.top) / this.rowHeight))];
+  }
+
+  /**
+   * Renders display positions [start, end). Rows still inside the window stay
+   * in place (a focused row keeps its focus); the others are added or dropped.
+   */
+  private render(start: number, end: number): void {
+    const keptStart = Math.max(start, this.start);
+    const keptEnd = Math.min(end, this.end);
+    const overlap = keptStart < keptEnd;
+    for (let pos = this.start; pos < this.end; pos++) {
+      if (overlap && pos >= keptStart && pos < keptEnd) continue;
+      const layer = this.order[pos];
+      this.rows.get(layer)?.remove();
+      this.rows.delete(layer);
+    }
+    const rowsFor = (from: number, to: number) => {
+      const frag = document.createDocumentFragment();
+      for (let pos = from; pos < to; pos++) frag.append(this.row(pos));
+      return frag;
+    };
+    if (overlap) {
+      this.topSpacer.after(rowsFor(start, keptStart));
+      this.bottomSpacer.before(rowsFor(keptEnd, end));
+    } else {
+      this.bottomSpacer.before(rowsFor(start, end));
+    }
+    this.start = start;
+    this.end = end;
+    if (end > start) {
+      const h = this.rows.get(this.order[start])!.getBoundingClientRect().height;
+      if (h > 0) this.rowHeight = h;
+    }
+    this.sizeSpacers();
+  }
+
+  private sizeSpacers(): void {
+    this.topSpacer.style.height = `${this.start * this.rowHeight}px`;
+    this.bottomSpacer.style.height = `${(this.order.length - this.end) * this.rowHeight}px`;
+  }
+
+  private mark(row: HTMLTableRowElement, selected: boolean): void {
+    row.classList.toggle('selected', selected);
+    if (selected) row.setAttribute('aria-selected', 'true');
+    else row.removeAttribute('aria-selected');
+    // Roving tab stop: the selected row, else the first.
+    row.tabIndex = selected || (this.selected === null && row.dataset.pos === '0') ? 0 : -1;
+  }
+
+  private row(pos: number): HTMLTableRowElement {
+    const i = this.order[pos];
+    const l = this.report!.layers[i];
+    const tr = document.createElement('tr');
+    tr.dataset.layer = String(i);
+    tr.dataset.pos = String(pos);
+    tr.setAttribute('aria-rowindex', String(pos + 2));
+    const shapes = l.outputs.map((o) => formatShape(o.shape)).join(', ');
+    const rf = l.receptiveField;
+    const title = this.views[i]?.title ?? l.op;
+    tr.append(
+      cell(String(i + 1), 'num'),
+      cell(l.name, 'layers-name', l.name),
+      cell(title, 'layers-op', title),
+      cell(shapes, 'layers-shape', shapes),
+      cell(l.params ? humanCount(l.params) : '', 'num', l.params ? exact(l.params) : undefined),
+      cell(l.macs ? humanCount(l.macs) : '', 'num', l.macs ? exact(l.macs) : undefined),
+      cell(l.flops ? humanCount(l.flops) : '', 'num', l.flops ? exact(l.flops) : undefined),
+      cell(formatField(rf), undefined, rf && !('global' in rf) ? `offset ${rf.offset.join(', ')}` : undefined),
+      cell(l.activationBytes ? humanBytes(l.activationBytes) : '', 'num', l.activationBytes ? `${exact(l.activationBytes)} B` : undefined),
+    );
+    this.mark(tr, i === this.selected);
+    this.rows.set(i, tr);
+    return tr;
+  }
+
+  /** Arrow keys move between rows, Home/End to the ends, Enter or Space reveals the focused one. */
+  private onKey(ev: KeyboardEvent): void {
+    const row = (ev.target as Element).closest('tr');
+    if (!row || row.dataset.layer === undefined) return;
+    const layer = Number(row.dataset.layer);
+    if (ev.key === 'Enter' || ev.key === ' ') {
+      ev.preventDefault();
+      this.onReveal(layer);
+      return;
+    }
+    const n = this.order.length;
+    const here = this.positionOf[layer];
+    const pos = ev.key === 'ArrowDown' ? here + 1 : ev.key === 'ArrowUp' ? here - 1 : ev.key === 'Home' ? 0 : ev.key === 'End' ? n - 1 : -1;
+    if (pos < 0 || pos >= n || pos === here) return;
+    ev.preventDefault();
+    if (pos < this.start || pos >= this.end) this.render(Math.max(0, pos - OVERSCAN), Math.min(n, pos + OVERSCAN));
+    const next = this.rows.get(this.order[pos]);
+    if (!next) return;
+    if (row.isConnected && layer !== this.selected) row.tabIndex = -1;
+    next.tabIndex = 0;
+    next.focus();
+  }
+}
+
+/** The nearest ancestor that scrolls vertically; null when the page itself scrolls. */
+function scrollingAncestor(el: HTMLElement): HTMLElement | null {
+  for (let e = el.parentElement; e && e !== document.body && e !== document.documentElement; e = e.parentElement) {
+    const o = getComputedStyle(e).overflowY;
+    if (o === 'auto' || o === 'scroll' || o === 'overlay') return e;
+  }
+  return null;
+}

@@ -1,0 +1,140 @@
+/**
+ * Hover tooltips of the graph: what a node, a collapsed group or an edge
+ * stands for. The content builders are pure (tested in Node); `Tooltip`
+ * renders a content as text only.
+ */
+import type { LayerReport, TensorReport } from '../../src/core/report/profile';
+import type { LayerView } from '../../src/core/report/layer-view';
+import { formatField, formatShape, humanBytes, withUnit } from '../../src/core/report/format';
+import { dtypeBytes } from '../../src/core/dtype';
+
+export interface TooltipContent {
+  title: string;
+  rows: [string, string][];
+}
+
+const exact = (n: number) => n.toLocaleString('en-US');
+
+/** Shapes of the layer's activation inputs (weights and omitted inputs left out). */
+function inputShapes(view: LayerView): string[] {
+  const weights = new Set(view.weights.map((w) => w.input));
+  return view.inputs.filter((t, i) => t.name !== '' && !weights.has(i)).map((t) => formatShape(t.shape));
+}
+
+/**
+ * A node: its op title, shapes in → out, and the figures that are not zero
+ * (a Relu shows no parameter or MAC rows); activation memory always.
+ */
+export function layerTooltip(layer: LayerReport, view: LayerView): TooltipContent {
+  const ins = inputShapes(view);
+  const outs = layer.outputs.map((o) => formatShape(o.shape));
+  const rows: [string, string][] = [['Op', view.title || layer.op]];
+  rows.push(['Shape', `${ins.length ? `${ins.join(', ')} ` : ''}→ ${outs.join(', ') || '?'}`]);
+  if (layer.params) rows.push(['Params', exact(layer.params)]);
+  if (layer.macs) rows.push(['MACs', withUnit(layer.macs, 'MACs')]);
+  if (layer.flops) rows.push(['FLOPs', withUnit(layer.flops, 'FLOPs')]);
+  if (layer.receptiveField) rows.push(['Receptive field', formatField(layer.receptiveField)]);
+  rows.push(['Activations', humanBytes(layer.activationBytes)]);
+  return { title: layer.name || view.title || layer.op, rows };
+}
+
+/** A collapsed group: how many layers it holds and their summed figures. */
+export function groupTooltip(name: string, layers: readonly LayerReport[]): TooltipContent {
+  let params = 0;
+  let macs = 0;
+  let flops = 0;
+  let activationBytes = 0;
+  for (const l of layers) {
+    params += l.params;
+    macs += l.macs;
+    flops += l.flops;
+    activationBytes += l.activationBytes;
+  }
+  return {
+    title: name,
+    rows: [
+      ['Layers', exact(layers.length)],
+      ['Params', exact(params)],
+      ['MACs', withUnit(macs, 'MACs')],
+      ['FLOPs', withUnit(flops, 'FLOPs')],
+      ['Activations', humanBytes(activationBytes)],
+    ],
+  };
+}
+
+/** Bytes of a tensor when its shape is fully numeric and its type known. */
+export function tensorBytes(t: TensorReport): number | null {
+  if (!t.dtype || !t.shape || !t.shape.every((d): d is number => typeof d === 'number')) return null;
+  return dtypeBytes(t.dtype, t.shape.reduce((a, d) => a * d, 1));
+}
+
+function tensorSummary(t: TensorReport): string {
+  const bytes = tensorBytes(t);
+  return `${formatShape(t.shape)} ${t.dtype ?? '?'}${bytes !== null ? `, ${humanBytes(bytes)}` : ''}`;
+}
+
+/** An edge: one tensor in detail, or one row per tensor when the edge carries several. */
+export function tensorTooltip(tensors: readonly TensorReport[]): TooltipContent {
+  if (tensors.length === 1) {
+    const t = tensors[0];
+    const rows: [string, string][] = [
+      ['Shape', formatShape(t.shape)],
+      ['Type', t.dtype ?? '?'],
+    ];
+    const bytes = tensorBytes(t);
+    if (bytes !== null) rows.push(['Size', humanBytes(bytes)]);
+    return { title: t.name, rows };
+  }
+  return { title: `${tensors.length} tensors`, rows: tensors.map((t) => [t.name, tensorSummary(t)]) };
+}
+
+/** Gap between the pointer and the tooltip, and between the tooltip and the window edge, px. */
+const OFFSET = 12;
+const MARGIN = 4;
+
+/** A floating tooltip near the pointer, kept inside the window. Text only. */
+export class Tooltip {
+  private readonly el: HTMLDivElement;
+
+  constructor(parent: HTMLElement) {
+    this.el = document.createElement('div');
+    this.el.className = 'tooltip';
+    this.el.setAttribute('role', 'tooltip');
+    this.el.hidden = true;
+    parent.append(this.el);
+  }
+
+  show(c: TooltipContent, clientX: number, clientY: number): void {
+    const title = document.createElement('div');
+    title.className = 'tooltip-title';
+    title.textContent = c.title;
+    const dl = document.createElement('dl');
+    dl.className = 'tooltip-rows';
+    for (const [k, v] of c.rows) {
+      const dt = document.createElement('dt');
+      dt.textContent = k;
+      const dd = document.createElement('dd');
+      dd.textContent = v;
+      dl.append(dt, dd);
+    }
+    this.el.replaceChildren(title, dl);
+    this.el.hidden = false;
+    // Measure at the origin, then place: right/below the pointer, flipped where the window ends.
+    this.el.style.left = '0px';
+    this.el.style.top = '0px';
+    const w = this.el.offsetWidth;
+    const h = this.el.offsetHeight;
+    let x = clientX + OFFSET;
+    let y = clientY + OFFSET;
+    if (x + w > window.innerWidth - MARGIN) x = clientX - OFFSET - w;
+    if (y + h > window.innerHeight - MARGIN) y = clientY - OFFSET - h;
+    x = Math.max(MARGIN, Math.min(x, window.innerWidth - MARGIN - w));
+    y = Math.max(MARGIN, Math.min(y, window.innerHeight - MARGIN - h));
+    this.el.style.left = `${x}px`;
+    this.el.style.top = `${y}px`;
+  }
+
+  hide(): void {
+    this.el.hidden = true;
+  }
+}
