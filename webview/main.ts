@@ -157,21 +157,24 @@ class App {
     const sameFile = this.model?.file === file || this.state.file === file;
     const restoring = !this.model && this.state.file === file;
     const firstShow = !this.root.contains(this.graphPane);
+    const previous = this.model?.report;
     this.model = { file, report, layers };
     if (firstShow) {
       const workspace = el('div', 'workspace');
       workspace.append(this.graphPane, this.tablePane, this.detailsPane);
       this.root.replaceChildren(this.summaryEl, this.toolbar, workspace);
     }
+    this.showTab(this.tab);
+    // Start the layout first: the worker lays out while the panels render here.
+    const drawing = this.graph.show(report, layers, restoring ? this.state.graph : undefined);
     renderSummary(this.summaryEl, file, report, summary, (o) => post({ type: 'setProfileOptions', ...o }));
     this.table.show(report, layers);
     this.search.setModel(report, layers);
-    // Keep the selection across reloads by name; a new file starts unselected.
-    const selectedName = sameFile ? (this.selected !== null ? this.model.report.layers[this.selected]?.name : this.state.selected) : null;
-    const index = selectedName ? report.layers.findIndex((l) => l.name === selectedName) : -1;
-    this.showTab(this.tab);
     performance.mark('convlens:panels');
-    await this.graph.show(report, layers, restoring ? this.state.graph : undefined);
+    // Keep the selection across reloads by name; a new file starts unselected.
+    const selectedName = sameFile ? (this.selected !== null ? previous?.layers[this.selected]?.name : this.state.selected) : null;
+    const index = selectedName ? report.layers.findIndex((l) => l.name === selectedName) : -1;
+    await drawing;
     this.select(index >= 0 ? index : null);
   }
 

@@ -191,7 +191,8 @@ export function createLayoutEngine(urls: { worker: string; mainThread: string })
       if (disposed || workerBroken) return;
       void startWorker().then((w) => {
         // Id -1: its answer matches no pending request and is dropped.
-        if (w && !disposed) w.postMessage({ id: -1, cmd: 'layout', graph: warmUpGraph() });
+        // Pointless once a real layout is waiting: it would only delay it.
+        if (w && !disposed && seq === 0) w.postMessage({ id: -1, cmd: 'layout', graph: warmUpGraph() });
       });
     },
     dispose() {
