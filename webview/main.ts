@@ -154,8 +154,10 @@ class App {
   private async show(file: string, report: ProfileReport, layers: LayerView[], summary: Parameters<typeof renderSummary>[3]): Promise<void> {
     this.shownAt = performance.now();
     performance.mark('convlens:model');
-    const sameFile = this.model?.file === file || this.state.file === file;
-    const restoring = !this.model && this.state.file === file;
+    // The state saved before this page started (showTab and the panels save over it below).
+    const saved = this.state;
+    const sameFile = this.model?.file === file || saved.file === file;
+    const restoring = !this.model && saved.file === file;
     const firstShow = !this.root.contains(this.graphPane);
     const previous = this.model?.report;
     this.model = { file, report, layers };
@@ -166,13 +168,13 @@ class App {
     }
     this.showTab(this.tab);
     // Start the layout first: the worker lays out while the panels render here.
-    const drawing = this.graph.show(report, layers, restoring ? this.state.graph : undefined);
+    const drawing = this.graph.show(report, layers, restoring ? saved.graph : undefined);
     renderSummary(this.summaryEl, file, report, summary, (o) => post({ type: 'setProfileOptions', ...o }));
     this.table.show(report, layers);
     this.search.setModel(report, layers);
     performance.mark('convlens:panels');
     // Keep the selection across reloads by name; a new file starts unselected.
-    const selectedName = sameFile ? (this.selected !== null ? previous?.layers[this.selected]?.name : this.state.selected) : null;
+    const selectedName = sameFile ? (this.selected !== null ? previous?.layers[this.selected]?.name : saved.selected) : null;
     const index = selectedName ? report.layers.findIndex((l) => l.name === selectedName) : -1;
     await drawing;
     this.select(index >= 0 ? index : null);

@@ -279,6 +279,8 @@ export interface OpenOptions {
   viewport?: { width: number; height: number };
   /** How long to wait for the page's `ready` (default 15 s). */
   readyTimeoutMs?: number;
+  /** What `getState()` returns at start: the state a hidden view saved before VS Code discarded it. */
+  state?: unknown;
 }
 
 /** Messages from this size (JSON bytes) on are fetched by the page rather than passed through Playwright. */
@@ -318,6 +320,7 @@ export async function openView(browser: Browser, harnessUrl: string, message: To
     return (await handle.jsonValue()) as { message: From<T>; at: number };
   };
 
+  if (opts.state !== undefined) await context.addInitScript((st) => ((window as { __state?: unknown }).__state = st), opts.state);
   await page.goto(harnessUrl);
   await fromWebviewTimed('ready', opts.readyTimeoutMs ?? 15_000);
   const json = JSON.stringify(message);

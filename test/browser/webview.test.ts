@@ -165,7 +165,88 @@ async function assertCleanPage(view: OpenView): Promise<void> {
 
 const smallCnn = () => modelMessage(join(ROOT, 'examples', 'small-cnn.onnx'), 'small-cnn.onnx');
 
+interface SavedState {
+  selected?: string | null;
+  graph?: { transform?: { x: number; y: number; k: number }; expanded?: string[]; overlay?: string };
+}
+
+const savedState = (page: Page) => page.evaluate(() => (window as { __state?: unknown }).__state) as Promise<SavedState | undefined>;
+const transformOf = (page: Page) => page.evaluate(() => (window as { __state?: SavedState }).__state?.graph?.transform);
+
 export const tests: BrowserTest[] = [
+  {
+    name: 'a model that cannot be read shows the file and the reason, not a blank page',
+    async run(ctx) {
+      const problem = 'truncated at byte 1,204 (field 7 of ModelProto needs 4,096 more) <b>not bold</b>';
+      const view = await openView(ctx.browser, ctx.harness.url, { type: 'error', file: 'broken<i>.onnx', message: problem });
+      try {
+        const alert = view.page.getByRole('alert');
+        await alert.waitFor({ timeout: 5_000 });
+        const text = (await alert.textContent()) ?? '';
+        assert.ok(text.includes('Cannot open broken<i>.onnx') && text.includes(problem), text);
+        assert.equal(await view.page.locator('.error b, .error i').count(), 0, 'the message is text');
+        await screenshot(view.page, 'load-error');
+      } finally {
+        await view.close();
+      }
+    },
+  },
+  {
+    name: 'zoom, selection, expanded groups and overlay survive a reload of the file and the view being hidden and shown',
+    async run(ctx) {
+      const msg = modelMessage(join(ROOT, 'examples', 'small-cnn.onnx'), 'small-cnn.onnx');
+      let saved: SavedState | undefined;
+      await withView(ctx, msg, 'state', async (view) => {
+        const { page } = view;
+        // A person collapses the stem group, zooms in, picks an overlay and selects /block1/bn1.
+        const before0 = (await view.messages()).length;
+        await page.locator('g.group[data-group="group:stem"] .group-header').click();
+        await view.fromWebview('painted', PAINT_TIMEOUT_MS, before0);
+        // 21 layers, the stem's 3 now one box.
+        assert.equal(await page.locator('svg.graph g.node').count(), 19);
+        await page.locator('svg.graph').focus();
+        await page.keyboard.press('+');
+        await page.keyboard.press('+');
+        await page.locator('svg.graph g.node[data-layer="4"]').click();
+        await page.locator('#overlay').evaluate((d: HTMLElement & { value: string }) => {
+          d.value = 'macs';
+          d.dispatchEvent(new Event('change', { bubbles: true }));
+        });
+        await page.waitForTimeout(200);
+        saved = await savedState(page);
+        assert.equal(saved?.selected, '/block1/bn1/BatchNormalization');
+        assert.equal(saved?.graph?.overlay, 'macs');
+        assert.ok(saved?.graph?.expanded && !saved.graph.expanded.includes('group:stem') && saved.graph.expanded.includes('group:block1'), 'the expanded groups are saved');
+        const before = saved?.graph?.transform;
+        assert.ok(before && before.k > 0, 'the zoom is saved');
+
+        // The file changes on disk: the extension sends the model again.
+        const since = (await view.messages()).length;
+        await page.evaluate((m) => window.postMessage(m, '*'), msg);
+        await view.fromWebview('painted', PAINT_TIMEOUT_MS, since);
+        await page.waitForTimeout(200);
+        assert.deepEqual(await transformOf(page), before, 'a reload keeps the zoom and pan');
+        assert.equal(await page.locator('svg.graph g.node.selected').getAttribute('data-layer'), '4', 'a reload keeps the selection');
+        assert.equal(await page.locator('svg.graph g.node').count(), 19, 'a reload keeps the stem collapsed');
+        assert.equal(await page.locator('#overlay').evaluate((d: HTMLElement & { value: string }) => d.value), 'macs');
+      });
+
+      // Hidden and shown: VS Code discards the page and starts a new one with the saved state.
+      const view = await openView(ctx.browser, ctx.harness.url, msg, { state: saved });
+      try {
+        await painted(view);
+        await view.page.waitForTimeout(200);
+        assert.deepEqual(await transformOf(view.page), saved!.graph!.transform, 'the zoom and pan come back');
+        assert.equal(await view.page.locator('svg.graph g.node.selected').getAttribute('data-layer'), '4', 'the selection comes back');
+        await view.page.locator('.details-pane').getByText('/block1/bn1/BatchNormalization').first().waitFor({ timeout: 5_000 });
+        assert.equal((await savedState(view.page))?.graph?.overlay, 'macs', 'the overlay comes back');
+        assert.equal(await view.page.locator('svg.graph g.node').count(), 19, 'the stem stays collapsed');
+        await screenshot(view.page, 'state-restored');
+      } finally {
+        await view.close();
+      }
+    },
+  },
   {
     name: 'markup in model strings shows literally',
     async run(ctx) {
