@@ -269,8 +269,10 @@ class App {
   }
 }
 
+performance.mark('convlens:start');
 const app = new App();
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
   if (isToWebviewMessage(event.data)) app.handle(event.data);
 });
+performance.mark('convlens:ready');
 post({ type: 'ready' });

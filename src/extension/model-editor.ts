@@ -168,6 +168,8 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
         this.changed.fire(this.activeView);
       }),
     ];
+    // Load while the page boots: the model is usually ready before the page asks for it.
+    void document.ensureLoaded();
     if (panel.active) this.activeView = view;
     this.changed.fire(this.activeView);
     panel.onDidDispose(() => {
