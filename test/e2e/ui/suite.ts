@@ -132,6 +132,18 @@ export async function runUiSuite(ctx: UiContext): Promise<{ passed: number; fail
     await page.keyboard.press('Escape');
   });
 
+  await test('the status bar shows the model\'s parameters and MACs; clicking it opens the layer table', async () => {
+    const item = page.locator('.statusbar-item', { hasText: '20.15 K params' });
+    await item.waitFor({ timeout: 5_000 });
+    if (!(await item.textContent())?.includes('8.83 MMACs')) throw new Error(`status bar: ${await item.textContent()}`);
+    await item.click();
+    await view.locator('table.layers').waitFor({ timeout: 5_000 });
+    await view.locator('table.layers tbody tr', { hasText: '/block2/shortcut/Conv' }).waitFor({ timeout: 5_000 });
+    await page.screenshot({ path: join(ctx.results, 'table-light.png') });
+    await view.locator('#tab-graph').click();
+    await view.locator('svg.graph g.node').first().waitFor({ timeout: 5_000 });
+  });
+
   await test('ConvLens: Profile Model from the command palette prints the profile', async () => {
     await openPalette(page, 'ConvLens: Profile Model');
     // Monaco renders spaces as no-break spaces, which \s matches.
