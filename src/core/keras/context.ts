@@ -1,0 +1,141 @@
+/**
+ * The state shared while lowering Keras layers to the IR: the graph being
+ * built, the name scope stack (exporter-style node names such as
+ * `/res1/conv2d_3/Conv`, so the graph view groups a layer's nodes), Keras's
+ * automatic layer names, and a sink for problems. Shapes of the values built
+ * so far come from the shared shape inference (analysis/infer.ts), run
+ * lazily, so layer semantics never re-derive an operator's output shape.
+ */
+import type { DType, Graph, Model } from '../ir';
+import { inferShapes } from '../analysis/infer';
+import { toAttribute, type AttrInput } from '../onnx/attr-input';
+
+export type Severity = 'error' | 'warning' | 'information';
+
+export interface LayerProblem {
+  message: string;
+  severity: Severity;
+  /** The argument the problem is about, if any. */
+  arg?: string;
+  /** The problem is about the layer type itself (e.g. an unknown class). */
+  onType?: boolean;
+}
+
+/** ai.onnx opset of lowered models: 20 has Gelu; LayerNormalization needs 17. */
+export const KERAS_OPSET = 20;
+
+/** Keras's `to_snake_case` (keras/src/utils/naming.py): `Conv2D` → `conv2d`, `ReLU` → `re_lu`. */
+export function kerasSnakeCase(name: string): string {
+  return name.replace(/(.)([A-Z][a-z0-9]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+}
+
+export class LoweringContext {
+  readonly graph: Graph;
+  /** Enclosing block and layer names, outermost first. */
+  readonly scope: string[] = [];
+  /** Called with each node's name as it is added (to map nodes back to their source). */
+  onNode: (nodeName: string) => void = () => undefined;
+  /** Where problems go; the caller decides how to locate them. */
+  onProblem: (p: LayerProblem) => void = () => undefined;
+  private readonly nodeNames = new Set<string>();
+  private readonly counters = new Map<string, number>();
+  private readonly model: Model;
+  private cache?: { nodes: number; shapes: Map<string, number[] | undefined> };
+
+  constructor(name: string, format: Model['format'] = 'yaml') {
+    this.graph = { name, nodes: [], inputs: [], outputs: [], values: new Map(), initializers: new Set() };
+    this.model = {
+      format, opset: { '': KERAS_OPSET }, irVersion: 9, producer: 'convlens', graph: this.graph,
+      functions: new Map(), warnings: [], metadata: {},
+    };
+  }
+
+  build(): Model {
+    return this.model;
+  }
+
+  input(name: string, shape: number[], dtype: DType = 'float32'): string {
+    this.graph.values.set(name, { name, dtype, shape: [...shape] });
+    this.graph.inputs.push(name);
+    return name;
+  }
+
+  problem(message: string, severity: Severity = 'error', where: { arg?: string; onType?: boolean } = {}): void {
+    this.onProblem({ message, severity, ...where });
+  }
+
+  /** Keras's automatic name for a layer of `type`: `conv2d`, then `conv2d_1`, … */
+  autoLayerName(type: string): string {
+    const base = kerasSnakeCase(type);
+    const n = this.counters.get(base) ?? 0;
+    this.counters.set(base, n + 1);
+    return n === 0 ? base : `${base}_${n}`;
+  }
+
+  /** A block's automatic name, numbered from 1: `residual_1`, `residual_2`, … */
+  autoBlockName(base: string): string {
+    const key = `block:${base}`;
+    const n = (this.counters.get(key) ?? 0) + 1;
+    this.counters.set(key, n);
+    return `${base}_${n}`;
+  }
+
+  /** Adds a node in the current scope; returns its first output. */
+  node(opType: string, inputs: string[], attrs: Record<string, AttrInput> = {}): string {
+    const scope = this.scope.map((s) => `/${s}`).join('');
+    let name = `${scope}/${opType}`;
+    for (let k = 1; this.nodeNames.has(name); k++) name = `${scope}/${opType}_${k}`;
+    this.nodeNames.add(name);
+    const attributes: Record<string, ReturnType<typeof toAttribute>> = {};
+    for (const [k, v] of Object.entries(attrs)) attributes[k] = toAttribute(v);
+    const output = `${name}_output_0`;
+    this.graph.nodes.push({ name, opType, domain: '', attributes, inputs: [...inputs], outputs: [output] });
+    this.onNode(name);
+    return output;
+  }
+
+  /**
+   * A float32 weight of the current layer (`res1/conv2d_3/kernel`), without
+   * element data: analyses need only its dims (a parameter count is a count).
+   */
+  weight(suffix: string, dims: number[]): string {
+    return this.initializer(`${this.scope.join('/')}/${suffix}`, 'float32', dims, undefined);
+  }
+
+  /** An int64 constant input (shapes, pads, slice bounds): an initializer, which counts as no parameter. */
+  ints(suffix: string, values: number[]): string {
+    return this.initializer(`${this.scope.join('/')}/${suffix}`, 'int64', [values.length], values);
+  }
+
+  /**
+   * A float constant that is no weight (Clip bounds, Resize scales, Rescaling
+   * factors): a Constant node below rank 2, as exporters write them, so it
+   * is not counted as a parameter (Keras counts none).
+   */
+  floats(values: number[], dims: number[] = [values.length]): string {
+    return this.node('Constant', [], { value: { type: 'tensor', value: { dtype: 'float32', dims, storage: { kind: 'values', values } } } });
+  }
+
+  /** Known static shape of a value (NCHW), from shape inference over the graph so far. */
+  shapeOf(value: string): number[] | undefined {
+    if (!this.cache || this.cache.nodes !== this.graph.nodes.length) {
+      const inferred = inferShapes(this.model);
+      const shapes = new Map<string, number[] | undefined>();
+      for (const [name, info] of inferred.values) {
+        const s = info.shape;
+        shapes.set(name, s && s.every((d): d is number => typeof d === 'number') ? s : undefined);
+      }
+      this.cache = { nodes: this.graph.nodes.length, shapes };
+    }
+    return this.cache.shapes.get(value);
+  }
+
+  private initializer(base: string, dtype: DType, dims: number[], values: number[] | undefined): string {
+    let name = base;
+    for (let k = 1; this.graph.values.has(name); k++) name = `${base}_${k}`;
+    const storage = values ? { kind: 'values' as const, values } : { kind: 'none' as const };
+    this.graph.values.set(name, { name, dtype, shape: [...dims], data: { dtype, dims: [...dims], storage } });
+    this.graph.initializers.add(name);
+    return name;
+  }
+}

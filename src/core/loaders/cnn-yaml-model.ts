@@ -1,0 +1,119 @@
+/**
+ * `*.cnn.yaml` definitions, step two: a `ModelDefinition` → the IR, with the
+ * Keras layer semantics of src/core/keras. Blocks unroll into plain graph
+ * structure: Residual = its layers, plus its shortcut (identity when absent)
+ * from the block input, then Add; Branches = each branch from the block
+ * input, then Concat on channels; Repeat = `times` copies. Every node is
+ * mapped back to the definition item it came from, and every problem
+ * (lowering or shape inference) is placed at a range of the text.
+ */
+import type { Model } from '../ir';
+import { inferShapes } from '../analysis/infer';
+import { LoweringContext, lowerLayer, lowerMerge, type LayerProblem } from '../keras/layers';
+import type { BlockItem, LayerSpec, ModelDefinition, SourceRange } from './cnn-yaml';
+
+export interface ModelProblem {
+  message: string;
+  range: SourceRange;
+  severity: 'error' | 'warning' | 'information';
+}
+
+export interface DefinitionModel {
+  model: Model;
+  problems: ModelProblem[];
+  /** IR node name → the range of the definition item (layer or block) it came from. */
+  layerOf: Map<string, SourceRange>;
+}
+
+/** The graph input's NCHW shape for a channels-last definition input: [H, W, C] → [N, C, H, W]; [F] → [N, F]. */
+export function definitionInputShape(input: readonly number[], batch: number): number[] {
+  if (input.length === 1) return [batch, input[0]];
+  return [batch, input[input.length - 1], ...input.slice(0, -1)];
+}
+
+export function definitionToModel(def: ModelDefinition, opts: { batch?: number } = {}): DefinitionModel {
+  const ctx = new LoweringContext(def.name ?? 'model', 'yaml');
+  const problems: ModelProblem[] = [];
+  const layerOf = new Map<string, SourceRange>();
+  /** Node name → how messages name its item (`Residual 'res1'`). */
+  const labelOf = new Map<string, string>();
+  let current: SourceRange = def.inputRange;
+  let currentLabel = '';
+  let locate: (p: LayerProblem) => SourceRange = () => current;
+  ctx.onNode = (name) => {
+    layerOf.set(name, current);
+    labelOf.set(name, currentLabel);
+  };
+  ctx.onProblem = (p) => problems.push({ message: p.message, severity: p.severity, range: locate(p) });
+
+  const layer = (item: LayerSpec, x: string): string => {
+    current = item.range;
+    currentLabel = `${item.type}${item.name ? ` '${item.name}'` : ''}`;
+    locate = (p) => (p.arg !== undefined ? item.argRanges[p.arg] ?? item.keyRange : p.onType ? item.keyRange : item.range);
+    const y = lowerLayer(ctx, item, x);
+    const s = y !== x ? ctx.shapeOf(y) : undefined;
+    if (s && s.some((d) => d <= 0)) {
+      problems.push({
+        message: `${item.type}${item.name ? ` '${item.name}'` : ''}: the output would be empty (shape ${JSON.stringify(s)} in NCHW); the input is too small for its kernel, stride or cropping`,
+        severity: 'error', range: item.keyRange,
+      });
+    }
+    return y;
+  };
+
+  const merge = (item: BlockItem, type: 'Add' | 'Concatenate', inputs: string[]): string => {
+    current = item.range;
+    currentLabel = `${item.kind} '${ctx.scope[ctx.scope.length - 1]}'`;
+    locate = () => item.keyRange;
+    return lowerMerge(ctx, { type, args: {} }, inputs);
+  };
+
+  const items = (list: readonly BlockItem[], x: string): string => {
+    let y = x;
+    for (const item of list) {
+      if (item.kind === 'layer') {
+        y = layer(item, y);
+        continue;
+      }
+      ctx.scope.push(item.name ?? ctx.autoBlockName(item.kind.toLowerCase()));
+      try {
+        if (item.kind === 'Residual') {
+          const main = items(item.layers, y);
+          const shortcut = item.shortcut ? items(item.shortcut, y) : y;
+          y = merge(item, 'Add', [main, shortcut]);
+        } else if (item.kind === 'Branches') {
+          const outs = item.branches.map((b) => items(b, y));
+          y = merge(item, 'Concatenate', outs);
+        } else {
+          for (let k = 1; k <= item.times; k++) {
+            ctx.scope.push(String(k));
+            try {
+              y = items(item.layers, y);
+            } finally {
+              ctx.scope.pop();
+            }
+          }
+        }
+      } finally {
+        ctx.scope.pop();
+      }
+    }
+    return y;
+  };
+
+  const input = ctx.input('input', definitionInputShape(def.input, opts.batch ?? 1));
+  const output = items(def.layers, input);
+  ctx.graph.outputs.push(output);
+  const model = ctx.build();
+
+  // Shape errors (channel mismatches at an Add, empty outputs) found by the shared inference, at their item.
+  // One problem per item: an item that already has one (e.g. an empty output) gets no second.
+  const opOf = new Map(model.graph.nodes.map((n) => [n.name, n.opType]));
+  for (const issue of inferShapes(model).issues) {
+    const range = layerOf.get(issue.node);
+    if (!range || issue.severity !== 'error') continue;
+    if (problems.some((p) => p.range.start >= range.start && p.range.end <= range.end)) continue;
+    problems.push({ message: `${labelOf.get(issue.node)} (its ${opOf.get(issue.node)}): ${issue.message}`, severity: 'error', range });
+  }
+  return { model, problems, layerOf };
+}
