@@ -21,8 +21,8 @@ function channel(): vscode.OutputChannel {
 async function pickModel(uri?: vscode.Uri): Promise<vscode.Uri | undefined> {
   if (uri instanceof vscode.Uri) return uri;
   const active = vscode.window.activeTextEditor?.document.uri ?? activeTabUri();
-  if (active && active.path.endsWith('.onnx')) return active;
-  const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'ONNX models': ['onnx'] } });
+  if (active && /\.(onnx|cnn\.ya?ml)$/i.test(active.path)) return active;
+  const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'Models (ONNX, ConvLens YAML)': ['onnx', 'yaml', 'yml'] } });
   return picked?.[0];
 }
 
@@ -64,7 +64,7 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(vscode.commands.registerCommand('convlens.profileModel', profileCommand));
   const log = (line: string) => channel().appendLine(line);
   const provider = new ModelEditorProvider(context.extensionUri, log);
-  context.subscriptions.push(registerModelEditor(provider), ...registerViewCommands(provider, log), ...registerStatusBar(provider));
+  context.subscriptions.push(...registerModelEditor(provider), ...registerViewCommands(provider, log), ...registerStatusBar(provider));
 }
 
 export function deactivate(): void {

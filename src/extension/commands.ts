@@ -9,7 +9,7 @@ import { formatCsv, formatMarkdown } from '../core/report/format';
 import { formatHtml } from '../core/report/html';
 import { parseShape } from '../core/analysis/infer';
 import type { ExportFormat, ViewCommand } from '../protocol';
-import { MODEL_EDITOR_VIEW_TYPE, type ModelEditorProvider, type ModelView } from './model-editor';
+import { DEFINITION_VIEW_TYPE, MODEL_EDITOR_VIEW_TYPE, type ModelEditorProvider, type ModelView } from './model-editor';
 
 export type ProfileFormat = 'json' | 'csv' | 'markdown' | 'html';
 
@@ -20,7 +20,7 @@ const PROFILE_FORMATS: { format: ProfileFormat; label: string; ext: string }[] =
   { format: 'html', label: 'HTML (self-contained)', ext: 'html' },
 ];
 
-const MODEL_EXTENSIONS = ['onnx'];
+const isModelPath = (path: string) => /\.(onnx|cnn\.ya?ml)$/i.test(path);
 
 function activeTabUri(): vscode.Uri | undefined {
   const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
@@ -30,8 +30,8 @@ function activeTabUri(): vscode.Uri | undefined {
 async function modelUri(uri?: unknown): Promise<vscode.Uri | undefined> {
   if (uri instanceof vscode.Uri) return uri;
   const active = activeTabUri();
-  if (active && MODEL_EXTENSIONS.some((e) => active.path.endsWith(`.${e}`))) return active;
-  const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'ONNX models': MODEL_EXTENSIONS } });
+  if (active && isModelPath(active.path)) return active;
+  const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'Models (ONNX, ConvLens YAML)': ['onnx', 'yaml', 'yml'] } });
   return picked?.[0];
 }
 
@@ -55,7 +55,8 @@ async function write(uri: vscode.Uri, bytes: Uint8Array, log: (l: string) => voi
 export function registerViewCommands(provider: ModelEditorProvider, log: (line: string) => void): vscode.Disposable[] {
   const open = (column: vscode.ViewColumn) => async (uri?: unknown) => {
     const target = await modelUri(uri);
-    if (target) await vscode.commands.executeCommand('vscode.openWith', target, MODEL_EDITOR_VIEW_TYPE, { viewColumn: column, preview: false });
+    const viewType = /\.cnn\.ya?ml$/i.test(target?.path ?? '') ? DEFINITION_VIEW_TYPE : MODEL_EDITOR_VIEW_TYPE;
+    if (target) await vscode.commands.executeCommand('vscode.openWith', target, viewType, { viewColumn: column, preview: false });
   };
 
   const exportGraph = (format: ExportFormat) => async (target?: unknown): Promise<vscode.Uri | undefined> => {

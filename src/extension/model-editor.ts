@@ -12,6 +12,8 @@ import { webviewHtml, WEBVIEW_STYLES } from './webview-html';
 import { ModelDocument, type DocumentState } from './model-document';
 
 export const MODEL_EDITOR_VIEW_TYPE = 'convlens.graph';
+/** The same view for `*.cnn.yaml` definitions: an option beside the text editor, not the default. */
+export const DEFINITION_VIEW_TYPE = 'convlens.graphDefinition';
 const EXPORT_TIMEOUT_MS = 60_000;
 
 /** One editor (webview panel) showing a ModelDocument. */
@@ -196,8 +198,8 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
   }
 }
 
-export function registerModelEditor(provider: ModelEditorProvider): vscode.Disposable {
-  return vscode.window.registerCustomEditorProvider(MODEL_EDITOR_VIEW_TYPE, provider, {
-    supportsMultipleEditorsPerDocument: true,
-  });
+export function registerModelEditor(provider: ModelEditorProvider): vscode.Disposable[] {
+  return [MODEL_EDITOR_VIEW_TYPE, DEFINITION_VIEW_TYPE].map((viewType) =>
+    vscode.window.registerCustomEditorProvider(viewType, provider, { supportsMultipleEditorsPerDocument: true }),
+  );
 }

@@ -10,7 +10,8 @@
 import type { Model } from '../ir';
 import { inferShapes } from '../analysis/infer';
 import { LoweringContext, lowerLayer, lowerMerge, type LayerProblem } from '../keras/layers';
-import type { BlockItem, LayerSpec, ModelDefinition, SourceRange } from './cnn-yaml';
+import { parseCnnYaml, type BlockItem, type LayerSpec, type ModelDefinition, type SourceRange } from './cnn-yaml';
+import { ModelLoadError } from '../errors';
 
 export interface ModelProblem {
   message: string;
@@ -116,4 +117,33 @@ export function definitionToModel(def: ModelDefinition, opts: { batch?: number }
     problems.push({ message: `${labelOf.get(issue.node)} (its ${opOf.get(issue.node)}): ${issue.message}`, severity: 'error', range });
   }
   return { model, problems, layerOf };
+}
+
+/** 1-based line and column of an offset. */
+function lineColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset).split('\n');
+  return `line ${before.length}, column ${before[before.length - 1].length + 1}`;
+}
+
+/**
+ * A `*.cnn.yaml` file → the IR, for the CLI and the model view. Errors (in
+ * the text or in the layers) make it unloadable: the first is reported with
+ * its line and column; warnings go to the model's warnings.
+ */
+export function loadCnnYaml(text: string, file: string): Model {
+  const parsed = parseCnnYaml(text);
+  const fail = (problems: { message: string; range: SourceRange; severity: string }[]) => {
+    const errors = problems.filter((p) => p.severity === 'error');
+    if (errors.length === 0) return;
+    const first = errors[0];
+    const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
+    throw new ModelLoadError(file, `${lineColumn(text, first.range.start)}: ${first.message}${more}`);
+  };
+  fail(parsed.problems);
+  if (!parsed.definition) throw new ModelLoadError(file, 'not a model definition (expected `input` and `layers`)');
+  const lowered = definitionToModel(parsed.definition);
+  fail(lowered.problems);
+  const notes = [...parsed.problems, ...lowered.problems].filter((p) => p.severity === 'warning');
+  lowered.model.warnings.push(...notes.map((p) => `${lineColumn(text, p.range.start)}: ${p.message}`));
+  return lowered.model;
 }

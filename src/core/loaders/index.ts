@@ -1,6 +1,7 @@
 /**
  * Model loading from bytes or from a file path: picks the loader by content
- * (not the extension) and wires external-data reading for ONNX.
+ * (not the extension; `*.cnn.yaml` text definitions by name) and wires
+ * external-data reading for ONNX.
  */
 import { closeSync, existsSync, fstatSync, openSync, readSync, statSync, readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
@@ -9,6 +10,10 @@ import { ModelLoadError, formatCount } from '../errors';
 import type { ExternalReader } from '../tensor-data';
 import { loadOnnx, matchOnnx } from './onnx';
 import { readOnnxSkeleton } from './onnx-ranges';
+import { loadCnnYaml } from './cnn-yaml-model';
+
+/** ConvLens's own model definitions: `*.cnn.yaml` (or `.cnn.yml`). */
+export const isCnnYamlName = (file: string): boolean => /\.cnn\.ya?ml$/i.test(file);
 
 export interface LoadedModel {
   model: Model;
@@ -23,6 +28,15 @@ const MAX_PROTOBUF_BYTES = 2 ** 31 - 1;
 export function loadModelBytes(bytes: Uint8Array, file: string): Model {
   if (bytes.length === 0) throw new ModelLoadError(file, 'empty file');
   if (matchOnnx(bytes)) return loadOnnx(bytes, { file });
+  if (isCnnYamlName(file)) {
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      throw new ModelLoadError(file, 'is not UTF-8 text (a .cnn.yaml definition is YAML text)');
+    }
+    return loadCnnYaml(text, file);
+  }
   const head = new TextDecoder().decode(bytes.subarray(0, 64)).trimStart();
   if (head.startsWith('{') || head.startsWith('[')) {
     throw new ModelLoadError(file, 'JSON model files (Keras / TF.js) are not supported yet; ConvLens reads ONNX models');

@@ -142,4 +142,41 @@ describe('ConvLens in VS Code', () => {
       }
     });
   });
+
+  it('Open Graph View shows a .cnn.yaml definition in the graph view, with its profile', async function () {
+    this.timeout(60_000);
+    const folder = vscode.workspace.workspaceFolders![0].uri;
+    const uri = vscode.Uri.joinPath(folder, 'lenet5.cnn.yaml');
+    const text = `name: LeNet-5
+input: [32, 32, 1]
+layers:
+  - Conv2D: {filters: 6, kernel_size: 5, activation: tanh}
+  - AveragePooling2D: {pool_size: 2}
+  - Conv2D: {filters: 16, kernel_size: 5, activation: tanh}
+  - AveragePooling2D: {pool_size: 2}
+  - Conv2D: {filters: 120, kernel_size: 5, activation: tanh}
+  - Flatten: {}
+  - Dense: {units: 84, activation: tanh}
+  - Dense: {units: 10, activation: softmax}
+`;
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+    await vscode.commands.executeCommand('convlens.openGraph', uri);
+    await until('the definition graph tab', () => {
+      const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+      return input instanceof vscode.TabInputCustom && input.viewType === 'convlens.graphDefinition';
+    });
+    const json = vscode.Uri.joinPath(folder, 'lenet5.json');
+    let written: unknown;
+    const start = Date.now();
+    // The profile is there once the worker thread has loaded the definition.
+    while (!written && Date.now() - start < 30_000) {
+      written = await vscode.commands.executeCommand('convlens.exportProfile', 'json', json);
+      if (!written) await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.ok(written, 'the profile was exported');
+    const report = JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(json)).toString('utf8'));
+    // LeNet-5 with tanh, as written: 156 + 2,416 + 48,120 + 10,164 + 850.
+    assert.equal(report.totals.params, 61_706);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
 });
