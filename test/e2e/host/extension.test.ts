@@ -147,19 +147,8 @@ describe('ConvLens in VS Code', () => {
     this.timeout(60_000);
     const folder = vscode.workspace.workspaceFolders![0].uri;
     const uri = vscode.Uri.joinPath(folder, 'lenet5.cnn.yaml');
-    const text = `name: LeNet-5
-input: [32, 32, 1]
-layers:
-  - Conv2D: {filters: 6, kernel_size: 5, activation: tanh}
-  - AveragePooling2D: {pool_size: 2}
-  - Conv2D: {filters: 16, kernel_size: 5, activation: tanh}
-  - AveragePooling2D: {pool_size: 2}
-  - Conv2D: {filters: 120, kernel_size: 5, activation: tanh}
-  - Flatten: {}
-  - Dense: {units: 84, activation: tanh}
-  - Dense: {units: 10, activation: softmax}
-`;
-    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+    // The bundled example (the extension under test runs from the repository).
+    await vscode.workspace.fs.copy(vscode.Uri.file(join(extension().extensionPath, 'examples', 'lenet5.cnn.yaml')), uri, { overwrite: true });
     await vscode.commands.executeCommand('convlens.openGraph', uri);
     await until('the definition graph tab', () => {
       const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
