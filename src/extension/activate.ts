@@ -9,6 +9,7 @@ import { ModelLoadError } from '../core/errors';
 import { ModelEditorProvider, registerModelEditor } from './model-editor';
 import { registerViewCommands } from './commands';
 import { registerStatusBar } from './status-bar';
+import { registerDefinitionFeatures } from './definitions';
 import { profileWithSettings } from './settings';
 
 let output: vscode.OutputChannel | undefined;
@@ -64,7 +65,7 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(vscode.commands.registerCommand('convlens.profileModel', profileCommand));
   const log = (line: string) => channel().appendLine(line);
   const provider = new ModelEditorProvider(context.extensionUri, log);
-  context.subscriptions.push(...registerModelEditor(provider), ...registerViewCommands(provider, log), ...registerStatusBar(provider));
+  context.subscriptions.push(...registerModelEditor(provider), ...registerViewCommands(provider, log), ...registerStatusBar(provider), ...registerDefinitionFeatures(log));
 }
 
 export function deactivate(): void {

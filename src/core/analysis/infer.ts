@@ -132,12 +132,19 @@ class Inferencer {
   ) {}
 
   runGraph(graph: Graph, scope: Scope, formalInputs?: (TensorInfo | undefined)[], top = false): Node[] {
-    const useDeclared = this.opts.useDeclared ?? true;
-    for (const name of graph.initializers) {
+    this.seed(graph, scope, graph.initializers, graph.inputs, formalInputs, top);
+    const order = executionOrder(graph);
+    this.runNodes(graph, scope, order);
+    return order;
+  }
+
+  /** Puts initializers and graph inputs into `scope`. */
+  seed(graph: Graph, scope: Scope, initializers: Iterable<string>, inputs: readonly string[], formalInputs?: (TensorInfo | undefined)[], top = false): void {
+    for (const name of initializers) {
       const v = graph.values.get(name)!;
       scope.values.set(name, { dtype: v.dtype, shape: v.data?.dims ?? v.shape, value: v.data ? constValues(v.data, this.opts.readExternal) : undefined });
     }
-    graph.inputs.forEach((name, i) => {
+    inputs.forEach((name, i) => {
       const declared = graph.values.get(name);
       const formal = formalInputs?.[i];
       let shape = top && this.opts.inputShapes?.[name] ? this.opts.inputShapes[name] : formal?.shape ?? declared?.shape;
@@ -146,8 +153,12 @@ class Inferencer {
       const dtype = (top ? this.opts.inputDtypes?.[name] : undefined) ?? formal?.dtype ?? declared?.dtype;
       scope.values.set(name, { dtype, shape, value });
     });
-    const order = executionOrder(graph);
-    for (const node of order) {
+  }
+
+  /** Infers `nodes` (in execution order) into `scope`. */
+  runNodes(graph: Graph, scope: Scope, nodes: readonly Node[]): void {
+    const useDeclared = this.opts.useDeclared ?? true;
+    for (const node of nodes) {
       const outs = this.runNode(node, scope, this.model.opset);
       node.outputs.forEach((o, k) => {
         if (!o) return;
@@ -164,7 +175,6 @@ class Inferencer {
         scope.values.set(o, info ?? {});
       });
     }
-    return order;
   }
 
   private runNode(node: Node, scope: Scope, opset: Record<string, number>): (TensorInfo | undefined)[] {
@@ -285,6 +295,34 @@ export function inferShapes(model: Model, opts: InferOptions = {}): InferResult 
   const scope: Scope = { values: new Map() };
   const order = inf.runGraph(model.graph, scope, undefined, true);
   return { values: scope.values, order, issues: inf.issues, warnings: inf.warnings, functionScopes: inf.functionScopes };
+}
+
+/**
+ * Shape inference for a graph that grows node by node in execution order
+ * (the Keras lowering asks for shapes after each layer): each call infers
+ * only what was added since the previous one, so building n layers costs
+ * O(n), not O(n²).
+ */
+export class GrowingGraphInference {
+  private readonly inf: Inferencer;
+  private readonly scope: Scope = { values: new Map() };
+  private nodesDone = 0;
+
+  constructor(private readonly model: Model) {
+    this.inf = new Inferencer(model, {});
+  }
+
+  values(): Map<string, TensorInfo> {
+    const g = this.model.graph;
+    const newInits = [...g.initializers].filter((n) => !this.scope.values.has(n));
+    const newInputs = g.inputs.filter((n) => !this.scope.values.has(n));
+    if (newInits.length || newInputs.length) this.inf.seed(g, this.scope, newInits, newInputs, undefined, true);
+    if (this.nodesDone < g.nodes.length) {
+      this.inf.runNodes(g, this.scope, g.nodes.slice(this.nodesDone));
+      this.nodesDone = g.nodes.length;
+    }
+    return this.scope.values;
+  }
 }
 
 /** Parses `1x3x224x224` or `N,3,224,224` into a shape (symbolic parts stay names). */

@@ -7,7 +7,7 @@
  * lazily, so layer semantics never re-derive an operator's output shape.
  */
 import type { DType, Graph, Model } from '../ir';
-import { inferShapes } from '../analysis/infer';
+import { GrowingGraphInference } from '../analysis/infer';
 import { toAttribute, type AttrInput } from '../onnx/attr-input';
 
 export type Severity = 'error' | 'warning' | 'information';
@@ -40,7 +40,7 @@ export class LoweringContext {
   private readonly nodeNames = new Set<string>();
   private readonly counters = new Map<string, number>();
   private readonly model: Model;
-  private cache?: { nodes: number; shapes: Map<string, number[] | undefined> };
+  private inference?: GrowingGraphInference;
 
   constructor(name: string, format: Model['format'] = 'yaml') {
     this.graph = { name, nodes: [], inputs: [], outputs: [], values: new Map(), initializers: new Set() };
@@ -116,18 +116,11 @@ export class LoweringContext {
     return this.node('Constant', [], { value: { type: 'tensor', value: { dtype: 'float32', dims, storage: { kind: 'values', values } } } });
   }
 
-  /** Known static shape of a value (NCHW), from shape inference over the graph so far. */
+  /** Known static shape of a value (NCHW), from shape inference over the graph so far (incremental). */
   shapeOf(value: string): number[] | undefined {
-    if (!this.cache || this.cache.nodes !== this.graph.nodes.length) {
-      const inferred = inferShapes(this.model);
-      const shapes = new Map<string, number[] | undefined>();
-      for (const [name, info] of inferred.values) {
-        const s = info.shape;
-        shapes.set(name, s && s.every((d): d is number => typeof d === 'number') ? s : undefined);
-      }
-      this.cache = { nodes: this.graph.nodes.length, shapes };
-    }
-    return this.cache.shapes.get(value);
+    this.inference ??= new GrowingGraphInference(this.model);
+    const s = this.inference.values().get(value)?.shape;
+    return s && s.every((d): d is number => typeof d === 'number') ? s : undefined;
   }
 
   private initializer(base: string, dtype: DType, dims: number[], values: number[] | undefined): string {

@@ -168,4 +168,33 @@ describe('ConvLens in VS Code', () => {
     assert.equal(report.totals.params, 61_706);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
+
+  it('a .cnn.yaml in the text editor: hover shows a layer\'s shapes, inlay hints its output, and a shape error appears as you type', async function () {
+    this.timeout(60_000);
+    const folder = vscode.workspace.workspaceFolders![0].uri;
+    const uri = vscode.Uri.joinPath(folder, 'alexnet.cnn.yaml');
+    await vscode.workspace.fs.copy(vscode.Uri.file(join(extension().extensionPath, 'examples', 'alexnet.cnn.yaml')), uri, { overwrite: true });
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const editor = await vscode.window.showTextDocument(doc);
+    const text = doc.getText();
+    // C3: 96 maps of 27×27 in, 256 out (the classic table).
+    const c3 = doc.positionAt(text.indexOf('filters: 256'));
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, c3);
+    // appendText escapes: spaces become &nbsp;, parentheses get backslashes.
+    const hoverText = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n').replace(/&nbsp;/g, ' ').replace(/\\([()])/g, '$1');
+    assert.match(hoverText, /27×27×96 → 27×27×256/);
+    assert.match(hoverText, /614,656/);
+    const hints = await vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', uri, new vscode.Range(0, 0, doc.lineCount, 0));
+    const labels = hints.map((h) => (typeof h.label === 'string' ? h.label : h.label.map((p) => p.value).join('')));
+    assert.ok(labels.includes('→ 55×55×96') && labels.includes('→ 6×6×256'), labels.join(' | '));
+    assert.deepEqual(vscode.languages.getDiagnostics(uri), []);
+    // Typing a kernel too large for C7's 13×13 input (valid padding): a diagnostic at that layer.
+    const c7 = text.indexOf('filters: 256, kernel_size: 3, padding: same');
+    await editor.edit((e) => e.replace(new vscode.Range(doc.positionAt(c7), doc.positionAt(c7 + 'filters: 256, kernel_size: 3, padding: same'.length)), 'filters: 256, kernel_size: 15'));
+    await until('a diagnostic', () => vscode.languages.getDiagnostics(uri).length > 0, 10_000);
+    const [d] = vscode.languages.getDiagnostics(uri);
+    assert.equal(d.severity, vscode.DiagnosticSeverity.Error);
+    assert.equal(d.range.start.line, doc.positionAt(c7).line);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
 });

@@ -1,0 +1,95 @@
+/**
+ * What the text editor shows for a `*.cnn.yaml` definition: per definition
+ * item (a layer, or a Residual/Branches block's merge), its input and output
+ * shapes in the definition's own channels-last terms, parameters, MACs,
+ * receptive field and activation memory; and every problem at its range.
+ * One pass: parse → lower → profile (the same numbers as the CLI).
+ */
+import { parseCnnYaml, type SourceRange } from '../loaders/cnn-yaml';
+import { definitionToModel, type ModelProblem } from '../loaders/cnn-yaml-model';
+import { profileModel, type TensorReport } from './profile';
+import { formatField } from './format';
+
+export interface DefinitionItemInfo {
+  /** The whole item and its key (`Conv2D`), as offsets into the text. */
+  range: SourceRange;
+  /** Input and output shapes without the batch, channels last: `55×55×96`. */
+  inputShape: string;
+  outputShape: string;
+  params: number;
+  macs: number;
+  /** `11×11 /4`, `global`, or ''. */
+  receptiveField: string;
+  activationBytes: number;
+  /** The graph nodes the item became (`Conv`, `Relu`, …). */
+  ops: string[];
+}
+
+export interface DefinitionAnalysis {
+  items: DefinitionItemInfo[];
+  problems: ModelProblem[];
+  totals?: { params: number; macs: number; peakActivationBytes: number };
+  /** Name given in the definition. */
+  name?: string;
+}
+
+/** NCHW (or NC, NCL) → the channels-last shape a Keras user writes, without the batch. */
+export function channelsLast(shape: TensorReport['shape']): string {
+  if (!shape) return '?';
+  const [, c, ...spatial] = shape;
+  if (c === undefined) return '?';
+  return (spatial.length ? [...spatial, c] : [c]).join('×');
+}
+
+export function analyseDefinition(text: string): DefinitionAnalysis {
+  const parsed = parseCnnYaml(text);
+  const problems: ModelProblem[] = parsed.problems.map((p) => ({ message: p.message, range: p.range, severity: p.severity }));
+  if (!parsed.definition) return { items: [], problems };
+  const lowered = definitionToModel(parsed.definition);
+  problems.push(...lowered.problems);
+  const { report } = profileModel(lowered.model);
+  const byItem = new Map<string, DefinitionItemInfo>();
+  const tensorOf = new Map<string, TensorReport>();
+  for (const t of report.inputs) tensorOf.set(t.name, t);
+  for (const l of report.layers) for (const o of l.outputs) tensorOf.set(o.name, o);
+  for (const layer of report.layers) {
+    const range = lowered.layerOf.get(layer.name);
+    if (!range || layer.op === 'Constant') continue;
+    const key = `${range.start}:${range.end}`;
+    let info = byItem.get(key);
+    if (!info) {
+      info = {
+        range,
+        inputShape: channelsLast(tensorOf.get(layer.inputs[0] ?? '')?.shape ?? null),
+        outputShape: '?',
+        params: 0,
+        macs: 0,
+        receptiveField: '',
+        activationBytes: 0,
+        ops: [],
+      };
+      byItem.set(key, info);
+    }
+    // The item's last node gives its output (a Conv's activation comes after it).
+    info.outputShape = channelsLast(layer.outputs[0]?.shape ?? null);
+    info.receptiveField = formatField(layer.receptiveField);
+    info.activationBytes = layer.activationBytes;
+    info.params += layer.params;
+    info.macs += layer.macs;
+    info.ops.push(layer.op);
+  }
+  const t = report.totals;
+  const out: DefinitionAnalysis = { items: [...byItem.values()], problems, totals: { params: t.params, macs: t.macs, peakActivationBytes: t.peakActivationBytes } };
+  if (parsed.definition.name) out.name = parsed.definition.name;
+  return out;
+}
+
+/** The innermost item containing `offset` (a layer inside a block before the block). */
+export function itemAt(items: readonly DefinitionItemInfo[], offset: number): DefinitionItemInfo | undefined {
+  let best: DefinitionItemInfo | undefined;
+  for (const it of items) {
+    if (offset < it.range.start || offset > it.range.end) continue;
+    if (!best || it.range.end - it.range.start < best.range.end - best.range.start) best = it;
+  }
+  return best;
+}
