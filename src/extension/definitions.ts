@@ -1,11 +1,12 @@
 /**
  * Editor features for `*.cnn.yaml` definitions: diagnostics (updated as you
- * type, debounced), a hover per layer (shapes and costs) and inlay hints with
- * each layer's output shape. Thin glue over `analyseDefinition` (src/core).
+ * type, debounced), a hover per layer (shapes and costs), inlay hints with
+ * each layer's output shape, and a CodeLens with the totals that opens the
+ * graph view. Thin glue over `analyseDefinition` (src/core).
  */
 import * as vscode from 'vscode';
 import { analyseDefinition, itemAt, type DefinitionAnalysis } from '../core/report/definition-view';
-import { humanBytes, humanCount } from '../core/report/format';
+import { humanBytes, humanCount, withUnit } from '../core/report/format';
 
 export const DEFINITION_SELECTOR: vscode.DocumentSelector = [{ pattern: '**/*.cnn.{yaml,yml}' }];
 const DEBOUNCE_MS = 150;
@@ -114,6 +115,19 @@ export function registerDefinitionFeatures(log: (line: string) => void): vscode.
     },
   };
 
+  const lens: vscode.CodeLensProvider = {
+    provideCodeLenses(doc) {
+      const a = cache.get(doc);
+      if (!a.totals) return [];
+      // Over the `name:` line, else the first line.
+      const at = /^name\s*:/m.exec(doc.getText());
+      const range = doc.lineAt(at ? doc.positionAt(at.index).line : 0).range;
+      const t = a.totals;
+      const title = `${humanCount(t.params)} params · ${withUnit(t.macs, 'MACs')} · peak ${humanBytes(t.peakActivationBytes)} — Open Graph View`;
+      return [new vscode.CodeLens(range, { title, command: 'convlens.openGraphToSide', arguments: [doc.uri], tooltip: 'ConvLens: totals of this definition at batch 1; click to see its graph beside the text' })];
+    },
+  };
+
   for (const doc of vscode.workspace.textDocuments) diagnose(doc);
   return [
     diagnostics,
@@ -125,6 +139,7 @@ export function registerDefinitionFeatures(log: (line: string) => void): vscode.
     }),
     vscode.languages.registerHoverProvider(DEFINITION_SELECTOR, hover),
     vscode.languages.registerInlayHintsProvider(DEFINITION_SELECTOR, inlay),
+    vscode.languages.registerCodeLensProvider(DEFINITION_SELECTOR, lens),
     { dispose: () => timers.forEach((t) => clearTimeout(t)) },
   ];
 }

@@ -188,6 +188,10 @@ describe('ConvLens in VS Code', () => {
     const labels = hints.map((h) => (typeof h.label === 'string' ? h.label : h.label.map((p) => p.value).join('')));
     assert.ok(labels.includes('→ 55×55×96') && labels.includes('→ 6×6×256'), labels.join(' | '));
     assert.deepEqual(vscode.languages.getDiagnostics(uri), []);
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
+    assert.equal(lenses.length, 1);
+    assert.equal(lenses[0].command?.title, '62.38 M params · 1.14 GMACs · peak 2.22 MiB — Open Graph View');
+    assert.equal(lenses[0].command?.command, 'convlens.openGraphToSide');
     // Typing a kernel too large for C7's 13×13 input (valid padding): a diagnostic at that layer.
     const c7 = text.indexOf('filters: 256, kernel_size: 3, padding: same');
     await editor.edit((e) => e.replace(new vscode.Range(doc.positionAt(c7), doc.positionAt(c7 + 'filters: 256, kernel_size: 3, padding: same'.length)), 'filters: 256, kernel_size: 15'));
