@@ -5,9 +5,9 @@
  * the 2,000- and 20,000-node CNNs of bench/graph-models.ts.
  *
  * Per model, the median of N runs (default 3) of:
- * 1. the extension side, in this process: loadModelFile + profileModel +
- *    layerViews + JSON serialisation of the `model` message (what crosses to
- *    the webview);
+ * 1. the extension side, in this process: ModelSession.open (load) + view
+ *    (profile, layer views, largest training batch in the budget) + JSON
+ *    serialisation of the `model` message (what crosses to the webview);
  * 2. the page, in headless Chromium through test/browser/harness.ts (a fresh
  *    page each run, the exact page the extension serves): the message posted
  *    → the page's `painted`, as the page reports it (`totalMs`) and by the
@@ -25,9 +25,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ELK from 'elkjs/lib/elk.bundled.js';
 import type { Browser } from 'playwright-core';
-import { loadModelFile } from '../src/core/loaders/index';
-import { profileModel } from '../src/core/report/profile';
-import { layerViews } from '../src/core/report/layer-view';
+import { DEFAULT_BUDGET_BYTES, ModelSession } from '../src/core/report/model-session';
 import { encodeOnnx } from '../src/core/onnx/writer';
 import type { ToWebviewMessage } from '../src/protocol';
 import { defaultExpanded, toElkGraph, type ElkNode } from '../webview/graph/elk-graph';
@@ -46,8 +44,8 @@ interface BenchTarget {
 
 interface ExtensionRun {
   loadMs: number;
-  profileMs: number;
-  viewsMs: number;
+  /** Profile, layer views and the largest training batch in the budget (three more profiles). */
+  viewMs: number;
   jsonMs: number;
   totalMs: number;
   jsonBytes: number;
@@ -83,25 +81,16 @@ function ensureResnet50(): string {
   return file;
 }
 
-/** What the extension does before the page sees anything. */
+/** What the extension's worker thread does before the page sees anything (ModelSession, as in model-document.ts). */
 function extensionSide(file: string, name: string): ExtensionRun {
   const t0 = performance.now();
-  const loaded = loadModelFile(file);
+  const session = ModelSession.open(file);
   const t1 = performance.now();
-  const profile = profileModel(loaded.model, { readExternal: loaded.readExternal });
+  const message: ModelMessage = { type: 'model', file: name, ...session.view({ budgetBytes: DEFAULT_BUDGET_BYTES }) };
   const t2 = performance.now();
-  const layers = layerViews(loaded.model, profile);
-  const t3 = performance.now();
-  const message: ModelMessage = {
-    type: 'model',
-    file: name,
-    report: profile.report,
-    layers,
-    summary: { optimizer: 'adam', batch: null, peakLayer: profile.details.peakLayer, budgetBytes: 8 * 2 ** 30, largestTrainingBatch: null },
-  };
   const json = JSON.stringify(message);
-  const t4 = performance.now();
-  return { loadMs: t1 - t0, profileMs: t2 - t1, viewsMs: t3 - t2, jsonMs: t4 - t3, totalMs: t4 - t0, jsonBytes: Buffer.byteLength(json), message };
+  const t3 = performance.now();
+  return { loadMs: t1 - t0, viewMs: t2 - t1, jsonMs: t3 - t2, totalMs: t3 - t0, jsonBytes: Buffer.byteLength(json), message };
 }
 
 async function elkInNode(message: ModelMessage): Promise<{ ms: number; boxes: number }> {
@@ -176,7 +165,7 @@ async function main(): Promise<number> {
     }
   }
 
-  const header = ['model', 'layers', 'boxes', 'load ms', 'profile ms', 'views ms', 'JSON ms', 'JSON MB', 'extension ms',
+  const header = ['model', 'layers', 'boxes', 'load ms', 'view ms', 'JSON ms', 'JSON MB', 'extension ms',
     'page total ms', 'page wall ms', 'layout ms (page)', 'page − layout ms', 'ELK in Node ms', 'JS heap MB', 'open→painted ms (min–max)', 'goal', 'result'];
   const rows = [header];
   let missed = 0;
@@ -215,8 +204,7 @@ async function main(): Promise<number> {
         message.report.layers.length.toLocaleString('en-US'),
         String(drawn ?? boxes),
         ms(median(ext.map((r) => r.loadMs))),
-        ms(median(ext.map((r) => r.profileMs))),
-        ms(median(ext.map((r) => r.viewsMs))),
+        ms(median(ext.map((r) => r.viewMs))),
         ms(median(ext.map((r) => r.jsonMs))),
         (ext[0].jsonBytes / 1e6).toFixed(1),
         ms(extMs),
@@ -239,7 +227,7 @@ async function main(): Promise<number> {
   console.log(`\n## Graph view: open → painted (median of ${runs} runs${browser ? ', headless Chromium' : ', no browser'})\n`);
   console.log(table(rows));
   console.log(
-    '\nextension ms = load + profile + views + JSON (in this process); page total ms = the page\'s own `painted.totalMs`;' +
+    '\nextension ms = load + view (profile, layer views, largest batch in the budget) + JSON (in this process); page total ms = the page\'s own `painted.totalMs`;' +
       ' page wall ms = `window.postMessage` → `painted` posted, page clock (adds the structured clone and the wait for a busy page);' +
       ' page − layout ms = worker start, ELK graph building, drawing; open→painted = extension + page wall;' +
       ' boxes = boxes drawn (toElkGraph\'s count without a browser); JS heap = the page\'s, after paint, without the layout worker.',

@@ -14,9 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { Model } from '../../src/core/ir';
-import { loadModelFile } from '../../src/core/loaders/index';
-import { profileModel } from '../../src/core/report/profile';
-import { layerViews } from '../../src/core/report/layer-view';
+import { DEFAULT_BUDGET_BYTES, ModelSession } from '../../src/core/report/model-session';
 import type { FromWebviewMessage, ToWebviewMessage } from '../../src/protocol';
 import { WEBVIEW_STYLES, webviewHtml } from '../../src/extension/webview-html';
 
@@ -240,16 +238,9 @@ export function launchChromium(): Promise<Browser> {
 
 /** The `{type:'model'}` message the extension sends for a model file (or a model built in code). */
 export function modelMessage(source: string | Model, file: string): ModelMessage {
-  const loaded = typeof source === 'string' ? loadModelFile(source) : undefined;
-  const model = loaded?.model ?? (source as Model);
-  const profile = profileModel(model, loaded ? { readExternal: loaded.readExternal } : {});
-  return {
-    type: 'model',
-    file,
-    report: profile.report,
-    layers: layerViews(model, profile),
-    summary: { optimizer: 'adam', batch: null, peakLayer: profile.details.peakLayer, budgetBytes: 8 * 2 ** 30, largestTrainingBatch: null },
-  };
+  // Exactly what the extension's worker thread sends (src/extension/model-document.ts).
+  const session = typeof source === 'string' ? ModelSession.open(source) : ModelSession.fromModel(source);
+  return { type: 'model', file, ...session.view({ budgetBytes: DEFAULT_BUDGET_BYTES }) };
 }
 
 type FromType = FromWebviewMessage['type'];

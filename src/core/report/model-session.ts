@@ -9,6 +9,8 @@ import { largestBatchThatFits, profileModel, type ProfileOptions, type ProfileRe
 import { layerViews, type LayerView } from './layer-view';
 import { weightStats, type WeightStats } from '../analysis/weight-stats';
 import type { Optimizer } from '../analysis/memory';
+import type { Model } from '../ir';
+import type { ExternalReader } from '../tensor-data';
 
 export interface SessionOptions extends Omit<ProfileOptions, 'readExternal'> {
   /** Memory budget for the largest training batch that fits. */
@@ -42,6 +44,14 @@ export class ModelSession {
   /** Throws ModelLoadError (file and problem) when the file cannot be read. */
   static open(path: string): ModelSession {
     return new ModelSession(loadModelFile(path));
+  }
+
+  /** A model built in memory (tests, benchmarks): it has no file, so no external data. */
+  static fromModel(model: Model): ModelSession {
+    const readExternal: ExternalReader = (location) => {
+      throw new Error(`an in-memory model has no external data file '${location}'`);
+    };
+    return new ModelSession({ model, readExternal, fileBytes: 0 });
   }
 
   view(o: SessionOptions): ModelViewData {
