@@ -63,7 +63,8 @@ class App {
   private readonly tooltip: Tooltip;
   private readonly overlay: HTMLElement & { value: string };
   private readonly tabButtons: Record<'graph' | 'table', HTMLElement>;
-  private model: { file: string; report: ProfileReport; layers: LayerView[] } | undefined;
+  /** The shown model; `tensors` indexes every graph input and layer output by name (for edge tooltips). */
+  private model: { file: string; report: ProfileReport; layers: LayerView[]; tensors: Map<string, ProfileReport['inputs'][number]> } | undefined;
   private selected: number | null = null;
   private tab: 'graph' | 'table' = 'graph';
   private state: ViewState = vscode.getState() ?? {};
@@ -153,14 +154,15 @@ class App {
 
   private async show(file: string, report: ProfileReport, layers: LayerView[], summary: Parameters<typeof renderSummary>[3]): Promise<void> {
     this.shownAt = performance.now();
-    performance.mark('convlens:model');
     // The state saved before this page started (showTab and the panels save over it below).
     const saved = this.state;
     const sameFile = this.model?.file === file || saved.file === file;
     const restoring = !this.model && saved.file === file;
     const firstShow = !this.root.contains(this.graphPane);
     const previous = this.model?.report;
-    this.model = { file, report, layers };
+    const tensors = new Map(report.inputs.map((t) => [t.name, t] as const));
+    for (const l of report.layers) for (const o of l.outputs) tensors.set(o.name, o);
+    this.model = { file, report, layers, tensors };
     if (firstShow) {
       const workspace = el('div', 'workspace');
       workspace.append(this.graphPane, this.tablePane, this.detailsPane);
@@ -172,7 +174,6 @@ class App {
     renderSummary(this.summaryEl, file, report, summary, (o) => post({ type: 'setProfileOptions', ...o }));
     this.table.show(report, layers);
     this.search.setModel(report, layers);
-    performance.mark('convlens:panels');
     // Keep the selection across reloads by name; a new file starts unselected.
     const selectedName = sameFile ? (this.selected !== null ? previous?.layers[this.selected]?.name : saved.selected) : null;
     const index = selectedName ? report.layers.findIndex((l) => l.name === selectedName) : -1;
@@ -216,9 +217,7 @@ class App {
     if (t.kind === 'layer') this.tooltip.show(layerTooltip(report.layers[t.layer], layers[t.layer]), x, y);
     else if (t.kind === 'group') this.tooltip.show(groupTooltip(t.name, t.layers.map((i) => report.layers[i])), x, y);
     else {
-      const byName = new Map(report.layers.flatMap((l) => l.outputs.map((o) => [o.name, o] as const)));
-      for (const i of report.inputs) byName.set(i.name, i);
-      this.tooltip.show(tensorTooltip(t.tensors.map((n) => byName.get(n) ?? { name: n, shape: null, dtype: null })), x, y);
+      this.tooltip.show(tensorTooltip(t.tensors.map((n) => model.tensors.get(n) ?? { name: n, shape: null, dtype: null })), x, y);
     }
   }
 
@@ -269,10 +268,8 @@ class App {
   }
 }
 
-performance.mark('convlens:start');
 const app = new App();
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
   if (isToWebviewMessage(event.data)) app.handle(event.data);
 });
-performance.mark('convlens:ready');
 post({ type: 'ready' });

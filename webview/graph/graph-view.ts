@@ -230,7 +230,6 @@ export class GraphView {
     if (!report) return false;
     const seq = ++this.layoutSeq;
     const graph = toElkGraph(report.layers, this.views, { expanded: this.expanded, charWidth: this.charWidth });
-    performance.mark('convlens:elk-graph');
     let laidOut: { graph: ElkNode; ms: number; where: LayoutPlace };
     try {
       laidOut = await this.engine.layout(graph);
@@ -241,9 +240,7 @@ export class GraphView {
     }
     if (seq !== this.layoutSeq) return false;
     this.showMessage(null);
-    performance.mark('convlens:laid-out');
     this.draw(laidOut.graph);
-    performance.mark('convlens:drawn');
     const visibleNodes = this.drawn!.boxIds.length;
     const layoutMs = Math.round(laidOut.ms * 10) / 10;
     this.svg.dataset.visibleNodes = String(visibleNodes);

@@ -100,7 +100,6 @@ export function createLayoutEngine(urls: { worker: string; mainThread: string })
         const res = await fetch(urls.worker);
         if (!res.ok) throw new Error(`HTTP ${res.status}`);
         const text = await res.text();
-        performance.mark('convlens:worker-fetched');
         blobUrl = URL.createObjectURL(new Blob([text], { type: 'text/javascript' }));
         const w = new Worker(blobUrl);
         // Ready once ELK has answered the first message: its script has loaded and run.
@@ -165,7 +164,6 @@ export function createLayoutEngine(urls: { worker: string; mainThread: string })
       const id = ++seq;
       latest = id;
       const w = workerBroken ? null : await startWorker();
-      performance.mark('convlens:worker-ready');
       if (id !== latest) throw new SupersededError();
       let t0 = performance.now();
       let graph: ElkNode | undefined;
