@@ -61,7 +61,7 @@ describe('bad model files', () => {
 
   it('a text file', () => expectOneLineError(write('notes.onnx', 'hello, this is not a model\n'), /not a model file/));
 
-  it('a Keras/TF.js JSON file', () => expectOneLineError(write('model.json', '{"format": "layers-model"}'), /not supported yet/));
+  it('a TF.js model.json without its topology', () => expectOneLineError(write('model.json', '{"format": "layers-model"}'), /without modelTopology/));
 
   it('a model truncated at every tenth byte', () => {
     for (let cut = 10; cut < GOOD.length; cut += 10) {

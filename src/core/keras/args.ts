@@ -53,6 +53,12 @@ export class Args {
   checkKnown(known: readonly string[]): void {
     for (const name of Object.keys(this.values)) {
       if (known.includes(name) || COMMON.has(name) || COMMON_SUFFIXES.some((s) => name.endsWith(s))) continue;
+      if (this.ctx.lenientArgs) {
+        // Keras writes unset arguments as null and off switches as false: nothing was asked of them.
+        const v = this.values[name];
+        if (v !== null && v !== false) this.ctx.problem(`${this.label}: argument '${name}' ignored`, 'warning', { arg: name });
+        continue;
+      }
       this.ctx.problem(`${this.label}: unknown argument '${name}'${didYouMean(name, known)}`, 'error', { arg: name });
     }
     const format = this.values.data_format;

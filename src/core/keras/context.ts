@@ -37,6 +37,12 @@ export class LoweringContext {
   onNode: (nodeName: string) => void = () => undefined;
   /** Where problems go; the caller decides how to locate them. */
   onProblem: (p: LayerProblem) => void = () => undefined;
+  /**
+   * Arguments a layer does not take are warnings ("argument 'x' ignored"),
+   * not errors: set for files written by Keras, which records every argument
+   * its version knows (`lora_rank`, `synchronized`, …), not for hand-written definitions.
+   */
+  lenientArgs = false;
   private readonly nodeNames = new Set<string>();
   private readonly counters = new Map<string, number>();
   private readonly model: Model;

@@ -1,7 +1,9 @@
 /**
  * Model loading from bytes or from a file path: picks the loader by content
  * (not the extension; `*.cnn.yaml` text definitions by name) and wires
- * external-data reading for ONNX.
+ * external-data reading for ONNX. Keras/TF.js JSON, `.keras` zips and
+ * legacy `.h5` (HDF5) files are Keras models; HDF5 needs `initHdf5()` first,
+ * which `loadModelFileAsync` does.
  */
 import { closeSync, existsSync, fstatSync, openSync, readSync, statSync, readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
@@ -11,6 +13,10 @@ import type { ExternalReader } from '../tensor-data';
 import { loadOnnx, matchOnnx } from './onnx';
 import { readOnnxSkeleton } from './onnx-ranges';
 import { loadCnnYaml } from './cnn-yaml-model';
+import { isJsonObject, kerasModelFromJson, parseJsonText } from './keras';
+import { isZip, loadKerasArchive } from './keras-archive';
+import { initHdf5, isHdf5, loadKerasH5, loadKerasH5File } from './keras-h5';
+import { looksLikeTfjsModel, tfjsModelFromJson, type TfjsLoadOptions } from './tfjs-layers';
 
 /** ConvLens's own model definitions: `*.cnn.yaml` (or `.cnn.yml`). */
 export const isCnnYamlName = (file: string): boolean => /\.cnn\.ya?ml$/i.test(file);
@@ -25,7 +31,9 @@ export interface LoadedModel {
 /** Protobuf messages cannot exceed 2 GiB; larger ONNX models use external data. */
 const MAX_PROTOBUF_BYTES = 2 ** 31 - 1;
 
-export function loadModelBytes(bytes: Uint8Array, file: string): Model {
+export type BytesLoadOptions = TfjsLoadOptions;
+
+export function loadModelBytes(bytes: Uint8Array, file: string, options: BytesLoadOptions = {}): Model {
   if (bytes.length === 0) throw new ModelLoadError(file, 'empty file');
   if (matchOnnx(bytes)) return loadOnnx(bytes, { file });
   if (isCnnYamlName(file)) {
@@ -37,13 +45,19 @@ export function loadModelBytes(bytes: Uint8Array, file: string): Model {
     }
     return loadCnnYaml(text, file);
   }
-  const head = new TextDecoder().decode(bytes.subarray(0, 64)).trimStart();
-  if (head.startsWith('{') || head.startsWith('[')) {
-    throw new ModelLoadError(file, 'JSON model files (Keras / TF.js) are not supported yet; ConvLens reads ONNX models');
-  }
-  if (bytes[0] === 0x89 && head.includes('HDF')) throw new ModelLoadError(file, 'HDF5 (.h5) models are not supported yet; ConvLens reads ONNX models');
-  if (bytes[0] === 0x50 && bytes[1] === 0x4b) throw new ModelLoadError(file, 'zip archives (.keras, .pt) are not supported yet; ConvLens reads ONNX models');
-  throw new ModelLoadError(file, 'not a model file ConvLens recognises (expected a binary ONNX model)');
+  const head = new TextDecoder().decode(bytes.subarray(0, 64)).replace(/^\uFEFF/, '').trimStart();
+  if (head.startsWith('{') || head.startsWith('[')) return loadJsonModel(bytes, file, options);
+  if (isHdf5(bytes)) return loadKerasH5(bytes, file);
+  if (isZip(bytes)) return loadKerasArchive(bytes, file);
+  throw new ModelLoadError(file, 'not a model file ConvLens recognises (expected ONNX, a Keras .keras/.h5/JSON model or a TF.js model.json)');
+}
+
+/** JSON text: a TF.js model.json (`modelTopology`/`weightsManifest`) or a Keras config (`class_name` + `config`). */
+function loadJsonModel(bytes: Uint8Array, file: string, options: BytesLoadOptions): Model {
+  const v = parseJsonText(new TextDecoder().decode(bytes), file, 'the JSON model');
+  if (looksLikeTfjsModel(v)) return tfjsModelFromJson(v, file, options);
+  if (isJsonObject(v) && 'class_name' in v && 'config' in v) return kerasModelFromJson(v, file);
+  throw new ModelLoadError(file, 'JSON that is neither a Keras model config (class_name, config) nor a TF.js model.json (modelTopology, weightsManifest)');
 }
 
 /** An external-data reader confined to the model's directory. */
@@ -90,6 +104,25 @@ function missingExternalData(model: Model, modelPath: string): string[] {
     .map((loc) => `external data file '${loc}' is missing: weight values cannot be read (shapes and counts do not need them)`);
 }
 
+/** TF.js weight shards are read (for a graph model's integer constants) only up to this total size. */
+export const MAX_SHARD_BYTES = 64 * 2 ** 20;
+
+/** Reads a model.json's weight shards from its folder; undefined when one is missing, outside it, or they are too large. */
+function shardReader(modelPath: string): (paths: string[]) => Uint8Array | undefined {
+  const dir = dirname(resolve(modelPath));
+  return (paths) => {
+    const targets = paths.map((p) => resolve(dir, p));
+    if (paths.length === 0 || paths.some((p, i) => isAbsolute(p) || relative(dir, targets[i]).startsWith('..'))) return undefined;
+    try {
+      const sizes = targets.map((t) => statSync(t).size);
+      if (sizes.reduce((a, b) => a + b, 0) > MAX_SHARD_BYTES) return undefined;
+      return Buffer.concat(targets.map((t) => readFileSync(t)));
+    } catch {
+      return undefined;
+    }
+  };
+}
+
 /** Files at least this large are read in ranges (weights stay on disk). */
 export const RANGE_READ_ABOVE = 16 * 2 ** 20;
 
@@ -119,12 +152,37 @@ export function loadModelFile(path: string, options: LoadOptions = {}): LoadedMo
     if (err instanceof ModelLoadError) throw err;
     throw new ModelLoadError(path, 'cannot read the file (it does not exist or is not readable)');
   }
+  const head = readHead(path);
+  // HDF5 is opened in place: only its model_config attribute is read, not the weights.
+  if (isHdf5(head)) return { model: loadKerasH5File(path, file), readExternal: externalReader(path), fileBytes: size };
   if (size > MAX_PROTOBUF_BYTES) {
     throw new ModelLoadError(file, `is ${formatCount(size)} bytes; a single ONNX protobuf is limited to 2 GiB (large models keep weights in external data files)`);
   }
   // Large ONNX files are read in ranges, leaving the weights in the file.
-  const bytes = size >= (options.rangeReadAbove ?? RANGE_READ_ABOVE) && matchOnnx(readHead(path)) ? readOnnxSkeleton(path) : readFileSync(path);
-  const model = loadModelBytes(bytes, file);
+  const bytes = size >= (options.rangeReadAbove ?? RANGE_READ_ABOVE) && matchOnnx(head) ? readOnnxSkeleton(path) : readFileSync(path);
+  const model = loadModelBytes(bytes, file, { readShards: shardReader(path) });
   model.warnings.push(...missingExternalData(model, path));
   return { model, readExternal: externalReader(path), fileBytes: size };
+}
+
+/** Starts what loading `path` needs beyond plain code: HDF5 support (WebAssembly) for a legacy Keras .h5. */
+export async function prepareModelFile(path: string): Promise<void> {
+  let hdf5 = false;
+  try {
+    hdf5 = isHdf5(readHead(path));
+  } catch {
+    // Unreadable: loadModelFile reports it.
+  }
+  if (hdf5) await initHdf5();
+}
+
+/** The same for bytes about to go to `loadModelBytes`. */
+export async function prepareModelBytes(bytes: Uint8Array): Promise<void> {
+  if (isHdf5(bytes)) await initHdf5();
+}
+
+/** `loadModelFile`, first starting HDF5 support when the file is HDF5 (a legacy Keras .h5). */
+export async function loadModelFileAsync(path: string, options: LoadOptions = {}): Promise<LoadedModel> {
+  await prepareModelFile(path);
+  return loadModelFile(path, options);
 }

@@ -1,0 +1,495 @@
+/**
+ * TensorFlow ops of a TF.js graph model → ONNX ops of our IR. Op and
+ * attribute names follow tfjs-converter's op lists
+ * (tfjs-converter/src/operations/op_list/*.ts). TF graphs are NHWC unless
+ * `data_format` says NCHW; ONNX convolutions are NCHW, so 4-D values carry a
+ * layout: 'nchw' (the IR value is the NCHW transposition of the TF tensor)
+ * or 'tf' (the IR value is the TF tensor as is). Axis-taking ops remap their
+ * axes; layout-sensitive ops (Reshape, Shape, StridedSlice …) read the TF
+ * layout, going through an explicit Transpose so element order is TF's.
+ */
+import type { Dim } from '../ir';
+import type { AttrInput } from '../onnx/attr-input';
+
+export type Layout = 'tf' | 'nchw';
+
+export interface Lowered {
+  value: string;
+  layout: Layout;
+}
+
+/** What an op lowering may do; implemented by the loader (tfjs-graph.ts). */
+export interface OpEnv {
+  readonly name: string;
+  readonly op: string;
+  /** Number of data inputs (control inputs `^x` excluded). */
+  readonly arity: number;
+  raw(i: number): Lowered;
+  /** Input i's layout (constants are always TF layout), without materialising it. */
+  layout(i: number): Layout;
+  /** Input i as the IR value of the TF tensor (transposed back to NHWC when held NCHW). */
+  tf(i: number): string;
+  /** 4-D NHWC input i as NCHW. */
+  nchw(i: number): string;
+  /** Input i's shape in TF order, when its rank is known. */
+  shape(i: number): Dim[] | undefined;
+  /** Whether input i is a Const node's output. */
+  isConst(i: number): boolean;
+  /** Values of a constant integer input, when known. */
+  constInts(i: number): number[] | undefined;
+  /**
+   * Input i in another form (ONNX filter layout, [C,1,1] bias…): a constant
+   * is declared once with `dims` (same element count, so parameter counts
+   * stay the manifest's); otherwise `fromTf` builds it from the TF value.
+   */
+  form(i: number, key: string, dims: number[] | undefined, fromTf: (v: string) => string): string;
+  node(op: string, inputs: string[], attrs?: Record<string, AttrInput>, domain?: string): string;
+  ints(values: number[]): string;
+  floats(values: number[], dims?: number[]): string;
+  attrStr(name: string): string | undefined;
+  attrInt(name: string): number | undefined;
+  attrInts(name: string): number[] | undefined;
+  attrFloat(name: string): number | undefined;
+  attrBool(name: string): boolean | undefined;
+  attrStrs(name: string): string[] | undefined;
+  warn(message: string): void;
+  fail(message: string): never;
+}
+
+export type OpLowering = (e: OpEnv) => Lowered | Lowered[];
+
+const tf = (value: string): Lowered => ({ value, layout: 'tf' });
+const nchw = (value: string): Lowered => ({ value, layout: 'nchw' });
+const num = (d: Dim | undefined): d is number => typeof d === 'number';
+
+/** Position of TF NHWC axis a in the NCHW value. */
+const NHWC_TO_NCHW = [0, 2, 3, 1];
+const TO_NCHW = [0, 3, 1, 2];
+
+function channelsFirst(e: OpEnv): boolean {
+  const f = e.attrStr('data_format') ?? 'NHWC';
+  if (f !== 'NHWC' && f !== 'NCHW') e.fail(`data_format '${f}' is not supported (expected NHWC or NCHW)`);
+  return f === 'NCHW';
+}
+
+/** The data input as NCHW, and how the output is to be read. */
+function spatialInput(e: OpEnv, i: number): { x: string; out: (v: string) => Lowered } {
+  const r = e.shape(i)?.length;
+  if (r !== undefined && r !== 4) e.fail(`expects a 4-D input, got rank ${r}`);
+  return channelsFirst(e) ? { x: e.tf(i), out: tf } : { x: e.nchw(i), out: nchw };
+}
+
+/** [N,H,W,C]/[N,C,H,W]-ordered 4-entry attribute (strides, ksize, dilations) → [h, w]. */
+function hw(e: OpEnv, name: string, fallback: number): [number, number] {
+  const v = e.attrInts(name);
+  if (!v) return [fallback, fallback];
+  if (v.length !== 4 || !v.every((x) => Number.isInteger(x) && x >= 1)) e.fail(`attribute ${name} must be 4 positive integers, got [${v.join(',')}]`);
+  return channelsFirst(e) ? [v[2], v[3]] : [v[1], v[2]];
+}
+
+/**
+ * Window attributes with explicit pads. TF SAME pads more at the end:
+ * out = ceil(in/s), total = max((out−1)·s + (k−1)·d + 1 − in, 0), begin =
+ * floor(total/2) (tensorflow/core/framework/kernel_shape_util.cc,
+ * GetWindowedOutputSizeVerbose). With unknown sizes, ONNX SAME_UPPER is the same rule.
+ */
+function windowAttrs(e: OpEnv, inHW: Dim[] | undefined, k: number[], s: number[], d: number[]): Record<string, AttrInput> {
+  const attrs: Record<string, AttrInput> = { kernel_shape: k, strides: s, dilations: d };
+  const padding = e.attrStr('padding') ?? 'VALID';
+  if (padding === 'VALID') attrs.pads = [0, 0, 0, 0];
+  else if (padding === 'SAME') {
+    if (inHW && num(inHW[0]) && num(inHW[1])) {
+      const total = [0, 1].map((a) => {
+        const n = inHW[a] as number;
+        return Math.max((Math.ceil(n / s[a]) - 1) * s[a] + (k[a] - 1) * d[a] + 1 - n, 0);
+      });
+      attrs.pads = [Math.floor(total[0] / 2), Math.floor(total[1] / 2), total[0] - Math.floor(total[0] / 2), total[1] - Math.floor(total[1] / 2)];
+    } else attrs.auto_pad = 'SAME_UPPER';
+  } else if (padding === 'EXPLICIT') {
+    const p = e.attrInts('explicit_paddings');
+    if (!p || p.length !== 8) e.fail(`padding EXPLICIT needs 8 explicit_paddings, got ${p ? p.length : 'none'}`);
+    const [h, w] = channelsFirst(e) ? [4, 6] : [2, 4];
+    attrs.pads = [p[h], p[w], p[h + 1], p[w + 1]];
+  } else e.fail(`padding '${padding}' is not supported (expected SAME, VALID or EXPLICIT)`);
+  return attrs;
+}
+
+/** Spatial [h, w] of an NCHW-ordered input (from the TF shape and data_format). */
+function inHW(e: OpEnv, i: number): Dim[] | undefined {
+  const s = e.shape(i);
+  if (!s || s.length !== 4) return undefined;
+  return channelsFirst(e) ? [s[2], s[3]] : [s[1], s[2]];
+}
+
+function inChannels(e: OpEnv, i: number): Dim | undefined {
+  const s = e.shape(i);
+  return s && s.length === 4 ? (channelsFirst(e) ? s[1] : s[3]) : undefined;
+}
+
+function filterShape(e: OpEnv, i: number): number[] {
+  const f = e.shape(i);
+  if (!f || f.length !== 4 || !f.every(num)) e.fail(`the filter must be a 4-D tensor of known shape, got ${f ? `[${f.join(',')}]` : 'an unknown shape'}`);
+  return f as number[];
+}
+
+/** Conv2D / DepthwiseConv2dNative / _FusedConv2D core: returns the NCHW conv output. */
+function conv(e: OpEnv, depthwise: boolean, bias?: string): Lowered {
+  const { x, out } = spatialInput(e, 0);
+  const [kh, kw, fin, fout] = filterShape(e, 1);
+  const c = inChannels(e, 0);
+  let w: string;
+  let group = 1;
+  if (depthwise) {
+    // Depthwise filter [kh, kw, in, mult]: output channel c·mult + m, so [in·mult, 1, kh, kw] with group = in.
+    if (num(c) && c !== fin) e.fail(`input has ${c} channels but the depthwise filter expects ${fin}`);
+    group = fin;
+    w = e.form(1, 'onnx', [fin * fout, 1, kh, kw], (v) => e.node('Transpose', [e.node('Reshape', [v, e.ints([kh, kw, 1, fin * fout])])], { perm: [3, 2, 0, 1] }));
+  } else {
+    // Conv2D filter [kh, kw, in/groups, out] → ONNX [out, in/groups, kh, kw]; TF infers groups from the channel ratio.
+    if (num(c)) {
+      if (c % fin !== 0) e.fail(`input has ${c} channels, not a multiple of the filter's ${fin} input channels`);
+      group = c / fin;
+    }
+    w = e.form(1, 'onnx', [fout, fin, kh, kw], (v) => e.node('Transpose', [v], { perm: [3, 2, 0, 1] }));
+  }
+  const s = hw(e, 'strides', 1);
+  const d = hw(e, 'dilations', 1);
+  const attrs = { ...windowAttrs(e, inHW(e, 0), [kh, kw], s, d), group };
+  return out(e.node('Conv', bias ? [x, w, bias] : [x, w], attrs));
+}
+
+function activation(e: OpEnv, op: string, x: Lowered, alpha?: () => string): Lowered {
+  const v = x.value;
+  switch (op) {
+    case 'Relu': return { ...x, value: e.node('Relu', [v]) };
+    case 'Relu6': return { ...x, value: e.node('Clip', [v, e.floats([0], []), e.floats([6], [])]) };
+    case 'Elu': return { ...x, value: e.node('Elu', [v], { alpha: 1.0 }) };
+    case 'Selu': return { ...x, value: e.node('Selu', [v]) };
+    case 'Sigmoid': return { ...x, value: e.node('Sigmoid', [v]) };
+    case 'Tanh': return { ...x, value: e.node('Tanh', [v]) };
+    case 'LeakyRelu': return { ...x, value: e.node('LeakyRelu', [v], { alpha: { type: 'float', value: e.attrFloat('leakyrelu_alpha') ?? e.attrFloat('alpha') ?? 0.2 } }) };
+    case 'Prelu': if (alpha) return { ...x, value: e.node('PRelu', [v, alpha()]) };
+  }
+  e.warn(`fused activation ${op} is not supported; left out (it does not change the shape)`);
+  return x;
+}
+
+/** The bias/arg input i as a [C,1,1] channel vector for an NCHW value, or as is. */
+function channelVec(e: OpEnv, i: number, layout: Layout): string {
+  if (layout !== 'nchw') return e.tf(i);
+  const s = e.shape(i);
+  if (s && s.length === 0) return e.tf(i);
+  const c = s?.[0];
+  return e.form(i, 'c11', num(c) ? [c, 1, 1] : undefined, (v) => e.node('Unsqueeze', [v, e.ints([1, 2])]));
+}
+
+/** _FusedConv2D / FusedDepthwiseConv2dNative: conv, then fused_ops over args (inputs 2…). */
+function fusedConv(depthwise: boolean): OpLowering {
+  return (e) => {
+    const ops = e.attrStrs('fused_ops') ?? [];
+    const [first, act] = ops;
+    if (first === 'BiasAdd') {
+      const y = conv(e, depthwise, e.tf(2));
+      return act ? activation(e, act, y, () => channelVec(e, 3, y.layout)) : y;
+    }
+    let y = conv(e, depthwise);
+    if (first === 'FusedBatchNorm') {
+      y = { ...y, value: e.node('BatchNormalization', [y.value, e.tf(2), e.tf(3), e.tf(4), e.tf(5)], { epsilon: { type: 'float', value: e.attrFloat('epsilon') ?? 1e-4 } }) };
+      return act ? activation(e, act, y, () => channelVec(e, 6, y.layout)) : y;
+    }
+    if (first !== undefined) return activation(e, first, y);
+    return y;
+  };
+}
+
+/** Elementwise ops: NCHW when every input is 4-D (or a scalar / channel vector), else in TF layout. */
+function elementwise(onnx: string): OpLowering {
+  return (e) => {
+    const idx = Array.from({ length: e.arity }, (_, i) => i);
+    const ranks = idx.map((i) => e.shape(i)?.length);
+    const anyNchw = idx.some((i) => e.layout(i) === 'nchw');
+    if (anyNchw && ranks.every((r) => r === 0 || r === 1 || r === 4)) {
+      const ins = idx.map((i) => (ranks[i] === 4 ? e.nchw(i) : channelVec(e, i, 'nchw')));
+      return nchw(ins.slice(1).reduce((a, b) => e.node(onnx, [a, b]), ins[0]));
+    }
+    const ins = idx.map((i) => e.tf(i));
+    return tf(ins.length === 1 ? e.node(onnx, ins) : ins.slice(1).reduce((a, b) => e.node(onnx, [a, b]), ins[0]));
+  };
+}
+
+function unary(onnx: string, attrs?: (e: OpEnv) => Record<string, AttrInput>): OpLowering {
+  return (e) => ({ ...e.raw(0), value: e.node(onnx, [e.raw(0).value], attrs?.(e)) });
+}
+
+const passThrough: OpLowering = (e) => e.raw(0);
+
+/**
+ * Axes of an NHWC value held NCHW: the NCHW axes, and whether the axes left
+ * after removing them keep TF's order (so a rank-reduced result is TF layout).
+ */
+function remapAxes(axes: number[]): { axes: number[]; keepsOrder: boolean } {
+  const mapped = axes.map((a) => NHWC_TO_NCHW[a]);
+  const left = [0, 1, 2, 3].filter((a) => !axes.includes(a)).map((a) => NHWC_TO_NCHW[a]);
+  return { axes: mapped, keepsOrder: left.every((p, i) => i === 0 || p > left[i - 1]) };
+}
+
+function normAxes(e: OpEnv, axes: number[], rank: number): number[] {
+  return axes.map((a) => {
+    if (!Number.isInteger(a) || a < -rank || a >= rank) e.fail(`axis ${a} is out of range for rank ${rank}`);
+    return a < 0 ? a + rank : a;
+  });
+}
+
+/** Mean/Max/Min/Sum/Prod(x, axis, keep_dims); Mean/Max over H,W of NHWC is global pooling. */
+function reduce(onnx: string, global?: string): OpLowering {
+  return (e) => {
+    const keep = e.attrBool('keep_dims') ?? false;
+    const rank = e.shape(0)?.length;
+    let axes = e.constInts(1);
+    if (!axes && rank === 4 && e.shape(1)?.[0] === 2 && (global !== undefined)) {
+      // Without the weight bytes the axes are unknown; two axes of a 4-D image are H and W in every converted CNN.
+      e.warn(`reduction axes are in the weights file; assumed [1, 2] (global pooling)`);
+      axes = [1, 2];
+    }
+    if (!axes || rank === undefined) {
+      if (!axes) e.warn(`reduction axes are not known (they are in the weights file); the output shape is unknown`);
+      return tf(e.node(onnx, [e.tf(0), e.tf(1)], { keepdims: keep ? 1 : 0 }));
+    }
+    const norm = [...new Set(normAxes(e, axes, rank))].sort();
+    if (rank === 4 && e.layout(0) === 'nchw') {
+      const m = remapAxes(norm);
+      if (keep || m.keepsOrder) {
+        const x = e.nchw(0);
+        const isGlobal = global && norm.length === 2 && norm[0] === 1 && norm[1] === 2;
+        const y = isGlobal ? e.node(global, [x]) : e.node(onnx, [x, e.ints(m.axes)], { keepdims: 1 });
+        if (keep) return nchw(y);
+        return tf(e.node('Squeeze', [y, e.ints(m.axes.sort())]));
+      }
+    }
+    return tf(norm.length ? e.node(onnx, [e.tf(0), e.ints(norm)], { keepdims: keep ? 1 : 0 }) : e.tf(0));
+  };
+}
+
+const pool = (onnx: 'MaxPool' | 'AveragePool'): OpLowering => (e) => {
+  const { x, out } = spatialInput(e, 0);
+  const k = hw(e, 'ksize', 1);
+  const attrs = windowAttrs(e, inHW(e, 0), k, hw(e, 'strides', 1), [1, 1]);
+  delete attrs.dilations;
+  // TF's AvgPool divides by the number of unpadded elements in the window.
+  if (onnx === 'AveragePool') attrs.count_include_pad = 0;
+  return out(e.node(onnx, [x], attrs));
+};
+
+const fusedBatchNorm: OpLowering = (e) => {
+  const { x, out } = spatialInput(e, 0);
+  const eps = e.attrFloat('epsilon') ?? 1e-3;
+  const y = out(e.node('BatchNormalization', [x, e.tf(1), e.tf(2), e.tf(3), e.tf(4)], { epsilon: { type: 'float', value: eps } }));
+  // Outputs 1–5 (batch mean/variance, reserve spaces): in inference mode the moving statistics.
+  return [y, e.raw(3), e.raw(4), e.raw(3), e.raw(4), e.raw(3)];
+};
+
+const biasAdd: OpLowering = (e) => {
+  const x = e.raw(0);
+  const r = e.shape(0)?.length;
+  if (channelsFirst(e) && r !== undefined && r > 2) {
+    const b = e.form(1, 'c11', undefined, (v) => e.node('Unsqueeze', [v, e.ints(Array.from({ length: r - 2 }, (_, i) => i + 1))]));
+    return tf(e.node('Add', [e.tf(0), b]));
+  }
+  if (x.layout === 'nchw') return nchw(e.node('Add', [x.value, channelVec(e, 1, 'nchw')]));
+  return tf(e.node('Add', [e.tf(0), e.tf(1)]));
+};
+
+function matMul(e: OpEnv, ta: boolean, tb: boolean): string {
+  const a = ta ? e.node('Transpose', [e.tf(0)], { perm: [1, 0] }) : e.tf(0);
+  const bs = e.shape(1);
+  const dims = bs && bs.length === 2 && bs.every(num) ? [bs[1], bs[0]] : undefined;
+  const b = tb ? e.form(1, 'T', dims, (v) => e.node('Transpose', [v], { perm: [1, 0] })) : e.tf(1);
+  return e.node('MatMul', [a, b]);
+}
+
+const fusedMatMul: OpLowering = (e) => {
+  const [first, act] = e.attrStrs('fused_ops') ?? [];
+  let y = tf(matMul(e, e.attrBool('transpose_a') ?? false, e.attrBool('transpose_b') ?? false));
+  if (first === 'BiasAdd') {
+    y = tf(e.node('Add', [y.value, e.tf(2)]));
+    return act ? activation(e, act, y, () => e.tf(3)) : y;
+  }
+  return first ? activation(e, first, y) : y;
+};
+
+const softmax = (onnx: string): OpLowering => (e) => {
+  const x = e.raw(0);
+  const r = e.shape(0)?.length;
+  return x.layout === 'nchw' && r === 4 ? nchw(e.node(onnx, [x.value], { axis: 1 })) : tf(e.node(onnx, [e.tf(0)], { axis: -1 }));
+};
+
+const reshape: OpLowering = (e) => {
+  const target = e.constInts(1);
+  // A computed target (Shape → StridedSlice → Pack) folds in shape inference; a Const one needs the weight bytes.
+  if (!target && e.isConst(1)) e.warn('the target shape is in the weights file; the output shape is unknown without it');
+  return tf(e.node('Reshape', [e.tf(0), target ? e.ints(target) : e.tf(1)]));
+};
+
+const squeeze: OpLowering = (e) => {
+  const s = e.shape(0);
+  const given = e.attrInts('squeeze_dims') ?? e.attrInts('axis') ?? [];
+  if (!s) return tf(given.length ? e.node('Squeeze', [e.tf(0), e.ints(given)]) : e.node('Squeeze', [e.tf(0)]));
+  const axes = given.length ? normAxes(e, given, s.length) : s.flatMap((d, i) => (d === 1 ? [i] : []));
+  axes.forEach((a) => num(s[a]) && s[a] !== 1 && e.fail(`cannot squeeze axis ${a} of size ${s[a]} (input [${s.join(',')}])`));
+  if (s.length === 4 && e.layout(0) === 'nchw') {
+    const m = remapAxes(axes);
+    if (m.keepsOrder) return tf(e.node('Squeeze', [e.nchw(0), e.ints(m.axes.sort())]));
+  }
+  return tf(e.node('Squeeze', [e.tf(0), e.ints(axes)]));
+};
+
+/** ConcatV2(values…, axis): axis is the last input. */
+const concat: OpLowering = (e) => {
+  const n = e.arity - 1;
+  if (n < 1) e.fail('needs at least one value and an axis');
+  const idx = Array.from({ length: n }, (_, i) => i);
+  const shapes = idx.map((i) => e.shape(i));
+  const rank = shapes.find((s) => s)?.length;
+  let axis = e.constInts(n)?.[0];
+  if (axis === undefined && rank !== undefined) {
+    const known = shapes.filter((s): s is Dim[] => !!s);
+    const differ = Array.from({ length: rank }, (_, a) => a).filter((a) => known.some((s) => s[a] !== known[0][a]));
+    axis = differ.length === 1 ? differ[0] : rank - 1;
+    e.warn(`the concat axis is in the weights file; assumed axis ${axis}${differ.length === 1 ? ' (the only axis the inputs differ on)' : ' (channels)'}`);
+  }
+  if (axis === undefined || rank === undefined) return e.fail('cannot tell the concat axis or the rank of its inputs');
+  const a = normAxes(e, [axis], rank)[0];
+  if (rank === 4 && idx.some((i) => e.layout(i) === 'nchw')) return nchw(e.node('Concat', idx.map((i) => e.nchw(i)), { axis: NHWC_TO_NCHW[a] }));
+  return tf(e.node('Concat', idx.map((i) => e.tf(i)), { axis: a }));
+};
+
+/** Pad/PadV2/MirrorPad(x, paddings [rank, 2]) → ONNX pads [begins…, ends…]. */
+const pad: OpLowering = (e) => {
+  const p = e.constInts(1);
+  const mode = e.op === 'MirrorPad' ? 'reflect' : 'constant';
+  const value = e.op === 'PadV2' && e.arity > 2 ? [e.tf(2)] : [];
+  const r = e.shape(0)?.length;
+  if (!p || r === undefined) {
+    e.warn('the paddings are not known (they are in the weights file); the output shape is unknown');
+    // Flattened [rank·2] pads of unknown values: the rank is kept, the padded sizes are unknown.
+    return tf(e.node('Pad', [e.tf(0), e.node('Reshape', [e.tf(1), e.ints([-1])]), ...value], { mode }));
+  }
+  if (p.length !== 2 * r) e.fail(`paddings has ${p.length / 2} rows but the input has rank ${r}`);
+  const rows = Array.from({ length: r }, (_, i) => [p[2 * i], p[2 * i + 1]]);
+  if (r === 4 && e.layout(0) === 'nchw') {
+    const ordered = TO_NCHW.map((a) => rows[a]);
+    return nchw(e.node('Pad', [e.nchw(0), e.ints([...ordered.map((x) => x[0]), ...ordered.map((x) => x[1])]), ...value], { mode }));
+  }
+  return tf(e.node('Pad', [e.tf(0), e.ints([...rows.map((x) => x[0]), ...rows.map((x) => x[1])]), ...value], { mode }));
+};
+
+/** ResizeBilinear/NearestNeighbor(images NHWC, size [h, w]) → Resize with sizes on axes 2, 3. */
+const resize = (mode: 'linear' | 'nearest'): OpLowering => (e) => {
+  const { x } = { x: e.nchw(0) };
+  const size = e.constInts(1);
+  const align = e.attrBool('align_corners') ?? false;
+  const half = e.attrBool('half_pixel_centers') ?? false;
+  const attrs: Record<string, AttrInput> = {
+    mode, axes: [2, 3],
+    coordinate_transformation_mode: align ? 'align_corners' : half ? (mode === 'linear' ? 'half_pixel' : 'tf_half_pixel_for_nn') : 'asymmetric',
+  };
+  return nchw(e.node('Resize', [x, '', '', size ? e.ints(size) : e.tf(1)], attrs));
+};
+
+/** Conv2DBackpropInput(output_shape, filter [kh, kw, out, in], x) → ConvTranspose, W [in, out, kh, kw]. */
+const convTranspose: OpLowering = (e) => {
+  const { x, out } = spatialInput(e, 2);
+  const [kh, kw, fout, fin] = filterShape(e, 1);
+  const w = e.form(1, 'onnx', [fin, fout, kh, kw], (v) => e.node('Transpose', [v], { perm: [3, 2, 0, 1] }));
+  const s = hw(e, 'strides', 1);
+  const d = hw(e, 'dilations', 1);
+  const attrs: Record<string, AttrInput> = { kernel_shape: [kh, kw], strides: s, dilations: d };
+  const os = e.constInts(0);
+  const padding = e.attrStr('padding') ?? 'VALID';
+  if (os && os.length === 4) attrs.output_shape = channelsFirst(e) ? [os[2], os[3]] : [os[1], os[2]];
+  else if (padding === 'SAME') attrs.auto_pad = 'SAME_UPPER';
+  else if (padding === 'VALID') attrs.pads = [0, 0, 0, 0];
+  else e.fail(`padding '${padding}' needs a known output_shape`);
+  return out(e.node('ConvTranspose', [x, w], attrs));
+};
+
+/** StridedSlice without ellipsis/new-axis masks → Slice (+ Squeeze for shrink_axis_mask). */
+const stridedSlice: OpLowering = (e) => {
+  const [b, en, st] = [e.constInts(1), e.constInts(2), e.constInts(3)];
+  const bit = (m: string, i: number) => (((e.attrInt(m) ?? 0) >> i) & 1) === 1;
+  if (!b || !en || !st || (e.attrInt('ellipsis_mask') ?? 0) || (e.attrInt('new_axis_mask') ?? 0)) {
+    e.warn('StridedSlice with unknown bounds or ellipsis/new-axis masks is not lowered; its output shape is unknown');
+    return opaque(e)[0];
+  }
+  const BIG = 2 ** 31 - 1;
+  const starts = b.map((v, i) => (bit('begin_mask', i) ? (st[i] < 0 ? BIG : 0) : v));
+  const ends = en.map((v, i) => (bit('shrink_axis_mask', i) ? (v === -1 || b[i] === -1 ? BIG : b[i] + 1) : bit('end_mask', i) ? (st[i] < 0 ? -BIG : BIG) : v));
+  const axes = b.map((_, i) => i);
+  let y = e.node('Slice', [e.tf(0), e.ints(starts), e.ints(ends), e.ints(axes), e.ints(st)]);
+  const shrink = axes.filter((i) => bit('shrink_axis_mask', i));
+  if (shrink.length) y = e.node('Squeeze', [y, e.ints(shrink)]);
+  return tf(y);
+};
+
+const pack: OpLowering = (e) => {
+  const axis = e.attrInt('axis') ?? 0;
+  const ins = Array.from({ length: e.arity }, (_, i) => e.node('Unsqueeze', [e.tf(i), e.ints([axis])]));
+  return tf(e.node('Concat', ins, { axis }));
+};
+
+const expandDims: OpLowering = (e) => {
+  const a = e.constInts(1) ?? e.fail('the axis is not known (it is in the weights file)');
+  return tf(e.node('Unsqueeze', [e.tf(0), e.ints(a)]));
+};
+
+const transpose: OpLowering = (e) => {
+  const perm = e.constInts(1) ?? e.fail('the permutation is not known (it is in the weights file)');
+  return tf(e.node('Transpose', [e.tf(0)], { perm }));
+};
+
+const ONNX_DTYPE: Record<string, number> = { DT_FLOAT: 1, DT_INT32: 6, DT_INT64: 7, DT_BOOL: 9, DT_HALF: 10, DT_DOUBLE: 11, DT_UINT8: 2, DT_INT8: 3 };
+
+/** An op we cannot lower: an opaque node (outputs unknown) and a warning. */
+export function opaque(e: OpEnv): Lowered[] {
+  e.warn(`TF op ${e.op} is not supported; its output shape is unknown`);
+  const ins = Array.from({ length: e.arity }, (_, i) => e.tf(i));
+  return [tf(e.node(e.op, ins, {}, 'ai.tensorflow'))];
+}
+
+export const TF_OPS: Record<string, OpLowering> = {
+  Identity: passThrough, StopGradient: passThrough, Snapshot: passThrough, PlaceholderWithDefault: passThrough, EnsureShape: passThrough,
+  Conv2D: (e) => conv(e, false),
+  DepthwiseConv2dNative: (e) => conv(e, true),
+  DepthwiseConv2d: (e) => conv(e, true),
+  _FusedConv2D: fusedConv(false),
+  FusedDepthwiseConv2dNative: fusedConv(true),
+  Conv2DBackpropInput: convTranspose,
+  BiasAdd: biasAdd,
+  Add: elementwise('Add'), AddV2: elementwise('Add'), AddN: elementwise('Add'), Sub: elementwise('Sub'),
+  Mul: elementwise('Mul'), RealDiv: elementwise('Div'), Div: elementwise('Div'),
+  Maximum: elementwise('Max'), Minimum: elementwise('Min'), Pow: elementwise('Pow'),
+  SquaredDifference: (e) => { const d = elementwise('Sub')(e) as Lowered; return { ...d, value: e.node('Mul', [d.value, d.value]) }; },
+  Relu: (e) => activation(e, 'Relu', e.raw(0)), Relu6: (e) => activation(e, 'Relu6', e.raw(0)),
+  Elu: (e) => activation(e, 'Elu', e.raw(0)), Selu: (e) => activation(e, 'Selu', e.raw(0)),
+  Sigmoid: (e) => activation(e, 'Sigmoid', e.raw(0)), Tanh: (e) => activation(e, 'Tanh', e.raw(0)),
+  LeakyRelu: (e) => activation(e, 'LeakyRelu', e.raw(0)),
+  Prelu: elementwise('PRelu'),
+  Abs: unary('Abs'), Neg: unary('Neg'), Exp: unary('Exp'), Log: unary('Log'), Sqrt: unary('Sqrt'), Floor: unary('Floor'),
+  Ceil: unary('Ceil'), Round: unary('Round'), Reciprocal: unary('Reciprocal'), Softplus: unary('Softplus'), Erf: unary('Erf'),
+  Sign: unary('Sign'), Square: (e) => ({ ...e.raw(0), value: e.node('Mul', [e.raw(0).value, e.raw(0).value]) }),
+  Rsqrt: (e) => ({ ...e.raw(0), value: e.node('Reciprocal', [e.node('Sqrt', [e.raw(0).value])]) }),
+  Cast: unary('Cast', (e) => ({ to: ONNX_DTYPE[e.attrStr('DstT') ?? ''] ?? 1 })),
+  Softmax: softmax('Softmax'), LogSoftmax: softmax('LogSoftmax'),
+  MaxPool: pool('MaxPool'), AvgPool: pool('AveragePool'),
+  FusedBatchNorm: fusedBatchNorm, FusedBatchNormV2: fusedBatchNorm, FusedBatchNormV3: fusedBatchNorm,
+  Mean: reduce('ReduceMean', 'GlobalAveragePool'), Max: reduce('ReduceMax', 'GlobalMaxPool'),
+  Min: reduce('ReduceMin'), Sum: reduce('ReduceSum'), Prod: reduce('ReduceProd'),
+  MatMul: (e) => tf(matMul(e, e.attrBool('transpose_a') ?? false, e.attrBool('transpose_b') ?? false)),
+  BatchMatMulV2: (e) => tf(e.node('MatMul', [e.tf(0), e.tf(1)])),
+  _FusedMatMul: fusedMatMul,
+  Reshape: reshape, Squeeze: squeeze, ConcatV2: concat, ExpandDims: expandDims, Transpose: transpose,
+  Pad: pad, PadV2: pad, MirrorPad: pad,
+  ResizeBilinear: resize('linear'), ResizeNearestNeighbor: resize('nearest'),
+  Shape: (e) => tf(e.node('Shape', [e.tf(0)])),
+  StridedSlice: stridedSlice, Pack: pack,
+};

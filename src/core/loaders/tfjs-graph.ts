@@ -1,0 +1,374 @@
+/**
+ * TF.js graph models (`model.json` with `format: 'graph-model'`, written by
+ * tensorflowjs_converter): a TensorFlow GraphDef in JSON (`modelTopology.node`)
+ * plus a weights manifest. The converter moves every Const's value into the
+ * weights files and keeps only its dtype/shape (tfjs-converter
+ * python/tensorflowjs/converters/tf_saved_model_conversion_v2.py,
+ * extract_weights), so weights get their shape from the manifest. Integer
+ * constants that shape the graph (axes, target shapes) are also there: pass
+ * the concatenated weight bytes to know them, else common patterns are assumed
+ * with a warning. Ops are lowered to our ONNX IR by tfjs-graph-ops.ts.
+ */
+import type { Attribute, Dim, DType, Graph, Model } from '../ir';
+import { ModelLoadError } from '../errors';
+import { GrowingGraphInference } from '../analysis/infer';
+import { toAttribute, type AttrInput } from '../onnx/attr-input';
+import { TF_OPS, opaque, type Layout, type Lowered, type OpEnv } from './tfjs-graph-ops';
+
+export interface TfjsGraphOptions {
+  /** The weights files' bytes, concatenated in manifest order: used only to read small integer constants. */
+  weightData?: Uint8Array;
+}
+
+export interface TfjsGraphLowering {
+  model: Model;
+  /** Each TF output (`node` or `node:k`) → its IR value and layout ('nchw': the NCHW transposition of TF's NHWC). */
+  outputs: Map<string, Lowered>;
+}
+
+/** AttrValue in JSON form (tensorflow/core/framework/attr_value.proto). */
+interface TfAttr {
+  s?: string; i?: string | number; f?: number | string; b?: boolean; type?: string;
+  shape?: TfShape; tensor?: { dtype?: string; tensorShape?: TfShape; intVal?: (number | string)[]; int64Val?: (number | string)[]; tensorContent?: string };
+  list?: { s?: string[]; i?: (string | number)[]; f?: (number | string)[]; b?: boolean[]; type?: string[] };
+}
+interface TfShape { dim?: { size?: string | number }[]; unknownRank?: boolean }
+interface TfNode { name: string; op: string; input: string[]; attr: Record<string, TfAttr> }
+interface WeightSpec { name: string; shape: number[]; dtype: DType; offset?: number; values?: number[] }
+
+const OPSET = 20;
+const MAX_DIM = 2 ** 31 - 1;
+const MAX_FOLD = 4096;
+
+const DT: Record<string, DType> = {
+  DT_FLOAT: 'float32', DT_HALF: 'float16', DT_DOUBLE: 'float64', DT_INT32: 'int32', DT_INT64: 'int64', DT_INT8: 'int8',
+  DT_INT16: 'int16', DT_UINT8: 'uint8', DT_UINT16: 'uint16', DT_BOOL: 'bool', DT_STRING: 'string', DT_COMPLEX64: 'complex64',
+};
+const MANIFEST_DT: Record<string, [DType, number]> = {
+  float32: ['float32', 4], int32: ['int32', 4], bool: ['bool', 1], complex64: ['complex64', 8], string: ['string', 0],
+};
+const QUANT_BYTES: Record<string, number> = { uint8: 1, uint16: 2, float16: 2 };
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function decodeB64(s: string): string {
+  try {
+    return atob(s);
+  } catch {
+    return s;
+  }
+}
+
+/** Reads a weight manifest: specs with byte offsets into the concatenated weights (tfjs-core io/io_utils.ts decodeWeights). */
+function readManifest(fail: (m: string) => never, manifest: unknown, data: Uint8Array | undefined): Map<string, WeightSpec> {
+  const out = new Map<string, WeightSpec>();
+  if (!Array.isArray(manifest)) fail('weightsManifest is missing or not a list; a graph model needs one entry per weights group');
+  let offset: number | undefined = 0;
+  for (const group of manifest) {
+    if (!isObj(group) || !Array.isArray(group.weights)) fail('a weightsManifest group has no "weights" list');
+    for (const w of group.weights as unknown[]) {
+      if (!isObj(w) || typeof w.name !== 'string' || !Array.isArray(w.shape)) fail('a weightsManifest entry needs a name and a shape');
+      const shape = w.shape as unknown[];
+      if (!shape.every((d): d is number => Number.isInteger(d) && (d as number) >= 0 && (d as number) <= MAX_DIM)) {
+        fail(`weight '${w.name}' has an invalid shape [${shape.join(',')}] (dims must be integers in 0…${MAX_DIM})`);
+      }
+      const dt = MANIFEST_DT[String(w.dtype)];
+      if (!dt) fail(`weight '${w.name}' has unsupported dtype '${String(w.dtype)}'`);
+      const count = shape.reduce((a, b) => a * b, 1);
+      const q = isObj(w.quantization) ? w.quantization : undefined;
+      const spec: WeightSpec = { name: w.name, shape, dtype: dt[0], offset };
+      if (data && offset !== undefined && dt[0] === 'int32' && count <= MAX_FOLD && !q && offset + 4 * count <= data.byteLength) {
+        const view = new DataView(data.buffer, data.byteOffset + offset, 4 * count);
+        spec.values = Array.from({ length: count }, (_, k) => view.getInt32(4 * k, true));
+      }
+      out.set(w.name, spec);
+      // Strings are length-prefixed, so offsets after one are not known without parsing; they are not needed.
+      const bytes = q ? (QUANT_BYTES[String(q.dtype)] ?? NaN) * count : dt[1] * count;
+      offset = offset === undefined || dt[0] === 'string' || !Number.isFinite(bytes) ? undefined : offset + bytes;
+    }
+  }
+  return out;
+}
+
+function attrOf(n: TfNode, name: string): TfAttr | undefined {
+  const a = n.attr[name];
+  return isObj(a) ? (a as TfAttr) : undefined;
+}
+
+function shapeOfAttr(s: TfShape | undefined): number[] | undefined {
+  if (!s || s.unknownRank || !Array.isArray(s.dim)) return s && !s.unknownRank ? [] : undefined;
+  return s.dim.map((d) => Number(d.size ?? -1));
+}
+
+/** Small integer values stored in the topology itself (intVal / tensorContent), for hand-written or older files. */
+function inlineInts(t: TfAttr['tensor']): number[] | undefined {
+  if (!t) return undefined;
+  const vals = t.intVal ?? t.int64Val;
+  if (vals?.length) return vals.map(Number);
+  if (t.tensorContent && (t.dtype === 'DT_INT32' || t.dtype === undefined)) {
+    const bin = decodeB64(t.tensorContent);
+    const out: number[] = [];
+    for (let k = 0; k + 4 <= bin.length && out.length < MAX_FOLD; k += 4) {
+      out.push((bin.charCodeAt(k) | (bin.charCodeAt(k + 1) << 8) | (bin.charCodeAt(k + 2) << 16) | (bin.charCodeAt(k + 3) << 24)));
+    }
+    return out;
+  }
+  return undefined;
+}
+
+/** Splits a TF input reference: `^ctrl` (control dependency) → undefined; `name:1` → output 1. */
+function parseRef(ref: string): { node: string; index: number } | undefined {
+  if (ref.startsWith('^')) return undefined;
+  const m = /^(.*):(\d+)$/.exec(ref);
+  return m ? { node: m[1], index: Number(m[2]) } : { node: ref, index: 0 };
+}
+
+const refKey = (node: string, index: number): string => (index === 0 ? node : `${node}:${index}`);
+
+/** Nodes in dependency order (iterative DFS), or a ModelLoadError naming a cycle or a missing input. */
+function topoOrder(nodes: Map<string, TfNode>, fail: (m: string) => never): TfNode[] {
+  const state = new Map<string, 1 | 2>();
+  const order: TfNode[] = [];
+  for (const root of nodes.keys()) {
+    if (state.has(root)) continue;
+    const stack: [string, number][] = [[root, 0]];
+    state.set(root, 1);
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      const n = nodes.get(top[0])!;
+      if (top[1] < n.input.length) {
+        const ref = n.input[top[1]++];
+        const dep = ref.startsWith('^') ? ref.slice(1) : parseRef(ref)!.node;
+        if (!nodes.has(dep)) fail(`node '${n.name}' (${n.op}) has input '${ref}', but no node is named '${dep}'`);
+        const s = state.get(dep);
+        if (s === 1) fail(`the graph has a cycle through node '${dep}' and '${n.name}'; graph models must be acyclic`);
+        if (!s) {
+          state.set(dep, 1);
+          stack.push([dep, 0]);
+        }
+      } else {
+        state.set(top[0], 2);
+        order.push(n);
+        stack.pop();
+      }
+    }
+  }
+  return order;
+}
+
+function parseNodes(topology: Record<string, unknown>, fail: (m: string) => never): Map<string, TfNode> {
+  if (!Array.isArray(topology.node)) fail('modelTopology.node is missing or not a list; is this a graph model?');
+  if (topology.node.length === 0) fail('the graph has no nodes');
+  const nodes = new Map<string, TfNode>();
+  for (const raw of topology.node as unknown[]) {
+    if (!isObj(raw) || typeof raw.name !== 'string' || typeof raw.op !== 'string' || !raw.name) fail('every node needs a "name" and an "op"');
+    const input = raw.input === undefined ? [] : raw.input;
+    if (!Array.isArray(input) || !input.every((i) => typeof i === 'string')) fail(`node '${raw.name}': "input" must be a list of names`);
+    if (nodes.has(raw.name)) fail(`two nodes are named '${raw.name}'`);
+    nodes.set(raw.name, { name: raw.name, op: raw.op, input: input as string[], attr: isObj(raw.attr) ? (raw.attr as Record<string, TfAttr>) : {} });
+  }
+  return nodes;
+}
+
+/** Builds the IR graph as the ops are lowered; shapes come from the shared inference, run incrementally. */
+class Builder {
+  readonly graph: Graph = { name: 'tfjs', nodes: [], inputs: [], outputs: [], values: new Map(), initializers: new Set() };
+  readonly model: Model;
+  readonly outputs = new Map<string, Lowered>();
+  /** Constant TF outputs: their spec and the IR values declared for them, by form. */
+  readonly consts = new Map<string, { spec: WeightSpec; forms: Map<string, string> }>();
+  private readonly inference: GrowingGraphInference;
+  private readonly names = new Set<string>();
+  private readonly transposes = new Map<string, string>();
+
+  constructor(readonly file: string) {
+    this.model = { format: 'tfjs', opset: { '': OPSET }, producer: 'tensorflowjs', graph: this.graph, functions: new Map(), warnings: [], metadata: {} };
+    this.inference = new GrowingGraphInference(this.model);
+  }
+
+  fail(m: string): never {
+    throw new ModelLoadError(this.file, m);
+  }
+
+  unique(base: string): string {
+    let name = base;
+    for (let k = 1; this.names.has(name) || this.graph.values.has(name); k++) name = `${base}_${k}`;
+    this.names.add(name);
+    return name;
+  }
+
+  /** Adds a node named after the TF node it lowers (`scope/op`); `domain` 'ai.tensorflow' marks opaque TF ops. */
+  node(scope: string, op: string, inputs: string[], attrs: Record<string, AttrInput> = {}, domain = ''): string {
+    const name = this.unique(`${scope}/${op}`);
+    const attributes: Record<string, Attribute> = {};
+    for (const [k, v] of Object.entries(attrs)) attributes[k] = toAttribute(v);
+    this.graph.nodes.push({ name, opType: op, domain, attributes, inputs, outputs: [`${name}:0`] });
+    return `${name}:0`;
+  }
+
+  initializer(base: string, dtype: DType, dims: number[], values?: number[]): string {
+    const name = this.unique(base);
+    const storage = values ? { kind: 'values' as const, values } : { kind: 'none' as const };
+    this.graph.values.set(name, { name, dtype, shape: [...dims], data: { dtype, dims: [...dims], storage } });
+    this.graph.initializers.add(name);
+    return name;
+  }
+
+  shape(value: string): Dim[] | undefined {
+    return this.inference.values().get(value)?.shape;
+  }
+
+  /** The TF-layout IR value of a lowered output (NCHW → NHWC once, cached). */
+  tf(x: Lowered, scope: string): string {
+    if (x.layout === 'tf') return x.value;
+    let t = this.transposes.get(`tf:${x.value}`);
+    if (!t) this.transposes.set(`tf:${x.value}`, (t = this.node(scope, 'Transpose', [x.value], { perm: [0, 2, 3, 1] })));
+    return t;
+  }
+
+  nchw(x: Lowered, scope: string): string {
+    if (x.layout === 'nchw') return x.value;
+    let t = this.transposes.get(`nchw:${x.value}`);
+    if (!t) this.transposes.set(`nchw:${x.value}`, (t = this.node(scope, 'Transpose', [x.value], { perm: [0, 3, 1, 2] })));
+    return t;
+  }
+}
+
+function attrEnv(n: TfNode, fail: (m: string) => never): Pick<OpEnv, 'attrStr' | 'attrInt' | 'attrInts' | 'attrFloat' | 'attrBool' | 'attrStrs'> {
+  const int = (v: unknown, what: string): number => {
+    const x = Number(v);
+    if (!Number.isSafeInteger(x)) fail(`node '${n.name}' (${n.op}): attribute ${what} has a non-integer value '${String(v)}'`);
+    return x;
+  };
+  return {
+    attrStr: (k) => { const a = attrOf(n, k); return a?.s !== undefined ? decodeB64(a.s) : a?.type; },
+    attrInt: (k) => { const a = attrOf(n, k); return a?.i !== undefined ? int(a.i, k) : undefined; },
+    attrInts: (k) => attrOf(n, k)?.list?.i?.map((v) => int(v, k)) ?? (attrOf(n, k)?.list ? [] : undefined),
+    attrFloat: (k) => { const a = attrOf(n, k); return a?.f !== undefined ? Number(a.f) : undefined; },
+    attrBool: (k) => attrOf(n, k)?.b,
+    attrStrs: (k) => attrOf(n, k)?.list?.s?.map(decodeB64) ?? (attrOf(n, k)?.list ? [] : undefined),
+  };
+}
+
+function lowerNode(b: Builder, n: TfNode, specs: Map<string, WeightSpec>, consumed: Set<string>): void {
+  const fail: (m: string) => never = (m) => b.fail(`node '${n.name}' (${n.op}): ${m}`);
+  if (n.op === 'NoOp') return;
+  if (n.op === 'Const') {
+    const a = attrOf(n, 'value')?.tensor;
+    const spec = specs.get(n.name);
+    const inline = inlineInts(a);
+    const dtype = spec?.dtype ?? DT[a?.dtype ?? attrOf(n, 'dtype')?.type ?? 'DT_FLOAT'] ?? 'float32';
+    const shape = spec?.shape ?? shapeOfAttr(a?.tensorShape);
+    if (!spec && !inline) fail(`the constant has no entry in weightsManifest (is the manifest from another model?)`);
+    if (!shape || shape.some((d) => !Number.isInteger(d) || d < 0 || d > MAX_DIM)) fail(`the constant has an invalid shape`);
+    const s: WeightSpec = { name: n.name, shape: shape!, dtype, values: spec?.values ?? inline };
+    b.consts.set(n.name, { spec: s, forms: new Map() });
+    return;
+  }
+  if (n.op === 'Placeholder') {
+    const dims = shapeOfAttr(attrOf(n, 'shape')?.shape);
+    if (dims?.some((d) => !Number.isInteger(d) || d < -1 || d > MAX_DIM)) fail(`input shape [${dims.join(',')}] has an invalid dim`);
+    const shape = dims?.map((d, i): Dim => (d >= 0 ? d : i === 0 ? 'N' : `${n.name}_${i}`));
+    if (!shape) b.model.warnings.push(`input '${n.name}' has an unknown rank; its shapes are unknown`);
+    const name = b.unique(n.name);
+    b.graph.values.set(name, { name, dtype: DT[attrOf(n, 'dtype')?.type ?? 'DT_FLOAT'] ?? 'float32', shape });
+    b.graph.inputs.push(name);
+    b.outputs.set(n.name, { value: name, layout: 'tf' });
+    return;
+  }
+  const refs = n.input.map(parseRef).filter((r): r is { node: string; index: number } => !!r);
+  refs.forEach((r) => consumed.add(refKey(r.node, r.index)));
+  const raw = (i: number): Lowered => {
+    const r = refs[i];
+    if (!r) fail(`expects at least ${i + 1} inputs, has ${refs.length}`);
+    const key = refKey(r.node, r.index);
+    const c = b.consts.get(key);
+    if (c) return { value: constForm(b, key, 'tf', c.spec.shape, () => ''), layout: 'tf' };
+    const v = b.outputs.get(key);
+    if (!v) fail(`input '${key}' is not an output of node '${r.node}'`);
+    return v;
+  };
+  const scope = n.name;
+  const isConst = (i: number): boolean => !!refs[i] && b.consts.has(refKey(refs[i].node, refs[i].index));
+  const env: OpEnv = {
+    name: n.name, op: n.op, arity: refs.length, raw,
+    tf: (i) => b.tf(raw(i), scope),
+    nchw: (i) => b.nchw(raw(i), scope),
+    shape: (i) => {
+      const c = b.consts.get(refKey(refs[i]?.node ?? '', refs[i]?.index ?? 0));
+      if (c) return c.spec.shape;
+      const x = raw(i);
+      const s = b.shape(x.value);
+      return s && x.layout === 'nchw' && s.length === 4 ? [s[0], s[2], s[3], s[1]] : s;
+    },
+    constInts: (i) => (refs[i] ? b.consts.get(refKey(refs[i].node, refs[i].index))?.spec.values : undefined),
+    form: (i, key, dims, fromTf) => {
+      const r = refs[i];
+      const k = r ? refKey(r.node, r.index) : '';
+      if (b.consts.has(k) && dims) return constForm(b, k, key, dims, () => fromTf(env.tf(i)));
+      return fromTf(env.tf(i));
+    },
+    layout: (i) => (isConst(i) ? 'tf' : raw(i).layout),
+    isConst,
+    node: (op, inputs, attrs, domain) => b.node(scope, op, inputs, attrs, domain),
+    ints: (values) => b.initializer(`${scope}/const`, 'int64', [values.length], values),
+    floats: (values, dims = [values.length]) => b.node(scope, 'Constant', [], { value: { type: 'tensor', value: { dtype: 'float32', dims, storage: { kind: 'values', values } } } }),
+    ...attrEnv(n, fail),
+    warn: (m) => b.model.warnings.push(`node '${n.name}' (${n.op}): ${m}`),
+    fail,
+  };
+  const lower = TF_OPS[n.op];
+  const out = lower ? lower(env) : opaque(env);
+  (Array.isArray(out) ? out : [out]).forEach((o, k) => b.outputs.set(refKey(n.name, k), o));
+}
+
+/** The IR value for a constant in a form: declared once with `dims`; later forms derive from the first. */
+function constForm(b: Builder, key: string, form: string, dims: number[], derive: () => string): string {
+  const c = b.consts.get(key)!;
+  const have = c.forms.get(form);
+  if (have) return have;
+  let v: string;
+  if (c.forms.size === 0) {
+    const tfForm = form === 'tf';
+    v = b.initializer(key, c.spec.dtype, dims, tfForm && c.spec.values ? c.spec.values : undefined);
+  } else if (form === 'tf') {
+    // Back to TF's shape from a form declared first: only shapes matter here (float weight bytes are never read).
+    const first = [...c.forms.values()][0];
+    v = b.node(key, 'Reshape', [first, b.initializer(`${key}/shape`, 'int64', [c.spec.shape.length], c.spec.shape)]);
+  } else v = derive();
+  c.forms.set(form, v);
+  return v;
+}
+
+/** Lowers a graph model, keeping the TF output → IR value map (tests compare it with TF.js). */
+export function lowerTfjsGraphModel(json: unknown, file: string, options: TfjsGraphOptions = {}): TfjsGraphLowering {
+  const b = new Builder(file);
+  const fail: (m: string) => never = (m) => b.fail(m);
+  if (!isObj(json)) fail('not a TF.js model.json (expected a JSON object)');
+  const j = json as Record<string, unknown>;
+  if (j.format !== undefined && j.format !== 'graph-model') fail(`format is '${String(j.format)}', not 'graph-model'`);
+  if (!isObj(j.modelTopology)) fail('modelTopology is missing; a graph model holds the TensorFlow graph there');
+  const nodes = parseNodes(j.modelTopology, fail);
+  const specs = readManifest(fail, j.weightsManifest, options.weightData);
+  for (const key of ['generatedBy', 'convertedBy'] as const) if (typeof j[key] === 'string') b.model.metadata[key] = j[key] as string;
+  const consumed = new Set<string>();
+  for (const n of topoOrder(nodes, fail)) lowerNode(b, n, specs, consumed);
+  // Constants whose first form was never asked for (unused weights) still count as stored tensors.
+  for (const [k, c] of b.consts) if (c.forms.size === 0) constForm(b, k, 'tf', c.spec.shape, () => '');
+  const sigOut = isObj(j.signature) && isObj(j.signature.outputs) ? Object.values(j.signature.outputs) : [];
+  let outs = sigOut.flatMap((o) => (isObj(o) && typeof o.name === 'string' ? [o.name.replace(/:0$/, '')] : [])).filter((k) => b.outputs.has(k));
+  if (!outs.length) outs = [...b.outputs.keys()].filter((k) => !consumed.has(k) && !b.consts.has(k) && !b.graph.inputs.includes(b.outputs.get(k)!.value));
+  const seen = new Set<string>();
+  for (const k of outs) {
+    const v = b.tf(b.outputs.get(k)!, k);
+    if (!seen.has(v)) b.graph.outputs.push(v), seen.add(v);
+  }
+  return { model: b.model, outputs: b.outputs };
+}
+
+/** Loads a TF.js graph model.json; see TfjsGraphOptions for reading integer constants from the weights. */
+export function loadTfjsGraphModel(json: unknown, file: string, options: TfjsGraphOptions = {}): Model {
+  return lowerTfjsGraphModel(json, file, options).model;
+}
+
+export type { Layout, Lowered };

@@ -1,0 +1,191 @@
+/**
+ * TF.js graph-model loader, checked against TF.js itself: every fixture is
+ * loaded and run by @tensorflow/tfjs (cpu backend), and each TF node's output
+ * shape must equal the shape our IR infers for the value the node was lowered
+ * to (NCHW values read back as NHWC); parameter counts must equal the
+ * manifest's float elements.
+ */
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import type { Dim } from '../../src/core/ir';
+import { ModelLoadError } from '../../src/core/errors';
+import { inferShapes } from '../../src/core/analysis/infer';
+import { profileModel } from '../../src/core/report/profile';
+import { loadTfjsGraphModel, lowerTfjsGraphModel } from '../../src/core/loaders/tfjs-graph';
+import { loadModelFile } from '../../src/core/loaders/index';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GraphBuilder, attr, mobileBlock, shapeArithmetic, smallCnn, upsampler, type GraphFixture } from '../helpers/tfjs-graph-fixtures';
+
+/** TF.js's shape for output 0 of every computed node, run on a batch of one. */
+async function tfjsShapes(fx: GraphFixture): Promise<Map<string, number[]>> {
+  const { modelTopology, weightsManifest } = fx.json;
+  const weightData = fx.weightData.buffer.slice(fx.weightData.byteOffset, fx.weightData.byteOffset + fx.weightData.byteLength) as ArrayBuffer;
+  const model = await tf.loadGraphModel(tf.io.fromMemory({ modelTopology, weightSpecs: weightsManifest[0].weights as tf.io.WeightsManifestEntry[], weightData }));
+  const input = tf.randomNormal(fx.inputShape.map((d) => (d < 0 ? 1 : d)));
+  const outs = model.execute({ [fx.inputName]: input }, fx.computed) as tf.Tensor[];
+  const shapes = new Map(fx.computed.map((n, k) => [n, outs[k].shape]));
+  tf.dispose([input, ...outs]);
+  model.dispose();
+  return shapes;
+}
+
+/** Our inferred shape (NHWC order) for each computed node, batch bound to 1. */
+function ourShapes(fx: GraphFixture, withWeights = true): { shapes: Map<string, Dim[] | undefined>; warnings: string[]; params: number } {
+  const { model, outputs } = lowerTfjsGraphModel(fx.json, 'model.json', withWeights ? { weightData: fx.weightData } : {});
+  const inferred = inferShapes(model, { bindings: { N: 1 } });
+  const shapes = new Map<string, Dim[] | undefined>();
+  for (const name of fx.computed) {
+    const low = outputs.get(name);
+    const s = low ? inferred.values.get(low.value)?.shape : undefined;
+    shapes.set(name, s && low?.layout === 'nchw' ? [s[0], s[2], s[3], s[1]] : s);
+  }
+  const errors = inferred.issues.filter((i) => i.severity === 'error').map((i) => i.message);
+  assert.deepEqual(errors, [], 'shape inference found no inconsistencies');
+  return { shapes, warnings: model.warnings, params: profileModel(model).report.totals.params };
+}
+
+const FIXTURES: [string, () => GraphFixture][] = [
+  ['small CNN (Conv2D SAME s2, BiasAdd, Relu, MaxPool, Reshape, MatMul, Softmax)', smallCnn],
+  ['MobileNet-style block (_FusedConv2D, depthwise, FusedBatchNormV3, ConcatV2, Pad, AvgPool, Mean, Squeeze, _FusedMatMul)', mobileBlock],
+  ['shape arithmetic (channel-vector Mul/Sub/RealDiv/Maximum, MirrorPad, Shape → StridedSlice → Pack → Reshape)', shapeArithmetic],
+  ['upsampler (Conv2DBackpropInput, ResizeNearestNeighbor/Bilinear, Elu, LeakyRelu, Mean)', upsampler],
+];
+
+describe('TF.js graph models: shapes agree with TF.js', () => {
+  before(async () => {
+    await tf.setBackend('cpu');
+    await tf.ready();
+  });
+
+  for (const [label, make] of FIXTURES) {
+    it(label, async () => {
+      const fx = make();
+      const expected = await tfjsShapes(fx);
+      const ours = ourShapes(fx);
+      for (const name of fx.computed) assert.deepEqual(ours.shapes.get(name), expected.get(name), `node ${name}`);
+      assert.equal(ours.params, fx.floatParams, 'parameters = float elements of the manifest');
+      assert.deepEqual(ours.warnings, []);
+    });
+  }
+
+  it('without the weight bytes, conv stacks and common axis patterns still get shapes (with warnings)', async () => {
+    const fx = mobileBlock();
+    const expected = await tfjsShapes(fx);
+    const ours = ourShapes(fx, false);
+    for (const name of ['stem/Relu6', 'block/depthwise', 'block/bn/FusedBatchNormV3', 'block/project', 'branch/BiasAdd', 'concat']) {
+      assert.deepEqual(ours.shapes.get(name), expected.get(name), `node ${name}`);
+    }
+    assert.equal(ours.params, fx.floatParams);
+    assert.ok(ours.warnings.some((w) => /concat axis is in the weights file/.test(w)), ours.warnings.join('\n'));
+    assert.ok(ours.warnings.some((w) => /paddings are not known/.test(w)), ours.warnings.join('\n'));
+  });
+});
+
+describe('TF.js graph models: lowering', () => {
+  it('Conv2D SAME with stride 2 on an even input pads asymmetrically, as TF (more at the end)', () => {
+    const m = loadTfjsGraphModel(smallCnn().json, 'model.json');
+    const conv = m.graph.nodes.find((n) => n.opType === 'Conv')!;
+    assert.deepEqual(conv.attributes.pads, { type: 'ints', value: [0, 0, 1, 1] });
+    const w = m.graph.values.get(conv.inputs[1])!;
+    assert.deepEqual(w.shape, [8, 3, 3, 3], 'ONNX filter layout [out, in, kh, kw]');
+  });
+
+  it('depthwise filters become grouped Conv weights [in·mult, 1, kh, kw]', () => {
+    const m = loadTfjsGraphModel(mobileBlock().json, 'model.json');
+    const dw = m.graph.nodes.find((n) => n.name.startsWith('block/depthwise/'))!;
+    assert.equal(dw.opType, 'Conv');
+    assert.deepEqual(dw.attributes.group, { type: 'int', value: 16 });
+    assert.deepEqual(m.graph.values.get(dw.inputs[1])!.shape, [16, 1, 3, 3]);
+  });
+
+  it('the batch dim -1 is symbolic N; graph outputs are NHWC', () => {
+    const m = loadTfjsGraphModel(smallCnn().json, 'model.json', { weightData: smallCnn().weightData });
+    const { report } = profileModel(m);
+    assert.deepEqual(report.outputs[0].shape, ['N', 10]);
+  });
+
+  it('an unknown op becomes an opaque node with a warning, not a crash', () => {
+    const g = new GraphBuilder();
+    const x = g.placeholder('x', [1, 8, 8, 3]);
+    const y = g.op('weird', 'FancyOp', [x]);
+    g.op('out', 'Relu', [y]);
+    const m = loadTfjsGraphModel(g.build().json, 'm.json');
+    assert.ok(m.warnings.some((w) => w.includes("'weird'") && w.includes('FancyOp')), m.warnings.join('\n'));
+    assert.ok(m.graph.nodes.some((n) => n.opType === 'FancyOp' && n.domain === 'ai.tensorflow'));
+  });
+});
+
+describe('TF.js graph models: malformed files', () => {
+  const base = () => smallCnn().json as unknown as Record<string, unknown>;
+  const nodesOf = (j: Record<string, unknown>) => (j.modelTopology as { node: Record<string, unknown>[] }).node;
+  const named = (j: Record<string, unknown>, name: string) => nodesOf(j).find((n) => n.name === name)!;
+  const cases: [string, () => unknown, RegExp][] = [
+    ['not an object', () => [1, 2], /expected a JSON object/],
+    ['a layers model', () => ({ ...base(), format: 'layers-model' }), /not 'graph-model'/],
+    ['no topology', () => ({ ...base(), modelTopology: undefined }), /modelTopology is missing/],
+    ['no node list', () => ({ ...base(), modelTopology: {} }), /modelTopology.node/],
+    ['no manifest', () => ({ ...base(), weightsManifest: undefined }), /weightsManifest/],
+    ['a missing input', () => { const j = base(); named(j, 'conv1/BiasAdd').input = ['conv1/Conv2D', 'nope']; return j; }, /conv1\/BiasAdd.*'nope'/],
+    ['a cycle', () => { const j = base(); named(j, 'conv1/BiasAdd').input = ['conv1/Relu', 'conv1/bias']; return j; }, /cycle/],
+    ['a Const without manifest entry', () => {
+      const j = base();
+      const m = j.weightsManifest as { weights: { name: string }[] }[];
+      m[0].weights = m[0].weights.filter((w) => w.name !== 'conv1/kernel');
+      return j;
+    }, /conv1\/kernel.*no entry in weightsManifest/],
+    ['a negative placeholder dim', () => { const j = base(); named(j, 'x').attr = { dtype: attr.type(), shape: attr.shape([1, -7, 8, 3]) }; return j; }, /'x'.*invalid dim/],
+    ['a huge manifest dim', () => {
+      const j = base();
+      (j.weightsManifest as { weights: { shape: number[] }[] }[])[0].weights[0].shape = [2 ** 40, 1];
+      return j;
+    }, /invalid shape/],
+    ['duplicate node names', () => { const j = base(); nodesOf(j).push({ ...named(j, 'conv1/Relu') }); return j; }, /two nodes are named 'conv1\/Relu'/],
+    ['a rank-2 filter', () => {
+      const j = base();
+      (j.weightsManifest as { weights: { name: string; shape: number[] }[] }[])[0].weights[0].shape = [27, 8];
+      return j;
+    }, /conv1\/Conv2D.*filter must be a 4-D tensor/],
+  ];
+  for (const [label, make, re] of cases) {
+    it(label, () => {
+      assert.throws(() => loadTfjsGraphModel(make(), 'bad/model.json'), (e: unknown) => {
+        assert.ok(e instanceof ModelLoadError, String(e));
+        assert.equal(e.file, 'bad/model.json');
+        assert.match(e.message, re);
+        return true;
+      });
+    });
+  }
+});
+
+describe('TF.js graph model files on disk', () => {
+  const write = (fx: GraphFixture, withShards: boolean): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'convlens-tfjs-graph-'));
+    writeFileSync(join(dir, 'model.json'), JSON.stringify(fx.json));
+    if (withShards) writeFileSync(join(dir, fx.json.weightsManifest[0].paths[0]), fx.weightData);
+    return join(dir, 'model.json');
+  };
+
+  it('loadModelFile reads the weight shards beside model.json for the integer constants: no warnings', () => {
+    const fx = mobileBlock();
+    const { model } = loadModelFile(write(fx, true));
+    assert.equal(model.format, 'tfjs');
+    assert.deepEqual(model.warnings, []);
+    assert.equal(profileModel(model).report.totals.params, fx.floatParams);
+  });
+
+  it('without its shards the model still loads, with the assumptions as warnings', () => {
+    const { model } = loadModelFile(write(mobileBlock(), false));
+    assert.ok(model.warnings.some((w) => /concat axis is in the weights file/.test(w)), model.warnings.join('\n'));
+  });
+
+  it('shard paths outside the model folder are not read', () => {
+    const fx = mobileBlock();
+    fx.json.weightsManifest[0].paths = ['../../etc/passwd'];
+    const { model } = loadModelFile(write(fx, false));
+    assert.ok(model.warnings.length > 0);
+  });
+});

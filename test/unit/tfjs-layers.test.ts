@@ -1,0 +1,109 @@
+/**
+ * TF.js layers models (model.json) → IR, checked against TF.js itself: the
+ * model.json is what `model.save()` writes, and the expected parameter
+ * counts and per-layer output shapes are TF.js's `countParams()` and
+ * `layer.outputShape`.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadModelBytes } from '../../src/core/loaders/index';
+import { loadTfjsModelJson, manifestWeights } from '../../src/core/loaders/tfjs-layers';
+import { ModelLoadError } from '../../src/core/errors';
+import { profileModel } from '../../src/core/report/profile';
+import { inferShapes } from '../../src/core/analysis/infer';
+import type { Model } from '../../src/core/ir';
+import { saveTfjs, tfjsFunctionalCnn, tfjsReference, tfjsSequentialCnn, tfjsSharedAndNested, type Json } from '../helpers/keras-writers';
+
+const bytes = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+
+/** NCHW → TF.js's channels-last shape with a null batch: [1, 8, 32, 32] → [null, 32, 32, 8]. */
+const channelsLast = (s: readonly (number | string)[]) => [null, ...(s.length > 2 ? [...s.slice(2), s[1]] : s.slice(1))];
+
+/** Each layer's output shape (its last node's output), keyed by its innermost layer name. */
+function layerShapes(model: Model): Map<string, unknown> {
+  const values = inferShapes(model).values;
+  const out = new Map<string, unknown>();
+  for (const n of model.graph.nodes) {
+    if (n.opType === 'Constant') continue;
+    const scope = n.name.split('/').filter(Boolean);
+    out.set(scope[scope.length - 2], channelsLast(values.get(n.outputs[0])!.shape!));
+  }
+  return out;
+}
+
+/** Layers whose output TF.js and ConvLens both know, compared; Dropout and InputLayer lower to nothing (or Identity). */
+function assertShapesMatch(model: Model, reference: Map<string, unknown>): void {
+  const ours = layerShapes(model);
+  let compared = 0;
+  for (const [name, shape] of reference) {
+    if (!ours.has(name)) continue;
+    assert.deepEqual(ours.get(name), shape, `layer ${name}`);
+    compared++;
+  }
+  assert.ok(compared >= reference.size - 2, `compared ${compared} of ${reference.size} layers`);
+}
+
+async function roundTrip(build: () => import('@tensorflow/tfjs').LayersModel) {
+  const tfModel = build();
+  const saved = await saveTfjs(tfModel);
+  const model = loadModelBytes(bytes(saved.modelJson), 'model.json');
+  return { tfModel, saved, model, ref: tfjsReference(tfModel), profile: profileModel(model) };
+}
+
+describe('TF.js layers models (written by @tensorflow/tfjs)', () => {
+  it('sequential CNN: params and every layer shape as TF.js reports', async () => {
+    const { model, ref, profile } = await roundTrip(tfjsSequentialCnn);
+    assert.equal(model.format, 'tfjs');
+    assert.equal(profile.report.totals.params, ref.params);
+    assertShapesMatch(model, ref.shapes);
+    assert.deepEqual(model.warnings, []);
+    assert.deepEqual(inferShapes(model).issues, []);
+    assert.equal(model.metadata.format, 'layers-model');
+  });
+
+  it('functional CNN with concatenate and add: params and shapes as TF.js reports', async () => {
+    const { model, ref, profile } = await roundTrip(tfjsFunctionalCnn);
+    assert.equal(profile.report.totals.params, ref.params);
+    assertShapesMatch(model, ref.shapes);
+    assert.deepEqual(model.graph.inputs, ['image']);
+    assert.deepEqual(profile.report.outputs[0].shape, [1, 5]);
+  });
+
+  it('a shared layer counts its weights once; a nested Sequential is lowered inline', async () => {
+    const { model, ref, profile } = await roundTrip(tfjsSharedAndNested);
+    // shared_conv 3·3·4·4+4 = 148 (once), inner 2 × 148 = 296: 444.
+    assert.equal(ref.params, 444);
+    assert.equal(profile.report.totals.params, 444);
+    assert.equal(model.graph.nodes.filter((n) => n.opType === 'Conv').length, 4);
+    assert.ok(model.graph.nodes.some((n) => n.name.startsWith('/inner_block/')), 'nested layers under the inner model name');
+    assert.deepEqual(profile.report.outputs[0].shape, [1, 4]);
+  });
+
+  it('reads the weights manifest (shapes only) and warns when its count differs', async () => {
+    const { saved, ref } = await roundTrip(tfjsSequentialCnn);
+    const w = manifestWeights(saved.modelJson)!;
+    assert.equal(w.reduce((a, x) => a + x.shape.reduce((p, d) => p * d, 1), 0), ref.params);
+    const tampered = structuredClone(saved.modelJson) as Json;
+    const group = (tampered.weightsManifest as { weights: { shape: number[] }[] }[])[0];
+    group.weights[0].shape = [3, 3, 3, 9];
+    const model = loadTfjsModelJson(JSON.stringify(tampered), 'model.json');
+    assert.equal(model.warnings.length, 1);
+    assert.match(model.warnings[0], /weights manifest lists .* parameters, the lowered model has/);
+  });
+
+  it('modelTopology wrapped as {model_config} (tensorflowjs_converter from Keras .h5)', async () => {
+    const { saved, ref } = await roundTrip(tfjsFunctionalCnn);
+    const wrapped = { ...saved.modelJson, modelTopology: { keras_version: '2.15.0', backend: 'tensorflow', model_config: saved.modelJson.modelTopology } };
+    const model = loadModelBytes(bytes(wrapped), 'model.json');
+    assert.equal(profileModel(model).report.totals.params, ref.params);
+  });
+
+  it('graph models go to the graph-model loader (its own checks, its own messages)', () => {
+    assert.throws(() => loadModelBytes(bytes({ format: 'graph-model', modelTopology: { node: [] }, weightsManifest: [] }), 'model.json'), /model\.json: the graph has no nodes/);
+    assert.throws(() => loadModelBytes(bytes({ modelTopology: { node: [{ name: 'x', op: 'Placeholder' }] } }), 'model.json'), /model\.json: weightsManifest is missing/);
+  });
+
+  it('a manifest without a topology is a clear error', () => {
+    assert.throws(() => loadModelBytes(bytes({ weightsManifest: [] }), 'model.json'), /model\.json: .*without modelTopology/);
+  });
+});
