@@ -3,18 +3,26 @@
  *   convlens profile <model> [--input NAME=1x3x224x224] [--batch N] [--dtype T]
  *                            [--optimizer sgd|momentum|adam] [--budget 8GiB]
  *                            [--json | --csv | --markdown]
+ *   convlens export <model.cnn.yaml> -o <out.onnx> [--seed N] [--opset 17] [--batch N]
  */
 import { parseArgs } from 'node:util';
-import { ModelLoadError } from './core/errors';
-import { loadModelFile } from './core/loaders/index';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { ModelLoadError, formatCount } from './core/errors';
+import { isCnnYamlName, loadModelFile, prepareModelFile } from './core/loaders/index';
+import { definitionToModel, loadCnnYaml } from './core/loaders/cnn-yaml-model';
+import { parseCnnYaml } from './core/loaders/cnn-yaml';
+import { MAX_EXPORT_OPSET as MAX_OPSET, MIN_EXPORT_OPSET as MIN_OPSET } from './core/export/opset';
+import { DEFAULT_EXPORT_OPSET, ExportError, exportOnnx, type ExportOptions } from './core/export/onnx-export';
+import packageJson from '../package.json';
 import { parseShape } from './core/analysis/infer';
 import { parseDType } from './core/dtype';
 import { largestBatchThatFits, profileModel, type ProfileOptions } from './core/report/profile';
 import { formatCsv, formatMarkdown, formatTable, humanBytes, parseByteSize } from './core/report/format';
 import type { Optimizer } from './core/analysis/memory';
-import type { Shape } from './core/ir';
+import type { Model, Shape } from './core/ir';
 
 const USAGE = `Usage: convlens profile <model.onnx> [options]
+       convlens export <model.cnn.yaml> -o <out.onnx> [--seed N] [--opset N] [--batch N]
 
 Prints every layer's output shape, parameters, MACs/FLOPs, receptive field and
 activation memory, and the model's totals.
@@ -29,6 +37,15 @@ Options:
   --budget SIZE       also print the largest batch whose training memory fits SIZE (e.g. 16GiB)
   --json | --csv | --markdown   machine-readable output instead of the table
   -h, --help          this text
+
+export writes a runnable ONNX file: a .cnn.yaml definition gets Keras-style initial
+weights (He-normal kernels, zero biases, BatchNorm gamma 1 / variance 1), opset
+conversion and declared shapes. Any loadable model file works, but ONNX files, which
+already have their weights, are simply re-encoded (inline, at their own opset).
+  -o, --output FILE   where to write the .onnx file (required)
+  --seed N            seed of the initial weights (default 0; same seed, same bytes)
+  --opset N           ai.onnx opset to write, ${MIN_OPSET}–${MAX_OPSET} (default ${DEFAULT_EXPORT_OPSET})
+  --batch N           batch size of the input (definitions only; default 1)
 `;
 
 class UsageError extends Error {}
@@ -59,6 +76,9 @@ export function main(argv: string[], out: (s: string) => void = (s) => process.s
         json: { type: 'boolean' },
         csv: { type: 'boolean' },
         markdown: { type: 'boolean' },
+        output: { type: 'string', short: 'o' },
+        seed: { type: 'string' },
+        opset: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -72,11 +92,14 @@ export function main(argv: string[], out: (s: string) => void = (s) => process.s
     return values.help ? 0 : 1;
   }
   const [command, modelPath, ...extra] = positionals;
-  if (command !== 'profile' || !modelPath || extra.length > 0) {
-    err(`convlens: expected 'profile <model>'\n${USAGE}`);
+  if ((command !== 'profile' && command !== 'export') || !modelPath || extra.length > 0) {
+    err(`convlens: expected 'profile <model>' or 'export <model> -o <out.onnx>'\n${USAGE}`);
     return 1;
   }
+  if (command === 'export') return exportCommand(values, modelPath, out, err);
   try {
+    const exportOnly = (['output', 'seed', 'opset'] as const).find((k) => values[k] !== undefined);
+    if (exportOnly) throw new UsageError(`--${exportOnly} applies to 'export', not 'profile'`);
     const inputShapes: Record<string, Shape> = {};
     for (const spec of values.input ?? []) {
       const eq = spec.lastIndexOf('=');
@@ -127,6 +150,90 @@ export function main(argv: string[], out: (s: string) => void = (s) => process.s
   }
 }
 
+const PROFILE_ONLY = ['input', 'dtype', 'optimizer', 'budget', 'json', 'csv', 'markdown'] as const;
+
+/**
+ * The model to export: a definition is lowered at the asked batch (Reshape
+ * targets embed it, so it cannot be patched in afterwards); it is loaded at
+ * batch 1 first so that its problems are reported as `profile` reports them.
+ */
+function loadForExport(path: string, batch: number | undefined): { model: Model; readExternal?: ExportOptions['readExternal'] } {
+  if (!isCnnYamlName(path)) {
+    if (batch !== undefined) throw new UsageError('--batch applies to .cnn.yaml definitions; an ONNX file keeps its own input shapes');
+    const loaded = loadModelFile(path);
+    return { model: loaded.model, readExternal: loaded.readExternal };
+  }
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ModelLoadError(path, `cannot read: ${(e as Error).message}`);
+  }
+  const model = loadCnnYaml(text, path);
+  if (batch === undefined || batch === 1) return { model };
+  const rebatched = definitionToModel(parseCnnYaml(text).definition!, { batch }).model;
+  rebatched.warnings.push(...model.warnings);
+  return { model: rebatched };
+}
+
+function exportCommand(values: Record<string, unknown>, modelPath: string, out: (s: string) => void, err: (s: string) => void): number {
+  try {
+    const profileOnly = PROFILE_ONLY.find((k) => values[k] !== undefined);
+    if (profileOnly) throw new UsageError(`--${profileOnly} applies to 'profile', not 'export'`);
+    const output = values.output as string | undefined;
+    if (!output) throw new UsageError("export: give the output file with -o <out.onnx>");
+    const options: ExportOptions = { producerVersion: packageJson.version };
+    if (values.seed !== undefined) {
+      const s = values.seed as string;
+      if (!/^\d+$/.test(s) || Number(s) > 0xffffffff) throw new UsageError(`--seed: expected an integer 0–4294967295, got '${s}'`);
+      options.seed = Number(s);
+    }
+    if (values.opset !== undefined) {
+      const o = positiveInt('--opset', values.opset as string);
+      if (o < MIN_OPSET || o > MAX_OPSET) throw new UsageError(`--opset: expected ${MIN_OPSET}–${MAX_OPSET}, got ${o}`);
+      options.opset = o;
+    }
+    const batch = values.batch === undefined ? undefined : positiveInt('--batch', values.batch as string);
+    const { model, readExternal } = loadForExport(modelPath, batch);
+    options.readExternal = readExternal;
+    const bytes = exportOnnx(model, options);
+    try {
+      writeFileSync(output, bytes);
+    } catch (e) {
+      err(`convlens: cannot write ${output}: ${(e as Error).message}\n`);
+      return 2;
+    }
+    const { params } = profileModel(model, { readExternal }).report.totals;
+    const input = model.graph.inputs.map((i) => `${i} ${(model.graph.values.get(i)?.shape ?? []).join('×')}`).join(', ');
+    const opset = options.opset ?? (model.format === 'yaml' ? DEFAULT_EXPORT_OPSET : model.opset['']);
+    out(`Wrote ${output}: ${formatCount(bytes.length)} bytes, ${formatCount(params)} params, opset ${opset}, input ${input} (NCHW)` +
+      (model.format === 'yaml' ? `, initial weights seed ${options.seed ?? 0}` : '') + '\n');
+    for (const w of model.warnings) err(`convlens: warning: ${w}\n`);
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`convlens: ${e.message}\n`);
+      return 1;
+    }
+    if (e instanceof ModelLoadError) {
+      err(`convlens: ${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof ExportError) {
+      err(`convlens: ${modelPath}: cannot export: ${e.message}\n`);
+      return 2;
+    }
+    err(`convlens: ${modelPath}: ${(e as Error).message ?? String(e)}\n`);
+    return 2;
+  }
+}
+
+/** Starts HDF5 support (WebAssembly, asynchronous) when an argument is a legacy Keras .h5 file, then runs `main`. */
+export async function run(argv: string[]): Promise<number> {
+  for (const a of argv) if (!a.startsWith('-')) await prepareModelFile(a);
+  return main(argv);
+}
+
 if (require.main === module) {
-  process.exitCode = main(process.argv.slice(2));
+  void run(process.argv.slice(2)).then((code) => (process.exitCode = code));
 }
