@@ -32,6 +32,53 @@ export function definitionInputShape(input: readonly number[], batch: number): n
   return [batch, input[input.length - 1], ...input.slice(0, -1)];
 }
 
+/** NCHW → the definition's channels-last terms without the batch: [1, 64, 56, 56] → 56×56×64 (as definition-view's `channelsLast`). */
+const hwc = (s: readonly number[]): string => (s.length > 2 ? [...s.slice(2), s[1]] : s.slice(1)).join('×');
+
+/** Two shapes add when, aligned from the end, each pair of dims is equal or one of them is 1 (Keras's and ONNX's broadcasting). */
+function broadcastable(a: readonly number[], b: readonly number[]): boolean {
+  for (let i = 1; i <= Math.min(a.length, b.length); i++) {
+    const [x, y] = [a[a.length - i], b[b.length - i]];
+    if (x !== y && x !== 1 && y !== 1) return false;
+  }
+  return true;
+}
+
+/**
+ * A Residual whose layers and shortcut (or input) cannot be added, said in
+ * the definition's terms, with the projection shortcut that would fix it
+ * (He et al. 2016, option B: a strided 1×1 convolution).
+ */
+export function residualMismatch(label: string, [main, other]: number[][], hasShortcut: boolean): string | undefined {
+  if (broadcastable(main, other)) return undefined;
+  const what = hasShortcut ? 'its shortcut gives' : 'its input is';
+  let fix = '';
+  if (main.length === 4 && other.length === 4) {
+    const sh = other[2] / main[2];
+    const sw = other[3] / main[3];
+    const strides = sh === 1 && sw === 1 ? ' with' : Number.isInteger(sh) && Number.isInteger(sw) ? ` with strides ${sh === sw ? sh : `[${sh}, ${sw}]`} and` : undefined;
+    if (strides !== undefined) {
+      fix = hasShortcut
+        ? `; make the shortcut give ${hwc(main)} (e.g. Conv2D 1×1${strides} ${main[1]} filters)`
+        : `; add a shortcut (e.g. Conv2D 1×1${strides} ${main[1]} filters)`;
+    }
+  }
+  return `${label}: its layers give ${hwc(main)} but ${what} ${hwc(other)}${fix || '; the shapes must agree to add'}`;
+}
+
+/** A Branches block whose outputs cannot be concatenated on channels: the first branch that disagrees with branch 1. */
+export function branchesMismatch(label: string, shapes: number[][]): string | undefined {
+  const first = shapes[0];
+  for (let i = 1; i < shapes.length; i++) {
+    const s = shapes[i];
+    const differs = s.length !== first.length || s.some((d, k) => k !== 1 && d !== first[k]);
+    if (!differs) continue;
+    const why = s.length !== first.length ? 'ranks must agree' : first.length > 2 ? 'spatial sizes must agree' : 'shapes must agree';
+    return `${label}: branch ${i + 1} gives ${hwc(s)} but branch 1 gives ${hwc(first)}; ${why} to concatenate on channels`;
+  }
+  return undefined;
+}
+
 export function definitionToModel(def: ModelDefinition, opts: { batch?: number } = {}): DefinitionModel {
   const ctx = new LoweringContext(def.name ?? 'model', 'yaml');
   const problems: ModelProblem[] = [];
@@ -62,10 +109,17 @@ export function definitionToModel(def: ModelDefinition, opts: { batch?: number }
     return y;
   };
 
-  const merge = (item: BlockItem, type: 'Add' | 'Concatenate', inputs: string[]): string => {
+  const merge = (item: BlockItem, type: 'Add' | 'Concatenate', inputs: string[], hasShortcut = false): string => {
     current = item.range;
     currentLabel = `${item.kind} '${ctx.scope[ctx.scope.length - 1]}'`;
     locate = () => item.keyRange;
+    // A mismatch in the definition's own terms, unless an error inside the block already explains it.
+    const inside = problems.some((p) => p.severity === 'error' && p.range.start >= item.range.start && p.range.end <= item.range.end);
+    const shapes = inputs.map((v) => ctx.shapeOf(v));
+    if (!inside && shapes.every((s): s is number[] => s !== undefined)) {
+      const message = type === 'Add' ? residualMismatch(currentLabel, shapes, hasShortcut) : branchesMismatch(currentLabel, shapes);
+      if (message) problems.push({ message, severity: 'error', range: item.keyRange });
+    }
     return lowerMerge(ctx, { type, args: {} }, inputs);
   };
 
@@ -81,7 +135,7 @@ export function definitionToModel(def: ModelDefinition, opts: { batch?: number }
         if (item.kind === 'Residual') {
           const main = items(item.layers, y);
           const shortcut = item.shortcut ? items(item.shortcut, y) : y;
-          y = merge(item, 'Add', [main, shortcut]);
+          y = merge(item, 'Add', [main, shortcut], item.shortcut !== undefined);
         } else if (item.kind === 'Branches') {
           const outs = item.branches.map((b) => items(b, y));
           y = merge(item, 'Concatenate', outs);
