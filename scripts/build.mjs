@@ -13,6 +13,10 @@ const common = {
   logLevel: 'warning',
 };
 
+// For Node bundles, ES module builds first: jsonc-parser's UMD `main`
+// requires its parts by computed paths that a bundle cannot follow.
+const nodeMainFields = ['module', 'main'];
+
 const targets = [
   {
     ...common,
@@ -20,20 +24,23 @@ const targets = [
     entryPoints: { extension: 'src/extension.ts', 'model-worker': 'src/extension/model-worker.ts' },
     outdir: 'dist',
     platform: 'node',
+    mainFields: nodeMainFields,
     format: 'cjs',
     target: 'node20',
-    // vscode is provided by the host; native addons cannot be bundled.
-    external: ['vscode', 'onnxruntime-node', '@tensorflow/tfjs-node-gpu'],
+    // vscode is provided by the host; native addons cannot be bundled; h5wasm's
+    // Node build is an ES module (import.meta.url) loaded by import() when an .h5 opens.
+    external: ['vscode', 'onnxruntime-node', '@tensorflow/tfjs-node-gpu', 'h5wasm'],
   },
   {
     ...common,
     entryPoints: { cli: 'src/cli.ts' },
     outdir: 'dist',
     platform: 'node',
+    mainFields: nodeMainFields,
     format: 'cjs',
     target: 'node20',
     banner: { js: '#!/usr/bin/env node' },
-    external: ['onnxruntime-node', '@tensorflow/tfjs-node-gpu'],
+    external: ['onnxruntime-node', '@tensorflow/tfjs-node-gpu', 'h5wasm'],
   },
   {
     ...common,

@@ -3,14 +3,17 @@
  * here: everything numeric comes from src/core.
  */
 import * as vscode from 'vscode';
-import { loadModelFile } from '../core/loaders/index';
+import { loadModelFileAsync } from '../core/loaders/index';
 import { formatTable } from '../core/report/format';
 import { ModelLoadError } from '../core/errors';
 import { ModelEditorProvider, registerModelEditor } from './model-editor';
 import { registerViewCommands } from './commands';
 import { registerStatusBar } from './status-bar';
 import { registerDefinitionFeatures } from './definitions';
+import { registerDefinitionSync } from './definition-sync';
+import { registerExportOnnx } from './export-onnx';
 import { profileWithSettings } from './settings';
+import { isModelPath, MODEL_FILE_FILTERS } from './model-files';
 
 let output: vscode.OutputChannel | undefined;
 
@@ -22,8 +25,8 @@ function channel(): vscode.OutputChannel {
 async function pickModel(uri?: vscode.Uri): Promise<vscode.Uri | undefined> {
   if (uri instanceof vscode.Uri) return uri;
   const active = vscode.window.activeTextEditor?.document.uri ?? activeTabUri();
-  if (active && /\.(onnx|cnn\.ya?ml)$/i.test(active.path)) return active;
-  const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'Models (ONNX, ConvLens YAML)': ['onnx', 'yaml', 'yml'] } });
+  if (active && isModelPath(active.path)) return active;
+  const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: MODEL_FILE_FILTERS });
   return picked?.[0];
 }
 
@@ -41,7 +44,7 @@ export async function profileCommand(uri?: vscode.Uri): Promise<string | undefin
     async (progress, token) => {
       progress.report({ message: 'loading' });
       try {
-        const loaded = loadModelFile(target.fsPath);
+        const loaded = await loadModelFileAsync(target.fsPath);
         if (token.isCancellationRequested) return undefined;
         progress.report({ message: 'analysing' });
         const { report, optimizer, problems } = profileWithSettings(loaded, target);
@@ -65,7 +68,7 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(vscode.commands.registerCommand('convlens.profileModel', profileCommand));
   const log = (line: string) => channel().appendLine(line);
   const provider = new ModelEditorProvider(context.extensionUri, log);
-  context.subscriptions.push(...registerModelEditor(provider), ...registerViewCommands(provider, log), ...registerStatusBar(provider), ...registerDefinitionFeatures(log));
+  context.subscriptions.push(...registerModelEditor(provider), ...registerViewCommands(provider, log), ...registerStatusBar(provider), ...registerDefinitionFeatures(log), ...registerDefinitionSync(provider), registerExportOnnx(log));
 }
 
 export function deactivate(): void {

@@ -9,7 +9,8 @@ import { formatCsv, formatMarkdown } from '../core/report/format';
 import { formatHtml } from '../core/report/html';
 import { parseShape } from '../core/analysis/infer';
 import type { ExportFormat, ViewCommand } from '../protocol';
-import { DEFINITION_VIEW_TYPE, MODEL_EDITOR_VIEW_TYPE, type ModelEditorProvider, type ModelView } from './model-editor';
+import type { ModelEditorProvider, ModelView } from './model-editor';
+import { isModelPath, MODEL_FILE_FILTERS, viewTypeFor } from './model-files';
 
 export type ProfileFormat = 'json' | 'csv' | 'markdown' | 'html';
 
@@ -20,8 +21,6 @@ const PROFILE_FORMATS: { format: ProfileFormat; label: string; ext: string }[] =
   { format: 'html', label: 'HTML (self-contained)', ext: 'html' },
 ];
 
-const isModelPath = (path: string) => /\.(onnx|cnn\.ya?ml)$/i.test(path);
-
 function activeTabUri(): vscode.Uri | undefined {
   const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
   return input && typeof input === 'object' && 'uri' in input ? (input as { uri: vscode.Uri }).uri : undefined;
@@ -31,7 +30,7 @@ async function modelUri(uri?: unknown): Promise<vscode.Uri | undefined> {
   if (uri instanceof vscode.Uri) return uri;
   const active = activeTabUri();
   if (active && isModelPath(active.path)) return active;
-  const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'Models (ONNX, ConvLens YAML)': ['onnx', 'yaml', 'yml'] } });
+  const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: MODEL_FILE_FILTERS });
   return picked?.[0];
 }
 
@@ -55,8 +54,7 @@ async function write(uri: vscode.Uri, bytes: Uint8Array, log: (l: string) => voi
 export function registerViewCommands(provider: ModelEditorProvider, log: (line: string) => void): vscode.Disposable[] {
   const open = (column: vscode.ViewColumn) => async (uri?: unknown) => {
     const target = await modelUri(uri);
-    const viewType = /\.cnn\.ya?ml$/i.test(target?.path ?? '') ? DEFINITION_VIEW_TYPE : MODEL_EDITOR_VIEW_TYPE;
-    if (target) await vscode.commands.executeCommand('vscode.openWith', target, viewType, { viewColumn: column, preview: false });
+    if (target) await vscode.commands.executeCommand('vscode.openWith', target, viewTypeFor(target.path), { viewColumn: column, preview: false });
   };
 
   const exportGraph = (format: ExportFormat) => async (target?: unknown): Promise<vscode.Uri | undefined> => {

@@ -5,13 +5,22 @@
  * graph view. Thin glue over `analyseDefinition` (src/core).
  */
 import * as vscode from 'vscode';
-import { analyseDefinition, itemAt, type DefinitionAnalysis } from '../core/report/definition-view';
+import { analyseDefinition, isKerasJsonText, itemAt, type DefinitionAnalysis, type DefinitionFormat } from '../core/report/definition-view';
 import { humanBytes, humanCount, withUnit } from '../core/report/format';
 
-export const DEFINITION_SELECTOR: vscode.DocumentSelector = [{ pattern: '**/*.cnn.{yaml,yml}' }];
+/** `*.cnn.yaml` definitions, and JSON files (only Keras / TF.js layers-model JSON gets anything). */
+export const DEFINITION_SELECTOR: vscode.DocumentSelector = [{ pattern: '**/*.cnn.{yaml,yml}' }, { pattern: '**/*.json' }];
 const DEBOUNCE_MS = 150;
 
-const isDefinition = (doc: vscode.TextDocument) => /\.cnn\.ya?ml$/i.test(doc.uri.path);
+/** The document's definition format, if it is one. */
+export function definitionFormat(doc: vscode.TextDocument): DefinitionFormat | undefined {
+  if (/\.cnn\.ya?ml$/i.test(doc.uri.path)) return 'yaml';
+  if (/\.json$/i.test(doc.uri.path) && isKerasJsonText(doc.getText())) return 'keras-json';
+  return undefined;
+}
+
+const isDefinition = (doc: vscode.TextDocument) => definitionFormat(doc) !== undefined;
+const EMPTY: DefinitionAnalysis = { items: [], problems: [] };
 
 class AnalysisCache {
   private readonly cache = new Map<string, { version: number; analysis: DefinitionAnalysis }>();
@@ -21,10 +30,12 @@ class AnalysisCache {
     const key = doc.uri.toString();
     const hit = this.cache.get(key);
     if (hit && hit.version === doc.version) return hit.analysis;
+    const format = definitionFormat(doc);
+    if (!format) return EMPTY;
     const t0 = Date.now();
     let analysis: DefinitionAnalysis;
     try {
-      analysis = analyseDefinition(doc.getText());
+      analysis = analyseDefinition(doc.getText(), format);
     } catch (err) {
       // A bug, not the user's text: keep the editor usable and say so once.
       this.log(`error: analysing ${doc.uri.fsPath}: ${(err as Error).stack ?? err}`);
@@ -102,7 +113,7 @@ export function registerDefinitionFeatures(log: (line: string) => void): vscode.
       const seen = new Set<number>();
       for (const item of cache.get(doc).items) {
         // At the end of the item's first line: `- Conv2D: {...}  → 55×55×96`.
-        const line = doc.positionAt(item.range.start).line;
+        const line = doc.positionAt(item.anchor).line;
         if (seen.has(line) || line < range.start.line || line > range.end.line) continue;
         seen.add(line);
         const end = doc.lineAt(line).range.end;
@@ -120,7 +131,7 @@ export function registerDefinitionFeatures(log: (line: string) => void): vscode.
       const a = cache.get(doc);
       if (!a.totals) return [];
       // Over the `name:` line, else the first line.
-      const at = /^name\s*:/m.exec(doc.getText());
+      const at = definitionFormat(doc) === 'yaml' ? /^name\s*:/m.exec(doc.getText()) : null;
       const range = doc.lineAt(at ? doc.positionAt(at.index).line : 0).range;
       const t = a.totals;
       const title = `${humanCount(t.params)} params · ${withUnit(t.macs, 'MACs')} · peak ${humanBytes(t.peakActivationBytes)} — Open Graph View`;

@@ -30,6 +30,7 @@ export class ModelView {
     readonly document: ModelDocument,
     readonly panel: vscode.WebviewPanel,
     private readonly log: (line: string) => void,
+    private readonly onSelect: (view: ModelView) => void = () => undefined,
   ) {
     this.whenReady = new Promise((r) => (this.markReady = r));
   }
@@ -48,6 +49,23 @@ export class ModelView {
 
   command(command: ViewCommand): void {
     void this.whenReady.then(() => this.post({ type: 'command', command }));
+  }
+
+  /** Index of a layer by name in the shown report (-1 while loading or when absent). */
+  layerIndex(name: string): number {
+    const s = this.document.state;
+    return s.kind === 'ready' ? s.data.report.layers.findIndex((l) => l.name === name) : -1;
+  }
+
+  /** Name of the selected layer. */
+  selectedName(): string | undefined {
+    const s = this.document.state;
+    return s.kind === 'ready' && this.selected !== null ? s.data.report.layers[this.selected]?.name : undefined;
+  }
+
+  /** Selects and centres a layer in the graph (when the page is up). */
+  reveal(layer: number): void {
+    if (this.ready && layer >= 0) this.post({ type: 'reveal', layer });
   }
 
   /** Asks the view to draw its graph as SVG text or PNG (base64). */
@@ -110,6 +128,7 @@ export class ModelView {
         return;
       case 'selected':
         this.selected = m.layer;
+        this.onSelect(this);
         return;
     }
   }
@@ -126,6 +145,9 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
   private readonly changed = new vscode.EventEmitter<ModelView | undefined>();
   /** The active model view changed, or its document was re-profiled. */
   readonly onDidChange = this.changed.event;
+  private readonly selectedEmitter = new vscode.EventEmitter<ModelView>();
+  /** The user selected a layer (or cleared the selection) in a view. */
+  readonly onDidSelect = this.selectedEmitter.event;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -134,6 +156,11 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
 
   get active(): ModelView | undefined {
     return this.activeView;
+  }
+
+  /** Open views of the model at `uri`. */
+  viewsOf(uri: vscode.Uri): ModelView[] {
+    return [...this.views].filter((v) => v.document.uri.toString() === uri.toString());
   }
 
   /** The active view, else the only open one. */
@@ -152,7 +179,7 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
       enableScripts: true,
       localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')],
     };
-    const view = new ModelView(document, panel, this.log);
+    const view = new ModelView(document, panel, this.log, (v) => this.selectedEmitter.fire(v));
     webview.html = this.html(webview);
     this.views.add(view);
     const disposables: vscode.Disposable[] = [

@@ -7,6 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { ModelSession, type ModelViewData, type SessionOptions } from '../core/report/model-session';
+import { prepareModelFile } from '../core/loaders/index';
 import { ModelLoadError } from '../core/errors';
 import type { WeightStats } from '../core/analysis/weight-stats';
 import type { WorkerReply, WorkerRequest } from './model-worker';
@@ -97,6 +98,7 @@ export class ModelHost {
 
   private async runInProcess(body: RequestBody): Promise<unknown> {
     try {
+      if (this.path) await prepareModelFile(this.path);
       return this.runSession(body);
     } catch (err) {
       // Same message as from the worker: the problem; the caller names the file.

@@ -6,6 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import { ModelLoadError } from '../core/errors';
 import { ModelSession, type SessionOptions } from '../core/report/model-session';
+import { prepareModelFile } from '../core/loaders/index';
 
 export type WorkerRequest =
   | { id: number; kind: 'open'; path: string }
@@ -16,10 +17,11 @@ export type WorkerReply = { id: number; ok: true; value: unknown; ms: number } |
 
 let session: ModelSession | undefined;
 
-function handle(r: WorkerRequest): unknown {
+async function handle(r: WorkerRequest): Promise<unknown> {
   switch (r.kind) {
     case 'open':
       session = undefined;
+      await prepareModelFile(r.path);
       session = ModelSession.open(r.path);
       return null;
     case 'view':
@@ -31,11 +33,11 @@ function handle(r: WorkerRequest): unknown {
   }
 }
 
-parentPort?.on('message', (r: WorkerRequest) => {
+parentPort?.on('message', async (r: WorkerRequest) => {
   const t0 = performance.now();
   let reply: WorkerReply;
   try {
-    reply = { id: r.id, ok: true, value: handle(r), ms: performance.now() - t0 };
+    reply = { id: r.id, ok: true, value: await handle(r), ms: performance.now() - t0 };
   } catch (err) {
     // A load error's problem is the user's message; the file is named by the caller.
     const error = err instanceof ModelLoadError ? err.problem : (err as Error).message;

@@ -12,7 +12,7 @@ import { ROOT, bundleHostSuite, smallCnnWorkspace } from './host-bundle';
 async function main(): Promise<void> {
   execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, stdio: 'inherit' });
   const extensionTestsPath = await bundleHostSuite();
-  const ws = smallCnnWorkspace();
+  const ws = await smallCnnWorkspace();
   try {
     await runTests({ extensionDevelopmentPath: ROOT, extensionTestsPath, launchArgs: [ws, '--disable-extensions', '--disable-workspace-trust'] });
   } finally {

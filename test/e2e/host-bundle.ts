@@ -3,6 +3,8 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
+import { writeKerasH5 } from '../helpers/keras-writers';
+import { exampleCnn } from '../../scripts/make-keras-examples';
 
 export const ROOT = resolve(__dirname, '../..');
 
@@ -23,9 +25,14 @@ export async function bundleHostSuite(): Promise<string> {
   return join(out, 'index.js');
 }
 
-/** A temporary workspace folder holding the bundled example model. */
-export function smallCnnWorkspace(): string {
+/**
+ * A temporary workspace folder holding bundled examples (a model, a
+ * definition, a .keras archive) and a legacy Keras .h5 written with h5wasm
+ * (HDF5 files carry timestamps, so none is committed).
+ */
+export async function smallCnnWorkspace(): Promise<string> {
   const ws = mkdtempSync(join(tmpdir(), 'convlens-ws-'));
-  copyFileSync(join(ROOT, 'examples', 'small-cnn.onnx'), join(ws, 'small-cnn.onnx'));
+  for (const f of ['small-cnn.onnx', 'alexnet.cnn.yaml', 'keras-cnn.keras']) copyFileSync(join(ROOT, 'examples', f), join(ws, f));
+  await writeKerasH5(join(ws, 'keras-cnn.h5'), exampleCnn().toJSON(null, false));
   return ws;
 }

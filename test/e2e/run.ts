@@ -29,15 +29,15 @@ function log(msg: string): void {
   process.stderr.write(`[e2e] ${msg}\n`);
 }
 
-function workspace(): string {
-  const ws = smallCnnWorkspace();
+async function workspace(): Promise<string> {
+  const ws = await smallCnnWorkspace();
   cleanups.push(() => rmSync(ws, { recursive: true, force: true }));
   return ws;
 }
 
 async function hostSuite(tools: Toolchain): Promise<number> {
   const suite = await bundleHostSuite();
-  const ws = workspace();
+  const ws = await workspace();
   const server = await startCodeServer({ tools, logFile: join(RESULTS, 'code-server-host.log'), args: ['--vscode-option', 'enable-smoke-test-driver'] });
   cleanups.push(server.stop);
   const browser = await launchBrowser(tools);
@@ -87,7 +87,7 @@ async function uiSuite(tools: Toolchain): Promise<{ passed: number; failed: numb
   const installLog = join(RESULTS, 'code-server-install.log');
   await installVsix(tools, vsix, extensionsDir, installLog);
   log(`installed ${vsix.split('/').pop()} into code-server`);
-  const ws = workspace();
+  const ws = await workspace();
   const server: CodeServer = await startCodeServer({ tools, logFile: join(RESULTS, 'code-server-ui.log'), extensionsDir, theme: 'Default Light Modern' });
   cleanups.push(server.stop);
   const browser = await launchBrowser(tools);

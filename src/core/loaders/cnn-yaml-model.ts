@@ -168,7 +168,9 @@ export function definitionToModel(def: ModelDefinition, opts: { batch?: number }
     const range = layerOf.get(issue.node);
     if (!range || issue.severity !== 'error') continue;
     if (problems.some((p) => p.range.start >= range.start && p.range.end <= range.end)) continue;
-    problems.push({ message: `${labelOf.get(issue.node)} (its ${opOf.get(issue.node)}): ${issue.message}`, severity: 'error', range });
+    // The inference message names the node (`MaxPool '/S2/MaxPool': …`); the label already says which layer.
+    const detail = issue.message.replace(/^[A-Za-z]+ '[^']*': /, '');
+    problems.push({ message: `${labelOf.get(issue.node)} (its ${opOf.get(issue.node)}): ${detail}`, severity: 'error', range });
   }
   return { model, problems, layerOf };
 }

@@ -1,18 +1,23 @@
 /**
- * What the text editor shows for a `*.cnn.yaml` definition: per definition
+ * What the text editor shows for a `*.cnn.yaml` definition (or a Keras /
+ * TF.js layers-model JSON file): per definition
  * item (a layer, or a Residual/Branches block's merge), its input and output
  * shapes in the definition's own channels-last terms, parameters, MACs,
  * receptive field and activation memory; and every problem at its range.
  * One pass: parse → lower → profile (the same numbers as the CLI).
  */
 import { parseCnnYaml, type SourceRange } from '../loaders/cnn-yaml';
-import { definitionToModel, type ModelProblem } from '../loaders/cnn-yaml-model';
-import { profileModel, type TensorReport } from './profile';
+import { definitionToModel, type DefinitionModel, type ModelProblem } from '../loaders/cnn-yaml-model';
+import { kerasJsonDefinition } from '../loaders/keras-json-definition';
+import { profileModel, type ProfileReport, type TensorReport } from './profile';
 import { formatField } from './format';
+import { definitionHints } from './definition-hints';
 
 export interface DefinitionItemInfo {
-  /** The whole item and its key (`Conv2D`), as offsets into the text. */
+  /** The whole item, as offsets into the text. */
   range: SourceRange;
+  /** Where its inlay hint belongs: the line of its key (`- Conv2D:`, `"class_name"`). */
+  anchor: number;
   /** Input and output shapes without the batch, channels last: `55×55×96`. */
   inputShape: string;
   outputShape: string;
@@ -41,13 +46,42 @@ export function channelsLast(shape: TensorReport['shape']): string {
   return (spatial.length ? [...spatial, c] : [c]).join('×');
 }
 
-export function analyseDefinition(text: string): DefinitionAnalysis {
+/** Text formats the editor features understand: our YAML, and Keras / TF.js layers-model JSON. */
+export type DefinitionFormat = 'yaml' | 'keras-json';
+
+/** Keras model JSON or a TF.js model.json, told from other JSON by its first 64 KiB. */
+export function isKerasJsonText(text: string): boolean {
+  return /"(class_name|modelTopology)"\s*:/.test(text.slice(0, 65_536));
+}
+
+export function analyseDefinition(text: string, format: DefinitionFormat = 'yaml'): DefinitionAnalysis {
+  if (format === 'keras-json') {
+    const lowered = kerasJsonDefinition(text);
+    const problems = [...lowered.problems];
+    if (lowered.model.graph.nodes.length === 0) return { items: [], problems };
+    const out = analyseLowered(lowered, problems, profileModel(lowered.model).report);
+    // Hints and shapes go on the layer's `"class_name"` line, not on the object's opening brace.
+    for (const item of out.items) {
+      const at = text.indexOf('"class_name"', item.range.start);
+      if (at >= 0 && at < item.range.end) item.anchor = at;
+    }
+    return out;
+  }
   const parsed = parseCnnYaml(text);
   const problems: ModelProblem[] = parsed.problems.map((p) => ({ message: p.message, range: p.range, severity: p.severity }));
   if (!parsed.definition) return { items: [], problems };
   const lowered = definitionToModel(parsed.definition);
   problems.push(...lowered.problems);
   const { report } = profileModel(lowered.model);
+  // Design hints only on a definition without errors: a broken layer passes its input through, so figures would mislead.
+  if (!problems.some((p) => p.severity === 'error')) problems.push(...definitionHints(parsed.definition, lowered, report));
+  const out = analyseLowered(lowered, problems, report);
+  if (parsed.definition.name) out.name = parsed.definition.name;
+  return out;
+}
+
+/** Per-item figures: each report layer added to the definition item it was lowered from. */
+function analyseLowered(lowered: DefinitionModel, problems: ModelProblem[], report: ProfileReport): DefinitionAnalysis {
   const byItem = new Map<string, DefinitionItemInfo>();
   const tensorOf = new Map<string, TensorReport>();
   for (const t of report.inputs) tensorOf.set(t.name, t);
@@ -60,6 +94,7 @@ export function analyseDefinition(text: string): DefinitionAnalysis {
     if (!info) {
       info = {
         range,
+        anchor: range.start,
         inputShape: channelsLast(tensorOf.get(layer.inputs[0] ?? '')?.shape ?? null),
         outputShape: '?',
         params: 0,
@@ -79,9 +114,7 @@ export function analyseDefinition(text: string): DefinitionAnalysis {
     info.ops.push(layer.op);
   }
   const t = report.totals;
-  const out: DefinitionAnalysis = { items: [...byItem.values()], problems, totals: { params: t.params, macs: t.macs, peakActivationBytes: t.peakActivationBytes } };
-  if (parsed.definition.name) out.name = parsed.definition.name;
-  return out;
+  return { items: [...byItem.values()], problems, totals: { params: t.params, macs: t.macs, peakActivationBytes: t.peakActivationBytes } };
 }
 
 /** The innermost item containing `offset` (a layer inside a block before the block). */

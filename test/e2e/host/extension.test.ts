@@ -187,7 +187,10 @@ describe('ConvLens in VS Code', () => {
     const hints = await vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', uri, new vscode.Range(0, 0, doc.lineCount, 0));
     const labels = hints.map((h) => (typeof h.label === 'string' ? h.label : h.label.map((p) => p.value).join('')));
     assert.ok(labels.includes('→ 55×55×96') && labels.includes('→ 6×6×256'), labels.join(' | '));
-    assert.deepEqual(vscode.languages.getDiagnostics(uri), []);
+    // Only design hints (C3's 5×5 kernel: two stacked 3×3 cover it with fewer weights).
+    const hints0 = vscode.languages.getDiagnostics(uri);
+    assert.ok(hints0.every((d) => d.severity === vscode.DiagnosticSeverity.Information), hints0.map((d) => d.message).join('\n'));
+    assert.ok(hints0.some((d) => /two stacked 3×3/.test(d.message)), hints0.map((d) => d.message).join('\n'));
     const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
     assert.equal(lenses.length, 1);
     assert.equal(lenses[0].command?.title, '62.38 M params · 1.14 GMACs · peak 2.22 MiB — Open Graph View');
@@ -195,10 +198,64 @@ describe('ConvLens in VS Code', () => {
     // Typing a kernel too large for C7's 13×13 input (valid padding): a diagnostic at that layer.
     const c7 = text.indexOf('filters: 256, kernel_size: 3, padding: same');
     await editor.edit((e) => e.replace(new vscode.Range(doc.positionAt(c7), doc.positionAt(c7 + 'filters: 256, kernel_size: 3, padding: same'.length)), 'filters: 256, kernel_size: 15'));
-    await until('a diagnostic', () => vscode.languages.getDiagnostics(uri).length > 0, 10_000);
-    const [d] = vscode.languages.getDiagnostics(uri);
+    const errors = () => vscode.languages.getDiagnostics(uri).filter((x) => x.severity === vscode.DiagnosticSeverity.Error);
+    await until('a diagnostic', () => errors().length > 0, 10_000);
+    const [d] = errors();
     assert.equal(d.severity, vscode.DiagnosticSeverity.Error);
     assert.equal(d.range.start.line, doc.positionAt(c7).line);
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
+  it('Export to ONNX writes a definition as an ONNX model the CLI reads back with the same parameters', async function () {
+    this.timeout(60_000);
+    const folder = vscode.workspace.workspaceFolders![0].uri;
+    const source = vscode.Uri.joinPath(folder, 'alexnet.cnn.yaml');
+    const target = vscode.Uri.joinPath(folder, 'alexnet.onnx');
+    const written = await vscode.commands.executeCommand<vscode.Uri>('convlens.exportOnnx', source, target);
+    assert.equal(written?.toString(), target.toString());
+    const cli = join(extension().extensionPath, 'dist', 'cli.js');
+    const report = JSON.parse(execFileSync(process.execPath, [cli, 'profile', '--json', target.fsPath], { encoding: 'utf8', env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } }));
+    assert.equal(report.totals.params, 62_378_344);
+  });
+
+  it('Keras models: a legacy .h5 profiles from the command palette, a .keras opens in the model view', async function () {
+    this.timeout(60_000);
+    const folder = vscode.workspace.workspaceFolders![0].uri;
+    const table = await vscode.commands.executeCommand<string>('convlens.profileModel', vscode.Uri.joinPath(folder, 'keras-cnn.h5'));
+    // TF.js's own countParams() for this model (scripts/make-keras-examples.ts).
+    assert.match(table ?? '', /Parameters: 8,186/);
+    const keras = vscode.Uri.joinPath(folder, 'keras-cnn.keras');
+    await vscode.commands.executeCommand('vscode.open', keras);
+    await until('the model view', () => {
+      const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+      return input instanceof vscode.TabInputCustom && input.viewType === 'convlens.graph';
+    });
+    const json = vscode.Uri.joinPath(folder, 'keras-cnn.json');
+    let exported: unknown;
+    const start = Date.now();
+    while (!exported && Date.now() - start < 30_000) {
+      exported = await vscode.commands.executeCommand('convlens.exportProfile', 'json', json);
+      if (!exported) await new Promise((r) => setTimeout(r, 500));
+    }
+    const report = JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(json)).toString('utf8'));
+    assert.equal(report.totals.params, 8_186);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('a TF.js model.json open as text gets hover shapes and inlay hints per layer', async function () {
+    this.timeout(60_000);
+    const folder = vscode.workspace.workspaceFolders![0].uri;
+    const uri = vscode.Uri.joinPath(folder, 'model.json');
+    await vscode.workspace.fs.copy(vscode.Uri.file(join(extension().extensionPath, 'examples', 'tfjs-cnn', 'model.json')), uri, { overwrite: true });
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc);
+    const at = doc.positionAt(doc.getText().indexOf('"filters": 16'));
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, at);
+    const hoverText = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n').replace(/&nbsp;/g, ' ');
+    assert.match(hoverText, /32×32×3 → 32×32×16/);
+    const hints = await vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', uri, new vscode.Range(0, 0, doc.lineCount, 0));
+    const labels = hints.map((h) => (typeof h.label === 'string' ? h.label : h.label.map((p) => p.value).join('')));
+    assert.ok(labels.includes('→ 32×32×16') && labels.includes('→ 10'), labels.join(' | '));
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 });

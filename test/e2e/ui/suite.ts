@@ -162,6 +162,55 @@ export async function runUiSuite(ctx: UiContext): Promise<{ passed: number; fail
     await page.screenshot({ path: join(ctx.results, 'graph-dark.png') });
   });
 
+  await test('a definition in the text editor: inlay hints, hover shapes, and a diagnostic for a shape error', async () => {
+    await openPalette(page, 'View: Close All Editors');
+    await page.getByRole('treeitem', { name: /alexnet\.cnn\.yaml/ }).click();
+    const editor = page.locator('.editor-instance .monaco-editor').first();
+    await editor.locator('.view-lines', { hasText: 'name: AlexNet' }).waitFor({ timeout: 20_000 });
+    // Inlay hints: each layer line ends with its output shape, channels last (the classic table's figures).
+    for (const shape of ['→ 55×55×96', '→ 27×27×256', '→ 13×13×384']) {
+      await editor.locator('.view-lines').getByText(shape).first().waitFor({ timeout: 20_000 });
+    }
+    await page.screenshot({ path: join(ctx.results, 'definition-inlay.png') });
+    // Hover C3 (the 5×5 convolution): input → output shape and its cost.
+    await editor.locator('.view-line', { hasText: 'name: C3' }).getByText('Conv2D').hover();
+    const hover = page.locator('.monaco-hover-content', { hasText: '27×27×96 → 27×27×256' });
+    await hover.waitFor({ timeout: 10_000 });
+    if (!(await hover.textContent())?.includes('614,656')) throw new Error(`hover: ${await hover.textContent()}`);
+    await page.screenshot({ path: join(ctx.results, 'definition-hover.png') });
+    await page.keyboard.press('Escape');
+    // A pool larger than its 55×55 input: the Problems panel says so, and the text is squiggled.
+    await editor.locator('.view-line', { hasText: 'name: S2' }).getByText('pool_size: 3').click();
+    await page.keyboard.press('End');
+    await page.keyboard.press('Home');
+    await page.keyboard.press('Shift+End');
+    await page.keyboard.type('- MaxPooling2D: {pool_size: 60, strides: 2, name: S2}');
+    await editor.locator('.squiggly-error').first().waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Control+Shift+M');
+    await page.locator('.markers-panel .monaco-list-row', { hasText: 'larger than' }).first().waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: join(ctx.results, 'definition-diagnostic.png') });
+    await page.keyboard.press('Control+Z');
+    await page.keyboard.press('Control+Z');
+    await editor.locator('.squiggly-error').first().waitFor({ state: 'detached', timeout: 10_000 });
+    await page.keyboard.press('Control+J');
+  });
+
+  await test('the graph beside a definition follows the cursor, and the text follows the graph', async () => {
+    await page.locator('.view-line', { hasText: 'name: C5' }).getByText('Conv2D').click();
+    await openPalette(page, 'ConvLens: Open Graph View to the Side');
+    const graph = page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
+    await graph.locator('svg.graph g.node').first().waitFor({ timeout: 30_000 });
+    // Cursor → graph: a click on the C3 line selects /C3/Conv.
+    await page.locator('.view-line', { hasText: 'name: C3' }).getByText('Conv2D').click();
+    await graph.locator('svg.graph g.node.selected', { hasText: 'Conv 5×5' }).waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: join(ctx.results, 'definition-sync-cursor.png') });
+    // Graph → text: selecting the S4 pool moves the cursor to its line (line 9).
+    await graph.locator('#fit').click();
+    await graph.locator('svg.graph g.node', { hasText: 'MaxPool' }).nth(1).click();
+    await page.locator('.statusbar-item', { hasText: /Ln 9,/ }).waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: join(ctx.results, 'definition-sync-graph.png') });
+  });
+
   await page.close();
   return { passed, failed };
 }
