@@ -3,7 +3,12 @@
  * work behind hovers, inlay hints and diagnostics on each keystroke (issue #5:
  * under 50 ms for a 200-layer definition). Prints a Markdown table.
  */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { analyseDefinition } from '../src/core/report/definition-view';
+import { loadCnnYaml } from '../src/core/loaders/cnn-yaml-model';
+import { exportOnnx } from '../src/core/export/onnx-export';
+import { profileModel } from '../src/core/report/profile';
 
 /** `layers` layers in stages of conv/BN/ReLU triples with a pool between stages, written out one per line. */
 function definition(layers: number): string {
@@ -48,3 +53,59 @@ console.log('\n## Definition analysis per keystroke (parse → lower → profile
 console.log('| layers | items analysed | median ms | max ms | goal | result |');
 console.log('|---:|---:|---:|---:|:--|:--|');
 for (const r of rows) console.log(r);
+
+// The same per-keystroke analysis for a Keras model JSON text (TF.js's own
+// model.json of the same kind of stack), and the export of definitions to
+// ONNX (He-normal fill of every weight, encoding).
+function kerasJson(layers: number): string {
+  const list: unknown[] = [];
+  let n = 0;
+  let filters = 16;
+  const conv = (name: string, f: number) => ({ class_name: 'Conv2D', config: { name, filters: f, kernel_size: [3, 3], padding: 'same', use_bias: false, activation: 'linear' } });
+  list.push({ class_name: 'InputLayer', config: { name: 'input', batch_input_shape: [null, 224, 224, 3] } });
+  while (n < layers - 3) {
+    for (let k = 0; k < 10 && n < layers - 3; k++, n += 3) {
+      list.push(conv(`conv${n}`, filters), { class_name: 'BatchNormalization', config: { name: `bn${n}`, axis: -1 } }, { class_name: 'ReLU', config: { name: `relu${n}` } });
+    }
+    if (n < layers - 3) {
+      list.push({ class_name: 'MaxPooling2D', config: { name: `pool${n}`, pool_size: [2, 2], padding: 'same' } });
+      n++;
+      filters = Math.min(filters * 2, 512);
+    }
+  }
+  list.push({ class_name: 'GlobalAveragePooling2D', config: { name: 'gap' } }, { class_name: 'Dense', config: { name: 'fc', units: 1000, activation: 'softmax' } });
+  return JSON.stringify({ class_name: 'Sequential', config: { name: 'bench', layers: list }, keras_version: '2.15.0', backend: 'tensorflow' }, null, 1);
+}
+
+const jsonRows: string[] = [];
+for (const layers of [50, 200]) {
+  const text = kerasJson(layers);
+  const items = analyseDefinition(text, 'keras-json').items.length;
+  for (let i = 0; i < 5; i++) analyseDefinition(text, 'keras-json');
+  const times: number[] = [];
+  for (let i = 0; i < 21; i++) {
+    const t = performance.now();
+    analyseDefinition(text, 'keras-json');
+    times.push(performance.now() - t);
+  }
+  const ms = median(times);
+  jsonRows.push(`| ${layers} | ${(text.length / 1024).toFixed(0)} KiB | ${items} | ${ms.toFixed(1)} | ${Math.max(...times).toFixed(1)} | ${ms < 50 ? 'PASS' : 'MISS'} (< 50 ms) |`);
+}
+console.log('\n## Keras model JSON in the editor (jsonc-parser → lower → profile; median of 21)\n');
+console.log('| layers | text | items | median ms | max ms | result |');
+console.log('|---:|---:|---:|---:|---:|:--|');
+for (const r of jsonRows) console.log(r);
+
+const exportRows: string[] = [];
+for (const name of ['lenet5', 'resnet18', 'mobilenet', 'vgg16']) {
+  const file = join(resolve(__dirname, '..'), 'examples', `${name}.cnn.yaml`);
+  const model = loadCnnYaml(readFileSync(file, 'utf8'), file);
+  const t = performance.now();
+  const bytes = exportOnnx(model);
+  const ms = performance.now() - t;
+  exportRows.push(`| ${name} | ${profileModel(model).report.totals.params.toLocaleString('en-US')} | ${(bytes.length / 2 ** 20).toFixed(1)} MiB | ${ms.toFixed(0)} |`);
+}
+console.log('\n## Export to ONNX (He-normal weights, opset 17; one run)\n');
+console.log('| definition | params | file | ms |');
+console.log('|---|---:|---:|---:|');
+for (const r of exportRows) console.log(r);

@@ -184,13 +184,18 @@ export async function runUiSuite(ctx: UiContext): Promise<{ passed: number; fail
     await page.keyboard.press('End');
     await page.keyboard.press('Home');
     await page.keyboard.press('Shift+End');
-    await page.keyboard.type('- MaxPooling2D: {pool_size: 60, strides: 2, name: S2}');
+    // insertText: as a paste, without the editor's auto-closing brackets.
+    await page.keyboard.insertText('- MaxPooling2D: {pool_size: 60, strides: 2, name: S2}');
     await editor.locator('.squiggly-error').first().waitFor({ timeout: 10_000 });
     await page.keyboard.press('Control+Shift+M');
     await page.locator('.markers-panel .monaco-list-row', { hasText: 'larger than' }).first().waitFor({ timeout: 10_000 });
     await page.screenshot({ path: join(ctx.results, 'definition-diagnostic.png') });
-    await page.keyboard.press('Control+Z');
-    await page.keyboard.press('Control+Z');
+    // Put the line back as it was (the workspace may auto-save, so no revert).
+    await editor.locator('.view-line', { hasText: 'pool_size: 60' }).getByText('pool_size: 60').click();
+    await page.keyboard.press('End');
+    await page.keyboard.press('Home');
+    await page.keyboard.press('Shift+End');
+    await page.keyboard.insertText('- MaxPooling2D: {pool_size: 3, strides: 2, name: S2}');
     await editor.locator('.squiggly-error').first().waitFor({ state: 'detached', timeout: 10_000 });
     await page.keyboard.press('Control+J');
   });
@@ -207,7 +212,8 @@ export async function runUiSuite(ctx: UiContext): Promise<{ passed: number; fail
     // Graph → text: selecting the S4 pool moves the cursor to its line (line 9).
     await graph.locator('#fit').click();
     await graph.locator('svg.graph g.node', { hasText: 'MaxPool' }).nth(1).click();
-    await page.locator('.statusbar-item', { hasText: /Ln 9,/ }).waitFor({ timeout: 10_000 });
+    // The graph keeps the focus, so the status bar shows no cursor; the gutter marks the cursor's line.
+    await page.locator('.editor-instance .monaco-editor .line-numbers.active-line-number', { hasText: /^\s*9\s*$/ }).first().waitFor({ timeout: 10_000 });
     await page.screenshot({ path: join(ctx.results, 'definition-sync-graph.png') });
   });
 
