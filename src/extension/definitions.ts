@@ -102,6 +102,15 @@ export function registerDefinitionFeatures(log: (line: string) => void): vscode.
         md.appendText(`${k}: ${v}`);
         md.appendMarkdown('  \n');
       }
+      if (item.formulas.length) {
+        md.appendMarkdown('\n');
+        md.appendText('Output size:');
+        md.appendMarkdown('  \n');
+        for (const f of item.formulas) {
+          md.appendText(f);
+          md.appendMarkdown('  \n');
+        }
+      }
       return new vscode.Hover(md, new vscode.Range(doc.positionAt(item.range.start), doc.positionAt(item.range.end)));
     },
   };

@@ -17,6 +17,11 @@ describe('definition analysis for the editor', () => {
     assert.equal(a.items[0].params, 34_944);
     assert.deepEqual(a.items[0].ops, ['Conv', 'Relu']);
     assert.equal(a.items[7].receptiveField, '195×195 /32×32');
+    // The arithmetic behind C1, S2 and C3's sizes, as the hover writes it.
+    assert.deepEqual(a.items[0].formulas, ['H, W: out = ⌊(227 + 2·0 − 11)/4⌋ + 1 = 55']);
+    assert.deepEqual(a.items[1].formulas, ['H, W: out = ⌊(55 + 2·0 − 3)/2⌋ + 1 = 27']);
+    assert.deepEqual(a.items[2].formulas, ['H, W: out = ⌈27/1⌉ = 27 (padding same: pads 2 + 2)']);
+    assert.deepEqual(a.items[9].formulas, []);
     assert.equal(a.totals!.params, 62_378_344);
   });
 

@@ -59,6 +59,11 @@ describe('layer titles', () => {
     assert.equal(views[gemm].title, 'Gemm ×1000');
     assert.deepEqual(views[0].weights.map((w) => w.dims), [[64, 3, 7, 7], [64]]);
     assert.deepEqual(views[0].inputs[0].shape, [1, 3, 224, 224]);
+    // torchvision's stem: 7×7 /2 pad 3 on 224 → 112, then the 3×3 /2 pad 1 max-pool → 56.
+    assert.deepEqual(views[0].outputSize, ['H, W: out = ⌊(224 + 2·3 − 7)/2⌋ + 1 = 112']);
+    const pool = profile.report.layers.findIndex((l) => l.op === 'MaxPool');
+    assert.deepEqual(views[pool].outputSize, ['H, W: out = ⌊(112 + 2·1 − 3)/2⌋ + 1 = 56']);
+    assert.equal(views[gemm].outputSize, undefined);
   });
 });
 

@@ -164,6 +164,7 @@ export class DetailsPanel {
     this.root.replaceChildren(
       this.header(l, v),
       section('Metrics', this.metrics(l)),
+      ...(v.outputSize?.length ? [section('Output size', this.outputSize(v.outputSize))] : []),
       ...(v.attributes.length ? [section('Attributes', this.attributes(v))] : []),
       section('Inputs', this.tensors(v.inputs, new Set(v.weights.map((w) => w.input)))),
       section('Outputs', this.tensors(l.outputs, new Set())),
@@ -200,6 +201,13 @@ export class DetailsPanel {
       ...fieldRows(l.receptiveField),
       ['Activation memory', l.activationBytes >= 1024 ? `${humanBytes(l.activationBytes)} (${exact(l.activationBytes)} B)` : humanBytes(l.activationBytes)],
     ]);
+  }
+
+  /** The conv/pool arithmetic that gives each spatial size, one line per axis. */
+  private outputSize(lines: readonly string[]): HTMLElement {
+    const ul = el('ul', undefined, 'details-formulas');
+    for (const line of lines) ul.append(el('li', line, 'details-value'));
+    return ul;
   }
 
   private attributes(v: LayerView): HTMLElement {

@@ -12,6 +12,8 @@ import { kerasJsonDefinition } from '../loaders/keras-json-definition';
 import { profileModel, type ProfileReport, type TensorReport } from './profile';
 import { formatField } from './format';
 import { definitionHints } from './definition-hints';
+import { outputSizeFormulas } from '../analysis/output-size';
+import type { Node } from '../ir';
 
 export interface DefinitionItemInfo {
   /** The whole item, as offsets into the text. */
@@ -28,6 +30,8 @@ export interface DefinitionItemInfo {
   activationBytes: number;
   /** The graph nodes the item became (`Conv`, `Relu`, …). */
   ops: string[];
+  /** How its conv/pool output size comes about, per spatial axis: `H, W: out = ⌊(55 + 2·0 − 3)/2⌋ + 1 = 27`. */
+  formulas: string[];
 }
 
 export interface DefinitionAnalysis {
@@ -86,6 +90,8 @@ function analyseLowered(lowered: DefinitionModel, problems: ModelProblem[], repo
   const tensorOf = new Map<string, TensorReport>();
   for (const t of report.inputs) tensorOf.set(t.name, t);
   for (const l of report.layers) for (const o of l.outputs) tensorOf.set(o.name, o);
+  const graph = lowered.model.graph;
+  const nodeOf = new Map<string, Node>(graph.nodes.map((n) => [n.name, n]));
   for (const layer of report.layers) {
     const range = lowered.layerOf.get(layer.name);
     if (!range || layer.op === 'Constant') continue;
@@ -102,6 +108,7 @@ function analyseLowered(lowered: DefinitionModel, problems: ModelProblem[], repo
         receptiveField: '',
         activationBytes: 0,
         ops: [],
+        formulas: [],
       };
       byItem.set(key, info);
     }
@@ -112,9 +119,22 @@ function analyseLowered(lowered: DefinitionModel, problems: ModelProblem[], repo
     info.params += layer.params;
     info.macs += layer.macs;
     info.ops.push(layer.op);
+    const node = nodeOf.get(layer.name);
+    const formulas = node && outputSizeFormulas(node, tensorOf.get(layer.inputs[0] ?? '')?.shape, graph.values.get(node.inputs[1] ?? '')?.shape);
+    // A separable conv's pointwise 1×1 adds nothing to say after its depthwise window.
+    const trivial = node && isPointwise(node);
+    if (formulas && !(trivial && info.formulas.length)) info.formulas.push(...formulas.map((f) => `${f.axes}: ${f.text}`));
   }
   const t = report.totals;
   return { items: [...byItem.values()], problems, totals: { params: t.params, macs: t.macs, peakActivationBytes: t.peakActivationBytes } };
+}
+
+function isPointwise(node: Node): boolean {
+  const ones = (name: string, absent: boolean) => {
+    const a = node.attributes[name];
+    return a ? a.type === 'ints' && a.value.every((v) => v === 1) : absent;
+  };
+  return ones('kernel_shape', false) && ones('strides', true);
 }
 
 /** The innermost item containing `offset` (a layer inside a block before the block). */

@@ -6,6 +6,7 @@
  */
 import type { Attribute, DType, Model, Node, TensorConst } from '../ir';
 import type { Profile, TensorReport } from './profile';
+import { outputSizeFormulas } from '../analysis/output-size';
 
 export interface AttributeView {
   name: string;
@@ -30,6 +31,8 @@ export interface LayerView {
   /** Every input ('' for an omitted optional one) with its inferred type and shape. */
   inputs: TensorReport[];
   weights: WeightView[];
+  /** Conv/pool output-size arithmetic per spatial axis: `H, W: out = ⌊(55 + 2·0 − 3)/2⌋ + 1 = 27`. */
+  outputSize?: string[];
   doc?: string;
 }
 
@@ -163,6 +166,9 @@ export function layerViews(model: Model, profile: Profile): LayerView[] {
       inputs: node.inputs.map((name) => (name ? profile.details.tensorOf(name) : { name: '', shape: null, dtype: null })),
       weights,
     };
+    const inputs = view.inputs;
+    const formulas = outputSizeFormulas(node, inputs[0]?.shape, inputs[node.opType === 'QLinearConv' ? 3 : 1]?.shape ?? undefined);
+    if (formulas) view.outputSize = formulas.map((f) => `${f.axes}: ${f.text}`);
     if (node.doc) view.doc = node.doc;
     return view;
   });

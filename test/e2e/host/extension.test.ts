@@ -181,9 +181,16 @@ describe('ConvLens in VS Code', () => {
     const c3 = doc.positionAt(text.indexOf('filters: 256'));
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, c3);
     // appendText escapes: spaces become &nbsp;, parentheses get backslashes.
-    const hoverText = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n').replace(/&nbsp;/g, ' ').replace(/\\([()])/g, '$1');
+    const hoverText = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n').replace(/&nbsp;/g, ' ').replace(/\\([^\w\s])/g, '$1');
     assert.match(hoverText, /27×27×96 → 27×27×256/);
     assert.match(hoverText, /614,656/);
+    assert.match(hoverText, /H, W: out = ⌈27\/1⌉ = 27 \(padding same: pads 2 \+ 2\)/);
+    // S2: the worked example of the output-size arithmetic.
+    const s2 = doc.positionAt(text.indexOf('MaxPooling2D'));
+    const s2Hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, s2);
+    const s2Text = s2Hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n').replace(/&nbsp;/g, ' ').replace(/\\([^\w\s])/g, '$1');
+    assert.match(s2Text, /55×55×96 → 27×27×96/);
+    assert.ok(s2Text.includes('H, W: out = ⌊(55 + 2·0 − 3)/2⌋ + 1 = 27'), s2Text);
     const hints = await vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', uri, new vscode.Range(0, 0, doc.lineCount, 0));
     const labels = hints.map((h) => (typeof h.label === 'string' ? h.label : h.label.map((p) => p.value).join('')));
     assert.ok(labels.includes('→ 55×55×96') && labels.includes('→ 6×6×256'), labels.join(' | '));
