@@ -20,8 +20,9 @@ const nodeMainFields = ['module', 'main'];
 const targets = [
   {
     ...common,
-    // The extension, and the worker thread that loads and profiles models.
-    entryPoints: { extension: 'src/extension.ts', 'model-worker': 'src/extension/model-worker.ts' },
+    // The extension, the worker thread that loads and profiles models, and the
+    // child process that runs them (onnxruntime-node, TensorFlow.js).
+    entryPoints: { extension: 'src/extension.ts', 'model-worker': 'src/extension/model-worker.ts', 'runtime-child': 'src/runtime/child.ts' },
     outdir: 'dist',
     platform: 'node',
     mainFields: nodeMainFields,

@@ -3,10 +3,17 @@
  *   convlens profile <model> [--input NAME=1x3x224x224] [--batch N] [--dtype T]
  *                            [--optimizer sgd|momentum|adam] [--budget 8GiB]
  *                            [--json | --csv | --markdown]
+ *   convlens profile <model> --run [--provider auto|cuda|tensorrt|cpu] [--runs N] [--warmup N]
+ *                            [--timeout S] [--zeros] [--batch N] [--json | --csv | --markdown | --html]
  *   convlens export <model.cnn.yaml> -o <out.onnx> [--seed N] [--opset 17] [--batch N]
  */
 import { parseArgs } from 'node:util';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { runInChild, RuntimeError } from './runtime/client';
+import { PROVIDER_SETTINGS, type ProfileRequest, type ProviderSetting } from './runtime/messages';
+import { formatRuntimeCsv, formatRuntimeHtml, formatRuntimeMarkdown, formatRuntimeTable } from './core/report/runtime-format';
 import { ModelLoadError, formatCount } from './core/errors';
 import { isCnnYamlName, loadModelFile, prepareModelFile } from './core/loaders/index';
 import { definitionToModel, loadCnnYaml } from './core/loaders/cnn-yaml-model';
@@ -22,6 +29,7 @@ import type { Optimizer } from './core/analysis/memory';
 import type { Model, Shape } from './core/ir';
 
 const USAGE = `Usage: convlens profile <model.onnx> [options]
+       convlens profile <model> --run [run options]
        convlens export <model.cnn.yaml> -o <out.onnx> [--seed N] [--opset N] [--batch N]
 
 Prints every layer's output shape, parameters, MACs/FLOPs, receptive field and
@@ -37,6 +45,17 @@ Options:
   --budget SIZE       also print the largest batch whose training memory fits SIZE (e.g. 16GiB)
   --json | --csv | --markdown   machine-readable output instead of the table
   -h, --help          this text
+
+--run measures instead: runs the model on onnxruntime-node in a separate process
+(definitions, Keras and TF.js models through their ONNX export) and prints the
+latency (p50/p90/min), per-layer times from onnxruntime's profiler, achieved
+GFLOP/s, compute- or memory-bound (roofline), and the measured memory.
+  --provider P        auto | cuda | tensorrt | cpu (default auto: CUDA when it loads, else CPU)
+  --runs N            timed runs (default 20)
+  --warmup N          untimed runs first (default 3)
+  --timeout S         stop after S seconds (default 300)
+  --zeros             feed zeros (default: seeded random values in [-1, 1))
+  --html              a self-contained HTML report (also --json, --csv, --markdown)
 
 export writes a runnable ONNX file: a .cnn.yaml definition gets Keras-style initial
 weights (He-normal kernels, zero biases, BatchNorm gamma 1 / variance 1), opset
@@ -61,7 +80,8 @@ function positiveInt(name: string, s: string): number {
   return Number(s);
 }
 
-export function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): number {
+/** Runs the CLI; `profile --run` is asynchronous (it waits for the runtime process). */
+export function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): number | Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -79,6 +99,13 @@ export function main(argv: string[], out: (s: string) => void = (s) => process.s
         output: { type: 'string', short: 'o' },
         seed: { type: 'string' },
         opset: { type: 'string' },
+        run: { type: 'boolean' },
+        provider: { type: 'string' },
+        runs: { type: 'string' },
+        warmup: { type: 'string' },
+        timeout: { type: 'string' },
+        zeros: { type: 'boolean' },
+        html: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -97,6 +124,12 @@ export function main(argv: string[], out: (s: string) => void = (s) => process.s
     return 1;
   }
   if (command === 'export') return exportCommand(values, modelPath, out, err);
+  if (values.run) return runCommand(values, modelPath, out, err);
+  const runOnly = RUN_ONLY.find((k) => values[k] !== undefined);
+  if (runOnly) {
+    err(`convlens: --${runOnly} applies to 'profile --run'\n`);
+    return 1;
+  }
   try {
     const exportOnly = (['output', 'seed', 'opset'] as const).find((k) => values[k] !== undefined);
     if (exportOnly) throw new UsageError(`--${exportOnly} applies to 'export', not 'profile'`);
@@ -150,7 +183,73 @@ export function main(argv: string[], out: (s: string) => void = (s) => process.s
   }
 }
 
-const PROFILE_ONLY = ['input', 'dtype', 'optimizer', 'budget', 'json', 'csv', 'markdown'] as const;
+const PROFILE_ONLY = ['input', 'dtype', 'optimizer', 'budget', 'json', 'csv', 'markdown', 'run', 'provider', 'runs', 'warmup', 'timeout', 'zeros', 'html'] as const;
+const RUN_ONLY = ['provider', 'runs', 'warmup', 'timeout', 'zeros', 'html'] as const;
+
+/** Where measured device peaks are cached between runs. */
+function peaksCachePath(): string {
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(base, 'convlens', 'device-peaks.json');
+}
+
+async function runCommand(values: Record<string, unknown>, modelPath: string, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  try {
+    const notHere = (['dtype', 'optimizer', 'budget'] as const).find((k) => values[k] !== undefined);
+    if (notHere) throw new UsageError(`--${notHere} applies to the static profile, not --run`);
+    const provider = (values.provider as string | undefined) ?? 'auto';
+    if (!(PROVIDER_SETTINGS as readonly string[]).includes(provider)) throw new UsageError(`--provider: expected ${PROVIDER_SETTINGS.join(', ')}, got '${provider}'`);
+    const count = (name: string, fallback: number, min: number) => {
+      const v = values[name] as string | undefined;
+      if (v === undefined) return fallback;
+      if (!/^\d+$/.test(v) || Number(v) < min) throw new UsageError(`--${name}: expected an integer ≥ ${min}, got '${v}'`);
+      return Number(v);
+    };
+    const formats = [values.json, values.csv, values.markdown, values.html].filter(Boolean).length;
+    if (formats > 1) throw new UsageError('choose one of --json, --csv, --markdown, --html');
+    const inputShapes: Record<string, Shape> = {};
+    for (const spec of (values.input as string[] | undefined) ?? []) {
+      const eq = spec.lastIndexOf('=');
+      if (eq <= 0) throw new UsageError(`--input: expected NAME=DIMS, got '${spec}'`);
+      inputShapes[spec.slice(0, eq)] = parseShape(spec.slice(eq + 1));
+    }
+    const request: ProfileRequest = {
+      kind: 'profile',
+      modelPath: resolve(modelPath),
+      provider: provider as ProviderSetting,
+      input: values.zeros ? 'zeros' : 'random',
+      warmup: count('warmup', 3, 0),
+      runs: count('runs', 20, 1),
+      peaksCache: peaksCachePath(),
+      inputShapes,
+      ...(values.batch !== undefined ? { batch: positiveInt('--batch', values.batch as string) } : {}),
+    };
+    const timeoutS = count('timeout', 300, 1);
+    const tty = process.stderr.isTTY;
+    const { report } = await runInChild(request, {
+      timeoutMs: timeoutS * 1000,
+      onProgress: (m) => tty && err(`\r\x1b[K${m}`),
+    });
+    if (tty) err('\r\x1b[K');
+    report.file = modelPath;
+    if (values.json) out(JSON.stringify(report, null, 2) + '\n');
+    else if (values.csv) out(formatRuntimeCsv(report));
+    else if (values.markdown) out(formatRuntimeMarkdown(report));
+    else if (values.html) out(formatRuntimeHtml(report, { title: basename(modelPath), generatedAt: new Date().toISOString() }));
+    else out(formatRuntimeTable(report) + '\n');
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`convlens: ${e.message}\n`);
+      return 1;
+    }
+    if (e instanceof RuntimeError) {
+      err(`convlens: ${modelPath}: ${e.message}\n`);
+      return e.kind === 'failed' ? 2 : 3;
+    }
+    err(`convlens: ${modelPath}: ${(e as Error).message ?? String(e)}\n`);
+    return 2;
+  }
+}
 
 /**
  * The model to export: a definition is lowered at the asked batch (Reshape
@@ -231,7 +330,7 @@ function exportCommand(values: Record<string, unknown>, modelPath: string, out: 
 /** Starts HDF5 support (WebAssembly, asynchronous) when an argument is a legacy Keras .h5 file, then runs `main`. */
 export async function run(argv: string[]): Promise<number> {
   for (const a of argv) if (!a.startsWith('-')) await prepareModelFile(a);
-  return main(argv);
+  return await main(argv);
 }
 
 if (require.main === module) {

@@ -102,7 +102,7 @@ export function formatTable(report: ProfileReport, opts: FormatOptions = {}, max
   ].join('\n');
 }
 
-function csvCell(s: string): string {
+export function csvCell(s: string): string {
   return /[",\n\r]/.test(s) || /^[=+\-@]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
@@ -118,7 +118,7 @@ export function formatCsv(report: ProfileReport): string {
   return [header.join(','), ...lines].join('\n') + '\n';
 }
 
-function mdCell(s: string): string {
+export function mdCell(s: string): string {
   return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;')).replace(/\n/g, ' ');
 }
 

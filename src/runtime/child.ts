@@ -1,0 +1,38 @@
+/**
+ * The runtime child process (dist/runtime-child.js), started by client.ts
+ * with child_process.fork. It loads the native runtimes, runs one request at
+ * a time and reports over IPC; the parent kills it to cancel or on timeout.
+ */
+import type { FromChild, ToChild } from './messages';
+import { profileOnOrt } from './ort-profile';
+import { ModelLoadError } from '../core/errors';
+
+const send = (m: FromChild) => process.send?.(m);
+
+async function handle(msg: ToChild): Promise<void> {
+  const { id, request } = msg;
+  const progress = (message: string, fraction?: number) => send({ type: 'progress', id, message, ...(fraction !== undefined ? { fraction } : {}) });
+  try {
+    switch (request.kind) {
+      case 'profile':
+        send({ type: 'result', id, result: { kind: 'profile', report: await profileOnOrt(request, progress) } });
+        break;
+      default:
+        send({ type: 'error', id, message: `unknown request ${(request as { kind: string }).kind}` });
+    }
+  } catch (err) {
+    const message = err instanceof ModelLoadError ? err.message : err instanceof Error ? err.message : String(err);
+    send({ type: 'error', id, message });
+  }
+}
+
+if (!process.send) {
+  process.stderr.write('convlens runtime: start me with child_process.fork\n');
+  process.exit(2);
+}
+process.on('message', (m: ToChild) => {
+  if (m?.type === 'request') void handle(m);
+});
+// The parent going away (extension host reload, CLI killed) ends the child too.
+process.on('disconnect', () => process.exit(0));
+send({ type: 'ready', pid: process.pid });

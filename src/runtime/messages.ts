@@ -1,0 +1,47 @@
+/**
+ * Every message between the extension host (or the CLI) and the runtime
+ * child process. The child runs models; the parent never loads a native
+ * runtime, so a crash, an out-of-memory kill or a runaway model ends only the
+ * child. Requests carry an id; the child answers each with progress
+ * messages and then exactly one `result` or `error`.
+ */
+import type { Shape } from '../core/ir';
+import type { RuntimeReport } from '../core/timing/runtime-report';
+import type { DevicePeaks } from '../core/timing/roofline';
+
+export type ProviderSetting = 'auto' | 'cuda' | 'tensorrt' | 'cpu';
+export const PROVIDER_SETTINGS: readonly ProviderSetting[] = ['auto', 'cuda', 'tensorrt', 'cpu'];
+
+export type InputFill = 'random' | 'zeros';
+
+export interface ProfileRequest {
+  kind: 'profile';
+  /** The model file: ONNX runs as it is; definitions, Keras and TF.js models run through their ONNX export. */
+  modelPath: string;
+  provider: ProviderSetting;
+  /** Batch size (the first dim of the batched inputs), default the model's own. */
+  batch?: number;
+  inputShapes?: Record<string, Shape>;
+  input: InputFill;
+  seed?: number;
+  warmup: number;
+  runs: number;
+  /** Measure (or read from this cache file) the device's peak FLOP/s and bytes/s for the roofline. */
+  peaksCache?: string;
+  /** Threads onnxruntime may use within an operator (0: its default, one per core). */
+  intraOpThreads?: number;
+}
+
+export type RuntimeRequest = ProfileRequest;
+
+export type ToChild = { type: 'request'; id: number; request: RuntimeRequest };
+
+export type FromChild =
+  | { type: 'ready'; pid: number }
+  | { type: 'progress'; id: number; message: string; /** 0–1 of the whole request, when known. */ fraction?: number }
+  | { type: 'result'; id: number; result: RuntimeResult }
+  | { type: 'error'; id: number; message: string };
+
+export type RuntimeResult = { kind: 'profile'; report: RuntimeReport };
+
+export type { DevicePeaks };

@@ -1,0 +1,168 @@
+/**
+ * A profiling run on onnxruntime-node, inside the runtime child process:
+ * load (definitions through their ONNX export), create the session with
+ * onnxruntime's profiler on, warm up, time N runs, then read the profiler's
+ * trace, the optimized graph and the process's memory, and key it all to the
+ * IR's layers (src/core/timing).
+ */
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Shape } from '../core/ir';
+import { runnableModel } from '../core/export/runnable';
+import { loadOnnx } from '../core/loaders/onnx';
+import { profileModel } from '../core/report/profile';
+import { parseOrtTrace } from '../core/timing/ort-trace';
+import { buildOrtReport, type RuntimeReport } from '../core/timing/runtime-report';
+import type { Graph } from '../core/ir';
+import { cpuDevice, gpuMemoryOf, nvidiaGpus } from './devices';
+import { makeTensor } from './feeds';
+import type { ProfileRequest } from './messages';
+import { createSession, loadOrt, shortOrtError } from './ort-session';
+import { devicePeaks } from './peaks';
+import { PeakRss, rssBytes } from './process-memory';
+
+export type Progress = (message: string, fraction?: number) => void;
+
+/** Optimized graphs above this size are not read back (the mapping then goes by names). */
+const PROVIDER_LABEL: Record<string, string> = { cpu: 'CPUExecutionProvider', cuda: 'CUDAExecutionProvider', tensorrt: 'TensorrtExecutionProvider' };
+
+const MAX_OPTIMIZED_BYTES = 256 * 2 ** 20;
+
+/** Concrete input shapes: static analysis's, with symbols left over taken as 1. */
+export function concreteShapes(inputs: { name: string; shape: (number | string)[] | null }[], warnings: string[]): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const t of inputs) {
+    if (!t.shape) throw new Error(`input '${t.name}' has no known shape; give one (e.g. --input ${t.name}=1x3x224x224)`);
+    const dims = t.shape.map((d) => (typeof d === 'number' ? d : 1));
+    if (t.shape.some((d) => typeof d !== 'number')) warnings.push(`input '${t.name}': symbolic dims of ${JSON.stringify(t.shape)} fed as 1`);
+    out.set(t.name, dims);
+  }
+  return out;
+}
+
+export async function profileOnOrt(req: ProfileRequest, progress: Progress): Promise<RuntimeReport> {
+  const ort = loadOrt();
+  progress('loading the model', 0);
+  const runnable = await runnableModel(req.modelPath, { batch: req.batch });
+  const warnings: string[] = [];
+  const inputShapes: Record<string, Shape> = { ...req.inputShapes };
+  const prof = profileModel(runnable.model, { batch: runnable.batchBuiltIn ? undefined : req.batch, inputShapes, readExternal: runnable.readExternal });
+  const shapes = concreteShapes(prof.report.inputs, warnings);
+  const batch = req.batch ?? shapes.values().next().value?.[0] ?? 1;
+
+  const work = mkdtempSync(join(tmpdir(), 'convlens-run-'));
+  try {
+    const optimizedPath = join(work, 'optimized.onnx');
+    const base = {
+      graphOptimizationLevel: 'all' as const,
+      enableProfiling: true,
+      profileFilePrefix: join(work, 'trace'),
+      logSeverityLevel: 3 as const,
+      ...(req.intraOpThreads ? { intraOpNumThreads: req.intraOpThreads } : {}),
+    };
+    const withOptimized = {
+      ...base,
+      optimizedModelFilePath: optimizedPath,
+      // Weights of the optimized copy go to a side file that is never read: only its graph matters.
+      extra: { session: { optimized_model_external_initializers_file_name: 'optimized.bin', optimized_model_external_initializers_min_size_in_bytes: '1024' } },
+    };
+    progress(`creating the onnxruntime session (${req.provider})`, 0.05);
+    // What the process holds before the runtime gets the model: Node, the addon, ConvLens's own copy of the model.
+    const baselineRssBytes = rssBytes();
+    let created;
+    try {
+      created = await createSession(ort, runnable.source, req.provider, withOptimized);
+    } catch {
+      // Some providers (TensorRT's compiled nodes) cannot save an optimized graph: try without it.
+      created = await createSession(ort, runnable.source, req.provider, base);
+    }
+    const { session, providers, notices } = created;
+    const loadedRssBytes = rssBytes();
+    let optimized: Graph | undefined;
+    if (existsSync(optimizedPath) && statSync(optimizedPath).size <= MAX_OPTIMIZED_BYTES) {
+      try {
+        optimized = loadOnnx(readFileSync(optimizedPath), { file: 'optimized.onnx' }).graph;
+      } catch (e) {
+        warnings.push(`onnxruntime's optimized graph could not be read (${(e as Error).message}); kernels are matched to layers by name`);
+      }
+    }
+
+    const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
+    let seed = req.seed ?? 0;
+    for (const name of session.inputNames) {
+      const dims = shapes.get(name);
+      if (!dims) throw new Error(`onnxruntime expects an input '${name}' that the model does not declare`);
+      const dtype = prof.details.tensorOf(name).dtype ?? 'float32';
+      feeds[name] = makeTensor(ort, dtype, dims, req.input, seed++);
+    }
+
+    const peak = new PeakRss();
+    peak.reset();
+    const total = req.warmup + req.runs;
+    for (let i = 0; i < req.warmup; i++) {
+      progress(`warm-up ${i + 1}/${req.warmup}`, 0.1 + (0.8 * i) / total);
+      await run(session, feeds);
+    }
+    const wallMs: number[] = [];
+    for (let i = 0; i < req.runs; i++) {
+      progress(`run ${i + 1}/${req.runs}`, 0.1 + (0.8 * (req.warmup + i)) / total);
+      wallMs.push(await run(session, feeds));
+    }
+    const peakRss = peak.read();
+    const gpu = providers[0] !== 'cpu';
+    const gpuBytes = gpu ? gpuMemoryOf(process.pid) : undefined;
+    session.endProfiling();
+    const traceFile = readdirSync(work).find((f) => f.startsWith('trace') && f.endsWith('.json'));
+    if (!traceFile) throw new Error('onnxruntime wrote no profile');
+    const trace = parseOrtTrace(readFileSync(join(work, traceFile), 'utf8'), traceFile);
+    if (trace.length < req.runs) warnings.push(`onnxruntime's profile holds ${trace.length} runs, expected ${total}`);
+    await session.release();
+
+    const cpu = cpuDevice();
+    const gpus = gpu ? nvidiaGpus() : [];
+    const devices = [...gpus.slice(0, 1), cpu];
+    let peaks;
+    if (req.peaksCache !== undefined) {
+      progress('measuring the device peaks (once per device)', 0.92);
+      const device = `${PROVIDER_LABEL[providers[0]] ?? providers[0]} on ${gpu ? gpus[0]?.name ?? 'GPU' : `${cpu.name} (${cpu.cores} threads)`}`;
+      try {
+        peaks = (await devicePeaks(ort, providers, device, gpu, req.peaksCache || undefined)).peaks;
+      } catch (e) {
+        warnings.push(`device peaks could not be measured (${shortOrtError(e)}); no roofline`);
+      }
+    }
+    progress('reading the profile', 0.97);
+    return buildOrtReport(
+      runnable.model.graph,
+      prof.report,
+      {
+        file: req.modelPath,
+        engineVersion: ort.env.versions?.node ?? ort.env.versions?.common ?? '',
+        requested: req.provider,
+        devices,
+        notices,
+        batch,
+        inputs: prof.report.inputs.map((t) => ({ ...t, shape: shapes.get(t.name) ?? t.shape })),
+        warmup: req.warmup,
+        wallMs,
+        // The profiler's runs after the warm-up are the timed ones.
+        trace: trace.slice(-req.runs),
+        optimized,
+        memory: { baselineRssBytes, loadedRssBytes, peakRssBytes: peakRss.bytes, peakMethod: peakRss.method, ...(gpuBytes !== undefined ? { gpuBytes } : {}) },
+        peaks,
+        warnings: [...prof.report.warnings, ...warnings],
+      },
+      prof.details.tensorOf,
+    );
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+async function run(session: { run(feeds: Record<string, unknown>): Promise<unknown> }, feeds: Record<string, unknown>): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  await session.run(feeds as never);
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
