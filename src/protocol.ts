@@ -9,8 +9,9 @@ import type { ProfileReport } from './core/report/profile';
 import type { LayerView } from './core/report/layer-view';
 import type { WeightStats } from './core/analysis/weight-stats';
 import type { ModelViewData } from './core/report/model-session';
+import type { RuntimeView } from './core/timing/runtime-view';
 
-export type { LayerView, ProfileReport, WeightStats };
+export type { LayerView, ProfileReport, RuntimeView, WeightStats };
 
 /** Figures for the summary header beyond the report's totals. */
 export type ViewSummary = ModelViewData['summary'];
@@ -27,7 +28,11 @@ export type ToWebviewMessage =
   | { type: 'weightStats'; requestId: number; stats?: WeightStats; error?: string }
   | { type: 'export'; requestId: number; format: ExportFormat }
   | { type: 'command'; command: ViewCommand }
-  | { type: 'reveal'; layer: number };
+  | { type: 'reveal'; layer: number }
+  /** The last measured run of this model (null: none, or it no longer matches). */
+  | { type: 'runtime'; view: RuntimeView | null }
+  /** A measured run of this model started, progressed or ended. */
+  | { type: 'runStatus'; running: boolean; message?: string };
 
 export type FromWebviewMessage =
   | { type: 'ready' }
@@ -39,10 +44,13 @@ export type FromWebviewMessage =
   | { type: 'openDocs'; op: string; domain: string }
   /** The graph is on screen: figures for the log, tests and the benchmark. */
   | { type: 'painted'; visibleNodes: number; layers: number; layoutMs: number; totalMs: number; layoutIn: 'worker' | 'main thread' }
-  | { type: 'selected'; layer: number | null };
+  | { type: 'selected'; layer: number | null }
+  /** Run "Profile Model…" on this model (the summary header's button), or cancel the run. */
+  | { type: 'runProfile' }
+  | { type: 'cancelRun' };
 
-const TO_WEBVIEW = new Set<ToWebviewMessage['type']>(['loading', 'model', 'error', 'weightStats', 'export', 'command', 'reveal']);
-const FROM_WEBVIEW = new Set<FromWebviewMessage['type']>(['ready', 'setProfileOptions', 'weightStats', 'exported', 'exportFailed', 'openDocs', 'painted', 'selected']);
+const TO_WEBVIEW = new Set<ToWebviewMessage['type']>(['loading', 'model', 'error', 'weightStats', 'export', 'command', 'reveal', 'runtime', 'runStatus']);
+const FROM_WEBVIEW = new Set<FromWebviewMessage['type']>(['ready', 'setProfileOptions', 'weightStats', 'exported', 'exportFailed', 'openDocs', 'painted', 'selected', 'runProfile', 'cancelRun']);
 
 function tagged(m: unknown): m is { type: string } {
   return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string';

@@ -13,6 +13,8 @@ import { LayerTable, type SortKey } from './panels/table';
 import { DetailsPanel } from './panels/details';
 import { SearchBar } from './panels/search';
 import { renderSummary } from './panels/summary';
+import { RuntimeStrip } from './panels/runtime-summary';
+import type { RuntimeView } from '../src/protocol';
 import { Tooltip, groupTooltip, layerTooltip, tensorTooltip } from './panels/tooltip';
 import { button, dropdown, registerToolkit } from './ui/toolkit';
 
@@ -47,11 +49,17 @@ const OVERLAYS: { value: OverlayMode; label: string }[] = [
   { value: 'params', label: 'Heat: parameters' },
   { value: 'memory', label: 'Heat: activation memory' },
   { value: 'receptiveField', label: 'Heat: receptive field' },
+  { value: 'latency', label: 'Heat: latency (measured)' },
 ];
 
 class App {
   private readonly root = document.getElementById('root')!;
   private readonly summaryEl = el('header', 'summary-host');
+  private readonly runtimeEl = el('div', 'runtime-host');
+  private readonly runtimeStrip: RuntimeStrip;
+  private runtime: RuntimeView | null = null;
+  /** A run was started from this page (or seen running): its result switches the overlay to latency. */
+  private awaitingRun = false;
   private readonly toolbar = el('div', 'toolbar');
   private readonly graphPane = el('section', 'graph-pane');
   private readonly tablePane = el('section', 'table-pane');
@@ -97,6 +105,10 @@ class App {
       openDocs: (op, domain) => post({ type: 'openDocs', op, domain }),
     });
     this.tooltip = new Tooltip(document.body);
+    this.runtimeStrip = new RuntimeStrip(this.runtimeEl, {
+      run: () => post({ type: 'runProfile' }),
+      cancel: () => post({ type: 'cancelRun' }),
+    });
     const searchHost = el('div', 'search-host');
     this.search = new SearchBar(searchHost, (matches, current) => {
       this.graph.highlight(matches, current);
@@ -110,6 +122,7 @@ class App {
       this.graph.setOverlay(mode);
       this.save();
     }, { title: 'Colour nodes by', id: 'overlay' });
+    this.overlay.querySelector('vscode-option[value="latency"]')?.toggleAttribute('disabled', true);
     const fit = button('Fit', () => this.graph.fit(), { appearance: 'secondary', title: 'Fit the graph to the view (0)', id: 'fit' });
     this.toolbar.append(this.tabButtons.graph, this.tabButtons.table, this.overlay, fit, searchHost);
     if (this.state.sort) this.table.setState(this.state.sort);
@@ -149,7 +162,35 @@ class App {
       case 'reveal':
         void this.reveal(m.layer);
         return;
+      case 'runStatus':
+        if (m.running) this.awaitingRun = true;
+        this.runtimeStrip.setRunning(m.running, m.message);
+        return;
+      case 'runtime':
+        this.setRuntime(m.view);
+        return;
     }
+  }
+
+  private setRuntime(view: RuntimeView | null): void {
+    this.runtime = view;
+    this.runtimeStrip.show(view);
+    this.table.setRuntime(view);
+    this.details.setRuntime(view);
+    const hasLatency = !!view && view.latencyMs.some((v) => v !== null);
+    this.graph.setLatency(hasLatency ? view!.latencyMs.map((v) => (v === null ? NaN : v)) : undefined);
+    // Latency is offered once there is a measured run.
+    const option = this.overlay.querySelector('vscode-option[value="latency"]');
+    option?.toggleAttribute('disabled', !hasLatency);
+    option?.setAttribute('title', hasLatency ? 'Measured time per layer (median of the timed runs)' : 'Run the model first: Profile (run)');
+    if (hasLatency && (this.awaitingRun || this.state.graph?.overlay === 'latency')) {
+      this.awaitingRun = false;
+      this.overlay.value = 'latency';
+      this.graph.setOverlay('latency');
+    } else if (!hasLatency && this.overlay.value === 'latency') {
+      this.overlay.value = 'none';
+    }
+    if (this.model && this.selected !== null) this.details.show(this.selected, this.model.report, this.model.layers);
   }
 
   private async show(file: string, report: ProfileReport, layers: LayerView[], summary: Parameters<typeof renderSummary>[3]): Promise<void> {
@@ -166,7 +207,7 @@ class App {
     if (firstShow) {
       const workspace = el('div', 'workspace');
       workspace.append(this.graphPane, this.tablePane, this.detailsPane);
-      this.root.replaceChildren(this.summaryEl, this.toolbar, workspace);
+      this.root.replaceChildren(this.summaryEl, this.runtimeEl, this.toolbar, workspace);
     }
     this.showTab(this.tab);
     // Start the layout first: the worker lays out while the panels render here.
@@ -214,7 +255,7 @@ class App {
     const model = this.model;
     if (!t || !model) return this.tooltip.hide();
     const { report, layers } = model;
-    if (t.kind === 'layer') this.tooltip.show(layerTooltip(report.layers[t.layer], layers[t.layer]), x, y);
+    if (t.kind === 'layer') this.tooltip.show(layerTooltip(report.layers[t.layer], layers[t.layer], this.runtime?.layers[t.layer]), x, y);
     else if (t.kind === 'group') this.tooltip.show(groupTooltip(t.name, t.layers.map((i) => report.layers[i])), x, y);
     else {
       this.tooltip.show(tensorTooltip(t.tensors.map((n) => model.tensors.get(n) ?? { name: n, shape: null, dtype: null })), x, y);

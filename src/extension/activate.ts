@@ -14,6 +14,7 @@ import { registerDefinitionSync } from './definition-sync';
 import { registerExportOnnx } from './export-onnx';
 import { profileWithSettings } from './settings';
 import { isModelPath, MODEL_FILE_FILTERS } from './model-files';
+import { registerRuntime, RuntimeRuns } from './runtime';
 
 let output: vscode.OutputChannel | undefined;
 
@@ -68,6 +69,8 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(vscode.commands.registerCommand('convlens.profileModel', profileCommand));
   const log = (line: string) => channel().appendLine(line);
   const provider = new ModelEditorProvider(context.extensionUri, log);
+  const runs = new RuntimeRuns(log, vscode.Uri.joinPath(context.globalStorageUri, 'device-peaks.json').fsPath);
+  context.subscriptions.push(runs, ...provider.attachRuntime(runs), ...registerRuntime(runs, provider, log));
   context.subscriptions.push(...registerModelEditor(provider), ...registerViewCommands(provider, log), ...registerStatusBar(provider), ...registerDefinitionFeatures(log), ...registerDefinitionSync(provider), registerExportOnnx(log));
 }
 

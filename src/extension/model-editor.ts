@@ -10,6 +10,14 @@ import { randomBytes } from 'node:crypto';
 import { isFromWebviewMessage, operatorDocsUrl, type ExportFormat, type FromWebviewMessage, type ToWebviewMessage, type ViewCommand } from '../protocol';
 import { webviewHtml, WEBVIEW_STYLES } from './webview-html';
 import { ModelDocument, type DocumentState } from './model-document';
+import type { RuntimeReport } from '../core/timing/runtime-report';
+import { runtimeView } from '../core/timing/runtime-view';
+
+/** Where views get the last measured run of their model (src/extension/runtime.ts). */
+export interface RuntimeSource {
+  get(uri: vscode.Uri): RuntimeReport | undefined;
+  isRunning(uri: vscode.Uri): boolean;
+}
 
 export const MODEL_EDITOR_VIEW_TYPE = 'convlens.graph';
 /** The same view for `*.cnn.yaml` definitions: an option beside the text editor, not the default. */
@@ -31,6 +39,7 @@ export class ModelView {
     readonly panel: vscode.WebviewPanel,
     private readonly log: (line: string) => void,
     private readonly onSelect: (view: ModelView) => void = () => undefined,
+    private readonly runtime?: RuntimeSource,
   ) {
     this.whenReady = new Promise((r) => (this.markReady = r));
   }
@@ -44,7 +53,19 @@ export class ModelView {
     const file = this.document.fileName;
     if (s.kind === 'loading') this.post({ type: 'loading', file });
     else if (s.kind === 'error') this.post({ type: 'error', file, message: s.message });
-    else this.post({ type: 'model', file, report: s.data.report, layers: s.data.layers, summary: s.data.summary });
+    else {
+      this.post({ type: 'model', file, report: s.data.report, layers: s.data.layers, summary: s.data.summary });
+      this.sendRuntime();
+      if (this.runtime?.isRunning(this.document.uri)) this.post({ type: 'runStatus', running: true });
+    }
+  }
+
+  /** The model's last measured run, matched to the shown report's layers. */
+  sendRuntime(): void {
+    const s = this.document.state;
+    if (!this.ready || s.kind !== 'ready') return;
+    const run = this.runtime?.get(this.document.uri);
+    this.post({ type: 'runtime', view: run ? runtimeView(s.data.report, run) : null });
   }
 
   command(command: ViewCommand): void {
@@ -130,6 +151,12 @@ export class ModelView {
         this.selected = m.layer;
         this.onSelect(this);
         return;
+      case 'runProfile':
+        await vscode.commands.executeCommand('convlens.runProfile', this.document.uri);
+        return;
+      case 'cancelRun':
+        await vscode.commands.executeCommand('convlens.cancelRunProfile', this.document.uri);
+        return;
     }
   }
 
@@ -149,10 +176,24 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
   /** The user selected a layer (or cleared the selection) in a view. */
   readonly onDidSelect = this.selectedEmitter.event;
 
+  private runtime: RuntimeSource | undefined;
+
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly log: (line: string) => void,
   ) {}
+
+  /** Measured runs: shown in every view of their model, with the run's progress. */
+  attachRuntime(runtime: RuntimeSource & {
+    onDidChange: vscode.Event<vscode.Uri>;
+    onDidChangeStatus: vscode.Event<{ uri: vscode.Uri; running: boolean; message?: string }>;
+  }): vscode.Disposable[] {
+    this.runtime = runtime;
+    return [
+      runtime.onDidChange((uri) => this.viewsOf(uri).forEach((v) => v.sendRuntime())),
+      runtime.onDidChangeStatus((e) => this.viewsOf(e.uri).forEach((v) => v.post({ type: 'runStatus', running: e.running, ...(e.message ? { message: e.message } : {}) }))),
+    ];
+  }
 
   get active(): ModelView | undefined {
     return this.activeView;
@@ -179,7 +220,7 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
       enableScripts: true,
       localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')],
     };
-    const view = new ModelView(document, panel, this.log, (v) => this.selectedEmitter.fire(v));
+    const view = new ModelView(document, panel, this.log, (v) => this.selectedEmitter.fire(v), this.runtime);
     webview.html = this.html(webview);
     this.views.add(view);
     const disposables: vscode.Disposable[] = [

@@ -10,6 +10,7 @@ import { parseDType } from '../core/dtype';
 import type { Optimizer } from '../core/analysis/memory';
 import { parseByteSize } from '../core/report/format';
 import { DEFAULT_BUDGET_BYTES } from '../core/report/model-session';
+import { PROVIDER_SETTINGS, type InputFill, type ProviderSetting } from '../runtime/messages';
 
 const OPTIMIZERS: readonly Optimizer[] = ['sgd', 'momentum', 'adam'];
 
@@ -51,4 +52,36 @@ export function profileWithSettings(loaded: LoadedModel, uri: vscode.Uri): { rep
   const settings = profileSettings(uri);
   const { report } = profileModel(loaded.model, { ...settings.options, readExternal: loaded.readExternal });
   return { report, optimizer: settings.optimizer, problems: settings.problems };
+}
+
+/** The `convlens.runtime.*` settings: how "Profile Model…" runs a model. */
+export interface RuntimeSettings {
+  provider: ProviderSetting;
+  warmup: number;
+  runs: number;
+  timeoutMs: number;
+  input: InputFill;
+}
+
+export function runtimeSettings(resource?: vscode.Uri): { settings: RuntimeSettings; problems: string[] } {
+  const config = vscode.workspace.getConfiguration('convlens', resource);
+  const problems: string[] = [];
+  const provider = config.get<unknown>('runtime.executionProvider', 'auto');
+  const int = (key: string, fallback: number, min: number, max: number): number => {
+    const v = config.get<unknown>(key, fallback);
+    if (typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max) return v;
+    problems.push(`convlens.${key}: expected an integer ${min}–${max}, got ${JSON.stringify(v)}; using ${fallback}`);
+    return fallback;
+  };
+  const input = config.get<unknown>('runtime.input', 'random');
+  const settings: RuntimeSettings = {
+    provider: (PROVIDER_SETTINGS as readonly unknown[]).includes(provider) ? (provider as ProviderSetting) : 'auto',
+    warmup: int('runtime.warmupRuns', 3, 0, 1000),
+    runs: int('runtime.timedRuns', 20, 1, 100_000),
+    timeoutMs: int('runtime.timeoutSeconds', 300, 1, 86_400) * 1000,
+    input: input === 'zeros' ? 'zeros' : 'random',
+  };
+  if (!(PROVIDER_SETTINGS as readonly unknown[]).includes(provider)) problems.push(`convlens.runtime.executionProvider: expected ${PROVIDER_SETTINGS.join(', ')}, got ${JSON.stringify(provider)}; using auto`);
+  if (input !== 'zeros' && input !== 'random') problems.push(`convlens.runtime.input: expected random or zeros, got ${JSON.stringify(input)}; using random`);
+  return { settings, problems };
 }

@@ -5,6 +5,7 @@
  */
 import type { FromChild, ToChild } from './messages';
 import { profileOnOrt } from './ort-profile';
+import { captureOnOrt } from './ort-capture';
 import { ModelLoadError } from '../core/errors';
 
 const send = (m: FromChild) => process.send?.(m);
@@ -16,6 +17,9 @@ async function handle(msg: ToChild): Promise<void> {
     switch (request.kind) {
       case 'profile':
         send({ type: 'result', id, result: { kind: 'profile', report: await profileOnOrt(request, progress) } });
+        break;
+      case 'capture':
+        send({ type: 'result', id, result: { kind: 'capture', capture: await captureOnOrt(request, progress) } });
         break;
       default:
         send({ type: 'error', id, message: `unknown request ${(request as { kind: string }).kind}` });

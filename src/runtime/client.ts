@@ -8,7 +8,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FromChild, RuntimeRequest, RuntimeResult } from './messages';
+import type { FromChild, ResultFor, RuntimeRequest, RuntimeResult } from './messages';
 
 export type RuntimeErrorKind = 'failed' | 'crashed' | 'timeout' | 'cancelled';
 
@@ -52,7 +52,7 @@ function describeExit(code: number | null, signal: NodeJS.Signals | null, stderr
 }
 
 /** Runs one request in a fresh child process. */
-export function runInChild(request: RuntimeRequest, options: RunOptions = {}): Promise<RuntimeResult> {
+export function runInChild<R extends RuntimeRequest>(request: R, options: RunOptions = {}): Promise<ResultFor<R>> {
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) return reject(new RuntimeError('cancelled', 'cancelled'));
     const { script, execArgv } = childScript(options.script);
@@ -72,7 +72,8 @@ export function runInChild(request: RuntimeRequest, options: RunOptions = {}): P
       options.signal?.removeEventListener('abort', onAbort);
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       if (err) reject(err);
-      else resolve(result!);
+      else if (result?.kind !== request.kind) reject(new RuntimeError('failed', `the runtime process answered a ${request.kind} request with ${result?.kind}`));
+      else resolve(result as ResultFor<R>);
     };
     const onAbort = () => finish(new RuntimeError('cancelled', 'cancelled'));
     options.signal?.addEventListener('abort', onAbort, { once: true });

@@ -8,6 +8,8 @@
 import type { Shape } from '../core/ir';
 import type { RuntimeReport } from '../core/timing/runtime-report';
 import type { DevicePeaks } from '../core/timing/roofline';
+import type { PreprocessSpec } from '../core/image/preprocess';
+import type { FeatureMapCapture } from './ort-capture';
 
 export type ProviderSetting = 'auto' | 'cuda' | 'tensorrt' | 'cpu';
 export const PROVIDER_SETTINGS: readonly ProviderSetting[] = ['auto', 'cuda', 'tensorrt', 'cpu'];
@@ -32,7 +34,23 @@ export interface ProfileRequest {
   intraOpThreads?: number;
 }
 
-export type RuntimeRequest = ProfileRequest;
+export interface CaptureRequest {
+  kind: 'capture';
+  modelPath: string;
+  provider: ProviderSetting;
+  /** A PNG or JPEG file. */
+  image: string;
+  preprocess: PreprocessSpec;
+  /** Preview size per side and channels with a preview (defaults 48 and 512). */
+  maxSide?: number;
+  maxChannels?: number;
+  /** A labels file for the classifier output (e.g. labels.txt beside the model). */
+  labelsPath?: string;
+  /** The bundled ImageNet labels, used for 1,000-class outputs without a labels file. */
+  imagenetLabels?: string;
+}
+
+export type RuntimeRequest = ProfileRequest | CaptureRequest;
 
 export type ToChild = { type: 'request'; id: number; request: RuntimeRequest };
 
@@ -42,6 +60,9 @@ export type FromChild =
   | { type: 'result'; id: number; result: RuntimeResult }
   | { type: 'error'; id: number; message: string };
 
-export type RuntimeResult = { kind: 'profile'; report: RuntimeReport };
+export type RuntimeResult = { kind: 'profile'; report: RuntimeReport } | { kind: 'capture'; capture: FeatureMapCapture };
+
+/** The result a request gets. */
+export type ResultFor<R extends RuntimeRequest> = Extract<RuntimeResult, { kind: R['kind'] }>;
 
 export type { DevicePeaks };

@@ -20,6 +20,8 @@ import { DEFAULT_BUDGET, defaultExpanded, toElkGraph, type ElkNode } from '../..
 import type { FromWebviewMessage, ToWebviewMessage } from '../../src/protocol';
 import { ROOT, TEST_NONCE, modelMessage, openView, type Harness, type OpenView } from './harness';
 import { ensureGraphModels } from '../../bench/graph-models';
+import { runInChild } from '../../src/runtime/client';
+import { runtimeView } from '../../src/core/timing/runtime-view';
 
 export interface BrowserTestContext {
   browser: Browser;
@@ -245,6 +247,49 @@ export const tests: BrowserTest[] = [
       } finally {
         await view.close();
       }
+    },
+  },
+  {
+    name: 'a measured run (onnxruntime, in the runtime process): latency overlay, the table\'s time column, the details\' measured section',
+    async run(ctx) {
+      const file = join(ROOT, 'examples', 'small-cnn.onnx');
+      const msg = modelMessage(file, 'small-cnn.onnx');
+      const { report: run } = await runInChild({ kind: 'profile', modelPath: file, provider: 'cpu', input: 'random', warmup: 1, runs: 5 });
+      const rv = runtimeView(msg.report, run);
+      await withView(ctx, msg, 'runtime', async (view) => {
+        const { page } = view;
+        await page.evaluate(() => window.postMessage({ type: 'runStatus', running: true, message: 'run 2/5' }, '*'));
+        await page.locator('#run-profile').getByText('Cancel run').waitFor({ timeout: 5_000 });
+        assert.match((await page.locator('.runtime-status').textContent()) ?? '', /Running… run 2\/5/);
+        // The button posts the request; here the test plays the extension.
+        await page.evaluate(() => window.postMessage({ type: 'runStatus', running: false }, '*'));
+        await page.locator('#run-profile').click();
+        assert.ok((await view.messages()).some((m) => m.type === 'runProfile'), 'the button asks the extension to run');
+        await page.evaluate((m) => window.postMessage(m, '*'), { type: 'runtime', view: rv } as ToWebviewMessage);
+        // The result of a run started here switches the colours to the measured latency.
+        await page.waitForFunction(() => (document.querySelector('#overlay') as HTMLElement & { value: string }).value === 'latency', undefined, { timeout: 5_000 });
+        await page.locator('.graph-legend .legend-title', { hasText: 'Latency' }).waitFor({ timeout: 5_000 });
+        const fills = await page.locator('svg.graph g.node rect').evaluateAll((rs) => new Set(rs.map((r) => getComputedStyle(r).fill)).size);
+        assert.ok(fills >= 3, `latency colours vary over the boxes (${fills} fills)`);
+        assert.match((await page.locator('.runtime-figures').textContent()) ?? '', /Latency p50[\d.]+ (ms|µs)/);
+        // The first conv: its measured time in its details, with the layers onnxruntime fused into it.
+        const conv = msg.report.layers.findIndex((l) => l.op === 'Conv');
+        await page.locator(`svg.graph g.node[data-layer="${conv}"]`).click();
+        const measured = page.locator('.details-section', { hasText: 'Measured' });
+        await measured.waitFor({ timeout: 5_000 });
+        const text = (await measured.textContent()) ?? '';
+        assert.match(text, /median of 5 runs/);
+        assert.match(text, /CPU/);
+        await screenshot(page, 'runtime-overlay');
+        await page.locator('#tab-table').click();
+        await page.locator('table.layers th', { hasText: 'Time' }).waitFor({ timeout: 5_000 });
+        const timeCells = await page.locator('table.layers td.layers-runtime').allTextContents();
+        assert.ok(timeCells.some((t) => /\d+(\.\d+)? (ms|µs)/.test(t)), 'the table shows measured times');
+        assert.ok(timeCells.includes('fused'), 'fused layers say so');
+        await screenshot(page, 'runtime-table');
+        assert.deepEqual(view.consoleErrors, []);
+        assert.deepEqual(await view.cspViolations(), []);
+      });
     },
   },
   {

@@ -5,6 +5,7 @@
  * as text.
  */
 import type { LayerReport, ProfileReport, TensorReport } from '../../src/core/report/profile';
+import type { RuntimeView } from '../../src/protocol';
 import type { LayerView, WeightView } from '../../src/core/report/layer-view';
 import type { WeightStats } from '../../src/core/analysis/weight-stats';
 import { formatShape, humanBytes, humanCount, withUnit } from '../../src/core/report/format';
@@ -32,6 +33,25 @@ function section(title: string, ...content: Node[]): HTMLElement {
   const s = el('section', undefined, 'details-section');
   s.append(el('h3', title), ...content);
   return s;
+}
+
+/** A layer's measured figures: its time (with what was fused into it), or where its time went. */
+export function measuredRows(r: NonNullable<RuntimeView['layers'][number]>, view: RuntimeView): [string, string][] {
+  const s = view.summary;
+  const at = `median of ${s.runs} runs, batch ${s.batch}`;
+  if (r.status === 'fused') return [['Time', `fused into ${r.fusedInto?.name ?? '?'}, whose time includes this layer`]];
+  if (r.status === 'folded') return [['Time', 'none: a constant computation, folded when the session was created']];
+  if (r.status === 'eliminated') return [['Time', 'none: removed by the runtime (no-op at inference)']];
+  const rows: [string, string][] = [
+    ['Time', `${r.timeMs >= 1 ? `${r.timeMs.toFixed(3)} ms` : `${(r.timeMs * 1000).toFixed(1)} µs`} (${at})`],
+    ['Share', `${(r.share * 100).toFixed(1)}% of the kernel time`],
+  ];
+  if (r.gflops !== undefined) rows.push(['Achieved', `${r.gflops.toFixed(1)} GFLOP/s`]);
+  if (r.bound) rows.push(['Roofline', `${r.bound}-bound${s.peaks ? ` (ridge ${(s.peaks.flopsPerSec / s.peaks.bytesPerSec).toFixed(1)} FLOP/byte)` : ''}`]);
+  if (r.providers?.length) rows.push(['Ran on', r.providers.join(', ')]);
+  if (r.kernelOps?.length) rows.push(['Kernels', r.kernelOps.join(', ')]);
+  if (r.fused?.length) rows.push(['Fused in', r.fused.join(', ')]);
+  return rows;
 }
 
 /** A two-column term/value list. */
@@ -136,6 +156,7 @@ export class DetailsPanel {
   /** Stats requested for the current report, by `layer:input`. */
   private stats = new Map<string, Promise<WeightStats>>();
   private statsReport: ProfileReport | null = null;
+  private runtime: RuntimeView | null = null;
   /** Bumped on every `show`, so late replies for an earlier layer are dropped. */
   private generation = 0;
 
@@ -147,6 +168,11 @@ export class DetailsPanel {
     this.root.className = 'details';
     el.append(this.root);
     this.show(null, null, []);
+  }
+
+  /** The model's last measured run (a "Measured" section per layer); null removes it. */
+  setRuntime(view: RuntimeView | null): void {
+    this.runtime = view;
   }
 
   show(layer: number | null, report: ProfileReport | null, views: readonly LayerView[]): void {
@@ -164,6 +190,7 @@ export class DetailsPanel {
     this.root.replaceChildren(
       this.header(l, v),
       section('Metrics', this.metrics(l)),
+      ...(this.runtime?.layers[layer] ? [section('Measured', pairs(measuredRows(this.runtime.layers[layer]!, this.runtime)))] : []),
       ...(v.outputSize?.length ? [section('Output size', this.outputSize(v.outputSize))] : []),
       ...(v.attributes.length ? [section('Attributes', this.attributes(v))] : []),
       section('Inputs', this.tensors(v.inputs, new Set(v.weights.map((w) => w.input)))),

@@ -6,9 +6,11 @@
  */
 import type { LayerReport, ProfileReport } from '../../src/core/report/profile';
 import type { LayerView } from '../../src/core/report/layer-view';
+import type { RuntimeView } from '../../src/protocol';
 import { formatField, formatShape, humanBytes, humanCount } from '../../src/core/report/format';
 
-export type SortKey = 'index' | 'name' | 'op' | 'params' | 'macs' | 'flops' | 'receptiveField' | 'activationBytes';
+export type SortKey = 'index' | 'name' | 'op' | 'params' | 'macs' | 'flops' | 'receptiveField' | 'activationBytes' | 'timeMs' | 'gflops';
+const RUNTIME_KEYS: readonly SortKey[] = ['timeMs', 'gflops'];
 
 export interface TableState {
   key: SortKey;
@@ -28,11 +30,15 @@ const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' })
  * Layer indices ordered by `key`. Stable: equal keys keep layer order in
  * either direction.
  */
-export function sortLayers(layers: readonly LayerReport[], key: SortKey, descending: boolean): number[] {
+export function sortLayers(layers: readonly LayerReport[], key: SortKey, descending: boolean, runtime?: RuntimeView | null): number[] {
   const order = layers.map((_, i) => i);
-  if (key === 'index') return descending ? order.reverse() : order;
+  if (key === 'index' || (RUNTIME_KEYS.includes(key) && !runtime)) return descending ? order.reverse() : order;
   let cmp: (a: number, b: number) => number;
-  if (key === 'name' || key === 'op') {
+  if (key === 'timeMs' || key === 'gflops') {
+    // Layers that did not run (fused, folded) sort as -1: after every measured one when descending.
+    const value = layers.map((_, i) => runtime!.layers[i]?.[key] ?? -1);
+    cmp = (a, b) => (value[a] < value[b] ? -1 : value[a] > value[b] ? 1 : 0);
+  } else if (key === 'name' || key === 'op') {
     const text = layers.map((l) => l[key]);
     cmp = (a, b) => collator.compare(text[a], text[b]);
   } else {
@@ -63,6 +69,30 @@ const COLUMNS: Column[] = [
   { key: 'activationBytes', label: 'Activations', numeric: true, firstDescending: true },
 ];
 
+/** Shown once the model has been run (Profile Model…). */
+const RUNTIME_COLUMNS: Column[] = [
+  { key: 'timeMs', label: 'Time', numeric: true, firstDescending: true },
+  { key: null, label: 'Share', numeric: true, firstDescending: true },
+  { key: 'gflops', label: 'GFLOP/s', numeric: true, firstDescending: true },
+  { key: null, label: 'Bound', numeric: false, firstDescending: false },
+];
+
+/** A measured layer's cells: time, share, GFLOP/s, bound; or where its time went. */
+export function runtimeCells(r: RuntimeView['layers'][number]): { text: string; title?: string }[] {
+  if (!r) return [{ text: '' }, { text: '' }, { text: '' }, { text: '' }];
+  if (r.status !== 'ran') {
+    const why = r.status === 'fused' ? `fused into ${r.fusedInto?.name ?? '?'}` : r.status === 'folded' ? 'folded (constant)' : 'removed by the runtime';
+    return [{ text: r.status === 'fused' ? 'fused' : r.status === 'folded' ? 'folded' : 'removed', title: why }, { text: '' }, { text: '' }, { text: '' }];
+  }
+  const t = r.timeMs >= 1 ? `${r.timeMs.toFixed(2)} ms` : `${(r.timeMs * 1000).toFixed(0)} µs`;
+  return [
+    { text: t, title: `${r.timeMs.toFixed(4)} ms median${r.fused?.length ? `, including ${r.fused.join(', ')}` : ''}${r.providers?.length ? ` on ${r.providers.join(', ')}` : ''}` },
+    { text: `${(r.share * 100).toFixed(1)}%` },
+    { text: r.gflops === undefined ? '' : r.gflops >= 100 ? r.gflops.toFixed(0) : r.gflops.toFixed(1) },
+    { text: r.bound ?? '' },
+  ];
+}
+
 /** Rows rendered beyond each edge of the visible ones; the window moves when fewer than half are left. */
 const OVERSCAN = 40;
 /** Row height assumed until a row is measured, px. */
@@ -82,7 +112,7 @@ function spacer(): HTMLTableRowElement {
   const tr = document.createElement('tr');
   tr.className = 'layers-spacer';
   tr.setAttribute('aria-hidden', 'true');
-  tr.insertCell().colSpan = COLUMNS.length;
+  tr.insertCell().colSpan = COLUMNS.length + RUNTIME_COLUMNS.length;
   return tr;
 }
 
@@ -96,6 +126,9 @@ export class LayerTable {
   private state: TableState = { key: 'index', descending: false };
   private report: ProfileReport | null = null;
   private views: readonly LayerView[] = [];
+  private runtime: RuntimeView | null = null;
+  private columns: Column[] = COLUMNS;
+  private readonly headRow: HTMLTableRowElement;
   /** Layer indices in display order, and each layer's position in it. */
   private order: number[] = [];
   private positionOf = new Int32Array(0);
@@ -130,8 +163,31 @@ export class LayerTable {
     this.table = document.createElement('table');
     this.table.className = 'layers';
     const thead = this.table.createTHead();
-    const tr = thead.insertRow();
-    for (const col of COLUMNS) {
+    this.headRow = thead.insertRow();
+    this.buildHeader();
+    this.tbody = this.table.createTBody();
+    this.tbody.append(this.topSpacer, this.bottomSpacer);
+    this.tbody.addEventListener('click', (ev) => {
+      const row = (ev.target as Element).closest('tr');
+      if (row?.dataset.layer !== undefined) this.onReveal(Number(row.dataset.layer));
+    });
+    this.tbody.addEventListener('keydown', (ev) => this.onKey(ev));
+    this.wrap.append(this.table);
+    el.append(this.wrap);
+    this.updateHeaders();
+    // Scrolling of any ancestor, window resizes, and the table being shown (it has no size while hidden).
+    document.addEventListener('scroll', this.onScroll, { capture: true, passive: true });
+    window.addEventListener('resize', this.onResize);
+    if (typeof ResizeObserver !== 'undefined') {
+      this.resizeObserver = new ResizeObserver(this.onResize);
+      this.resizeObserver.observe(this.wrap);
+    }
+  }
+
+  private buildHeader(): void {
+    this.headRow.replaceChildren();
+    this.headers.length = 0;
+    for (const col of this.columns) {
       const th = document.createElement('th');
       th.scope = 'col';
       if (col.numeric) th.className = 'num';
@@ -153,26 +209,21 @@ export class LayerTable {
       } else {
         th.textContent = col.label;
       }
-      tr.append(th);
+      this.headRow.append(th);
       this.headers.push(th);
     }
-    this.tbody = this.table.createTBody();
-    this.tbody.append(this.topSpacer, this.bottomSpacer);
-    this.tbody.addEventListener('click', (ev) => {
-      const row = (ev.target as Element).closest('tr');
-      if (row?.dataset.layer !== undefined) this.onReveal(Number(row.dataset.layer));
-    });
-    this.tbody.addEventListener('keydown', (ev) => this.onKey(ev));
-    this.wrap.append(this.table);
-    el.append(this.wrap);
-    this.updateHeaders();
-    // Scrolling of any ancestor, window resizes, and the table being shown (it has no size while hidden).
-    document.addEventListener('scroll', this.onScroll, { capture: true, passive: true });
-    window.addEventListener('resize', this.onResize);
-    if (typeof ResizeObserver !== 'undefined') {
-      this.resizeObserver = new ResizeObserver(this.onResize);
-      this.resizeObserver.observe(this.wrap);
+  }
+
+  /** A measured run's columns (time, share, GFLOP/s, bound); null removes them. */
+  setRuntime(view: RuntimeView | null): void {
+    this.runtime = view;
+    const columns = view ? [...COLUMNS, ...RUNTIME_COLUMNS] : COLUMNS;
+    if (columns !== this.columns) {
+      this.columns = columns;
+      this.buildHeader();
+      this.updateHeaders();
     }
+    if (this.report) this.rebuild();
   }
 
   show(report: ProfileReport, views: readonly LayerView[]): void {
@@ -220,7 +271,7 @@ export class LayerTable {
   }
 
   private updateHeaders(): void {
-    COLUMNS.forEach((col, c) => {
+    this.columns.forEach((col, c) => {
       const th = this.headers[c];
       const active = col.key !== null && col.key === this.state.key;
       if (col.key) th.setAttribute('aria-sort', active ? (this.state.descending ? 'descending' : 'ascending') : 'none');
@@ -231,7 +282,7 @@ export class LayerTable {
 
   private rebuild(): void {
     const report = this.report!;
-    this.order = sortLayers(report.layers, this.state.key, this.state.descending);
+    this.order = sortLayers(report.layers, this.state.key, this.state.descending, this.runtime);
     this.positionOf = new Int32Array(this.order.length);
     this.order.forEach((layer, pos) => (this.positionOf[layer] = pos));
     this.table.setAttribute('aria-rowcount', String(this.order.length + 1));
@@ -342,6 +393,10 @@ export class LayerTable {
       cell(formatField(rf), undefined, rf && !('global' in rf) ? `offset ${rf.offset.join(', ')}` : undefined),
       cell(l.activationBytes ? humanBytes(l.activationBytes) : '', 'num', l.activationBytes ? `${exact(l.activationBytes)} B` : undefined),
     );
+    if (this.runtime) {
+      const cells = runtimeCells(this.runtime.layers[i]);
+      cells.forEach((c, k) => tr.append(cell(c.text, RUNTIME_COLUMNS[k].numeric ? 'num layers-runtime' : 'layers-runtime', c.title)));
+    }
     this.mark(tr, i === this.selected);
     this.rows.set(i, tr);
     return tr;

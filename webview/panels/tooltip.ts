@@ -5,6 +5,7 @@
  */
 import type { LayerReport, TensorReport } from '../../src/core/report/profile';
 import type { LayerView } from '../../src/core/report/layer-view';
+import type { RuntimeView } from '../../src/protocol';
 import { formatField, formatShape, humanBytes, withUnit } from '../../src/core/report/format';
 import { dtypeBytes } from '../../src/core/dtype';
 
@@ -25,7 +26,7 @@ function inputShapes(view: LayerView): string[] {
  * A node: its op title, shapes in → out, and the figures that are not zero
  * (a Relu shows no parameter or MAC rows); activation memory always.
  */
-export function layerTooltip(layer: LayerReport, view: LayerView): TooltipContent {
+export function layerTooltip(layer: LayerReport, view: LayerView, measured?: RuntimeView['layers'][number]): TooltipContent {
   const ins = inputShapes(view);
   const outs = layer.outputs.map((o) => formatShape(o.shape));
   const rows: [string, string][] = [['Op', view.title || layer.op]];
@@ -35,6 +36,13 @@ export function layerTooltip(layer: LayerReport, view: LayerView): TooltipConten
   if (layer.flops) rows.push(['FLOPs', withUnit(layer.flops, 'FLOPs')]);
   if (layer.receptiveField) rows.push(['Receptive field', formatField(layer.receptiveField)]);
   rows.push(['Activations', humanBytes(layer.activationBytes)]);
+  if (measured?.status === 'ran') {
+    const t = measured.timeMs >= 1 ? `${measured.timeMs.toFixed(2)} ms` : `${(measured.timeMs * 1000).toFixed(0)} µs`;
+    rows.push(['Time', `${t} (${(measured.share * 100).toFixed(1)}%)${measured.fused?.length ? ` incl. ${measured.fused.length} fused` : ''}`]);
+    if (measured.gflops !== undefined) rows.push(['Achieved', `${measured.gflops.toFixed(1)} GFLOP/s${measured.bound ? `, ${measured.bound}-bound` : ''}`]);
+  } else if (measured?.status === 'fused') {
+    rows.push(['Time', `fused into ${measured.fusedInto?.name ?? '?'}`]);
+  }
   return { title: layer.name || view.title || layer.op, rows };
 }
 

@@ -143,6 +143,27 @@ describe('ConvLens in VS Code', () => {
     });
   });
 
+  it('Profile Model… runs the model in the runtime process: per-layer times and the provider that ran; Export Measured Profile writes them', async function () {
+    this.timeout(180_000);
+    const uri = workspaceModel();
+    type Report = { providers: string[]; runs: number; layers: { name: string; status: string; timeMs: number }[]; latencyMs: { p50: number }; notices: string[] };
+    const report = await vscode.commands.executeCommand<Report | undefined>('convlens.runProfile', uri);
+    assert.ok(report, 'the command returned the measured report');
+    assert.ok(report.providers.includes('CPUExecutionProvider') || report.providers.includes('CUDAExecutionProvider'), report.providers.join());
+    assert.equal(report.layers.length, 21);
+    assert.ok(report.layers.some((l) => l.status === 'fused'), 'onnxruntime fused some layers (BatchNormalization, Relu)');
+    for (const l of report.layers) if (l.status === 'ran') assert.ok(l.timeMs > 0, l.name);
+    assert.ok(report.latencyMs.p50 > 0);
+    assert.ok(extension().isActive, 'the extension host is unharmed');
+    const folder = vscode.workspace.workspaceFolders![0].uri;
+    const json = vscode.Uri.joinPath(folder, 'runtime.json');
+    assert.ok(await vscode.commands.executeCommand('convlens.exportRuntimeProfile', 'json', json, uri));
+    assert.deepEqual(JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(json)).toString('utf8')), report);
+    const md = vscode.Uri.joinPath(folder, 'runtime.md');
+    assert.ok(await vscode.commands.executeCommand('convlens.exportRuntimeProfile', 'markdown', md, uri));
+    assert.match(Buffer.from(await vscode.workspace.fs.readFile(md)).toString('utf8'), /\| # \| Layer \| Op \| Time ms \| Share \|/);
+  });
+
   it('Open Graph View shows a .cnn.yaml definition in the graph view, with its profile', async function () {
     this.timeout(60_000);
     const folder = vscode.workspace.workspaceFolders![0].uri;

@@ -145,16 +145,31 @@ export async function runUiSuite(ctx: UiContext): Promise<{ passed: number; fail
   });
 
   await test('ConvLens: Profile Model from the command palette prints the profile', async () => {
-    await openPalette(page, 'ConvLens: Profile Model');
+    await openPalette(page, 'ConvLens: Profile Model (static)');
     // Monaco renders spaces as no-break spaces, which \s matches.
     await page.getByText(/Parameters:\s20,154/).first().waitFor({ timeout: 30_000 });
     await page.waitForTimeout(500);
     await page.screenshot({ path: join(ctx.results, 'profile-light.png') });
   });
 
+  await test('ConvLens: Profile Model… runs the model: a progress notification, then the latency overlay', async () => {
+    await page.locator('.tabs-container .tab', { hasText: 'small-cnn.onnx' }).first().click();
+    await openPalette(page, 'ConvLens: Profile Model…');
+    await page.locator('.notifications-toasts', { hasText: 'ConvLens: profiling small-cnn.onnx' }).waitFor({ timeout: 15_000 });
+    await page.screenshot({ path: join(ctx.results, 'runtime-progress.png') });
+    // When it is done: the view colours the graph by measured time, and says what ran where.
+    await view.locator('.graph-legend .legend-title', { hasText: 'Latency' }).waitFor({ timeout: 120_000 });
+    await view.locator('.runtime-figures', { hasText: 'Latency p50' }).waitFor({ timeout: 5_000 });
+    const value = await view.locator('#overlay').evaluate((d) => (d as HTMLElement & { value: string }).value);
+    if (value !== 'latency') throw new Error(`overlay is ${value}`);
+    await page.locator('.statusbar-item', { hasText: /ms p50/ }).first().waitFor({ timeout: 10_000 });
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: join(ctx.results, 'runtime-overlay.png') });
+  });
+
   await test('the dark theme renders the same view', async () => {
     await setTheme(page, 'Dark Modern', 'vs-dark');
-    await page.getByText(/Parameters:\s20,154/).first().waitFor({ timeout: 10_000 });
+    await view.locator('.summary-host', { hasText: '20,154' }).waitFor({ timeout: 10_000 });
     await page.screenshot({ path: join(ctx.results, 'profile-dark.png') });
     await page.keyboard.press('Control+J'); // hide the panel: the model view alone
     await view.locator('svg.graph g.node').first().waitFor({ timeout: 10_000 });

@@ -1,0 +1,110 @@
+/**
+ * The measured-run strip under the summary header: a button that runs
+ * "Profile Model…" on this model (or cancels the run in progress), the
+ * run's progress, and, after a run, its figures: latency p50/p90/min,
+ * throughput, what ran where, the measured memory beside the static
+ * estimate, and any fallback notice. `runtimeLines` is pure (tested in Node).
+ */
+import type { RuntimeView } from '../../src/protocol';
+import { humanBytes } from '../../src/core/report/format';
+import { button } from '../ui/toolkit';
+
+const ms = (v: number) => (v >= 100 ? `${v.toFixed(0)} ms` : v >= 1 ? `${v.toFixed(2)} ms` : `${(v * 1000).toFixed(0)} µs`);
+
+/** The figures of a run as labelled lines (label, value, note). */
+export function runtimeLines(v: RuntimeView): [string, string, string?][] {
+  const s = v.summary;
+  const m = s.memory;
+  const lines: [string, string, string?][] = [
+    ['Latency p50', ms(s.latencyMs.p50), `p90 ${ms(s.latencyMs.p90)} · min ${ms(s.latencyMs.min)} · ${s.runs} runs after ${s.warmup} warm-up`],
+    ['Throughput', `${s.throughput.toFixed(s.throughput >= 100 ? 0 : 1)} /s`, `batch ${s.batch}`],
+    ['Ran on', s.providers.join(', ') || '?', `${s.engine} · ${s.device}`],
+    ['Measured memory', humanBytes(m.peakRssBytes), `peak resident; ${humanBytes(m.measuredInferenceBytes)} for the session and runs${m.gpuBytes !== undefined ? `; GPU ${humanBytes(m.gpuBytes)}` : ''}`],
+    ['Static estimate', humanBytes(m.staticPeakActivationBytes + m.paramBytes), `${humanBytes(m.staticPeakActivationBytes)} activations + ${humanBytes(m.paramBytes)} weights`],
+  ];
+  return lines;
+}
+
+export interface RuntimeStripHost {
+  run(): void;
+  cancel(): void;
+}
+
+export class RuntimeStrip {
+  private readonly root = document.createElement('section');
+  private readonly runButton: HTMLElement;
+  private readonly status = document.createElement('span');
+  private readonly figures = document.createElement('dl');
+  private readonly notes = document.createElement('div');
+  private running = false;
+
+  constructor(parent: HTMLElement, private readonly host: RuntimeStripHost) {
+    this.root.className = 'runtime-strip';
+    this.root.setAttribute('aria-label', 'Measured run');
+    this.runButton = button('Profile (run)', () => (this.running ? this.host.cancel() : this.host.run()), {
+      appearance: 'secondary',
+      id: 'run-profile',
+      title: 'Run the model on onnxruntime and measure its latency and memory per layer (ConvLens: Profile Model…)',
+    });
+    this.status.className = 'runtime-status';
+    this.status.setAttribute('role', 'status');
+    this.figures.className = 'runtime-figures';
+    this.notes.className = 'runtime-notes';
+    const bar = document.createElement('div');
+    bar.className = 'runtime-bar';
+    bar.append(this.runButton, this.status);
+    this.root.append(bar, this.figures, this.notes);
+    parent.append(this.root);
+  }
+
+  setRunning(running: boolean, message?: string): void {
+    this.running = running;
+    this.runButton.textContent = running ? 'Cancel run' : 'Profile (run)';
+    this.status.textContent = running ? `Running… ${message ?? ''}`.trim() : '';
+  }
+
+  show(view: RuntimeView | null): void {
+    if (!view) {
+      this.figures.replaceChildren();
+      this.notes.replaceChildren();
+      this.root.classList.remove('has-run');
+      return;
+    }
+    this.root.classList.add('has-run');
+    const items = runtimeLines(view).map(([k, v, note]) => {
+      const item = document.createElement('div');
+      item.className = 'summary-total';
+      const dt = document.createElement('dt');
+      dt.textContent = k;
+      const dd = document.createElement('dd');
+      dd.textContent = v;
+      item.append(dt, dd);
+      if (note) {
+        const n = document.createElement('dd');
+        n.className = 'summary-note';
+        n.textContent = note;
+        n.title = note;
+        item.append(n);
+      }
+      return item;
+    });
+    this.figures.replaceChildren(...items);
+    const notes: HTMLElement[] = [];
+    for (const n of view.summary.notices) {
+      const p = document.createElement('p');
+      p.className = 'runtime-notice';
+      p.textContent = n;
+      notes.push(p);
+    }
+    // Why measured and static memory differ: one click away, not in the way of the graph.
+    const why = document.createElement('details');
+    why.className = 'runtime-explanation';
+    const summary = document.createElement('summary');
+    summary.textContent = 'Measured vs. static memory';
+    const text = document.createElement('p');
+    text.textContent = view.summary.memory.explanation;
+    why.append(summary, text);
+    notes.push(why);
+    this.notes.replaceChildren(...notes);
+  }
+}
