@@ -1,7 +1,9 @@
 // Bundles the extension and the CLI for Node, and the webview for the browser.
 // `node scripts/build.mjs --watch` rebuilds on change.
 import * as esbuild from 'esbuild';
-import { chmodSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -55,6 +57,14 @@ const targets = [
   },
 ];
 
+// TF.js's WebAssembly backend loads its .wasm binaries at run time: they go beside the runtime child.
+function copyTfjsWasm() {
+  const dir = join(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
+  mkdirSync('dist/tfjs-wasm', { recursive: true });
+  for (const f of readdirSync(dir).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(dir, f), join('dist/tfjs-wasm', f));
+}
+
+copyTfjsWasm();
 if (watch) {
   for (const t of targets) (await esbuild.context(t)).watch();
 } else {

@@ -3,7 +3,7 @@
  *   convlens profile <model> [--input NAME=1x3x224x224] [--batch N] [--dtype T]
  *                            [--optimizer sgd|momentum|adam] [--budget 8GiB]
  *                            [--json | --csv | --markdown]
- *   convlens profile <model> --run [--provider auto|cuda|tensorrt|cpu] [--runs N] [--warmup N]
+ *   convlens profile <model> --run [--provider auto|cuda|tensorrt|cpu] [--engine auto|onnxruntime|tfjs] [--runs N] [--warmup N]
  *                            [--timeout S] [--zeros] [--batch N] [--json | --csv | --markdown | --html]
  *   convlens export <model.cnn.yaml> -o <out.onnx> [--seed N] [--opset 17] [--batch N]
  */
@@ -12,7 +12,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { runInChild, RuntimeError } from './runtime/client';
-import { PROVIDER_SETTINGS, type ProfileRequest, type ProviderSetting } from './runtime/messages';
+import { batchSweep } from './runtime/sweep';
+import { formatSweep } from './core/timing/sweep';
+import { ENGINE_SETTINGS, PROVIDER_SETTINGS, type EngineSetting, type ProfileRequest, type ProviderSetting } from './runtime/messages';
 import { formatRuntimeCsv, formatRuntimeHtml, formatRuntimeMarkdown, formatRuntimeTable } from './core/report/runtime-format';
 import { ModelLoadError, formatCount } from './core/errors';
 import { isCnnYamlName, loadModelFile, prepareModelFile } from './core/loaders/index';
@@ -51,11 +53,17 @@ Options:
 latency (p50/p90/min), per-layer times from onnxruntime's profiler, achieved
 GFLOP/s, compute- or memory-bound (roofline), and the measured memory.
   --provider P        auto | cuda | tensorrt | cpu (default auto: CUDA when it loads, else CPU)
+  --engine E          auto | onnxruntime | tfjs (default auto: TensorFlow.js for Keras and TF.js
+                      layers models, onnxruntime for the rest)
+  --tfjs-backend B    auto | wasm | cpu (auto: tfjs-node-gpu when installed, else wasm, else cpu)
   --runs N            timed runs (default 20)
   --warmup N          untimed runs first (default 3)
   --timeout S         stop after S seconds (default 300)
   --zeros             feed zeros (default: seeded random values in [-1, 1))
   --html              a self-contained HTML report (also --json, --csv, --markdown)
+  --sweep MAX         a batch-size sweep instead: batches 1, 2, 4, … up to MAX, each in its own
+                      process; latency, throughput and peak memory per batch, and where memory
+                      runs out (also --json)
 
 export writes a runnable ONNX file: a .cnn.yaml definition gets Keras-style initial
 weights (He-normal kernels, zero biases, BatchNorm gamma 1 / variance 1), opset
@@ -101,10 +109,13 @@ export function main(argv: string[], out: (s: string) => void = (s) => process.s
         opset: { type: 'string' },
         run: { type: 'boolean' },
         provider: { type: 'string' },
+        engine: { type: 'string' },
+        'tfjs-backend': { type: 'string' },
         runs: { type: 'string' },
         warmup: { type: 'string' },
         timeout: { type: 'string' },
         zeros: { type: 'boolean' },
+        sweep: { type: 'string' },
         html: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -183,8 +194,8 @@ export function main(argv: string[], out: (s: string) => void = (s) => process.s
   }
 }
 
-const PROFILE_ONLY = ['input', 'dtype', 'optimizer', 'budget', 'json', 'csv', 'markdown', 'run', 'provider', 'runs', 'warmup', 'timeout', 'zeros', 'html'] as const;
-const RUN_ONLY = ['provider', 'runs', 'warmup', 'timeout', 'zeros', 'html'] as const;
+const PROFILE_ONLY = ['input', 'dtype', 'optimizer', 'budget', 'json', 'csv', 'markdown', 'run', 'provider', 'engine', 'tfjs-backend', 'runs', 'warmup', 'timeout', 'zeros', 'html', 'sweep'] as const;
+const RUN_ONLY = ['provider', 'engine', 'tfjs-backend', 'runs', 'warmup', 'timeout', 'zeros', 'html', 'sweep'] as const;
 
 /** Where measured device peaks are cached between runs. */
 function peaksCachePath(): string {
@@ -198,6 +209,10 @@ async function runCommand(values: Record<string, unknown>, modelPath: string, ou
     if (notHere) throw new UsageError(`--${notHere} applies to the static profile, not --run`);
     const provider = (values.provider as string | undefined) ?? 'auto';
     if (!(PROVIDER_SETTINGS as readonly string[]).includes(provider)) throw new UsageError(`--provider: expected ${PROVIDER_SETTINGS.join(', ')}, got '${provider}'`);
+    const engine = (values.engine as string | undefined) ?? 'auto';
+    if (!(ENGINE_SETTINGS as readonly string[]).includes(engine)) throw new UsageError(`--engine: expected ${ENGINE_SETTINGS.join(', ')}, got '${engine}'`);
+    const tfjsBackend = (values['tfjs-backend'] as string | undefined) ?? 'auto';
+    if (!['auto', 'wasm', 'cpu'].includes(tfjsBackend)) throw new UsageError(`--tfjs-backend: expected auto, wasm or cpu, got '${tfjsBackend}'`);
     const count = (name: string, fallback: number, min: number) => {
       const v = values[name] as string | undefined;
       if (v === undefined) return fallback;
@@ -216,6 +231,8 @@ async function runCommand(values: Record<string, unknown>, modelPath: string, ou
       kind: 'profile',
       modelPath: resolve(modelPath),
       provider: provider as ProviderSetting,
+      engine: engine as EngineSetting,
+      tfjsBackend: tfjsBackend as 'auto' | 'wasm' | 'cpu',
       input: values.zeros ? 'zeros' : 'random',
       warmup: count('warmup', 3, 0),
       runs: count('runs', 20, 1),
@@ -225,6 +242,19 @@ async function runCommand(values: Record<string, unknown>, modelPath: string, ou
     };
     const timeoutS = count('timeout', 300, 1);
     const tty = process.stderr.isTTY;
+    if (values.sweep !== undefined) {
+      if (values.batch !== undefined) throw new UsageError('--sweep chooses the batches; leave out --batch');
+      if (values.csv || values.markdown || values.html) throw new UsageError('--sweep prints a table or --json');
+      const sweep = await batchSweep({ ...request, runs: count('runs', 5, 1), warmup: count('warmup', 1, 0) }, {
+        maxBatch: positiveInt('--sweep', values.sweep as string),
+        timeoutMs: timeoutS * 1000,
+        onProgress: (m) => tty && err(`\r\x1b[K${m}`),
+      });
+      if (tty) err('\r\x1b[K');
+      sweep.file = modelPath;
+      out(values.json ? JSON.stringify(sweep, null, 2) + '\n' : formatSweep(sweep) + '\n');
+      return 0;
+    }
     const { report } = await runInChild(request, {
       timeoutMs: timeoutS * 1000,
       onProgress: (m) => tty && err(`\r\x1b[K${m}`),

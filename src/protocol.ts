@@ -10,8 +10,21 @@ import type { LayerView } from './core/report/layer-view';
 import type { WeightStats } from './core/analysis/weight-stats';
 import type { ModelViewData } from './core/report/model-session';
 import type { RuntimeView } from './core/timing/runtime-view';
+import type { PreprocessSpec } from './core/image/preprocess';
+import type { ClassScore, FeatureMapPreview } from './core/image/feature-maps';
+import type { FeatureMapsSummary } from './core/image/capture';
+import type { SweepReport } from './core/timing/sweep';
 
-export type { LayerView, ProfileReport, RuntimeView, WeightStats };
+export type { ClassScore, FeatureMapPreview, FeatureMapsSummary, SweepReport, LayerView, PreprocessSpec, ProfileReport, RuntimeView, WeightStats };
+
+/** The image feature maps are computed on: a bundled sample (media/samples) or a file. */
+export type ImageChoice = { kind: 'sample'; file: string } | { kind: 'file'; path: string };
+
+/** What the feature-map panel is set to; remembered per model. */
+export interface FeatureMapSettings {
+  image: ImageChoice;
+  preprocess: PreprocessSpec;
+}
 
 /** Figures for the summary header beyond the report's totals. */
 export type ViewSummary = ModelViewData['summary'];
@@ -19,7 +32,7 @@ export type ViewSummary = ModelViewData['summary'];
 export type ExportFormat = 'svg' | 'png';
 
 /** Commands the extension forwards to the active view. */
-export type ViewCommand = 'find' | 'fit' | 'showTable' | 'showGraph' | 'zoomIn' | 'zoomOut';
+export type ViewCommand = 'find' | 'fit' | 'showTable' | 'showGraph' | 'showFeatureMaps' | 'zoomIn' | 'zoomOut';
 
 export type ToWebviewMessage =
   | { type: 'loading'; file: string }
@@ -32,7 +45,14 @@ export type ToWebviewMessage =
   /** The last measured run of this model (null: none, or it no longer matches). */
   | { type: 'runtime'; view: RuntimeView | null }
   /** A measured run of this model started, progressed or ended. */
-  | { type: 'runStatus'; running: boolean; message?: string };
+  | { type: 'runStatus'; running: boolean; message?: string }
+  /** The last batch-size sweep of this model (null: none). */
+  | { type: 'sweep'; sweep: SweepReport | null }
+  /** The feature-map panel's choices: bundled samples, and this model's current settings. */
+  | { type: 'featureMapsSetup'; samples: { file: string; label: string }[]; settings: FeatureMapSettings; imageLabel: string }
+  | { type: 'featureMapsStatus'; running: boolean; message?: string; error?: string }
+  | { type: 'featureMapsCaptured'; summary: FeatureMapsSummary | null }
+  | { type: 'featureMap'; requestId: number; map?: FeatureMapPreview; error?: string };
 
 export type FromWebviewMessage =
   | { type: 'ready' }
@@ -47,10 +67,17 @@ export type FromWebviewMessage =
   | { type: 'selected'; layer: number | null }
   /** Run "Profile Model…" on this model (the summary header's button), or cancel the run. */
   | { type: 'runProfile' }
-  | { type: 'cancelRun' };
+  | { type: 'runSweep' }
+  | { type: 'cancelRun' }
+  /** Run the model on the image with this preprocessing, keeping every layer's output. */
+  | { type: 'captureFeatureMaps'; settings: FeatureMapSettings }
+  | { type: 'cancelCapture' }
+  /** Let the user choose an image file (the extension answers with featureMapsSetup). */
+  | { type: 'pickImage' }
+  | { type: 'featureMap'; requestId: number; layer: string };
 
-const TO_WEBVIEW = new Set<ToWebviewMessage['type']>(['loading', 'model', 'error', 'weightStats', 'export', 'command', 'reveal', 'runtime', 'runStatus']);
-const FROM_WEBVIEW = new Set<FromWebviewMessage['type']>(['ready', 'setProfileOptions', 'weightStats', 'exported', 'exportFailed', 'openDocs', 'painted', 'selected', 'runProfile', 'cancelRun']);
+const TO_WEBVIEW = new Set<ToWebviewMessage['type']>(['loading', 'model', 'error', 'weightStats', 'export', 'command', 'reveal', 'runtime', 'runStatus', 'sweep', 'featureMapsSetup', 'featureMapsStatus', 'featureMapsCaptured', 'featureMap']);
+const FROM_WEBVIEW = new Set<FromWebviewMessage['type']>(['ready', 'setProfileOptions', 'weightStats', 'exported', 'exportFailed', 'openDocs', 'painted', 'selected', 'runProfile', 'runSweep', 'cancelRun', 'captureFeatureMaps', 'cancelCapture', 'pickImage', 'featureMap']);
 
 function tagged(m: unknown): m is { type: string } {
   return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string';

@@ -14,7 +14,8 @@ import { DetailsPanel } from './panels/details';
 import { SearchBar } from './panels/search';
 import { renderSummary } from './panels/summary';
 import { RuntimeStrip } from './panels/runtime-summary';
-import type { RuntimeView } from '../src/protocol';
+import { FeatureMapsPanel } from './panels/feature-maps';
+import type { FeatureMapPreview, RuntimeView } from '../src/protocol';
 import { Tooltip, groupTooltip, layerTooltip, tensorTooltip } from './panels/tooltip';
 import { button, dropdown, registerToolkit } from './ui/toolkit';
 
@@ -25,11 +26,13 @@ interface VsCodeApi<S> {
 }
 declare function acquireVsCodeApi<S>(): VsCodeApi<S>;
 
+type Tab = 'graph' | 'table' | 'features';
+
 interface ViewState {
   file?: string;
   graph?: GraphState;
   selected?: string | null;
-  tab?: 'graph' | 'table';
+  tab?: Tab;
   sort?: { key: SortKey; descending: boolean };
 }
 
@@ -63,6 +66,9 @@ class App {
   private readonly toolbar = el('div', 'toolbar');
   private readonly graphPane = el('section', 'graph-pane');
   private readonly tablePane = el('section', 'table-pane');
+  private readonly featuresPane = el('section', 'features-pane');
+  private readonly featureMaps: FeatureMapsPanel;
+  private readonly mapRequests = new Map<number, { resolve(m: FeatureMapPreview): void; reject(e: Error): void }>();
   private readonly detailsPane = el('aside', 'details-pane');
   private readonly graph: GraphView;
   private readonly table: LayerTable;
@@ -70,11 +76,11 @@ class App {
   private readonly search: SearchBar;
   private readonly tooltip: Tooltip;
   private readonly overlay: HTMLElement & { value: string };
-  private readonly tabButtons: Record<'graph' | 'table', HTMLElement>;
+  private readonly tabButtons: Record<Tab, HTMLElement>;
   /** The shown model; `tensors` indexes every graph input and layer output by name (for edge tooltips). */
   private model: { file: string; report: ProfileReport; layers: LayerView[]; tensors: Map<string, ProfileReport['inputs'][number]> } | undefined;
   private selected: number | null = null;
-  private tab: 'graph' | 'table' = 'graph';
+  private tab: Tab = 'graph';
   private state: ViewState = vscode.getState() ?? {};
   private shownAt = 0;
   private painted = false;
@@ -100,6 +106,18 @@ class App {
       onStateChange: () => this.save(),
     });
     this.table = new LayerTable(this.tablePane, (layer) => void this.reveal(layer));
+    this.featureMaps = new FeatureMapsPanel(this.featuresPane, {
+      capture: (settings) => post({ type: 'captureFeatureMaps', settings }),
+      cancel: () => post({ type: 'cancelCapture' }),
+      pickImage: () => post({ type: 'pickImage' }),
+      requestMap: (layer) => {
+        const requestId = this.nextRequest++;
+        return new Promise((resolve, reject) => {
+          this.mapRequests.set(requestId, { resolve, reject });
+          post({ type: 'featureMap', requestId, layer });
+        });
+      },
+    });
     this.details = new DetailsPanel(this.detailsPane, {
       requestWeightStats: (layer, input) => this.requestStats(layer, input),
       openDocs: (op, domain) => post({ type: 'openDocs', op, domain }),
@@ -107,6 +125,7 @@ class App {
     this.tooltip = new Tooltip(document.body);
     this.runtimeStrip = new RuntimeStrip(this.runtimeEl, {
       run: () => post({ type: 'runProfile' }),
+      sweep: () => post({ type: 'runSweep' }),
       cancel: () => post({ type: 'cancelRun' }),
     });
     const searchHost = el('div', 'search-host');
@@ -117,6 +136,7 @@ class App {
     this.tabButtons = {
       graph: button('Graph', () => this.showTab('graph'), { appearance: 'secondary', id: 'tab-graph', title: 'Show the graph' }),
       table: button('Table', () => this.showTab('table'), { appearance: 'secondary', id: 'tab-table', title: 'Show the layer table' }),
+      features: button('Feature maps', () => this.showTab('features'), { appearance: 'secondary', id: 'tab-features', title: 'Run the model on an image and see each layer’s channels' }),
     };
     this.overlay = dropdown(OVERLAYS, this.state.graph?.overlay ?? 'none', (mode) => {
       this.graph.setOverlay(mode);
@@ -124,7 +144,7 @@ class App {
     }, { title: 'Colour nodes by', id: 'overlay' });
     this.overlay.querySelector('vscode-option[value="latency"]')?.toggleAttribute('disabled', true);
     const fit = button('Fit', () => this.graph.fit(), { appearance: 'secondary', title: 'Fit the graph to the view (0)', id: 'fit' });
-    this.toolbar.append(this.tabButtons.graph, this.tabButtons.table, this.overlay, fit, searchHost);
+    this.toolbar.append(this.tabButtons.graph, this.tabButtons.table, this.tabButtons.features, this.overlay, fit, searchHost);
     if (this.state.sort) this.table.setState(this.state.sort);
     this.tab = this.state.tab ?? 'graph';
   }
@@ -156,6 +176,7 @@ class App {
         else if (m.command === 'fit') this.graph.fit();
         else if (m.command === 'showTable') this.showTab('table');
         else if (m.command === 'showGraph') this.showTab('graph');
+        else if (m.command === 'showFeatureMaps') this.showTab('features');
         else if (m.command === 'zoomIn') this.graph.zoomBy(1.25);
         else if (m.command === 'zoomOut') this.graph.zoomBy(0.8);
         return;
@@ -169,6 +190,25 @@ class App {
       case 'runtime':
         this.setRuntime(m.view);
         return;
+      case 'sweep':
+        this.runtimeStrip.showSweep(m.sweep);
+        return;
+      case 'featureMapsSetup':
+        this.featureMaps.setup(m.samples, m.settings, m.imageLabel);
+        return;
+      case 'featureMapsStatus':
+        this.featureMaps.setStatus(m.running, m.message, m.error);
+        return;
+      case 'featureMapsCaptured':
+        this.featureMaps.captured(m.summary);
+        return;
+      case 'featureMap': {
+        const r = this.mapRequests.get(m.requestId);
+        this.mapRequests.delete(m.requestId);
+        if (m.map) r?.resolve(m.map);
+        else r?.reject(new Error(m.error ?? 'no feature maps'));
+        return;
+      }
     }
   }
 
@@ -206,7 +246,7 @@ class App {
     this.model = { file, report, layers, tensors };
     if (firstShow) {
       const workspace = el('div', 'workspace');
-      workspace.append(this.graphPane, this.tablePane, this.detailsPane);
+      workspace.append(this.graphPane, this.tablePane, this.featuresPane, this.detailsPane);
       this.root.replaceChildren(this.summaryEl, this.runtimeEl, this.toolbar, workspace);
     }
     this.showTab(this.tab);
@@ -214,6 +254,7 @@ class App {
     const drawing = this.graph.show(report, layers, restoring ? saved.graph : undefined);
     renderSummary(this.summaryEl, file, report, summary, (o) => post({ type: 'setProfileOptions', ...o }));
     this.table.show(report, layers);
+    this.featureMaps.setModel(report);
     this.search.setModel(report, layers);
     // Keep the selection across reloads by name; a new file starts unselected.
     const selectedName = sameFile ? (this.selected !== null ? previous?.layers[this.selected]?.name : saved.selected) : null;
@@ -222,10 +263,11 @@ class App {
     this.select(index >= 0 ? index : null);
   }
 
-  private showTab(tab: 'graph' | 'table'): void {
+  private showTab(tab: Tab): void {
     this.tab = tab;
     this.graphPane.hidden = tab !== 'graph';
     this.tablePane.hidden = tab !== 'table';
+    this.featuresPane.hidden = tab !== 'features';
     for (const [k, b] of Object.entries(this.tabButtons)) {
       b.setAttribute('appearance', k === tab ? 'primary' : 'secondary');
       b.setAttribute('aria-pressed', String(k === tab));
@@ -240,6 +282,7 @@ class App {
     this.graph.select(layer);
     this.table.setSelected(layer);
     this.details.show(layer, model.report, model.layers);
+    this.featureMaps.setLayer(layer);
     post({ type: 'selected', layer });
     this.save();
   }

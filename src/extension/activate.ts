@@ -15,6 +15,8 @@ import { registerExportOnnx } from './export-onnx';
 import { profileWithSettings } from './settings';
 import { isModelPath, MODEL_FILE_FILTERS } from './model-files';
 import { registerRuntime, RuntimeRuns } from './runtime';
+import { FeatureMaps } from './feature-maps';
+import { summaryOf } from '../core/image/capture';
 
 let output: vscode.OutputChannel | undefined;
 
@@ -71,6 +73,27 @@ export function activate(context: vscode.ExtensionContext): void {
   const provider = new ModelEditorProvider(context.extensionUri, log);
   const runs = new RuntimeRuns(log, vscode.Uri.joinPath(context.globalStorageUri, 'device-peaks.json').fsPath);
   context.subscriptions.push(runs, ...provider.attachRuntime(runs), ...registerRuntime(runs, provider, log));
+  const featureMaps = new FeatureMaps(context.extensionUri, context.workspaceState, log);
+  provider.attachFeatureMaps(featureMaps);
+  context.subscriptions.push(
+    featureMaps,
+    vscode.commands.registerCommand('convlens.showFeatureMaps', async (uri?: unknown) => {
+      const target = uri instanceof vscode.Uri ? uri : provider.target()?.document.uri ?? (await pickModel());
+      if (!target) return;
+      if (provider.viewsOf(target).length === 0) await vscode.commands.executeCommand('convlens.openGraph', target);
+      const view = provider.viewsOf(target)[0];
+      view?.panel.reveal(undefined, false);
+      view?.command('showFeatureMaps');
+    }),
+    // For scripts and tests: capture with the model's remembered (or given) settings; returns the summary.
+    vscode.commands.registerCommand('convlens.captureFeatureMaps', async (uri?: unknown, settings?: unknown) => {
+      const target = uri instanceof vscode.Uri ? uri : provider.target()?.document.uri;
+      if (!target) return undefined;
+      const s = settings && typeof settings === 'object' ? (settings as ReturnType<FeatureMaps['settingsOf']>) : featureMaps.settingsOf(target);
+      const c = await featureMaps.capture(target, s, provider.viewsOf(target));
+      return c ? summaryOf(c) : undefined;
+    }),
+  );
   context.subscriptions.push(...registerModelEditor(provider), ...registerViewCommands(provider, log), ...registerStatusBar(provider), ...registerDefinitionFeatures(log), ...registerDefinitionSync(provider), registerExportOnnx(log));
 }
 

@@ -12,10 +12,18 @@ import { webviewHtml, WEBVIEW_STYLES } from './webview-html';
 import { ModelDocument, type DocumentState } from './model-document';
 import type { RuntimeReport } from '../core/timing/runtime-report';
 import { runtimeView } from '../core/timing/runtime-view';
+import type { SweepReport } from '../core/timing/sweep';
+
+/** Feature maps of a model (src/extension/feature-maps.ts). */
+export interface FeatureMapSource {
+  setup(view: ModelView): void;
+  receive(view: ModelView, m: FromWebviewMessage, views: ModelView[]): Promise<void>;
+}
 
 /** Where views get the last measured run of their model (src/extension/runtime.ts). */
 export interface RuntimeSource {
   get(uri: vscode.Uri): RuntimeReport | undefined;
+  sweepOf(uri: vscode.Uri): SweepReport | undefined;
   isRunning(uri: vscode.Uri): boolean;
 }
 
@@ -40,6 +48,8 @@ export class ModelView {
     private readonly log: (line: string) => void,
     private readonly onSelect: (view: ModelView) => void = () => undefined,
     private readonly runtime?: RuntimeSource,
+    private readonly featureMaps?: FeatureMapSource,
+    private readonly siblings: () => ModelView[] = () => [this],
   ) {
     this.whenReady = new Promise((r) => (this.markReady = r));
   }
@@ -66,6 +76,7 @@ export class ModelView {
     if (!this.ready || s.kind !== 'ready') return;
     const run = this.runtime?.get(this.document.uri);
     this.post({ type: 'runtime', view: run ? runtimeView(s.data.report, run) : null });
+    this.post({ type: 'sweep', sweep: this.runtime?.sweepOf(this.document.uri) ?? null });
   }
 
   command(command: ViewCommand): void {
@@ -112,6 +123,7 @@ export class ModelView {
         this.ready = true;
         this.markReady();
         this.sendState(this.document.state);
+        this.featureMaps?.setup(this);
         void this.document.ensureLoaded();
         return;
       case 'setProfileOptions': {
@@ -154,8 +166,17 @@ export class ModelView {
       case 'runProfile':
         await vscode.commands.executeCommand('convlens.runProfile', this.document.uri);
         return;
+      case 'runSweep':
+        await vscode.commands.executeCommand('convlens.batchSweep', this.document.uri);
+        return;
       case 'cancelRun':
         await vscode.commands.executeCommand('convlens.cancelRunProfile', this.document.uri);
+        return;
+      case 'captureFeatureMaps':
+      case 'cancelCapture':
+      case 'pickImage':
+      case 'featureMap':
+        await this.featureMaps?.receive(this, m, this.siblings());
         return;
     }
   }
@@ -177,6 +198,11 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
   readonly onDidSelect = this.selectedEmitter.event;
 
   private runtime: RuntimeSource | undefined;
+  private featureMaps: FeatureMapSource | undefined;
+
+  attachFeatureMaps(f: FeatureMapSource): void {
+    this.featureMaps = f;
+  }
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -220,7 +246,7 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
       enableScripts: true,
       localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')],
     };
-    const view = new ModelView(document, panel, this.log, (v) => this.selectedEmitter.fire(v), this.runtime);
+    const view = new ModelView(document, panel, this.log, (v) => this.selectedEmitter.fire(v), this.runtime, this.featureMaps, () => this.viewsOf(document.uri));
     webview.html = this.html(webview);
     this.views.add(view);
     const disposables: vscode.Disposable[] = [

@@ -10,6 +10,8 @@ import { basename } from 'node:path';
 import type { RuntimeReport } from '../core/timing/runtime-report';
 import { formatRuntimeCsv, formatRuntimeHtml, formatRuntimeMarkdown, formatRuntimeTable, shortProvider } from '../core/report/runtime-format';
 import { runInChild, RuntimeError } from '../runtime/client';
+import { batchSweep } from '../runtime/sweep';
+import { formatSweep, type SweepReport } from '../core/timing/sweep';
 import { runtimeSettings } from './settings';
 import { isModelPath, MODEL_FILE_FILTERS } from './model-files';
 import type { ModelEditorProvider } from './model-editor';
@@ -22,6 +24,7 @@ export interface RunRequestOptions {
 /** The last measured report of each model, and the runs in progress. */
 export class RuntimeRuns implements vscode.Disposable {
   private readonly reports = new Map<string, { uri: vscode.Uri; report: RuntimeReport }>();
+  private readonly sweeps = new Map<string, SweepReport>();
   private readonly running = new Map<string, AbortController>();
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   /** A model's report changed (a run ended), or a run started or stopped. */
@@ -38,6 +41,10 @@ export class RuntimeRuns implements vscode.Disposable {
 
   get(uri: vscode.Uri): RuntimeReport | undefined {
     return this.reports.get(uri.toString())?.report;
+  }
+
+  sweepOf(uri: vscode.Uri): SweepReport | undefined {
+    return this.sweeps.get(uri.toString());
   }
 
   isRunning(uri: vscode.Uri): boolean {
@@ -80,6 +87,8 @@ export class RuntimeRuns implements vscode.Disposable {
               kind: 'profile',
               modelPath: uri.fsPath,
               provider: settings.provider,
+              engine: settings.engine,
+              tfjsBackend: settings.tfjsBackend,
               input: settings.input,
               warmup: settings.warmup,
               runs: settings.runs,
@@ -123,6 +132,63 @@ export class RuntimeRuns implements vscode.Disposable {
       const msg = `${file}: ${(err as Error).message}`;
       this.log(`error: profiling ${msg}`);
       void vscode.window.showErrorMessage(`ConvLens: cannot profile ${msg}`);
+      return undefined;
+    } finally {
+      this.running.delete(key);
+      this.statusEmitter.fire({ uri, running: false });
+    }
+  }
+
+  /** A batch-size sweep of `uri` up to `maxBatch`; undefined when cancelled or failed (the user has been told). */
+  async sweep(uri: vscode.Uri, maxBatch: number): Promise<SweepReport | undefined> {
+    const key = uri.toString();
+    const file = basename(uri.fsPath);
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage(`ConvLens: running ${file} needs a trusted workspace.`);
+      return undefined;
+    }
+    if (this.running.has(key)) {
+      void vscode.window.showInformationMessage(`ConvLens: ${file} is already being profiled.`);
+      return undefined;
+    }
+    const { settings, problems } = runtimeSettings(uri);
+    for (const p of problems) this.log(`warning: ${p}`);
+    const ac = new AbortController();
+    this.running.set(key, ac);
+    this.statusEmitter.fire({ uri, running: true, message: 'batch sweep' });
+    this.log(`batch sweep of ${uri.fsPath} up to batch ${maxBatch}`);
+    try {
+      return await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `ConvLens: batch sweep of ${file}`, cancellable: true },
+        async (progress, token) => {
+          token.onCancellationRequested(() => ac.abort());
+          const sweep = await batchSweep(
+            { kind: 'profile', modelPath: uri.fsPath, provider: settings.provider, engine: settings.engine, tfjsBackend: settings.tfjsBackend, input: settings.input, warmup: 1, runs: Math.min(settings.runs, 10) },
+            {
+              maxBatch,
+              signal: ac.signal,
+              timeoutMs: settings.timeoutMs,
+              onProgress: (message) => {
+                progress.report({ message });
+                this.statusEmitter.fire({ uri, running: true, message: `batch sweep: ${message}` });
+              },
+              onLog: (line) => this.log(`runtime: ${line}`),
+            },
+          );
+          this.sweeps.set(key, sweep);
+          this.log(formatSweep(sweep));
+          this.changed.fire(uri);
+          return sweep;
+        },
+      );
+    } catch (err) {
+      if (err instanceof RuntimeError && err.kind === 'cancelled') {
+        this.log(`cancelled the batch sweep of ${uri.fsPath}`);
+        return undefined;
+      }
+      const msg = `${file}: ${(err as Error).message}`;
+      this.log(`error: batch sweep ${msg}`);
+      void vscode.window.showErrorMessage(`ConvLens: batch sweep failed: ${msg}`);
       return undefined;
     } finally {
       this.running.delete(key);
@@ -238,6 +304,12 @@ export function registerRuntime(runs: RuntimeRuns, provider: ModelEditorProvider
     runs.onDidChangeStatus(update),
     provider.onDidChange(update),
     vscode.commands.registerCommand('convlens.runProfile', profile),
+    vscode.commands.registerCommand('convlens.batchSweep', async (arg?: unknown, maxBatch?: unknown) => {
+      const uri = await target(arg);
+      if (!uri) return undefined;
+      const max = typeof maxBatch === 'number' && maxBatch >= 1 ? maxBatch : vscode.workspace.getConfiguration('convlens', uri).get<number>('runtime.sweepMaxBatch', 64);
+      return runs.sweep(uri, Math.max(1, Math.floor(max)));
+    }),
     vscode.commands.registerCommand('convlens.cancelRunProfile', async (arg?: unknown) => {
       const uri = await target(arg);
       if (uri) runs.cancel(uri);

@@ -10,7 +10,7 @@ import { parseDType } from '../core/dtype';
 import type { Optimizer } from '../core/analysis/memory';
 import { parseByteSize } from '../core/report/format';
 import { DEFAULT_BUDGET_BYTES } from '../core/report/model-session';
-import { PROVIDER_SETTINGS, type InputFill, type ProviderSetting } from '../runtime/messages';
+import { ENGINE_SETTINGS, PROVIDER_SETTINGS, type EngineSetting, type InputFill, type ProviderSetting } from '../runtime/messages';
 
 const OPTIMIZERS: readonly Optimizer[] = ['sgd', 'momentum', 'adam'];
 
@@ -61,6 +61,8 @@ export interface RuntimeSettings {
   runs: number;
   timeoutMs: number;
   input: InputFill;
+  engine: EngineSetting;
+  tfjsBackend: 'auto' | 'wasm' | 'cpu';
 }
 
 export function runtimeSettings(resource?: vscode.Uri): { settings: RuntimeSettings; problems: string[] } {
@@ -80,7 +82,15 @@ export function runtimeSettings(resource?: vscode.Uri): { settings: RuntimeSetti
     runs: int('runtime.timedRuns', 20, 1, 100_000),
     timeoutMs: int('runtime.timeoutSeconds', 300, 1, 86_400) * 1000,
     input: input === 'zeros' ? 'zeros' : 'random',
+    engine: 'auto',
+    tfjsBackend: 'auto',
   };
+  const engine = config.get<unknown>('runtime.engine', 'auto');
+  if ((ENGINE_SETTINGS as readonly unknown[]).includes(engine)) settings.engine = engine as EngineSetting;
+  else problems.push(`convlens.runtime.engine: expected ${ENGINE_SETTINGS.join(', ')}, got ${JSON.stringify(engine)}; using auto`);
+  const backend = config.get<unknown>('runtime.tfjsBackend', 'auto');
+  if (backend === 'auto' || backend === 'wasm' || backend === 'cpu') settings.tfjsBackend = backend;
+  else problems.push(`convlens.runtime.tfjsBackend: expected auto, wasm or cpu, got ${JSON.stringify(backend)}; using auto`);
   if (!(PROVIDER_SETTINGS as readonly unknown[]).includes(provider)) problems.push(`convlens.runtime.executionProvider: expected ${PROVIDER_SETTINGS.join(', ')}, got ${JSON.stringify(provider)}; using auto`);
   if (input !== 'zeros' && input !== 'random') problems.push(`convlens.runtime.input: expected random or zeros, got ${JSON.stringify(input)}; using random`);
   return { settings, problems };

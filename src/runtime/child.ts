@@ -6,6 +6,7 @@
 import type { FromChild, ToChild } from './messages';
 import { profileOnOrt } from './ort-profile';
 import { captureOnOrt } from './ort-capture';
+import { kerasConfigFor, profileOnTfjs } from './tfjs-profile';
 import { ModelLoadError } from '../core/errors';
 
 const send = (m: FromChild) => process.send?.(m);
@@ -15,9 +16,13 @@ async function handle(msg: ToChild): Promise<void> {
   const progress = (message: string, fraction?: number) => send({ type: 'progress', id, message, ...(fraction !== undefined ? { fraction } : {}) });
   try {
     switch (request.kind) {
-      case 'profile':
-        send({ type: 'result', id, result: { kind: 'profile', report: await profileOnOrt(request, progress) } });
+      case 'profile': {
+        const engine = request.engine ?? 'auto';
+        const keras = engine === 'onnxruntime' ? undefined : await kerasConfigFor(request.modelPath);
+        if (engine === 'tfjs' && !keras) throw new Error('TensorFlow.js runs Keras models (.keras, .h5, model JSON) and TF.js layers models; this one runs on onnxruntime (setting convlens.runtime.engine)');
+        send({ type: 'result', id, result: { kind: 'profile', report: keras ? await profileOnTfjs(request, keras, progress) : await profileOnOrt(request, progress) } });
         break;
+      }
       case 'capture':
         send({ type: 'result', id, result: { kind: 'capture', capture: await captureOnOrt(request, progress) } });
         break;

@@ -9,7 +9,7 @@ import type { Shape } from '../core/ir';
 import type { RuntimeReport } from '../core/timing/runtime-report';
 import type { DevicePeaks } from '../core/timing/roofline';
 import type { PreprocessSpec } from '../core/image/preprocess';
-import type { FeatureMapCapture } from './ort-capture';
+import type { FeatureMapCapture } from '../core/image/capture';
 
 export type ProviderSetting = 'auto' | 'cuda' | 'tensorrt' | 'cpu';
 export const PROVIDER_SETTINGS: readonly ProviderSetting[] = ['auto', 'cuda', 'tensorrt', 'cpu'];
@@ -32,7 +32,14 @@ export interface ProfileRequest {
   peaksCache?: string;
   /** Threads onnxruntime may use within an operator (0: its default, one per core). */
   intraOpThreads?: number;
+  /** Which runtime: auto (TensorFlow.js for Keras and TF.js layers models, onnxruntime otherwise), onnxruntime (everything through ONNX), tfjs. */
+  engine?: EngineSetting;
+  /** TF.js backend: auto (tfjs-node-gpu, then wasm, then cpu), wasm, cpu. */
+  tfjsBackend?: 'auto' | 'wasm' | 'cpu';
 }
+
+export type EngineSetting = 'auto' | 'onnxruntime' | 'tfjs';
+export const ENGINE_SETTINGS: readonly EngineSetting[] = ['auto', 'onnxruntime', 'tfjs'];
 
 export interface CaptureRequest {
   kind: 'capture';

@@ -11,32 +11,15 @@ import { basename } from 'node:path';
 import { runnableModel } from '../core/export/runnable';
 import { profileModel } from '../core/report/profile';
 import { decodeImage } from '../core/image/decode';
-import { inputLayout, preprocessImage, preprocessProblem, type Layout, type PreprocessSpec } from '../core/image/preprocess';
-import { parseLabels, reduceFeatureMap, topClasses, type ClassScore, type FeatureMapPreview } from '../core/image/feature-maps';
+import { inputLayout, preprocessImage, preprocessProblem } from '../core/image/preprocess';
+import { parseLabels, reduceFeatureMap, topClasses, type FeatureMapPreview } from '../core/image/feature-maps';
+import type { FeatureMapCapture } from '../core/image/capture';
 import type { CaptureRequest } from './messages';
 import { createSession, loadOrt } from './ort-session';
 import type { Progress } from './ort-profile';
 
 /** Bytes of layer outputs fetched per run. */
 const CHUNK_BYTES = 256 * 2 ** 20;
-
-export interface FeatureMapCapture {
-  file: string;
-  image: string;
-  input: { name: string; dims: number[]; layout: Layout };
-  /** The image as the model sees it before normalization: RGB bytes, base64. */
-  shown: { width: number; height: number; rgb: string };
-  preprocess: PreprocessSpec;
-  layers: FeatureMapPreview[];
-  /** A classifier's five most likely classes, and where the labels came from. */
-  top?: { layer: string; classes: ClassScore[]; labels: string };
-  providers: string[];
-  notices: string[];
-  /** Inference time of all chunks, and the whole capture, ms. */
-  runMs: number;
-  totalMs: number;
-  warnings: string[];
-}
 
 const isFloat = (d: string | null) => d === 'float32' || d === 'float16' || d === 'float64';
 

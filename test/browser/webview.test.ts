@@ -22,6 +22,9 @@ import { ROOT, TEST_NONCE, modelMessage, openView, type Harness, type OpenView }
 import { ensureGraphModels } from '../../bench/graph-models';
 import { runInChild } from '../../src/runtime/client';
 import { runtimeView } from '../../src/core/timing/runtime-view';
+import { SAMPLES } from '../../src/core/image/samples';
+import { DEFAULT_PREPROCESS } from '../../src/core/image/preprocess';
+import { summaryOf } from '../../src/core/image/capture';
 
 export interface BrowserTestContext {
   browser: Browser;
@@ -280,6 +283,14 @@ export const tests: BrowserTest[] = [
         const text = (await measured.textContent()) ?? '';
         assert.match(text, /median of 5 runs/);
         assert.match(text, /CPU/);
+        // A batch sweep: the chart of throughput and latency, and where memory ran out.
+        const point = (batch: number, p50: number) => ({ batch, latencyMs: { n: 3, min: p50, p50, p90: p50, max: p50, mean: p50 }, throughput: (batch * 1000) / p50, peakRssBytes: 1e8 * batch });
+        const sweep = { file: 'small-cnn.onnx', engine: 'onnxruntime 1.30.0', providers: ['CPUExecutionProvider'], device: 'CPU', points: [point(1, 1), point(2, 1.5), point(4, 2.5)], stopped: { batch: 8, reason: 'memory' as const, message: 'out of memory at batch 8: <b>killed</b>' }, memoryLimitBytes: 1e9 };
+        await page.evaluate((m) => window.postMessage(m, '*'), { type: 'sweep', sweep } as ToWebviewMessage);
+        await page.locator('svg.sweep-chart').waitFor({ timeout: 5_000 });
+        assert.equal(await page.locator('svg.sweep-chart polyline').count(), 2);
+        assert.equal(await page.locator('svg.sweep-chart circle').count(), 6);
+        assert.match((await page.locator('.sweep-note').textContent()) ?? '', /Best throughput 1600\.0 samples\/s at batch 4\. out of memory at batch 8: <b>killed<\/b>/);
         await screenshot(page, 'runtime-overlay');
         await page.locator('#tab-table').click();
         await page.locator('table.layers th', { hasText: 'Time' }).waitFor({ timeout: 5_000 });
@@ -287,6 +298,56 @@ export const tests: BrowserTest[] = [
         assert.ok(timeCells.some((t) => /\d+(\.\d+)? (ms|µs)/.test(t)), 'the table shows measured times');
         assert.ok(timeCells.includes('fused'), 'fused layers say so');
         await screenshot(page, 'runtime-table');
+        assert.deepEqual(view.consoleErrors, []);
+        assert.deepEqual(await view.cspViolations(), []);
+      });
+    },
+  },
+  {
+    name: 'feature maps: capture on a sample, the selected layer\'s channel grid, a channel enlarged, a unit\'s receptive field on the input',
+    async run(ctx) {
+      const file = join(ROOT, 'examples', 'small-cnn.onnx');
+      const msg = modelMessage(file, 'small-cnn.onnx');
+      const samples = SAMPLES.map((x) => ({ file: x.file, label: x.label }));
+      await withView(ctx, msg, 'feature-maps', async (view) => {
+        const { page } = view;
+        const setup: ToWebviewMessage = { type: 'featureMapsSetup', samples, settings: { image: { kind: 'sample', file: 'stripes-vertical.png' }, preprocess: { ...DEFAULT_PREPROCESS } }, imageLabel: 'Stripes, vertical' };
+        await page.evaluate((m) => window.postMessage(m, '*'), setup);
+        await page.locator('#tab-features').click();
+        await page.locator('#fm-capture').click();
+        // The test plays the extension: the capture runs in the runtime process, as the extension runs it.
+        const asked = await view.fromWebview('captureFeatureMaps', 5_000);
+        assert.equal(asked.settings.image.kind, 'sample');
+        assert.equal(asked.settings.preprocess.mean.join(), '0.485,0.456,0.406');
+        const image = join(ROOT, 'media', 'samples', (asked.settings.image as { file: string }).file);
+        const { capture } = await runInChild({ kind: 'capture', modelPath: file, provider: 'cpu', image, preprocess: asked.settings.preprocess });
+        await page.evaluate((m) => window.postMessage(m, '*'), { type: 'featureMapsCaptured', summary: summaryOf(capture) } as ToWebviewMessage);
+        await page.locator('.fm-status', { hasText: '21 layers captured' }).or(page.locator('.fm-status', { hasText: 'layers captured' })).first().waitFor({ timeout: 5_000 });
+        // Select block1's first conv (layer 3) from the extension side, as a click in the graph would.
+        const since = (await view.messages()).length;
+        await page.evaluate(() => window.postMessage({ type: 'reveal', layer: 3 }, '*'));
+        await page.locator('#tab-features').click();
+        const req = await view.fromWebview('featureMap', 5_000, since);
+        assert.equal(req.layer, msg.report.layers[3].name);
+        const map = capture.layers.find((l) => l.layer === req.layer)!;
+        await page.evaluate((m) => window.postMessage(m, '*'), { type: 'featureMap', requestId: req.requestId, map } as ToWebviewMessage);
+        await page.locator('.fm-tile').first().waitFor({ timeout: 5_000 });
+        assert.equal(await page.locator('.fm-tile').count(), 16, 'one tile per channel of the 16-channel conv');
+        assert.match((await page.locator('.fm-layer-title').textContent()) ?? '', /1×16×32×32 · 16 channels/);
+        // Strongest first.
+        await page.locator('#fm-sort').evaluate((d: HTMLElement & { value: string }) => {
+          d.value = 'max';
+          d.dispatchEvent(new Event('change', { bubbles: true }));
+        });
+        const strongest = [...map.stats.keys()].sort((a, b) => map.stats[b].max - map.stats[a].max || a - b)[0];
+        assert.equal(await page.locator('.fm-tile').first().getAttribute('data-channel'), String(strongest));
+        await page.locator('.fm-tile').first().click();
+        await page.locator('.fm-zoom-canvas').waitFor({ timeout: 5_000 });
+        // The centre unit (16, 16) of a 5×5 field at stride 1: input pixels 14–19 (edges) on both axes.
+        const box = await page.locator('.fm-zoom-canvas').boundingBox();
+        await page.mouse.click(box!.x + box!.width * (16.5 / 32), box!.y + box!.height * (16.5 / 32));
+        await page.locator('.fm-input-info', { hasText: 'receptive field x 14–19, y 14–19' }).waitFor({ timeout: 5_000 });
+        await screenshot(page, 'feature-maps');
         assert.deepEqual(view.consoleErrors, []);
         assert.deepEqual(await view.cspViolations(), []);
       });

@@ -7,6 +7,7 @@ import { decodeImage, encodePng, ImageError, type RgbaImage } from '../../src/co
 import { inputLayout, PRESETS, preprocessImage, preprocessProblem, resizeImage, type PreprocessSpec } from '../../src/core/image/preprocess';
 import { reduceFeatureMap, topClasses, parseLabels } from '../../src/core/image/feature-maps';
 import { SAMPLES } from '../../src/core/image/samples';
+import { channelOrder, parseNumbers, receptiveBox } from '../../webview/panels/feature-maps';
 
 const ROOT = resolve(__dirname, '../..');
 
@@ -119,5 +120,28 @@ describe('feature-map previews', () => {
     assert.ok(Math.abs(top[0].probability - 1 / z) < 1e-12);
     assert.deepEqual(topClasses([0.2, 0.7, 0.1], undefined, 1), [{ index: 1, label: 'class 1', probability: 0.7 }]);
     assert.deepEqual(parseLabels('cat\r\ndog\n\n'), ['cat', 'dog']);
+  });
+});
+
+describe('the feature-map panel (its DOM-free parts)', () => {
+  it('a unit\'s receptive field on the input (Araujo et al. 2019): centre = offset + index · stride, size pixels, clipped', () => {
+    // A 5×5 field at stride 1 whose first unit is centred on pixel 0: unit (16, 16) sees pixels 14..18.
+    assert.deepEqual(receptiveBox({ size: [5, 5], stride: [1, 1], offset: [0, 0] }, 16, 16, 32, 32), { x0: 14, y0: 14, x1: 19, y1: 19 });
+    // ResNet's stem (7×7 /2, pad 3 → offset 0): unit (0, 1) is centred on x = 2, and clipped at the top.
+    assert.deepEqual(receptiveBox({ size: [7, 7], stride: [2, 2], offset: [0, 0] }, 0, 1, 224, 224), { x0: 0, y0: 0, x1: 6, y1: 4 });
+    assert.deepEqual(receptiveBox({ global: true }, 3, 3, 10, 20), { x0: 0, y0: 0, x1: 20, y1: 10 });
+    assert.equal(receptiveBox(null, 0, 0, 10, 10), null);
+    // 1-D: along x, the whole height.
+    assert.deepEqual(receptiveBox({ size: [3], stride: [2], offset: [1] }, 0, 2, 1, 16), { x0: 4, y0: 0, x1: 7, y1: 1 });
+  });
+
+  it('channels by index or by strength; mean/std fields', () => {
+    const stats = [1, 5, 3].map((max, i) => ({ min: 0, max, mean: 0, meanAbs: [9, 1, 5][i] }));
+    assert.deepEqual(channelOrder({ shown: 3, stats }, 'index'), [0, 1, 2]);
+    assert.deepEqual(channelOrder({ shown: 3, stats }, 'max'), [1, 2, 0]);
+    assert.deepEqual(channelOrder({ shown: 3, stats }, 'meanAbs'), [0, 2, 1]);
+    assert.deepEqual(parseNumbers('0.485, 0.456 ,0.406'), [0.485, 0.456, 0.406]);
+    assert.equal(parseNumbers('0.5, x'), null);
+    assert.equal(parseNumbers(''), null);
   });
 });

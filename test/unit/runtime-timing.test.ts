@@ -6,6 +6,7 @@ import { parseOrtTrace, TraceError } from '../../src/core/timing/ort-trace';
 import { mapKernelsToNodes } from '../../src/core/timing/node-map';
 import { attainable, classifyBound, ridgePoint } from '../../src/core/timing/roofline';
 import { testModel } from '../helpers/ir';
+import { predictedPeak, sweepBatches } from '../../src/core/timing/sweep';
 
 describe('timing statistics', () => {
   it('percentiles interpolate linearly between ranks, as numpy.percentile does', () => {
@@ -123,5 +124,17 @@ describe('roofline (Williams et al. 2009)', () => {
     assert.equal(classifyBound(50, peaks), 'compute');
     assert.equal(attainable(2, peaks), 40e9);
     assert.equal(attainable(50, peaks), 200e9);
+  });
+});
+
+describe('batch sweep arithmetic', () => {
+  it('batches double up to the limit; the next peak is extrapolated from the growth per sample', () => {
+
+    assert.deepEqual(sweepBatches(20), [1, 2, 4, 8, 16]);
+    assert.deepEqual(sweepBatches(1), [1]);
+    // One point: baseline 100 + (150 − 100) per sample × 4.
+    assert.equal(predictedPeak([{ batch: 1, peakRssBytes: 150 }], 4, 100), 300);
+    // Two points: 10 per sample from batch 2 to 4, so batch 8 = 220 + 4 × 10.
+    assert.equal(predictedPeak([{ batch: 2, peakRssBytes: 200 }, { batch: 4, peakRssBytes: 220 }], 8, 100), 260);
   });
 });

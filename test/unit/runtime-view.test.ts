@@ -15,6 +15,7 @@ import { runtimeLines } from '../../webview/panels/runtime-summary';
 import { measuredRows } from '../../webview/panels/details';
 import { layerTooltip } from '../../webview/panels/tooltip';
 import { layerViews } from '../../src/core/report/layer-view';
+import { niceMax, sweepChart } from '../../webview/panels/sweep-chart';
 
 const { model } = loadModelFile('examples/small-cnn.onnx');
 const profile = profileModel(model);
@@ -122,5 +123,20 @@ describe('measured reports (terminal, CSV, Markdown, HTML)', () => {
     assert.match(html, /a&lt;b&gt;\.onnx/);
     assert.match(html, /Test CPU &lt;b&gt;/);
     assert.match(formatRuntimeMarkdown(run), /^\| # \| Layer \| Op \| Time ms \| Share \| GFLOP\/s \| Bound \| Provider \| Fused \|$/m);
+  });
+});
+
+describe('the batch-sweep chart', () => {
+  it('log₂ batch axis, rounded axis maxima, one point per batch', () => {
+
+    assert.deepEqual([niceMax(0), niceMax(3), niceMax(17), niceMax(200), niceMax(0.03)], [1, 5, 20, 200, 0.05]);
+    const point = (batch: number, p50: number) => ({ batch, latencyMs: { n: 1, min: p50, p50, p90: p50, max: p50, mean: p50 }, throughput: (batch * 1000) / p50, peakRssBytes: 0 });
+    const c = sweepChart({ file: '', engine: '', providers: [], device: '', points: [point(1, 2), point(2, 2), point(4, 4)], memoryLimitBytes: 0 }, 360, 160);
+    assert.equal(c.maxThroughput, 1000);
+    assert.equal(c.maxLatency, 5);
+    // Batches 1, 2, 4 evenly spaced from left (48) to right (312).
+    assert.deepEqual(c.points.map((p) => p.x), [48, 180, 312]);
+    // 500 samples/s on a 0–1000 axis from y 132 (bottom) to 12 (top): halfway.
+    assert.equal(c.points[0].throughputY, 72);
   });
 });

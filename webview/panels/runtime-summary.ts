@@ -5,7 +5,8 @@
  * throughput, what ran where, the measured memory beside the static
  * estimate, and any fallback notice. `runtimeLines` is pure (tested in Node).
  */
-import type { RuntimeView } from '../../src/protocol';
+import type { RuntimeView, SweepReport } from '../../src/protocol';
+import { renderSweep } from './sweep-chart';
 import { humanBytes } from '../../src/core/report/format';
 import { button } from '../ui/toolkit';
 
@@ -27,6 +28,7 @@ export function runtimeLines(v: RuntimeView): [string, string, string?][] {
 
 export interface RuntimeStripHost {
   run(): void;
+  sweep(): void;
   cancel(): void;
 }
 
@@ -36,6 +38,8 @@ export class RuntimeStrip {
   private readonly status = document.createElement('span');
   private readonly figures = document.createElement('dl');
   private readonly notes = document.createElement('div');
+  private readonly sweepHost = document.createElement('div');
+  private readonly sweepButton: HTMLElement;
   private running = false;
 
   constructor(parent: HTMLElement, private readonly host: RuntimeStripHost) {
@@ -46,14 +50,20 @@ export class RuntimeStrip {
       id: 'run-profile',
       title: 'Run the model on onnxruntime and measure its latency and memory per layer (ConvLens: Profile Model…)',
     });
+    this.sweepButton = button('Batch sweep', () => !this.running && this.host.sweep(), {
+      appearance: 'secondary',
+      id: 'run-sweep',
+      title: 'Profile at batch 1, 2, 4, … (ConvLens: Batch-Size Sweep…): latency, throughput and memory per batch, and where memory runs out',
+    });
+    this.sweepHost.className = 'runtime-sweep';
     this.status.className = 'runtime-status';
     this.status.setAttribute('role', 'status');
     this.figures.className = 'runtime-figures';
     this.notes.className = 'runtime-notes';
     const bar = document.createElement('div');
     bar.className = 'runtime-bar';
-    bar.append(this.runButton, this.status);
-    this.root.append(bar, this.figures, this.notes);
+    bar.append(this.runButton, this.sweepButton, this.status);
+    this.root.append(bar, this.figures, this.sweepHost, this.notes);
     parent.append(this.root);
   }
 
@@ -61,6 +71,11 @@ export class RuntimeStrip {
     this.running = running;
     this.runButton.textContent = running ? 'Cancel run' : 'Profile (run)';
     this.status.textContent = running ? `Running… ${message ?? ''}`.trim() : '';
+    this.sweepButton.toggleAttribute('disabled', running);
+  }
+
+  showSweep(sweep: SweepReport | null): void {
+    renderSweep(this.sweepHost, sweep);
   }
 
   show(view: RuntimeView | null): void {

@@ -74,6 +74,12 @@ function readModelConfig(lib: H5wasm, path: string, file: string): string | unde
   }
 }
 
+/** The `model_config` JSON text of a legacy Keras `.h5` file at `path` (undefined: weights only). */
+export function readKerasH5Config(path: string, file: string): string | undefined {
+  if (!h5) throw new ModelLoadError(file, 'HDF5 support is not initialised (call initHdf5() first, or load with loadModelFileAsync)');
+  return readModelConfig(h5, path, file);
+}
+
 /** A legacy Keras `.h5` model file at `path` → IR (`file` names it in messages). */
 export function loadKerasH5File(path: string, file: string): Model {
   if (!h5) throw new ModelLoadError(file, 'HDF5 support is not initialised (call initHdf5() first, or load with loadModelFileAsync)');

@@ -29,7 +29,7 @@ export function summaryLines(r: RuntimeReport): string[] {
     `Device: ${dev}`,
     `Inputs: ${r.inputs.map((t) => `${t.name} ${formatShape(t.shape)} ${t.dtype ?? '?'}`).join(', ')} (batch ${r.batch})`,
     `Latency over ${r.runs} runs after ${r.warmup} warm-up: p50 ${ms(r.latencyMs.p50)} ms, p90 ${ms(r.latencyMs.p90)} ms, min ${ms(r.latencyMs.min)} ms; ${r.throughput.toFixed(1)} samples/s`,
-    `Kernels: ${ms(r.kernelSumMs)} ms per run (${pct(r.kernelSumMs / r.latencyMs.p50)} of p50); ${ran} layers ran, ${fused} fused into them, ${folded} folded as constants, ${removed} removed`,
+    `Kernels: ${ms(r.kernelSumMs)} ms per run (${pct(r.kernelSumMs / r.latencyMs.p50)} of p50${r.engineMs ? `; onnxruntime's own run time p50 ${ms(r.engineMs.p50)} ms` : ''}); ${ran} layers ran, ${fused} fused into them, ${folded} folded as constants, ${removed} removed`,
     `Memory: peak ${humanBytes(m.peakRssBytes)} resident (${humanBytes(m.measuredInferenceBytes)} above the ${humanBytes(m.baselineRssBytes)} before the session)${m.gpuBytes !== undefined ? `, GPU ${humanBytes(m.gpuBytes)}` : ''}; static: ${humanBytes(m.staticPeakActivationBytes)} peak activations + ${humanBytes(m.paramBytes)} weights`,
   ];
   if (r.peaks) lines.push(`Roofline: ${(r.peaks.flopsPerSec / 1e9).toFixed(0)} GFLOP/s and ${(r.peaks.bytesPerSec / 1e9).toFixed(1)} GB/s measured on ${r.peaks.device}; ridge at ${ridgePoint(r.peaks).toFixed(1)} FLOP/byte${r.peaks.note ? ` (${r.peaks.note})` : ''}`);

@@ -164,6 +164,33 @@ describe('ConvLens in VS Code', () => {
     assert.match(Buffer.from(await vscode.workspace.fs.readFile(md)).toString('utf8'), /\| # \| Layer \| Op \| Time ms \| Share \|/);
   });
 
+  it('Profile Model… on a Keras model runs it on TensorFlow.js (the bundled WebAssembly backend) and says so', async function () {
+    this.timeout(180_000);
+    const folder = vscode.workspace.workspaceFolders![0].uri;
+    const uri = vscode.Uri.joinPath(folder, 'keras-cnn.keras');
+    type Report = { engine: { name: string; backend?: string }; providers: string[]; layers: { status: string; timeMs: number }[]; notices: string[] };
+    const report = await vscode.commands.executeCommand<Report | undefined>('convlens.runProfile', uri);
+    assert.ok(report, 'the command returned the measured report');
+    assert.equal(report.engine.name, 'tensorflow.js');
+    assert.ok(report.engine.backend === 'wasm' || report.engine.backend === 'tensorflow', report.engine.backend);
+    assert.deepEqual(report.providers, [`tfjs-${report.engine.backend}`]);
+    assert.ok(report.layers.filter((l) => l.status === 'ran').length >= 8);
+  });
+
+  it('feature maps: a capture of the bundled scene sample has a preview for every layer that makes an activation', async function () {
+    this.timeout(180_000);
+    type Summary = { layers: string[]; shown: { width: number }; input: { layout: string }; top?: { classes: unknown[] } };
+    const summary = await vscode.commands.executeCommand<Summary | undefined>('convlens.captureFeatureMaps', workspaceModel(), {
+      image: { kind: 'sample', file: 'scene.png' },
+      preprocess: { resize: 'crop', channelOrder: 'RGB', scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
+    });
+    assert.ok(summary, 'the capture returned its summary');
+    assert.equal(summary.layers.length, 21);
+    assert.equal(summary.shown.width, 32);
+    assert.equal(summary.input.layout, 'NCHW');
+    assert.equal(summary.top?.classes.length, 5);
+  });
+
   it('Open Graph View shows a .cnn.yaml definition in the graph view, with its profile', async function () {
     this.timeout(60_000);
     const folder = vscode.workspace.workspaceFolders![0].uri;

@@ -36,6 +36,14 @@ async function openPalette(page: Page, command: string, run = true): Promise<voi
   throw new Error(`command '${command}' never appeared in the command palette`);
 }
 
+/** Hides the bottom panel (Output, Problems) when it is open: Ctrl+J toggles it. */
+async function hidePanel(page: Page): Promise<void> {
+  if (await page.locator('.part.panel').first().isVisible()) {
+    await page.keyboard.press('Control+J');
+    await page.locator('.part.panel').first().waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
+  }
+}
+
 /** Switches the colour theme as a person would: Preferences: Color Theme, then the theme's name. */
 async function setTheme(page: Page, theme: string, cls: 'vs' | 'vs-dark'): Promise<void> {
   await openPalette(page, 'Preferences: Color Theme');
@@ -167,11 +175,30 @@ export async function runUiSuite(ctx: UiContext): Promise<{ passed: number; fail
     await page.screenshot({ path: join(ctx.results, 'runtime-overlay.png') });
   });
 
+  await test('feature maps: capture on a bundled sample, then a layer\'s channel grid', async () => {
+    await hidePanel(page);
+    await view.locator('#tab-features').click();
+    await view.locator('#fm-capture').click();
+    await view.locator('.fm-status', { hasText: 'layers captured' }).waitFor({ timeout: 120_000 });
+    // Pick block1's first conv in the layer table, then come back to its channels.
+    await view.locator('#tab-table').click();
+    await view.locator('table.layers tr[data-layer="3"]').click();
+    await view.locator('#tab-features').click();
+    await view.locator('.fm-tile').first().waitFor({ timeout: 15_000 });
+    const tiles = await view.locator('.fm-tile').count();
+    if (tiles !== 16) throw new Error(`expected 16 channel tiles, found ${tiles}`);
+    await view.locator('.fm-tile').nth(2).click();
+    await view.locator('.fm-zoom-canvas').waitFor({ timeout: 5_000 });
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: join(ctx.results, 'feature-maps.png') });
+    await view.locator('#tab-graph').click();
+  });
+
   await test('the dark theme renders the same view', async () => {
     await setTheme(page, 'Dark Modern', 'vs-dark');
     await view.locator('.summary-host', { hasText: '20,154' }).waitFor({ timeout: 10_000 });
     await page.screenshot({ path: join(ctx.results, 'profile-dark.png') });
-    await page.keyboard.press('Control+J'); // hide the panel: the model view alone
+    await hidePanel(page); // the model view alone
     await view.locator('svg.graph g.node').first().waitFor({ timeout: 10_000 });
     await page.waitForTimeout(800);
     await page.screenshot({ path: join(ctx.results, 'graph-dark.png') });
