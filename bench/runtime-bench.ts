@@ -117,13 +117,10 @@ async function main(): Promise<void> {
           label = req.layer;
           channels = map.channels;
           await page.evaluate((m) => window.postMessage(m, '*'), { type: 'featureMap', requestId: req.requestId, map } as ToWebviewMessage);
-          const shownAt = await page.evaluate(
-            () =>
-              new Promise<number>((done) => {
-                const check = () => (document.querySelector('.fm-tile canvas') ? requestAnimationFrame(() => done(performance.now())) : requestAnimationFrame(check));
-                check();
-              }),
-          );
+          // A string, not a function: tsx's name-keeping helpers do not exist in the page.
+          const shownAt = (await page.evaluate(
+            "new Promise((done) => { const check = () => (document.querySelector('.fm-tile canvas') ? requestAnimationFrame(() => done(performance.now())) : requestAnimationFrame(check)); check(); })",
+          )) as number;
           times.push(shownAt - clickedAt);
         } finally {
           await view.close();

@@ -14,6 +14,7 @@ import { basename, join, resolve } from 'node:path';
 import { runInChild, RuntimeError } from './runtime/client';
 import { batchSweep } from './runtime/sweep';
 import { formatSweep } from './core/timing/sweep';
+import { DEFAULT_PREPROCESS, PRESETS, type PresetName } from './core/image/preprocess';
 import { ENGINE_SETTINGS, PROVIDER_SETTINGS, type EngineSetting, type ProfileRequest, type ProviderSetting } from './runtime/messages';
 import { formatRuntimeCsv, formatRuntimeHtml, formatRuntimeMarkdown, formatRuntimeTable } from './core/report/runtime-format';
 import { ModelLoadError, formatCount } from './core/errors';
@@ -60,6 +61,8 @@ GFLOP/s, compute- or memory-bound (roofline), and the measured memory.
   --warmup N          untimed runs first (default 3)
   --timeout S         stop after S seconds (default 300)
   --zeros             feed zeros (default: seeded random values in [-1, 1))
+  --image FILE        feed a PNG or JPEG to the image input (shorter side resized, centre crop)
+  --normalize P       imagenet | unit | symmetric | raw: the image's scaling (default imagenet)
   --html              a self-contained HTML report (also --json, --csv, --markdown)
   --sweep MAX         a batch-size sweep instead: batches 1, 2, 4, … up to MAX, each in its own
                       process; latency, throughput and peak memory per batch, and where memory
@@ -116,6 +119,8 @@ export function main(argv: string[], out: (s: string) => void = (s) => process.s
         timeout: { type: 'string' },
         zeros: { type: 'boolean' },
         sweep: { type: 'string' },
+        image: { type: 'string' },
+        normalize: { type: 'string' },
         html: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -194,8 +199,8 @@ export function main(argv: string[], out: (s: string) => void = (s) => process.s
   }
 }
 
-const PROFILE_ONLY = ['input', 'dtype', 'optimizer', 'budget', 'json', 'csv', 'markdown', 'run', 'provider', 'engine', 'tfjs-backend', 'runs', 'warmup', 'timeout', 'zeros', 'html', 'sweep'] as const;
-const RUN_ONLY = ['provider', 'engine', 'tfjs-backend', 'runs', 'warmup', 'timeout', 'zeros', 'html', 'sweep'] as const;
+const PROFILE_ONLY = ['input', 'dtype', 'optimizer', 'budget', 'json', 'csv', 'markdown', 'run', 'provider', 'engine', 'tfjs-backend', 'runs', 'warmup', 'timeout', 'zeros', 'html', 'sweep', 'image', 'normalize'] as const;
+const RUN_ONLY = ['provider', 'engine', 'tfjs-backend', 'runs', 'warmup', 'timeout', 'zeros', 'html', 'sweep', 'image', 'normalize'] as const;
 
 /** Where measured device peaks are cached between runs. */
 function peaksCachePath(): string {
@@ -240,6 +245,13 @@ async function runCommand(values: Record<string, unknown>, modelPath: string, ou
       inputShapes,
       ...(values.batch !== undefined ? { batch: positiveInt('--batch', values.batch as string) } : {}),
     };
+    if (values.image !== undefined) {
+      const preset = ((values.normalize as string | undefined) ?? 'imagenet') as PresetName;
+      if (!(preset in PRESETS)) throw new UsageError(`--normalize: expected ${Object.keys(PRESETS).join(', ')}, got '${preset}'`);
+      request.image = resolve(values.image as string);
+      const { scale, mean, std } = PRESETS[preset];
+      request.preprocess = { ...DEFAULT_PREPROCESS, scale, mean, std };
+    } else if (values.normalize !== undefined) throw new UsageError('--normalize applies with --image');
     const timeoutS = count('timeout', 300, 1);
     const tty = process.stderr.isTTY;
     if (values.sweep !== undefined) {

@@ -126,6 +126,8 @@ export class FeatureMaps implements vscode.Disposable {
               kind: 'capture',
               modelPath: uri.fsPath,
               provider: run.provider,
+              engine: run.engine,
+              tfjsBackend: run.tfjsBackend,
               image,
               preprocess: settings.preprocess,
               labelsPath: labelsBeside(uri.fsPath),

@@ -7,9 +7,18 @@ import type { FromChild, ToChild } from './messages';
 import { profileOnOrt } from './ort-profile';
 import { captureOnOrt } from './ort-capture';
 import { kerasConfigFor, profileOnTfjs } from './tfjs-profile';
+import { captureOnTfjs } from './tfjs-capture';
 import { ModelLoadError } from '../core/errors';
 
 const send = (m: FromChild) => process.send?.(m);
+
+/** The Keras config when the request runs on TensorFlow.js (engine auto or tfjs, and a Keras or TF.js layers model). */
+async function tfjsModel(request: { modelPath: string; engine?: string }) {
+  const engine = request.engine ?? 'auto';
+  const keras = engine === 'onnxruntime' ? undefined : await kerasConfigFor(request.modelPath);
+  if (engine === 'tfjs' && !keras) throw new Error('TensorFlow.js runs Keras models (.keras, .h5, model JSON) and TF.js layers models; this one runs on onnxruntime (setting convlens.runtime.engine)');
+  return keras;
+}
 
 async function handle(msg: ToChild): Promise<void> {
   const { id, request } = msg;
@@ -17,15 +26,15 @@ async function handle(msg: ToChild): Promise<void> {
   try {
     switch (request.kind) {
       case 'profile': {
-        const engine = request.engine ?? 'auto';
-        const keras = engine === 'onnxruntime' ? undefined : await kerasConfigFor(request.modelPath);
-        if (engine === 'tfjs' && !keras) throw new Error('TensorFlow.js runs Keras models (.keras, .h5, model JSON) and TF.js layers models; this one runs on onnxruntime (setting convlens.runtime.engine)');
+        const keras = await tfjsModel(request);
         send({ type: 'result', id, result: { kind: 'profile', report: keras ? await profileOnTfjs(request, keras, progress) : await profileOnOrt(request, progress) } });
         break;
       }
-      case 'capture':
-        send({ type: 'result', id, result: { kind: 'capture', capture: await captureOnOrt(request, progress) } });
+      case 'capture': {
+        const keras = await tfjsModel(request);
+        send({ type: 'result', id, result: { kind: 'capture', capture: keras ? await captureOnTfjs(request, keras, progress) : await captureOnOrt(request, progress) } });
         break;
+      }
       default:
         send({ type: 'error', id, message: `unknown request ${(request as { kind: string }).kind}` });
     }

@@ -32,6 +32,9 @@ export interface ProfileRequest {
   peaksCache?: string;
   /** Threads onnxruntime may use within an operator (0: its default, one per core). */
   intraOpThreads?: number;
+  /** A PNG or JPEG fed to the image input instead of random values (repeated over the batch). */
+  image?: string;
+  preprocess?: PreprocessSpec;
   /** Which runtime: auto (TensorFlow.js for Keras and TF.js layers models, onnxruntime otherwise), onnxruntime (everything through ONNX), tfjs. */
   engine?: EngineSetting;
   /** TF.js backend: auto (tfjs-node-gpu, then wasm, then cpu), wasm, cpu. */
@@ -55,6 +58,8 @@ export interface CaptureRequest {
   labelsPath?: string;
   /** The bundled ImageNet labels, used for 1,000-class outputs without a labels file. */
   imagenetLabels?: string;
+  engine?: EngineSetting;
+  tfjsBackend?: 'auto' | 'wasm' | 'cpu';
 }
 
 export type RuntimeRequest = ProfileRequest | CaptureRequest;

@@ -6,13 +6,14 @@
  * (src/core/image/feature-maps.ts), so memory stays bounded and only small
  * previews travel back. A classifier's scores give its top-5 classes.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { runnableModel } from '../core/export/runnable';
 import { profileModel } from '../core/report/profile';
 import { decodeImage } from '../core/image/decode';
 import { inputLayout, preprocessImage, preprocessProblem } from '../core/image/preprocess';
-import { parseLabels, reduceFeatureMap, topClasses, type FeatureMapPreview } from '../core/image/feature-maps';
+import { reduceFeatureMap, type FeatureMapPreview } from '../core/image/feature-maps';
+import { classify } from './labels';
 import type { FeatureMapCapture } from '../core/image/capture';
 import type { CaptureRequest } from './messages';
 import { createSession, loadOrt } from './ort-session';
@@ -88,22 +89,7 @@ export async function captureOnOrt(req: CaptureRequest, progress: Progress): Pro
         if (w.value.name === finalOutput && tensor.dims.length === 2 && tensor.dims[1] >= 2) scores = { layer: w.layer, data: Array.from(data).slice(0, Number(tensor.dims[1])) };
       }
     }
-    let top: FeatureMapCapture['top'];
-    if (scores) {
-      let labels: string[] | undefined;
-      let from = 'none (class numbers)';
-      for (const f of [req.labelsPath, scores.data.length === 1000 ? req.imagenetLabels : undefined]) {
-        if (!f || !existsSync(f)) continue;
-        const parsed = parseLabels(readFileSync(f, 'utf8'));
-        if (parsed.length === scores.data.length) {
-          labels = parsed;
-          from = basename(f);
-          break;
-        }
-        warnings.push(`${basename(f)} has ${parsed.length} labels but the model has ${scores.data.length} classes; not used`);
-      }
-      top = { layer: scores.layer, classes: topClasses(scores.data, labels), labels: from };
-    }
+    const top = scores ? classify(scores.layer, scores.data, req, warnings) : undefined;
     progress('done', 1);
     return {
       file: req.modelPath,

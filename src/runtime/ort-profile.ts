@@ -22,6 +22,9 @@ import type { ProfileRequest } from './messages';
 import { createSession, loadOrt, shortOrtError } from './ort-session';
 import { devicePeaks } from './peaks';
 import { PeakRss, rssBytes } from './process-memory';
+import { basename } from 'node:path';
+import { decodeImage } from '../core/image/decode';
+import { DEFAULT_PREPROCESS, inputLayout, preprocessImage, type PreprocessSpec } from '../core/image/preprocess';
 
 export type Progress = (message: string, fraction?: number) => void;
 
@@ -79,6 +82,7 @@ export async function profileOnOrt(req: ProfileRequest, progress: Progress): Pro
       created = await createSession(ort, runnable.source, req.provider, base);
     }
     const { session, providers, notices } = created;
+    if (req.image) notices.push(`input: ${basename(req.image)}, ${req.preprocess?.resize === 'stretch' ? 'stretched' : 'shorter side resized, centre crop'}, (pixel × ${+(req.preprocess ?? DEFAULT_PREPROCESS).scale.toPrecision(4)} − mean) / std`);
     const loadedRssBytes = rssBytes();
     let optimized: Graph | undefined;
     if (existsSync(optimizedPath) && statSync(optimizedPath).size <= MAX_OPTIMIZED_BYTES) {
@@ -91,11 +95,12 @@ export async function profileOnOrt(req: ProfileRequest, progress: Progress): Pro
 
     const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
     let seed = req.seed ?? 0;
+    const image = req.image ? imageFeed(req.image, req.preprocess ?? DEFAULT_PREPROCESS, session.inputNames, shapes) : undefined;
     for (const name of session.inputNames) {
       const dims = shapes.get(name);
       if (!dims) throw new Error(`onnxruntime expects an input '${name}' that the model does not declare`);
       const dtype = prof.details.tensorOf(name).dtype ?? 'float32';
-      feeds[name] = makeTensor(ort, dtype, dims, req.input, seed++);
+      feeds[name] = image?.name === name ? new ort.Tensor('float32', image.data, dims) : makeTensor(ort, dtype, dims, req.input, seed++);
     }
 
     const peak = new PeakRss();
@@ -159,6 +164,26 @@ export async function profileOnOrt(req: ProfileRequest, progress: Progress): Pro
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** An image as the data of the first image-shaped input, repeated over the batch. */
+function imageFeed(file: string, spec: PreprocessSpec, names: readonly string[], shapes: Map<string, number[]>): { name: string; data: Float32Array } {
+  for (const name of names) {
+    const dims = shapes.get(name);
+    const layout = inputLayout(dims, spec.layout);
+    if (!dims || !layout) continue;
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(file);
+    } catch {
+      throw new Error(`${basename(file)}: cannot read the image`);
+    }
+    const one = preprocessImage(decodeImage(bytes, basename(file)), layout, spec).data;
+    const data = new Float32Array(one.length * dims[0]);
+    for (let b = 0; b < dims[0]; b++) data.set(one, b * one.length);
+    return { name, data };
+  }
+  throw new Error(`no image input: an image needs an input shaped [N, 3, H, W] or [N, H, W, 3]`);
 }
 
 async function run(session: { run(feeds: Record<string, unknown>): Promise<unknown> }, feeds: Record<string, unknown>): Promise<number> {

@@ -15,9 +15,9 @@ import type * as TF from '@tensorflow/tfjs';
 import { loadModelFileAsync } from '../core/loaders/index';
 import { readKerasConfig, type KerasConfig } from '../core/loaders/keras-config';
 import { profileModel } from '../core/report/profile';
-import { summarize, medianPerKey } from '../core/timing/stats';
+import { summarize, medianPerKey, summaryPerKey } from '../core/timing/stats';
 import type { RuntimeLayer, RuntimeReport } from '../core/timing/runtime-report';
-import { cpuDevice, nvidiaGpus } from './devices';
+import { cpuDevice, gpuMemoryOf, nvidiaGpus } from './devices';
 import { loadTfjs, type Tfjs } from './tfjs-backend';
 import type { ProfileRequest } from './messages';
 import { PeakRss, rssBytes } from './process-memory';
@@ -32,7 +32,7 @@ export function kerasConfigFor(path: string): Promise<KerasConfig | undefined> {
   return readKerasConfig(path).catch(() => undefined);
 }
 
-async function buildModel(tf: Tfjs, k: KerasConfig): Promise<{ model: TF.LayersModel; weights: string }> {
+export async function buildModel(tf: Tfjs, k: KerasConfig): Promise<{ model: TF.LayersModel; weights: string }> {
   if (k.source === 'tfjs-layers' && k.weights) {
     const specs: TF.io.WeightsManifestEntry[] = [];
     const buffers: Buffer[] = [];
@@ -136,7 +136,9 @@ export async function profileOnTfjs(req: ProfileRequest, k: KerasConfig, progres
     }
   });
   const peakRss = peak.read();
+  const gpuBytes = device === 'gpu' ? gpuMemoryOf(process.pid) : undefined;
   const layerMs = medianPerKey(perRun);
+  const spread = summaryPerKey(perRun);
   tf.dispose(inputs);
   model.dispose();
 
@@ -159,7 +161,7 @@ export async function profileOnTfjs(req: ProfileRequest, k: KerasConfig, progres
     const best = group.reduce((a, b) => (b.flops > a.flops ? b : a));
     const flops = group.reduce((a, b) => a + b.flops, 0);
     Object.assign(best, {
-      status: 'ran', timeMs: ms, share: ms / sum, flops, kernels: [name], kernelOps: [`Keras ${name}`], fusedLayers: [best.name, ...group.filter((g) => g !== best).map((g) => g.name)],
+      status: 'ran', timeMs: ms, timeP90Ms: spread.get(name)?.p90 ?? ms, timeMinMs: spread.get(name)?.min ?? ms, share: ms / sum, flops, kernels: [name], kernelOps: [`Keras ${name}`], fusedLayers: [best.name, ...group.filter((g) => g !== best).map((g) => g.name)],
       providers: [tfProvider], ...(ms > 0 && flops > 0 ? { gflops: flops / (ms * 1e6) } : {}),
     });
     for (const g of group) if (g !== best) Object.assign(g, { status: 'fused', fusedInto: best.name });
@@ -189,6 +191,7 @@ export async function profileOnTfjs(req: ProfileRequest, k: KerasConfig, progres
       loadedRssBytes,
       peakRssBytes: peakRss.bytes,
       peakMethod: peakRss.method,
+      ...(gpuBytes !== undefined ? { gpuBytes } : {}),
       staticPeakActivationBytes: t.peakActivationBytes,
       paramBytes: t.paramBytes,
       measuredInferenceBytes: measured,

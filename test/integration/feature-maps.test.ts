@@ -14,6 +14,7 @@ import type { CaptureRequest } from '../../src/runtime/messages';
 import { encodeOnnx } from '../../src/core/onnx/writer';
 import { PRESETS } from '../../src/core/image/preprocess';
 import { testModel } from '../helpers/ir';
+import { tf, saveTfjs } from '../helpers/keras-writers';
 import type { FeatureMapPreview } from '../../src/core/image/feature-maps';
 
 const ROOT = resolve(__dirname, '../..');
@@ -113,5 +114,38 @@ describe('feature maps (onnxruntime-node, CPU)', () => {
     const file = join(tmp, 'vector.onnx');
     writeFileSync(file, encodeOnnx(vector));
     await assert.rejects(capture(file, sample('scene.png')), /no image input: feature maps need an input shaped \[N, 3, H, W\]/);
+  });
+});
+
+describe('feature maps on TensorFlow.js (a TF.js layers model with its own weights)', () => {
+  it('a hand-set Sobel Gx/Gy Conv2D saved by TF.js: on vertical stripes Gx answers and Gy does not, with the layer\'s trained weights', async () => {
+
+    const model = tf.sequential({ name: 'edges' });
+    model.add(tf.layers.conv2d({ inputShape: [112, 112, 3], filters: 2, kernelSize: 3, useBias: false, name: 'edge_conv' }));
+    // Keras kernels are [kh, kw, in, out]; Gx and Gy on the mean of the channels.
+    const gx = [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]];
+    const kernel = new Float32Array(3 * 3 * 3 * 2);
+    for (let y = 0; y < 3; y++) for (let x = 0; x < 3; x++) for (let c = 0; c < 3; c++) {
+      kernel[((y * 3 + x) * 3 + c) * 2] = gx[y][x] / 3;
+      kernel[((y * 3 + x) * 3 + c) * 2 + 1] = gx[x][y] / 3;
+    }
+    model.layers[0].setWeights([tf.tensor4d(kernel, [3, 3, 3, 2])]);
+    const saved = await saveTfjs(model);
+    const dir = mkdtempSync(join(tmp, 'tfjs-'));
+    writeFileSync(join(dir, 'model.json'), JSON.stringify(saved.modelJson));
+    writeFileSync(join(dir, saved.shardName), saved.weights);
+    const { capture: c } = await capture(join(dir, 'model.json'), sample('stripes-vertical.png'));
+    assert.match(c.providers[0], /^tfjs-/);
+    assert.equal(c.input.layout, 'NHWC');
+    assert.match(c.notices.join('\n'), /weights from the weight shards/);
+    const conv = c.layers.find((l) => l.value === 'edge_conv')!;
+    assert.equal(conv.layer, '/edge_conv/Conv', 'filed under the graph node the Keras layer became');
+    assert.deepEqual(conv.shape, [1, 2, 110, 110], 'channels-last output reduced as channels-first');
+    const [x, y] = conv.stats;
+    const peak = 8 * 0.5 * Math.cos(Math.PI / 16) * Math.sin(Math.PI / 4) * Math.cos(Math.PI / 16);
+    assert.ok(Math.abs(x.max - peak) < 0.01 * peak, `Gx peak ${x.max} vs ${peak}`);
+    assert.ok(Math.abs(y.max) < 0.02 && Math.abs(y.min) < 0.02, `Gy ${y.min}…${y.max}`);
+    const r = rows(conv, 0);
+    assert.ok(r.every((row) => row.every((v, i) => Math.abs(v - r[0][i]) <= 1)), 'vertical stripes in the Gx preview');
   });
 });

@@ -58,7 +58,11 @@ describe('runtime profiling in a child process (onnxruntime-node, CPU)', () => {
     }
     for (const op of ['GlobalAveragePool', 'Gemm', 'Softmax']) assert.ok(report.layers.find((l) => l.op === op)!.timeMs > 0, op);
     // Every layer has a status; every layer that ran has a time.
-    for (const l of report.layers) if (l.status === 'ran') assert.ok(l.timeMs > 0, l.name);
+    for (const l of report.layers) {
+      if (l.status !== 'ran') continue;
+      assert.ok(l.timeMs > 0, l.name);
+      assert.ok(l.timeMinMs! <= l.timeMs && l.timeMs <= l.timeP90Ms!, `${l.name}: min ${l.timeMinMs} ≤ p50 ${l.timeMs} ≤ p90 ${l.timeP90Ms}`);
+    }
     // The layers' times add up to the run: against onnxruntime's own timing of each run (model_run),
     // and, loosely, against the wall clock around session.run (which adds the JavaScript binding and
     // event-loop latency, and suffers most when the machine is busy).
@@ -149,6 +153,13 @@ describe('convlens profile --run', () => {
     const html = await runCliAsync('profile', example('lenet5.cnn.yaml'), '--run', '--runs', '2', '--provider', 'cpu', '--html');
     assert.match(html.stdout, /^<!DOCTYPE html>/);
     assert.doesNotMatch(html.stdout, /<script/);
+  });
+
+  it('--image feeds a sample image to the image input', async () => {
+    const r = await runCliAsync('profile', join(ROOT, 'examples', 'small-cnn.onnx'), '--run', '--runs', '2', '--provider', 'cpu', '--image', join(ROOT, 'media', 'samples', 'checkerboard.png'), '--normalize', 'unit', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(JSON.parse(r.stdout).notices.join('\n'), /input: checkerboard\.png, shorter side resized, centre crop, \(pixel × 0\.003922 − mean\) \/ std/);
+    assert.equal((await runCliAsync('profile', join(ROOT, 'examples', 'small-cnn.onnx'), '--run', '--normalize', 'unit')).code, 1);
   });
 
   it('bad options are usage errors; a model that cannot run exits 2 naming the file', async () => {

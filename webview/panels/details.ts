@@ -39,13 +39,15 @@ function section(title: string, ...content: Node[]): HTMLElement {
 export function measuredRows(r: NonNullable<RuntimeView['layers'][number]>, view: RuntimeView): [string, string][] {
   const s = view.summary;
   const at = `median of ${s.runs} runs, batch ${s.batch}`;
+  const t = (ms: number) => (ms >= 1 ? `${ms.toFixed(3)} ms` : `${(ms * 1000).toFixed(1)} µs`);
   if (r.status === 'fused') return [['Time', `fused into ${r.fusedInto?.name ?? '?'}, whose time includes this layer`]];
   if (r.status === 'folded') return [['Time', 'none: a constant computation, folded when the session was created']];
   if (r.status === 'eliminated') return [['Time', 'none: removed by the runtime (no-op at inference)']];
   const rows: [string, string][] = [
-    ['Time', `${r.timeMs >= 1 ? `${r.timeMs.toFixed(3)} ms` : `${(r.timeMs * 1000).toFixed(1)} µs`} (${at})`],
+    ['Time', `${t(r.timeMs)} (${at})`],
     ['Share', `${(r.share * 100).toFixed(1)}% of the kernel time`],
   ];
+  if (r.timeP90Ms !== undefined && r.timeMinMs !== undefined) rows.push(['Spread', `p90 ${t(r.timeP90Ms)}, min ${t(r.timeMinMs)}`]);
   if (r.gflops !== undefined) rows.push(['Achieved', `${r.gflops.toFixed(1)} GFLOP/s`]);
   if (r.bound) rows.push(['Roofline', `${r.bound}-bound${s.peaks ? ` (ridge ${(s.peaks.flopsPerSec / s.peaks.bytesPerSec).toFixed(1)} FLOP/byte)` : ''}`]);
   if (r.providers?.length) rows.push(['Ran on', r.providers.join(', ')]);

@@ -25,21 +25,10 @@ export interface FeatureMapCapture {
 }
 
 
-export interface FeatureMapsSummary {
-  /** The image's name. */
+/** The capture as the view first gets it: the image by name, the layers that have previews by name. */
+export interface FeatureMapsSummary extends Omit<FeatureMapCapture, 'file' | 'image' | 'layers'> {
   image: string;
-  /** The image as the model sees it before normalization: RGB bytes, base64. */
-  shown: { width: number; height: number; rgb: string };
-  input: { name: string; dims: number[]; layout: Layout };
-  preprocess: PreprocessSpec;
-  /** Layers that have a preview (by name). */
   layers: string[];
-  top?: { layer: string; classes: ClassScore[]; labels: string };
-  providers: string[];
-  notices: string[];
-  runMs: number;
-  totalMs: number;
-  warnings: string[];
 }
 
 const baseName = (p: string) => p.split(/[\\/]/).pop() ?? p;

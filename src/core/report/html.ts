@@ -31,6 +31,24 @@ footer { margin-top: 20px; color: #59636e; font-size: 12px; }
   .warnings { color: #d29922; }
 }`;
 
+/** A self-contained page: its own style sheet, no scripts, nothing remote (the CSP says so too). */
+export function htmlPage(title: string, body: string): string {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+${body}
+</body>
+</html>
+`;
+}
+
 export interface HtmlOptions {
   /** Title (usually the model file's name). */
   title: string;
@@ -61,17 +79,7 @@ export function formatHtml(report: ProfileReport, o: HtmlOptions): string {
     ];
     return `<tr>${cells.map((c, k) => `<td${numeric.has(k) ? ' class="num"' : ''}>${e(c)}</td>`).join('')}</tr>`;
   });
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${e(o.title)} — ConvLens profile</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<h1>${e(o.title)}</h1>
+  return htmlPage(`${o.title} — ConvLens profile`, `<h1>${e(o.title)}</h1>
 <p class="io">${e(`${report.format.toUpperCase()} opset ${report.opset} · inputs: ${io(report.inputs)} · outputs: ${io(report.outputs)}`)}</p>
 <dl>${totals.map(([k, v]) => `<div><dt>${e(k)}</dt><dd>${e(v)}</dd></div>`).join('')}</dl>
 <table>
@@ -81,8 +89,5 @@ ${rows.join('\n')}
 </tbody>
 </table>
 ${report.warnings.length ? `<ul class="warnings">${report.warnings.map((w) => `<li>${e(w)}</li>`).join('')}</ul>` : ''}
-<footer>ConvLens profile${o.generatedAt ? ` · ${e(o.generatedAt)}` : ''} · MACs count multiply–accumulates (torchvision/fvcore call these FLOPs); FLOPs = 2 × MACs + bias and element-wise work.</footer>
-</body>
-</html>
-`;
+<footer>ConvLens profile${o.generatedAt ? ` · ${e(o.generatedAt)}` : ''} · MACs count multiply–accumulates (torchvision/fvcore call these FLOPs); FLOPs = 2 × MACs + bias and element-wise work.</footer>`);
 }

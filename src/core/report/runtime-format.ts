@@ -8,7 +8,7 @@
 import type { RuntimeLayer, RuntimeReport } from '../timing/runtime-report';
 import { ridgePoint } from '../timing/roofline';
 import { csvCell, formatShape, humanBytes, mdCell } from './format';
-import { escapeHtml, STYLE } from './html';
+import { escapeHtml, htmlPage } from './html';
 
 const ms = (v: number) => (v >= 100 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toFixed(3));
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
@@ -76,14 +76,14 @@ export function formatRuntimeTable(r: RuntimeReport, maxName = 48): string {
 }
 
 export function formatRuntimeCsv(r: RuntimeReport): string {
-  const header = ['index', 'name', 'op', 'status', 'fused_into', 'time_ms', 'share', 'flops', 'gflops_per_s', 'intensity_flops_per_byte', 'bound', 'providers', 'kernels'];
+  const header = ['index', 'name', 'op', 'status', 'fused_into', 'time_ms', 'time_p90_ms', 'time_min_ms', 'share', 'flops', 'gflops_per_s', 'intensity_flops_per_byte', 'bound', 'providers', 'kernels'];
   const lines = r.layers.map((l, i) =>
-    [String(i + 1), l.name, l.op, l.status, l.fusedInto ?? '', String(l.timeMs), String(l.share), String(l.flops), l.gflops === undefined ? '' : String(l.gflops),
+    [String(i + 1), l.name, l.op, l.status, l.fusedInto ?? '', String(l.timeMs), l.timeP90Ms === undefined ? '' : String(l.timeP90Ms), l.timeMinMs === undefined ? '' : String(l.timeMinMs), String(l.share), String(l.flops), l.gflops === undefined ? '' : String(l.gflops),
       l.intensity === undefined ? '' : String(l.intensity), l.bound ?? '', (l.providers ?? []).join(' '), (l.kernels ?? []).join(' ')]
       .map(csvCell)
       .join(','),
   );
-  const inserted = r.inserted.map((k) => ['', k.name, k.op, 'inserted', '', String(k.timeMs), String(k.share), '', '', '', '', k.provider, k.name].map(csvCell).join(','));
+  const inserted = r.inserted.map((k) => ['', k.name, k.op, 'inserted', '', String(k.timeMs), '', '', String(k.share), '', '', '', '', k.provider, k.name].map(csvCell).join(','));
   return [header.join(','), ...lines, ...inserted].join('\n') + '\n';
 }
 
@@ -104,17 +104,7 @@ export function formatRuntimeMarkdown(r: RuntimeReport): string {
 export function formatRuntimeHtml(r: RuntimeReport, o: { title: string; generatedAt?: string }): string {
   const e = escapeHtml;
   const rows = timedRows(r).map((c) => `<tr>${c.map((x, k) => `<td${NUMERIC.has(k) ? ' class="num"' : ''}>${e(x)}</td>`).join('')}</tr>`);
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${e(o.title)} — ConvLens runtime profile</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<h1>${e(o.title)} — measured</h1>
+  return htmlPage(`${o.title} — ConvLens runtime profile`, `<h1>${e(o.title)} — measured</h1>
 <ul class="io">${summaryLines(r).map((l) => `<li>${e(l)}</li>`).join('')}</ul>
 ${r.notices.length ? `<ul class="warnings">${r.notices.map((n) => `<li>${e(n)}</li>`).join('')}</ul>` : ''}
 <table>
@@ -125,8 +115,5 @@ ${rows.join('\n')}
 </table>
 <p>${e(r.memory.explanation)}</p>
 ${r.warnings.length ? `<ul class="warnings">${r.warnings.map((w) => `<li>${e(w)}</li>`).join('')}</ul>` : ''}
-<footer>ConvLens runtime profile${o.generatedAt ? ` · ${e(o.generatedAt)}` : ''} · times are medians over the timed runs, from the runtime's own profiler; a layer's time includes the layers fused into it.</footer>
-</body>
-</html>
-`;
+<footer>ConvLens runtime profile${o.generatedAt ? ` · ${e(o.generatedAt)}` : ''} · times are medians over the timed runs, from the runtime's own profiler; a layer's time includes the layers fused into it.</footer>`);
 }

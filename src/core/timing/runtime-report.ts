@@ -11,7 +11,7 @@ import { analyseDataflow } from '../analysis/dataflow';
 import { executionOrder } from '../analysis/infer';
 import { mapKernelsToNodes, type NodeMapping } from './node-map';
 import type { TraceRun } from './ort-trace';
-import { medianPerKey, summarize, type TimingSummary } from './stats';
+import { medianPerKey, summarize, summaryPerKey, type TimingSummary } from './stats';
 import { classifyBound, type DevicePeaks, type Bound } from './roofline';
 
 export interface DeviceInfo {
@@ -36,6 +36,9 @@ export interface RuntimeLayer {
   providers?: string[];
   /** Median over the timed runs, milliseconds (0 unless `ran`). */
   timeMs: number;
+  /** 90th percentile and minimum over the timed runs, milliseconds (layers that ran). */
+  timeP90Ms?: number;
+  timeMinMs?: number;
   /** timeMs / the sum over all layers and runtime-inserted kernels. */
   share: number;
   /** FLOPs of the layer and those fused into it (static count). */
@@ -148,6 +151,7 @@ export function buildOrtReport(graph: Graph, profile: ProfileReport, raw: RawOrt
     return m;
   });
   const median = medianPerKey(perRun);
+  const spread = summaryPerKey(perRun);
   const kernelSums = perRun.map((m) => [...m.values()].reduce((a, b) => a + b, 0));
   const kernelSumMs = summarize(kernelSums).p50;
   const total = [...median.values()].reduce((a, b) => a + b, 0) || 1;
@@ -171,6 +175,8 @@ export function buildOrtReport(graph: Graph, profile: ProfileReport, raw: RawOrt
       fusedLayers: st.members,
       providers,
       timeMs,
+      timeP90Ms: spread.get(n.name)?.p90 ?? timeMs,
+      timeMinMs: spread.get(n.name)?.min ?? timeMs,
       share: timeMs / total,
       flops,
     };

@@ -13,6 +13,8 @@ import type { TimingSummary } from './stats';
 export interface RuntimeLayerView {
   status: 'ran' | 'fused' | 'folded' | 'eliminated';
   timeMs: number;
+  timeP90Ms?: number;
+  timeMinMs?: number;
   share: number;
   gflops?: number;
   bound?: Bound;
@@ -61,6 +63,8 @@ export function runtimeView(report: ProfileReport, run: RuntimeReport): RuntimeV
     const r = byName.get(l.name);
     if (!r) return null;
     const v: RuntimeLayerView = { status: r.status, timeMs: r.timeMs, share: r.share };
+    if (r.timeP90Ms !== undefined) v.timeP90Ms = r.timeP90Ms;
+    if (r.timeMinMs !== undefined) v.timeMinMs = r.timeMinMs;
     if (r.gflops !== undefined) v.gflops = r.gflops;
     if (r.bound) v.bound = r.bound;
     if (r.providers) v.providers = r.providers.map(shortProvider);

@@ -35,3 +35,12 @@ export function medianPerKey(runs: readonly Map<string, number>[]): Map<string, 
   for (const k of keys) out.set(k, percentile(runs.map((r) => r.get(k) ?? 0).sort((a, b) => a - b), 50));
   return out;
 }
+
+/** Each key's summary over the runs (a run without the key counts as 0). */
+export function summaryPerKey(runs: readonly Map<string, number>[]): Map<string, TimingSummary> {
+  const keys = new Set<string>();
+  for (const r of runs) for (const k of r.keys()) keys.add(k);
+  const out = new Map<string, TimingSummary>();
+  for (const k of keys) out.set(k, summarize(runs.map((r) => r.get(k) ?? 0)));
+  return out;
+}
