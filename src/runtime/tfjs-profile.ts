@@ -10,10 +10,11 @@
  * others are marked as part of it.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { basename, isAbsolute, relative, resolve } from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
 import { loadModelFileAsync } from '../core/loaders/index';
 import { readKerasConfig, type KerasConfig } from '../core/loaders/keras-config';
+import { readKerasH5Weights } from '../core/loaders/keras-h5';
 import { profileModel } from '../core/report/profile';
 import { summarize, medianPerKey, summaryPerKey } from '../core/timing/stats';
 import type { RuntimeLayer, RuntimeReport } from '../core/timing/runtime-report';
@@ -54,7 +55,27 @@ export async function buildModel(tf: Tfjs, k: KerasConfig): Promise<{ model: TF.
     return { model: await tf.loadLayersModel(handler), weights: 'from the weight shards' };
   }
   const model = (await tf.models.modelFromJSON({ modelTopology: k.model } as never)) as TF.LayersModel;
-  return { model, weights: "initialised by TF.js from the config's initializers (the file's weights are not read)" };
+  if (k.h5) {
+    const stored = readKerasH5Weights(k.h5, basename(k.h5));
+    if (stored) {
+      const missing: string[] = [];
+      let set = 0;
+      for (const layer of model.layers) {
+        if (layer.weights.length === 0) continue;
+        const w = stored.get(layer.name);
+        const fits = w && w.length === layer.weights.length && w.every((x, i) => x.shape.join() === layer.weights[i].shape.join());
+        if (!fits) {
+          missing.push(layer.name);
+          continue;
+        }
+        layer.setWeights(w.map((x) => tf.tensor(x.values, x.shape, 'float32')));
+        set++;
+      }
+      if (missing.length === 0) return { model, weights: `from the .h5 file (${set} layers)` };
+      if (set > 0) return { model, weights: `from the .h5 file for ${set} layers; initialised by TF.js for ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''} (not found in the file, or of another shape)` };
+    }
+  }
+  return { model, weights: "initialised by TF.js from the config's initializers (the file holds none ConvLens reads)" };
 }
 
 /** Runs the model layer by layer; the time each layer took, its output read. */

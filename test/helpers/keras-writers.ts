@@ -256,3 +256,35 @@ export function keras2ProjectionBlock(): Json {
 }
 
 export { tf };
+
+/**
+ * A legacy Keras `.h5` with weights, laid out as keras/src/legacy/saving/
+ * legacy_h5_format.py writes `model.save("m.h5")`: `model_config`, and under
+ * `model_weights` the attribute `layer_names`, a group per layer with the
+ * attribute `weight_names`, and each weight as a dataset at `<layer>/<weight name>`
+ * (`edge_conv/edge_conv/kernel:0`).
+ */
+export async function writeKerasH5WithWeights(path: string, config: unknown, layers: { name: string; weights: { name: string; shape: number[]; values: Float32Array }[] }[]): Promise<void> {
+  const lib = await hdf5();
+  const f = new lib.File(path, 'w');
+  try {
+    f.create_attribute('keras_version', '2.15.0');
+    f.create_attribute('backend', 'tensorflow');
+    const text = JSON.stringify(config);
+    f.create_attribute('model_config', text, null, `A${Buffer.byteLength(text)}`);
+    const root = f.create_group('model_weights');
+    root.create_attribute('layer_names', layers.map((l) => l.name));
+    for (const layer of layers) {
+      const g = root.create_group(layer.name);
+      g.create_attribute('weight_names', layer.weights.map((w) => w.name));
+      for (const w of layer.weights) {
+        const parts = w.name.split('/');
+        let parent = g;
+        for (const p of parts.slice(0, -1)) parent = (parent.get(p) as typeof g | null) ?? parent.create_group(p);
+        parent.create_dataset({ name: parts[parts.length - 1], data: w.values, shape: w.shape });
+      }
+    }
+  } finally {
+    f.close();
+  }
+}

@@ -14,7 +14,7 @@ import type { CaptureRequest } from '../../src/runtime/messages';
 import { encodeOnnx } from '../../src/core/onnx/writer';
 import { PRESETS } from '../../src/core/image/preprocess';
 import { testModel } from '../helpers/ir';
-import { tf, saveTfjs } from '../helpers/keras-writers';
+import { tf, saveTfjs, writeKerasH5WithWeights } from '../helpers/keras-writers';
 import type { FeatureMapPreview } from '../../src/core/image/feature-maps';
 
 const ROOT = resolve(__dirname, '../..');
@@ -130,6 +130,12 @@ describe('feature maps on TensorFlow.js (a TF.js layers model with its own weigh
       kernel[((y * 3 + x) * 3 + c) * 2 + 1] = gx[x][y] / 3;
     }
     model.layers[0].setWeights([tf.tensor4d(kernel, [3, 3, 3, 2])]);
+    // The same model as a legacy Keras .h5 (model.save("m.h5") layout): its weights are read too.
+    const h5 = join(mkdtempSync(join(tmp, 'h5-')), 'edges.h5');
+    await writeKerasH5WithWeights(h5, model.toJSON(null, false), [{ name: 'edge_conv', weights: [{ name: 'edge_conv/kernel:0', shape: [3, 3, 3, 2], values: kernel }] }]);
+    const fromH5 = (await capture(h5, sample('stripes-vertical.png'))).capture;
+    assert.match(fromH5.notices.join('\n'), /weights from the \.h5 file \(1 layers\)/);
+    const h5Stats = fromH5.layers.find((l) => l.value === 'edge_conv')!.stats;
     const saved = await saveTfjs(model);
     const dir = mkdtempSync(join(tmp, 'tfjs-'));
     writeFileSync(join(dir, 'model.json'), JSON.stringify(saved.modelJson));
@@ -147,5 +153,6 @@ describe('feature maps on TensorFlow.js (a TF.js layers model with its own weigh
     assert.ok(Math.abs(y.max) < 0.02 && Math.abs(y.min) < 0.02, `Gy ${y.min}…${y.max}`);
     const r = rows(conv, 0);
     assert.ok(r.every((row) => row.every((v, i) => Math.abs(v - r[0][i]) <= 1)), 'vertical stripes in the Gx preview');
+    assert.deepEqual(h5Stats, conv.stats, 'the .h5 and the TF.js shards give the same maps');
   });
 });

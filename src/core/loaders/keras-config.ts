@@ -20,6 +20,8 @@ export interface KerasConfig {
   source: 'keras' | 'tfjs-layers';
   /** TF.js layers models: the weights manifest and the folder its paths are relative to. */
   weights?: { manifest: unknown[]; dir: string };
+  /** Legacy `.h5` files: the file, whose `model_weights` can be read (readKerasH5Weights). */
+  h5?: string;
 }
 
 export async function readKerasConfig(path: string): Promise<KerasConfig | undefined> {
@@ -31,7 +33,7 @@ export async function readKerasConfig(path: string): Promise<KerasConfig | undef
     const text = readKerasH5Config(path, file);
     if (!text) return undefined;
     const v = parseJsonText(text, file, 'the model_config attribute');
-    return isJsonObject(v) ? { model: v, source: 'keras' } : undefined;
+    return isJsonObject(v) ? { model: v, source: 'keras', h5: path } : undefined;
   }
   if (isZip(bytes)) {
     const v = parseJsonText(readKerasArchiveConfig(bytes, file), file, 'config.json');

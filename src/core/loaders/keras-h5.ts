@@ -102,3 +102,57 @@ export function loadKerasH5(bytes: Uint8Array, file: string): Model {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+export interface StoredWeight {
+  /** The weight's name in the file, e.g. `conv2d/kernel:0`. */
+  name: string;
+  shape: number[];
+  values: Float32Array;
+}
+
+/** A string-list attribute, also when Keras split it as `name0`, `name1`, … (HDF5's object-header limit). */
+function stringList(attrs: Record<string, { value: unknown }>, name: string): string[] | undefined {
+  const decode = (v: unknown): string[] => (Array.isArray(v) ? v : [v]).map((x) => (x instanceof Uint8Array ? new TextDecoder().decode(x) : String(x)));
+  if (attrs[name]) return decode(attrs[name].value);
+  const parts: string[] = [];
+  for (let i = 0; attrs[`${name}${i}`]; i++) parts.push(...decode(attrs[`${name}${i}`].value));
+  return parts.length ? parts : undefined;
+}
+
+/**
+ * The weights a legacy `.h5` stores (keras/src/legacy/saving/legacy_h5_format.py):
+ * under `model_weights` (or the root, for `save_weights` files) an attribute
+ * `layer_names`, a group per layer with an attribute `weight_names`, and a
+ * dataset per weight named after it. Layer name → its weights in order;
+ * undefined when the file has none. Float data only.
+ */
+export function readKerasH5Weights(path: string, file: string): Map<string, StoredWeight[]> | undefined {
+  if (!h5) throw new ModelLoadError(file, 'HDF5 support is not initialised (call initHdf5() first, or load with loadModelFileAsync)');
+  const f = new h5.File(path, 'r');
+  try {
+    const root = (f.get('model_weights') as InstanceType<H5wasm['Group']> | null) ?? f;
+    const layers = stringList(root.attrs as never, 'layer_names');
+    if (!layers) return undefined;
+    const base = root === f ? '' : 'model_weights/';
+    const out = new Map<string, StoredWeight[]>();
+    for (const layer of layers) {
+      const g = f.get(`${base}${layer}`) as InstanceType<H5wasm['Group']> | null;
+      if (!g) continue;
+      const names = stringList(g.attrs as never, 'weight_names') ?? [];
+      const weights: StoredWeight[] = [];
+      for (const name of names) {
+        const ds = f.get(`${base}${layer}/${name}`) as InstanceType<H5wasm['Dataset']> | null;
+        const value = ds?.value;
+        if (!ds || !(value instanceof Float32Array || value instanceof Float64Array)) throw new ModelLoadError(file, `weight ${layer}/${name} is missing or not floating-point`);
+        weights.push({ name, shape: [...(ds.shape ?? [])], values: value instanceof Float32Array ? value : Float32Array.from(value) });
+      }
+      out.set(layer, weights);
+    }
+    return out;
+  } catch (err) {
+    if (err instanceof ModelLoadError) throw err;
+    throw new ModelLoadError(file, `its weights cannot be read (${hdf5Reason(err)})`);
+  } finally {
+    f.close();
+  }
+}
