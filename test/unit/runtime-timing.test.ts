@@ -87,6 +87,13 @@ describe('kernels → IR layers', () => {
     assert.deepEqual(m.unmatched, ['ReorderOutput_3']);
   });
 
+  it('a kernel on a node taken for a constant is shown as the runtime\'s own, its time kept', () => {
+    const m = mapKernelsToNodes(convBlock().graph, ['n_nchwc', 'shape_const', 'fc'], options());
+    assert.deepEqual(m.unmatched, ['shape_const']);
+    assert.equal(m.kernelTo.has('shape_const'), false);
+    assert.deepEqual(m.status.get('shape_const'), { kind: 'folded' });
+  });
+
   it('a kernel named after the Relu (Conv+activation fusion) takes the chain before it', () => {
     const m = mapKernelsToNodes(convBlock().graph, ['r_nchwc', 'fc'], options());
     assert.equal(m.kernelTo.get('r_nchwc'), 'conv');

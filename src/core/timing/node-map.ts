@@ -62,6 +62,12 @@ const FUSES_UPSTREAM = new Set([
 /** Ops removed at inference. */
 const REMOVED = new Set(['Identity', 'Dropout']);
 
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const list = m.get(k);
+  if (list) list.push(v);
+  else m.set(k, [v]);
+}
+
 export function mapKernelsToNodes(original: Graph, kernels: readonly string[], options: MapOptions): NodeMapping {
   const producer = new Map<string, string>();
   const consumers = new Map<string, string[]>();
@@ -69,7 +75,7 @@ export function mapKernelsToNodes(original: Graph, kernels: readonly string[], o
   const index = new Map(original.nodes.map((n, i) => [n.name, i]));
   for (const n of original.nodes) {
     for (const o of n.outputs) if (o) producer.set(o, n.name);
-    for (const i of n.inputs) if (i) consumers.set(i, [...(consumers.get(i) ?? []), n.name]);
+    for (const i of n.inputs) if (i) push(consumers, i, n.name);
   }
   const optimizedNodes = new Map((options.optimized?.nodes ?? []).map((n) => [n.name, n]));
   const byLength = [...nodeOf.keys()].filter((n) => n.length >= 3).sort((a, b) => b.length - a.length);
@@ -110,7 +116,7 @@ export function mapKernelsToNodes(original: Graph, kernels: readonly string[], o
       if (latest && via && (consumers.get(via) ?? []).length === 1 && headOf.has(latest)) head = headOf.get(latest)!;
     }
     headOf.set(n.name, head);
-    chainOf.set(head, [...(chainOf.get(head) ?? []), n.name]);
+    push(chainOf, head, n.name);
   }
   const anchors = new Set(kernelTo.values());
   const groupOf = new Map<string, string>();
@@ -150,23 +156,27 @@ export function mapKernelsToNodes(original: Graph, kernels: readonly string[], o
   const members = new Map<string, string[]>();
   for (const n of order) {
     const g = groupOf.get(n.name);
-    if (g) members.set(g, [...(members.get(g) ?? []), n.name]);
+    if (g) push(members, g, n.name);
   }
+  const kernelsOf = new Map<string, string[]>();
+  for (const [k, ir] of kernelTo) push(kernelsOf, ir, k);
   const status = new Map<string, NodeStatus>();
   const shownOn = new Map<string, string>();
   for (const [anchor, group] of members) {
-    let best = anchor;
-    for (const m of group) if (options.weight(m) > options.weight(best)) best = m;
+    const best = group.reduce((b, m) => (options.weight(m) > options.weight(b) ? m : b), anchor);
     shownOn.set(anchor, best);
-    const ks = [...kernelTo].filter(([, ir]) => ir === anchor).map(([k]) => k);
-    // Two anchors may share a representative only if one is fused into the other's group: keep both kernels.
-    const prev = status.get(best);
-    const prevKernels = prev?.kind === 'ran' ? prev.kernels : [];
-    const prevMembers = prev?.kind === 'ran' ? prev.members : [];
-    status.set(best, { kind: 'ran', kernels: [...prevKernels, ...ks], members: [...new Set([best, ...prevMembers, ...group])] });
+    status.set(best, { kind: 'ran', kernels: kernelsOf.get(anchor) ?? [], members: [best, ...group.filter((m) => m !== best)] });
     for (const m of group) if (m !== best) status.set(m, { kind: 'fused', into: best });
   }
-  for (const [k, ir] of kernelTo) kernelTo.set(k, shownOn.get(ir)!);
+  // A kernel anchored on a node in no group (one we take for a constant) is shown as the runtime's own.
+  for (const [k, ir] of kernelTo) {
+    const shown = shownOn.get(ir);
+    if (shown) kernelTo.set(k, shown);
+    else {
+      kernelTo.delete(k);
+      unmatched.push(k);
+    }
+  }
   for (const n of original.nodes) {
     if (status.has(n.name)) continue;
     status.set(n.name, options.constant(n.name) ? { kind: 'folded' } : { kind: 'eliminated' });
