@@ -19,10 +19,10 @@ import { ENGINE_SETTINGS, PROVIDER_SETTINGS, type EngineSetting, type ProfileReq
 import { formatRuntimeCsv, formatRuntimeHtml, formatRuntimeMarkdown, formatRuntimeTable } from './core/report/runtime-format';
 import { ModelLoadError, formatCount } from './core/errors';
 import { isCnnYamlName, loadModelFile, prepareModelFile } from './core/loaders/index';
-import { definitionToModel, loadCnnYaml } from './core/loaders/cnn-yaml-model';
-import { parseCnnYaml } from './core/loaders/cnn-yaml';
+import { loadCnnYaml } from './core/loaders/cnn-yaml-model';
 import { MAX_EXPORT_OPSET as MAX_OPSET, MIN_EXPORT_OPSET as MIN_OPSET } from './core/export/opset';
 import { DEFAULT_EXPORT_OPSET, ExportError, exportOnnx, type ExportOptions } from './core/export/onnx-export';
+import { definitionAtBatch } from './core/export/runnable';
 import packageJson from '../package.json';
 import { parseShape } from './core/analysis/infer';
 import { parseDType } from './core/dtype';
@@ -84,6 +84,19 @@ function parseBytes(s: string): number {
   const bytes = parseByteSize(s);
   if (bytes === null) throw new UsageError(`--budget: cannot read '${s}' as a size (e.g. 8GiB, 512MB)`);
   return bytes;
+}
+
+/** `--input NAME=DIMS` options as input shapes. */
+function inputShapesOf(specs: readonly string[] | undefined): Record<string, Shape> {
+  const shapes: Record<string, Shape> = {};
+  for (const spec of specs ?? []) {
+    const eq = spec.lastIndexOf('=');
+    if (eq <= 0) throw new UsageError(`--input: expected NAME=DIMS, got '${spec}'`);
+    const shape = parseShape(spec.slice(eq + 1));
+    if (shape.length === 0) throw new UsageError(`--input: no dims in '${spec}'`);
+    shapes[spec.slice(0, eq)] = shape;
+  }
+  return shapes;
 }
 
 function positiveInt(name: string, s: string): number {
@@ -149,15 +162,7 @@ export function main(argv: string[], out: (s: string) => void = (s) => process.s
   try {
     const exportOnly = (['output', 'seed', 'opset'] as const).find((k) => values[k] !== undefined);
     if (exportOnly) throw new UsageError(`--${exportOnly} applies to 'export', not 'profile'`);
-    const inputShapes: Record<string, Shape> = {};
-    for (const spec of values.input ?? []) {
-      const eq = spec.lastIndexOf('=');
-      if (eq <= 0) throw new UsageError(`--input: expected NAME=DIMS, got '${spec}'`);
-      const shape = parseShape(spec.slice(eq + 1));
-      if (shape.length === 0) throw new UsageError(`--input: no dims in '${spec}'`);
-      inputShapes[spec.slice(0, eq)] = shape;
-    }
-    const options: ProfileOptions = { inputShapes };
+    const options: ProfileOptions = { inputShapes: inputShapesOf(values.input) };
     if (values.batch !== undefined) options.batch = positiveInt('--batch', values.batch);
     if (values.dtype !== undefined) {
       const d = parseDType(values.dtype);
@@ -226,12 +231,6 @@ async function runCommand(values: Record<string, unknown>, modelPath: string, ou
     };
     const formats = [values.json, values.csv, values.markdown, values.html].filter(Boolean).length;
     if (formats > 1) throw new UsageError('choose one of --json, --csv, --markdown, --html');
-    const inputShapes: Record<string, Shape> = {};
-    for (const spec of (values.input as string[] | undefined) ?? []) {
-      const eq = spec.lastIndexOf('=');
-      if (eq <= 0) throw new UsageError(`--input: expected NAME=DIMS, got '${spec}'`);
-      inputShapes[spec.slice(0, eq)] = parseShape(spec.slice(eq + 1));
-    }
     const request: ProfileRequest = {
       kind: 'profile',
       modelPath: resolve(modelPath),
@@ -242,7 +241,7 @@ async function runCommand(values: Record<string, unknown>, modelPath: string, ou
       warmup: count('warmup', 3, 0),
       runs: count('runs', 20, 1),
       peaksCache: peaksCachePath(),
-      inputShapes,
+      inputShapes: inputShapesOf(values.input as string[] | undefined),
       ...(values.batch !== undefined ? { batch: positiveInt('--batch', values.batch as string) } : {}),
     };
     if (values.image !== undefined) {
@@ -312,7 +311,7 @@ function loadForExport(path: string, batch: number | undefined): { model: Model;
   }
   const model = loadCnnYaml(text, path);
   if (batch === undefined || batch === 1) return { model };
-  const rebatched = definitionToModel(parseCnnYaml(text).definition!, { batch }).model;
+  const rebatched = definitionAtBatch(text, path, batch);
   rebatched.warnings.push(...model.warnings);
   return { model: rebatched };
 }

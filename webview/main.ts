@@ -68,7 +68,6 @@ class App {
   private readonly tablePane = el('section', 'table-pane');
   private readonly featuresPane = el('section', 'features-pane');
   private readonly featureMaps: FeatureMapsPanel;
-  private readonly mapRequests = new Map<number, { resolve(m: FeatureMapPreview): void; reject(e: Error): void }>();
   private readonly detailsPane = el('aside', 'details-pane');
   private readonly graph: GraphView;
   private readonly table: LayerTable;
@@ -86,7 +85,8 @@ class App {
   private painted = false;
   private nextRequest = 1;
   private readonly paintWaiters: (() => void)[] = [];
-  private readonly statsRequests = new Map<number, { resolve(s: WeightStats): void; reject(e: Error): void }>();
+  /** Requests to the extension awaiting their reply (weight statistics, feature maps), by requestId. */
+  private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
 
   constructor() {
     registerToolkit();
@@ -110,16 +110,10 @@ class App {
       capture: (settings) => post({ type: 'captureFeatureMaps', settings }),
       cancel: () => post({ type: 'cancelCapture' }),
       pickImage: () => post({ type: 'pickImage' }),
-      requestMap: (layer) => {
-        const requestId = this.nextRequest++;
-        return new Promise((resolve, reject) => {
-          this.mapRequests.set(requestId, { resolve, reject });
-          post({ type: 'featureMap', requestId, layer });
-        });
-      },
+      requestMap: (layer) => this.ask<FeatureMapPreview>((requestId) => post({ type: 'featureMap', requestId, layer })),
     });
     this.details = new DetailsPanel(this.detailsPane, {
-      requestWeightStats: (layer, input) => this.requestStats(layer, input),
+      requestWeightStats: (layer, input) => this.ask<WeightStats>((requestId) => post({ type: 'weightStats', requestId, layer, input })),
       openDocs: (op, domain) => post({ type: 'openDocs', op, domain }),
     });
     this.tooltip = new Tooltip(document.body);
@@ -161,13 +155,9 @@ class App {
       case 'model':
         void this.show(m.file, m.report, m.layers, m.summary);
         return;
-      case 'weightStats': {
-        const r = this.statsRequests.get(m.requestId);
-        this.statsRequests.delete(m.requestId);
-        if (m.stats) r?.resolve(m.stats);
-        else r?.reject(new Error(m.error ?? 'no statistics'));
+      case 'weightStats':
+        this.settle(m.requestId, m.stats, m.error ?? 'no statistics');
         return;
-      }
       case 'export':
         void this.export(m.requestId, m.format);
         return;
@@ -202,13 +192,9 @@ class App {
       case 'featureMapsCaptured':
         this.featureMaps.captured(m.summary);
         return;
-      case 'featureMap': {
-        const r = this.mapRequests.get(m.requestId);
-        this.mapRequests.delete(m.requestId);
-        if (m.map) r?.resolve(m.map);
-        else r?.reject(new Error(m.error ?? 'no feature maps'));
+      case 'featureMap':
+        this.settle(m.requestId, m.map, m.error ?? 'no feature maps');
         return;
-      }
     }
   }
 
@@ -305,12 +291,21 @@ class App {
     }
   }
 
-  private requestStats(layer: number, input: number): Promise<WeightStats> {
+  /** Posts a request (`send` with a fresh requestId); resolves with the extension's reply. */
+  private ask<T>(send: (requestId: number) => void): Promise<T> {
     const requestId = this.nextRequest++;
-    return new Promise((resolve, reject) => {
-      this.statsRequests.set(requestId, { resolve, reject });
-      post({ type: 'weightStats', requestId, layer, input });
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(requestId, { resolve: resolve as (v: unknown) => void, reject });
+      send(requestId);
     });
+  }
+
+  /** A reply: its value, or the error when it has none. */
+  private settle(requestId: number, value: unknown, error: string): void {
+    const r = this.pending.get(requestId);
+    this.pending.delete(requestId);
+    if (value !== undefined) r?.resolve(value);
+    else r?.reject(new Error(error));
   }
 
   private async export(requestId: number, format: 'svg' | 'png'): Promise<void> {

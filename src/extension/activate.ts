@@ -13,7 +13,7 @@ import { registerDefinitionFeatures } from './definitions';
 import { registerDefinitionSync } from './definition-sync';
 import { registerExportOnnx } from './export-onnx';
 import { profileWithSettings } from './settings';
-import { isModelPath, MODEL_FILE_FILTERS } from './model-files';
+import { activeTabUri, isModelPath, MODEL_FILE_FILTERS } from './model-files';
 import { registerRuntime, RuntimeRuns } from './runtime';
 import { FeatureMaps } from './feature-maps';
 import { summaryOf } from '../core/image/capture';
@@ -33,10 +33,6 @@ async function pickModel(uri?: vscode.Uri): Promise<vscode.Uri | undefined> {
   return picked?.[0];
 }
 
-function activeTabUri(): vscode.Uri | undefined {
-  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
-  return input && typeof input === 'object' && 'uri' in input ? (input as { uri: vscode.Uri }).uri : undefined;
-}
 
 export async function profileCommand(uri?: vscode.Uri): Promise<string | undefined> {
   const target = await pickModel(uri);

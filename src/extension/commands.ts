@@ -10,7 +10,7 @@ import { formatHtml } from '../core/report/html';
 import { parseShape } from '../core/analysis/infer';
 import type { ExportFormat, ViewCommand } from '../protocol';
 import type { ModelEditorProvider, ModelView } from './model-editor';
-import { isModelPath, MODEL_FILE_FILTERS, viewTypeFor } from './model-files';
+import { activeTabUri, isModelPath, MODEL_FILE_FILTERS, viewTypeFor } from './model-files';
 
 export type ProfileFormat = 'json' | 'csv' | 'markdown' | 'html';
 
@@ -21,10 +21,6 @@ const PROFILE_FORMATS: { format: ProfileFormat; label: string; ext: string }[] =
   { format: 'html', label: 'HTML (self-contained)', ext: 'html' },
 ];
 
-function activeTabUri(): vscode.Uri | undefined {
-  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
-  return input && typeof input === 'object' && 'uri' in input ? (input as { uri: vscode.Uri }).uri : undefined;
-}
 
 async function modelUri(uri?: unknown): Promise<vscode.Uri | undefined> {
   if (uri instanceof vscode.Uri) return uri;

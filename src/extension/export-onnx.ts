@@ -9,6 +9,7 @@ import { loadModelBytes, prepareModelBytes } from '../core/loaders/index';
 import { exportOnnx } from '../core/export/onnx-export';
 import { ModelLoadError } from '../core/errors';
 import { humanBytes } from '../core/report/format';
+import { activeTabUri } from './model-files';
 
 const EXPORTABLE = /\.(cnn\.ya?ml|keras|h5|json)$/i;
 
@@ -16,8 +17,7 @@ function sourceUri(arg: unknown): vscode.Uri | undefined {
   if (arg instanceof vscode.Uri) return arg;
   const doc = vscode.window.activeTextEditor?.document.uri;
   if (doc && EXPORTABLE.test(doc.path)) return doc;
-  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
-  const tab = input && typeof input === 'object' && 'uri' in input ? (input as { uri: vscode.Uri }).uri : undefined;
+  const tab = activeTabUri();
   return tab && EXPORTABLE.test(tab.path) ? tab : undefined;
 }
 

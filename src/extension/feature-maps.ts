@@ -61,10 +61,6 @@ export class FeatureMaps implements vscode.Disposable {
     if (c) view.post({ type: 'featureMapsCaptured', summary: summaryOf(c) });
   }
 
-  /** The latest capture of a model, for commands and tests. */
-  captureOf(uri: vscode.Uri): FeatureMapCapture | undefined {
-    return this.captures.get(uri.toString());
-  }
 
   async receive(view: ModelView, m: FromWebviewMessage, views: ModelView[]): Promise<void> {
     const uri = view.document.uri;

@@ -12,8 +12,9 @@ import { formatRuntimeCsv, formatRuntimeHtml, formatRuntimeMarkdown, formatRunti
 import { runInChild, RuntimeError } from '../runtime/client';
 import { batchSweep } from '../runtime/sweep';
 import { formatSweep, type SweepReport } from '../core/timing/sweep';
-import { runtimeSettings } from './settings';
-import { isModelPath, MODEL_FILE_FILTERS } from './model-files';
+import { runtimeSettings, type RuntimeSettings } from './settings';
+import type { ProfileRequest } from '../runtime/messages';
+import { activeTabUri, isModelPath, MODEL_FILE_FILTERS } from './model-files';
 import type { ModelEditorProvider } from './model-editor';
 
 export interface RunRequestOptions {
@@ -55,8 +56,16 @@ export class RuntimeRuns implements vscode.Disposable {
     this.running.get(uri.toString())?.abort();
   }
 
-  /** Runs `uri` with the settings; undefined when cancelled or failed (the user has been told). */
-  async run(uri: vscode.Uri, options: RunRequestOptions = {}): Promise<RuntimeReport | undefined> {
+  /**
+   * One measured job on `uri` (a profiling run or a sweep): a trusted workspace, one job per
+   * model at a time, the `convlens.runtime.*` settings, a cancellable progress notification
+   * mirrored to the model view, and errors told to the user. Undefined when cancelled or failed.
+   */
+  private async exclusive<T>(
+    uri: vscode.Uri,
+    what: { title: string; done: string; failed: string },
+    body: (ctx: { settings: RuntimeSettings; base: ProfileRequest; signal: AbortSignal; report: (message: string, fraction?: number) => void }) => Promise<T>,
+  ): Promise<T | undefined> {
     const key = uri.toString();
     const file = basename(uri.fsPath);
     if (!vscode.workspace.isTrusted) {
@@ -67,71 +76,39 @@ export class RuntimeRuns implements vscode.Disposable {
       void vscode.window.showInformationMessage(`ConvLens: ${file} is already being profiled.`);
       return undefined;
     }
-    const dirty = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key && d.isDirty);
-    if (dirty) this.log(`note: ${file} has unsaved changes; the saved file is run`);
+    if (vscode.workspace.textDocuments.some((d) => d.uri.toString() === key && d.isDirty)) this.log(`note: ${file} has unsaved changes; the saved file is run`);
     const { settings, problems } = runtimeSettings(uri);
     for (const p of problems) this.log(`warning: ${p}`);
+    const base: ProfileRequest = {
+      kind: 'profile', modelPath: uri.fsPath, provider: settings.provider, engine: settings.engine, tfjsBackend: settings.tfjsBackend,
+      input: settings.input, warmup: settings.warmup, runs: settings.runs,
+    };
     const ac = new AbortController();
     this.running.set(key, ac);
     this.statusEmitter.fire({ uri, running: true, message: 'starting' });
-    const t0 = Date.now();
-    this.log(`profiling ${uri.fsPath}: provider ${settings.provider}, ${settings.warmup} warm-up + ${settings.runs} timed runs${options.batch ? `, batch ${options.batch}` : ''}`);
     try {
       return await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `ConvLens: profiling ${file}`, cancellable: true },
+        { location: vscode.ProgressLocation.Notification, title: `ConvLens: ${what.title} ${file}`, cancellable: true },
         async (progress, token) => {
           token.onCancellationRequested(() => ac.abort());
           let done = 0;
-          const { report } = await runInChild(
-            {
-              kind: 'profile',
-              modelPath: uri.fsPath,
-              provider: settings.provider,
-              engine: settings.engine,
-              tfjsBackend: settings.tfjsBackend,
-              input: settings.input,
-              warmup: settings.warmup,
-              runs: settings.runs,
-              peaksCache: this.peaksCache,
-              ...(options.batch ? { batch: options.batch } : {}),
-            },
-            {
-              signal: ac.signal,
-              timeoutMs: settings.timeoutMs,
-              onProgress: (message, fraction) => {
-                const increment = fraction !== undefined ? Math.max(0, fraction * 100 - done) : undefined;
-                if (fraction !== undefined) done = Math.max(done, fraction * 100);
-                progress.report({ message, increment });
-                this.statusEmitter.fire({ uri, running: true, message });
-              },
-              onLog: (line) => this.log(`runtime: ${line}`),
-            },
-          );
-          this.reports.set(key, { uri, report });
-          this.latest = { uri, report };
-          this.log(`# measured ${uri.fsPath} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-          this.log(formatRuntimeTable(report));
-          for (const n of report.notices) this.log(`notice: ${n}`);
-          this.changed.fire(uri);
-          const where = report.providers.map(shortProvider).join(', ');
-          const fallback = report.notices.length ? ' (fallback: see the ConvLens output)' : '';
-          void vscode.window
-            .showInformationMessage(`ConvLens: ${file}: p50 ${report.latencyMs.p50.toFixed(2)} ms on ${where}${fallback}`, 'Show Report', 'Export…')
-            .then((choice) => {
-              if (choice === 'Show Report') void vscode.commands.executeCommand('convlens.showRuntimeReport', uri);
-              if (choice === 'Export…') void vscode.commands.executeCommand('convlens.exportRuntimeProfile', undefined, undefined, uri);
-            });
-          return report;
+          const report = (message: string, fraction?: number) => {
+            const increment = fraction !== undefined ? Math.max(0, fraction * 100 - done) : undefined;
+            if (fraction !== undefined) done = Math.max(done, fraction * 100);
+            progress.report({ message, increment });
+            this.statusEmitter.fire({ uri, running: true, message });
+          };
+          return body({ settings, base, signal: ac.signal, report });
         },
       );
     } catch (err) {
       if (err instanceof RuntimeError && err.kind === 'cancelled') {
-        this.log(`cancelled profiling ${uri.fsPath}`);
+        this.log(`cancelled ${what.done} ${uri.fsPath}`);
         return undefined;
       }
       const msg = `${file}: ${(err as Error).message}`;
-      this.log(`error: profiling ${msg}`);
-      void vscode.window.showErrorMessage(`ConvLens: cannot profile ${msg}`);
+      this.log(`error: ${what.done} ${msg}`);
+      void vscode.window.showErrorMessage(`ConvLens: ${what.failed} ${msg}`);
       return undefined;
     } finally {
       this.running.delete(key);
@@ -139,61 +116,47 @@ export class RuntimeRuns implements vscode.Disposable {
     }
   }
 
-  /** A batch-size sweep of `uri` up to `maxBatch`; undefined when cancelled or failed (the user has been told). */
-  async sweep(uri: vscode.Uri, maxBatch: number): Promise<SweepReport | undefined> {
-    const key = uri.toString();
+  /** Runs `uri` with the settings; undefined when cancelled or failed (the user has been told). */
+  run(uri: vscode.Uri, options: RunRequestOptions = {}): Promise<RuntimeReport | undefined> {
     const file = basename(uri.fsPath);
-    if (!vscode.workspace.isTrusted) {
-      void vscode.window.showWarningMessage(`ConvLens: running ${file} needs a trusted workspace.`);
-      return undefined;
-    }
-    if (this.running.has(key)) {
-      void vscode.window.showInformationMessage(`ConvLens: ${file} is already being profiled.`);
-      return undefined;
-    }
-    const { settings, problems } = runtimeSettings(uri);
-    for (const p of problems) this.log(`warning: ${p}`);
-    const ac = new AbortController();
-    this.running.set(key, ac);
-    this.statusEmitter.fire({ uri, running: true, message: 'batch sweep' });
-    this.log(`batch sweep of ${uri.fsPath} up to batch ${maxBatch}`);
-    try {
-      return await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `ConvLens: batch sweep of ${file}`, cancellable: true },
-        async (progress, token) => {
-          token.onCancellationRequested(() => ac.abort());
-          const sweep = await batchSweep(
-            { kind: 'profile', modelPath: uri.fsPath, provider: settings.provider, engine: settings.engine, tfjsBackend: settings.tfjsBackend, input: settings.input, warmup: 1, runs: Math.min(settings.runs, 10) },
-            {
-              maxBatch,
-              signal: ac.signal,
-              timeoutMs: settings.timeoutMs,
-              onProgress: (message) => {
-                progress.report({ message });
-                this.statusEmitter.fire({ uri, running: true, message: `batch sweep: ${message}` });
-              },
-              onLog: (line) => this.log(`runtime: ${line}`),
-            },
-          );
-          this.sweeps.set(key, sweep);
-          this.log(formatSweep(sweep));
-          this.changed.fire(uri);
-          return sweep;
-        },
+    return this.exclusive(uri, { title: 'profiling', done: 'profiling', failed: 'cannot profile' }, async ({ settings, base, signal, report: onProgress }) => {
+      const t0 = Date.now();
+      this.log(`profiling ${uri.fsPath}: provider ${settings.provider}, ${settings.warmup} warm-up + ${settings.runs} timed runs${options.batch ? `, batch ${options.batch}` : ''}`);
+      const { report } = await runInChild(
+        { ...base, peaksCache: this.peaksCache, ...(options.batch ? { batch: options.batch } : {}) },
+        { signal, timeoutMs: settings.timeoutMs, onProgress, onLog: (line) => this.log(`runtime: ${line}`) },
       );
-    } catch (err) {
-      if (err instanceof RuntimeError && err.kind === 'cancelled') {
-        this.log(`cancelled the batch sweep of ${uri.fsPath}`);
-        return undefined;
-      }
-      const msg = `${file}: ${(err as Error).message}`;
-      this.log(`error: batch sweep ${msg}`);
-      void vscode.window.showErrorMessage(`ConvLens: batch sweep failed: ${msg}`);
-      return undefined;
-    } finally {
-      this.running.delete(key);
-      this.statusEmitter.fire({ uri, running: false });
-    }
+      this.reports.set(uri.toString(), { uri, report });
+      this.latest = { uri, report };
+      this.log(`# measured ${uri.fsPath} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      this.log(formatRuntimeTable(report));
+      for (const n of report.notices) this.log(`notice: ${n}`);
+      this.changed.fire(uri);
+      const where = report.providers.map(shortProvider).join(', ');
+      const fallback = report.notices.length ? ' (fallback: see the ConvLens output)' : '';
+      void vscode.window
+        .showInformationMessage(`ConvLens: ${file}: p50 ${report.latencyMs.p50.toFixed(2)} ms on ${where}${fallback}`, 'Show Report', 'Export…')
+        .then((choice) => {
+          if (choice === 'Show Report') void vscode.commands.executeCommand('convlens.showRuntimeReport', uri);
+          if (choice === 'Export…') void vscode.commands.executeCommand('convlens.exportRuntimeProfile', undefined, undefined, uri);
+        });
+      return report;
+    });
+  }
+
+  /** A batch-size sweep of `uri` up to `maxBatch`; undefined when cancelled or failed (the user has been told). */
+  sweep(uri: vscode.Uri, maxBatch: number): Promise<SweepReport | undefined> {
+    return this.exclusive(uri, { title: 'batch sweep of', done: 'the batch sweep of', failed: 'batch sweep failed:' }, async ({ settings, base, signal, report }) => {
+      this.log(`batch sweep of ${uri.fsPath} up to batch ${maxBatch}`);
+      const sweep = await batchSweep(
+        { ...base, warmup: 1, runs: Math.min(settings.runs, 10) },
+        { maxBatch, signal, timeoutMs: settings.timeoutMs, onProgress: (message) => report(`batch sweep: ${message}`), onLog: (line) => this.log(`runtime: ${line}`) },
+      );
+      this.sweeps.set(uri.toString(), sweep);
+      this.log(formatSweep(sweep));
+      this.changed.fire(uri);
+      return sweep;
+    });
   }
 
   dispose(): void {
@@ -210,10 +173,6 @@ const FORMATS = [
   { format: 'html', label: 'HTML (self-contained)', ext: 'html' },
 ] as const;
 
-function activeTabUri(): vscode.Uri | undefined {
-  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
-  return input && typeof input === 'object' && 'uri' in input ? (input as { uri: vscode.Uri }).uri : undefined;
-}
 
 export function registerRuntime(runs: RuntimeRuns, provider: ModelEditorProvider, log: (line: string) => void): vscode.Disposable[] {
   const target = async (arg: unknown): Promise<vscode.Uri | undefined> => {

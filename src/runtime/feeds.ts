@@ -5,67 +5,39 @@
 import type * as Ort from 'onnxruntime-node';
 import type { DType } from '../core/ir';
 import { mulberry32 } from '../core/export/init-weights';
+import { floatToHalfBits } from '../core/onnx/writer';
 import type { InputFill } from './messages';
 import type { OrtModule } from './ort-session';
 
 type OrtType = Ort.Tensor.Type;
+type Numbers = ArrayLike<number> & { [i: number]: number };
+type ArrayOf = new (n: number) => ArrayLike<number | bigint>;
 
-const ORT_TYPE: Partial<Record<DType, OrtType>> = {
-  float32: 'float32', float64: 'float64', float16: 'float16', int8: 'int8', uint8: 'uint8', int16: 'int16', uint16: 'uint16',
-  int32: 'int32', uint32: 'uint32', int64: 'int64', uint64: 'uint64', bool: 'bool',
+/** Each input type as onnxruntime names it, and the typed array it is passed in (float16 as its bit patterns, bool as bytes). */
+const TYPES: Partial<Record<DType, [OrtType, ArrayOf]>> = {
+  float32: ['float32', Float32Array], float64: ['float64', Float64Array], float16: ['float16', Uint16Array],
+  int8: ['int8', Int8Array], uint8: ['uint8', Uint8Array], int16: ['int16', Int16Array], uint16: ['uint16', Uint16Array],
+  int32: ['int32', Int32Array], uint32: ['uint32', Uint32Array], int64: ['int64', BigInt64Array], uint64: ['uint64', BigUint64Array],
+  bool: ['bool', Uint8Array],
 };
 
 export function ortType(dtype: DType): OrtType {
-  const t = ORT_TYPE[dtype];
-  if (!t) throw new Error(`inputs of type ${dtype} cannot be generated (supported: ${Object.keys(ORT_TYPE).join(', ')})`);
-  return t;
-}
-
-/** IEEE half bits of a float in [-1, 1) (no overflow or subnormal care needed there beyond truncation). */
-function halfBits(x: number): number {
-  if (x === 0) return 0;
-  const sign = x < 0 ? 0x8000 : 0;
-  const a = Math.abs(x);
-  const e = Math.floor(Math.log2(a));
-  if (e < -14) return sign;
-  const m = Math.round((a / 2 ** e - 1) * 1024);
-  return sign | ((e + 15) << 10) | Math.min(m, 1023);
+  const t = TYPES[dtype];
+  if (!t) throw new Error(`inputs of type ${dtype} cannot be generated (supported: ${Object.keys(TYPES).join(', ')})`);
+  return t[0];
 }
 
 export function makeTensor(ort: OrtModule, dtype: DType, dims: number[], fill: InputFill, seed: number): Ort.Tensor {
   const n = dims.reduce((a, b) => a * b, 1);
   const type = ortType(dtype);
-  const rand = mulberry32(seed);
-  const float = fill === 'random' && (type === 'float32' || type === 'float64' || type === 'float16');
-  switch (type) {
-    case 'float32':
-    case 'float64': {
-      const data = type === 'float32' ? new Float32Array(n) : new Float64Array(n);
-      if (float) for (let i = 0; i < n; i++) data[i] = rand() * 2 - 1;
-      return new ort.Tensor(type, data, dims);
+  const data = new TYPES[dtype]![1](n);
+  if (fill === 'random' && (type === 'float32' || type === 'float64' || type === 'float16')) {
+    const rand = mulberry32(seed);
+    const out = data as Numbers;
+    for (let i = 0; i < n; i++) {
+      const v = rand() * 2 - 1;
+      out[i] = type === 'float16' ? floatToHalfBits(v) : v;
     }
-    case 'float16': {
-      const data = new Uint16Array(n);
-      if (float) for (let i = 0; i < n; i++) data[i] = halfBits(rand() * 2 - 1);
-      return new ort.Tensor('float16', data, dims);
-    }
-    case 'int64':
-      return new ort.Tensor('int64', new BigInt64Array(n), dims);
-    case 'uint64':
-      return new ort.Tensor('uint64', new BigUint64Array(n), dims);
-    case 'int32':
-      return new ort.Tensor('int32', new Int32Array(n), dims);
-    case 'uint32':
-      return new ort.Tensor('uint32', new Uint32Array(n), dims);
-    case 'int16':
-      return new ort.Tensor('int16', new Int16Array(n), dims);
-    case 'uint16':
-      return new ort.Tensor('uint16', new Uint16Array(n), dims);
-    case 'int8':
-      return new ort.Tensor('int8', new Int8Array(n), dims);
-    case 'bool':
-      return new ort.Tensor('bool', new Uint8Array(n), dims);
-    default:
-      return new ort.Tensor('uint8', new Uint8Array(n), dims);
   }
+  return new ort.Tensor(type, data as never, dims);
 }

@@ -6,11 +6,9 @@
  * (src/core/image/feature-maps.ts), so memory stays bounded and only small
  * previews travel back. A classifier's scores give its top-5 classes.
  */
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
 import { runnableModel } from '../core/export/runnable';
 import { profileModel } from '../core/report/profile';
-import { decodeImage } from '../core/image/decode';
+import { readImageFile } from '../core/image/decode';
 import { inputLayout, preprocessImage, preprocessProblem } from '../core/image/preprocess';
 import { reduceFeatureMap, type FeatureMapPreview } from '../core/image/feature-maps';
 import { classify } from './labels';
@@ -41,13 +39,7 @@ export async function captureOnOrt(req: CaptureRequest, progress: Progress): Pro
   if (problem) throw new Error(`preprocessing: ${problem}`);
 
   progress('reading the image', 0.05);
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(req.image);
-  } catch {
-    throw new Error(`${basename(req.image)}: cannot read the image`);
-  }
-  const pre = preprocessImage(decodeImage(bytes, basename(req.image)), layout, req.preprocess);
+  const pre = preprocessImage(readImageFile(req.image), layout, req.preprocess);
 
   progress(`creating the onnxruntime session (${req.provider})`, 0.1);
   const { session, providers, notices } = await createSession(ort, runnable.source, req.provider, { graphOptimizationLevel: 'all', logSeverityLevel: 3 });

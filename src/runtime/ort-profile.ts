@@ -5,32 +5,29 @@
  * trace, the optimized graph and the process's memory, and key it all to the
  * IR's layers (src/core/timing).
  */
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Shape } from '../core/ir';
+import { basename, join } from 'node:path';
+import type { Graph, Shape } from '../core/ir';
 import { runnableModel } from '../core/export/runnable';
 import { loadOnnx } from '../core/loaders/onnx';
 import { profileModel } from '../core/report/profile';
 import { parseOrtTrace } from '../core/timing/ort-trace';
 import { buildOrtReport, type RuntimeReport } from '../core/timing/runtime-report';
-import type { Graph } from '../core/ir';
 import { cpuDevice, gpuMemoryOf, nvidiaGpus } from './devices';
 import { makeTensor } from './feeds';
 import type { ProfileRequest } from './messages';
 import { createSession, loadOrt, shortOrtError } from './ort-session';
 import { devicePeaks } from './peaks';
 import { PeakRss, rssBytes } from './process-memory';
-import { basename } from 'node:path';
-import { decodeImage } from '../core/image/decode';
+import { readImageFile } from '../core/image/decode';
 import { DEFAULT_PREPROCESS, inputLayout, preprocessImage, type PreprocessSpec } from '../core/image/preprocess';
 
 export type Progress = (message: string, fraction?: number) => void;
 
-/** Optimized graphs above this size are not read back (the mapping then goes by names). */
 const PROVIDER_LABEL: Record<string, string> = { cpu: 'CPUExecutionProvider', cuda: 'CUDAExecutionProvider', tensorrt: 'TensorrtExecutionProvider' };
 
+/** Optimized graphs above this size are not read back (the mapping then goes by names). */
 const MAX_OPTIMIZED_BYTES = 256 * 2 ** 20;
 
 /** Concrete input shapes: static analysis's, with symbols left over taken as 1. */
@@ -122,7 +119,7 @@ export async function profileOnOrt(req: ProfileRequest, progress: Progress): Pro
     const traceFile = readdirSync(work).find((f) => f.startsWith('trace') && f.endsWith('.json'));
     if (!traceFile) throw new Error('onnxruntime wrote no profile');
     const trace = parseOrtTrace(readFileSync(join(work, traceFile), 'utf8'), traceFile);
-    if (trace.length < req.runs) warnings.push(`onnxruntime's profile holds ${trace.length} runs, expected ${total}`);
+    if (trace.length < total) warnings.push(`onnxruntime's profile holds ${trace.length} runs, expected ${total}`);
     await session.release();
 
     const cpu = cpuDevice();
@@ -172,13 +169,7 @@ function imageFeed(file: string, spec: PreprocessSpec, names: readonly string[],
     const dims = shapes.get(name);
     const layout = inputLayout(dims, spec.layout);
     if (!dims || !layout) continue;
-    let bytes: Uint8Array;
-    try {
-      bytes = readFileSync(file);
-    } catch {
-      throw new Error(`${basename(file)}: cannot read the image`);
-    }
-    const one = preprocessImage(decodeImage(bytes, basename(file)), layout, spec).data;
+    const one = preprocessImage(readImageFile(file), layout, spec).data;
     const data = new Float32Array(one.length * dims[0]);
     for (let b = 0; b < dims[0]; b++) data.set(one, b * one.length);
     return { name, data };

@@ -15,39 +15,30 @@ import type { OrtModule } from './ort-session';
 
 const f32 = (v: number): Attribute => ({ type: 'tensor', value: { dtype: 'float32', dims: [1], storage: { kind: 'values', values: [v] } } });
 
-function model(nodes: Node[], inputs: Graph['inputs'], values: Graph['values']): Uint8Array {
-  const graph: Graph = { name: 'peak', nodes, inputs, outputs: ['out'], values, initializers: new Set(['two']) };
+const node = (opType: string, inputs: string[], outputs: string[], attributes: Record<string, Attribute> = {}): Node => ({ name: outputs[0], opType, domain: '', inputs, outputs, attributes });
+
+/**
+ * `shape` (int64, of `rank` entries) → ConstantOfShape(fill) → `op` → ReduceMax → `out`:
+ * the data is made on the device, and only a scalar comes back.
+ */
+function peakModel(rank: number, fill: number, op: Node): Uint8Array {
+  const values: Graph['values'] = new Map([
+    ['shape', { name: 'shape', dtype: 'int64', shape: [rank] }],
+    ['out', { name: 'out', dtype: 'float32', shape: [] }],
+    ['two', { name: 'two', dtype: 'float32', shape: [], data: { dtype: 'float32', dims: [], storage: { kind: 'values', values: [2] } } }],
+  ]);
+  const nodes = [node('ConstantOfShape', ['shape'], ['x'], { value: f32(fill) }), op, node('ReduceMax', [op.outputs[0]], ['out'], { keepdims: { type: 'int', value: 0 } })];
+  const initializers = new Set(op.inputs.includes('two') ? ['two'] : []);
+  if (!initializers.size) values.delete('two');
+  const graph: Graph = { name: 'peak', nodes, inputs: ['shape'], outputs: ['out'], values, initializers };
   const m: Model = { format: 'onnx', opset: { '': 17 }, graph, functions: new Map(), warnings: [], metadata: {} };
   return encodeOnnx(m, { producerName: 'convlens' });
 }
 
-const node = (opType: string, inputs: string[], outputs: string[], attributes: Record<string, Attribute> = {}): Node => ({ name: outputs[0], opType, domain: '', inputs, outputs, attributes });
-
-function matmulModel(): Uint8Array {
-  const values: Graph['values'] = new Map([
-    ['shape', { name: 'shape', dtype: 'int64', shape: [2] }],
-    ['out', { name: 'out', dtype: 'float32', shape: [] }],
-    ['two', { name: 'two', dtype: 'float32', shape: [], data: { dtype: 'float32', dims: [], storage: { kind: 'values', values: [2] } } }],
-  ]);
-  return model(
-    [node('ConstantOfShape', ['shape'], ['a'], { value: f32(0.5) }), node('MatMul', ['a', 'a'], ['c']), node('ReduceMax', ['c'], ['out'], { keepdims: { type: 'int', value: 0 } })],
-    ['shape'],
-    values,
-  );
-}
-
-function streamModel(): Uint8Array {
-  const values: Graph['values'] = new Map([
-    ['shape', { name: 'shape', dtype: 'int64', shape: [1] }],
-    ['out', { name: 'out', dtype: 'float32', shape: [] }],
-    ['two', { name: 'two', dtype: 'float32', shape: [], data: { dtype: 'float32', dims: [], storage: { kind: 'values', values: [2] } } }],
-  ]);
-  return model(
-    [node('ConstantOfShape', ['shape'], ['x'], { value: f32(1) }), node('Mul', ['x', 'two'], ['y']), node('ReduceMax', ['y'], ['out'], { keepdims: { type: 'int', value: 0 } })],
-    ['shape'],
-    values,
-  );
-}
+/** C = A·A on an n×n matrix: 2n³ FLOPs. */
+const matmulModel = () => peakModel(2, 0.5, node('MatMul', ['x', 'x'], ['y']));
+/** y = 2x on a vector: with ConstantOfShape's write and ReduceMax's read, 16 bytes per element. */
+const streamModel = () => peakModel(1, 1, node('Mul', ['x', 'two'], ['y']));
 
 async function bestOf(ort: OrtModule, bytes: Uint8Array, providers: string[], shape: number[], runs = 5): Promise<number> {
   const session = await ort.InferenceSession.create(bytes, { executionProviders: providers, graphOptimizationLevel: 'all', logSeverityLevel: 3 });

@@ -7,19 +7,17 @@
  * reduced as channels-first ones (src/core/image/feature-maps.ts).
  * TF.js layers models use their trained weights.
  */
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
 import { loadModelFileAsync } from '../core/loaders/index';
 import type { KerasConfig } from '../core/loaders/keras-config';
-import { decodeImage } from '../core/image/decode';
+import { readImageFile } from '../core/image/decode';
 import { inputLayout, preprocessImage, preprocessProblem } from '../core/image/preprocess';
 import { reduceFeatureMap, type FeatureMapPreview } from '../core/image/feature-maps';
 import { classify } from './labels';
 import type { FeatureMapCapture } from '../core/image/capture';
 import type { CaptureRequest } from './messages';
 import { loadTfjs } from './tfjs-backend';
-import { buildModel } from './tfjs-profile';
+import { buildModel, kerasLayerOf } from './tfjs-profile';
 import type { Progress } from './ort-profile';
 
 /** [N, H, W, C] → [N, C, H, W] data of item 0, as reduceFeatureMap wants it. */
@@ -48,19 +46,13 @@ export async function captureOnTfjs(req: CaptureRequest, k: KerasConfig, progres
     if (!layout) throw new Error(`no image input: feature maps need an input shaped [N, H, W, 3] (this one is ${JSON.stringify(model.inputs[0].shape)})`);
     const problem = preprocessProblem(req.preprocess, layout.channels);
     if (problem) throw new Error(`preprocessing: ${problem}`);
-    let bytes: Uint8Array;
-    try {
-      bytes = readFileSync(req.image);
-    } catch {
-      throw new Error(`${basename(req.image)}: cannot read the image`);
-    }
-    const pre = preprocessImage(decodeImage(bytes, basename(req.image)), layout, { ...req.preprocess, layout: 'NHWC' });
+    const pre = preprocessImage(readImageFile(req.image), layout, { ...req.preprocess, layout: 'NHWC' });
 
     // Keras layer → the last IR node lowered from it (its output is the layer's output).
     const lastNode = new Map<string, string>();
     for (const n of ir.graph.nodes) {
-      const m = /^\/([^/]+)\//.exec(n.name);
-      if (m && n.opType !== 'Constant') lastNode.set(m[1], n.name);
+      const k = kerasLayerOf(n.name);
+      if (k && n.opType !== 'Constant') lastNode.set(k, n.name);
     }
     const layers = model.layers.filter((l) => l.getClassName() !== 'InputLayer');
     progress('running the model', 0.3);

@@ -16,17 +16,20 @@ import { loadModelFileAsync } from '../core/loaders/index';
 import { readKerasConfig, type KerasConfig } from '../core/loaders/keras-config';
 import { readKerasH5Weights } from '../core/loaders/keras-h5';
 import { profileModel } from '../core/report/profile';
-import { summarize, medianPerKey, summaryPerKey } from '../core/timing/stats';
+import { summarize, summaryPerKey } from '../core/timing/stats';
 import type { RuntimeLayer, RuntimeReport } from '../core/timing/runtime-report';
 import { cpuDevice, gpuMemoryOf, nvidiaGpus } from './devices';
 import { loadTfjs, type Tfjs } from './tfjs-backend';
 import type { ProfileRequest } from './messages';
 import { PeakRss, rssBytes } from './process-memory';
-import { concreteShapes, type Progress } from './ort-profile';
+import type { Progress } from './ort-profile';
 import { mulberry32 } from '../core/export/init-weights';
 
 /** Weight shards read for a TF.js layers model, at most. */
 const MAX_WEIGHT_BYTES = 2 * 2 ** 30;
+
+/** The top-level Keras layer a graph node was lowered from: its first name scope (`/conv1/Conv` → `conv1`). */
+export const kerasLayerOf = (node: string): string | undefined => /^\/([^/]+)\//.exec(node)?.[1];
 
 /** The model file's Keras config, when TF.js can run it. */
 export function kerasConfigFor(path: string): Promise<KerasConfig | undefined> {
@@ -158,8 +161,8 @@ export async function profileOnTfjs(req: ProfileRequest, k: KerasConfig, progres
   });
   const peakRss = peak.read();
   const gpuBytes = device === 'gpu' ? gpuMemoryOf(process.pid) : undefined;
-  const layerMs = medianPerKey(perRun);
   const spread = summaryPerKey(perRun);
+  const layerMs = new Map([...spread].map(([k, v]) => [k, v.p50]));
   tf.dispose(inputs);
   model.dispose();
 
@@ -167,8 +170,8 @@ export async function profileOnTfjs(req: ProfileRequest, k: KerasConfig, progres
   const layers: RuntimeLayer[] = prof.report.layers.map((l) => ({ name: l.name, op: l.op, status: 'eliminated', timeMs: 0, share: 0, flops: l.flops }));
   const byKeras = new Map<string, RuntimeLayer[]>();
   for (const l of layers) {
-    const m = /^\/([^/]+)\//.exec(l.name);
-    if (m) byKeras.set(m[1], [...(byKeras.get(m[1]) ?? []), l]);
+    const k = kerasLayerOf(l.name);
+    if (k) byKeras.set(k, [...(byKeras.get(k) ?? []), l]);
   }
   const sum = [...layerMs.values()].reduce((a, b) => a + b, 0) || 1;
   const tfProvider = `tfjs-${backend}`;

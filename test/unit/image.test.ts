@@ -7,7 +7,7 @@ import { decodeImage, encodePng, ImageError, type RgbaImage } from '../../src/co
 import { inputLayout, PRESETS, preprocessImage, preprocessProblem, resizeImage, type PreprocessSpec } from '../../src/core/image/preprocess';
 import { reduceFeatureMap, topClasses, parseLabels } from '../../src/core/image/feature-maps';
 import { SAMPLES } from '../../src/core/image/samples';
-import { channelOrder, parseNumbers, receptiveBox } from '../../webview/panels/feature-maps';
+import { channelOrder, parseNumbers, receptiveBox } from '../../webview/panels/feature-map-images';
 
 const ROOT = resolve(__dirname, '../..');
 

@@ -17,7 +17,7 @@ import assert from 'node:assert/strict';
 import { loadModelFile } from '../../src/core/loaders/index';
 import { profileModel, type LayerReport } from '../../src/core/report/profile';
 import { layerViews } from '../../src/core/report/layer-view';
-import { sortLayers } from '../../webview/panels/table';
+import { sortLayers } from '../../webview/panels/table-columns';
 import { findLayers } from '../../webview/panels/search';
 import { parseBatch, parseBytes } from '../../webview/panels/summary';
 import { groupTooltip, layerTooltip, tensorBytes, tensorTooltip } from '../../webview/panels/tooltip';

@@ -10,7 +10,7 @@ import { profileModel } from '../../src/core/report/profile';
 import { runtimeView } from '../../src/core/timing/runtime-view';
 import type { RuntimeLayer, RuntimeReport } from '../../src/core/timing/runtime-report';
 import { formatRuntimeCsv, formatRuntimeHtml, formatRuntimeMarkdown, formatRuntimeTable } from '../../src/core/report/runtime-format';
-import { sortLayers, runtimeCells } from '../../webview/panels/table';
+import { sortLayers, runtimeCells } from '../../webview/panels/table-columns';
 import { runtimeLines } from '../../webview/panels/runtime-summary';
 import { measuredRows } from '../../webview/panels/details';
 import { layerTooltip } from '../../webview/panels/tooltip';

@@ -3,11 +3,12 @@
  * stands for. The content builders are pure (tested in Node); `Tooltip`
  * renders a content as text only.
  */
-import type { LayerReport, TensorReport } from '../../src/core/report/profile';
+import { tensorBytes, type LayerReport, type TensorReport } from '../../src/core/report/profile';
 import type { LayerView } from '../../src/core/report/layer-view';
 import type { RuntimeView } from '../../src/protocol';
 import { formatField, formatShape, humanBytes, withUnit } from '../../src/core/report/format';
-import { dtypeBytes } from '../../src/core/dtype';
+
+export { tensorBytes };
 
 export interface TooltipContent {
   title: string;
@@ -70,11 +71,6 @@ export function groupTooltip(name: string, layers: readonly LayerReport[]): Tool
   };
 }
 
-/** Bytes of a tensor when its shape is fully numeric and its type known. */
-export function tensorBytes(t: TensorReport): number | null {
-  if (!t.dtype || !t.shape || !t.shape.every((d): d is number => typeof d === 'number')) return null;
-  return dtypeBytes(t.dtype, t.shape.reduce((a, d) => a * d, 1));
-}
 
 function tensorSummary(t: TensorReport): string {
   const bytes = tensorBytes(t);

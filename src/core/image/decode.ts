@@ -4,6 +4,8 @@
  * megapixels are refused before decoding, so a hostile header cannot make
  * the runtime allocate gigabytes.
  */
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { PNG } from 'pngjs';
 import * as jpeg from 'jpeg-js';
 
@@ -53,6 +55,18 @@ export function decodeImage(bytes: Uint8Array, file: string): RgbaImage {
     }
   }
   throw new ImageError(file, 'not a PNG or JPEG image');
+}
+
+/** The PNG or JPEG file at `path`, decoded; errors name the file. */
+export function readImageFile(path: string): RgbaImage {
+  const file = basename(path);
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch {
+    throw new ImageError(file, 'cannot read the image');
+  }
+  return decodeImage(bytes, file);
 }
 
 /** RGBA pixels as a PNG file (for the bundled samples and exports). */

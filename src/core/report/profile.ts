@@ -35,6 +35,12 @@ export interface TensorReport {
   dtype: DType | null;
 }
 
+/** Bytes of a tensor when its shape is fully numeric and its type known. */
+export function tensorBytes(t: TensorReport): number | null {
+  if (!t.dtype || !t.shape || !t.shape.every((d): d is number => typeof d === 'number')) return null;
+  return dtypeBytes(t.dtype, t.shape.reduce((a, d) => a * d, 1));
+}
+
 export interface LayerReport {
   name: string;
   op: string;

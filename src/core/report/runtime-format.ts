@@ -5,7 +5,7 @@
  * (`+3 fused`); layers folded away or removed by the runtime are counted
  * in the summary.
  */
-import type { RuntimeLayer, RuntimeReport } from '../timing/runtime-report';
+import { shortProvider, type RuntimeLayer, type RuntimeReport } from '../timing/runtime-report';
 import { ridgePoint } from '../timing/roofline';
 import { csvCell, formatShape, humanBytes, mdCell } from './format';
 import { escapeHtml, htmlPage } from './html';
@@ -14,8 +14,7 @@ const ms = (v: number) => (v >= 100 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.t
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 const gflops = (v: number | undefined) => (v === undefined ? '' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
 
-/** Provider names without the suffix: `CPUExecutionProvider` → `CPU`. */
-export const shortProvider = (p: string): string => p.replace(/ExecutionProvider$/, '');
+export { shortProvider };
 
 export function summaryLines(r: RuntimeReport): string[] {
   const dev = r.devices.map((d) => `${d.name}${d.cores ? ` (${d.cores} threads)` : ''}${d.memoryBytes ? `, ${humanBytes(d.memoryBytes)}` : ''}`).join('; ');

@@ -6,13 +6,16 @@
  * (src/runtime) only measures.
  */
 import type { Graph } from '../ir';
-import type { ProfileReport, TensorReport } from '../report/profile';
+import { tensorBytes, type ProfileReport, type TensorReport } from '../report/profile';
 import { analyseDataflow } from '../analysis/dataflow';
 import { executionOrder } from '../analysis/infer';
 import { mapKernelsToNodes, type NodeMapping } from './node-map';
 import type { TraceRun } from './ort-trace';
-import { medianPerKey, summarize, summaryPerKey, type TimingSummary } from './stats';
+import { summarize, summaryPerKey, type TimingSummary } from './stats';
 import { classifyBound, type DevicePeaks, type Bound } from './roofline';
+
+/** Provider names without the suffix: `CPUExecutionProvider` → `CPU`. */
+export const shortProvider = (p: string): string => p.replace(/ExecutionProvider$/, '');
 
 export interface DeviceInfo {
   kind: 'cpu' | 'gpu';
@@ -122,13 +125,6 @@ export interface RawOrtMeasurement {
   warnings: string[];
 }
 
-const bytesOfTensor = (t: TensorReport | undefined): number => {
-  if (!t?.shape || !t.dtype || t.shape.some((d) => typeof d !== 'number')) return 0;
-  const n = (t.shape as number[]).reduce((a, b) => a * b, 1);
-  const size: Record<string, number> = { float64: 8, int64: 8, uint64: 8, float32: 4, int32: 4, uint32: 4, float16: 2, bfloat16: 2, int16: 2, uint16: 2 };
-  return n * (size[t.dtype] ?? 1);
-};
-
 /**
  * The measured report for a graph run on onnxruntime: per-layer medians over
  * the timed runs, mapped to IR layers.
@@ -137,7 +133,8 @@ export function buildOrtReport(graph: Graph, profile: ProfileReport, raw: RawOrt
   const timed = raw.trace;
   const flow = analyseDataflow(graph, executionOrder(graph));
   const layerOf = new Map(profile.layers.map((l) => [l.name, l]));
-  const constant = (n: string) => !(graph.nodes.find((x) => x.name === n)?.outputs.some((o) => o && flow.dynamic.has(o)) ?? false);
+  const nodeOf = new Map(graph.nodes.map((n) => [n.name, n]));
+  const constant = (n: string) => !(nodeOf.get(n)?.outputs.some((o) => o && flow.dynamic.has(o)) ?? false);
   const kernels = [...new Set(timed.flatMap((r) => r.kernels.map((k) => k.node)))];
   const mapping = mapKernelsToNodes(graph, kernels, { optimized: raw.optimized, constant, weight: (n) => layerOf.get(n)?.flops ?? 0 });
 
@@ -150,15 +147,14 @@ export function buildOrtReport(graph: Graph, profile: ProfileReport, raw: RawOrt
     }
     return m;
   });
-  const median = medianPerKey(perRun);
   const spread = summaryPerKey(perRun);
+  const median = new Map([...spread].map(([k, v]) => [k, v.p50]));
   const kernelSums = perRun.map((m) => [...m.values()].reduce((a, b) => a + b, 0));
   const kernelSumMs = summarize(kernelSums).p50;
   const total = [...median.values()].reduce((a, b) => a + b, 0) || 1;
   const kernelInfo = new Map<string, { op: string; provider: string }>();
   for (const r of timed) for (const k of r.kernels) kernelInfo.set(k.node, { op: k.op, provider: k.provider });
 
-  const nodeOf = new Map(graph.nodes.map((n) => [n.name, n]));
   const layers: RuntimeLayer[] = graph.nodes.map((n) => {
     const st = mapping.status.get(n.name)!;
     const base = { name: n.name, op: n.opType, timeMs: 0, share: 0, flops: layerOf.get(n.name)?.flops ?? 0 };
@@ -247,12 +243,12 @@ function groupBytes(
     for (const v of node.inputs) {
       if (!v || inside.has(v) || seen.has(v)) continue;
       seen.add(v);
-      bytes += bytesOfTensor(tensorOf(v));
+      bytes += (tensorBytes(tensorOf(v)) ?? 0);
     }
   }
   // The group's result: the last member's outputs (the intermediate ones stay in registers/cache when fused).
   const last = nodeOf.get(members[0]);
-  for (const o of last?.outputs ?? []) if (o && dynamic.has(o)) bytes += bytesOfTensor(tensorOf(o));
+  for (const o of last?.outputs ?? []) if (o && dynamic.has(o)) bytes += (tensorBytes(tensorOf(o)) ?? 0);
   return bytes;
 }
 

@@ -7,7 +7,7 @@
  */
 import type { ProfileReport } from '../report/profile';
 import type { Bound, DevicePeaks } from './roofline';
-import type { MemoryReport, RuntimeReport } from './runtime-report';
+import { shortProvider, type MemoryReport, type RuntimeReport } from './runtime-report';
 import type { TimingSummary } from './stats';
 
 export interface RuntimeLayerView {
@@ -54,7 +54,6 @@ export interface RuntimeView {
   insertedMs: number;
 }
 
-const shortProvider = (p: string) => p.replace(/ExecutionProvider$/, '');
 
 export function runtimeView(report: ProfileReport, run: RuntimeReport): RuntimeView {
   const index = new Map(report.layers.map((l, i) => [l.name, i]));

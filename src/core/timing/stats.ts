@@ -27,15 +27,6 @@ export function summarize(samples: readonly number[]): TimingSummary {
   return { n, min: s[0], p50: percentile(s, 50), p90: percentile(s, 90), max: s[n - 1], mean: s.reduce((a, b) => a + b, 0) / n };
 }
 
-/** The median of each key's samples, where every sample array is one run. */
-export function medianPerKey(runs: readonly Map<string, number>[]): Map<string, number> {
-  const keys = new Set<string>();
-  for (const r of runs) for (const k of r.keys()) keys.add(k);
-  const out = new Map<string, number>();
-  for (const k of keys) out.set(k, percentile(runs.map((r) => r.get(k) ?? 0).sort((a, b) => a - b), 50));
-  return out;
-}
-
 /** Each key's summary over the runs (a run without the key counts as 0). */
 export function summaryPerKey(runs: readonly Map<string, number>[]): Map<string, TimingSummary> {
   const keys = new Set<string>();
