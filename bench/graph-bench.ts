@@ -82,9 +82,9 @@ function ensureResnet50(): string {
 }
 
 /** What the extension's worker thread does before the page sees anything (ModelSession, as in model-document.ts). */
-function extensionSide(file: string, name: string): ExtensionRun {
+async function extensionSide(file: string, name: string): Promise<ExtensionRun> {
   const t0 = performance.now();
-  const session = ModelSession.open(file);
+  const session = await ModelSession.open(file);
   const t1 = performance.now();
   const message: ModelMessage = { type: 'model', file: name, ...session.view({ budgetBytes: DEFAULT_BUDGET_BYTES }) };
   const t2 = performance.now();
@@ -152,7 +152,7 @@ async function main(): Promise<number> {
   const notes: string[] = [];
   // ELK's first layout in a process is several times slower (JIT); the Node column is warm, the page is always cold.
   await new ELK().layout(toElkGraph([], [], { expanded: new Set() }) as never);
-  await elkInNode(extensionSide(targets[0].file, 'warm-up').message);
+  await elkInNode((await extensionSide(targets[0].file, 'warm-up')).message);
   let browser: Browser | undefined;
   let harness: Harness | undefined;
   if (wantBrowser) {
@@ -173,7 +173,7 @@ async function main(): Promise<number> {
     for (const t of targets) {
       log(`measuring ${t.name}…`);
       const ext: ExtensionRun[] = [];
-      for (let i = 0; i < runs; i++) ext.push(extensionSide(t.file, `${t.name}.onnx`));
+      for (let i = 0; i < runs; i++) ext.push(await extensionSide(t.file, `${t.name}.onnx`));
       const message = ext[ext.length - 1].message;
       const elk: number[] = [];
       let boxes = 0;

@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Model } from '../src/core/ir';
-import { loadModelFile } from '../src/core/loaders/index';
+import { loadModelFileSync } from '../src/core/loaders/index';
 import { inferShapes } from '../src/core/analysis/infer';
 
 export interface OneResult {
@@ -51,7 +51,7 @@ export function peakRssBytes(): number {
 
 /** Loads as the CLI does: files over 16 MiB are read in ranges, weights left on disk. */
 export function loadModel(file: string): Model {
-  return loadModelFile(file).model;
+  return loadModelFileSync(file).model;
 }
 
 function main(file: string): void {

@@ -91,7 +91,7 @@ async function main(): Promise<void> {
       let label = '';
       let channels = 0;
       for (let rep = 0; rep < 3; rep++) {
-        const msg = modelMessage(path, file);
+        const msg = await modelMessage(path, file);
         const view = await openView(browser, harness.url, msg, { readyTimeoutMs: 30_000 });
         try {
           await view.fromWebview('painted', 60_000);

@@ -18,7 +18,7 @@ import { DEFAULT_PREPROCESS, PRESETS, type PresetName } from './core/image/prepr
 import { ENGINE_SETTINGS, PROVIDER_SETTINGS, type EngineSetting, type ProfileRequest, type ProviderSetting } from './runtime/messages';
 import { formatRuntimeCsv, formatRuntimeHtml, formatRuntimeMarkdown, formatRuntimeTable } from './core/report/runtime-format';
 import { ModelLoadError, formatCount } from './core/errors';
-import { isCnnYamlName, loadModelFile, prepareModelFile } from './core/loaders/index';
+import { isCnnYamlName, loadModelFile } from './core/loaders/index';
 import { loadCnnYaml } from './core/loaders/cnn-yaml-model';
 import { MAX_EXPORT_OPSET as MAX_OPSET, MIN_EXPORT_OPSET as MIN_OPSET } from './core/export/opset';
 import { DEFAULT_EXPORT_OPSET, ExportError, exportOnnx, type ExportOptions } from './core/export/onnx-export';
@@ -105,7 +105,7 @@ function positiveInt(name: string, s: string): number {
 }
 
 /** Runs the CLI; `profile --run` is asynchronous (it waits for the runtime process). */
-export function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): number | Promise<number> {
+export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -176,7 +176,7 @@ export function main(argv: string[], out: (s: string) => void = (s) => process.s
     const formats = [values.json, values.csv, values.markdown].filter(Boolean).length;
     if (formats > 1) throw new UsageError('choose one of --json, --csv, --markdown');
 
-    const loaded = loadModelFile(modelPath);
+    const loaded = await loadModelFile(modelPath);
     options.readExternal = loaded.readExternal;
     const { report } = profileModel(loaded.model, options);
     const fmt = { optimizer: options.optimizer };
@@ -297,10 +297,10 @@ async function runCommand(values: Record<string, unknown>, modelPath: string, ou
  * targets embed it, so it cannot be patched in afterwards); it is loaded at
  * batch 1 first so that its problems are reported as `profile` reports them.
  */
-function loadForExport(path: string, batch: number | undefined): { model: Model; readExternal?: ExportOptions['readExternal'] } {
+async function loadForExport(path: string, batch: number | undefined): Promise<{ model: Model; readExternal?: ExportOptions['readExternal'] }> {
   if (!isCnnYamlName(path)) {
     if (batch !== undefined) throw new UsageError('--batch applies to .cnn.yaml definitions; an ONNX file keeps its own input shapes');
-    const loaded = loadModelFile(path);
+    const loaded = await loadModelFile(path);
     return { model: loaded.model, readExternal: loaded.readExternal };
   }
   let text: string;
@@ -316,7 +316,7 @@ function loadForExport(path: string, batch: number | undefined): { model: Model;
   return { model: rebatched };
 }
 
-function exportCommand(values: Record<string, unknown>, modelPath: string, out: (s: string) => void, err: (s: string) => void): number {
+async function exportCommand(values: Record<string, unknown>, modelPath: string, out: (s: string) => void, err: (s: string) => void): Promise<number> {
   try {
     const profileOnly = PROFILE_ONLY.find((k) => values[k] !== undefined);
     if (profileOnly) throw new UsageError(`--${profileOnly} applies to 'profile', not 'export'`);
@@ -334,7 +334,7 @@ function exportCommand(values: Record<string, unknown>, modelPath: string, out: 
       options.opset = o;
     }
     const batch = values.batch === undefined ? undefined : positiveInt('--batch', values.batch as string);
-    const { model, readExternal } = loadForExport(modelPath, batch);
+    const { model, readExternal } = await loadForExport(modelPath, batch);
     options.readExternal = readExternal;
     const bytes = exportOnnx(model, options);
     try {
@@ -368,12 +368,6 @@ function exportCommand(values: Record<string, unknown>, modelPath: string, out: 
   }
 }
 
-/** Starts HDF5 support (WebAssembly, asynchronous) when an argument is a legacy Keras .h5 file, then runs `main`. */
-export async function run(argv: string[]): Promise<number> {
-  for (const a of argv) if (!a.startsWith('-')) await prepareModelFile(a);
-  return await main(argv);
-}
-
 if (require.main === module) {
-  void run(process.argv.slice(2)).then((code) => (process.exitCode = code));
+  void main(process.argv.slice(2)).then((code) => (process.exitCode = code));
 }

@@ -3,7 +3,7 @@
  * here: everything numeric comes from src/core.
  */
 import * as vscode from 'vscode';
-import { loadModelFileAsync } from '../core/loaders/index';
+import { loadModelFile } from '../core/loaders/index';
 import { formatTable } from '../core/report/format';
 import { ModelLoadError } from '../core/errors';
 import { ModelEditorProvider, registerModelEditor } from './model-editor';
@@ -43,7 +43,7 @@ export async function profileCommand(uri?: vscode.Uri): Promise<string | undefin
     async (progress, token) => {
       progress.report({ message: 'loading' });
       try {
-        const loaded = await loadModelFileAsync(target.fsPath);
+        const loaded = await loadModelFile(target.fsPath);
         if (token.isCancellationRequested) return undefined;
         progress.report({ message: 'analysing' });
         const { report, optimizer, problems } = profileWithSettings(loaded, target);

@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { basename } from 'node:path';
-import { loadModelBytes, prepareModelBytes } from '../core/loaders/index';
+import { loadModelBytes } from '../core/loaders/index';
 import { exportOnnx } from '../core/export/onnx-export';
 import { ModelLoadError } from '../core/errors';
 import { humanBytes } from '../core/report/format';
@@ -46,8 +46,7 @@ export function registerExportOnnx(log: (line: string) => void): vscode.Disposab
     return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `ConvLens: exporting ${file} to ONNX` }, async () => {
       try {
         const bytes = await contentOf(from);
-        await prepareModelBytes(bytes);
-        const model = loadModelBytes(bytes, file);
+        const model = await loadModelBytes(bytes, file);
         const onnx = exportOnnx(model);
         await vscode.workspace.fs.writeFile(dest, onnx);
         const msg = `exported ${file} to ${dest.fsPath} (${humanBytes(onnx.length)}; opset 17, He-normal weights, seed 0)`;

@@ -7,7 +7,6 @@
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { ModelSession, type ModelViewData, type SessionOptions } from '../core/report/model-session';
-import { prepareModelFile } from '../core/loaders/index';
 import { ModelLoadError } from '../core/errors';
 import type { WeightStats } from '../core/analysis/weight-stats';
 import type { WorkerReply, WorkerRequest } from './model-worker';
@@ -98,24 +97,23 @@ export class ModelHost {
 
   private async runInProcess(body: RequestBody): Promise<unknown> {
     try {
-      if (this.path) await prepareModelFile(this.path);
-      return this.runSession(body);
+      return await this.runSession(body);
     } catch (err) {
       // Same message as from the worker: the problem; the caller names the file.
       throw err instanceof ModelLoadError ? new Error(err.problem) : err;
     }
   }
 
-  private runSession(body: RequestBody): unknown {
+  private async runSession(body: RequestBody): Promise<unknown> {
     switch (body.kind) {
       case 'open':
-        this.inProcess = ModelSession.open(body.path);
+        this.inProcess = await ModelSession.open(body.path);
         return null;
       case 'view':
-        this.inProcess ??= ModelSession.open(this.path!);
+        this.inProcess ??= await ModelSession.open(this.path!);
         return this.inProcess.view(body.options);
       case 'stats':
-        this.inProcess ??= ModelSession.open(this.path!);
+        this.inProcess ??= await ModelSession.open(this.path!);
         return this.inProcess.weightStats(body.layer, body.input);
     }
   }

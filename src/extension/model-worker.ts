@@ -6,7 +6,6 @@
 import { parentPort } from 'node:worker_threads';
 import { ModelLoadError } from '../core/errors';
 import { ModelSession, type SessionOptions } from '../core/report/model-session';
-import { prepareModelFile } from '../core/loaders/index';
 
 export type WorkerRequest =
   | { id: number; kind: 'open'; path: string }
@@ -21,8 +20,7 @@ async function handle(r: WorkerRequest): Promise<unknown> {
   switch (r.kind) {
     case 'open':
       session = undefined;
-      await prepareModelFile(r.path);
-      session = ModelSession.open(r.path);
+      session = await ModelSession.open(r.path);
       return null;
     case 'view':
       if (!session) throw new Error('no model open');

@@ -8,7 +8,7 @@
  * TF.js layers models use their trained weights.
  */
 import type * as TF from '@tensorflow/tfjs';
-import { loadModelFileAsync } from '../core/loaders/index';
+import { loadModelFile } from '../core/loaders/index';
 import type { KerasConfig } from '../core/loaders/keras-config';
 import { readImageFile } from '../core/image/decode';
 import { inputLayout, preprocessImage, preprocessProblem } from '../core/image/preprocess';
@@ -35,7 +35,7 @@ export async function captureOnTfjs(req: CaptureRequest, k: KerasConfig, progres
   const t0 = Date.now();
   progress('loading TensorFlow.js', 0);
   const { tf, backend, notices } = await loadTfjs(req.tfjsBackend ?? 'auto');
-  const ir = (await loadModelFileAsync(req.modelPath)).model;
+  const ir = (await loadModelFile(req.modelPath)).model;
   const { model, weights } = await buildModel(tf, k);
   notices.push(`weights ${weights}`);
   const warnings: string[] = [];

@@ -12,7 +12,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename, isAbsolute, relative, resolve } from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
-import { loadModelFileAsync } from '../core/loaders/index';
+import { loadModelFile } from '../core/loaders/index';
 import { readKerasConfig, type KerasConfig } from '../core/loaders/keras-config';
 import { readKerasH5Weights } from '../core/loaders/keras-h5';
 import { profileModel } from '../core/report/profile';
@@ -112,7 +112,7 @@ export async function profileOnTfjs(req: ProfileRequest, k: KerasConfig, progres
   progress('loading TensorFlow.js', 0);
   const { tf, backend, device, notices } = await loadTfjs(req.tfjsBackend ?? 'auto');
   progress('loading the model', 0.05);
-  const loaded = await loadModelFileAsync(req.modelPath);
+  const loaded = await loadModelFile(req.modelPath);
   const warnings: string[] = [];
   const prof = profileModel(loaded.model, { batch: req.batch, inputShapes: req.inputShapes });
   const baselineRssBytes = rssBytes();

@@ -237,9 +237,9 @@ export function launchChromium(): Promise<Browser> {
 }
 
 /** The `{type:'model'}` message the extension sends for a model file (or a model built in code). */
-export function modelMessage(source: string | Model, file: string): ModelMessage {
+export async function modelMessage(source: string | Model, file: string): Promise<ModelMessage> {
   // Exactly what the extension's worker thread sends (src/extension/model-document.ts).
-  const session = typeof source === 'string' ? ModelSession.open(source) : ModelSession.fromModel(source);
+  const session = typeof source === 'string' ? await ModelSession.open(source) : ModelSession.fromModel(source);
   return { type: 'model', file, ...session.view({ budgetBytes: DEFAULT_BUDGET_BYTES }) };
 }
 

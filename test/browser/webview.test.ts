@@ -199,7 +199,7 @@ export const tests: BrowserTest[] = [
   {
     name: 'zoom, selection, expanded groups and overlay survive a reload of the file and the view being hidden and shown',
     async run(ctx) {
-      const msg = modelMessage(join(ROOT, 'examples', 'small-cnn.onnx'), 'small-cnn.onnx');
+      const msg = await modelMessage(join(ROOT, 'examples', 'small-cnn.onnx'), 'small-cnn.onnx');
       let saved: SavedState | undefined;
       await withView(ctx, msg, 'state', async (view) => {
         const { page } = view;
@@ -256,7 +256,7 @@ export const tests: BrowserTest[] = [
     name: 'a measured run (onnxruntime, in the runtime process): latency overlay, the table\'s time column, the details\' measured section',
     async run(ctx) {
       const file = join(ROOT, 'examples', 'small-cnn.onnx');
-      const msg = modelMessage(file, 'small-cnn.onnx');
+      const msg = await modelMessage(file, 'small-cnn.onnx');
       const { report: run } = await runInChild({ kind: 'profile', modelPath: file, provider: 'cpu', input: 'random', warmup: 1, runs: 5 });
       const rv = runtimeView(msg.report, run);
       await withView(ctx, msg, 'runtime', async (view) => {
@@ -307,7 +307,7 @@ export const tests: BrowserTest[] = [
     name: 'feature maps: capture on a sample, the selected layer\'s channel grid, a channel enlarged, a unit\'s receptive field on the input',
     async run(ctx) {
       const file = join(ROOT, 'examples', 'small-cnn.onnx');
-      const msg = modelMessage(file, 'small-cnn.onnx');
+      const msg = await modelMessage(file, 'small-cnn.onnx');
       const samples = SAMPLES.map((x) => ({ file: x.file, label: x.label }));
       await withView(ctx, msg, 'feature-maps', async (view) => {
         const { page } = view;
@@ -357,7 +357,7 @@ export const tests: BrowserTest[] = [
     name: 'markup in model strings shows literally',
     async run(ctx) {
       const { model, evilLayer, evilName } = markupModel();
-      await withView(ctx, modelMessage(model, `${IMG}.onnx`), 'markup-model', async (view) => {
+      await withView(ctx, await modelMessage(model, `${IMG}.onnx`), 'markup-model', async (view) => {
         const { page } = view;
         // An <img onerror> fires after its load fails; give it the time.
         await page.waitForTimeout(300);
@@ -391,7 +391,7 @@ export const tests: BrowserTest[] = [
   {
     name: 'one g.node per visible box (small-cnn.onnx)',
     async run(ctx) {
-      const msg = smallCnn();
+      const msg = await smallCnn();
       const expected = expectedBoxes(msg);
       await withView(ctx, msg, 'small-cnn', async (view, p) => {
         await screenshot(view.page, 'small-cnn');
@@ -406,7 +406,7 @@ export const tests: BrowserTest[] = [
   {
     name: 'no console errors or CSP violations while opening small-cnn.onnx',
     async run(ctx) {
-      await withView(ctx, smallCnn(), 'small-cnn-console', async (view) => {
+      await withView(ctx, await smallCnn(), 'small-cnn-console', async (view) => {
         await view.page.waitForTimeout(300);
         await assertCleanPage(view);
       });
@@ -416,7 +416,7 @@ export const tests: BrowserTest[] = [
     name: 'a 2,000-node model opens within the visible-box budget',
     async run(ctx) {
       const [m] = ensureGraphModels(undefined, { log: () => {} });
-      const msg = modelMessage(m.file, 'cnn-2000.onnx');
+      const msg = await modelMessage(m.file, 'cnn-2000.onnx');
       const expected = expectedBoxes(msg);
       await withView(ctx, msg, 'cnn-2000', async (view, p) => {
         await screenshot(view.page, 'cnn-2000');

@@ -14,7 +14,7 @@ import * as ort from 'onnxruntime-node';
 import * as tf from '@tensorflow/tfjs';
 import type { Model, TensorConst } from '../../src/core/ir';
 import { loadCnnYaml } from '../../src/core/loaders/cnn-yaml-model';
-import { loadModelBytes } from '../../src/core/loaders/index';
+import { loadModelBytesSync } from '../../src/core/loaders/index';
 import { inferShapes } from '../../src/core/analysis/infer';
 import { profileModel } from '../../src/core/report/profile';
 import { encodeOnnx } from '../../src/core/onnx/writer';
@@ -120,8 +120,8 @@ describe('exportOnnx: opset conversion', () => {
   });
 
   it('ONNX models are re-encoded at their own opset; another opset is refused', async () => {
-    const onnx = loadModelBytes(readFileSync(join(EXAMPLES, 'small-cnn.onnx')), 'small-cnn.onnx');
-    const back = loadModelBytes(exportOnnx(onnx), 'back.onnx');
+    const onnx = loadModelBytesSync(readFileSync(join(EXAMPLES, 'small-cnn.onnx')), 'small-cnn.onnx');
+    const back = loadModelBytesSync(exportOnnx(onnx), 'back.onnx');
     assert.equal(back.opset[''], onnx.opset['']);
     assert.equal(profileModel(back).report.totals.params, profileModel(onnx).report.totals.params);
     assert.throws(() => exportOnnx(onnx, { opset: onnx.opset[''] === 17 ? 18 : 17 }), /opset conversion is only done for .cnn.yaml definitions/);
@@ -141,7 +141,7 @@ describe('exportOnnx: weights', () => {
   });
 
   it('kernels are Keras He-normal: truncated at 2σ₀, standard deviation √(2/fan_in)', () => {
-    const g = loadModelBytes(exportOnnx(big), 'big.onnx').graph;
+    const g = loadModelBytesSync(exportOnnx(big), 'big.onnx').graph;
     const w = numbers(g.values.get('conv/kernel')!.data);
     assert.equal(w.length, 256 * 128 * 9);
     const fanIn = 128 * 9;
@@ -157,7 +157,7 @@ describe('exportOnnx: weights', () => {
   });
 
   it('biases 0; BatchNormalization gamma 1, beta 0, moving mean 0, variance 1', () => {
-    const g = loadModelBytes(exportOnnx(big), 'big.onnx').graph;
+    const g = loadModelBytesSync(exportOnnx(big), 'big.onnx').graph;
     const all = (name: string, v: number) => assert.ok(numbers(g.values.get(name)!.data).every((x) => x === v), name);
     all('conv/bias', 0);
     all('bn/gamma', 1);
@@ -169,7 +169,7 @@ describe('exportOnnx: weights', () => {
   it('our ONNX loader reads the file back with the definition\'s parameter count', () => {
     for (const file of ['lenet5.cnn.yaml', 'alexnet.cnn.yaml']) {
       const model = example(file);
-      const back = loadModelBytes(exportOnnx(model), file.replace('.cnn.yaml', '.onnx'));
+      const back = loadModelBytesSync(exportOnnx(model), file.replace('.cnn.yaml', '.onnx'));
       assert.equal(back.producer, 'convlens');
       assert.equal(back.graph.name, model.graph.name);
       assert.equal(profileModel(back).report.totals.params, profileModel(model).report.totals.params, file);
@@ -386,30 +386,30 @@ describe('convlens export', () => {
 
   it('writes a file onnxruntime loads, and says what it wrote', async () => {
     const out = join(dir, 'lenet.onnx');
-    const r = runCli('export', join(EXAMPLES, 'lenet5.cnn.yaml'), '-o', out, '--seed', '3', '--batch', '2');
+    const r = await runCli('export', join(EXAMPLES, 'lenet5.cnn.yaml'), '-o', out, '--seed', '3', '--batch', '2');
     assert.equal(r.code, 0, r.stderr);
     const bytes = readFileSync(out);
     assert.match(r.stdout, new RegExp(`^Wrote ${out.replace(/[.\\]/g, '\\$&')}: ${bytes.length.toLocaleString('en-US')} bytes, 61,706 params, opset 17, input input 2×1×32×32 \\(NCHW\\), initial weights seed 3\\n$`));
     const y = await run(bytes, randomInput([2, 1, 32, 32], 4), [2, 1, 32, 32]);
     assert.deepEqual(Object.values(y)[0].dims, [2, 10]);
     // The same command writes the same bytes.
-    assert.equal(runCli('export', join(EXAMPLES, 'lenet5.cnn.yaml'), '-o', out, '--seed', '3', '--batch', '2').code, 0);
+    assert.equal((await runCli('export', join(EXAMPLES, 'lenet5.cnn.yaml'), '-o', out, '--seed', '3', '--batch', '2')).code, 0);
     assert.deepEqual(readFileSync(out), bytes);
   });
 
-  it('--opset and re-encoding an ONNX file', () => {
+  it('--opset and re-encoding an ONNX file', async () => {
     const out = join(dir, 'lenet20.onnx');
-    assert.equal(runCli('export', join(EXAMPLES, 'lenet5.cnn.yaml'), '--output', out, '--opset', '20').code, 0);
-    assert.equal(loadModelBytes(readFileSync(out), out).opset[''], 20);
-    const r = runCli('export', join(EXAMPLES, 'small-cnn.onnx'), '-o', join(dir, 'small.onnx'));
+    assert.equal((await runCli('export', join(EXAMPLES, 'lenet5.cnn.yaml'), '--output', out, '--opset', '20')).code, 0);
+    assert.equal(loadModelBytesSync(readFileSync(out), out).opset[''], 20);
+    const r = await runCli('export', join(EXAMPLES, 'small-cnn.onnx'), '-o', join(dir, 'small.onnx'));
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /params, opset \d+, input/);
   });
 
-  it('usage errors exit 1 (as `profile`), export failures 2, each with a message', () => {
+  it('usage errors exit 1 (as `profile`), export failures 2, each with a message', async () => {
     const lenet = join(EXAMPLES, 'lenet5.cnn.yaml');
-    const usage = (args: string[], message: RegExp) => {
-      const r = runCli(...args);
+    const usage = async (args: string[], message: RegExp) => {
+      const r = await runCli(...args);
       assert.equal(r.code, 1, r.stderr);
       assert.match(r.stderr, message);
     };
@@ -421,8 +421,8 @@ describe('convlens export', () => {
     usage(['export', join(EXAMPLES, 'small-cnn.onnx'), '-o', join(dir, 'x.onnx'), '--batch', '2'], /--batch applies to .cnn.yaml definitions/);
     const ln = join(dir, 'ln.cnn.yaml');
     writeFileSync(ln, 'input: [4, 4, 2]\nlayers:\n  - LayerNormalization: {name: ln}\n');
-    const r = runCli('export', ln, '-o', join(dir, 'ln.onnx'), '--opset', '16');
+    const r = await runCli('export', ln, '-o', join(dir, 'ln.onnx'), '--opset', '16');
     assert.ok(r.code === 2 && /cannot export: layer 'ln'.*needs opset 17/.test(r.stderr), r.stderr);
-    assert.match(runCli('--help').stdout, /convlens export <model\.cnn\.yaml> -o <out\.onnx>/);
+    assert.match((await runCli('--help')).stdout, /convlens export <model\.cnn\.yaml> -o <out\.onnx>/);
   });
 });

@@ -12,7 +12,7 @@ import { encodeOnnx, externalizeInitializers } from '../../src/core/onnx/writer'
 import type { FunctionDef, Model } from '../../src/core/ir';
 import { runCli } from '../helpers/cli';
 import * as zoo from '../helpers/zoo';
-import { loadModelFile } from '../../src/core/loaders/index';
+import { loadModelFileSync } from '../../src/core/loaders/index';
 import { profileModel } from '../../src/core/report/profile';
 import { tensorNumbers } from '../../src/core/tensor-data';
 
@@ -24,8 +24,8 @@ function save(name: string, model: Model): string {
   return path;
 }
 
-function json(path: string, ...args: string[]) {
-  const r = runCli('profile', path, '--json', ...args);
+async function json(path: string, ...args: string[]) {
+  const r = await runCli('profile', path, '--json', ...args);
   assert.equal(r.code, 0, r.stderr);
   return JSON.parse(r.stdout);
 }
@@ -47,19 +47,19 @@ describe('ONNX features', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('external data: weights stay in the side file; small constants are read from it lazily', () => {
+  it('external data: weights stay in the side file; small constants are read from it lazily', async () => {
     const { model, chunks } = externalizeInitializers(convReshape(), 'ext.onnx.data', { sizeThreshold: 0, align: 64 });
     writeFileSync(join(dir, 'ext.onnx.data'), Buffer.concat(chunks));
-    const j = json(save('ext.onnx', model));
+    const j = await json(save('ext.onnx', model));
     assert.equal(j.totals.params, 8 * 3 * 9 + 8);
     // The Reshape target [1, -1] lives in the side file: folding read it.
     assert.deepEqual(j.outputs[0].shape, [1, 8 * 16 * 16]);
     assert.equal(j.layers[0].macs, 8 * 16 * 16 * 27);
   });
 
-  it('external data: a missing side file is named in a warning, not a crash', () => {
+  it('external data: a missing side file is named in a warning, not a crash', async () => {
     const { model } = externalizeInitializers(convReshape(), 'gone.onnx.data', { sizeThreshold: 0 });
-    const j = json(save('gone.onnx', model));
+    const j = await json(save('gone.onnx', model));
     // Dims are in the model file, so counts still work; the Reshape target cannot be read.
     assert.equal(j.totals.params, 8 * 3 * 9 + 8);
     assert.equal(j.outputs[0].shape.length, 2);
@@ -68,8 +68,8 @@ describe('ONNX features', () => {
 
   it('large files are read in ranges: same graph and report, weights read from the file on demand', () => {
     const path = save('resnet18.onnx', zoo.resnet18());
-    const whole = loadModelFile(path, { rangeReadAbove: Infinity });
-    const ranged = loadModelFile(path, { rangeReadAbove: 0 });
+    const whole = loadModelFileSync(path, { rangeReadAbove: Infinity });
+    const ranged = loadModelFileSync(path, { rangeReadAbove: 0 });
     assert.deepEqual(profileModel(ranged.model).report, profileModel(whole.model).report);
     let compared = 0;
     for (const name of whole.model.graph.initializers) {
@@ -86,17 +86,17 @@ describe('ONNX features', () => {
     assert.ok(compared > 40);
   });
 
-  it('a truncated large file gives a one-line error from the ranged reader', () => {
+  it('a truncated large file gives a one-line error from the ranged reader', async () => {
     const bytes = encodeOnnx(zoo.resnet18({ weights: 'zeros' }));
     const path = join(dir, 'cut.onnx');
     writeFileSync(path, bytes.subarray(0, bytes.length - 1000));
-    assert.throws(() => loadModelFile(path, { rangeReadAbove: 0 }), /^ModelLoadError: cut\.onnx: truncated at byte/);
-    const r = runCli('profile', path); // 46 MB: above the CLI's range-read size
+    assert.throws(() => loadModelFileSync(path, { rangeReadAbove: 0 }), /^ModelLoadError: cut\.onnx: truncated at byte/);
+    const r = await runCli('profile', path); // 46 MB: above the CLI's range-read size
     assert.equal(r.code, 2);
     assert.match(r.stderr, /^convlens: cut\.onnx: truncated at byte [\d,]+: a field at byte [\d,]+ needs [\d,]+ more bytes\n$/);
   });
 
-  it('model-local functions: shapes through the body, MACs summed over it', () => {
+  it('model-local functions: shapes through the body, MACs summed over it', async () => {
     const fn: FunctionDef = {
       name: 'ConvRelu', domain: 'local', inputs: ['X', 'W'], outputs: ['Y'], attributes: [], attributeDefaults: {},
       opset: { '': 17 },
@@ -111,14 +111,14 @@ describe('ONNX features', () => {
     b.addFunction(fn);
     b.node('ConvRelu', ['x', w], {}, 1, { name: 'block', domain: 'local' });
     b.output(undefined, { name: 'y' });
-    const j = json(save('fn.onnx', b.build()));
+    const j = await json(save('fn.onnx', b.build()));
     assert.deepEqual(j.outputs[0].shape, [1, 6, 8, 8]);
     assert.equal(j.layers[0].op, 'ConvRelu');
     assert.equal(j.layers[0].macs, 6 * 8 * 8 * 4 * 9);
     assert.equal(j.layers[0].params, 6 * 4 * 9);
   });
 
-  it('an unknown operator warns once and the rest of the graph still gets shapes', () => {
+  it('an unknown operator warns once and the rest of the graph still gets shapes', async () => {
     const b = new GraphBuilder('unknown');
     b.input('x', 'float32', [1, 3, 8, 8]);
     b.conv({ name: 'conv', outChannels: 4, kernel: 3 });
@@ -126,7 +126,7 @@ describe('ONNX features', () => {
     b.conv(mystery, { name: 'conv2', outChannels: 4, kernel: 1, inChannels: 4 });
     b.node('Relu', ['x'], {}, 1, { name: 'side' });
     b.output(undefined, { name: 'side_out' });
-    const j = json(save('unknown.onnx', b.build()));
+    const j = await json(save('unknown.onnx', b.build()));
     assert.ok(j.warnings.some((w: string) => /unknown operator com\.example:MysteryOp/.test(w)), j.warnings.join('\n'));
     assert.deepEqual(j.layers[0].outputs[0].shape, [1, 4, 6, 6]);
     assert.equal(j.layers[1].outputs[0].shape, null);

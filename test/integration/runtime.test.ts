@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { join, resolve } from 'node:path';
 import { runInChild, RuntimeError } from '../../src/runtime/client';
 import type { ProfileRequest } from '../../src/runtime/messages';
-import { runCli, runCliAsync } from '../helpers/cli';
+import { runCli } from '../helpers/cli';
 import { batchSweep } from '../../src/runtime/sweep';
 
 const ROOT = resolve(__dirname, '../..');
@@ -136,39 +136,39 @@ describe('runtime profiling in a child process (onnxruntime-node, CPU)', () => {
 
 describe('convlens profile --run', () => {
   it('prints the measured table, or the report as JSON/CSV/Markdown/HTML', async () => {
-    const table = await runCliAsync('profile', example('lenet5.cnn.yaml'), '--run', '--runs', '3', '--warmup', '1', '--provider', 'cpu');
+    const table = await runCli('profile', example('lenet5.cnn.yaml'), '--run', '--runs', '3', '--warmup', '1', '--provider', 'cpu');
     assert.equal(table.code, 0, table.stderr);
     assert.match(table.stdout, /^Engine: onnxruntime \S+; ran on CPU \(asked: cpu\)$/m);
     assert.match(table.stdout, /Latency over 3 runs after 1 warm-up: p50 [\d.]+ ms/);
     assert.match(table.stdout, /\/conv2d\/Conv\s+Conv\s+[\d.]+\s+[\d.]+%/);
-    const json = await runCliAsync('profile', example('lenet5.cnn.yaml'), '--run', '--runs', '2', '--warmup', '0', '--provider', 'cpu', '--json');
+    const json = await runCli('profile', example('lenet5.cnn.yaml'), '--run', '--runs', '2', '--warmup', '0', '--provider', 'cpu', '--json');
     const report = JSON.parse(json.stdout);
     assert.equal(report.runs, 2);
     // One entry per layer of the graph that ran: the static profile's layers.
-    const staticReport = JSON.parse(runCli('profile', example('lenet5.cnn.yaml'), '--json').stdout);
+    const staticReport = JSON.parse((await runCli('profile', example('lenet5.cnn.yaml'), '--json')).stdout);
     assert.deepEqual(report.layers.map((l: { name: string }) => l.name), staticReport.layers.map((l: { name: string }) => l.name));
     assert.ok(report.layers.every((l: { status: string }) => ['ran', 'fused', 'folded', 'eliminated'].includes(l.status)));
-    const csv = await runCliAsync('profile', example('lenet5.cnn.yaml'), '--run', '--runs', '2', '--provider', 'cpu', '--csv');
+    const csv = await runCli('profile', example('lenet5.cnn.yaml'), '--run', '--runs', '2', '--provider', 'cpu', '--csv');
     assert.match(csv.stdout.split('\n')[0], /^index,name,op,status,fused_into,time_ms/);
-    const html = await runCliAsync('profile', example('lenet5.cnn.yaml'), '--run', '--runs', '2', '--provider', 'cpu', '--html');
+    const html = await runCli('profile', example('lenet5.cnn.yaml'), '--run', '--runs', '2', '--provider', 'cpu', '--html');
     assert.match(html.stdout, /^<!DOCTYPE html>/);
     assert.doesNotMatch(html.stdout, /<script/);
   });
 
   it('--image feeds a sample image to the image input', async () => {
-    const r = await runCliAsync('profile', join(ROOT, 'examples', 'small-cnn.onnx'), '--run', '--runs', '2', '--provider', 'cpu', '--image', join(ROOT, 'media', 'samples', 'checkerboard.png'), '--normalize', 'unit', '--json');
+    const r = await runCli('profile', join(ROOT, 'examples', 'small-cnn.onnx'), '--run', '--runs', '2', '--provider', 'cpu', '--image', join(ROOT, 'media', 'samples', 'checkerboard.png'), '--normalize', 'unit', '--json');
     assert.equal(r.code, 0, r.stderr);
     assert.match(JSON.parse(r.stdout).notices.join('\n'), /input: checkerboard\.png, shorter side resized, centre crop, \(pixel × 0\.003922 − mean\) \/ std/);
-    assert.equal((await runCliAsync('profile', join(ROOT, 'examples', 'small-cnn.onnx'), '--run', '--normalize', 'unit')).code, 1);
+    assert.equal((await runCli('profile', join(ROOT, 'examples', 'small-cnn.onnx'), '--run', '--normalize', 'unit')).code, 1);
   });
 
   it('bad options are usage errors; a model that cannot run exits 2 naming the file', async () => {
-    assert.equal((await runCliAsync('profile', example('lenet5.cnn.yaml'), '--run', '--provider', 'gpu')).code, 1);
-    assert.equal((await runCliAsync('profile', example('lenet5.cnn.yaml'), '--run', '--runs', '0')).code, 1);
-    const noRun = runCli('profile', example('lenet5.cnn.yaml'), '--provider', 'cpu');
+    assert.equal((await runCli('profile', example('lenet5.cnn.yaml'), '--run', '--provider', 'gpu')).code, 1);
+    assert.equal((await runCli('profile', example('lenet5.cnn.yaml'), '--run', '--runs', '0')).code, 1);
+    const noRun = await runCli('profile', example('lenet5.cnn.yaml'), '--provider', 'cpu');
     assert.equal(noRun.code, 1);
     assert.match(noRun.stderr, /--provider applies to 'profile --run'/);
-    const bad = await runCliAsync('profile', join(ROOT, 'package.json'), '--run');
+    const bad = await runCli('profile', join(ROOT, 'package.json'), '--run');
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /package\.json/);
   });

@@ -27,8 +27,8 @@ function write(name: string, bytes: Uint8Array | number[] | string): string {
   return p;
 }
 
-function expectOneLineError(path: string, pattern: RegExp): void {
-  const r = runCli('profile', path);
+async function expectOneLineError(path: string, pattern: RegExp): Promise<void> {
+  const r = await runCli('profile', path);
   assert.equal(r.code, 2, `exit code for ${path}: ${r.stderr}`);
   assert.equal(r.stdout, '');
   const lines = r.stderr.trimEnd().split('\n');
@@ -48,25 +48,25 @@ describe('bad model files', () => {
 
   it('a missing file', () => expectOneLineError(join(dir, 'missing.onnx'), /cannot read/));
 
-  it('a folder', () => {
+  it('a folder', async () => {
     mkdirSync(join(dir, 'folder.onnx'));
-    expectOneLineError(join(dir, 'folder.onnx'), /folder/);
+    await expectOneLineError(join(dir, 'folder.onnx'), /folder/);
   });
 
-  it('random bytes', () => {
+  it('random bytes', async () => {
     let seed = 7;
     const bytes = Array.from({ length: 4096 }, () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) >> 16) & 0xff);
-    expectOneLineError(write('random.onnx', bytes), /not a model file/);
+    await expectOneLineError(write('random.onnx', bytes), /not a model file/);
   });
 
   it('a text file', () => expectOneLineError(write('notes.onnx', 'hello, this is not a model\n'), /not a model file/));
 
   it('a TF.js model.json without its topology', () => expectOneLineError(write('model.json', '{"format": "layers-model"}'), /without modelTopology/));
 
-  it('a model truncated at every tenth byte', () => {
+  it('a model truncated at every tenth byte', async () => {
     for (let cut = 10; cut < GOOD.length; cut += 10) {
       const p = write(`cut${cut}.onnx`, GOOD.subarray(0, cut));
-      const r = runCli('profile', p);
+      const r = await runCli('profile', p);
       assert.equal(r.code, 2, `cut at ${cut} should fail: ${r.stdout}`);
       assert.match(r.stderr, /truncated/, `cut at ${cut}: ${r.stderr}`);
       assert.equal(r.stderr.trimEnd().split('\n').length, 1);
@@ -75,12 +75,12 @@ describe('bad model files', () => {
 
   it('a truncated model says where', () => expectOneLineError(write('trunc.onnx', GOOD.subarray(0, 150)), /truncated at byte 150: the graph field starting at byte 16 needs 65 more bytes/));
 
-  it('a field claiming 4 GB', () => {
+  it('a field claiming 4 GB', async () => {
     // ir_version 8, then a graph field whose length prefix says 0xFFFFFFFF.
-    expectOneLineError(write('huge-length.onnx', [0x08, 0x08, 0x3a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x00]), /truncated/);
+    await expectOneLineError(write('huge-length.onnx', [0x08, 0x08, 0x3a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x00]), /truncated/);
   });
 
-  it('subgraphs nested a hundred levels deep', () => {
+  it('subgraphs nested a hundred levels deep', async () => {
     // GraphProto{node: NodeProto{op_type: "If", attribute: AttributeProto{name:"g", type: GRAPH, g: …}}}
     let graph: number[] = [];
     for (let i = 0; i < 100; i++) {
@@ -89,11 +89,11 @@ describe('bad model files', () => {
       graph = field(1, node);
     }
     const model = [0x08, 0x08, ...field(7, graph)];
-    expectOneLineError(write('deep.onnx', model), /nested|nesting/);
+    await expectOneLineError(write('deep.onnx', model), /nested|nesting/);
   });
 
-  it('an invalid wire type inside the graph', () => {
-    expectOneLineError(write('wire.onnx', [0x08, 0x08, ...field(7, [0x0f, 0x00])]), /corrupt/);
+  it('an invalid wire type inside the graph', async () => {
+    await expectOneLineError(write('wire.onnx', [0x08, 0x08, ...field(7, [0x0f, 0x00])]), /corrupt/);
   });
 
   it('external data outside the model folder is refused', () => {

@@ -7,8 +7,8 @@ import { runCli } from '../helpers/cli';
 const CONV = join(resolve(__dirname, '../../../shared/onnx-conformance/node'), 'test_conv_with_strides_padding/model.onnx');
 
 describe('convlens profile', () => {
-  it('--json has exactly the documented keys', () => {
-    const r = runCli('profile', CONV, '--json');
+  it('--json has exactly the documented keys', async () => {
+    const r = await runCli('profile', CONV, '--json');
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout);
     assert.deepEqual(Object.keys(j), ['format', 'opset', 'inputs', 'outputs', 'totals', 'layers', 'warnings']);
@@ -29,8 +29,8 @@ describe('convlens profile', () => {
     assert.equal(j.totals.params, 0);
   });
 
-  it('--input overrides a shape and --batch sets the first dim', () => {
-    const r = runCli('profile', CONV, '--json', '--input', 'x=1x1x9x9', '--batch', '4');
+  it('--input overrides a shape and --batch sets the first dim', async () => {
+    const r = await runCli('profile', CONV, '--json', '--input', 'x=1x1x9x9', '--batch', '4');
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout);
     // (9 + 2 − 3)/2 + 1 = 5
@@ -38,43 +38,43 @@ describe('convlens profile', () => {
     assert.equal(j.totals.macs, 4 * 25 * 9);
   });
 
-  it('symbolic dims stay strings and a warning says they count as 1', () => {
-    const r = runCli('profile', CONV, '--json', '--input', 'x=Nx1x7x5');
+  it('symbolic dims stay strings and a warning says they count as 1', async () => {
+    const r = await runCli('profile', CONV, '--json', '--input', 'x=Nx1x7x5');
     const j = JSON.parse(r.stdout);
     assert.deepEqual(j.outputs[0].shape, ['N', 1, 4, 3]);
     assert.equal(j.totals.macs, 108);
     assert.ok(j.warnings.some((w: string) => /'N' taken as 1/.test(w)), j.warnings.join('\n'));
   });
 
-  it('--csv and --markdown', () => {
-    const csv = runCli('profile', CONV, '--csv');
+  it('--csv and --markdown', async () => {
+    const csv = await runCli('profile', CONV, '--csv');
     assert.equal(csv.stdout.split('\n')[0], 'index,name,op,output_shape,params,macs,flops,rf_size,rf_stride,rf_offset,activation_bytes');
     assert.match(csv.stdout.split('\n')[1], /^1,Conv_0,Conv,1x1x4x3,0,108,216,/);
-    const md = runCli('profile', CONV, '--markdown');
+    const md = await runCli('profile', CONV, '--markdown');
     assert.match(md.stdout, /^\| # \| Layer \| Op \|/);
     assert.match(md.stdout, /\| 1 \| Conv_0 \| Conv \| 1×1×4×3 \|/);
   });
 
-  it('--budget prints the largest training batch that fits', () => {
+  it('--budget prints the largest training batch that fits', async () => {
     // SGD, no params. Per sample: x 140 B + y 48 B = 188 B; W (a graph input, not batched) 36 B once.
     // 1000 B → 5 samples: 5·188 + 36 = 976 B (6 would need 1,164 B).
-    const r = runCli('profile', CONV, '--json', '--optimizer', 'sgd', '--budget', '1000');
+    const r = await runCli('profile', CONV, '--json', '--optimizer', 'sgd', '--budget', '1000');
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /^Largest training batch within 1000 B: 5 \(976 B; 188 B per sample\)\n$/);
-    assert.match(runCli('profile', CONV, '--budget', 'lots').stderr, /cannot read 'lots' as a size/);
+    assert.match((await runCli('profile', CONV, '--budget', 'lots')).stderr, /cannot read 'lots' as a size/);
   });
 
-  it('usage errors exit 1 with a message', () => {
-    assert.equal(runCli().code, 1);
-    assert.equal(runCli('profile', CONV, '--batch', '0').code, 1);
-    assert.match(runCli('profile', CONV, '--batch', 'x').stderr, /--batch: expected a positive integer/);
-    assert.match(runCli('profile', CONV, '--input', 'nonsense').stderr, /NAME=DIMS/);
-    assert.match(runCli('profile', CONV, '--json', '--csv').stderr, /choose one/);
-    assert.equal(runCli('--help').code, 0);
+  it('usage errors exit 1 with a message', async () => {
+    assert.equal((await runCli()).code, 1);
+    assert.equal((await runCli('profile', CONV, '--batch', '0')).code, 1);
+    assert.match((await runCli('profile', CONV, '--batch', 'x')).stderr, /--batch: expected a positive integer/);
+    assert.match((await runCli('profile', CONV, '--input', 'nonsense')).stderr, /NAME=DIMS/);
+    assert.match((await runCli('profile', CONV, '--json', '--csv')).stderr, /choose one/);
+    assert.equal((await runCli('--help')).code, 0);
   });
 
-  it('warns about an --input that names no input', () => {
-    const j = JSON.parse(runCli('profile', CONV, '--json', '--input', 'image=1x3x9x9').stdout);
+  it('warns about an --input that names no input', async () => {
+    const j = JSON.parse((await runCli('profile', CONV, '--json', '--input', 'image=1x3x9x9')).stdout);
     assert.ok(j.warnings.some((w: string) => /'image', which is not an input/.test(w)));
   });
 });

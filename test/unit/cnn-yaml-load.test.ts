@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { loadModelFile } from '../../src/core/loaders/index';
+import { loadModelFileSync } from '../../src/core/loaders/index';
 import { runCli } from '../helpers/cli';
 
 const EXAMPLES = join(resolve(__dirname, '../..'), 'examples');
@@ -18,16 +18,16 @@ function temp(name: string, text: string | Uint8Array): string {
 describe('cnn.yaml files', () => {
   it('every bundled definition loads without problems', () => {
     for (const f of ['lenet5.cnn.yaml', 'alexnet.cnn.yaml', 'vgg16.cnn.yaml']) {
-      const { model } = loadModelFile(join(EXAMPLES, f));
+      const { model } = loadModelFileSync(join(EXAMPLES, f));
       assert.equal(model.format, 'yaml', f);
       assert.deepEqual(model.warnings, [], f);
     }
   });
 
-  it('`convlens profile alexnet.cnn.yaml --json`: 62,378,344 parameters, the classic single-stream AlexNet count', () => {
+  it('`convlens profile alexnet.cnn.yaml --json`: 62,378,344 parameters, the classic single-stream AlexNet count', async () => {
     // Krizhevsky et al.'s AlexNet without the two-GPU split, counted by hand:
     // C1 34,944 + C3 614,656 + C5 885,120 + C6 1,327,488 + C7 884,992 + F8 37,752,832 + F9 16,781,312 + F10 4,097,000.
-    const r = runCli('profile', '--json', join(EXAMPLES, 'alexnet.cnn.yaml'));
+    const r = await runCli('profile', '--json', join(EXAMPLES, 'alexnet.cnn.yaml'));
     assert.equal(r.code, 0, r.stderr);
     const report = JSON.parse(r.stdout);
     assert.equal(report.totals.params, 62_378_344);
@@ -35,24 +35,24 @@ describe('cnn.yaml files', () => {
     assert.deepEqual(report.outputs[0].shape, [1, 1000]);
   });
 
-  it('--batch applies to a definition as to an ONNX model', () => {
-    const r = runCli('profile', '--json', '--batch', '8', join(EXAMPLES, 'lenet5.cnn.yaml'));
+  it('--batch applies to a definition as to an ONNX model', async () => {
+    const r = await runCli('profile', '--json', '--batch', '8', join(EXAMPLES, 'lenet5.cnn.yaml'));
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout).outputs[0].shape, [8, 10]);
   });
 
-  it('a definition with an error: one line naming the file, the line and column, and the problem; exit 2', () => {
+  it('a definition with an error: one line naming the file, the line and column, and the problem; exit 2', async () => {
     const path = temp('bad.cnn.yaml', 'input: [32, 32, 1]\nlayers:\n  - Conv2D: {filters: 6, kernel_size: 5}\n  - Conv2d: {filters: 6}\n');
-    const r = runCli('profile', path);
+    const r = await runCli('profile', path);
     assert.equal(r.code, 2);
     assert.equal(r.stderr.trim(), 'convlens: bad.cnn.yaml: line 4, column 5: unknown layer Conv2d; did you mean Conv2D?');
   });
 
-  it('YAML syntax errors and non-UTF-8 bytes are reported, never thrown as crashes', () => {
-    const syntax = runCli('profile', temp('s.cnn.yaml', 'input: [32, 32, 1]\nlayers:\n  - Conv2D: {filters: 6\n'));
+  it('YAML syntax errors and non-UTF-8 bytes are reported, never thrown as crashes', async () => {
+    const syntax = await runCli('profile', temp('s.cnn.yaml', 'input: [32, 32, 1]\nlayers:\n  - Conv2D: {filters: 6\n'));
     assert.equal(syntax.code, 2);
     assert.match(syntax.stderr, /^convlens: s\.cnn\.yaml: line \d+, column \d+: /);
-    const binary = runCli('profile', temp('b.cnn.yaml', new Uint8Array([0xff, 0xfe, 0x00, 0x80])));
+    const binary = await runCli('profile', temp('b.cnn.yaml', new Uint8Array([0xff, 0xfe, 0x00, 0x80])));
     assert.equal(binary.code, 2);
     assert.match(binary.stderr, /not UTF-8 text/);
   });

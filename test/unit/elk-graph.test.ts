@@ -3,14 +3,14 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join, resolve } from 'node:path';
 import ELK from 'elkjs/lib/elk.bundled.js';
-import { loadModelFile } from '../../src/core/loaders/index';
+import { loadModelFileSync } from '../../src/core/loaders/index';
 import { profileModel, type LayerReport } from '../../src/core/report/profile';
 import { layerViews } from '../../src/core/report/layer-view';
 import { defaultExpanded, groupLayers, hierarchyOf, scopeOf, toElkGraph, visibleIdOf, type ElkNode } from '../../webview/graph/elk-graph';
 import { geometry } from '../../webview/graph/render';
 import { resnet50 } from '../helpers/zoo';
 
-const loaded = loadModelFile(join(resolve(__dirname, '../..'), 'examples/small-cnn.onnx')).model;
+const loaded = loadModelFileSync(join(resolve(__dirname, '../..'), 'examples/small-cnn.onnx')).model;
 const profile = profileModel(loaded);
 const layers = profile.report.layers;
 const views = layerViews(loaded, profile);

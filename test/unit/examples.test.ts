@@ -9,14 +9,14 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadModelFile } from '../../src/core/loaders/index';
+import { loadModelFileSync } from '../../src/core/loaders/index';
 import { profileModel, type LayerReport } from '../../src/core/report/profile';
 import { analyseDefinition } from '../../src/core/report/definition-view';
 
 const EXAMPLES = join(resolve(__dirname, '../..'), 'examples');
 const DEFINITIONS = readdirSync(EXAMPLES).filter((f) => f.endsWith('.cnn.yaml')).sort();
 
-const profile = (file: string) => profileModel(loadModelFile(join(EXAMPLES, file)).model).report;
+const profile = (file: string) => profileModel(loadModelFileSync(join(EXAMPLES, file)).model).report;
 const sum = (layers: LayerReport[], f: (l: LayerReport) => number) => layers.reduce((a, l) => a + f(l), 0);
 /** Keras counts BatchNormalization's moving mean and variance (2·C) as non-trainable parameters. */
 const trainable = (layers: LayerReport[]) => sum(layers, (l) => (l.op === 'BatchNormalization' ? l.params / 2 : l.params));
@@ -25,7 +25,7 @@ describe('bundled definitions', () => {
   it('every examples/*.cnn.yaml loads without problems', () => {
     assert.ok(DEFINITIONS.length >= 6, DEFINITIONS.join(', '));
     for (const f of DEFINITIONS) {
-      const { model } = loadModelFile(join(EXAMPLES, f));
+      const { model } = loadModelFileSync(join(EXAMPLES, f));
       assert.equal(model.format, 'yaml', f);
       assert.deepEqual(model.warnings, [], f);
       assert.deepEqual(analyseDefinition(readFileSync(join(EXAMPLES, f), 'utf8')).problems.filter((p) => p.severity !== 'information'), [], f);

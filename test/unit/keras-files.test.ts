@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zipSync, strToU8 } from 'fflate';
-import { loadModelBytes, loadModelFile, loadModelFileAsync } from '../../src/core/loaders/index';
+import { loadModelBytesSync, loadModelFile, loadModelFileSync } from '../../src/core/loaders/index';
 import { initHdf5, loadKerasH5 } from '../../src/core/loaders/keras-h5';
 import { matchKerasArchive } from '../../src/core/loaders/keras-archive';
 import { ModelLoadError } from '../../src/core/errors';
@@ -19,7 +19,7 @@ import { kerasArchive, kerasJsonOf, tfjsReference, tfjsSequentialCnn, writeKeras
 import { exampleCnn, writeKerasExamples } from '../../scripts/make-keras-examples';
 
 const examples = join(__dirname, '..', '..', 'examples');
-const params = (m: ReturnType<typeof loadModelBytes>) => profileModel(m).report.totals.params;
+const params = (m: ReturnType<typeof loadModelBytesSync>) => profileModel(m).report.totals.params;
 const isLoadError = (file: string, pattern: RegExp) => (e: unknown) => e instanceof ModelLoadError && e.file === file && pattern.test(e.problem);
 
 let dir: string;
@@ -33,19 +33,19 @@ describe('.keras archives', () => {
     const tfModel = tfjsSequentialCnn();
     const bytes = kerasArchive(kerasJsonOf(tfModel));
     assert.ok(matchKerasArchive(bytes));
-    const m = loadModelBytes(bytes, 'cnn.keras');
+    const m = loadModelBytesSync(bytes, 'cnn.keras');
     assert.equal(m.format, 'keras');
     assert.equal(params(m), tfjsReference(tfModel).params);
   });
 
   it('truncated zip, zip without config.json, config.json that is not JSON', () => {
     const good = kerasArchive(kerasJsonOf(tfjsSequentialCnn()));
-    assert.throws(() => loadModelBytes(good.subarray(0, good.length - 30), 'cut.keras'), isLoadError('cut.keras', /truncated or corrupt zip archive/));
+    assert.throws(() => loadModelBytesSync(good.subarray(0, good.length - 30), 'cut.keras'), isLoadError('cut.keras', /truncated or corrupt zip archive/));
     const noConfig = zipSync({ 'archive/data.pkl': strToU8('x') });
     assert.ok(!matchKerasArchive(noConfig));
-    assert.throws(() => loadModelBytes(noConfig, 'model.pt'), isLoadError('model.pt', /zip archive without config\.json \(it holds archive\/data\.pkl\)/));
+    assert.throws(() => loadModelBytesSync(noConfig, 'model.pt'), isLoadError('model.pt', /zip archive without config\.json \(it holds archive\/data\.pkl\)/));
     const notJson = zipSync({ 'config.json': strToU8('{"class_name": "Sequential", ') });
-    assert.throws(() => loadModelBytes(notJson, 'bad.keras'), isLoadError('bad.keras', /config\.json in the archive is not valid JSON/));
+    assert.throws(() => loadModelBytesSync(notJson, 'bad.keras'), isLoadError('bad.keras', /config\.json in the archive is not valid JSON/));
   });
 });
 
@@ -54,15 +54,15 @@ describe('legacy .h5 files', () => {
     assert.throws(() => loadKerasH5(new Uint8Array(8), 'm.h5'), isLoadError('m.h5', /HDF5 support is not initialised/));
   });
 
-  it('loadModelFileAsync reads model_config (fixed-length bytes, as h5py writes it, or a vlen string)', async () => {
+  it('loadModelFile reads model_config (fixed-length bytes, as h5py writes it, or a vlen string)', async () => {
     const tfModel = tfjsSequentialCnn();
     for (const fixed of [true, false]) {
       const path = join(dir, `model-${fixed}.h5`);
       await writeKerasH5(path, kerasJsonOf(tfModel), fixed);
-      const { model } = await loadModelFileAsync(path);
+      const { model } = await loadModelFile(path);
       assert.equal(params(model), tfjsReference(tfModel).params);
       // Once initialised, bytes load synchronously too (through a temporary file).
-      assert.equal(params(loadModelBytes(readFileSync(path), 'model.h5')), tfjsReference(tfModel).params);
+      assert.equal(params(loadModelBytesSync(readFileSync(path), 'model.h5')), tfjsReference(tfModel).params);
     }
   });
 
@@ -70,15 +70,15 @@ describe('legacy .h5 files', () => {
     await initHdf5();
     const weights = join(dir, 'weights.h5');
     await writeKerasH5(weights, undefined);
-    await assert.rejects(loadModelFileAsync(weights), isLoadError('weights.h5', /holds weights only \(no model_config\)/));
+    await assert.rejects(loadModelFile(weights), isLoadError('weights.h5', /holds weights only \(no model_config\)/));
     const full = join(dir, 'full.h5');
     await writeKerasH5(full, kerasJsonOf(tfjsSequentialCnn()));
     const cut = join(dir, 'cut.h5');
     writeFileSync(cut, readFileSync(full).subarray(0, 1500));
-    assert.throws(() => loadModelFile(cut), isLoadError('cut.h5', /not a readable HDF5 file \(.*truncated.*\)/i));
+    assert.throws(() => loadModelFileSync(cut), isLoadError('cut.h5', /not a readable HDF5 file \(.*truncated.*\)/i));
     const junk = join(dir, 'junk.h5');
     writeFileSync(junk, Buffer.concat([readFileSync(full).subarray(0, 8), Buffer.alloc(100, 7)]));
-    assert.throws(() => loadModelFile(junk), isLoadError('junk.h5', /not a readable HDF5 file/));
+    assert.throws(() => loadModelFileSync(junk), isLoadError('junk.h5', /not a readable HDF5 file/));
   });
 
   it('model_config that is not JSON', async () => {
@@ -86,7 +86,7 @@ describe('legacy .h5 files', () => {
     const path = join(dir, 'text.h5');
     await writeKerasH5(path, 'not json');
     // JSON.stringify('not json') is valid JSON text (a string): it is not a model.
-    assert.throws(() => loadModelFile(path), isLoadError('text.h5', /not a Keras model/));
+    assert.throws(() => loadModelFileSync(path), isLoadError('text.h5', /not a Keras model/));
   });
 });
 
@@ -96,8 +96,8 @@ describe('committed Keras / TF.js examples', () => {
     // conv1 3·3·3·16 = 432; bn1 4·16 = 64; conv2 3·3·16·32 + 32 = 4,640;
     // sep3 3·3·32 + 32·64 + 64 = 2,400; logits 64·10 + 10 = 650: 8,186.
     assert.equal(expected, 8_186);
-    assert.equal(params(loadModelFile(join(examples, 'keras-cnn.keras')).model), expected);
-    const tfjs = loadModelFile(join(examples, 'tfjs-cnn', 'model.json')).model;
+    assert.equal(params(loadModelFileSync(join(examples, 'keras-cnn.keras')).model), expected);
+    const tfjs = loadModelFileSync(join(examples, 'tfjs-cnn', 'model.json')).model;
     assert.equal(tfjs.format, 'tfjs');
     assert.equal(params(tfjs), expected);
     assert.deepEqual(tfjs.warnings, []);

@@ -7,7 +7,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { kerasModelFromJson, loadKerasJson, lowerKerasModel } from '../../src/core/loaders/keras';
-import { loadModelBytes } from '../../src/core/loaders/index';
+import { loadModelBytesSync } from '../../src/core/loaders/index';
 import { ModelLoadError } from '../../src/core/errors';
 import { profileModel } from '../../src/core/report/profile';
 import { inferShapes } from '../../src/core/analysis/infer';
@@ -84,7 +84,7 @@ describe('Keras configs → IR', () => {
   });
 
   it('loads through loadModelBytes by content (JSON with class_name and config)', () => {
-    const m = loadModelBytes(new TextEncoder().encode(JSON.stringify(kerasMnistSequential())), 'model.json');
+    const m = loadModelBytesSync(new TextEncoder().encode(JSON.stringify(kerasMnistSequential())), 'model.json');
     assert.equal(params(m), 34_826);
   });
 });
@@ -147,7 +147,7 @@ describe('Keras configs: malformed input → ModelLoadError naming file and laye
   it('not a model: a bare layer, non-JSON text, JSON of something else', () => {
     loadErr({ class_name: 'Conv2D', config: {} }, /not a Keras model: class_name 'Conv2D'/);
     assert.throws(() => loadKerasJson('{"class_name": ', 'm.json'), /m\.json: the Keras model config is not valid JSON/);
-    assert.throws(() => loadModelBytes(new TextEncoder().encode('{"name": "pkg"}'), 'package.json'), /package\.json: JSON that is neither a Keras model config/);
+    assert.throws(() => loadModelBytesSync(new TextEncoder().encode('{"name": "pkg"}'), 'package.json'), /package\.json: JSON that is neither a Keras model config/);
   });
 
   it('lowerKerasModel reports problems with JSON paths instead of throwing', () => {

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { loadModelFile } from '../../src/core/loaders/index';
+import { loadModelFileSync } from '../../src/core/loaders/index';
 import { profileModel } from '../../src/core/report/profile';
 import { attributeText, layerTitle, layerViews } from '../../src/core/report/layer-view';
 import { weightStats } from '../../src/core/analysis/weight-stats';
@@ -89,7 +89,7 @@ describe('weight statistics', () => {
   it('agrees with numpy (min/max/mean/std and np.histogram, 32 bins) on the example model\'s conv weight', (t) => {
     const py = pythonWithOnnx();
     if (!py) return t.skip(PYTHON_ONNX_HINT);
-    const loaded = loadModelFile(EXAMPLE);
+    const loaded = loadModelFileSync(EXAMPLE);
     const name = loaded.model.graph.nodes.find((n) => n.opType === 'Conv')!.inputs[1];
     const ours = weightStats(loaded.model.graph.values.get(name)!.data!)!;
     const script = `
@@ -109,8 +109,8 @@ print(json.dumps({"min": w.min(), "max": w.max(), "mean": w.mean(), "std": w.std
 });
 
 describe('model session (what the view shows)', () => {
-  it('profiles at a batch, names the peak layer, finds the largest training batch in a budget, and gives weight stats', () => {
-    const s = ModelSession.open(EXAMPLE);
+  it('profiles at a batch, names the peak layer, finds the largest training batch in a budget, and gives weight stats', async () => {
+    const s = await ModelSession.open(EXAMPLE);
     const one = s.view({ budgetBytes: 8 * 2 ** 30 });
     assert.equal(one.report.totals.params, 20_154);
     assert.equal(one.layers.length, one.report.layers.length);

@@ -14,7 +14,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadModelFile } from '../../src/core/loaders/index';
+import { loadModelFileSync } from '../../src/core/loaders/index';
 import { profileModel, type LayerReport } from '../../src/core/report/profile';
 import { layerViews } from '../../src/core/report/layer-view';
 import { sortLayers } from '../../webview/panels/table-columns';
@@ -23,7 +23,7 @@ import { parseBatch, parseBytes } from '../../webview/panels/summary';
 import { groupTooltip, layerTooltip, tensorBytes, tensorTooltip } from '../../webview/panels/tooltip';
 import { formatStat } from '../../webview/panels/details';
 
-const { model } = loadModelFile('examples/small-cnn.onnx');
+const { model } = loadModelFileSync('examples/small-cnn.onnx');
 const profile = profileModel(model);
 const report = profile.report;
 const views = layerViews(model, profile);

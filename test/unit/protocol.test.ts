@@ -13,8 +13,8 @@ import { testModel } from '../helpers/ir';
 const EXAMPLE = join(resolve(__dirname, '../..'), 'examples/small-cnn.onnx');
 
 describe('message protocol', () => {
-  it('a model message survives JSON (postMessage) unchanged', () => {
-    const data = ModelSession.open(EXAMPLE).view({ budgetBytes: 2 ** 30 });
+  it('a model message survives JSON (postMessage) unchanged', async () => {
+    const data = (await ModelSession.open(EXAMPLE)).view({ budgetBytes: 2 ** 30 });
     const m: ToWebviewMessage = { type: 'model', file: 'small-cnn.onnx', ...data };
     const back = JSON.parse(JSON.stringify(m));
     assert.deepEqual(back, m);
@@ -71,8 +71,8 @@ describe('HTML profile export', () => {
     assert.match(html, /Content-Security-Policy" content="default-src 'none'/);
   });
 
-  it('has one table row per layer with the figures of the report', () => {
-    const report = ModelSession.open(EXAMPLE).view({ budgetBytes: 2 ** 30 }).report;
+  it('has one table row per layer with the figures of the report', async () => {
+    const report = (await ModelSession.open(EXAMPLE)).view({ budgetBytes: 2 ** 30 }).report;
     const html = formatHtml(report, { title: 'small-cnn.onnx' });
     assert.equal((html.match(/<tr>/g) ?? []).length, report.layers.length + 1);
     assert.ok(html.includes('20,154'));

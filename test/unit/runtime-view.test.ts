@@ -5,7 +5,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadModelFile } from '../../src/core/loaders/index';
+import { loadModelFileSync } from '../../src/core/loaders/index';
 import { profileModel } from '../../src/core/report/profile';
 import { runtimeView } from '../../src/core/timing/runtime-view';
 import type { RuntimeLayer, RuntimeReport } from '../../src/core/timing/runtime-report';
@@ -17,7 +17,7 @@ import { layerTooltip } from '../../webview/panels/tooltip';
 import { layerViews } from '../../src/core/report/layer-view';
 import { niceMax, sweepChart } from '../../webview/panels/sweep-chart';
 
-const { model } = loadModelFile('examples/small-cnn.onnx');
+const { model } = loadModelFileSync('examples/small-cnn.onnx');
 const profile = profileModel(model);
 const report = profile.report;
 

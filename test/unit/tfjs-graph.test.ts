@@ -13,7 +13,7 @@ import { ModelLoadError } from '../../src/core/errors';
 import { inferShapes } from '../../src/core/analysis/infer';
 import { profileModel } from '../../src/core/report/profile';
 import { loadTfjsGraphModel, lowerTfjsGraphModel } from '../../src/core/loaders/tfjs-graph';
-import { loadModelFile } from '../../src/core/loaders/index';
+import { loadModelFileSync } from '../../src/core/loaders/index';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -171,21 +171,21 @@ describe('TF.js graph model files on disk', () => {
 
   it('loadModelFile reads the weight shards beside model.json for the integer constants: no warnings', () => {
     const fx = mobileBlock();
-    const { model } = loadModelFile(write(fx, true));
+    const { model } = loadModelFileSync(write(fx, true));
     assert.equal(model.format, 'tfjs');
     assert.deepEqual(model.warnings, []);
     assert.equal(profileModel(model).report.totals.params, fx.floatParams);
   });
 
   it('without its shards the model still loads, with the assumptions as warnings', () => {
-    const { model } = loadModelFile(write(mobileBlock(), false));
+    const { model } = loadModelFileSync(write(mobileBlock(), false));
     assert.ok(model.warnings.some((w) => /concat axis is in the weights file/.test(w)), model.warnings.join('\n'));
   });
 
   it('shard paths outside the model folder are not read', () => {
     const fx = mobileBlock();
     fx.json.weightsManifest[0].paths = ['../../etc/passwd'];
-    const { model } = loadModelFile(write(fx, false));
+    const { model } = loadModelFileSync(write(fx, false));
     assert.ok(model.warnings.length > 0);
   });
 });

@@ -6,7 +6,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadModelBytes } from '../../src/core/loaders/index';
+import { loadModelBytesSync } from '../../src/core/loaders/index';
 import { loadTfjsModelJson, manifestWeights } from '../../src/core/loaders/tfjs-layers';
 import { ModelLoadError } from '../../src/core/errors';
 import { profileModel } from '../../src/core/report/profile';
@@ -46,7 +46,7 @@ function assertShapesMatch(model: Model, reference: Map<string, unknown>): void 
 async function roundTrip(build: () => import('@tensorflow/tfjs').LayersModel) {
   const tfModel = build();
   const saved = await saveTfjs(tfModel);
-  const model = loadModelBytes(bytes(saved.modelJson), 'model.json');
+  const model = loadModelBytesSync(bytes(saved.modelJson), 'model.json');
   return { tfModel, saved, model, ref: tfjsReference(tfModel), profile: profileModel(model) };
 }
 
@@ -94,16 +94,16 @@ describe('TF.js layers models (written by @tensorflow/tfjs)', () => {
   it('modelTopology wrapped as {model_config} (tensorflowjs_converter from Keras .h5)', async () => {
     const { saved, ref } = await roundTrip(tfjsFunctionalCnn);
     const wrapped = { ...saved.modelJson, modelTopology: { keras_version: '2.15.0', backend: 'tensorflow', model_config: saved.modelJson.modelTopology } };
-    const model = loadModelBytes(bytes(wrapped), 'model.json');
+    const model = loadModelBytesSync(bytes(wrapped), 'model.json');
     assert.equal(profileModel(model).report.totals.params, ref.params);
   });
 
   it('graph models go to the graph-model loader (its own checks, its own messages)', () => {
-    assert.throws(() => loadModelBytes(bytes({ format: 'graph-model', modelTopology: { node: [] }, weightsManifest: [] }), 'model.json'), /model\.json: the graph has no nodes/);
-    assert.throws(() => loadModelBytes(bytes({ modelTopology: { node: [{ name: 'x', op: 'Placeholder' }] } }), 'model.json'), /model\.json: weightsManifest is missing/);
+    assert.throws(() => loadModelBytesSync(bytes({ format: 'graph-model', modelTopology: { node: [] }, weightsManifest: [] }), 'model.json'), /model\.json: the graph has no nodes/);
+    assert.throws(() => loadModelBytesSync(bytes({ modelTopology: { node: [{ name: 'x', op: 'Placeholder' }] } }), 'model.json'), /model\.json: weightsManifest is missing/);
   });
 
   it('a manifest without a topology is a clear error', () => {
-    assert.throws(() => loadModelBytes(bytes({ weightsManifest: [] }), 'model.json'), /model\.json: .*without modelTopology/);
+    assert.throws(() => loadModelBytesSync(bytes({ weightsManifest: [] }), 'model.json'), /model\.json: .*without modelTopology/);
   });
 });

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { Model, Shape } from '../ir';
 import { batchedInputs } from '../report/profile';
 import { ModelLoadError } from '../errors';
-import { isCnnYamlName, loadModelFileAsync } from '../loaders/index';
+import { isCnnYamlName, loadModelFile } from '../loaders/index';
 import { definitionToModel } from '../loaders/cnn-yaml-model';
 import { parseCnnYaml } from '../loaders/cnn-yaml';
 import { encodeOnnx } from '../onnx/writer';
@@ -63,7 +63,7 @@ function rebatched(model: Model, inputs: string[], batch: number): Model {
 }
 
 export async function runnableModel(path: string, options: { batch?: number; export?: ExportOptions } = {}): Promise<RunnableModel> {
-  const loaded = await loadModelFileAsync(path);
+  const loaded = await loadModelFile(path);
   let model = loaded.model;
   let batchBuiltIn = false;
   if (model.format === 'onnx') {

@@ -2,8 +2,9 @@
  * Model loading from bytes or from a file path: picks the loader by content
  * (not the extension; `*.cnn.yaml` text definitions by name) and wires
  * external-data reading for ONNX. Keras/TF.js JSON, `.keras` zips and
- * legacy `.h5` (HDF5) files are Keras models; HDF5 needs `initHdf5()` first,
- * which `loadModelFileAsync` does.
+ * legacy `.h5` (HDF5) files are Keras models. `loadModelFile` and
+ * `loadModelBytes` start HDF5 support themselves; the `…Sync` variants are for
+ * callers that cannot wait (an HDF5 file then needs `initHdf5()` first).
  */
 import { closeSync, existsSync, fstatSync, openSync, readSync, statSync, readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
@@ -33,7 +34,17 @@ const MAX_PROTOBUF_BYTES = 2 ** 31 - 1;
 
 export type BytesLoadOptions = TfjsLoadOptions;
 
-export function loadModelBytes(bytes: Uint8Array, file: string, options: BytesLoadOptions = {}): Model {
+/**
+ * A model from its bytes, whatever the format: HDF5 support (WebAssembly) is
+ * started here when the bytes are HDF5, so callers need no start-up step.
+ */
+export async function loadModelBytes(bytes: Uint8Array, file: string, options: BytesLoadOptions = {}): Promise<Model> {
+  if (isHdf5(bytes)) await initHdf5();
+  return loadModelBytesSync(bytes, file, options);
+}
+
+/** `loadModelBytes` for callers that cannot wait: an HDF5 file needs `initHdf5()` to have resolved. */
+export function loadModelBytesSync(bytes: Uint8Array, file: string, options: BytesLoadOptions = {}): Model {
   if (bytes.length === 0) throw new ModelLoadError(file, 'empty file');
   if (matchOnnx(bytes)) return loadOnnx(bytes, { file });
   if (isCnnYamlName(file)) {
@@ -141,7 +152,8 @@ export interface LoadOptions {
   rangeReadAbove?: number;
 }
 
-export function loadModelFile(path: string, options: LoadOptions = {}): LoadedModel {
+/** `loadModelFile` for callers that cannot wait: an HDF5 file needs `initHdf5()` to have resolved. */
+export function loadModelFileSync(path: string, options: LoadOptions = {}): LoadedModel {
   const file = basename(path);
   let size: number;
   try {
@@ -160,29 +172,23 @@ export function loadModelFile(path: string, options: LoadOptions = {}): LoadedMo
   }
   // Large ONNX files are read in ranges, leaving the weights in the file.
   const bytes = size >= (options.rangeReadAbove ?? RANGE_READ_ABOVE) && matchOnnx(head) ? readOnnxSkeleton(path) : readFileSync(path);
-  const model = loadModelBytes(bytes, file, { readShards: shardReader(path) });
+  const model = loadModelBytesSync(bytes, file, { readShards: shardReader(path) });
   model.warnings.push(...missingExternalData(model, path));
   return { model, readExternal: externalReader(path), fileBytes: size };
 }
 
-/** Starts what loading `path` needs beyond plain code: HDF5 support (WebAssembly) for a legacy Keras .h5. */
-export async function prepareModelFile(path: string): Promise<void> {
+/**
+ * A model file, whatever the format (chosen by content). HDF5 support
+ * (WebAssembly, asynchronous) is started here when the file is a legacy
+ * Keras .h5, so callers need no start-up step of their own.
+ */
+export async function loadModelFile(path: string, options: LoadOptions = {}): Promise<LoadedModel> {
   let hdf5 = false;
   try {
     hdf5 = isHdf5(readHead(path));
   } catch {
-    // Unreadable: loadModelFile reports it.
+    // Unreadable: loadModelFileSync reports it.
   }
   if (hdf5) await initHdf5();
-}
-
-/** The same for bytes about to go to `loadModelBytes`. */
-export async function prepareModelBytes(bytes: Uint8Array): Promise<void> {
-  if (isHdf5(bytes)) await initHdf5();
-}
-
-/** `loadModelFile`, first starting HDF5 support when the file is HDF5 (a legacy Keras .h5). */
-export async function loadModelFileAsync(path: string, options: LoadOptions = {}): Promise<LoadedModel> {
-  await prepareModelFile(path);
-  return loadModelFile(path, options);
+  return loadModelFileSync(path, options);
 }

@@ -8,7 +8,7 @@
  *
  * h5wasm starts asynchronously while model loading is synchronous, so
  * `initHdf5()` must have resolved before these loaders run
- * (`loadModelFileAsync` in ./index does it when a file is HDF5).
+ * (`loadModelFile` in ./index does it when a file is HDF5).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -76,13 +76,13 @@ function readModelConfig(lib: H5wasm, path: string, file: string): string | unde
 
 /** The `model_config` JSON text of a legacy Keras `.h5` file at `path` (undefined: weights only). */
 export function readKerasH5Config(path: string, file: string): string | undefined {
-  if (!h5) throw new ModelLoadError(file, 'HDF5 support is not initialised (call initHdf5() first, or load with loadModelFileAsync)');
+  if (!h5) throw new ModelLoadError(file, 'HDF5 support is not initialised (call initHdf5() first, or load with loadModelFile)');
   return readModelConfig(h5, path, file);
 }
 
 /** A legacy Keras `.h5` model file at `path` → IR (`file` names it in messages). */
 export function loadKerasH5File(path: string, file: string): Model {
-  if (!h5) throw new ModelLoadError(file, 'HDF5 support is not initialised (call initHdf5() first, or load with loadModelFileAsync)');
+  if (!h5) throw new ModelLoadError(file, 'HDF5 support is not initialised (call initHdf5() first, or load with loadModelFile)');
   const text = readModelConfig(h5, path, file);
   if (text === undefined) {
     throw new ModelLoadError(file, 'holds weights only (no model_config); ConvLens needs the architecture: save with model.save("model.h5") or model.save("model.keras"), or use the JSON of model.to_json()');
@@ -92,7 +92,7 @@ export function loadKerasH5File(path: string, file: string): Model {
 
 /** A legacy Keras `.h5` file's bytes → IR, through a temporary file (h5wasm reads files by path). */
 export function loadKerasH5(bytes: Uint8Array, file: string): Model {
-  if (!h5) throw new ModelLoadError(file, 'HDF5 support is not initialised (call initHdf5() first, or load with loadModelFileAsync)');
+  if (!h5) throw new ModelLoadError(file, 'HDF5 support is not initialised (call initHdf5() first, or load with loadModelFile)');
   const dir = mkdtempSync(join(tmpdir(), 'convlens-h5-'));
   try {
     const path = join(dir, 'model.h5');
@@ -127,7 +127,7 @@ function stringList(attrs: Record<string, { value: unknown }>, name: string): st
  * undefined when the file has none. Float data only.
  */
 export function readKerasH5Weights(path: string, file: string): Map<string, StoredWeight[]> | undefined {
-  if (!h5) throw new ModelLoadError(file, 'HDF5 support is not initialised (call initHdf5() first, or load with loadModelFileAsync)');
+  if (!h5) throw new ModelLoadError(file, 'HDF5 support is not initialised (call initHdf5() first, or load with loadModelFile)');
   const f = new h5.File(path, 'r');
   try {
     const root = (f.get('model_weights') as InstanceType<H5wasm['Group']> | null) ?? f;

@@ -42,8 +42,8 @@ export class ModelSession {
   private constructor(private readonly loaded: LoadedModel) {}
 
   /** Throws ModelLoadError (file and problem) when the file cannot be read. */
-  static open(path: string): ModelSession {
-    return new ModelSession(loadModelFile(path));
+  static async open(path: string): Promise<ModelSession> {
+    return new ModelSession(await loadModelFile(path));
   }
 
   /** A model built in memory (tests, benchmarks): it has no file, so no external data. */
