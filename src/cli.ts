@@ -8,7 +8,9 @@
  *   convlens export <model.cnn.yaml> -o <out.onnx> [--seed N] [--opset 17] [--batch N]
  */
 import { parseArgs } from 'node:util';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { sameFile, writeFileAtomic } from './core/files';
+import { oneLine, unexpectedErrorMessage } from './core/text';
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { runInChild, RuntimeError } from './runtime/client';
@@ -30,6 +32,7 @@ import { largestBatchThatFits, profileModel, type ProfileOptions } from './core/
 import { formatCsv, formatMarkdown, formatTable, humanBytes, parseByteSize } from './core/report/format';
 import type { Optimizer } from './core/analysis/memory';
 import type { Model, Shape } from './core/ir';
+import { dict } from './core/lookup';
 
 const USAGE = `Usage: convlens profile <model.onnx> [options]
        convlens profile <model> --run [run options]
@@ -80,6 +83,27 @@ already have their weights, are simply re-encoded (inline, at their own opset).
 
 class UsageError extends Error {}
 
+/** An error for the user: exactly one stderr line, whatever the message holds (library text, a model's names). */
+function fail(err: (s: string) => void, message: string): void {
+  err(`convlens: ${oneLine(message)}\n`);
+}
+
+/** An error no message was written for: what kind of trouble, and the stack only on request. */
+function unexpected(e: unknown): string {
+  if (process.env.CONVLENS_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? String(e)}\n`);
+  return unexpectedErrorMessage(e);
+}
+
+/** A file-system error in words, without Node's `EACCES: permission denied, open '…'` framing. */
+function describeWriteError(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  const words: Record<string, string> = {
+    EACCES: 'permission denied', EPERM: 'not permitted', ENOENT: 'its folder does not exist', EISDIR: 'it is a folder',
+    ENOSPC: 'the disk is full', EROFS: 'the file system is read-only', ENOTDIR: 'a part of the path is not a folder',
+  };
+  return (code && words[code]) || (e as Error).message;
+}
+
 function parseBytes(s: string): number {
   const bytes = parseByteSize(s);
   if (bytes === null) throw new UsageError(`--budget: cannot read '${s}' as a size (e.g. 8GiB, 512MB)`);
@@ -88,7 +112,7 @@ function parseBytes(s: string): number {
 
 /** `--input NAME=DIMS` options as input shapes. */
 function inputShapesOf(specs: readonly string[] | undefined): Record<string, Shape> {
-  const shapes: Record<string, Shape> = {};
+  const shapes: Record<string, Shape> = dict();
   for (const spec of specs ?? []) {
     const eq = spec.lastIndexOf('=');
     if (eq <= 0) throw new UsageError(`--input: expected NAME=DIMS, got '${spec}'`);
@@ -156,7 +180,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   if (values.run) return runCommand(values, modelPath, out, err);
   const runOnly = RUN_ONLY.find((k) => values[k] !== undefined);
   if (runOnly) {
-    err(`convlens: --${runOnly} applies to 'profile --run'\n`);
+    fail(err, `--${runOnly} applies to 'profile --run'`);
     return 1;
   }
   try {
@@ -192,14 +216,14 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     return 0;
   } catch (e) {
     if (e instanceof UsageError) {
-      err(`convlens: ${e.message}\n`);
+      fail(err, e.message);
       return 1;
     }
     if (e instanceof ModelLoadError) {
-      err(`convlens: ${e.message}\n`);
+      fail(err, e.message);
       return 2;
     }
-    err(`convlens: ${modelPath}: ${(e as Error).message ?? String(e)}\n`);
+    fail(err, `${modelPath}: ${unexpected(e)}`);
     return 2;
   }
 }
@@ -259,7 +283,7 @@ async function runCommand(values: Record<string, unknown>, modelPath: string, ou
       const sweep = await batchSweep({ ...request, runs: count('runs', 5, 1), warmup: count('warmup', 1, 0) }, {
         maxBatch: positiveInt('--sweep', values.sweep as string),
         timeoutMs: timeoutS * 1000,
-        onProgress: (m) => tty && err(`\r\x1b[K${m}`),
+        onProgress: (m) => tty && err(`\r\x1b[K${oneLine(m)}`),
       });
       if (tty) err('\r\x1b[K');
       sweep.file = modelPath;
@@ -268,7 +292,7 @@ async function runCommand(values: Record<string, unknown>, modelPath: string, ou
     }
     const { report } = await runInChild(request, {
       timeoutMs: timeoutS * 1000,
-      onProgress: (m) => tty && err(`\r\x1b[K${m}`),
+      onProgress: (m) => tty && err(`\r\x1b[K${oneLine(m)}`),
     });
     if (tty) err('\r\x1b[K');
     report.file = modelPath;
@@ -280,14 +304,14 @@ async function runCommand(values: Record<string, unknown>, modelPath: string, ou
     return 0;
   } catch (e) {
     if (e instanceof UsageError) {
-      err(`convlens: ${e.message}\n`);
+      fail(err, e.message);
       return 1;
     }
     if (e instanceof RuntimeError) {
-      err(`convlens: ${modelPath}: ${e.message}\n`);
+      fail(err, `${modelPath}: ${e.message}`);
       return e.kind === 'failed' ? 2 : 3;
     }
-    err(`convlens: ${modelPath}: ${(e as Error).message ?? String(e)}\n`);
+    fail(err, `${modelPath}: ${unexpected(e)}`);
     return 2;
   }
 }
@@ -322,6 +346,11 @@ async function exportCommand(values: Record<string, unknown>, modelPath: string,
     if (profileOnly) throw new UsageError(`--${profileOnly} applies to 'profile', not 'export'`);
     const output = values.output as string | undefined;
     if (!output) throw new UsageError("export: give the output file with -o <out.onnx>");
+    if (sameFile(output, modelPath)) {
+      // Never over the user's model: an export replaces its target.
+      fail(err, `${modelPath}: cannot export over the model itself (-o ${output}); choose another output file`);
+      return 2;
+    }
     const options: ExportOptions = { producerVersion: packageJson.version };
     if (values.seed !== undefined) {
       const s = values.seed as string;
@@ -338,9 +367,9 @@ async function exportCommand(values: Record<string, unknown>, modelPath: string,
     options.readExternal = readExternal;
     const bytes = exportOnnx(model, options);
     try {
-      writeFileSync(output, bytes);
+      writeFileAtomic(output, bytes);
     } catch (e) {
-      err(`convlens: cannot write ${output}: ${(e as Error).message}\n`);
+      fail(err, `cannot write ${output}: ${describeWriteError(e)}`);
       return 2;
     }
     const { params } = profileModel(model, { readExternal }).report.totals;
@@ -348,26 +377,39 @@ async function exportCommand(values: Record<string, unknown>, modelPath: string,
     const opset = options.opset ?? (model.format === 'yaml' ? DEFAULT_EXPORT_OPSET : model.opset['']);
     out(`Wrote ${output}: ${formatCount(bytes.length)} bytes, ${formatCount(params)} params, opset ${opset}, input ${input} (NCHW)` +
       (model.format === 'yaml' ? `, initial weights seed ${options.seed ?? 0}` : '') + '\n');
-    for (const w of model.warnings) err(`convlens: warning: ${w}\n`);
+    // Warnings go with the report on stdout: stderr carries at most one line.
+    for (const w of model.warnings) out(`warning: ${w}\n`);
     return 0;
   } catch (e) {
     if (e instanceof UsageError) {
-      err(`convlens: ${e.message}\n`);
+      fail(err, e.message);
       return 1;
     }
     if (e instanceof ModelLoadError) {
-      err(`convlens: ${e.message}\n`);
+      fail(err, e.message);
       return 2;
     }
     if (e instanceof ExportError) {
-      err(`convlens: ${modelPath}: cannot export: ${e.message}\n`);
+      fail(err, `${modelPath}: cannot export: ${e.message}`);
       return 2;
     }
-    err(`convlens: ${modelPath}: ${(e as Error).message ?? String(e)}\n`);
+    fail(err, `${modelPath}: ${unexpected(e)}`);
     return 2;
   }
 }
 
 if (require.main === module) {
-  void main(process.argv.slice(2)).then((code) => (process.exitCode = code));
+  // stderr carries the CLI's own lines only: a library's noise (Emscripten's
+  // "Aborted(…)" from h5wasm, TensorFlow.js banners) would make a one-line
+  // error several lines. CONVLENS_DEBUG=1 lets it through.
+  const write = process.stderr.write.bind(process.stderr);
+  if (!process.env.CONVLENS_DEBUG) process.stderr.write = (() => true) as typeof process.stderr.write;
+  const err = (s: string) => void write(s);
+  const crash = (e: unknown) => {
+    err(`convlens: ${oneLine(unexpected(e))}\n`);
+    process.exit(2);
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
+  void main(process.argv.slice(2), undefined, err).then((code) => (process.exitCode = code));
 }

@@ -4,7 +4,8 @@
  * list; a labels file with another count is not used, with a warning.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
+import { readSideFile } from '../core/loaders/side-files';
 import { parseLabels, topClasses } from '../core/image/feature-maps';
 import type { FeatureMapCapture } from '../core/image/capture';
 import type { CaptureRequest } from './messages';
@@ -14,7 +15,15 @@ export function classify(layer: string, scores: ArrayLike<number>, req: Pick<Cap
   let from = 'none (class numbers)';
   for (const f of [req.labelsPath, scores.length === 1000 ? req.imagenetLabels : undefined]) {
     if (!f || !existsSync(f)) continue;
-    const parsed = parseLabels(readFileSync(f, 'utf8'));
+    let text: string;
+    try {
+      // The labels file beside the model is the model's side file: a link out of its folder, or a pipe, is not read.
+      text = f === req.labelsPath ? readSideFile(dirname(f), basename(f), basename(f), 'labels file').toString('utf8') : readFileSync(f, 'utf8');
+    } catch (err) {
+      warnings.push(`${(err as Error).message}; not used`);
+      continue;
+    }
+    const parsed = parseLabels(text);
     if (parsed.length === scores.length) {
       labels = parsed;
       from = basename(f);

@@ -22,10 +22,11 @@ import { devicePeaks } from './peaks';
 import { PeakRss, rssBytes } from './process-memory';
 import { readImageFile } from '../core/image/decode';
 import { DEFAULT_PREPROCESS, inputLayout, preprocessImage, type PreprocessSpec } from '../core/image/preprocess';
+import { nullProto } from '../core/lookup';
 
 export type Progress = (message: string, fraction?: number) => void;
 
-const PROVIDER_LABEL: Record<string, string> = { cpu: 'CPUExecutionProvider', cuda: 'CUDAExecutionProvider', tensorrt: 'TensorrtExecutionProvider' };
+const PROVIDER_LABEL: Record<string, string> = nullProto({ cpu: 'CPUExecutionProvider', cuda: 'CUDAExecutionProvider', tensorrt: 'TensorrtExecutionProvider' });
 
 /** Optimized graphs above this size are not read back (the mapping then goes by names). */
 const MAX_OPTIMIZED_BYTES = 256 * 2 ** 20;

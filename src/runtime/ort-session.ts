@@ -6,6 +6,7 @@
  */
 import type * as Ort from 'onnxruntime-node';
 import type { ProviderSetting } from './messages';
+import { nullProto } from '../core/lookup';
 
 export type OrtModule = typeof Ort;
 
@@ -30,7 +31,7 @@ export function providerAttempts(setting: ProviderSetting): string[][] {
   }
 }
 
-const PROVIDER_NAMES: Record<string, string> = { cuda: 'CUDA', tensorrt: 'TensorRT', cpu: 'CPU' };
+const PROVIDER_NAMES: Record<string, string> = nullProto({ cuda: 'CUDA', tensorrt: 'TensorRT', cpu: 'CPU' });
 
 export interface CreatedSession {
   session: Ort.InferenceSession;

@@ -9,8 +9,8 @@
  * `/<layer>/…`): the costliest node of a layer carries its time, the
  * others are marked as part of it.
  */
-import { readFileSync, statSync } from 'node:fs';
-import { basename, isAbsolute, relative, resolve } from 'node:path';
+import { readSideFile, sideFileSize } from '../core/loaders/side-files';
+import { basename } from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
 import { loadModelFile } from '../core/loaders/index';
 import { readKerasConfig, type KerasConfig } from '../core/loaders/keras-config';
@@ -44,11 +44,10 @@ export async function buildModel(tf: Tfjs, k: KerasConfig): Promise<{ model: TF.
     for (const group of k.weights.manifest as { paths: string[]; weights: TF.io.WeightsManifestEntry[] }[]) {
       specs.push(...group.weights);
       for (const p of group.paths) {
-        const target = resolve(k.weights.dir, p);
-        if (isAbsolute(p) || relative(k.weights.dir, target).startsWith('..')) throw new Error(`weight shard '${p}' is outside the model's folder`);
-        total += statSync(target).size;
+        // Confined to the model's real folder, regular files only (side-files.ts).
+        total += sideFileSize(k.weights.dir, p, 'model.json', 'weight shard');
         if (total > MAX_WEIGHT_BYTES) throw new Error('the weight shards are larger than 2 GiB');
-        buffers.push(readFileSync(target));
+        buffers.push(readSideFile(k.weights.dir, p, 'model.json', 'weight shard'));
       }
     }
     const data = Buffer.concat(buffers);

@@ -26,8 +26,8 @@ describe('cnn.yaml structure', () => {
     assert.deepEqual(definition!.input, [32, 32, 1]);
     const layers = definition!.layers as LayerSpec[];
     assert.deepEqual(layers.map((l) => l.type), ['Conv2D', 'AveragePooling2D', 'Conv2D', 'AveragePooling2D', 'Conv2D', 'Flatten', 'Dense', 'Dense']);
-    assert.deepEqual(layers[0].args, { filters: 6, kernel_size: 5, activation: 'tanh' });
-    assert.deepEqual(layers[5].args, {});
+    assert.deepEqual({ ...layers[0].args }, { filters: 6, kernel_size: 5, activation: 'tanh' });
+    assert.deepEqual({ ...layers[5].args }, {});
   });
 
   it('keeps source ranges: the layer key and each argument value', () => {

@@ -30,7 +30,7 @@ describe('ONNX loader', () => {
   it('IR 3: an initializer listed as an input is a weight, not an input', () => {
     const m = loadOnnx(irV3(), { file: 'old.onnx' });
     assert.deepEqual(m.graph.inputs, ['x']);
-    assert.deepEqual(m.opset, { '': 7 });
+    assert.deepEqual({ ...m.opset }, { '': 7 });
     const { report } = profileModel(m);
     assert.equal(report.totals.params, 108);
     assert.deepEqual(report.outputs[0].shape, ['batch', 4, 6, 6]);

@@ -10,6 +10,7 @@ import { elementCount, tensorNumbers, type ExternalReader } from '../tensor-data
 import { OP_RULES } from './ops/index';
 import { MAX_FOLD_ELEMENTS, ShapeError, type OpContext, type TensorInfo } from './ops/types';
 import { fmtShape, isNum } from './ops/dims';
+import { dict } from '../lookup';
 
 export interface InferOptions {
   /** Overrides graph input shapes (e.g. from `--input x=1x3x224x224`). */
@@ -141,7 +142,9 @@ class Inferencer {
   /** Puts initializers and graph inputs into `scope`. */
   seed(graph: Graph, scope: Scope, initializers: Iterable<string>, inputs: readonly string[], formalInputs?: (TensorInfo | undefined)[], top = false): void {
     for (const name of initializers) {
-      const v = graph.values.get(name)!;
+      // A builder may have dropped it again (Keras shared layers reuse their first call's weights).
+      const v = graph.values.get(name);
+      if (!v) continue;
       scope.values.set(name, { dtype: v.dtype, shape: v.data?.dims ?? v.shape, value: v.data ? constValues(v.data, this.opts.readExternal) : undefined });
     }
     inputs.forEach((name, i) => {
@@ -227,11 +230,11 @@ class Inferencer {
   private runFunction(fn: FunctionDef, call: Node, inputs: (TensorInfo | undefined)[]): (TensorInfo | undefined)[] {
     const scope: Scope = { values: new Map() };
     fn.inputs.forEach((name, i) => scope.values.set(name, inputs[i] ?? {}));
-    const attrs: Record<string, Attribute> = { ...fn.attributeDefaults, ...call.attributes };
+    const attrs: Record<string, Attribute> = Object.assign(dict<Attribute>(), fn.attributeDefaults, call.attributes);
     const opset = { ...this.model.opset, ...fn.opset };
     for (const n of fn.nodes) {
       // Substitute attribute references with the call's values.
-      const resolved: Record<string, Attribute> = {};
+      const resolved: Record<string, Attribute> = dict();
       for (const [k, a] of Object.entries(n.attributes)) {
         if (a.type === 'ref') {
           if (attrs[a.value]) resolved[k] = attrs[a.value];
@@ -307,21 +310,32 @@ export class GrowingGraphInference {
   private readonly inf: Inferencer;
   private readonly scope: Scope = { values: new Map() };
   private nodesDone = 0;
+  private inputsDone = 0;
 
   constructor(private readonly model: Model) {
     this.inf = new Inferencer(model, {});
   }
 
-  values(): Map<string, TensorInfo> {
+  /**
+   * Everything known so far. `newInitializers`: the initializers added since
+   * the previous call (the builder knows them; finding them by scanning the
+   * graph's set would make building n layers O(n²)).
+   */
+  values(newInitializers: readonly string[] = []): Map<string, TensorInfo> {
     const g = this.model.graph;
-    const newInits = [...g.initializers].filter((n) => !this.scope.values.has(n));
-    const newInputs = g.inputs.filter((n) => !this.scope.values.has(n));
-    if (newInits.length || newInputs.length) this.inf.seed(g, this.scope, newInits, newInputs, undefined, true);
+    const newInputs = g.inputs.slice(this.inputsDone);
+    this.inputsDone = g.inputs.length;
+    if (newInitializers.length || newInputs.length) this.inf.seed(g, this.scope, newInitializers, newInputs, undefined, true);
     if (this.nodesDone < g.nodes.length) {
       this.inf.runNodes(g, this.scope, g.nodes.slice(this.nodesDone));
       this.nodesDone = g.nodes.length;
     }
     return this.scope.values;
+  }
+
+  /** The problems found so far (call `values` first to take in the latest nodes). */
+  issues(): readonly NodeIssue[] {
+    return this.inf.issues;
   }
 }
 

@@ -15,6 +15,7 @@ import type { TensorInfo } from './ops/types';
 import type { Dataflow } from './dataflow';
 import { allNumeric, numel } from './ops/dims';
 import { einsumMacs } from './ops/misc';
+import { nullProto } from '../lookup';
 
 export interface LayerCost {
   params: number;
@@ -31,9 +32,9 @@ export interface StoredTensor {
 }
 
 /** Inputs that hold quantized weights (integer tensors that stand for float weights). */
-const QUANTIZED_WEIGHT_INPUTS: Record<string, number> = {
+const QUANTIZED_WEIGHT_INPUTS: Record<string, number> = nullProto({
   DequantizeLinear: 0, QLinearConv: 3, ConvInteger: 1, QLinearMatMul: 3, MatMulInteger: 1,
-};
+});
 
 /**
  * The stored tensors (initializers and weight-like Constant nodes) of a graph.
@@ -87,13 +88,13 @@ export function nodeWeights(node: Node, flow: Dataflow, stored: Map<string, Stor
 type Shapes = (name: string) => number[] | undefined;
 
 /** FLOPs per output element of element-wise style ops (documented in README). */
-const ELEMENTWISE_FLOPS: Record<string, number> = {
+const ELEMENTWISE_FLOPS: Record<string, number> = nullProto({
   Add: 1, Sub: 1, Mul: 1, Div: 1, Pow: 1, Max: 1, Min: 1, Relu: 1, LeakyRelu: 2, PRelu: 2, Elu: 3,
   Selu: 4, Celu: 4, Sigmoid: 4, HardSigmoid: 3, HardSwish: 4, Tanh: 5, Clip: 2, Erf: 5, Gelu: 8, Mish: 8,
   Swish: 5, Softplus: 3, Sqrt: 1, Exp: 1, Log: 1, Reciprocal: 1, Neg: 1, Abs: 1,
   Softmax: 5, LogSoftmax: 5, BatchNormalization: 2, InstanceNormalization: 5, LayerNormalization: 5,
   GroupNormalization: 5,
-};
+});
 
 export function nodeMacs(node: Node, shapeOf: Shapes): number {
   const out = shapeOf(node.outputs[0]);

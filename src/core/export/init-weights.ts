@@ -25,6 +25,7 @@
  */
 import type { Graph, Node, TensorConst } from '../ir';
 import { elementCount } from '../tensor-data';
+import { nullProto } from '../lookup';
 
 /** mulberry32 (Tommy Ettinger): a uniform in [0, 1) per call. */
 export function mulberry32(seed: number): () => number {
@@ -91,12 +92,12 @@ export interface UnknownWeight {
   index: number;
 }
 
-const CONSTANT_INPUTS: Record<string, Record<number, number>> = {
+const CONSTANT_INPUTS: Record<string, Record<number, number>> = nullProto({
   // Inputs 1 and 2 of Conv/Gemm are handled below (kernel, bias 0).
   BatchNormalization: { 1: 1, 2: 0, 3: 0, 4: 1 },
   LayerNormalization: { 1: 1, 2: 0 },
   PRelu: { 1: 0 },
-};
+});
 
 /** The rule for input `index` of `node`, whose tensor has `dims`; undefined when there is none. */
 export function initFor(node: Node, index: number, dims: number[]): WeightInit | undefined {

@@ -15,6 +15,7 @@ import { parseCnnYaml } from '../loaders/cnn-yaml';
 import { encodeOnnx } from '../onnx/writer';
 import type { ExternalReader } from '../tensor-data';
 import { prepareExport, type ExportOptions } from './onnx-export';
+import { dict } from '../lookup';
 
 export interface RunnableModel {
   /** The graph the runtime executes (its node and value names are the runtime's). */
@@ -39,7 +40,7 @@ export function definitionAtBatch(text: string, file: string, batch: number): Mo
 
 /** Batched inputs (profile.ts's rule) whose first dim is a number other than `batch`. */
 function fixedBatchInputs(model: Model, batch: number): string[] {
-  const shapes: Record<string, Shape> = {};
+  const shapes: Record<string, Shape> = dict();
   for (const i of model.graph.inputs) {
     const s = model.graph.values.get(i)?.shape;
     if (s) shapes[i] = s;

@@ -7,8 +7,9 @@
  * lazily, so layer semantics never re-derive an operator's output shape.
  */
 import type { DType, Graph, Model } from '../ir';
-import { GrowingGraphInference } from '../analysis/infer';
+import { GrowingGraphInference, type NodeIssue } from '../analysis/infer';
 import { toAttribute, type AttrInput } from '../onnx/attr-input';
+import { dict } from '../lookup';
 
 export type Severity = 'error' | 'warning' | 'information';
 
@@ -47,6 +48,10 @@ export class LoweringContext {
   private readonly counters = new Map<string, number>();
   private readonly model: Model;
   private inference?: GrowingGraphInference;
+  /** Initializers added since shape inference last looked. */
+  private readonly newInitializers: string[] = [];
+  /** Every initializer ever added, in order. */
+  private readonly addedInitializers: string[] = [];
 
   constructor(name: string, format: Model['format'] = 'yaml') {
     this.graph = { name, nodes: [], inputs: [], outputs: [], values: new Map(), initializers: new Set() };
@@ -92,7 +97,7 @@ export class LoweringContext {
     let name = `${scope}/${opType}`;
     for (let k = 1; this.nodeNames.has(name); k++) name = `${scope}/${opType}_${k}`;
     this.nodeNames.add(name);
-    const attributes: Record<string, ReturnType<typeof toAttribute>> = {};
+    const attributes: Record<string, ReturnType<typeof toAttribute>> = dict();
     for (const [k, v] of Object.entries(attrs)) attributes[k] = toAttribute(v);
     const output = `${name}_output_0`;
     this.graph.nodes.push({ name, opType, domain: '', attributes, inputs: [...inputs], outputs: [output] });
@@ -125,8 +130,25 @@ export class LoweringContext {
   /** Known static shape of a value (NCHW), from shape inference over the graph so far (incremental). */
   shapeOf(value: string): number[] | undefined {
     this.inference ??= new GrowingGraphInference(this.model);
-    const s = this.inference.values().get(value)?.shape;
+    const s = this.inference.values(this.newInitializers.splice(0)).get(value)?.shape;
     return s && s.every((d): d is number => typeof d === 'number') ? s : undefined;
+  }
+
+  /** A mark for `initializersSince`: how many initializers were ever added. */
+  initializerMark(): number {
+    return this.addedInitializers.length;
+  }
+
+  /** Initializers added since `mark` that are still in the graph, in order. */
+  initializersSince(mark: number): string[] {
+    return this.addedInitializers.slice(mark).filter((n) => this.graph.initializers.has(n));
+  }
+
+  /** Shape inference's problems over the whole graph built so far (inferred once, incrementally). */
+  inferenceIssues(): readonly NodeIssue[] {
+    this.inference ??= new GrowingGraphInference(this.model);
+    this.inference.values(this.newInitializers.splice(0));
+    return this.inference.issues();
   }
 
   private initializer(base: string, dtype: DType, dims: number[], values: number[] | undefined): string {
@@ -135,6 +157,8 @@ export class LoweringContext {
     const storage = values ? { kind: 'values' as const, values } : { kind: 'none' as const };
     this.graph.values.set(name, { name, dtype, shape: [...dims], data: { dtype, dims: [...dims], storage } });
     this.graph.initializers.add(name);
+    this.newInitializers.push(name);
+    this.addedInitializers.push(name);
     return name;
   }
 }

@@ -10,6 +10,7 @@ import { Args, didYouMean } from './args';
 import type { LoweringContext } from './context';
 import { CONV_LAYER_ARGS, kerasShape, lowerConv, lowerGlobalPool, lowerPool } from './conv';
 import { SHAPE_LAYERS } from './reshape';
+import { nullProto } from '../lookup';
 
 export { LoweringContext, kerasSnakeCase, type LayerProblem } from './context';
 
@@ -27,7 +28,7 @@ interface LayerDef {
 }
 
 /** Keras activation names → nodes (keras.activations). */
-const ACTIVATIONS: Record<string, (ctx: LoweringContext, x: string) => string> = {
+const ACTIVATIONS: Record<string, (ctx: LoweringContext, x: string) => string> = nullProto({
   linear: (_, x) => x,
   relu: (ctx, x) => ctx.node('Relu', [x]),
   relu6: (ctx, x) => ctx.node('Clip', [x, ctx.floats([0], []), ctx.floats([6], [])]),
@@ -45,7 +46,7 @@ const ACTIVATIONS: Record<string, (ctx: LoweringContext, x: string) => string> =
   softplus: (ctx, x) => ctx.node('Softplus', [x]),
   softsign: (ctx, x) => ctx.node('Softsign', [x]),
   exponential: (ctx, x) => ctx.node('Exp', [x]),
-};
+});
 
 export const KERAS_ACTIVATIONS = Object.keys(ACTIVATIONS);
 
@@ -184,11 +185,11 @@ const globalPool = (op: 'GlobalAveragePool' | 'GlobalMaxPool', rank: number): La
 });
 
 /** Merge layers: they take several inputs, so they are lowered by `lowerMerge`. */
-export const MERGE_LAYERS: Record<string, readonly string[]> = {
+export const MERGE_LAYERS: Record<string, readonly string[]> = nullProto({
   Add: [], Multiply: [], Subtract: [], Average: [], Maximum: [], Minimum: [], Concatenate: ['axis'],
-};
+});
 
-export const LAYERS: Record<string, LayerDef> = {
+export const LAYERS: Record<string, LayerDef> = nullProto({
   Conv1D: conv('conv', 1),
   Conv2D: conv('conv', 2),
   Conv3D: conv('conv', 3),
@@ -227,7 +228,7 @@ export const LAYERS: Record<string, LayerDef> = {
   Dense: { args: ['units', 'activation', 'use_bias'], lower: withActivation(dense) },
   Rescaling: { args: ['scale', 'offset'], lower: rescaling },
   ...SHAPE_LAYERS,
-};
+});
 
 export const KNOWN_LAYERS = [...Object.keys(LAYERS), ...Object.keys(MERGE_LAYERS)];
 

@@ -7,6 +7,7 @@
 import type { Args } from './args';
 import type { LoweringContext } from './context';
 import { inputOfRank, kerasShape } from './conv';
+import { nullProto } from '../lookup';
 
 type Lower = (ctx: LoweringContext, a: Args, x: string) => string | undefined;
 
@@ -86,10 +87,10 @@ function upSampling(ctx: LoweringContext, a: Args, x: string): string | undefine
   return ctx.node('Resize', [x, '', ctx.floats([1, 1, size[0], size[1]])], attrs);
 }
 
-export const SHAPE_LAYERS: Record<string, { args: readonly string[]; lower: Lower }> = {
+export const SHAPE_LAYERS: Record<string, { args: readonly string[]; lower: Lower }> = nullProto({
   Flatten: { args: [], lower: flatten },
   Reshape: { args: ['target_shape'], lower: reshape },
   ZeroPadding2D: { args: ['padding'], lower: zeroPadding },
   Cropping2D: { args: ['cropping'], lower: cropping },
   UpSampling2D: { args: ['size', 'interpolation'], lower: upSampling },
-};
+});

@@ -8,7 +8,6 @@
  * (lowering or shape inference) is placed at a range of the text.
  */
 import type { Model } from '../ir';
-import { inferShapes } from '../analysis/infer';
 import { LoweringContext, lowerLayer, lowerMerge, type LayerProblem } from '../keras/layers';
 import { parseCnnYaml, type BlockItem, type LayerSpec, type ModelDefinition, type SourceRange } from './cnn-yaml';
 import { ModelLoadError } from '../errors';
@@ -164,7 +163,7 @@ export function definitionToModel(def: ModelDefinition, opts: { batch?: number }
   // Shape errors (channel mismatches at an Add, empty outputs) found by the shared inference, at their item.
   // One problem per item: an item that already has one (e.g. an empty output) gets no second.
   const opOf = new Map(model.graph.nodes.map((n) => [n.name, n.opType]));
-  for (const issue of inferShapes(model).issues) {
+  for (const issue of ctx.inferenceIssues()) {
     const range = layerOf.get(issue.node);
     if (!range || issue.severity !== 'error') continue;
     if (problems.some((p) => p.range.start >= range.start && p.range.end <= range.end)) continue;

@@ -17,6 +17,8 @@
  * every node's offsets in the text.
  */
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type Pair } from 'yaml';
+import { formatCount } from '../errors';
+import { dict } from '../lookup';
 
 /** Offsets into the text: [start, end). */
 export interface SourceRange {
@@ -58,6 +60,8 @@ export interface BranchesSpec extends Spanned {
 export interface RepeatSpec extends Spanned {
   kind: 'Repeat';
   times: number;
+  /** The `times` value, for messages about it. */
+  timesRange: SourceRange;
   layers: BlockItem[];
 }
 
@@ -86,6 +90,16 @@ export interface ParsedDefinition {
 }
 
 const BLOCKS = new Set(['Residual', 'Branches', 'Repeat']);
+
+/**
+ * Limits that keep a hostile or mistaken definition from hanging the editor:
+ * real networks have hundreds to a few thousand layers and nest blocks a few
+ * levels deep (ResNet-152: 3 levels, 500-odd layers after expansion).
+ */
+export const MAX_DEFINITION_LAYERS = 100_000;
+export const MAX_BLOCK_NESTING = 64;
+/** YAML nesting (indentation and brackets) read at all; the yaml package recurses per level. */
+export const MAX_YAML_NESTING = 256;
 const TOP_KEYS = new Set(['name', 'input', 'layers', 'description']);
 
 function rangeOf(n: YamlNode | Pair | null | undefined, fallback: SourceRange): SourceRange {
@@ -102,12 +116,18 @@ function rangeOf(n: YamlNode | Pair | null | undefined, fallback: SourceRange): 
 
 class Parser {
   readonly problems: DefinitionProblem[] = [];
-  constructor(private readonly lines: LineCounter) {}
+  constructor(
+    private readonly lines: LineCounter,
+    private readonly text: string,
+  ) {}
 
   problem(range: SourceRange, message: string, severity: DefinitionProblem['severity'] = 'error'): void {
     const pos = this.lines.linePos(range.start);
     this.problems.push({ severity, message, range, line: pos.line, column: pos.col });
   }
+
+  /** Blocks entered so far (recursion is bounded by MAX_BLOCK_NESTING). */
+  private depth = 0;
 
   /** A list of layers; `where` names it in messages (`layers`, `Residual.shortcut`, …). */
   items(n: unknown, where: string, at: SourceRange): BlockItem[] {
@@ -115,19 +135,28 @@ class Parser {
       this.problem(rangeOf(n as YamlNode, at), `${where} must be a list of layers`);
       return [];
     }
-    const out: BlockItem[] = [];
-    for (const item of n.items) {
-      const parsed = this.item(item as YamlNode, where, rangeOf(n, at));
-      if (parsed) out.push(parsed);
+    if (this.depth > MAX_BLOCK_NESTING) {
+      this.problem(rangeOf(n, at), `blocks are nested more than ${MAX_BLOCK_NESTING} levels deep`);
+      return [];
     }
-    return out;
+    this.depth++;
+    try {
+      const out: BlockItem[] = [];
+      for (const item of n.items) {
+        const parsed = this.item(item as YamlNode, where, rangeOf(n, at));
+        if (parsed) out.push(parsed);
+      }
+      return out;
+    } finally {
+      this.depth--;
+    }
   }
 
   item(n: YamlNode, where: string, at: SourceRange): BlockItem | undefined {
     const range = rangeOf(n, at);
     if (isScalar(n) && typeof n.value === 'string' && n.value) {
       // `- Flatten` is read as `- Flatten: {}`.
-      return { kind: 'layer', type: n.value, args: {}, argRanges: {}, range, keyRange: range };
+      return { kind: 'layer', type: n.value, args: dict(), argRanges: dict(), range, keyRange: range };
     }
     if (!isMap(n) || n.items.length !== 1) {
       this.problem(range, `each item of ${where} must be one layer, written \`- LayerClass: {arguments}\``);
@@ -149,7 +178,7 @@ class Parser {
   }
 
   layer(type: string, value: YamlNode | null, range: SourceRange, keyRange: SourceRange): LayerSpec | undefined {
-    const spec: LayerSpec = { kind: 'layer', type, args: {}, argRanges: {}, range, keyRange };
+    const spec: LayerSpec = { kind: 'layer', type, args: dict(), argRanges: dict(), range, keyRange };
     if (value === null || (isScalar(value) && value.value === null)) return spec;
     if (!isMap(value)) {
       this.problem(rangeOf(value, range), `the arguments of ${type} must be a map, e.g. \`${type}: {filters: 32}\``);
@@ -224,24 +253,102 @@ class Parser {
     const f = this.blockFields('Repeat', value, range, ['times', 'layers', 'name']);
     const times = f?.get('times');
     const n = isScalar(times) ? times.value : undefined;
+    const timesRange = times ? rangeOf(times, keyRange) : keyRange;
     if (!f || !f.has('layers') || typeof n !== 'number' || !Number.isInteger(n) || n < 1) {
-      this.problem(times ? rangeOf(times, keyRange) : keyRange, 'Repeat needs `times` (an integer ≥ 1) and `layers`, e.g. `Repeat: {times: 3, layers: [...]}`');
+      this.problem(timesRange, 'Repeat needs `times` (an integer ≥ 1) and `layers`, e.g. `Repeat: {times: 3, layers: [...]}`');
       return undefined;
     }
-    const spec: RepeatSpec = { kind: 'Repeat', times: n, layers: this.items(f.get('layers'), 'Repeat.layers', range), range, keyRange };
+    if (n > MAX_DEFINITION_LAYERS) {
+      // As written: a float such as 1e308 has no exact integer form worth printing.
+      const written = this.text.slice(timesRange.start, timesRange.end).trim();
+      this.problem(timesRange, `Repeat times ${written} is more than a definition may expand to (${formatCount(MAX_DEFINITION_LAYERS)} layers)`);
+      return undefined;
+    }
+    const spec: RepeatSpec = { kind: 'Repeat', times: n, timesRange, layers: this.items(f.get('layers'), 'Repeat.layers', range), range, keyRange };
     const name = this.nameOf(f, 'Repeat', range);
     if (name) spec.name = name;
     return spec;
   }
 }
 
+/**
+ * How deeply the text nests, from its indentation and brackets alone (no
+ * parse): the yaml package recurses once per level, so text nested thousands
+ * of levels deep must be refused before it is parsed. Returns the offset of
+ * the first place deeper than `limit`, or -1.
+ */
+export function tooDeeplyNested(text: string, limit: number): number {
+  const indents: number[] = [];
+  let flow = 0;
+  let offset = 0;
+  for (const line of text.split('\n')) {
+    const start = offset;
+    offset += line.length + 1;
+    const m = /^( *)((?:- +)*)/.exec(line)!;
+    const rest = line.slice(m[0].length);
+    if (flow === 0) {
+      if (rest === '' || rest.startsWith('#')) continue;
+      const indent = m[1].length;
+      while (indents.length && indents[indents.length - 1] >= indent) indents.pop();
+      indents.push(indent);
+      // Each `- ` on a line opens a sequence level of its own.
+      if (indents.length + m[2].split('-').length - 1 > limit) return start;
+    }
+    let quote = '';
+    for (let i = m[0].length; i < line.length; i++) {
+      const c = line[i];
+      if (quote) {
+        if (c === quote) quote = '';
+      } else if (c === '"' || c === "'") quote = c;
+      else if (c === '#' && (i === 0 || line[i - 1] === ' ')) break;
+      else if (c === '[' || c === '{') {
+        if (indents.length + ++flow > limit) return start + i;
+      } else if ((c === ']' || c === '}') && flow > 0) flow--;
+    }
+  }
+  return -1;
+}
+
+/** Layers after expansion (Repeat multiplies), saturating just above `cap`. */
+function expandedLayers(items: readonly BlockItem[], cap: number): number {
+  let n = 0;
+  for (const it of items) {
+    if (it.kind === 'layer') n += 1;
+    else if (it.kind === 'Residual') n += 1 + expandedLayers(it.layers, cap) + (it.shortcut ? expandedLayers(it.shortcut, cap) : 0);
+    else if (it.kind === 'Branches') n += 1 + it.branches.reduce((a, b) => a + expandedLayers(b, cap), 0);
+    else n += it.times * expandedLayers(it.layers, cap);
+    if (n > cap) return cap + 1;
+  }
+  return n;
+}
+
+/** The innermost Repeat whose expansion alone passes `cap`, else the outermost block that does. */
+function culprit(items: readonly BlockItem[], cap: number): BlockItem | undefined {
+  for (const it of items) {
+    if (it.kind === 'layer' || expandedLayers([it], cap) <= cap) continue;
+    const inner = it.kind === 'Branches' ? it.branches.flat() : it.kind === 'Residual' ? [...it.layers, ...(it.shortcut ?? [])] : it.layers;
+    return culprit(inner, cap) ?? it;
+  }
+  return undefined;
+}
+
 export function parseCnnYaml(text: string): ParsedDefinition {
   const lines = new LineCounter();
+  const deep = tooDeeplyNested(text, MAX_YAML_NESTING);
+  if (deep >= 0) {
+    // The line counter only knows lines the parser has seen: place the problem by hand.
+    const before = text.slice(0, deep).split('\n');
+    const range = { start: deep, end: deep + 1 };
+    const problem = `the YAML is nested more than ${MAX_YAML_NESTING} levels deep`;
+    return { problems: [{ severity: 'error', message: problem, range, line: before.length, column: before[before.length - 1].length + 1 }] };
+  }
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const p = new Parser(lines);
+  const p = new Parser(lines, text);
   const whole: SourceRange = { start: 0, end: text.length };
   for (const e of [...doc.errors, ...doc.warnings]) {
-    p.problem({ start: e.pos[0], end: Math.max(e.pos[1], e.pos[0] + 1) }, e.message.split('\n')[0], doc.errors.includes(e as never) ? 'error' : 'warning');
+    // The yaml package reports its own stack overflow as a parse error.
+    const message = /Maximum call stack/.test(e.message) ? 'the YAML is nested too deeply to read' : e.message.split('\n')[0];
+    p.problem({ start: e.pos[0], end: Math.max(e.pos[1], e.pos[0] + 1) }, message, doc.errors.includes(e as never) ? 'error' : 'warning');
   }
   if (doc.errors.length) return { problems: p.problems };
   const root = doc.contents;
@@ -272,6 +379,12 @@ export function parseCnnYaml(text: string): ParsedDefinition {
   const layers = layersPair ? p.items(layersPair.value, 'layers', rangeOf(layersPair, whole)) : [];
   const nameNode = top.get('name')?.value as YamlNode | undefined;
   if (!input || !layersPair) return { problems: p.problems };
+  if (expandedLayers(layers, MAX_DEFINITION_LAYERS) > MAX_DEFINITION_LAYERS) {
+    const it = culprit(layers, MAX_DEFINITION_LAYERS);
+    const range = it?.kind === 'Repeat' ? it.timesRange : it?.keyRange ?? rangeOf(layersPair, whole);
+    p.problem(range, `the definition expands to more than ${formatCount(MAX_DEFINITION_LAYERS)} layers${it?.kind === 'Repeat' ? ` (this Repeat alone: ${formatCount(it.times)} × ${formatCount(expandedLayers(it.layers, MAX_DEFINITION_LAYERS))} layers)` : ''}; ConvLens analyses at most that many`);
+    return { problems: p.problems };
+  }
   const definition: ModelDefinition = { input, inputRange, layers };
   if (isScalar(nameNode) && nameNode.value !== null) definition.name = String(nameNode.value);
   return { definition, problems: p.problems };

@@ -6,8 +6,9 @@
  * `loadModelBytes` start HDF5 support themselves; the `…Sync` variants are for
  * callers that cannot wait (an HDF5 file then needs `initHdf5()` first).
  */
-import { closeSync, existsSync, fstatSync, openSync, readSync, statSync, readFileSync } from 'node:fs';
-import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
+import { closeSync, openSync, readSync, statSync, readFileSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { readSideFile, sideFileSize } from './side-files';
 import type { Model } from '../ir';
 import { ModelLoadError, formatCount } from '../errors';
 import type { ExternalReader } from '../tensor-data';
@@ -16,7 +17,7 @@ import { readOnnxSkeleton } from './onnx-ranges';
 import { loadCnnYaml } from './cnn-yaml-model';
 import { isJsonObject, kerasModelFromJson, parseJsonText } from './keras';
 import { isZip, loadKerasArchive } from './keras-archive';
-import { initHdf5, isHdf5, loadKerasH5, loadKerasH5File } from './keras-h5';
+import { Hdf5StartError, initHdf5, isHdf5, loadKerasH5, loadKerasH5File } from './keras-h5';
 import { looksLikeTfjsModel, tfjsModelFromJson, type TfjsLoadOptions } from './tfjs-layers';
 
 /** ConvLens's own model definitions: `*.cnn.yaml` (or `.cnn.yml`). */
@@ -39,8 +40,17 @@ export type BytesLoadOptions = TfjsLoadOptions;
  * started here when the bytes are HDF5, so callers need no start-up step.
  */
 export async function loadModelBytes(bytes: Uint8Array, file: string, options: BytesLoadOptions = {}): Promise<Model> {
-  if (isHdf5(bytes)) await initHdf5();
+  if (isHdf5(bytes)) await startHdf5(file);
   return loadModelBytesSync(bytes, file, options);
+}
+
+/** Starts HDF5 support for `file`; failing to start is that file's load error. */
+async function startHdf5(file: string): Promise<void> {
+  try {
+    await initHdf5();
+  } catch (err) {
+    throw err instanceof Hdf5StartError ? new ModelLoadError(file, `cannot be read: ${err.message}`) : err;
+  }
 }
 
 /** `loadModelBytes` for callers that cannot wait: an HDF5 file needs `initHdf5()` to have resolved. */
@@ -71,63 +81,46 @@ function loadJsonModel(bytes: Uint8Array, file: string, options: BytesLoadOption
   throw new ModelLoadError(file, 'JSON that is neither a Keras model config (class_name, config) nor a TF.js model.json (modelTopology, weightsManifest)');
 }
 
-/** An external-data reader confined to the model's directory. */
+/** An external-data reader confined to the model's real folder (side-files.ts). */
 export function externalReader(modelPath: string): ExternalReader {
   const dir = dirname(resolve(modelPath));
   const file = basename(modelPath);
-  return (location, offset, length) => {
-    const target = resolve(dir, location);
-    const rel = relative(dir, target);
-    if (isAbsolute(location) || rel.startsWith('..')) {
-      throw new ModelLoadError(file, `external data location '${location}' points outside the model's folder`);
-    }
-    let fd: number;
-    try {
-      fd = openSync(target, 'r');
-    } catch {
-      throw new ModelLoadError(file, `external data file '${location}' is missing`);
-    }
-    try {
-      const size = fstatSync(fd).size;
-      const len = length ?? size - offset;
-      if (offset < 0 || offset + len > size) {
-        throw new ModelLoadError(file, `external data '${location}' is ${formatCount(size)} bytes, but a tensor needs bytes ${formatCount(offset)}–${formatCount(offset + len)}`);
-      }
-      const buf = Buffer.allocUnsafe(len);
-      readSync(fd, buf, 0, len, offset);
-      return buf;
-    } finally {
-      closeSync(fd);
-    }
-  };
+  return (location, offset, length) => readSideFile(dir, location, file, 'external data file', offset, length);
 }
 
-/** Warnings for external-data files that are not beside the model. */
-function missingExternalData(model: Model, modelPath: string): string[] {
+/** Warnings for external-data files that cannot be read (missing, outside the folder, not regular files). */
+function unreadableExternalData(model: Model, modelPath: string): string[] {
   const dir = dirname(resolve(modelPath));
   const locations = new Set<string>();
   for (const name of model.graph.initializers) {
     const s = model.graph.values.get(name)?.data?.storage;
     if (s?.kind === 'external') locations.add(s.location);
   }
-  return [...locations]
-    .filter((loc) => !existsSync(resolve(dir, loc)))
-    .map((loc) => `external data file '${loc}' is missing: weight values cannot be read (shapes and counts do not need them)`);
+  const warnings: string[] = [];
+  for (const loc of locations) {
+    try {
+      sideFileSize(dir, loc, basename(modelPath), 'external data file');
+    } catch (err) {
+      const why = err instanceof ModelLoadError ? err.problem : String(err);
+      warnings.push(`${why}: weight values cannot be read (shapes and counts do not need them)`);
+    }
+  }
+  return warnings;
 }
 
 /** TF.js weight shards are read (for a graph model's integer constants) only up to this total size. */
 export const MAX_SHARD_BYTES = 64 * 2 ** 20;
 
-/** Reads a model.json's weight shards from its folder; undefined when one is missing, outside it, or they are too large. */
+/** Reads a model.json's weight shards from its folder; undefined when one is missing, outside it, not a regular file, or they are too large. */
 function shardReader(modelPath: string): (paths: string[]) => Uint8Array | undefined {
   const dir = dirname(resolve(modelPath));
+  const file = basename(modelPath);
   return (paths) => {
-    const targets = paths.map((p) => resolve(dir, p));
-    if (paths.length === 0 || paths.some((p, i) => isAbsolute(p) || relative(dir, targets[i]).startsWith('..'))) return undefined;
+    if (paths.length === 0) return undefined;
     try {
-      const sizes = targets.map((t) => statSync(t).size);
-      if (sizes.reduce((a, b) => a + b, 0) > MAX_SHARD_BYTES) return undefined;
-      return Buffer.concat(targets.map((t) => readFileSync(t)));
+      const total = paths.reduce((a, p) => a + sideFileSize(dir, p, file, 'weight shard'), 0);
+      if (total > MAX_SHARD_BYTES) return undefined;
+      return Buffer.concat(paths.map((p) => readSideFile(dir, p, file, 'weight shard')));
     } catch {
       return undefined;
     }
@@ -159,6 +152,8 @@ export function loadModelFileSync(path: string, options: LoadOptions = {}): Load
   try {
     const st = statSync(path);
     if (st.isDirectory()) throw new ModelLoadError(file, 'is a folder, not a model file');
+    // A FIFO or device would block the read forever.
+    if (!st.isFile()) throw new ModelLoadError(file, 'is not a regular file (a pipe, socket or device), so it is not read');
     size = st.size;
   } catch (err) {
     if (err instanceof ModelLoadError) throw err;
@@ -173,7 +168,7 @@ export function loadModelFileSync(path: string, options: LoadOptions = {}): Load
   // Large ONNX files are read in ranges, leaving the weights in the file.
   const bytes = size >= (options.rangeReadAbove ?? RANGE_READ_ABOVE) && matchOnnx(head) ? readOnnxSkeleton(path) : readFileSync(path);
   const model = loadModelBytesSync(bytes, file, { readShards: shardReader(path) });
-  model.warnings.push(...missingExternalData(model, path));
+  model.warnings.push(...unreadableExternalData(model, path));
   return { model, readExternal: externalReader(path), fileBytes: size };
 }
 
@@ -185,10 +180,11 @@ export function loadModelFileSync(path: string, options: LoadOptions = {}): Load
 export async function loadModelFile(path: string, options: LoadOptions = {}): Promise<LoadedModel> {
   let hdf5 = false;
   try {
-    hdf5 = isHdf5(readHead(path));
+    // Only a regular file's head is read (a FIFO would block): loadModelFileSync reports the rest.
+    if (statSync(path).isFile()) hdf5 = isHdf5(readHead(path));
   } catch {
     // Unreadable: loadModelFileSync reports it.
   }
-  if (hdf5) await initHdf5();
+  if (hdf5) await startHdf5(basename(path));
   return loadModelFileSync(path, options);
 }

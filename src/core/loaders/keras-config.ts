@@ -6,7 +6,7 @@
  * folder its shards are in). Undefined for other files (ONNX, definitions,
  * TF.js graph models).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { isJsonObject, parseJsonText, type Json } from './keras';
 import { isZip, readKerasArchiveConfig } from './keras-archive';
@@ -27,6 +27,8 @@ export interface KerasConfig {
 export async function readKerasConfig(path: string): Promise<KerasConfig | undefined> {
   const file = basename(path);
   if (isCnnYamlName(path)) return undefined;
+  // A pipe or device would block the read forever; the static loader reports such files.
+  if (!statSync(path).isFile()) return undefined;
   const bytes = readFileSync(path);
   if (isHdf5(bytes)) {
     await initHdf5();

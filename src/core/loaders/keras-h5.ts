@@ -25,15 +25,25 @@ let starting: Promise<void> | undefined;
 /** Loads and starts h5wasm once; later calls share the first. */
 export function initHdf5(): Promise<void> {
   starting ??= (async () => {
-    // A dynamic import: h5wasm is an ES module, and only HDF5 files need it.
-    const mod = await import('h5wasm/node');
-    const module = await mod.ready;
-    // HDF5 errors become exceptions carrying the diagnostic, instead of text printed to stderr.
-    module.activate_throwing_error_handler();
-    h5 = mod;
+    try {
+      // A dynamic import: h5wasm is an ES module, and only HDF5 files need it.
+      const mod = await import('h5wasm/node');
+      const module = await mod.ready;
+      // HDF5 errors become exceptions carrying the diagnostic, instead of text printed to stderr.
+      module.activate_throwing_error_handler();
+      h5 = mod;
+    } catch (err) {
+      // Typically WebAssembly memory refused under a memory limit; a later call may try again.
+      starting = undefined;
+      const why = /memory/i.test(String((err as Error)?.message ?? err)) ? 'not enough memory for its WebAssembly instance' : 'its WebAssembly module failed to load, most often for lack of memory';
+      throw new Hdf5StartError(`HDF5 support could not start (${why})`);
+    }
   })();
   return starting;
 }
+
+/** h5wasm could not start; loaders turn it into a ModelLoadError naming the file. */
+export class Hdf5StartError extends Error {}
 
 /** The HDF5 signature `\x89HDF\r\n\x1a\n` (at offset 0, where Keras writes it). */
 export function isHdf5(bytes: Uint8Array): boolean {

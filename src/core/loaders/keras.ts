@@ -281,7 +281,7 @@ class KerasLowering {
     this.at = e.path;
     this.label = `${e.className} '${e.name}'`;
     const firstNode = this.ctx.graph.nodes.length;
-    const weightsBefore = new Set(this.ctx.graph.initializers);
+    const weightsBefore = this.ctx.initializerMark();
     let outs: string[];
     if (MODEL_CLASSES.includes(e.className)) {
       this.ctx.scope.push(node === 0 ? e.name : `${e.name}_${node}`);
@@ -305,9 +305,9 @@ class KerasLowering {
   }
 
   /** A layer's later calls reuse the weights of its first (Keras counts shared weights once). */
-  private shareWeights(e: LayerEntry, before: Set<string>, firstNode: number): void {
+  private shareWeights(e: LayerEntry, before: number, firstNode: number): void {
     const g = this.ctx.graph;
-    const added = [...g.initializers].filter((n) => !before.has(n) && g.values.get(n)?.dtype === 'float32');
+    const added = this.ctx.initializersSince(before).filter((n) => g.values.get(n)?.dtype === 'float32');
     const first = this.sharedWeights.get(e.raw);
     if (!first) {
       this.sharedWeights.set(e.raw, added);

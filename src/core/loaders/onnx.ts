@@ -11,6 +11,7 @@ import type { Attribute, FunctionDef, Graph, Model, Node, Shape, TensorConst, Va
 import { dtypeFromOnnx } from '../dtype';
 import { ModelLoadError, formatCount } from '../errors';
 import { elementCount } from '../tensor-data';
+import { dict } from '../lookup';
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
@@ -172,7 +173,7 @@ export function loadOnnx(bytes: Uint8Array, opts: OnnxLoadOptions): Model {
   }
 
   const warnings: string[] = [];
-  const opset: Record<string, number> = {};
+  const opset: Record<string, number> = dict();
   for (const o of p.opsetImport ?? []) {
     const d = o.domain === 'ai.onnx' ? '' : o.domain ?? '';
     opset[d] = Number(o.version ?? 0);
@@ -187,7 +188,7 @@ export function loadOnnx(bytes: Uint8Array, opts: OnnxLoadOptions): Model {
     const fd = convertFunction(f, ctx);
     functions.set(`${fd.domain}:${fd.name}`, fd);
   }
-  const metadata: Record<string, string> = {};
+  const metadata: Record<string, string> = dict();
   for (const m of p.metadataProps ?? []) metadata[m.key] = m.value;
   return {
     format: 'onnx',
@@ -227,21 +228,35 @@ function convertShape(t: PTypeProto | undefined, valueName: string): { dtype?: R
   return { dtype, shape };
 }
 
+/** How messages name a tensor: `tensor 'conv1.weight'`, or `an unnamed tensor`. */
+function tensorLabel(t: PTensor): string {
+  return t.name ? `tensor '${t.name}'` : 'an unnamed tensor';
+}
+
 export function convertTensor(t: PTensor, file: string): TensorConst {
   const dtype = dtypeFromOnnx(t.dataType ?? 0);
   const dims = (t.dims ?? []).map(Number);
-  if (!dtype) throw new ModelLoadError(file, `tensor '${t.name ?? ''}' has unknown data type ${t.dataType}`);
-  if (dims.some((d) => !Number.isFinite(d) || d < 0)) {
-    throw new ModelLoadError(file, `tensor '${t.name ?? ''}' has invalid dims [${dims.join(', ')}]`);
+  if (!dtype) {
+    throw new ModelLoadError(file, t.dataType ? `${tensorLabel(t)} has unknown data type ${t.dataType}` : `${tensorLabel(t)} has no data type`);
+  }
+  if (dims.some((d) => !Number.isSafeInteger(d) || d < 0)) {
+    // Past 2^53 the decoded number is already rounded: say so rather than print a wrong value.
+    const shown = dims.map((d) => (Number.isSafeInteger(d) || !Number.isFinite(d) || d < 0 ? String(d) : 'more than 2^53'));
+    throw new ModelLoadError(file, `${tensorLabel(t)} has invalid dims [${shown.join(', ')}] (each must be a whole number ≥ 0)`);
   }
   if (t.dataLocation === 1) {
     const get = (k: string) => t.externalData?.find((e) => e.key === k)?.value;
     const location = get('location');
-    if (!location) throw new ModelLoadError(file, `external tensor '${t.name ?? ''}' has no location`);
+    if (!location) throw new ModelLoadError(file, `external ${tensorLabel(t).replace(/^an /, '')} has no location`);
     const length = get('length');
+    const offset = get('offset');
+    const count = (key: string, v: string) => {
+      if (!/^\d{1,15}$/.test(v.trim())) throw new ModelLoadError(file, `external ${tensorLabel(t).replace(/^an /, '')} has ${key} '${v.slice(0, 40)}', not a byte count`);
+      return Number(v);
+    };
     return {
       dtype, dims,
-      storage: { kind: 'external', location, offset: Number(get('offset') ?? 0), length: length === undefined ? undefined : Number(length) },
+      storage: { kind: 'external', location, offset: offset === undefined ? 0 : count('offset', offset), length: length === undefined ? undefined : count('length', length) },
     };
   }
   if (t.rawData && t.rawData.length > 0) return { dtype, dims, storage: { kind: 'raw', bytes: t.rawData } };
@@ -311,7 +326,7 @@ function convertNode(n: PNode, index: number, used: Set<string>, ctx: ConvertCon
     for (let k = 1; used.has(name); k++) name = `${base}_${k}`;
   }
   used.add(name);
-  const attributes: Record<string, Attribute> = {};
+  const attributes: Record<string, Attribute> = dict();
   for (const a of n.attribute ?? []) attributes[a.name ?? ''] = convertAttribute(a, ctx);
   return {
     name,
@@ -376,9 +391,9 @@ function convertGraph(g: PGraph, parent: ConvertContext, top: boolean): Graph {
 
 function convertFunction(f: PFunction, ctx: ConvertContext): FunctionDef {
   const used = new Set<string>();
-  const attributeDefaults: Record<string, Attribute> = {};
+  const attributeDefaults: Record<string, Attribute> = dict();
   for (const a of f.attributeProto ?? []) attributeDefaults[a.name ?? ''] = convertAttribute(a, ctx);
-  const opset: Record<string, number> = {};
+  const opset: Record<string, number> = dict();
   for (const o of f.opsetImport ?? []) opset[o.domain === 'ai.onnx' ? '' : o.domain ?? ''] = Number(o.version ?? 0);
   return {
     name: f.name ?? '',

@@ -10,6 +10,7 @@
  */
 import type { Dim } from '../ir';
 import type { AttrInput } from '../onnx/attr-input';
+import { nullProto } from '../lookup';
 
 export type Layout = 'tf' | 'nchw';
 
@@ -447,7 +448,7 @@ const transpose: OpLowering = (e) => {
   return tf(e.node('Transpose', [e.tf(0)], { perm }));
 };
 
-const ONNX_DTYPE: Record<string, number> = { DT_FLOAT: 1, DT_INT32: 6, DT_INT64: 7, DT_BOOL: 9, DT_HALF: 10, DT_DOUBLE: 11, DT_UINT8: 2, DT_INT8: 3 };
+const ONNX_DTYPE: Record<string, number> = nullProto({ DT_FLOAT: 1, DT_INT32: 6, DT_INT64: 7, DT_BOOL: 9, DT_HALF: 10, DT_DOUBLE: 11, DT_UINT8: 2, DT_INT8: 3 });
 
 /** An op we cannot lower: an opaque node (outputs unknown) and a warning. */
 export function opaque(e: OpEnv): Lowered[] {
@@ -456,7 +457,7 @@ export function opaque(e: OpEnv): Lowered[] {
   return [tf(e.node(e.op, ins, {}, 'ai.tensorflow'))];
 }
 
-export const TF_OPS: Record<string, OpLowering> = {
+export const TF_OPS: Record<string, OpLowering> = nullProto({
   Identity: passThrough, StopGradient: passThrough, Snapshot: passThrough, PlaceholderWithDefault: passThrough, EnsureShape: passThrough,
   Conv2D: (e) => conv(e, false),
   DepthwiseConv2dNative: (e) => conv(e, true),
@@ -492,4 +493,4 @@ export const TF_OPS: Record<string, OpLowering> = {
   ResizeBilinear: resize('linear'), ResizeNearestNeighbor: resize('nearest'),
   Shape: (e) => tf(e.node('Shape', [e.tf(0)])),
   StridedSlice: stridedSlice, Pack: pack,
-};
+});

@@ -14,6 +14,7 @@ import { ModelLoadError } from '../errors';
 import { GrowingGraphInference } from '../analysis/infer';
 import { toAttribute, type AttrInput } from '../onnx/attr-input';
 import { TF_OPS, opaque, type Layout, type Lowered, type OpEnv } from './tfjs-graph-ops';
+import { dict, nullProto } from '../lookup';
 
 export interface TfjsGraphOptions {
   /** The weights files' bytes, concatenated in manifest order: used only to read small integer constants. */
@@ -40,14 +41,14 @@ const OPSET = 20;
 const MAX_DIM = 2 ** 31 - 1;
 const MAX_FOLD = 4096;
 
-const DT: Record<string, DType> = {
+const DT: Record<string, DType> = nullProto({
   DT_FLOAT: 'float32', DT_HALF: 'float16', DT_DOUBLE: 'float64', DT_INT32: 'int32', DT_INT64: 'int64', DT_INT8: 'int8',
   DT_INT16: 'int16', DT_UINT8: 'uint8', DT_UINT16: 'uint16', DT_BOOL: 'bool', DT_STRING: 'string', DT_COMPLEX64: 'complex64',
-};
-const MANIFEST_DT: Record<string, [DType, number]> = {
+});
+const MANIFEST_DT: Record<string, [DType, number]> = nullProto({
   float32: ['float32', 4], int32: ['int32', 4], bool: ['bool', 1], complex64: ['complex64', 8], string: ['string', 0],
-};
-const QUANT_BYTES: Record<string, number> = { uint8: 1, uint16: 2, float16: 2 };
+});
+const QUANT_BYTES: Record<string, number> = nullProto({ uint8: 1, uint16: 2, float16: 2 });
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -178,6 +179,8 @@ class Builder {
   /** Constant TF outputs: their spec and the IR values declared for them, by form. */
   readonly consts = new Map<string, { spec: WeightSpec; forms: Map<string, string> }>();
   private readonly inference: GrowingGraphInference;
+  /** Initializers added since shape inference last looked. */
+  private readonly newInitializers: string[] = [];
   private readonly names = new Set<string>();
   private readonly transposes = new Map<string, string>();
 
@@ -200,7 +203,7 @@ class Builder {
   /** Adds a node named after the TF node it lowers (`scope/op`); `domain` 'ai.tensorflow' marks opaque TF ops. */
   node(scope: string, op: string, inputs: string[], attrs: Record<string, AttrInput> = {}, domain = ''): string {
     const name = this.unique(`${scope}/${op}`);
-    const attributes: Record<string, Attribute> = {};
+    const attributes: Record<string, Attribute> = dict();
     for (const [k, v] of Object.entries(attrs)) attributes[k] = toAttribute(v);
     this.graph.nodes.push({ name, opType: op, domain, attributes, inputs, outputs: [`${name}:0`] });
     return `${name}:0`;
@@ -211,11 +214,12 @@ class Builder {
     const storage = values ? { kind: 'values' as const, values } : { kind: 'none' as const };
     this.graph.values.set(name, { name, dtype, shape: [...dims], data: { dtype, dims: [...dims], storage } });
     this.graph.initializers.add(name);
+    this.newInitializers.push(name);
     return name;
   }
 
   shape(value: string): Dim[] | undefined {
-    return this.inference.values().get(value)?.shape;
+    return this.inference.values(this.newInitializers.splice(0)).get(value)?.shape;
   }
 
   /** The TF-layout IR value of a lowered output (NCHW → NHWC once, cached). */

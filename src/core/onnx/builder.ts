@@ -23,6 +23,7 @@
 import type { Attribute, DType, FunctionDef, Graph, Model, Node, Shape, TensorConst, Value } from '../ir';
 import { WeightFiller, type Fill } from './weight-fill';
 import { f, ints, pads, toAttribute, type AttrInput, type Ints } from './attr-input';
+import { dict } from '../lookup';
 
 export type { Fill } from './weight-fill';
 export type { AttrInput, Ints } from './attr-input';
@@ -155,7 +156,7 @@ export class GraphBuilder {
     for (let k = 1; this.nodeNames.has(name); k++) name = scope ? `${scope}_${k}/${opType}` : `/${opType}_${k}`;
     this.nodeNames.add(name);
     const outputs = Array.from({ length: nOutputs }, (_, i) => `${name}_output_${i}`);
-    const attributes: Record<string, Attribute> = {};
+    const attributes: Record<string, Attribute> = dict();
     for (const [k, v] of Object.entries(attrs)) attributes[k] = toAttribute(v);
     this.nodes.push({ name, opType, domain: opts.domain ?? '', attributes, inputs: [...inputs], outputs });
     if (outputs.length > 0) this.current = outputs[0];

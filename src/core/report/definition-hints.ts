@@ -64,7 +64,9 @@ function usesByLayer(lowered: DefinitionModel, report: ProfileReport): Map<strin
       use = { name: scope.slice(scope.lastIndexOf('/') + 1), nodes: [], input: shapeOf.get(l.inputs[0] ?? '') };
       byScope.set(scope, use);
       const key = `${range.start}:${range.end}`;
-      out.set(key, [...(out.get(key) ?? []), use]);
+      const uses = out.get(key);
+      if (uses) uses.push(use);
+      else out.set(key, [use]);
     }
     use.nodes.push(node);
     use.output = shapeOf.get(l.outputs[0]?.name ?? '');

@@ -3,6 +3,7 @@
  * CSV, and Markdown.
  */
 import type { LayerReport, ProfileReport, TensorReport } from './profile';
+import { nullProto } from '../lookup';
 
 export function formatShape(shape: TensorReport['shape']): string {
   return shape ? shape.join('×') : '?';
@@ -31,7 +32,7 @@ export function humanBytes(n: number): string {
   return `${n} B`;
 }
 
-const BYTE_UNITS: Record<string, number> = { b: 1, kb: 1e3, kib: 2 ** 10, mb: 1e6, mib: 2 ** 20, gb: 1e9, gib: 2 ** 30, tb: 1e12, tib: 2 ** 40 };
+const BYTE_UNITS: Record<string, number> = nullProto({ b: 1, kb: 1e3, kib: 2 ** 10, mb: 1e6, mib: 2 ** 20, gb: 1e9, gib: 2 ** 30, tb: 1e12, tib: 2 ** 40 });
 
 /** "8GiB", "512 MB", "1.5 gib", "4096" (bytes) → bytes; null when unreadable. */
 export function parseByteSize(s: string): number | null {

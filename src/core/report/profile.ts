@@ -13,6 +13,7 @@ import { layerCost, nodeWeights, storedTensors } from '../analysis/metrics';
 import { describeField, inputField, propagateField, type FieldState, type ReceptiveField } from '../analysis/receptive-field';
 import { peakActivation, trainingBytes, type Optimizer } from '../analysis/memory';
 import type { ExternalReader } from '../tensor-data';
+import { dict } from '../lookup';
 
 export interface ProfileOptions {
   /** Input shape overrides by input name. */
@@ -117,7 +118,7 @@ export function batchedInputs(inputs: readonly string[], shapes: Record<string, 
 export function profileModel(model: Model, options: ProfileOptions = {}): Profile {
   const graph = model.graph;
   const warnings = [...model.warnings];
-  const inputShapes: Record<string, Shape> = {};
+  const inputShapes: Record<string, Shape> = dict();
   for (const name of graph.inputs) {
     const shape = options.inputShapes?.[name] ?? graph.values.get(name)?.shape;
     if (shape) inputShapes[name] = shape;
@@ -128,7 +129,7 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
   for (const name of Object.keys(options.inputShapes ?? {})) {
     if (!graph.inputs.includes(name)) warnings.push(`--input names '${name}', which is not an input of this model (inputs: ${graph.inputs.join(', ') || 'none'})`);
   }
-  const inputDtypes: Record<string, DType> = {};
+  const inputDtypes: Record<string, DType> = dict();
   if (options.inputDtype) for (const name of graph.inputs) inputDtypes[name] = options.inputDtype;
   const base = { inputShapes, inputDtypes, bindings: options.bindings, readExternal: options.readExternal };
 

@@ -8,10 +8,11 @@ import type { Dim, DType, Shape } from '../../ir';
 import { dtypeFromOnnx, isInteger } from '../../dtype';
 import { allNumeric, broadcastShapes, dimAdd, dimFloorDiv, dimMul, isNum, keepValue, need, numel, strides } from './dims';
 import type { OpRule, OpRules, TensorInfo } from './types';
+import { nullProto } from '../../lookup';
 
 type Unary = (x: number) => number;
 
-const UNARY_FOLD: Record<string, Unary> = {
+const UNARY_FOLD: Record<string, Unary> = nullProto({
   Identity: (x) => x,
   Neg: (x) => -x,
   Abs: Math.abs,
@@ -29,7 +30,7 @@ const UNARY_FOLD: Record<string, Unary> = {
   Log: Math.log,
   Sign: Math.sign,
   Not: (x) => (x ? 0 : 1),
-};
+});
 
 /** Shape-preserving ops whose single output has the input's dtype. */
 const SAME_SHAPE = [
@@ -44,7 +45,7 @@ const BOOL_UNARY = ['IsNaN', 'IsInf'];
 
 type Binary = (a: number, b: number, integer: boolean) => number;
 
-const BINARY_FOLD: Record<string, Binary> = {
+const BINARY_FOLD: Record<string, Binary> = nullProto({
   Add: (a, b) => a + b,
   Sub: (a, b) => a - b,
   Mul: (a, b) => a * b,
@@ -62,7 +63,7 @@ const BINARY_FOLD: Record<string, Binary> = {
   And: (a, b) => Number(Boolean(a) && Boolean(b)),
   Or: (a, b) => Number(Boolean(a) || Boolean(b)),
   Xor: (a, b) => Number(Boolean(a) !== Boolean(b)),
-};
+});
 
 const COMPARISON = new Set(['Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'And', 'Or', 'Xor']);
 
@@ -136,12 +137,12 @@ const nary: OpRule = (ctx) => {
   return [{ dtype, shape, value, symbolic }];
 };
 
-const SYMBOLIC_ARITH: Record<string, (a: Dim, b: Dim) => Dim> = {
+const SYMBOLIC_ARITH: Record<string, (a: Dim, b: Dim) => Dim> = nullProto({
   Add: dimAdd,
   Mul: dimMul,
   Sub: (a, b) => (isNum(b) ? dimAdd(a, -b) : isNum(a) && isNum(b) ? a - b : `${a}-(${b})`),
   Div: (a, b) => dimFloorDiv(a, b),
-};
+});
 
 /**
  * Exporter arithmetic on shape data with symbolic dims (e.g. N * 3 for a

@@ -14,8 +14,9 @@ import { tensorRules } from './tensor';
 import { reduceRules } from './reduce';
 import { controlRules } from './control';
 import { miscRules } from './misc';
+import { nullProto } from '../../lookup';
 
-export const OP_RULES: OpRules = {
+export const OP_RULES: OpRules = nullProto({
   ...elementwiseRules,
   ...convRules,
   ...poolRules,
@@ -27,4 +28,4 @@ export const OP_RULES: OpRules = {
   ...reduceRules,
   ...controlRules,
   ...miscRules,
-};
+});

@@ -9,6 +9,7 @@ import type { Dim, Shape } from '../../ir';
 import { allNumeric, dimAdd, dimMul, isNum, need, normAxis, numel, strides } from './dims';
 import { elems, freshDim, intsArg, withElems } from './shape-data';
 import { ShapeError, type OpContext, type OpRule, type OpRules, type TensorInfo } from './types';
+import { nullProto } from '../../lookup';
 
 const REDUCE_OPS = [
   'ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceSum', 'ReduceProd', 'ReduceL1', 'ReduceL2',
@@ -20,13 +21,13 @@ type Fold = (acc: Dim, x: Dim) => Dim | undefined;
 const num2 = (f: (a: number, b: number) => number): Fold => (a, b) => (isNum(a) && isNum(b) ? f(a, b) : undefined);
 
 /** How each foldable reduction combines elements (symbolic dims only for Sum and Prod). */
-const FOLDS: Record<string, { init: number; step: Fold; finish?: (acc: number, n: number) => number }> = {
+const FOLDS: Record<string, { init: number; step: Fold; finish?: (acc: number, n: number) => number }> = nullProto({
   ReduceSum: { init: 0, step: dimAdd },
   ReduceProd: { init: 1, step: dimMul },
   ReduceMax: { init: -Infinity, step: num2(Math.max) },
   ReduceMin: { init: Infinity, step: num2(Math.min) },
   ReduceMean: { init: 0, step: num2((a, b) => a + b), finish: (acc, n) => acc / n },
-};
+});
 
 /** The opset from which an op takes `axes` as an input instead of an attribute. */
 const axesInputFrom = (op: string): number => (op === 'ReduceSum' ? 13 : 18);
