@@ -12,9 +12,13 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Attribute, Shape } from '../../src/core/ir';
 import { profileModel, type ProfileReport } from '../../src/core/report/profile';
 import { parseShape } from '../../src/core/analysis/infer';
+import { layerTitle } from '../../src/core/report/layer-view';
 import { parseCnnYaml } from '../../src/core/loaders/cnn-yaml';
 import { definitionToModel } from '../../src/core/loaders/cnn-yaml-model';
 import { kerasJsonDefinition } from '../../src/core/loaders/keras-json-definition';
@@ -22,6 +26,7 @@ import { int, ints, testModel, type TestModelSpec } from '../helpers/ir';
 import { impossibleNumbers } from '../helpers/impossible-numbers';
 import { kerasMnistSequential, type Json } from '../helpers/keras-writers';
 import { runCli } from '../helpers/cli';
+import { encodeOnnx } from '../../src/core/onnx/writer';
 
 const floats = (value: number[]): Attribute => ({ type: 'floats', value });
 
@@ -105,6 +110,11 @@ describe('forbidden ConvTranspose attributes', () => {
   for (const [what, attrs, message] of cases) {
     it(`${what}: an error at the node`, () => assertRefused(withBadNode('ConvTranspose', attrs, w), message));
   }
+
+  it('the graph box title of a group -1 ConvTranspose shows no (negative) channel count', () => {
+    const node = { name: 'bad', opType: 'ConvTranspose', domain: '', attributes: { group: int(-1) }, inputs: ['a', 'w'], outputs: ['y'] };
+    assert.equal(layerTitle(node, () => w), 'ConvTranspose 3×3');
+  });
 });
 
 describe('forbidden pooling attributes', () => {
@@ -130,6 +140,23 @@ describe('dims that cannot be sizes', () => {
     assert.ok(report.layers.every((l) => l.flops === null && l.activationBytes === null));
     assert.ok(report.totals.partial.includes('trainingBytes'));
     assert.deepEqual(impossibleNumbers(report), []);
+  });
+
+  it('-1 as a dim_value in an ONNX file: convlens profile --json refuses the input by name, nothing impossible', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'convlens-forbidden-'));
+    try {
+      const path = join(dir, 'minus-one.onnx');
+      const model = testModel({ inputs: { x: { shape: [1, 3, -1, 8] } }, outputs: ['y'], nodes: [{ name: 'r', op: 'Relu', inputs: ['x'], outputs: ['y'] }] });
+      writeFileSync(path, encodeOnnx(model));
+      const r = await runCli('profile', path, '--json');
+      assert.equal(r.code, 0, r.stderr);
+      const j = JSON.parse(r.stdout);
+      assert.ok(j.warnings.some((w: string) => /input 'x': dim 2 of \[1,3,-1,8\]: -1 is not a size/.test(w)), j.warnings.join('\n'));
+      assert.deepEqual([j.inputs[0].shape, j.layers[0].flops, j.layers[0].activationBytes], [null, null, null]);
+      assert.deepEqual(impossibleNumbers(j), []);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a negative dim given with --input (inputShapes) is refused the same way', () => {
