@@ -12,7 +12,7 @@ import { figureText, formatShape, humanBytes, humanCount, withUnit } from '../..
 import { dtypeBytes } from '../../src/core/dtype';
 import { operatorDocsUrl } from '../../src/protocol';
 import { button, progressRing } from '../ui/toolkit';
-import { visibleText } from '../../src/core/report/safe-text';
+import { visibleLines, visibleText } from '../../src/core/report/safe-text';
 
 export interface DetailsHost {
   requestWeightStats(layer: number, input: number): Promise<WeightStats>;
@@ -22,6 +22,13 @@ export interface DetailsHost {
 }
 
 const exact = (n: number) => n.toLocaleString('en-US');
+
+/** A doc string keeps its line breaks (shown pre-wrap); its other control characters are escaped like every model string. */
+function docText(doc: string): HTMLElement {
+  const p = el('p', undefined, 'details-doc');
+  p.textContent = visibleLines(doc);
+  return p;
+}
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, cls?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
@@ -200,7 +207,7 @@ export class DetailsPanel {
       section('Inputs', this.tensors(v.inputs, new Set(v.weights.map((w) => w.input)))),
       section('Outputs', this.tensors(l.outputs, new Set())),
       ...(v.weights.length ? [section('Weights', this.weights(layer, v.weights))] : []),
-      ...(v.doc ? [section('Documentation', el('p', v.doc, 'details-doc'))] : []),
+      ...(v.doc ? [section('Documentation', docText(v.doc))] : []),
     );
   }
 
