@@ -103,7 +103,7 @@ for (const name of ['lenet5', 'resnet18', 'mobilenet', 'vgg16']) {
   const t = performance.now();
   const bytes = exportOnnx(model);
   const ms = performance.now() - t;
-  exportRows.push(`| ${name} | ${profileModel(model).report.totals.params.toLocaleString('en-US')} | ${(bytes.length / 2 ** 20).toFixed(1)} MiB | ${ms.toFixed(0)} |`);
+  exportRows.push(`| ${name} | ${profileModel(model).report.totals.params!.toLocaleString('en-US')} | ${(bytes.length / 2 ** 20).toFixed(1)} MiB | ${ms.toFixed(0)} |`);
 }
 console.log('\n## Export to ONNX (He-normal weights, opset 17; one run)\n');
 console.log('| definition | params | file | ms |');

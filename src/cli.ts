@@ -10,7 +10,6 @@
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { sameFile, writeFileAtomic } from './core/files';
-import { oneLine, unexpectedErrorMessage } from './core/text';
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { runInChild, RuntimeError } from './runtime/client';
@@ -29,7 +28,8 @@ import packageJson from '../package.json';
 import { parseShape } from './core/analysis/infer';
 import { parseDType } from './core/dtype';
 import { largestBatchThatFits, profileModel, type ProfileOptions } from './core/report/profile';
-import { formatCsv, formatMarkdown, formatTable, humanBytes, parseByteSize } from './core/report/format';
+import { formatBatchFit, formatCsv, formatMarkdown, formatTable, parseByteSize } from './core/report/format';
+import { oneLine, unexpectedErrorMessage, visibleLines, visibleText } from './core/report/safe-text';
 import type { Optimizer } from './core/analysis/memory';
 import type { Model, Shape } from './core/ir';
 import { dict } from './core/lookup';
@@ -116,20 +116,22 @@ function inputShapesOf(specs: readonly string[] | undefined): Record<string, Sha
   for (const spec of specs ?? []) {
     const eq = spec.lastIndexOf('=');
     if (eq <= 0) throw new UsageError(`--input: expected NAME=DIMS, got '${spec}'`);
-    const shape = parseShape(spec.slice(eq + 1));
-    if (shape.length === 0) throw new UsageError(`--input: no dims in '${spec}'`);
-    shapes[spec.slice(0, eq)] = shape;
+    const parsed = parseShape(spec.slice(eq + 1));
+    if (parsed.error !== undefined) throw new UsageError(`--input ${spec.slice(0, eq)}: ${parsed.error}`);
+    shapes[spec.slice(0, eq)] = parsed.shape;
   }
   return shapes;
 }
 
 function positiveInt(name: string, s: string): number {
-  if (!/^\d+$/.test(s) || Number(s) < 1) throw new UsageError(`${name}: expected a positive integer, got '${s}'`);
+  if (!/^\d+$/.test(s) || !Number.isSafeInteger(Number(s)) || Number(s) < 1) throw new UsageError(`${name}: expected a positive integer below 2^53, got '${s}'`);
   return Number(s);
 }
 
 /** Runs the CLI; `profile --run` is asynchronous (it waits for the runtime process). */
-export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
+export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), rawErr: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
+  // Messages quote file and model names: their control characters are shown, never obeyed (safe-text.ts).
+  const err = (s: string) => rawErr(visibleLines(s));
   let parsed;
   try {
     parsed = parseArgs({
@@ -177,7 +179,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     return 1;
   }
   if (command === 'export') return exportCommand(values, modelPath, out, err);
-  if (values.run) return runCommand(values, modelPath, out, err);
+  if (values.run) return runCommand(values, modelPath, out, rawErr);
   const runOnly = RUN_ONLY.find((k) => values[k] !== undefined);
   if (runOnly) {
     fail(err, `--${runOnly} applies to 'profile --run'`);
@@ -210,8 +212,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     else out(formatTable(report, fmt) + '\n');
     if (values.budget !== undefined) {
       const budget = parseBytes(values.budget);
-      const fit = largestBatchThatFits(loaded.model, budget, 'training', options);
-      err(`Largest training batch within ${humanBytes(budget)}: ${fit.batch} (${humanBytes(fit.bytesAtBatch)}; ${humanBytes(fit.perSampleBytes)} per sample)\n`);
+      err(formatBatchFit(budget, largestBatchThatFits(loaded.model, budget, 'training', options)) + '\n');
     }
     return 0;
   } catch (e) {
@@ -237,7 +238,10 @@ function peaksCachePath(): string {
   return join(base, 'convlens', 'device-peaks.json');
 }
 
-async function runCommand(values: Record<string, unknown>, modelPath: string, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+async function runCommand(values: Record<string, unknown>, modelPath: string, out: (s: string) => void, rawErr: (s: string) => void): Promise<number> {
+  const err = (s: string) => rawErr(visibleLines(s));
+  // The progress line is ours (carriage return, erase line); the message in it may quote layer names.
+  const status = (m: string) => rawErr(`\r\x1b[K${visibleText(m)}`);
   try {
     const notHere = (['dtype', 'optimizer', 'budget'] as const).find((k) => values[k] !== undefined);
     if (notHere) throw new UsageError(`--${notHere} applies to the static profile, not --run`);
@@ -283,18 +287,18 @@ async function runCommand(values: Record<string, unknown>, modelPath: string, ou
       const sweep = await batchSweep({ ...request, runs: count('runs', 5, 1), warmup: count('warmup', 1, 0) }, {
         maxBatch: positiveInt('--sweep', values.sweep as string),
         timeoutMs: timeoutS * 1000,
-        onProgress: (m) => tty && err(`\r\x1b[K${oneLine(m)}`),
+        onProgress: (m) => tty && status(m),
       });
-      if (tty) err('\r\x1b[K');
+      if (tty) rawErr('\r\x1b[K');
       sweep.file = modelPath;
       out(values.json ? JSON.stringify(sweep, null, 2) + '\n' : formatSweep(sweep) + '\n');
       return 0;
     }
     const { report } = await runInChild(request, {
       timeoutMs: timeoutS * 1000,
-      onProgress: (m) => tty && err(`\r\x1b[K${oneLine(m)}`),
+      onProgress: (m) => tty && status(m),
     });
-    if (tty) err('\r\x1b[K');
+    if (tty) rawErr('\r\x1b[K');
     report.file = modelPath;
     if (values.json) out(JSON.stringify(report, null, 2) + '\n');
     else if (values.csv) out(formatRuntimeCsv(report));
@@ -375,7 +379,7 @@ async function exportCommand(values: Record<string, unknown>, modelPath: string,
     const { params } = profileModel(model, { readExternal }).report.totals;
     const input = model.graph.inputs.map((i) => `${i} ${(model.graph.values.get(i)?.shape ?? []).join('×')}`).join(', ');
     const opset = options.opset ?? (model.format === 'yaml' ? DEFAULT_EXPORT_OPSET : model.opset['']);
-    out(`Wrote ${output}: ${formatCount(bytes.length)} bytes, ${formatCount(params)} params, opset ${opset}, input ${input} (NCHW)` +
+    out(visibleText(`Wrote ${output}: ${formatCount(bytes.length)} bytes, ${params === null ? 'unknown' : formatCount(params)} params, opset ${opset}, input ${input} (NCHW)`) +
       (model.format === 'yaml' ? `, initial weights seed ${options.seed ?? 0}` : '') + '\n');
     // Warnings go with the report on stdout: stderr carries at most one line.
     for (const w of model.warnings) out(`warning: ${w}\n`);

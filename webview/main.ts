@@ -18,6 +18,7 @@ import { FeatureMapsPanel } from './panels/feature-maps';
 import type { FeatureMapPreview, RuntimeView } from '../src/protocol';
 import { Tooltip, groupTooltip, layerTooltip, tensorTooltip } from './panels/tooltip';
 import { button, dropdown, registerToolkit } from './ui/toolkit';
+import { visibleText } from '../src/core/report/safe-text';
 
 interface VsCodeApi<S> {
   postMessage(m: FromWebviewMessage): void;
@@ -42,7 +43,8 @@ const post = (m: FromWebviewMessage) => vscode.postMessage(m);
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
+  // Model strings are shown, control and bidi characters as escapes (safe-text.ts).
+  if (text !== undefined) e.textContent = visibleText(text);
   return e;
 }
 

@@ -111,7 +111,7 @@ export function registerViewCommands(provider: ModelEditorProvider, log: (line: 
       const text = await vscode.window.showInputBox({
         title: 'Batch size', prompt: 'Sets the batch (first) dimension of the inputs; empty = the model\'s own',
         value: doc.overrides.batch ? String(doc.overrides.batch) : '',
-        validateInput: (v) => (v === '' || /^[1-9]\d*$/.test(v) ? undefined : 'a positive integer'),
+        validateInput: (v) => (v === '' || (/^[1-9]\d*$/.test(v) && Number.isSafeInteger(Number(v))) ? undefined : 'a positive integer below 2^53'),
       });
       if (text !== undefined) await doc.setOverrides({ batch: text === '' ? null : Number(text) });
       return;
@@ -120,9 +120,10 @@ export function registerViewCommands(provider: ModelEditorProvider, log: (line: 
     const text = await vscode.window.showInputBox({
       title: `Shape of ${pick.action}`, prompt: 'Dimensions separated by x, e.g. 1x3x224x224 (names such as N stay symbolic)',
       value: current ? current.join('x') : '',
-      validateInput: (v) => (/^\s*[\w.]+(\s*[x×,]\s*[\w.]+)*\s*$/i.test(v) ? undefined : 'e.g. 1x3x224x224'),
+      validateInput: (v) => parseShape(v).error,
     });
-    if (text !== undefined) await doc.setOverrides({ inputShapes: { ...doc.overrides.inputShapes, [pick.action]: parseShape(text) } });
+    const parsed = text === undefined ? undefined : parseShape(text);
+    if (parsed?.error === undefined && parsed) await doc.setOverrides({ inputShapes: { ...doc.overrides.inputShapes, [pick.action]: parsed.shape } });
   };
 
   const forward = (command: ViewCommand) => () => {

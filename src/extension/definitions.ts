@@ -6,7 +6,7 @@
  */
 import * as vscode from 'vscode';
 import { analyseDefinition, isKerasJsonText, itemAt, type DefinitionAnalysis, type DefinitionFormat } from '../core/report/definition-view';
-import { humanBytes, humanCount, withUnit } from '../core/report/format';
+import { exactText, figureText, humanBytes, humanCount, totalText, withUnit } from '../core/report/format';
 
 /** `*.cnn.yaml` definitions, and JSON files (only Keras / TF.js layers-model JSON gets anything). */
 export const DEFINITION_SELECTOR: vscode.DocumentSelector = [{ pattern: '**/*.cnn.{yaml,yml}' }, { pattern: '**/*.json' }];
@@ -92,10 +92,10 @@ export function registerDefinitionFeatures(log: (line: string) => void): vscode.
       md.appendText(`${item.inputShape} → ${item.outputShape}`);
       md.appendMarkdown('**\n\n');
       const rows: [string, string][] = [
-        ['Parameters', item.params ? item.params.toLocaleString('en-US') : '0'],
-        ['MACs', item.macs ? `${humanCount(item.macs)} (${item.macs.toLocaleString('en-US')})` : '0'],
+        ['Parameters', figureText(item.params, exactText)],
+        ['MACs', figureText(item.macs, (n) => (n ? `${humanCount(n)} (${exactText(n)})` : '0'))],
         ['Receptive field', item.receptiveField || '—'],
-        ['Activations', humanBytes(item.activationBytes)],
+        ['Activations', figureText(item.activationBytes, humanBytes)],
         ['Graph ops', item.ops.join(', ')],
       ];
       for (const [k, v] of rows) {
@@ -128,7 +128,7 @@ export function registerDefinitionFeatures(log: (line: string) => void): vscode.
         const end = doc.lineAt(line).range.end;
         const hint = new vscode.InlayHint(end, `→ ${item.outputShape}`);
         hint.paddingLeft = true;
-        hint.tooltip = `${item.inputShape} → ${item.outputShape} · ${item.params.toLocaleString('en-US')} params`;
+        hint.tooltip = `${item.inputShape} → ${item.outputShape} · ${figureText(item.params, exactText)} params`;
         hints.push(hint);
       }
       return hints;
@@ -143,7 +143,7 @@ export function registerDefinitionFeatures(log: (line: string) => void): vscode.
       const at = definitionFormat(doc) === 'yaml' ? /^name\s*:/m.exec(doc.getText()) : null;
       const range = doc.lineAt(at ? doc.positionAt(at.index).line : 0).range;
       const t = a.totals;
-      const title = `${humanCount(t.params)} params · ${withUnit(t.macs, 'MACs')} · peak ${humanBytes(t.peakActivationBytes)} — Open Graph View`;
+      const title = `${totalText(t, 'params', humanCount)} params · ${totalText(t, 'macs', (n) => withUnit(n, 'MACs'))} · peak ${totalText(t, 'peakActivationBytes', humanBytes)} — Open Graph View`;
       return [new vscode.CodeLens(range, { title, command: 'convlens.openGraphToSide', arguments: [doc.uri], tooltip: 'ConvLens: totals of this definition at batch 1; click to see its graph beside the text' })];
     },
   };

@@ -3,7 +3,7 @@
  * opens the layer table.
  */
 import * as vscode from 'vscode';
-import { humanCount, withUnit } from '../core/report/format';
+import { exactText, humanCount, totalText, withUnit } from '../core/report/format';
 import type { ModelEditorProvider, ModelView } from './model-editor';
 
 export function registerStatusBar(provider: ModelEditorProvider): vscode.Disposable[] {
@@ -15,8 +15,8 @@ export function registerStatusBar(provider: ModelEditorProvider): vscode.Disposa
     if (!view || !state) return item.hide();
     if (state.kind === 'ready') {
       const t = state.data.report.totals;
-      item.text = `$(type-hierarchy) ${humanCount(t.params)} params · ${withUnit(t.macs, 'MACs')}`;
-      item.tooltip = `${view.document.fileName}: ${t.params.toLocaleString('en-US')} parameters, ${t.macs.toLocaleString('en-US')} MACs. Click to show the layer table.`;
+      item.text = `$(type-hierarchy) ${totalText(t, 'params', humanCount)} params · ${totalText(t, 'macs', (n) => withUnit(n, 'MACs'))}`;
+      item.tooltip = `${view.document.fileName}: ${totalText(t, 'params', exactText)} parameters, ${totalText(t, 'macs', exactText)} MACs${t.partial.length ? ' (≥: partial, some layers\' figures are unknown)' : ''}. Click to show the layer table.`;
     } else {
       item.text = state.kind === 'loading' ? '$(loading~spin) ConvLens' : '$(error) ConvLens';
       item.tooltip = state.kind === 'error' ? state.message : `Loading ${view.document.fileName}`;

@@ -51,7 +51,8 @@ export async function captureOnOrt(req: CaptureRequest, progress: Progress): Pro
     }
     // Layers whose first output is a floating-point activation, in graph order.
     const wanted = prof.report.layers
-      .map((l) => ({ layer: l.name, value: l.outputs[0], bytes: l.activationBytes }))
+      // A layer of unknown size (null) is not captured.
+      .map((l) => ({ layer: l.name, value: l.outputs[0], bytes: l.activationBytes ?? 0 }))
       .filter((x) => x.value && x.bytes > 0 && isFloat(x.value.dtype) && session.outputNames.includes(x.value.name));
     const chunks: (typeof wanted)[] = [];
     let size = Infinity;

@@ -17,7 +17,8 @@ import { readKerasConfig, type KerasConfig } from '../core/loaders/keras-config'
 import { readKerasH5Weights } from '../core/loaders/keras-h5';
 import { profileModel } from '../core/report/profile';
 import { summarize, summaryPerKey } from '../core/timing/stats';
-import type { RuntimeLayer, RuntimeReport } from '../core/timing/runtime-report';
+import { staticMemory, type RuntimeLayer, type RuntimeReport } from '../core/timing/runtime-report';
+import { sumFigures } from '../core/analysis/exact';
 import { cpuDevice, gpuMemoryOf, nvidiaGpus } from './devices';
 import { loadTfjs, type Tfjs } from './tfjs-backend';
 import type { ProfileRequest } from './messages';
@@ -181,17 +182,18 @@ export async function profileOnTfjs(req: ProfileRequest, k: KerasConfig, progres
       inserted.push({ name, op: 'Keras layer', provider: tfProvider, timeMs: ms, share: ms / sum });
       continue;
     }
-    const best = group.reduce((a, b) => (b.flops > a.flops ? b : a));
-    const flops = group.reduce((a, b) => a + b.flops, 0);
+    const best = group.reduce((a, b) => ((b.flops ?? 0) > (a.flops ?? 0) ? b : a));
+    const summed = sumFigures(group.map((g) => g.flops));
+    const flops = summed.partial ? null : summed.total;
     Object.assign(best, {
       status: 'ran', timeMs: ms, timeP90Ms: spread.get(name)?.p90 ?? ms, timeMinMs: spread.get(name)?.min ?? ms, share: ms / sum, flops, kernels: [name], kernelOps: [`Keras ${name}`], fusedLayers: [best.name, ...group.filter((g) => g !== best).map((g) => g.name)],
-      providers: [tfProvider], ...(ms > 0 && flops > 0 ? { gflops: flops / (ms * 1e6) } : {}),
+      providers: [tfProvider], ...(ms > 0 && flops ? { gflops: flops / (ms * 1e6) } : {}),
     });
     for (const g of group) if (g !== best) Object.assign(g, { status: 'fused', fusedInto: best.name });
   }
   const latencyMs = summarize(wallMs);
   const gpus = device === 'gpu' ? nvidiaGpus() : [];
-  const t = prof.report.totals;
+  const estimate = staticMemory(prof.report.totals);
   const measured = Math.max(0, peakRss.bytes - baselineRssBytes);
   return {
     file: req.modelPath,
@@ -215,13 +217,13 @@ export async function profileOnTfjs(req: ProfileRequest, k: KerasConfig, progres
       peakRssBytes: peakRss.bytes,
       peakMethod: peakRss.method,
       ...(gpuBytes !== undefined ? { gpuBytes } : {}),
-      staticPeakActivationBytes: t.peakActivationBytes,
-      paramBytes: t.paramBytes,
+      staticPeakActivationBytes: estimate.staticPeakActivationBytes,
+      paramBytes: estimate.paramBytes,
       measuredInferenceBytes: measured,
       explanation:
         `measured ${(measured / 2 ** 20).toFixed(1)} MiB of resident memory above the ${(baselineRssBytes / 2 ** 20).toFixed(1)} MiB before the model was built (${peakRss.method}); ` +
         `TF.js tracked a peak of ${(profiled.peakBytes / 2 ** 20).toFixed(1)} MiB of tensors during the per-layer runs (every layer's output kept until the run ends); ` +
-        `static estimate ${((t.peakActivationBytes + t.paramBytes) / 2 ** 20).toFixed(1)} MiB = peak activations + weights.`,
+        `${estimate.text}.`,
     },
     warnings: [...prof.report.warnings, ...warnings],
   };

@@ -74,7 +74,7 @@ describe('runtime profiling in a child process (onnxruntime-node, CPU)', () => {
     const shares = report.layers.reduce((a, l) => a + l.share, 0) + report.inserted.reduce((a, k) => a + k.share, 0);
     assert.ok(Math.abs(shares - 1) < 1e-9);
     // Memory was measured: the process grew by at least the weights (44.6 MiB) once the session was created.
-    assert.ok(report.memory.loadedRssBytes - report.memory.baselineRssBytes > report.memory.paramBytes * 0.9, JSON.stringify(report.memory));
+    assert.ok(report.memory.loadedRssBytes - report.memory.baselineRssBytes > report.memory.paramBytes! * 0.9, JSON.stringify(report.memory));
     assert.ok(report.memory.peakRssBytes >= report.memory.loadedRssBytes * 0.9);
     assert.match(report.memory.explanation, /static estimate/);
   });

@@ -116,7 +116,7 @@ describe('torchvision CNNs: parameters, MACs and shapes', () => {
       // And params is exactly the float initializer elements (every weight is used).
       assert.equal(report.totals.params, floatInitializerElements(model));
       // torchvision prints two decimals: the exact count must round to the published figure.
-      assert.equal(Math.round(report.totals.macs / 1e7) / 100, t.gmacs, `${report.totals.macs} MACs`);
+      assert.equal(Math.round(report.totals.macs! / 1e7) / 100, t.gmacs, `${report.totals.macs} MACs`);
       assert.deepEqual(report.outputs[0].shape, [1, 1000]);
       assert.deepEqual(report.warnings, []);
     });

@@ -14,7 +14,9 @@ describe('convlens profile', () => {
     assert.deepEqual(Object.keys(j), ['format', 'opset', 'inputs', 'outputs', 'totals', 'layers', 'warnings']);
     assert.equal(j.format, 'onnx');
     assert.equal(j.opset, 22);
-    assert.deepEqual(Object.keys(j.totals), ['params', 'paramBytes', 'macs', 'flops', 'activationBytes', 'peakActivationBytes', 'trainingBytes']);
+    assert.deepEqual(Object.keys(j.totals), ['params', 'paramBytes', 'macs', 'flops', 'activationBytes', 'peakActivationBytes', 'trainingBytes', 'partial']);
+    // Every figure is known here: no total leaves anything out.
+    assert.deepEqual(j.totals.partial, []);
     assert.equal(j.layers.length, 1);
     assert.deepEqual(Object.keys(j.layers[0]), ['name', 'op', 'inputs', 'outputs', 'params', 'macs', 'flops', 'receptiveField', 'activationBytes']);
     assert.deepEqual(j.inputs, [

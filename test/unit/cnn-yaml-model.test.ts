@@ -39,7 +39,7 @@ describe('cnn.yaml → IR: classic networks', () => {
       [28, 28, 6], [14, 14, 6], [10, 10, 16], [5, 5, 16], [1, 1, 120], [120], [84], [10],
     ]);
     assert.equal(profile.report.totals.params, 61_706);
-    assert.deepEqual(profile.report.layers.filter((l) => l.params > 0).map((l) => l.params), [156, 2_416, 48_120, 10_164, 850]);
+    assert.deepEqual(profile.report.layers.filter((l) => l.params! > 0).map((l) => l.params), [156, 2_416, 48_120, 10_164, 850]);
   });
 
   it('AlexNet (227×227 table): spatial sizes 55, 27, 27, 13, 13, 13, 13, 6', () => {

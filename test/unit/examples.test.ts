@@ -17,9 +17,9 @@ const EXAMPLES = join(resolve(__dirname, '../..'), 'examples');
 const DEFINITIONS = readdirSync(EXAMPLES).filter((f) => f.endsWith('.cnn.yaml')).sort();
 
 const profile = (file: string) => profileModel(loadModelFileSync(join(EXAMPLES, file)).model).report;
-const sum = (layers: LayerReport[], f: (l: LayerReport) => number) => layers.reduce((a, l) => a + f(l), 0);
+const sum = (layers: LayerReport[], f: (l: LayerReport) => number | null) => layers.reduce((a, l) => a + f(l)!, 0);
 /** Keras counts BatchNormalization's moving mean and variance (2·C) as non-trainable parameters. */
-const trainable = (layers: LayerReport[]) => sum(layers, (l) => (l.op === 'BatchNormalization' ? l.params / 2 : l.params));
+const trainable = (layers: LayerReport[]) => sum(layers, (l) => (l.op === 'BatchNormalization' ? l.params! / 2 : l.params));
 
 describe('bundled definitions', () => {
   it('every examples/*.cnn.yaml loads without problems', () => {

@@ -120,10 +120,10 @@ describe('model session (what the view shows)', () => {
     assert.equal(eight.report.inputs[0].shape![0], 8);
     // The budget rule: training memory at the answer fits, at answer + 1 it does not.
     const budget = 64 * 2 ** 20;
-    const fit = s.view({ budgetBytes: budget }).summary.largestTrainingBatch!;
+    const fit = s.view({ budgetBytes: budget }).summary.largestTrainingBatch as number;
     assert.ok(fit > 1);
-    assert.ok(s.view({ batch: fit, budgetBytes: budget }).report.totals.trainingBytes <= budget);
-    assert.ok(s.view({ batch: fit + 1, budgetBytes: budget }).report.totals.trainingBytes > budget);
+    assert.ok(s.view({ batch: fit, budgetBytes: budget }).report.totals.trainingBytes! <= budget);
+    assert.ok(s.view({ batch: fit + 1, budgetBytes: budget }).report.totals.trainingBytes! > budget);
     const conv = one.report.layers.findIndex((l) => l.op === 'Conv');
     assert.equal(s.weightStats(conv, 1).count, one.layers[conv].weights[0].dims.reduce((a, b) => a * b, 1));
     assert.throws(() => s.weightStats(conv, 0), /not a stored weight/);

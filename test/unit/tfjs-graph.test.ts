@@ -44,7 +44,7 @@ function ourShapes(fx: GraphFixture, withWeights = true): { shapes: Map<string, 
   }
   const errors = inferred.issues.filter((i) => i.severity === 'error').map((i) => i.message);
   assert.deepEqual(errors, [], 'shape inference found no inconsistencies');
-  return { shapes, warnings: model.warnings, params: profileModel(model).report.totals.params };
+  return { shapes, warnings: model.warnings, params: profileModel(model).report.totals.params! };
 }
 
 const FIXTURES: [string, () => GraphFixture][] = [

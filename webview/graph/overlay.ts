@@ -24,12 +24,13 @@ export const OVERLAY_TITLES: Record<OverlayMode, string> = {
  */
 export function overlayValue(layer: LayerReport, mode: OverlayMode): number | undefined {
   switch (mode) {
+    // Unknown figures (null) get no colour, like layers without the figure.
     case 'macs':
-      return layer.macs;
+      return layer.macs ?? undefined;
     case 'params':
-      return layer.params;
+      return layer.params ?? undefined;
     case 'memory':
-      return layer.activationBytes;
+      return layer.activationBytes ?? undefined;
     case 'receptiveField': {
       const rf = layer.receptiveField;
       if (!rf) return undefined;

@@ -11,6 +11,7 @@
  */
 import type { ElkEdge, ElkNode, ElkPoint } from './elk-graph';
 import { opFamily } from './op-family';
+import { visibleText } from '../../src/core/report/safe-text';
 
 export interface Box {
   x: number;
@@ -75,7 +76,8 @@ export function svgEl<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Recor
 
 function text(x: number, y: number, cls: string, content: string): SVGTextElement {
   const t = svgEl('text', { x, y }, cls);
-  t.textContent = content;
+  // Labels quote the model: control and bidi characters are shown as escapes (safe-text.ts).
+  t.textContent = visibleText(content);
   return t;
 }
 

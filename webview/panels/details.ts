@@ -8,10 +8,11 @@ import type { LayerReport, ProfileReport, TensorReport } from '../../src/core/re
 import type { RuntimeView } from '../../src/protocol';
 import type { LayerView, WeightView } from '../../src/core/report/layer-view';
 import type { WeightStats } from '../../src/core/analysis/weight-stats';
-import { formatShape, humanBytes, humanCount, withUnit } from '../../src/core/report/format';
+import { figureText, formatShape, humanBytes, humanCount, withUnit } from '../../src/core/report/format';
 import { dtypeBytes } from '../../src/core/dtype';
 import { operatorDocsUrl } from '../../src/protocol';
 import { button, progressRing } from '../ui/toolkit';
+import { visibleLines, visibleText } from '../../src/core/report/safe-text';
 
 export interface DetailsHost {
   requestWeightStats(layer: number, input: number): Promise<WeightStats>;
@@ -22,9 +23,17 @@ export interface DetailsHost {
 
 const exact = (n: number) => n.toLocaleString('en-US');
 
+/** A doc string keeps its line breaks (shown pre-wrap); its other control characters are escaped like every model string. */
+function docText(doc: string): HTMLElement {
+  const p = el('p', undefined, 'details-doc');
+  p.textContent = visibleLines(doc);
+  return p;
+}
+
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, cls?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
-  if (text !== undefined) e.textContent = text;
+  // Model strings are shown, control and bidi characters as escapes (safe-text.ts).
+  if (text !== undefined) e.textContent = visibleText(text);
   if (cls) e.className = cls;
   return e;
 }
@@ -198,7 +207,7 @@ export class DetailsPanel {
       section('Inputs', this.tensors(v.inputs, new Set(v.weights.map((w) => w.input)))),
       section('Outputs', this.tensors(l.outputs, new Set())),
       ...(v.weights.length ? [section('Weights', this.weights(layer, v.weights))] : []),
-      ...(v.doc ? [section('Documentation', el('p', v.doc, 'details-doc'))] : []),
+      ...(v.doc ? [section('Documentation', docText(v.doc))] : []),
     );
   }
 
@@ -206,7 +215,7 @@ export class DetailsPanel {
     const header = el('header', undefined, 'details-header');
     const top = el('div', undefined, 'details-header-top');
     const title = el('h2', l.name || '(unnamed layer)', 'details-title');
-    title.title = l.name;
+    title.title = visibleText(l.name);
     top.append(title);
     if (this.host.onClose) {
       top.append(button('×', () => this.host.onClose?.(), { appearance: 'icon', title: 'Close details' }));
@@ -222,13 +231,14 @@ export class DetailsPanel {
   }
 
   private metrics(l: LayerReport): HTMLElement {
-    const withExact = (n: number, unit: string) => (n ? `${withUnit(n, unit)} (${exact(n)})` : '0');
+    // Unknown figures read "unknown" (UNKNOWN_TITLE says why), never 0.
+    const withExact = (n: number | null, unit: string) => figureText(n, (v) => (v ? `${withUnit(v, unit)} (${exact(v)})` : '0'));
     return pairs([
-      ['Parameters', l.params ? `${exact(l.params)}${l.params >= 1000 ? ` (${humanCount(l.params)})` : ''}` : '0'],
+      ['Parameters', figureText(l.params, (v) => `${exact(v)}${v >= 1000 ? ` (${humanCount(v)})` : ''}`)],
       ['MACs', withExact(l.macs, 'MACs')],
       ['FLOPs', withExact(l.flops, 'FLOPs')],
       ...fieldRows(l.receptiveField),
-      ['Activation memory', l.activationBytes >= 1024 ? `${humanBytes(l.activationBytes)} (${exact(l.activationBytes)} B)` : humanBytes(l.activationBytes)],
+      ['Activation memory', figureText(l.activationBytes, (v) => (v >= 1024 ? `${humanBytes(v)} (${exact(v)} B)` : humanBytes(v)))],
     ]);
   }
 

@@ -11,11 +11,13 @@ import type { FeatureMapPreview, FeatureMapSettings, FeatureMapsSummary, ImageCh
 import { PRESETS, type PresetName } from '../../src/core/image/preprocess';
 import { bytes, channelOrder, drawGray, parseNumbers, receptiveBox, type Box, type ChannelSort } from './feature-map-images';
 import { button, dropdown, textField } from '../ui/toolkit';
+import { visibleText } from '../../src/core/report/safe-text';
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
+  // Model strings are shown, control and bidi characters as escapes (safe-text.ts).
+  if (text !== undefined) e.textContent = visibleText(text);
   return e;
 }
 

@@ -8,7 +8,9 @@
 import type { RuntimeView, SweepReport } from '../../src/protocol';
 import { renderSweep } from './sweep-chart';
 import { humanBytes } from '../../src/core/report/format';
+import { addExact } from '../../src/core/analysis/exact';
 import { button } from '../ui/toolkit';
+import { visibleText } from '../../src/core/report/safe-text';
 
 const ms = (v: number) => (v >= 100 ? `${v.toFixed(0)} ms` : v >= 1 ? `${v.toFixed(2)} ms` : `${(v * 1000).toFixed(0)} µs`);
 
@@ -21,7 +23,7 @@ export function runtimeLines(v: RuntimeView): [string, string, string?][] {
     ['Throughput', `${s.throughput.toFixed(s.throughput >= 100 ? 0 : 1)} /s`, `batch ${s.batch}`],
     ['Ran on', s.providers.join(', ') || '?', `${s.engine} · ${s.device}`],
     ['Measured memory', humanBytes(m.peakRssBytes), `peak resident; ${humanBytes(m.measuredInferenceBytes)} for the session and runs${m.gpuBytes !== undefined ? `; GPU ${humanBytes(m.gpuBytes)}` : ''}`],
-    ['Static estimate', humanBytes(m.staticPeakActivationBytes + m.paramBytes), `${humanBytes(m.staticPeakActivationBytes)} activations + ${humanBytes(m.paramBytes)} weights`],
+    ['Static estimate', humanBytes(addExact(m.staticPeakActivationBytes, m.paramBytes)), `${humanBytes(m.staticPeakActivationBytes)} activations + ${humanBytes(m.paramBytes)} weights`],
   ];
   return lines;
 }
@@ -92,13 +94,14 @@ export class RuntimeStrip {
       const dt = document.createElement('dt');
       dt.textContent = k;
       const dd = document.createElement('dd');
-      dd.textContent = v;
+      // Device, engine and layer names come from outside: shown, never obeyed (safe-text.ts).
+      dd.textContent = visibleText(v);
       item.append(dt, dd);
       if (note) {
         const n = document.createElement('dd');
         n.className = 'summary-note';
-        n.textContent = note;
-        n.title = note;
+        n.textContent = visibleText(note);
+        n.title = visibleText(note);
         item.append(n);
       }
       return item;
@@ -108,7 +111,7 @@ export class RuntimeStrip {
     for (const n of view.summary.notices) {
       const p = document.createElement('p');
       p.className = 'runtime-notice';
-      p.textContent = n;
+      p.textContent = visibleText(n);
       notes.push(p);
     }
     // Why measured and static memory differ: one click away, not in the way of the graph.
@@ -117,7 +120,7 @@ export class RuntimeStrip {
     const summary = document.createElement('summary');
     summary.textContent = 'Measured vs. static memory';
     const text = document.createElement('p');
-    text.textContent = view.summary.memory.explanation;
+    text.textContent = visibleText(view.summary.memory.explanation);
     why.append(summary, text);
     notes.push(why);
     this.notes.replaceChildren(...notes);

@@ -9,8 +9,9 @@
  */
 import type { ProfileReport, TensorReport } from '../../src/core/report/profile';
 import type { ViewSummary } from '../../src/protocol';
-import { formatShape, humanBytes, parseByteSize, withUnit } from '../../src/core/report/format';
+import { exactText, formatShape, humanBytes, parseByteSize, partialNote, totalText, withUnit } from '../../src/core/report/format';
 import { textField } from '../ui/toolkit';
+import { visibleText } from '../../src/core/report/safe-text';
 
 export interface SummaryOptions {
   /** null: the model's own input shapes. */
@@ -48,7 +49,8 @@ const OPTIMIZER_NAMES: Record<ViewSummary['optimizer'], string> = { sgd: 'SGD', 
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, cls?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
-  if (text !== undefined) e.textContent = text;
+  // Model strings are shown, control and bidi characters as escapes (safe-text.ts).
+  if (text !== undefined) e.textContent = visibleText(text);
   if (cls) e.className = cls;
   return e;
 }
@@ -112,7 +114,7 @@ export function renderSummary(
 function info(file: string, report: ProfileReport, s: ViewSummary): Node[] {
   const t = report.totals;
   const heading = el('h1', baseName(file), 'summary-file');
-  heading.title = file;
+  heading.title = visibleText(file);
   const meta = [`${report.format.toUpperCase()} opset ${report.opset}`];
   if (s.producer) meta.push(s.producer);
   meta.push(`${report.layers.length.toLocaleString('en-US')} layers`);
@@ -120,13 +122,14 @@ function info(file: string, report: ProfileReport, s: ViewSummary): Node[] {
   io.append(el('p', meta.join(' · '), 'summary-meta'), el('p', `Inputs: ${tensorsText(report.inputs)}`), el('p', `Outputs: ${tensorsText(report.outputs)}`));
   const batch = s.batch === null ? "model's own batch" : `batch ${s.batch.toLocaleString('en-US')}`;
   const totals = el('dl', undefined, 'summary-totals');
+  // `≥ …` marks a partial total (some layers' figures are unknown); the footnote below says so.
   const items: [string, string, string?][] = [
-    ['Parameters', t.params.toLocaleString('en-US'), humanBytes(t.paramBytes)],
-    ['MACs', withUnit(t.macs, 'MACs'), t.macs.toLocaleString('en-US')],
-    ['FLOPs', withUnit(t.flops, 'FLOPs'), t.flops.toLocaleString('en-US')],
-    ['Activations', humanBytes(t.activationBytes), 'all layers, once each'],
-    ['Peak inference memory', humanBytes(t.peakActivationBytes), s.peakLayer ? `at ${s.peakLayer}` : undefined],
-    ['Training memory', humanBytes(t.trainingBytes), `${OPTIMIZER_NAMES[s.optimizer] ?? s.optimizer}, ${batch}`],
+    ['Parameters', totalText(t, 'params', exactText), totalText(t, 'paramBytes', humanBytes)],
+    ['MACs', totalText(t, 'macs', (n) => withUnit(n, 'MACs')), totalText(t, 'macs', exactText)],
+    ['FLOPs', totalText(t, 'flops', (n) => withUnit(n, 'FLOPs')), totalText(t, 'flops', exactText)],
+    ['Activations', totalText(t, 'activationBytes', humanBytes), 'all layers, once each'],
+    ['Peak inference memory', totalText(t, 'peakActivationBytes', humanBytes), s.peakLayer ? `at ${s.peakLayer}` : undefined],
+    ['Training memory', totalText(t, 'trainingBytes', humanBytes), `${OPTIMIZER_NAMES[s.optimizer] ?? s.optimizer}, ${batch}`],
   ];
   for (const [k, v, note] of items) {
     const item = el('div', undefined, 'summary-total');
@@ -134,12 +137,14 @@ function info(file: string, report: ProfileReport, s: ViewSummary): Node[] {
     item.append(el('dt', k), dd);
     if (note) {
       const n = el('dd', note, 'summary-note');
-      n.title = note;
+      n.title = visibleText(note);
       item.append(n);
     }
     totals.append(item);
   }
   const out: Node[] = [heading, io, totals];
+  const note = partialNote(t);
+  if (note) out.push(el('p', note, 'summary-partial'));
   if (report.warnings.length) {
     const details = el('details', undefined, 'summary-warnings');
     details.append(el('summary', `${report.warnings.length} warning${report.warnings.length === 1 ? '' : 's'}`));
@@ -153,7 +158,8 @@ function info(file: string, report: ProfileReport, s: ViewSummary): Node[] {
 
 function fitText(report: ProfileReport, s: ViewSummary): string {
   const within = `Largest training batch within ${budgetText(s.budgetBytes)}: `;
-  if (s.largestTrainingBatch === null) return within + (report.inputs.length ? 'unbounded' : '—');
+  if (s.largestTrainingBatch === null) return within + (report.inputs.length ? 'unknown (training memory is not known in full)' : '—');
+  if (s.largestTrainingBatch === 'unbounded') return `${within}unbounded`;
   if (s.largestTrainingBatch === 0) return `${within}none (batch 1 does not fit)`;
   return within + s.largestTrainingBatch.toLocaleString('en-US');
 }

@@ -38,7 +38,8 @@ export function sortLayers(layers: readonly LayerReport[], key: SortKey, descend
     const text = layers.map((l) => l[key]);
     cmp = (a, b) => collator.compare(text[a], text[b]);
   } else {
-    const value = layers.map((l) => (key === 'receptiveField' ? fieldRank(l.receptiveField) : l[key]));
+    // Unknown figures (null) sort as -1: after every known one when descending.
+    const value = layers.map((l) => (key === 'receptiveField' ? fieldRank(l.receptiveField) : l[key] ?? -1));
     cmp = (a, b) => (value[a] < value[b] ? -1 : value[a] > value[b] ? 1 : 0);
   }
   const sign = descending ? -1 : 1;

@@ -7,8 +7,9 @@
 import type { ProfileReport } from '../../src/core/report/profile';
 import type { LayerView } from '../../src/core/report/layer-view';
 import type { RuntimeView } from '../../src/protocol';
-import { formatField, formatShape, humanBytes, humanCount } from '../../src/core/report/format';
+import { formatField, formatShape, humanBytes, humanCount, UNKNOWN, UNKNOWN_TITLE } from '../../src/core/report/format';
 import { COLUMNS, RUNTIME_COLUMNS, runtimeCells, sortLayers, type Column, type SortKey, type TableState } from './table-columns';
+import { visibleText } from '../../src/core/report/safe-text';
 
 export type { SortKey, TableState };
 
@@ -21,10 +22,17 @@ const exact = (n: number) => n.toLocaleString('en-US');
 
 function cell(text: string, cls?: string, title?: string): HTMLTableCellElement {
   const td = document.createElement('td');
-  td.textContent = text;
+  // Model strings are shown, control and bidi characters as escapes (safe-text.ts).
+  td.textContent = visibleText(text);
   if (cls) td.className = cls;
-  if (title) td.title = title;
+  if (title) td.title = visibleText(title);
   return td;
+}
+
+/** A figure's cell: empty for 0, `?` when unknown (its tooltip says why), else `text` with the exact count as tooltip. */
+function figureCell(n: number | null, text: (n: number) => string, exactText: (n: number) => string): HTMLTableCellElement {
+  if (n === null) return cell(UNKNOWN, 'num layers-unknown', UNKNOWN_TITLE);
+  return n ? cell(text(n), 'num', exactText(n)) : cell('', 'num');
 }
 
 function spacer(): HTMLTableRowElement {
@@ -306,11 +314,11 @@ export class LayerTable {
       cell(l.name, 'layers-name', l.name),
       cell(title, 'layers-op', title),
       cell(shapes, 'layers-shape', shapes),
-      cell(l.params ? humanCount(l.params) : '', 'num', l.params ? exact(l.params) : undefined),
-      cell(l.macs ? humanCount(l.macs) : '', 'num', l.macs ? exact(l.macs) : undefined),
-      cell(l.flops ? humanCount(l.flops) : '', 'num', l.flops ? exact(l.flops) : undefined),
+      figureCell(l.params, humanCount, exact),
+      figureCell(l.macs, humanCount, exact),
+      figureCell(l.flops, humanCount, exact),
       cell(formatField(rf), undefined, rf && !('global' in rf) ? `offset ${rf.offset.join(', ')}` : undefined),
-      cell(l.activationBytes ? humanBytes(l.activationBytes) : '', 'num', l.activationBytes ? `${exact(l.activationBytes)} B` : undefined),
+      figureCell(l.activationBytes, humanBytes, (n) => `${exact(n)} B`),
     );
     if (this.runtime) {
       const cells = runtimeCells(this.runtime.layers[i]);

@@ -6,7 +6,9 @@
 import { tensorBytes, type LayerReport, type TensorReport } from '../../src/core/report/profile';
 import type { LayerView } from '../../src/core/report/layer-view';
 import type { RuntimeView } from '../../src/protocol';
-import { formatField, formatShape, humanBytes, withUnit } from '../../src/core/report/format';
+import { figureText, formatField, formatShape, humanBytes, withUnit } from '../../src/core/report/format';
+import { sumFigures } from '../../src/core/analysis/exact';
+import { visibleText } from '../../src/core/report/safe-text';
 
 export { tensorBytes };
 
@@ -32,11 +34,12 @@ export function layerTooltip(layer: LayerReport, view: LayerView, measured?: Run
   const outs = layer.outputs.map((o) => formatShape(o.shape));
   const rows: [string, string][] = [['Op', view.title || layer.op]];
   rows.push(['Shape', `${ins.length ? `${ins.join(', ')} ` : ''}→ ${outs.join(', ') || '?'}`]);
-  if (layer.params) rows.push(['Params', exact(layer.params)]);
-  if (layer.macs) rows.push(['MACs', withUnit(layer.macs, 'MACs')]);
-  if (layer.flops) rows.push(['FLOPs', withUnit(layer.flops, 'FLOPs')]);
+  // Zero figures are left out; unknown ones (null) are shown as unknown.
+  if (layer.params !== 0) rows.push(['Params', figureText(layer.params, exact)]);
+  if (layer.macs !== 0) rows.push(['MACs', figureText(layer.macs, (n) => withUnit(n, 'MACs'))]);
+  if (layer.flops !== 0) rows.push(['FLOPs', figureText(layer.flops, (n) => withUnit(n, 'FLOPs'))]);
   if (layer.receptiveField) rows.push(['Receptive field', formatField(layer.receptiveField)]);
-  rows.push(['Activations', humanBytes(layer.activationBytes)]);
+  rows.push(['Activations', figureText(layer.activationBytes, humanBytes)]);
   if (measured?.status === 'ran') {
     const t = measured.timeMs >= 1 ? `${measured.timeMs.toFixed(2)} ms` : `${(measured.timeMs * 1000).toFixed(0)} µs`;
     rows.push(['Time', `${t} (${(measured.share * 100).toFixed(1)}%)${measured.fused?.length ? ` incl. ${measured.fused.length} fused` : ''}`]);
@@ -49,24 +52,19 @@ export function layerTooltip(layer: LayerReport, view: LayerView, measured?: Run
 
 /** A collapsed group: how many layers it holds and their summed figures. */
 export function groupTooltip(name: string, layers: readonly LayerReport[]): TooltipContent {
-  let params = 0;
-  let macs = 0;
-  let flops = 0;
-  let activationBytes = 0;
-  for (const l of layers) {
-    params += l.params;
-    macs += l.macs;
-    flops += l.flops;
-    activationBytes += l.activationBytes;
-  }
+  // A sum over layers some of whose figures are unknown is a lower bound: `≥ …`.
+  const sum = (figure: (l: LayerReport) => number | null, text: (n: number) => string): string => {
+    const s = sumFigures(layers.map(figure));
+    return s.total === null ? 'unknown' : `${s.partial ? '≥ ' : ''}${text(s.total)}`;
+  };
   return {
     title: name,
     rows: [
       ['Layers', exact(layers.length)],
-      ['Params', exact(params)],
-      ['MACs', withUnit(macs, 'MACs')],
-      ['FLOPs', withUnit(flops, 'FLOPs')],
-      ['Activations', humanBytes(activationBytes)],
+      ['Params', sum((l) => l.params, exact)],
+      ['MACs', sum((l) => l.macs, (n) => withUnit(n, 'MACs'))],
+      ['FLOPs', sum((l) => l.flops, (n) => withUnit(n, 'FLOPs'))],
+      ['Activations', sum((l) => l.activationBytes, humanBytes)],
     ],
   };
 }
@@ -111,14 +109,15 @@ export class Tooltip {
   show(c: TooltipContent, clientX: number, clientY: number): void {
     const title = document.createElement('div');
     title.className = 'tooltip-title';
-    title.textContent = c.title;
+    // Model strings are shown, control and bidi characters as escapes (safe-text.ts).
+    title.textContent = visibleText(c.title);
     const dl = document.createElement('dl');
     dl.className = 'tooltip-rows';
     for (const [k, v] of c.rows) {
       const dt = document.createElement('dt');
       dt.textContent = k;
       const dd = document.createElement('dd');
-      dd.textContent = v;
+      dd.textContent = visibleText(v);
       dl.append(dt, dd);
     }
     this.el.replaceChildren(title, dl);

@@ -9,7 +9,7 @@ import { opsetOf } from '../ir';
 import { elementCount, tensorNumbers, type ExternalReader } from '../tensor-data';
 import { OP_RULES } from './ops/index';
 import { MAX_FOLD_ELEMENTS, ShapeError, type OpContext, type TensorInfo } from './ops/types';
-import { fmtShape, isNum } from './ops/dims';
+import { dimProblem, fmtShape, isNum, shapeProblem } from './ops/dims';
 import { dict } from '../lookup';
 
 export interface InferOptions {
@@ -152,6 +152,12 @@ class Inferencer {
       const formal = formalInputs?.[i];
       let shape = top && this.opts.inputShapes?.[name] ? this.opts.inputShapes[name] : formal?.shape ?? declared?.shape;
       shape = bindShape(shape, this.opts);
+      const problem = shape && shapeProblem(shape);
+      if (problem) {
+        // A size that cannot be is refused at the input: its shape is unknown, and so is everything computed from it.
+        this.issues.push({ node: name, severity: 'error', message: `input '${name}': ${problem}; its shape is taken as unknown` });
+        shape = undefined;
+      }
       const value = top ? this.opts.inputValues?.[name] : formal?.value;
       const dtype = (top ? this.opts.inputDtypes?.[name] : undefined) ?? formal?.dtype ?? declared?.dtype;
       scope.values.set(name, { dtype, shape, value });
@@ -171,7 +177,13 @@ class Inferencer {
           this.issues.push({ node: node.name, severity: 'warning', message: `output '${o}' is declared ${fmtShape(declared.shape)} in the file but infers to ${fmtShape(info.shape)}` });
         }
         if (useDeclared && declared && (!info || info.shape === undefined)) {
-          info = { dtype: info?.dtype ?? declared.dtype, shape: bindShape(declared.shape, this.opts), value: info?.value };
+          let shape = bindShape(declared.shape, this.opts);
+          const problem = shape && shapeProblem(shape);
+          if (problem) {
+            this.issues.push({ node: node.name, severity: 'warning', message: `output '${o}' is declared in the file with ${problem}; not used` });
+            shape = undefined;
+          }
+          info = { dtype: info?.dtype ?? declared.dtype, shape, value: info?.value };
         } else if (useDeclared && declared?.dtype && info && !info.dtype) {
           info = { ...info, dtype: declared.dtype };
         }
@@ -211,9 +223,8 @@ class Inferencer {
     try {
       const outs = rule(ctx);
       for (const o of outs) {
-        if (o?.shape && o.shape.some((d) => isNum(d) && (d < 0 || !Number.isFinite(d)))) {
-          throw new ShapeError(`${node.opType} '${node.name}' would produce the invalid shape ${fmtShape(o.shape)}`);
-        }
+        const problem = o?.shape && shapeProblem(o.shape);
+        if (problem) throw new ShapeError(`${node.opType} '${node.name}' would produce an invalid shape: ${problem}`);
       }
       return outs;
     } catch (err) {
@@ -339,8 +350,27 @@ export class GrowingGraphInference {
   }
 }
 
-/** Parses `1x3x224x224` or `N,3,224,224` into a shape (symbolic parts stay names). */
-export function parseShape(s: string): Shape {
-  return s.split(/[x×,]/i).map((p) => p.trim()).filter(Boolean).map((p): Dim => (/^\d+$/.test(p) ? Number(p) : p));
+/** A shape typed by a user, or why it cannot be one. */
+export type ParsedShape = { shape: Shape; error?: undefined } | { error: string };
+
+/**
+ * Parses `1x3x224x224` or `N,3,224,224` into a shape: each dim an integer
+ * from 0 to 2^53 − 1 or a name (`N`, `batch_size`), which stays symbolic.
+ * Anything else (-1, 1e308, 2.5, an empty dim) is an error naming the dim.
+ */
+export function parseShape(text: string): ParsedShape {
+  const parts = text.split(/[x×,]/i).map((p) => p.trim());
+  if (parts.every((p) => p === '')) return { error: `no dims in '${text}'` };
+  const shape: Dim[] = [];
+  for (const [i, p] of parts.entries()) {
+    if (/^\d+$/.test(p)) {
+      // Number('9007199254740993') rounds to 2^53, which dimProblem refuses like every size from 2^53 up.
+      const problem = dimProblem(Number(p));
+      if (problem) return { error: `dim ${i} of '${text}': ${problem}` };
+      shape.push(Number(p));
+    } else if (/^[A-Za-z_][\w.]*$/.test(p)) shape.push(p);
+    else return { error: `dim ${i} of '${text}': '${p}' is neither a size (an integer ≥ 0) nor a name such as N` };
+  }
+  return { shape };
 }
 

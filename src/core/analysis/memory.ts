@@ -10,11 +10,16 @@
  */
 import type { Graph, Node } from '../ir';
 import type { Dataflow } from './dataflow';
+import { addExact, mulExact, type Figure } from './exact';
 
-export type BytesOf = (value: string) => number;
+/** Bytes of a value; null when its shape or type is unknown (or the count is not exact). */
+export type BytesOf = (value: string) => Figure;
 
 export interface PeakResult {
-  peakBytes: number;
+  /** null when the sizes are too large to add up exactly. */
+  peakBytes: Figure;
+  /** Some live values have unknown sizes: the peak is a lower bound (and may sit elsewhere). */
+  partial: boolean;
   /** Index in the execution order of the node during which the peak occurs (-1: before any node). */
   atStep: number;
   /** Values live at the peak. */
@@ -24,12 +29,17 @@ export interface PeakResult {
 export function peakActivation(graph: Graph, order: readonly Node[], flow: Dataflow, bytesOf: BytesOf): PeakResult {
   const end = order.length; // graph outputs live past the last node
   const intervals: { name: string; from: number; to: number; bytes: number }[] = [];
+  let partial = false;
+  let allBytes: Figure = 0;
   const outputs = new Set(graph.outputs);
   const add = (name: string, from: number) => {
     if (!flow.dynamic.has(name)) return;
     let to = flow.lastUse.get(name) ?? from;
     if (outputs.has(name)) to = end;
-    intervals.push({ name, from, to: Math.max(from, to), bytes: bytesOf(name) });
+    const bytes = bytesOf(name);
+    if (bytes === null) partial = true;
+    allBytes = addExact(allBytes, bytes ?? 0);
+    intervals.push({ name, from, to: Math.max(from, to), bytes: bytes ?? 0 });
   };
   for (const i of graph.inputs) add(i, 0);
   order.forEach((n, idx) => n.outputs.forEach((o) => o && add(o, idx)));
@@ -50,7 +60,8 @@ export function peakActivation(graph: Graph, order: readonly Node[], flow: Dataf
     }
   }
   const liveAtPeak = intervals.filter((iv) => iv.from <= atStep && atStep <= iv.to).map((iv) => iv.name);
-  return { peakBytes, atStep, liveAtPeak };
+  // Every running sum is at most the sum of all sizes: when that is exact, so is the peak.
+  return { peakBytes: allBytes === null ? null : peakBytes, partial, atStep, liveAtPeak };
 }
 
 export type Optimizer = 'sgd' | 'momentum' | 'adam';
@@ -65,6 +76,6 @@ export function optimizerStateFactor(o: Optimizer): number {
  * saved activation (graph inputs included, since the first layer's weight
  * gradient needs them). Workspace and framework overhead are not included.
  */
-export function trainingBytes(paramBytes: number, savedActivationBytes: number, optimizer: Optimizer): number {
-  return paramBytes * (2 + optimizerStateFactor(optimizer)) + savedActivationBytes;
+export function trainingBytes(paramBytes: Figure, savedActivationBytes: Figure, optimizer: Optimizer): Figure {
+  return addExact(mulExact(paramBytes, 2 + optimizerStateFactor(optimizer)), savedActivationBytes);
 }

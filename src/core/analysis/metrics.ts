@@ -7,27 +7,31 @@
  *   ConvTranspose  = input elements × (C_out / group) × kernel area
  *   Gemm / MatMul  = M × N × K (× batch)
  * Bias additions are not MACs. FLOPs count 2 per MAC plus the element-wise
- * work of every other layer (see README "Counting conventions").
+ * work of every other layer (see README "Counting conventions"). A figure
+ * whose shapes are unknown is null (unknown), never 0.
  */
 import type { FunctionDef, Graph, Node } from '../ir';
-import { dtypeBytes, isFloat } from '../dtype';
+import { isFloat } from '../dtype';
 import type { TensorInfo } from './ops/types';
 import type { Dataflow } from './dataflow';
-import { allNumeric, numel } from './ops/dims';
+import { allNumeric } from './ops/dims';
+import { addExact, bytesExact, exactCount, mulExact, productExact, sumFigures, type Figure } from './exact';
 import { einsumMacs } from './ops/misc';
 import { nullProto } from '../lookup';
 
+/** A layer's figures; null where they cannot be known (see exact.ts). */
 export interface LayerCost {
-  params: number;
-  paramBytes: number;
-  macs: number;
-  flops: number;
+  params: Figure;
+  paramBytes: Figure;
+  macs: Figure;
+  flops: Figure;
 }
 
 export interface StoredTensor {
   name: string;
-  elements: number;
-  bytes: number;
+  /** null when the count is too large to be exact. */
+  elements: Figure;
+  bytes: Figure;
   float: boolean;
 }
 
@@ -52,8 +56,8 @@ export function storedTensors(graph: Graph): Map<string, StoredTensor> {
     const v = graph.values.get(name);
     const t = v?.data;
     if (!t) continue;
-    const elements = numel(t.dims);
-    out.set(name, { name, elements, bytes: dtypeBytes(t.dtype, elements), float: isFloat(t.dtype) || quantized.has(name) });
+    const elements = productExact(t.dims);
+    out.set(name, { name, elements, bytes: bytesExact(t.dtype, elements), float: isFloat(t.dtype) || quantized.has(name) });
   }
   for (const n of graph.nodes) {
     if (n.opType !== 'Constant') continue;
@@ -61,8 +65,8 @@ export function storedTensors(graph: Graph): Map<string, StoredTensor> {
     // Only tensors shaped like weights (rank ≥ 2) count as parameters; scalars
     // and small vectors in Constant nodes are exporter arithmetic.
     if (a?.type !== 'tensor' || a.value.dims.length < 2) continue;
-    const elements = numel(a.value.dims);
-    out.set(n.outputs[0], { name: n.outputs[0], elements, bytes: dtypeBytes(a.value.dtype, elements), float: isFloat(a.value.dtype) });
+    const elements = productExact(a.value.dims);
+    out.set(n.outputs[0], { name: n.outputs[0], elements, bytes: bytesExact(a.value.dtype, elements), float: isFloat(a.value.dtype) });
   }
   return out;
 }
@@ -96,7 +100,15 @@ const ELEMENTWISE_FLOPS: Record<string, number> = nullProto({
   GroupNormalization: 5,
 });
 
-export function nodeMacs(node: Node, shapeOf: Shapes): number {
+/** Elements of a known numeric shape; null when the shape is unknown or the count not exact. */
+const elems = (s: number[] | undefined): Figure => (s ? productExact(s) : null);
+
+/**
+ * MACs of one node. Ops without multiply-accumulates have 0 whatever their
+ * shapes; for the others a shape that is not known makes the count unknown
+ * (null), never 0.
+ */
+export function nodeMacs(node: Node, shapeOf: Shapes): Figure {
   const out = shapeOf(node.outputs[0]);
   switch (node.opType) {
     case 'Conv':
@@ -104,44 +116,43 @@ export function nodeMacs(node: Node, shapeOf: Shapes): number {
     case 'ConvInteger':
     case 'QLinearConv': {
       const w = shapeOf(node.inputs[node.opType === 'QLinearConv' ? 3 : 1]);
-      if (!out || !w || w.length < 3) return 0;
-      return numel(out) * w[1] * numel(w.slice(2));
+      if (!out || !w || w.length < 3) return null;
+      return mulExact(elems(out), w[1], elems(w.slice(2)));
     }
     case 'ConvTranspose': {
       const x = shapeOf(node.inputs[0]);
       const w = shapeOf(node.inputs[1]);
-      if (!x || !w || w.length < 3) return 0;
-      return numel(x) * w[1] * numel(w.slice(2));
+      if (!x || !w || w.length < 3) return null;
+      return mulExact(elems(x), w[1], elems(w.slice(2)));
     }
     case 'Gemm': {
       const a = shapeOf(node.inputs[0]);
-      if (!out || !a || a.length !== 2) return 0;
+      if (!out || !a || a.length !== 2) return null;
       const transA = node.attributes.transA;
       const k = transA?.type === 'int' && transA.value ? a[0] : a[1];
-      return numel(out) * k;
+      return mulExact(elems(out), k);
     }
     case 'MatMul':
     case 'MatMulInteger':
     case 'QLinearMatMul': {
       const a = shapeOf(node.inputs[0]);
-      if (!out || !a || a.length === 0) return 0;
-      return numel(out) * a[a.length - 1];
+      if (!out || !a || a.length === 0) return null;
+      return mulExact(elems(out), a[a.length - 1]);
     }
     case 'Einsum': {
       const eq = node.attributes.equation;
       const shapes = node.inputs.map((i) => shapeOf(i));
-      if (eq?.type !== 'string' || shapes.some((s) => !s)) return 0;
-      return einsumMacs(eq.value, shapes as number[][]);
+      if (eq?.type !== 'string' || shapes.some((s) => !s)) return null;
+      return exactCount(einsumMacs(eq.value, shapes as number[][]));
     }
     default:
       return 0;
   }
 }
 
-export function nodeFlops(node: Node, macs: number, shapeOf: Shapes): number {
-  const out = shapeOf(node.outputs[0]);
-  const outElems = out ? numel(out) : 0;
-  const x = shapeOf(node.inputs[0]);
+/** FLOPs of one node given its MACs; null when a shape it needs is unknown. */
+export function nodeFlops(node: Node, macs: Figure, shapeOf: Shapes): Figure {
+  const outElems = () => elems(shapeOf(node.outputs[0]));
   switch (node.opType) {
     case 'Conv':
     case 'FusedConv':
@@ -149,17 +160,17 @@ export function nodeFlops(node: Node, macs: number, shapeOf: Shapes): number {
     case 'Gemm': {
       const biasIdx = 2;
       const hasBias = Boolean(node.inputs[biasIdx]);
-      return 2 * macs + (hasBias ? outElems : 0);
+      return addExact(mulExact(2, macs), hasBias ? outElems() : 0);
     }
     case 'MatMul':
     case 'Einsum':
-      return 2 * macs;
+      return mulExact(2, macs);
     case 'MaxPool':
     case 'AveragePool':
     case 'LpPool': {
       const k = node.attributes.kernel_shape;
-      const area = k?.type === 'ints' ? numel(k.value) : 1;
-      return outElems * area;
+      const area = k?.type === 'ints' ? productExact(k.value) : 1;
+      return mulExact(outElems(), area);
     }
     case 'GlobalAveragePool':
     case 'GlobalMaxPool':
@@ -167,31 +178,38 @@ export function nodeFlops(node: Node, macs: number, shapeOf: Shapes): number {
     case 'ReduceSum':
     case 'ReduceMax':
     case 'ReduceMin':
-      return x ? numel(x) : 0;
+      return elems(shapeOf(node.inputs[0]));
     case 'Sum':
     case 'Mean':
-      return outElems * Math.max(1, node.inputs.length - 1);
+      return mulExact(outElems(), Math.max(1, node.inputs.length - 1));
     default: {
       const f = ELEMENTWISE_FLOPS[node.opType];
-      return f ? f * outElems : 0;
+      return f ? mulExact(f, outElems()) : 0;
     }
   }
 }
 
-/** Compute inside a model-local function call: the sum over its body's nodes. */
-function functionCost(fn: FunctionDef, scope: Map<string, TensorInfo>): { macs: number; flops: number } {
+/** Compute inside a model-local function call: the sum over its body's nodes (unknown when any part is). */
+function functionCost(fn: FunctionDef, scope: Map<string, TensorInfo>): { macs: Figure; flops: Figure } {
   const shapeOf: Shapes = (name) => {
     const s = scope.get(name)?.shape;
     return allNumeric(s) ? s : undefined;
   };
-  let macs = 0;
-  let flops = 0;
+  let macs: Figure = 0;
+  let flops: Figure = 0;
   for (const n of fn.nodes) {
     const m = nodeMacs(n, shapeOf);
-    macs += m;
-    flops += nodeFlops(n, m, shapeOf);
+    macs = addExact(macs, m);
+    flops = addExact(flops, nodeFlops(n, m, shapeOf));
   }
   return { macs, flops };
+}
+
+export interface LayerCostOptions {
+  /** The model-local function the node calls, with what is known inside its body. */
+  fn?: { def: FunctionDef; scope: Map<string, TensorInfo> };
+  /** The node's operator has no shape rule: what it computes, and so its cost, is unknown. */
+  unknownOperator?: boolean;
 }
 
 export function layerCost(
@@ -199,7 +217,7 @@ export function layerCost(
   flow: Dataflow,
   stored: Map<string, StoredTensor>,
   values: Map<string, TensorInfo>,
-  fn?: { def: FunctionDef; scope: Map<string, TensorInfo> },
+  opts: LayerCostOptions = {},
 ): LayerCost {
   const weights = nodeWeights(node, flow, stored);
   const dynamic = node.outputs.some((o) => flow.dynamic.has(o));
@@ -207,12 +225,12 @@ export function layerCost(
     const s = values.get(name)?.shape;
     return allNumeric(s) ? s : undefined;
   };
-  const inner = dynamic && fn ? functionCost(fn.def, fn.scope) : undefined;
-  const macs = !dynamic ? 0 : inner ? inner.macs : nodeMacs(node, shapeOf);
-  return {
-    params: weights.reduce((a, w) => a + w.elements, 0),
-    paramBytes: weights.reduce((a, w) => a + w.bytes, 0),
-    macs,
-    flops: !dynamic ? 0 : inner ? inner.flops : nodeFlops(node, macs, shapeOf),
-  };
+  const params = sumFigures(weights.map((w) => w.elements));
+  const paramBytes = sumFigures(weights.map((w) => w.bytes));
+  const cost = { params: params.partial ? null : params.total, paramBytes: paramBytes.partial ? null : paramBytes.total };
+  if (!dynamic) return { ...cost, macs: 0, flops: 0 };
+  if (opts.fn) return { ...cost, ...functionCost(opts.fn.def, opts.fn.scope) };
+  if (opts.unknownOperator) return { ...cost, macs: null, flops: null };
+  const macs = nodeMacs(node, shapeOf);
+  return { ...cost, macs, flops: nodeFlops(node, macs, shapeOf) };
 }

@@ -36,11 +36,15 @@ export type ReceptiveField = { size: number[]; stride: number[]; offset: number[
 export function describeField(f: FieldState | undefined): ReceptiveField | null {
   if (!f) return null;
   if (f.kind === 'global') return { global: true };
-  return {
+  const field = {
     size: f.lo.map((lo, i) => round(f.hi[i] - lo + 1)),
     stride: f.jump.map(round),
     offset: f.lo.map((lo, i) => round((lo + f.hi[i]) / 2)),
   };
+  // Dozens of large strides overflow exact arithmetic: such a field is unknown, not a rounded guess.
+  const exact = (x: number) => Number.isFinite(x) && Math.abs(x) <= Number.MAX_SAFE_INTEGER;
+  const sane = field.size.every((x) => exact(x) && x >= 1) && field.stride.every((x) => exact(x) && x > 0) && field.offset.every(exact);
+  return sane ? field : null;
 }
 
 function round(x: number): number {

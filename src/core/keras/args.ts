@@ -75,15 +75,19 @@ export class Args {
     this.ctx.problem(`${this.label}: ${name} must be ${what}; got ${JSON.stringify(this.values[name])}`, 'error', { arg: name });
   }
 
-  /** A positive integer; `undefined` (after a problem) when missing or malformed. */
+  /**
+   * A positive integer; `undefined` (after a problem) when missing or
+   * malformed. Integers must be exact (below 2^53): 1e308 is an integer to
+   * JavaScript but no kernel size, stride or filter count.
+   */
   int(name: string, fallback?: number, min = 1): number | undefined {
     const v = this.values[name];
     if (v === undefined || v === null) {
       if (fallback === undefined) this.ctx.problem(`${this.label}: missing required argument '${name}'`, 'error', { onType: true });
       return fallback;
     }
-    if (typeof v === 'number' && Number.isInteger(v) && v >= min) return v;
-    this.bad(name, min > 0 ? 'a positive integer' : `an integer ≥ ${min}`);
+    if (typeof v === 'number' && Number.isSafeInteger(v) && v >= min) return v;
+    this.bad(name, min > 0 ? 'a positive integer below 2^53' : `an integer ≥ ${min} below 2^53`);
     return fallback;
   }
 
@@ -123,10 +127,10 @@ export class Args {
       if (!fallback) this.ctx.problem(`${this.label}: missing required argument '${name}'`, 'error', { onType: true });
       return fallback;
     }
-    const ok = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= min;
+    const ok = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= min;
     if (ok(v)) return Array<number>(rank).fill(v);
     if (Array.isArray(v) && v.length === rank && v.every(ok)) return v;
-    this.bad(name, `an integer or a list of ${rank} integers`);
+    this.bad(name, `${min > 0 ? 'a positive' : `an (≥ ${min})`} integer or a list of ${rank} such integers, below 2^53`);
     return fallback;
   }
 

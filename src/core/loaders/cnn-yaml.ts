@@ -373,8 +373,8 @@ export function parseCnnYaml(text: string): ParsedDefinition {
     const v = inputPair.value as YamlNode;
     inputRange = rangeOf(v, rangeOf(inputPair, whole));
     const dims = isSeq(v) ? v.items.map((d) => (isScalar(d) ? d.value : undefined)) : [];
-    if (dims.length > 0 && dims.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 1)) input = dims as number[];
-    else p.problem(inputRange, '`input` must be a list of positive integers, e.g. [224, 224, 3] (height, width, channels)');
+    if (dims.length > 0 && dims.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 1)) input = dims as number[];
+    else p.problem(inputRange, '`input` must be a list of positive integers below 2^53, e.g. [224, 224, 3] (height, width, channels)');
   }
   const layers = layersPair ? p.items(layersPair.value, 'layers', rangeOf(layersPair, whole)) : [];
   const nameNode = top.get('name')?.value as YamlNode | undefined;

@@ -178,11 +178,13 @@ class KerasLowering {
   /** A graph input from a declared batch shape (`[null, 28, 28, 1]`); the batch is 1 when None. */
   private graphInput(name: string, shape: unknown, dtype: unknown, path: JsonPath): string | undefined {
     const dims = Array.isArray(shape) ? shape.slice(1) : [];
-    if (!Array.isArray(shape) || dims.length === 0 || !dims.every((d) => Number.isInteger(d) && d > 0)) {
+    if (!Array.isArray(shape) || dims.length === 0 || !dims.every((d) => Number.isSafeInteger(d) && d > 0)) {
       const shown = Array.isArray(shape) ? `(${shape.map((d) => (d === null ? 'None' : String(d))).join(', ')})` : 'not given';
+      const bad = dims.find((d) => typeof d === 'number' && !(Number.isSafeInteger(d) && d > 0));
+      if (bad !== undefined) return this.problem(path, `input '${name}': its shape is ${shown}; ${bad} is not a size (sizes are positive integers below 2^53)`);
       return this.problem(path, `input '${name}': its shape is ${shown}; ConvLens needs every size but the batch fixed (build or save the model with a concrete input shape)`);
     }
-    const batch = Number.isInteger(shape[0]) && (shape[0] as number) > 0 ? (shape[0] as number) : 1;
+    const batch = Number.isSafeInteger(shape[0]) && (shape[0] as number) > 0 ? (shape[0] as number) : 1;
     const type = typeof dtype === 'string' && DTYPES.has(dtype) ? (dtype as DType) : 'float32';
     return this.ctx.input(name, definitionInputShape(dims as number[], batch), type);
   }

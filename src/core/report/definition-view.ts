@@ -9,7 +9,8 @@
 import { parseCnnYaml, type SourceRange } from '../loaders/cnn-yaml';
 import { definitionToModel, type DefinitionModel, type ModelProblem } from '../loaders/cnn-yaml-model';
 import { kerasJsonDefinition } from '../loaders/keras-json-definition';
-import { profileModel, type ProfileReport, type TensorReport } from './profile';
+import { profileModel, type ProfileReport, type TensorReport, type Totals } from './profile';
+import { addExact, type Figure } from '../analysis/exact';
 import { formatField } from './format';
 import { definitionHints } from './definition-hints';
 import { outputSizeFormulas } from '../analysis/output-size';
@@ -23,11 +24,12 @@ export interface DefinitionItemInfo {
   /** Input and output shapes without the batch, channels last: `55×55×96`. */
   inputShape: string;
   outputShape: string;
-  params: number;
-  macs: number;
+  /** null when unknown (an earlier problem left a shape unknown). */
+  params: Figure;
+  macs: Figure;
   /** `11×11 /4`, `global`, or ''. */
   receptiveField: string;
-  activationBytes: number;
+  activationBytes: Figure;
   /** The graph nodes the item became (`Conv`, `Relu`, …). */
   ops: string[];
   /** How its conv/pool output size comes about, per spatial axis: `H, W: out = ⌊(55 + 2·0 − 3)/2⌋ + 1 = 27`. */
@@ -37,7 +39,7 @@ export interface DefinitionItemInfo {
 export interface DefinitionAnalysis {
   items: DefinitionItemInfo[];
   problems: ModelProblem[];
-  totals?: { params: number; macs: number; peakActivationBytes: number };
+  totals?: Pick<Totals, 'params' | 'macs' | 'peakActivationBytes' | 'partial'>;
   /** Name given in the definition. */
   name?: string;
 }
@@ -116,8 +118,8 @@ function analyseLowered(lowered: DefinitionModel, problems: ModelProblem[], repo
     info.outputShape = channelsLast(layer.outputs[0]?.shape ?? null);
     info.receptiveField = formatField(layer.receptiveField);
     info.activationBytes = layer.activationBytes;
-    info.params += layer.params;
-    info.macs += layer.macs;
+    info.params = addExact(info.params, layer.params);
+    info.macs = addExact(info.macs, layer.macs);
     info.ops.push(layer.op);
     const node = nodeOf.get(layer.name);
     const formulas = node && outputSizeFormulas(node, tensorOf.get(layer.inputs[0] ?? '')?.shape, graph.values.get(node.inputs[1] ?? '')?.shape);
@@ -126,7 +128,7 @@ function analyseLowered(lowered: DefinitionModel, problems: ModelProblem[], repo
     if (formulas && !(trivial && info.formulas.length)) info.formulas.push(...formulas.map((f) => `${f.axes}: ${f.text}`));
   }
   const t = report.totals;
-  return { items: [...byItem.values()], problems, totals: { params: t.params, macs: t.macs, peakActivationBytes: t.peakActivationBytes } };
+  return { items: [...byItem.values()], problems, totals: { params: t.params, macs: t.macs, peakActivationBytes: t.peakActivationBytes, partial: t.partial } };
 }
 
 function isPointwise(node: Node): boolean {

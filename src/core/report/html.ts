@@ -4,10 +4,12 @@
  * anywhere. Every string from the model is escaped.
  */
 import type { ProfileReport, TensorReport } from './profile';
-import { formatField, formatShape, humanBytes, humanCount, withUnit } from './format';
+import { exactText, formatField, formatShape, humanBytes, humanCount, partialNote, totalText, UNKNOWN, withUnit } from './format';
+import { visibleText } from './safe-text';
 
+/** Text for an HTML page: markup characters as entities, control characters as visible escapes (safe-text.ts). */
 export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return visibleText(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 export const STYLE = `
@@ -62,26 +64,29 @@ export function formatHtml(report: ProfileReport, o: HtmlOptions): string {
   const t = report.totals;
   const io = (ts: TensorReport[]) => ts.map((x) => `${x.name} ${formatShape(x.shape)} ${x.dtype ?? '?'}`).join(', ');
   const totals: [string, string][] = [
-    ['Parameters', `${t.params.toLocaleString('en-US')} (${humanBytes(t.paramBytes)})`],
-    ['MACs', `${withUnit(t.macs, 'MACs')}`],
-    ['FLOPs', `${withUnit(t.flops, 'FLOPs')}`],
-    ['Activations', humanBytes(t.activationBytes)],
-    ['Peak inference memory', humanBytes(t.peakActivationBytes)],
-    [`Training memory (${o.optimizer ?? 'adam'})`, humanBytes(t.trainingBytes)],
+    ['Parameters', `${totalText(t, 'params', exactText)} (${totalText(t, 'paramBytes', humanBytes)})`],
+    ['MACs', totalText(t, 'macs', (n) => withUnit(n, 'MACs'))],
+    ['FLOPs', totalText(t, 'flops', (n) => withUnit(n, 'FLOPs'))],
+    ['Activations', totalText(t, 'activationBytes', humanBytes)],
+    ['Peak inference memory', totalText(t, 'peakActivationBytes', humanBytes)],
+    [`Training memory (${o.optimizer ?? 'adam'})`, totalText(t, 'trainingBytes', humanBytes)],
   ];
+  const note = partialNote(t);
+  const figure = (n: number | null, text: (n: number) => string) => (n === 0 ? '' : n === null ? UNKNOWN : text(n));
   const head = ['#', 'Layer', 'Op', 'Output shape', 'Params', 'MACs', 'FLOPs', 'Receptive field', 'Activations'];
   const numeric = new Set([0, 4, 5, 6, 8]);
   const rows = report.layers.map((l, i) => {
     const cells = [
       String(i + 1), l.name, l.op, l.outputs.map((x) => formatShape(x.shape)).join(', '),
-      l.params ? humanCount(l.params) : '', l.macs ? humanCount(l.macs) : '', l.flops ? humanCount(l.flops) : '',
-      formatField(l.receptiveField), l.activationBytes ? humanBytes(l.activationBytes) : '',
+      figure(l.params, humanCount), figure(l.macs, humanCount), figure(l.flops, humanCount),
+      formatField(l.receptiveField), figure(l.activationBytes, humanBytes),
     ];
     return `<tr>${cells.map((c, k) => `<td${numeric.has(k) ? ' class="num"' : ''}>${e(c)}</td>`).join('')}</tr>`;
   });
   return htmlPage(`${o.title} — ConvLens profile`, `<h1>${e(o.title)}</h1>
 <p class="io">${e(`${report.format.toUpperCase()} opset ${report.opset} · inputs: ${io(report.inputs)} · outputs: ${io(report.outputs)}`)}</p>
 <dl>${totals.map(([k, v]) => `<div><dt>${e(k)}</dt><dd>${e(v)}</dd></div>`).join('')}</dl>
+${note ? `<p class="io">${e(note)}</p>` : ''}
 <table>
 <thead><tr>${head.map((h) => `<th>${e(h)}</th>`).join('')}</tr></thead>
 <tbody>

@@ -113,7 +113,8 @@ export function layerTitle(node: Node, weightDims: (input: number) => readonly n
       const kernel = ints(node, 'kernel_shape') ?? w?.slice(2);
       const group = int(node, 'group') ?? 1;
       // ConvTranspose weights are [C, M/group, k…]; the others [M, C/group, k…].
-      const out = w ? (op === 'ConvTranspose' ? w[1] * group : w[0]) : undefined;
+      // A forbidden group (≤ 0; an error at the node) gives no channel count rather than a negative one.
+      const out = w && Number.isSafeInteger(group) && group > 0 ? (op === 'ConvTranspose' ? w[1] * group : w[0]) : undefined;
       // Depthwise: one input channel per group.
       const perGroupIn = w ? (op === 'ConvTranspose' ? w[0] / group : w[1]) : undefined;
       const depthwise = group > 1 ? (perGroupIn === 1 ? ' dw' : ` g${group}`) : '';

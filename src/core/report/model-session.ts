@@ -29,8 +29,8 @@ export interface ModelViewData {
     peakLayer: string | null;
     /** Memory budget for "largest batch that fits", bytes. */
     budgetBytes: number;
-    /** Largest training batch whose memory fits the budget (0: not even 1); null when unbounded or unknown. */
-    largestTrainingBatch: number | null;
+    /** Largest training batch whose memory fits the budget (0: not even 1); null when unknown (or the model has no inputs). */
+    largestTrainingBatch: number | 'unbounded' | null;
     /** The tool that wrote the file (ONNX producer_name). */
     producer?: string;
   };
@@ -58,11 +58,7 @@ export class ModelSession {
     const model = this.loaded.model;
     const options: ProfileOptions = { ...o, readExternal: this.loaded.readExternal };
     const profile = profileModel(model, options);
-    let largest: number | null = null;
-    if (profile.report.inputs.length > 0) {
-      const fit = largestBatchThatFits(model, o.budgetBytes, 'training', options);
-      largest = Number.isFinite(fit.batch) ? fit.batch : null;
-    }
+    const largest = profile.report.inputs.length > 0 ? largestBatchThatFits(model, o.budgetBytes, 'training', options).batch : null;
     const summary: ModelViewData['summary'] = {
       optimizer: o.optimizer ?? 'adam',
       batch: o.batch ?? null,

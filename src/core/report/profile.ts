@@ -4,10 +4,10 @@
  * source of numbers for the CLI, the editor and the webview.
  */
 import type { DType, Model, Shape } from '../ir';
-import { dtypeBytes } from '../dtype';
 import { inferShapes, type InferResult } from '../analysis/infer';
 import type { TensorInfo } from '../analysis/ops/types';
-import { allNumeric, numel } from '../analysis/ops/dims';
+import { allNumeric } from '../analysis/ops/dims';
+import { addExact, bytesExact, productExact, sumFigures, type Figure } from '../analysis/exact';
 import { analyseDataflow } from '../analysis/dataflow';
 import { layerCost, nodeWeights, storedTensors } from '../analysis/metrics';
 import { describeField, inputField, propagateField, type FieldState, type ReceptiveField } from '../analysis/receptive-field';
@@ -36,32 +36,46 @@ export interface TensorReport {
   dtype: DType | null;
 }
 
-/** Bytes of a tensor when its shape is fully numeric and its type known. */
+/** Bytes of a tensor when its shape is fully numeric, its type known and the count exact. */
 export function tensorBytes(t: TensorReport): number | null {
   if (!t.dtype || !t.shape || !t.shape.every((d): d is number => typeof d === 'number')) return null;
-  return dtypeBytes(t.dtype, t.shape.reduce((a, d) => a * d, 1));
+  return bytesExact(t.dtype, productExact(t.shape));
 }
 
+/**
+ * One layer's figures. `null` = unknown: the shapes it needs could not be
+ * inferred, its operator is unknown, or the count is too large to be exact
+ * (≥ 2^53). Never negative, NaN or Infinity.
+ */
 export interface LayerReport {
   name: string;
   op: string;
   inputs: string[];
   outputs: TensorReport[];
-  params: number;
-  macs: number;
-  flops: number;
+  params: Figure;
+  macs: Figure;
+  flops: Figure;
   receptiveField: ReceptiveField | null;
-  activationBytes: number;
+  activationBytes: Figure;
 }
 
+/** The figures of `Totals`, as named in `partial`. */
+export type TotalFigure = 'params' | 'paramBytes' | 'macs' | 'flops' | 'activationBytes' | 'peakActivationBytes' | 'trainingBytes';
+
 export interface Totals {
-  params: number;
-  paramBytes: number;
-  macs: number;
-  flops: number;
-  activationBytes: number;
-  peakActivationBytes: number;
-  trainingBytes: number;
+  params: Figure;
+  paramBytes: Figure;
+  macs: Figure;
+  flops: Figure;
+  activationBytes: Figure;
+  peakActivationBytes: Figure;
+  trainingBytes: Figure;
+  /**
+   * Totals that leave out unknown layer figures: each is the sum of the
+   * known ones, a lower bound. Empty when every figure is known. (A total
+   * is null only when even the known part is too large to be exact.)
+   */
+  partial: TotalFigure[];
 }
 
 /** The `--json` report, exactly as documented in README. */
@@ -78,8 +92,8 @@ export interface ProfileReport {
 /** Facts beyond the JSON report that the UI shows (not serialised by `--json`). */
 export interface ProfileDetails {
   optimizer: Optimizer;
-  /** Bytes of the graph inputs (saved for training). */
-  inputBytes: number;
+  /** Bytes of the graph inputs (saved for training); null when a shape is unknown. */
+  inputBytes: Figure;
   /** Name of the layer during which inference memory peaks. */
   peakLayer: string | null;
   liveAtPeak: string[];
@@ -151,10 +165,10 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
   const order = numeric.order;
   const flow = analyseDataflow(graph, order);
   const stored = storedTensors(graph);
-  const bytesOf = (name: string): number => {
+  const bytesOf = (name: string): Figure => {
     const v = numeric.values.get(name);
-    if (!v?.dtype || !allNumeric(v.shape)) return 0;
-    return dtypeBytes(v.dtype, numel(v.shape));
+    if (!v?.dtype || !allNumeric(v.shape)) return null;
+    return bytesExact(v.dtype, productExact(v.shape));
   };
 
   // Receptive fields, in execution order.
@@ -165,19 +179,24 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
     valueOf: (n: string) => numeric.values.get(n)?.value,
     warn: () => undefined,
   };
+  // A node refused by shape inference (a forbidden attribute, inconsistent shapes) has no field.
+  // So has one whose operator is unknown: what it does to positions is unknown.
+  const refused = new Set(numeric.issues.filter((i) => i.severity === 'error' || i.unknownOperator).map((i) => i.node));
   for (const node of order) {
-    const dynamic = node.outputs.some((o) => flow.dynamic.has(o));
+    const dynamic = node.outputs.some((o) => flow.dynamic.has(o)) && !refused.has(node.name);
     const f = dynamic ? propagateField(node, node.inputs.map((i) => fields.get(i)), fieldCtx) : undefined;
     node.outputs.forEach((o) => fields.set(o, f));
   }
 
   const usedWeights = new Set<string>();
+  const unknownOps = new Set(numeric.issues.filter((i) => i.unknownOperator).map((i) => i.node));
   const layers: LayerReport[] = graph.nodes.map((node) => {
     const def = model.functions.get(`${node.domain}:${node.opType}`);
     const scope = numeric.functionScopes.get(node.name);
-    const cost = layerCost(node, flow, stored, numeric.values, def && scope ? { def, scope } : undefined);
+    const cost = layerCost(node, flow, stored, numeric.values, { fn: def && scope ? { def, scope } : undefined, unknownOperator: unknownOps.has(node.name) });
     for (const w of nodeWeights(node, flow, stored)) usedWeights.add(w.name);
-    const activationBytes = node.outputs.filter((o) => o && flow.dynamic.has(o)).reduce((a, o) => a + bytesOf(o), 0);
+    const outBytes = sumFigures(node.outputs.filter((o) => o && flow.dynamic.has(o)).map(bytesOf));
+    const activationBytes = outBytes.partial ? null : outBytes.total;
     const out0 = node.outputs[0];
     const spatialOut = out0 && flow.dynamic.has(out0) ? fields.get(out0) : undefined;
     return {
@@ -193,25 +212,45 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
     };
   });
 
-  let params = 0;
-  let paramBytes = 0;
-  for (const name of usedWeights) {
-    params += stored.get(name)!.elements;
-    paramBytes += stored.get(name)!.bytes;
-  }
-  const activationBytes = layers.reduce((a, l) => a + l.activationBytes, 0);
-  const inputBytes = graph.inputs.reduce((a, i) => a + bytesOf(i), 0);
+  const weights = [...usedWeights].map((name) => stored.get(name)!);
+  const params = sumFigures(weights.map((w) => w.elements));
+  const paramBytes = sumFigures(weights.map((w) => w.bytes));
+  const macs = sumFigures(layers.map((l) => l.macs));
+  const flops = sumFigures(layers.map((l) => l.flops));
+  const activations = sumFigures(layers.map((l) => l.activationBytes));
+  const inputs = sumFigures(graph.inputs.map(bytesOf));
+  // null here means too large to count, not unknown: the sum is then unknown too.
+  const saved = addExact(inputs.total, activations.total);
   const peak = peakActivation(graph, order, flow, bytesOf);
   const optimizer = options.optimizer ?? 'adam';
+  const partial: TotalFigure[] = [];
+  const mark = (figure: TotalFigure, isPartial: boolean) => isPartial && partial.push(figure);
+  mark('params', params.partial);
+  mark('paramBytes', paramBytes.partial);
+  mark('macs', macs.partial);
+  mark('flops', flops.partial);
+  mark('activationBytes', activations.partial);
+  mark('peakActivationBytes', peak.partial);
+  mark('trainingBytes', paramBytes.partial || inputs.partial || activations.partial);
   const totals: Totals = {
-    params,
-    paramBytes,
-    macs: layers.reduce((a, l) => a + l.macs, 0),
-    flops: layers.reduce((a, l) => a + l.flops, 0),
-    activationBytes,
+    params: params.total,
+    paramBytes: paramBytes.total,
+    macs: macs.total,
+    flops: flops.total,
+    activationBytes: activations.total,
     peakActivationBytes: peak.peakBytes,
-    trainingBytes: trainingBytes(paramBytes, inputBytes + activationBytes, optimizer),
+    trainingBytes: trainingBytes(paramBytes.total, saved, optimizer),
+    partial,
   };
+  const unknownLayers = layers.filter((l) => l.macs === null || l.flops === null || l.activationBytes === null || l.params === null);
+  if (unknownLayers.length > 0) {
+    const shown = unknownLayers.slice(0, 3).map((l) => `'${l.name}'`).join(', ');
+    warnings.push(
+      `${unknownLayers.length} layer${unknownLayers.length === 1 ? ' has' : 's have'} unknown figures (${shown}${unknownLayers.length > 3 ? ', …' : ''}: ` +
+        'shape or operator unknown, or a count too large to be exact); ' +
+        (partial.length ? `the totals of ${partial.join(', ')} are partial (the sum of the known figures)` : 'the totals are complete'),
+    );
+  }
   return {
     report: {
       format: model.format,
@@ -224,7 +263,7 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
     },
     details: {
       optimizer,
-      inputBytes,
+      inputBytes: inputs.partial ? null : inputs.total,
       peakLayer: peak.atStep >= 0 && peak.atStep < order.length ? order[peak.atStep].name : null,
       liveAtPeak: peak.liveAtPeak,
       issues: display.issues,
@@ -234,28 +273,47 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
 }
 
 export interface BatchFit {
-  /** Largest batch whose memory fits the budget (0: not even batch 1). */
-  batch: number;
-  bytesAtBatch: number;
-  perSampleBytes: number;
+  /**
+   * Largest batch whose memory fits the budget (0: not even batch 1);
+   * 'unbounded' when memory does not grow with the batch; null when the
+   * memory is unknown or partial (a lower bound cannot say what fits).
+   */
+  batch: number | 'unbounded' | null;
+  bytesAtBatch: Figure;
+  perSampleBytes: Figure;
 }
 
 /**
  * The largest batch whose training (or inference peak) memory fits `budgetBytes`.
  * Memory is affine in the batch size, so two profiles (batch 1 and 2) give the
- * line; the answer is then checked with a profile at that batch.
+ * line; the answer is then checked with a profile at that batch and, when a
+ * file's memory is not affine after all, found by bisection: a few dozen
+ * profiles at most, never one per batch.
  */
 export function largestBatchThatFits(model: Model, budgetBytes: number, mode: 'training' | 'inference', options: ProfileOptions = {}): BatchFit {
-  const mem = (batch: number) => {
+  const key: TotalFigure = mode === 'training' ? 'trainingBytes' : 'peakActivationBytes';
+  const mem = (batch: number): Figure => {
     const t = profileModel(model, { ...options, batch }).report.totals;
-    return mode === 'training' ? t.trainingBytes : t.peakActivationBytes;
+    return t.partial.includes(key) ? null : t[key];
   };
+  const budget = Number.isFinite(budgetBytes) ? Math.max(0, budgetBytes) : 0;
   const m1 = mem(1);
-  if (m1 > budgetBytes) return { batch: 0, bytesAtBatch: m1, perSampleBytes: mem(2) - m1 };
-  const per = mem(2) - m1;
-  if (per <= 0) return { batch: Number.POSITIVE_INFINITY, bytesAtBatch: m1, perSampleBytes: 0 };
-  let batch = Math.max(1, Math.floor((budgetBytes - m1) / per) + 1);
-  let bytes = mem(batch);
-  while (bytes > budgetBytes && batch > 1) bytes = mem(--batch);
-  return { batch, bytesAtBatch: bytes, perSampleBytes: per };
+  const m2 = mem(2);
+  if (m1 === null || m2 === null) return { batch: null, bytesAtBatch: m1, perSampleBytes: null };
+  const per = Math.max(0, m2 - m1);
+  if (m1 > budget) return { batch: 0, bytesAtBatch: m1, perSampleBytes: per };
+  if (per === 0) return { batch: 'unbounded', bytesAtBatch: m1, perSampleBytes: 0 };
+  let hi = Math.min(Math.floor((budget - m1) / per) + 1, Number.MAX_SAFE_INTEGER);
+  const atEstimate = mem(hi);
+  if (atEstimate !== null && atEstimate <= budget) return { batch: hi, bytesAtBatch: atEstimate, perSampleBytes: per };
+  // mem(lo) fits, mem(hi) does not (or is too large to count).
+  let lo = 1;
+  let loBytes = m1;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    const bytes = mem(mid);
+    if (bytes !== null && bytes <= budget) [lo, loBytes] = [mid, bytes];
+    else hi = mid;
+  }
+  return { batch: lo, bytesAtBatch: loBytes, perSampleBytes: per };
 }

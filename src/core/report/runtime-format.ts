@@ -3,12 +3,14 @@
  * Markdown and a self-contained HTML page, like format.ts and html.ts do for
  * the static profile. Layers fused into another are folded into its row
  * (`+3 fused`); layers folded away or removed by the runtime are counted
- * in the summary.
+ * in the summary. Model strings (layer, op and kernel names) are made
+ * visible and CSV formulas neutralised, as in format.ts (safe-text.ts).
  */
 import { shortProvider, type RuntimeLayer, type RuntimeReport } from '../timing/runtime-report';
 import { ridgePoint } from '../timing/roofline';
-import { csvCell, formatShape, humanBytes, mdCell } from './format';
+import { formatShape, humanBytes } from './format';
 import { escapeHtml, htmlPage } from './html';
+import { csvNumber, csvText, mdText, visibleText } from './safe-text';
 
 const ms = (v: number) => (v >= 100 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toFixed(3));
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
@@ -40,7 +42,7 @@ const NUMERIC = new Set([0, 3, 4, 5]);
 
 function row(l: RuntimeLayer, i: number): string[] {
   const extra = (l.fusedLayers?.length ?? 1) - 1;
-  return [String(i + 1), l.name, l.op, ms(l.timeMs), pct(l.share), gflops(l.gflops), l.bound ?? '', (l.providers ?? []).map(shortProvider).join(','), extra > 0 ? `+${extra}` : ''];
+  return [String(i + 1), visibleText(l.name), visibleText(l.op), ms(l.timeMs), pct(l.share), gflops(l.gflops), l.bound ?? '', visibleText((l.providers ?? []).map(shortProvider).join(',')), extra > 0 ? `+${extra}` : ''];
 }
 
 /** Layers with time, in graph order, numbered as in the static table. */
@@ -49,7 +51,7 @@ function timedRows(r: RuntimeReport): string[][] {
   r.layers.forEach((l, i) => {
     if (l.status === 'ran') out.push(row(l, i));
   });
-  for (const k of r.inserted) out.push(['', k.name, `${k.op} (inserted)`, ms(k.timeMs), pct(k.share), '', '', shortProvider(k.provider), '']);
+  for (const k of r.inserted) out.push(['', visibleText(k.name), visibleText(`${k.op} (inserted)`), ms(k.timeMs), pct(k.share), '', '', visibleText(shortProvider(k.provider)), '']);
   return out;
 }
 
@@ -62,41 +64,40 @@ export function formatRuntimeTable(r: RuntimeReport, maxName = 48): string {
   const widths = HEADERS.map((_, c) => Math.max(...all.map((x) => x[c].length)));
   const line = (x: string[]) => x.map((cell, c) => (NUMERIC.has(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd();
   return [
-    ...summaryLines(r),
-    ...r.notices.map((n) => `notice: ${n}`),
+    ...summaryLines(r).map(visibleText),
+    ...r.notices.map((n) => `notice: ${visibleText(n)}`),
     '',
     line(HEADERS),
     widths.map((w) => '-'.repeat(w)).join('  '),
     ...body.map(line),
     '',
-    `Memory: ${r.memory.explanation}`,
-    ...r.warnings.map((w) => `warning: ${w}`),
+    `Memory: ${visibleText(r.memory.explanation)}`,
+    ...r.warnings.map((w) => `warning: ${visibleText(w)}`),
   ].join('\n');
 }
 
 export function formatRuntimeCsv(r: RuntimeReport): string {
   const header = ['index', 'name', 'op', 'status', 'fused_into', 'time_ms', 'time_p90_ms', 'time_min_ms', 'share', 'flops', 'gflops_per_s', 'intensity_flops_per_byte', 'bound', 'providers', 'kernels'];
   const lines = r.layers.map((l, i) =>
-    [String(i + 1), l.name, l.op, l.status, l.fusedInto ?? '', String(l.timeMs), l.timeP90Ms === undefined ? '' : String(l.timeP90Ms), l.timeMinMs === undefined ? '' : String(l.timeMinMs), String(l.share), String(l.flops), l.gflops === undefined ? '' : String(l.gflops),
-      l.intensity === undefined ? '' : String(l.intensity), l.bound ?? '', (l.providers ?? []).join(' '), (l.kernels ?? []).join(' ')]
-      .map(csvCell)
+    [String(i + 1), csvText(l.name), csvText(l.op), l.status, csvText(l.fusedInto ?? ''), csvNumber(l.timeMs), csvNumber(l.timeP90Ms), csvNumber(l.timeMinMs), csvNumber(l.share), csvNumber(l.flops), csvNumber(l.gflops),
+      csvNumber(l.intensity), l.bound ?? '', csvText((l.providers ?? []).join(' ')), csvText((l.kernels ?? []).join(' '))]
       .join(','),
   );
-  const inserted = r.inserted.map((k) => ['', k.name, k.op, 'inserted', '', String(k.timeMs), '', '', String(k.share), '', '', '', '', k.provider, k.name].map(csvCell).join(','));
+  const inserted = r.inserted.map((k) => ['', csvText(k.name), csvText(k.op), 'inserted', '', csvNumber(k.timeMs), '', '', csvNumber(k.share), '', '', '', '', csvText(k.provider), csvText(k.name)].join(','));
   return [header.join(','), ...lines, ...inserted].join('\n') + '\n';
 }
 
 export function formatRuntimeMarkdown(r: RuntimeReport): string {
   return [
-    ...summaryLines(r).map((l) => `- ${mdCell(l)}`),
-    ...r.notices.map((n) => `- notice: ${mdCell(n)}`),
+    ...summaryLines(r).map((l) => `- ${mdText(l)}`),
+    ...r.notices.map((n) => `- notice: ${mdText(n)}`),
     '',
     `| ${HEADERS.join(' | ')} |`,
     `|${HEADERS.map((_, c) => (NUMERIC.has(c) ? ' ---: ' : ' --- ')).join('|')}|`,
-    ...timedRows(r).map((c) => `| ${c.map(mdCell).join(' | ')} |`),
+    ...timedRows(r).map((c) => `| ${c.map(mdText).join(' | ')} |`),
     '',
-    `Memory: ${mdCell(r.memory.explanation)}`,
-    ...r.warnings.map((w) => `- warning: ${mdCell(w)}`),
+    `Memory: ${mdText(r.memory.explanation)}`,
+    ...r.warnings.map((w) => `- warning: ${mdText(w)}`),
   ].join('\n') + '\n';
 }
 

@@ -8,6 +8,7 @@
 import type { Graph } from '../ir';
 import { tensorBytes, type ProfileReport, type TensorReport } from '../report/profile';
 import { analyseDataflow } from '../analysis/dataflow';
+import { addExact, sumFigures, type Figure } from '../analysis/exact';
 import { executionOrder } from '../analysis/infer';
 import { mapKernelsToNodes, type NodeMapping } from './node-map';
 import type { TraceRun } from './ort-trace';
@@ -44,8 +45,8 @@ export interface RuntimeLayer {
   timeMinMs?: number;
   /** timeMs / the sum over all layers and runtime-inserted kernels. */
   share: number;
-  /** FLOPs of the layer and those fused into it (static count). */
-  flops: number;
+  /** FLOPs of the layer and those fused into it (static count); null when unknown. */
+  flops: Figure;
   /** Achieved GFLOP/s: flops / time. */
   gflops?: number;
   /** FLOPs per byte moved (inputs, weights and outputs of the group). */
@@ -67,9 +68,9 @@ export interface MemoryMeasurement {
 }
 
 export interface MemoryReport extends MemoryMeasurement {
-  /** Static figures for comparison. */
-  staticPeakActivationBytes: number;
-  paramBytes: number;
+  /** Static figures for comparison; null when unknown (a shape could not be inferred). */
+  staticPeakActivationBytes: Figure;
+  paramBytes: Figure;
   /** peak − baseline. */
   measuredInferenceBytes: number;
   /** Why measured and static differ, in a sentence or two. */
@@ -157,11 +158,12 @@ export function buildOrtReport(graph: Graph, profile: ProfileReport, raw: RawOrt
 
   const layers: RuntimeLayer[] = graph.nodes.map((n) => {
     const st = mapping.status.get(n.name)!;
-    const base = { name: n.name, op: n.opType, timeMs: 0, share: 0, flops: layerOf.get(n.name)?.flops ?? 0 };
+    const base = { name: n.name, op: n.opType, timeMs: 0, share: 0, flops: layerOf.get(n.name)?.flops ?? null };
     if (st.kind === 'fused') return { ...base, status: 'fused', fusedInto: st.into };
     if (st.kind !== 'ran') return { ...base, status: st.kind };
     const timeMs = median.get(n.name) ?? 0;
-    const flops = st.members.reduce((a, m) => a + (layerOf.get(m)?.flops ?? 0), 0);
+    const summed = sumFigures(st.members.map((m) => layerOf.get(m)?.flops ?? null));
+    const flops = summed.partial ? null : summed.total;
     const providers = [...new Set(st.kernels.map((k) => kernelInfo.get(k)?.provider ?? '').filter(Boolean))];
     const layer: RuntimeLayer = {
       ...base,
@@ -176,9 +178,9 @@ export function buildOrtReport(graph: Graph, profile: ProfileReport, raw: RawOrt
       share: timeMs / total,
       flops,
     };
-    if (timeMs > 0 && flops > 0) layer.gflops = flops / (timeMs * 1e6);
+    if (timeMs > 0 && flops) layer.gflops = flops / (timeMs * 1e6);
     const moved = groupBytes(st.members, nodeOf, flow.dynamic, tensorOf);
-    if (moved > 0 && flops > 0) layer.intensity = flops / moved;
+    if (moved > 0 && flops) layer.intensity = flops / moved;
     return layer;
   });
   // The roof is at least what the best layer reached: a short matmul on a busy machine can fall below a long conv.
@@ -196,7 +198,7 @@ export function buildOrtReport(graph: Graph, profile: ProfileReport, raw: RawOrt
   const providers = [...new Set(timed.flatMap((r) => r.kernels.map((k) => k.provider)).filter(Boolean))];
   const latencyMs = summarize(raw.wallMs);
   const engineMs = summarize(timed.map((r) => r.durUs / 1000));
-  const t = profile.totals;
+  const estimate = staticMemory(profile.totals);
   const measuredInferenceBytes = Math.max(0, raw.memory.peakRssBytes - raw.memory.baselineRssBytes);
   return {
     file: raw.file,
@@ -217,10 +219,10 @@ export function buildOrtReport(graph: Graph, profile: ProfileReport, raw: RawOrt
     inserted,
     memory: {
       ...raw.memory,
-      staticPeakActivationBytes: t.peakActivationBytes,
-      paramBytes: t.paramBytes,
+      staticPeakActivationBytes: estimate.staticPeakActivationBytes,
+      paramBytes: estimate.paramBytes,
       measuredInferenceBytes,
-      explanation: explainMemory(measuredInferenceBytes, t.peakActivationBytes, t.paramBytes, raw.memory),
+      explanation: explainMemory(measuredInferenceBytes, estimate, raw.memory),
     },
     ...(peaks ? { peaks } : {}),
     warnings: raw.warnings,
@@ -252,13 +254,36 @@ function groupBytes(
   return bytes;
 }
 
-function explainMemory(measured: number, staticPeak: number, params: number, m: MemoryMeasurement): string {
-  const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
-  const expected = staticPeak + params;
+const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+
+export interface StaticMemory {
+  /** Peak activations and weights of the static profile; null unless known in full (a partial total is only a lower bound). */
+  staticPeakActivationBytes: Figure;
+  paramBytes: Figure;
+  /** Their sum, the estimate a measurement is compared with. */
+  bytes: Figure;
+  text: string;
+}
+
+/** The static estimate to compare a measurement with: peak activations + weights, when both are known in full. */
+export function staticMemory(t: ProfileReport['totals']): StaticMemory {
+  const full = (k: 'peakActivationBytes' | 'paramBytes'): Figure => (t.partial.includes(k) ? null : t[k]);
+  const peak = full('peakActivationBytes');
+  const params = full('paramBytes');
+  const bytes = addExact(peak, params);
+  const text = bytes === null || peak === null || params === null
+    ? 'static estimate unknown (some activation or weight sizes are unknown)'
+    : `static estimate ${mib(bytes)} = peak activations ${mib(peak)} + weights ${mib(params)}`;
+  return { staticPeakActivationBytes: peak, paramBytes: params, bytes, text };
+}
+
+function explainMemory(measured: number, estimate: StaticMemory, m: MemoryMeasurement): string {
   const parts = [
     `measured ${mib(measured)} above the ${mib(m.baselineRssBytes)} the runtime process held before creating the session (Node, the runtime's code and ConvLens's own copy of the model; ${m.peakMethod})`,
-    `static estimate ${mib(expected)} = peak activations ${mib(staticPeak)} + weights ${mib(params)}`,
+    estimate.text,
   ];
+  if (estimate.bytes === null) return parts.join('; ') + '.';
+  const expected = estimate.bytes;
   const diff = measured - expected;
   if (diff > 0) parts.push(`the ${mib(diff)} more is the runtime's own: graph optimization copies of the weights, its memory arena (it keeps freed blocks for reuse) and kernel workspaces`);
   else parts.push(`the runtime needed ${mib(-diff)} less: it reuses activation buffers in place and may map weights without copying`);

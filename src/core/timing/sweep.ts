@@ -4,6 +4,7 @@
  * extrapolation that predicts the next batch's memory, and the table.
  */
 import type { TimingSummary } from './stats';
+import { visibleText } from '../report/safe-text';
 
 export interface SweepPoint {
   batch: number;
@@ -53,13 +54,14 @@ export function formatSweep(s: SweepReport): string {
   const all = [head, ...rows];
   const w = head.map((_, c) => Math.max(...all.map((r) => r[c].length)));
   const line = (r: string[]) => r.map((x, c) => x.padStart(w[c])).join('  ').trimEnd();
+  // Engine, device and the stop message can quote names from outside (a layer, a provider): shown, never obeyed.
   return [
-    `Batch sweep on ${s.engine}, ${s.providers.join(', ')}, ${s.device}`,
+    visibleText(`Batch sweep on ${s.engine}, ${s.providers.join(', ')}, ${s.device}`),
     '',
     line(head),
     w.map((n) => '-'.repeat(n)).join('  '),
     ...rows.map(line),
     '',
-    s.stopped ? `Stopped: ${s.stopped.message}` : `Reached the limit without running out of memory (limit ${(s.memoryLimitBytes / 2 ** 30).toFixed(2)} GiB)`,
+    s.stopped ? `Stopped: ${visibleText(s.stopped.message)}` : `Reached the limit without running out of memory (limit ${(s.memoryLimitBytes / 2 ** 30).toFixed(2)} GiB)`,
   ].join('\n');
 }

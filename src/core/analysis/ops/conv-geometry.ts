@@ -77,13 +77,31 @@ function kernelOf(node: Node, weightShape: Shape | undefined): number[] | undefi
   return spatial.every(isNum) ? spatial : undefined;
 }
 
+/** Smallest allowed value of each window attribute (onnx/defs/nn/defs.cc rejects the rest). */
+const ATTR_MIN: Record<string, number> = { kernel_shape: 1, strides: 1, dilations: 1, pads: 0, output_padding: 0, output_shape: 0 };
+
+const listText = (v: readonly number[]): string => `[${v.join(', ')}]`;
+
 /**
  * Why the node's window attributes are inconsistent with `nSpatial` spatial
- * axes (a message for a ShapeError), or undefined when they are fine.
+ * axes or forbidden by the spec (a message for a ShapeError), or undefined
+ * when they are fine. ONNX's convPoolShapeInference and
+ * convTransposeShapeInference reject kernel_shape, strides and dilations
+ * that are not positive and pads, output_padding and output_shape that are
+ * negative; values must also be exact integers (below 2^53).
  */
 export function windowAttrProblem(node: Node, nSpatial: number, weightShape?: Shape): string | undefined {
+  for (const [name, min] of Object.entries(ATTR_MIN)) {
+    const a = node.attributes[name];
+    if (!a) continue;
+    if (a.type !== 'ints' && a.type !== 'int') return `${name} must be a list of integers, not a ${a.type} attribute`;
+    const v = a.type === 'ints' ? a.value : [a.value];
+    if (v.some((x) => !Number.isSafeInteger(x) || x < min)) return `${name} ${listText(v)} must be ${min > 0 ? 'positive' : 'non-negative'}${v.some((x) => Math.abs(x) > Number.MAX_SAFE_INTEGER) ? ' integers below 2^53' : ''}`;
+  }
   const k = intsAttr(node, 'kernel_shape');
   if (k && k.length !== nSpatial) return `kernel_shape has ${k.length} entries but the input has ${nSpatial} spatial axes`;
+  const wk = weightShape?.slice(2).filter(isNum);
+  if (!k && wk?.some((x) => x < 1)) return `the weight's kernel [${weightShape!.slice(2).join(', ')}] must be positive`;
   if (k && weightShape && weightShape.length === nSpatial + 2) {
     const bad = k.findIndex((v, i) => isNum(weightShape[i + 2]) && weightShape[i + 2] !== v);
     if (bad >= 0) return `kernel_shape [${k.join(',')}] does not match the weight's spatial dims [${weightShape.slice(2).join(',')}]`;
@@ -92,21 +110,20 @@ export function windowAttrProblem(node: Node, nSpatial: number, weightShape?: Sh
     const v = intsAttr(node, name);
     if (v && v.length !== len) return `${name} has ${v.length} entries, expected ${len}`;
   }
-  const s = intsAttr(node, 'strides');
-  if (s?.some((x) => x <= 0)) return `strides must be positive, got [${s.join(',')}]`;
   return undefined;
 }
 
 /**
  * The node's window attributes for `nSpatial` spatial axes (taken from the
  * kernel when unknown). Undefined when the kernel is unknown or an attribute
- * has the wrong length.
+ * has the wrong length or a forbidden value.
  */
 export function windowAttrs(node: Node, nSpatial: number | undefined, weightShape?: Shape): WindowAttrs | undefined {
   const kernel = kernelOf(node, weightShape);
   if (!kernel) return undefined;
   const n = nSpatial ?? kernel.length;
-  if (kernel.length !== n) return undefined;
+  // Forbidden values have no geometry: no output size, no receptive field.
+  if (kernel.length !== n || windowAttrProblem(node, n, weightShape)) return undefined;
   const ones = new Array<number>(n).fill(1);
   const strides = intsAttr(node, 'strides') ?? ones;
   const dilations = intsAttr(node, 'dilations') ?? ones;

@@ -30,6 +30,20 @@ function checkPositive(ctx: OpContext, input: Shape, out: readonly Dim[]): void 
   }
 }
 
+/** The group attribute: a positive integer (onnx/defs/nn/defs.cc rejects group ≤ 0). */
+function groupOf(ctx: OpContext): number {
+  const a = ctx.node.attributes.group;
+  if (a && a.type !== 'int') throw new ShapeError(`${where(ctx)}: group must be an integer, not a ${a.type} attribute`);
+  const group = ctx.int('group', 1);
+  if (!Number.isSafeInteger(group) || group < 1) throw new ShapeError(`${where(ctx)}: group ${group} must be a positive integer`);
+  return group;
+}
+
+/** The input channels must split evenly into the groups. */
+function checkChannelsDivide(ctx: OpContext, c: Dim, group: number): void {
+  if (isNum(c) && c % group !== 0) throw new ShapeError(`${where(ctx)}: the input's ${c} channels are not divisible by group=${group}`);
+}
+
 /** Spatial rank of the data input, or a ShapeError when it has no channel axis. */
 function spatialRank(ctx: OpContext, x: Shape): number {
   if (x.length < 2) throw new ShapeError(`${where(ctx)}: input must have at least 2 dimensions (N, C, ...), got ${fmtShape(x)}`);
@@ -52,7 +66,7 @@ function forwardConv(ctx: OpContext, wIdx: number, biasIdx?: number): Shape | un
   const w = need(ctx, wIdx);
   if (!x.shape) return undefined;
   const n = spatialRank(ctx, x.shape);
-  const group = ctx.int('group', 1);
+  const group = groupOf(ctx);
   const ws = w.shape;
   if (ws) {
     checkWeightRank(ctx, x.shape, ws);
@@ -67,6 +81,7 @@ function forwardConv(ctx: OpContext, wIdx: number, biasIdx?: number): Shape | un
       throw new ShapeError(`${where(ctx)}: ${ws[0]} output channels are not divisible by group=${group}`);
     }
   }
+  checkChannelsDivide(ctx, x.shape[1], group);
   const problem = windowAttrProblem(ctx.node, n, ws);
   if (problem) throw new ShapeError(`${where(ctx)}: ${problem}`);
   const m: Dim = ws?.[0] ?? freshDim(ctx, 0, 1);
@@ -111,7 +126,7 @@ const convTranspose: OpRule = (ctx) => {
   const w = need(ctx, 1);
   if (!x.shape) return [{ dtype: x.dtype }];
   const n = spatialRank(ctx, x.shape);
-  const group = ctx.int('group', 1);
+  const group = groupOf(ctx);
   const ws = w.shape;
   if (ws) {
     checkWeightRank(ctx, x.shape, ws);
@@ -122,6 +137,7 @@ const convTranspose: OpRule = (ctx) => {
       throw new ShapeError(`${where(ctx)}: ${ws[0]} input channels are not divisible by group=${group}`);
     }
   }
+  checkChannelsDivide(ctx, x.shape[1], group);
   const problem = windowAttrProblem(ctx.node, n, ws);
   if (problem) throw new ShapeError(`${where(ctx)}: ${problem}`);
   const t = transposeAttrs(ctx.node, n);
@@ -150,6 +166,9 @@ const col2im: OpRule = (ctx) => {
   if (x.shape.length !== 3) throw new ShapeError(`${where(ctx)}: input must have rank 3 [N, C·∏block, L], got ${fmtShape(x.shape)}`);
   let c: Dim = freshDim(ctx, 0, 1);
   if (block) {
+    if (block.some((b) => !Number.isSafeInteger(b) || b < 1)) throw new ShapeError(`${where(ctx)}: block_shape [${block.join(', ')}] must be positive`);
+    const problem = windowAttrProblem(ctx.node, block.length);
+    if (problem) throw new ShapeError(`${where(ctx)}: ${problem}`);
     const blockSize = block.reduce((a, b) => a * b, 1);
     const cb = x.shape[1];
     if (isNum(cb) && cb % blockSize !== 0) {

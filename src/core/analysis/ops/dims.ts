@@ -85,6 +85,29 @@ export function broadcastShapes(shapes: readonly (Shape | undefined)[]): Shape |
   return out;
 }
 
+/**
+ * Why a numeric dim cannot be a tensor size (ONNX IR: a shape is a list of
+ * non-negative integers), or undefined when it can. Sizes must also be exact:
+ * above 2^53 − 1 a number no longer holds every integer (a file's int64
+ * 2^53 + 1 arrives rounded), so such a dim is refused rather than carried
+ * wrongly.
+ */
+export function dimProblem(d: number): string | undefined {
+  if (Number.isSafeInteger(d) && d >= 0) return undefined;
+  if (Number.isInteger(d) && d > 0) return `${d} is 2^53 or more (the value read may itself be rounded): sizes are counted exactly only below 2^53`;
+  return `${d} is not a size (dims are non-negative integers; name a dynamic dim, e.g. N, instead of -1)`;
+}
+
+/** The first numeric dim of `shape` that cannot be a size, as `dim 2: -1 is not a size …`. */
+export function shapeProblem(shape: Shape): string | undefined {
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i];
+    const p = isNum(d) ? dimProblem(d) : undefined;
+    if (p) return `dim ${i} of ${fmtShape(shape)}: ${p}`;
+  }
+  return undefined;
+}
+
 export function fmtShape(s: Shape | undefined): string {
   return s === undefined ? '?' : `[${s.join(',')}]`;
 }
