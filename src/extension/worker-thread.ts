@@ -20,6 +20,11 @@ export interface WorkerReply {
   reply: Reply<unknown>;
 }
 
+/** The worker's first message: its modules are loaded and it takes requests. */
+export interface WorkerReady {
+  ready: true;
+}
+
 export type WorkerHandlers<A extends WorkerApi<A>> = { [K in keyof A]: (params: A[K]['params']) => A[K]['reply'] | Promise<A[K]['reply']> };
 
 export interface WorkerThreadOptions {
@@ -42,12 +47,19 @@ export class WorkerThread<A extends WorkerApi<A>> {
   private readonly requests: RequestTracker<RepliesOf<A>>;
   private stoppedBecause: string | undefined;
   private active = 0;
+  /** Settled when the worker has loaded its modules, or stopped: request timeouts count from here. */
+  readonly ready: Promise<void>;
+  private markReady!: () => void;
 
   /** Throws when the thread cannot be started. */
   constructor(script: string, private readonly options: WorkerThreadOptions) {
     this.requests = new RequestTracker({ peer: options.name });
+    this.ready = new Promise((resolve) => (this.markReady = resolve));
     this.worker = startWorker(script, options.resourceLimits);
-    this.worker.on('message', (m: WorkerReply) => this.requests.settle(m.requestId, m.reply));
+    this.worker.on('message', (m: WorkerReply | WorkerReady) => {
+      if ('ready' in m) this.markReady();
+      else this.requests.settle(m.requestId, m.reply);
+    });
     this.worker.on('error', (e) => this.ended(errorMessage(e)));
     this.worker.on('exit', (code) => this.ended(`exit code ${code}`));
     // An idle worker does not keep the process alive (the CLI, tests).
@@ -62,6 +74,7 @@ export class WorkerThread<A extends WorkerApi<A>> {
   async request<K extends keyof A & string>(type: K, params: A[K]['params'], timeoutMs = 0): Promise<A[K]['reply']> {
     if (this.active++ === 0) this.worker.ref();
     try {
+      await this.ready;
       return await this.requests.request(type, (requestId) => this.worker.postMessage({ type, requestId, params }), timeoutMs);
     } finally {
       if (--this.active === 0) this.worker.unref();
@@ -73,6 +86,7 @@ export class WorkerThread<A extends WorkerApi<A>> {
     if (this.stoppedBecause !== undefined) return;
     this.stoppedBecause = why;
     this.requests.close(`${this.options.name} was stopped: ${why}`);
+    this.markReady();
     void this.worker.terminate();
   }
 
@@ -80,6 +94,7 @@ export class WorkerThread<A extends WorkerApi<A>> {
     if (this.stoppedBecause !== undefined) return;
     this.stoppedBecause = why;
     this.requests.close(`${this.options.name} stopped (${why})`);
+    this.markReady();
     this.options.onStop?.(why);
   }
 }
@@ -104,6 +119,7 @@ export function serveRequests<A extends WorkerApi<A>>(handlers: WorkerHandlers<A
   const port = parentPort;
   if (!port) throw new Error('serveRequests runs in a worker thread');
   const queue = new SerialQueue();
+  port.postMessage({ ready: true } satisfies WorkerReady);
   port.on('message', (m: WorkerRequest<A>) => {
     void queue.run(async () => {
       // The handlers are typed per request type; the message's type picks one.
