@@ -14,11 +14,14 @@ import type { DefinitionAnalyser, DefinitionResult } from './definition-analyser
 /** `*.cnn.yaml` definitions, and JSON files (only Keras / TF.js layers-model JSON gets anything). */
 export const DEFINITION_SELECTOR: vscode.DocumentSelector = [{ pattern: '**/*.cnn.{yaml,yml}' }, { pattern: '**/*.json' }];
 const DEBOUNCE_MS = 150;
+/** As much of a JSON text as isKerasJsonText reads. */
+const KERAS_SNIFF_CHARS = 65_536;
 
 /** The document's definition format, if it is one. */
 export function definitionFormat(doc: vscode.TextDocument): DefinitionFormat | undefined {
   if (/\.cnn\.ya?ml$/i.test(doc.uri.path)) return 'yaml';
-  if (/\.json$/i.test(doc.uri.path) && isKerasJsonText(doc.getText())) return 'keras-json';
+  // Told by the head of the text: a large JSON file is not copied whole on every request.
+  if (/\.json$/i.test(doc.uri.path) && isKerasJsonText(doc.getText(new vscode.Range(doc.positionAt(0), doc.positionAt(KERAS_SNIFF_CHARS))))) return 'keras-json';
   return undefined;
 }
 
