@@ -9,6 +9,7 @@ import { analyseDefinition } from '../src/core/report/definition-view';
 import { loadCnnYaml } from '../src/core/loaders/cnn-yaml-model';
 import { exportOnnx } from '../src/core/export/onnx-export';
 import { profileModel } from '../src/core/report/profile';
+import { DefinitionAnalyser } from '../src/extension/definition-analyser';
 
 /** `layers` layers in stages of conv/BN/ReLU triples with a pool between stages, written out one per line. */
 function definition(layers: number): string {
@@ -109,3 +110,32 @@ console.log('\n## Export to ONNX (He-normal weights, opset 17; one run)\n');
 console.log('| definition | params | file | ms |');
 console.log('|---|---:|---:|---:|');
 for (const r of exportRows) console.log(r);
+
+// In the editor the analysis runs in a worker thread (src/extension/definition-analyser.ts):
+// each keystroke's analysis pays the messages both ways on top of the analysis itself, and a
+// fresh worker (the first analysis, or after one was stopped) pays for loading its bundle.
+async function workerBench(): Promise<void> {
+  const workerScript = join(resolve(__dirname, '..'), 'dist', 'definition-worker.js');
+  const workerRows: string[] = [];
+  for (const layers of [50, 200, 1000]) {
+    const text = definition(layers);
+    const analyser = new DefinitionAnalyser({ workerScript, log: () => undefined });
+    let t = performance.now();
+    await analyser.analyse('bench', 0, () => text, 'yaml');
+    const first = performance.now() - t;
+    const times: number[] = [];
+    for (let version = 1; version <= 26; version++) {
+      t = performance.now();
+      await analyser.analyse('bench', version, () => text, 'yaml');
+      if (version > 5) times.push(performance.now() - t);
+    }
+    analyser.dispose();
+    workerRows.push(`| ${layers} | ${first.toFixed(0)} | ${median(times).toFixed(1)} | ${Math.max(...times).toFixed(1)} |`);
+  }
+  console.log(`\n## Definition analysis through the worker thread (${workerScript.replace(/.*\/dist\//, 'dist/')}; median of 21 new versions after 5)\n`);
+  console.log('| layers | first analysis, worker start included (ms) | median ms per version | max ms |');
+  console.log('|---:|---:|---:|---:|');
+  for (const r of workerRows) console.log(r);
+}
+
+void workerBench();

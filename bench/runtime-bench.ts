@@ -116,7 +116,7 @@ async function main(): Promise<void> {
           const map = capture.layers.find((l) => l.layer === req.layer)!;
           label = req.layer;
           channels = map.channels;
-          await page.evaluate((m) => window.postMessage(m, '*'), { type: 'featureMap', requestId: req.requestId, map } as ToWebviewMessage);
+          await page.evaluate((m) => window.postMessage(m, '*'), { type: 'reply', requestId: req.requestId, reply: { ok: true, value: map } } as ToWebviewMessage);
           // A string, not a function: tsx's name-keeping helpers do not exist in the page.
           const shownAt = (await page.evaluate(
             "new Promise((done) => { const check = () => (document.querySelector('.fm-tile canvas') ? requestAnimationFrame(() => done(performance.now())) : requestAnimationFrame(check)); check(); })",

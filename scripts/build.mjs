@@ -22,9 +22,15 @@ const nodeMainFields = ['module', 'main'];
 const targets = [
   {
     ...common,
-    // The extension, the worker thread that loads and profiles models, and the
-    // child process that runs them (onnxruntime-node, TensorFlow.js).
-    entryPoints: { extension: 'src/extension.ts', 'model-worker': 'src/extension/model-worker.ts', 'runtime-child': 'src/runtime/child.ts' },
+    // The extension; its worker threads: one loads and profiles models, one
+    // analyses and exports definitions as they are edited; and the child
+    // process that runs models (onnxruntime-node, TensorFlow.js).
+    entryPoints: {
+      extension: 'src/extension.ts',
+      'model-worker': 'src/extension/model-worker.ts',
+      'definition-worker': 'src/extension/definition-worker.ts',
+      'runtime-child': 'src/runtime/child.ts',
+    },
     outdir: 'dist',
     platform: 'node',
     mainFields: nodeMainFields,

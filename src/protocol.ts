@@ -2,6 +2,9 @@
  * The one message protocol between the extension and its webviews. Every
  * message either side sends is a member of these unions; the extension side
  * (`src/extension/`) and the webview (`webview/`) share nothing else.
+ * Requests that want an answer carry a `requestId` and are answered by a
+ * `reply` (ViewReplies, HostReplies); RequestTracker, at the end, keeps
+ * the books for every request/reply conversation of the project.
  *
  * Layers are addressed by their index in `report.layers`.
  */
@@ -38,7 +41,9 @@ export type ToWebviewMessage =
   | { type: 'loading'; file: string }
   | { type: 'model'; file: string; report: ProfileReport; layers: LayerView[]; summary: ViewSummary }
   | { type: 'error'; file: string; message: string }
-  | { type: 'weightStats'; requestId: number; stats?: WeightStats; error?: string }
+  /** The reply to the view's request `requestId` (ViewReplies says what each request is answered with). */
+  | { type: 'reply'; requestId: number; reply: Reply<ViewReplies[keyof ViewReplies]> }
+  /** Draw the graph as SVG text or PNG (base64); the view answers with a `reply`. */
   | { type: 'export'; requestId: number; format: ExportFormat }
   | { type: 'command'; command: ViewCommand }
   | { type: 'reveal'; layer: number }
@@ -51,16 +56,16 @@ export type ToWebviewMessage =
   /** The feature-map panel's choices: bundled samples, and this model's current settings. */
   | { type: 'featureMapsSetup'; samples: { file: string; label: string }[]; settings: FeatureMapSettings; imageLabel: string }
   | { type: 'featureMapsStatus'; running: boolean; message?: string; error?: string }
-  | { type: 'featureMapsCaptured'; summary: FeatureMapsSummary | null }
-  | { type: 'featureMap'; requestId: number; map?: FeatureMapPreview; error?: string };
+  | { type: 'featureMapsCaptured'; summary: FeatureMapsSummary | null };
 
 export type FromWebviewMessage =
   | { type: 'ready' }
   /** Re-profile at this batch size / memory budget (the summary header's controls). */
   | { type: 'setProfileOptions'; batch?: number | null; budgetBytes?: number }
+  /** Statistics of a layer's weight input; answered with a `reply`. */
   | { type: 'weightStats'; requestId: number; layer: number; input: number }
-  | { type: 'exported'; requestId: number; format: ExportFormat; /** SVG text, or PNG as base64. */ data: string }
-  | { type: 'exportFailed'; requestId: number; message: string }
+  /** The reply to the extension's request `requestId` (HostReplies). */
+  | { type: 'reply'; requestId: number; reply: Reply<HostReplies[keyof HostReplies]> }
   | { type: 'openDocs'; op: string; domain: string }
   /** The graph is on screen: figures for the log, tests and the benchmark. */
   | { type: 'painted'; visibleNodes: number; layers: number; layoutMs: number; totalMs: number; layoutIn: 'worker' | 'main thread' }
@@ -74,10 +79,22 @@ export type FromWebviewMessage =
   | { type: 'cancelCapture' }
   /** Let the user choose an image file (the extension answers with featureMapsSetup). */
   | { type: 'pickImage' }
+  /** One layer's feature-map previews from the last capture; answered with a `reply`. */
   | { type: 'featureMap'; requestId: number; layer: string };
 
-const TO_WEBVIEW = new Set<ToWebviewMessage['type']>(['loading', 'model', 'error', 'weightStats', 'export', 'command', 'reveal', 'runtime', 'runStatus', 'sweep', 'featureMapsSetup', 'featureMapsStatus', 'featureMapsCaptured', 'featureMap']);
-const FROM_WEBVIEW = new Set<FromWebviewMessage['type']>(['ready', 'setProfileOptions', 'weightStats', 'exported', 'exportFailed', 'openDocs', 'painted', 'selected', 'runProfile', 'runSweep', 'cancelRun', 'captureFeatureMaps', 'cancelCapture', 'pickImage', 'featureMap']);
+/** What the extension answers each of the view's requests with. */
+export interface ViewReplies {
+  weightStats: WeightStats;
+  featureMap: FeatureMapPreview;
+}
+
+/** What the view answers each of the extension's requests with: SVG text, or PNG as base64. */
+export interface HostReplies {
+  export: string;
+}
+
+const TO_WEBVIEW = new Set<ToWebviewMessage['type']>(['loading', 'model', 'error', 'reply', 'export', 'command', 'reveal', 'runtime', 'runStatus', 'sweep', 'featureMapsSetup', 'featureMapsStatus', 'featureMapsCaptured']);
+const FROM_WEBVIEW = new Set<FromWebviewMessage['type']>(['ready', 'setProfileOptions', 'weightStats', 'reply', 'openDocs', 'painted', 'selected', 'runProfile', 'runSweep', 'cancelRun', 'captureFeatureMaps', 'cancelCapture', 'pickImage', 'featureMap']);
 
 function tagged(m: unknown): m is { type: string } {
   return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string';
@@ -99,4 +116,115 @@ export function operatorDocsUrl(op: string, domain: string): string | null {
   if (domain === 'ai.onnx.ml') return `https://onnx.ai/onnx/operators/onnx_aionnxml_${op}.html`;
   if (domain === 'com.microsoft') return `https://github.com/microsoft/onnxruntime/blob/main/docs/ContribOperators.md#com.microsoft.${op}`;
   return null;
+}
+
+// Requests and replies. Every request/reply conversation (extension ↔ view,
+// extension ↔ its worker threads, parent ↔ runtime process) numbers its
+// requests and settles them from replies in the same way; only the transport
+// differs, so it is passed in. Nothing here may import Node: the webview
+// bundle (browser) uses it too.
+
+/** A reply as it travels: the value, or an error message the user can act on. */
+export type Reply<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/** Why a request got no value: the other side answered with an error, did not answer in time, or went away. */
+export type RequestFailure = 'failed' | 'timeout' | 'closed';
+
+export class RequestError extends Error {
+  constructor(readonly reason: RequestFailure, message: string) {
+    super(message);
+    this.name = 'RequestError';
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The reply `work` earns: its value, or its error's message (`describe` picks the message). */
+export async function replyOf<T>(work: () => T | Promise<T>, describe: (err: unknown) => string = errorMessage): Promise<Reply<T>> {
+  try {
+    return { ok: true, value: await work() };
+  } catch (err) {
+    return { ok: false, error: describe(err) };
+  }
+}
+
+export interface RequestTrackerOptions {
+  /** Who answers, as messages name it: `the view`, `the model worker`. */
+  peer: string;
+  /** Milliseconds a request waits for its reply by default (0 or absent: no limit). */
+  timeoutMs?: number;
+}
+
+type Pending = { resolve(value: unknown): void; reject(err: RequestError): void; timer?: ReturnType<typeof setTimeout> };
+
+const duration = (ms: number) => (ms < 1000 ? `${ms} ms` : `${ms >= 10_000 ? Math.round(ms / 1000) : Math.round(ms / 100) / 10} s`);
+
+/**
+ * The asking side of a conversation: numbers requests, keeps those waiting,
+ * settles each from its reply, rejects one that outlives its timeout and,
+ * on close, every one left. `Replies` maps each request type to the value it
+ * is answered with, so callers get typed values. A reply that comes after
+ * its request was given up (timed out, closed) is ignored.
+ */
+export class RequestTracker<Replies> {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private closedBecause: string | undefined;
+
+  constructor(private readonly options: RequestTrackerOptions) {}
+
+  /** Requests waiting for their reply. */
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /**
+   * Sends request `type` with `send` (which posts it with the id given) and
+   * resolves with the reply's value; rejects with a RequestError.
+   */
+  request<K extends keyof Replies & string>(type: K, send: (requestId: number) => void, timeoutMs = this.options.timeoutMs ?? 0): Promise<Replies[K]> {
+    if (this.closedBecause !== undefined) return Promise.reject(new RequestError('closed', this.closedBecause));
+    const requestId = this.nextId++;
+    return new Promise<Replies[K]>((resolve, reject) => {
+      const entry: Pending = { resolve: resolve as (value: unknown) => void, reject };
+      if (timeoutMs > 0) {
+        entry.timer = setTimeout(() => this.fail(requestId, new RequestError('timeout', `${this.options.peer} did not answer the ${type} request within ${duration(timeoutMs)}`)), timeoutMs);
+      }
+      this.pending.set(requestId, entry);
+      try {
+        send(requestId);
+      } catch (err) {
+        this.fail(requestId, new RequestError('failed', `cannot send the ${type} request to ${this.options.peer}: ${errorMessage(err)}`));
+      }
+    });
+  }
+
+  /** A reply arrived: settles its request. False when none waits for it (answered, timed out or closed already). */
+  settle(requestId: number, reply: Reply<unknown>): boolean {
+    const entry = this.take(requestId);
+    if (!entry) return false;
+    if (reply.ok) entry.resolve(reply.value);
+    else entry.reject(new RequestError('failed', reply.error));
+    return true;
+  }
+
+  /** The other side went away: every waiting request fails with `reason`, and so does every later one. */
+  close(reason: string): void {
+    this.closedBecause ??= reason;
+    for (const id of [...this.pending.keys()]) this.fail(id, new RequestError('closed', reason));
+  }
+
+  private fail(requestId: number, err: RequestError): void {
+    this.take(requestId)?.reject(err);
+  }
+
+  private take(requestId: number): Pending | undefined {
+    const entry = this.pending.get(requestId);
+    if (!entry) return undefined;
+    this.pending.delete(requestId);
+    clearTimeout(entry.timer);
+    return entry;
+  }
 }

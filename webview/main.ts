@@ -6,7 +6,7 @@
  * View state (zoom, expanded groups, selection, overlay, tab, table sort)
  * survives the panel being hidden through getState/setState.
  */
-import { isToWebviewMessage, type FromWebviewMessage, type LayerView, type ProfileReport, type ToWebviewMessage, type WeightStats } from '../src/protocol';
+import { isToWebviewMessage, replyOf, RequestTracker, type FromWebviewMessage, type LayerView, type ProfileReport, type ToWebviewMessage, type ViewReplies } from '../src/protocol';
 import { GraphView, type GraphState, type HoverTarget } from './graph/graph-view';
 import type { OverlayMode } from './graph/overlay';
 import { LayerTable, type SortKey } from './panels/table';
@@ -15,7 +15,7 @@ import { SearchBar } from './panels/search';
 import { renderSummary } from './panels/summary';
 import { RuntimeStrip } from './panels/runtime-summary';
 import { FeatureMapsPanel } from './panels/feature-maps';
-import type { FeatureMapPreview, RuntimeView } from '../src/protocol';
+import type { RuntimeView } from '../src/protocol';
 import { Tooltip, groupTooltip, layerTooltip, tensorTooltip } from './panels/tooltip';
 import { button, dropdown, registerToolkit } from './ui/toolkit';
 import { visibleText } from '../src/core/report/safe-text';
@@ -28,6 +28,9 @@ interface VsCodeApi<S> {
 declare function acquireVsCodeApi<S>(): VsCodeApi<S>;
 
 type Tab = 'graph' | 'table' | 'features';
+
+/** Weight statistics of a large tensor wait behind the model's profile in the extension's worker. */
+const REQUEST_TIMEOUT_MS = 120_000;
 
 interface ViewState {
   file?: string;
@@ -85,10 +88,9 @@ class App {
   private state: ViewState = vscode.getState() ?? {};
   private shownAt = 0;
   private painted = false;
-  private nextRequest = 1;
   private readonly paintWaiters: (() => void)[] = [];
-  /** Requests to the extension awaiting their reply (weight statistics, feature maps), by requestId. */
-  private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  /** Requests to the extension (weight statistics, feature maps) awaiting their reply. */
+  private readonly requests = new RequestTracker<ViewReplies>({ peer: 'ConvLens', timeoutMs: REQUEST_TIMEOUT_MS });
 
   constructor() {
     registerToolkit();
@@ -112,10 +114,10 @@ class App {
       capture: (settings) => post({ type: 'captureFeatureMaps', settings }),
       cancel: () => post({ type: 'cancelCapture' }),
       pickImage: () => post({ type: 'pickImage' }),
-      requestMap: (layer) => this.ask<FeatureMapPreview>((requestId) => post({ type: 'featureMap', requestId, layer })),
+      requestMap: (layer) => this.requests.request('featureMap', (requestId) => post({ type: 'featureMap', requestId, layer })),
     });
     this.details = new DetailsPanel(this.detailsPane, {
-      requestWeightStats: (layer, input) => this.ask<WeightStats>((requestId) => post({ type: 'weightStats', requestId, layer, input })),
+      requestWeightStats: (layer, input) => this.requests.request('weightStats', (requestId) => post({ type: 'weightStats', requestId, layer, input })),
       openDocs: (op, domain) => post({ type: 'openDocs', op, domain }),
     });
     this.tooltip = new Tooltip(document.body);
@@ -157,8 +159,8 @@ class App {
       case 'model':
         void this.show(m.file, m.report, m.layers, m.summary);
         return;
-      case 'weightStats':
-        this.settle(m.requestId, m.stats, m.error ?? 'no statistics');
+      case 'reply':
+        this.requests.settle(m.requestId, m.reply);
         return;
       case 'export':
         void this.export(m.requestId, m.format);
@@ -193,9 +195,6 @@ class App {
         return;
       case 'featureMapsCaptured':
         this.featureMaps.captured(m.summary);
-        return;
-      case 'featureMap':
-        this.settle(m.requestId, m.map, m.error ?? 'no feature maps');
         return;
     }
   }
@@ -293,25 +292,9 @@ class App {
     }
   }
 
-  /** Posts a request (`send` with a fresh requestId); resolves with the extension's reply. */
-  private ask<T>(send: (requestId: number) => void): Promise<T> {
-    const requestId = this.nextRequest++;
-    return new Promise<T>((resolve, reject) => {
-      this.pending.set(requestId, { resolve: resolve as (v: unknown) => void, reject });
-      send(requestId);
-    });
-  }
-
-  /** A reply: its value, or the error when it has none. */
-  private settle(requestId: number, value: unknown, error: string): void {
-    const r = this.pending.get(requestId);
-    this.pending.delete(requestId);
-    if (value !== undefined) r?.resolve(value);
-    else r?.reject(new Error(error));
-  }
-
+  /** Answers the extension's export request with the graph as SVG text or PNG (base64). */
   private async export(requestId: number, format: 'svg' | 'png'): Promise<void> {
-    try {
+    const reply = await replyOf(async () => {
       // An export asked for while the model is loading waits for the first paint.
       if (!this.painted) {
         await new Promise<void>((resolve, reject) => {
@@ -324,10 +307,9 @@ class App {
       if (tab !== 'graph') this.showTab('graph');
       const data = format === 'svg' ? this.graph.exportSvg() : await this.graph.exportPng();
       if (tab !== 'graph') this.showTab(tab);
-      post({ type: 'exported', requestId, format, data });
-    } catch (err) {
-      post({ type: 'exportFailed', requestId, message: (err as Error).message });
-    }
+      return data;
+    });
+    post({ type: 'reply', requestId, reply });
   }
 
   private save(): void {

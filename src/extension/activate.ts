@@ -3,16 +3,16 @@
  * here: everything numeric comes from src/core.
  */
 import * as vscode from 'vscode';
-import { loadModelFile } from '../core/loaders/index';
 import { formatTable } from '../core/report/format';
-import { ModelLoadError } from '../core/errors';
 import { ModelEditorProvider, registerModelEditor } from './model-editor';
 import { registerViewCommands } from './commands';
 import { registerStatusBar } from './status-bar';
-import { registerDefinitionFeatures } from './definitions';
+import { DefinitionFeatures, registerDefinitionFeatures } from './definitions';
+import { DefinitionAnalyser } from './definition-analyser';
 import { registerDefinitionSync } from './definition-sync';
 import { registerExportOnnx } from './export-onnx';
-import { profileWithSettings } from './settings';
+import { ModelHost } from './model-host';
+import { profileSettings } from './settings';
 import { activeTabUri, isModelPath, MODEL_FILE_FILTERS } from './model-files';
 import { registerRuntime, RuntimeRuns } from './runtime';
 import { FeatureMaps } from './feature-maps';
@@ -34,38 +34,48 @@ async function pickModel(uri?: vscode.Uri): Promise<vscode.Uri | undefined> {
 }
 
 
-export async function profileCommand(uri?: vscode.Uri): Promise<string | undefined> {
-  const target = await pickModel(uri);
-  if (!target) return undefined;
-  const out = channel();
-  return vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `ConvLens: profiling ${target.path.split('/').pop()}`, cancellable: true },
-    async (progress, token) => {
-      progress.report({ message: 'loading' });
-      try {
-        const loaded = await loadModelFile(target.fsPath);
-        if (token.isCancellationRequested) return undefined;
-        progress.report({ message: 'analysing' });
-        const { report, optimizer, problems } = profileWithSettings(loaded, target);
-        const table = formatTable(report, { optimizer });
-        for (const problem of problems) out.appendLine(`warning: ${problem}`);
-        out.appendLine(`# ${target.fsPath}`);
-        out.appendLine(table);
-        out.show(true);
-        return table;
-      } catch (err) {
-        const msg = err instanceof ModelLoadError ? err.message : `${target.fsPath}: ${(err as Error).message}`;
-        out.appendLine(`error: ${msg}`);
-        void vscode.window.showErrorMessage(`ConvLens: ${msg}`);
-        return undefined;
-      }
-    },
-  );
+/** The static-profile command: loads and profiles in the model worker, prints the table. */
+function profileCommand(workerScript: string, log: (line: string) => void) {
+  return async (uri?: vscode.Uri): Promise<string | undefined> => {
+    const target = await pickModel(uri);
+    if (!target) return undefined;
+    const out = channel();
+    return vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `ConvLens: profiling ${target.path.split('/').pop()}`, cancellable: true },
+      async (progress, token) => {
+        progress.report({ message: 'loading and analysing' });
+        const host = new ModelHost(target.fsPath, workerScript, log);
+        const cancelled = token.onCancellationRequested(() => host.dispose());
+        try {
+          const settings = profileSettings(target);
+          const report = await host.profile(settings.options);
+          if (token.isCancellationRequested) return undefined;
+          const table = formatTable(report, { optimizer: settings.optimizer });
+          for (const problem of settings.problems) out.appendLine(`warning: ${problem}`);
+          out.appendLine(`# ${target.fsPath}`);
+          out.appendLine(table);
+          out.show(true);
+          return table;
+        } catch (err) {
+          if (token.isCancellationRequested) return undefined;
+          // The worker's message is the problem; the file is named here.
+          const msg = `${target.fsPath}: ${(err as Error).message}`;
+          out.appendLine(`error: ${msg}`);
+          void vscode.window.showErrorMessage(`ConvLens: ${msg}`);
+          return undefined;
+        } finally {
+          cancelled.dispose();
+          host.dispose();
+        }
+      },
+    );
+  };
 }
 
 export function activate(context: vscode.ExtensionContext): void {
-  context.subscriptions.push(vscode.commands.registerCommand('convlens.profileModel', profileCommand));
   const log = (line: string) => channel().appendLine(line);
+  const worker = (name: string) => vscode.Uri.joinPath(context.extensionUri, 'dist', name).fsPath;
+  context.subscriptions.push(vscode.commands.registerCommand('convlens.profileModel', profileCommand(worker('model-worker.js'), log)));
   const provider = new ModelEditorProvider(context.extensionUri, log);
   const runs = new RuntimeRuns(log, vscode.Uri.joinPath(context.globalStorageUri, 'device-peaks.json').fsPath);
   context.subscriptions.push(runs, ...provider.attachRuntime(runs), ...registerRuntime(runs, provider, log));
@@ -90,7 +100,8 @@ export function activate(context: vscode.ExtensionContext): void {
       return c ? summaryOf(c) : undefined;
     }),
   );
-  context.subscriptions.push(...registerModelEditor(provider), ...registerViewCommands(provider, log), ...registerStatusBar(provider), ...registerDefinitionFeatures(log), ...registerDefinitionSync(provider), registerExportOnnx(log));
+  const definitions = new DefinitionFeatures(new DefinitionAnalyser({ workerScript: worker('definition-worker.js'), log }));
+  context.subscriptions.push(...registerModelEditor(provider), ...registerViewCommands(provider, log), ...registerStatusBar(provider), ...registerDefinitionFeatures(definitions), ...registerDefinitionSync(provider, definitions), registerExportOnnx(worker('definition-worker.js'), log));
 }
 
 export function deactivate(): void {

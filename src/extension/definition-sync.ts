@@ -1,47 +1,39 @@
 /**
  * A definition's text editor and its graph view beside it follow each
  * other (`*.cnn.yaml`, Keras / TF.js JSON): selecting a node reveals the layer's line; moving the cursor onto a
- * layer (by mouse or keyboard) selects its node. Glue over
- * core/report/definition-sync.ts.
+ * layer (by mouse or keyboard) selects its node. The node locations come
+ * with the definition's analysis (worker thread, DefinitionFeatures).
  */
 import * as vscode from 'vscode';
-import { DefinitionLocations, definitionLocations } from '../core/report/definition-sync';
-import { definitionFormat } from './definitions';
+import type { DefinitionFeatures } from './definitions';
 import type { ModelEditorProvider } from './model-editor';
 
 const CURSOR_DEBOUNCE_MS = 150;
 const isDefinition = (uri: vscode.Uri) => /\.(cnn\.ya?ml|json)$/i.test(uri.path);
 
-export function registerDefinitionSync(provider: ModelEditorProvider): vscode.Disposable[] {
-  const cache = new Map<string, { version: number; locations: DefinitionLocations }>();
-  const locationsOf = (doc: vscode.TextDocument): DefinitionLocations => {
-    const key = doc.uri.toString();
-    const hit = cache.get(key);
-    if (hit?.version === doc.version) return hit.locations;
-    const format = definitionFormat(doc);
-    const locations = format ? definitionLocations(doc.getText(), format) : DefinitionLocations.empty;
-    cache.set(key, { version: doc.version, locations });
-    return locations;
-  };
+export function registerDefinitionSync(provider: ModelEditorProvider, definitions: DefinitionFeatures): vscode.Disposable[] {
+  const locationsOf = async (doc: vscode.TextDocument) => (await definitions.resultOf(doc))?.locations;
 
   let timer: NodeJS.Timeout | undefined;
-  const followCursor = (editor: vscode.TextEditor) => {
+  const followCursor = async (editor: vscode.TextEditor) => {
     const views = provider.viewsOf(editor.document.uri).filter((v) => v.panel.visible);
     if (views.length === 0) return;
-    const node = locationsOf(editor.document).nodeAt(editor.document.offsetAt(editor.selection.active));
+    const locations = await locationsOf(editor.document);
+    const node = locations?.nodeAt(editor.document.offsetAt(editor.selection.active));
     if (!node) return;
     for (const view of views) if (view.selectedName() !== node) view.reveal(view.layerIndex(node));
   };
 
   return [
-    provider.onDidSelect((view) => {
+    provider.onDidSelect(async (view) => {
       const uri = view.document.uri;
       const name = view.selectedName();
       if (!isDefinition(uri) || !name) return;
       for (const editor of vscode.window.visibleTextEditors) {
         if (editor.document.uri.toString() !== uri.toString()) continue;
-        const range = locationsOf(editor.document).rangeOf(name);
-        if (!range) continue;
+        const range = (await locationsOf(editor.document))?.rangeOf(name);
+        // The user moved on while the text was analysed.
+        if (!range || view.selectedName() !== name) continue;
         // Already there (e.g. the selection came from this cursor): leave the cursor alone.
         const at = editor.document.offsetAt(editor.selection.active);
         if (at >= range.start && at <= range.end) continue;
@@ -54,9 +46,8 @@ export function registerDefinitionSync(provider: ModelEditorProvider): vscode.Di
       // Only the user's own moves: programmatic ones (ours above) would echo back.
       if (!isDefinition(e.textEditor.document.uri) || e.kind === undefined || e.kind === vscode.TextEditorSelectionChangeKind.Command) return;
       clearTimeout(timer);
-      timer = setTimeout(() => followCursor(e.textEditor), CURSOR_DEBOUNCE_MS);
+      timer = setTimeout(() => void followCursor(e.textEditor), CURSOR_DEBOUNCE_MS);
     }),
-    vscode.workspace.onDidCloseTextDocument((doc) => cache.delete(doc.uri.toString())),
     { dispose: () => clearTimeout(timer) },
   ];
 }

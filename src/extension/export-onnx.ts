@@ -1,15 +1,21 @@
 /**
  * `ConvLens: Export to ONNX`: a model definition (or any model ConvLens
  * reads) → a runnable ONNX file, weights He-normal with a fixed seed. The
- * text of an open editor is exported as it stands, saved or not.
+ * text of an open editor is exported as it stands, saved or not. The export
+ * runs in a worker thread of its own (the definition worker's script), so a
+ * huge or hostile definition cannot freeze the extension host: cancelling,
+ * or a run past EXPORT_TIMEOUT_MS, terminates it.
  */
 import * as vscode from 'vscode';
+import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import { loadModelBytes } from '../core/loaders/index';
-import { exportOnnx } from '../core/export/onnx-export';
-import { ModelLoadError } from '../core/errors';
 import { humanBytes } from '../core/report/format';
+import { errorMessage, RequestError } from '../protocol';
 import { activeTabUri } from './model-files';
+import { definitionRequestHandlers, type DefinitionWorkerApi } from './definition-requests';
+import { WorkerThread } from './worker-thread';
+
+const EXPORT_TIMEOUT_MS = 5 * 60_000;
 
 const EXPORTABLE = /\.(cnn\.ya?ml|keras|h5|json)$/i;
 
@@ -27,7 +33,29 @@ async function contentOf(uri: vscode.Uri): Promise<Uint8Array> {
   return open ? new TextEncoder().encode(open.getText()) : vscode.workspace.fs.readFile(uri);
 }
 
-export function registerExportOnnx(log: (line: string) => void): vscode.Disposable {
+/** The ONNX bytes; undefined when cancelled. In-process only when no worker can start. */
+async function exportInWorker(workerScript: string, bytes: Uint8Array, file: string, token: vscode.CancellationToken, log: (line: string) => void): Promise<Uint8Array | undefined> {
+  let worker: WorkerThread<DefinitionWorkerApi>;
+  try {
+    if (!existsSync(workerScript)) throw new Error(`${workerScript} is missing`);
+    worker = new WorkerThread<DefinitionWorkerApi>(workerScript, { name: 'the export worker' });
+  } catch (err) {
+    log(`cannot start the export worker (${errorMessage(err)}); exporting on the extension host's thread`);
+    return definitionRequestHandlers.exportOnnx({ bytes, file });
+  }
+  const cancelled = token.onCancellationRequested(() => worker.terminate('cancelled'));
+  try {
+    return await worker.request('exportOnnx', { bytes, file }, EXPORT_TIMEOUT_MS);
+  } catch (err) {
+    if (token.isCancellationRequested) return undefined;
+    throw err;
+  } finally {
+    cancelled.dispose();
+    worker.terminate('the export is done');
+  }
+}
+
+export function registerExportOnnx(workerScript: string, log: (line: string) => void): vscode.Disposable {
   return vscode.commands.registerCommand('convlens.exportOnnx', async (source?: unknown, target?: unknown) => {
     let from = sourceUri(source);
     if (!from) {
@@ -43,11 +71,10 @@ export function registerExportOnnx(log: (line: string) => void): vscode.Disposab
     }
     if (!to) return undefined;
     const dest = to;
-    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `ConvLens: exporting ${file} to ONNX` }, async () => {
+    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `ConvLens: exporting ${file} to ONNX`, cancellable: true }, async (_progress, token) => {
       try {
-        const bytes = await contentOf(from);
-        const model = await loadModelBytes(bytes, file);
-        const onnx = exportOnnx(model);
+        const onnx = await exportInWorker(workerScript, await contentOf(from), file, token, log);
+        if (!onnx) return undefined;
         await vscode.workspace.fs.writeFile(dest, onnx);
         const msg = `exported ${file} to ${dest.fsPath} (${humanBytes(onnx.length)}; opset 17, He-normal weights, seed 0)`;
         log(msg);
@@ -56,7 +83,10 @@ export function registerExportOnnx(log: (line: string) => void): vscode.Disposab
         });
         return dest;
       } catch (err) {
-        const msg = err instanceof ModelLoadError ? err.message : `${file}: ${(err as Error).message}`;
+        // The worker's own errors name the file already.
+        const msg = !(err instanceof RequestError) || err.reason === 'failed' ? errorMessage(err)
+          : err.reason === 'timeout' ? `${file}: the export ran longer than ${EXPORT_TIMEOUT_MS / 60_000} min and was stopped`
+          : `${file}: ${err.message}`;
         log(`error: export to ONNX: ${msg}`);
         void vscode.window.showErrorMessage(`ConvLens: cannot export to ONNX: ${msg}`);
         return undefined;

@@ -81,7 +81,7 @@ export class FeatureMaps implements vscode.Disposable {
         return;
       case 'featureMap': {
         const map = this.captures.get(uri.toString())?.layers.find((l) => l.layer === m.layer);
-        view.post({ type: 'featureMap', requestId: m.requestId, ...(map ? { map } : { error: `no feature maps of ${m.layer}` }) });
+        view.post({ type: 'reply', requestId: m.requestId, reply: map ? { ok: true, value: map } : { ok: false, error: `no feature maps of ${m.layer}` } });
         return;
       }
       default:

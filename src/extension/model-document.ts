@@ -3,7 +3,8 @@
  * thread (ModelHost), reloaded when the file changes on disk or the
  * `convlens.profile.*` settings change, with per-document overrides set from
  * the view or the "Set Input Shape / Batch Size" command. Every editor of
- * the document listens to `onDidUpdate`.
+ * the document listens to `onDidUpdate`. The host answers in request order,
+ * so a refresh asked for during a (re)load profiles that load.
  */
 import * as vscode from 'vscode';
 import type { Shape } from '../core/ir';
@@ -30,7 +31,9 @@ export class ModelDocument implements vscode.CustomDocument {
   private readonly disposables: vscode.Disposable[] = [this.updates];
   state: DocumentState = { kind: 'loading' };
   overrides: Overrides = {};
+  /** Bumped by each load and refresh: only the latest one's outcome is shown. */
   private generation = 0;
+  private disposed = false;
   private opened: Promise<void> | undefined;
 
   constructor(
@@ -38,7 +41,7 @@ export class ModelDocument implements vscode.CustomDocument {
     workerScript: string,
     private readonly log: (line: string) => void,
   ) {
-    this.host = new ModelHost(workerScript, log);
+    this.host = new ModelHost(uri.fsPath, workerScript, log);
     const folder = vscode.Uri.joinPath(uri, '..');
     const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, this.fileName));
     this.disposables.push(
@@ -77,7 +80,7 @@ export class ModelDocument implements vscode.CustomDocument {
     this.emit({ kind: 'loading' });
     const t0 = Date.now();
     try {
-      await this.host.open(this.uri.fsPath);
+      await this.host.open();
       this.log(`loaded ${this.uri.fsPath} in ${Date.now() - t0} ms`);
     } catch (err) {
       if (gen === this.generation) this.fail(err);
@@ -122,11 +125,13 @@ export class ModelDocument implements vscode.CustomDocument {
   }
 
   private emit(s: DocumentState): void {
+    if (this.disposed) return;
     this.state = s;
     this.updates.fire(s);
   }
 
   dispose(): void {
+    this.disposed = true;
     this.host.dispose();
     this.disposables.forEach((d) => d.dispose());
   }

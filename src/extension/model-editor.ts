@@ -7,7 +7,7 @@
  */
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
-import { isFromWebviewMessage, operatorDocsUrl, type ExportFormat, type FromWebviewMessage, type ToWebviewMessage, type ViewCommand } from '../protocol';
+import { isFromWebviewMessage, operatorDocsUrl, replyOf, RequestTracker, type ExportFormat, type FromWebviewMessage, type HostReplies, type ToWebviewMessage, type ViewCommand } from '../protocol';
 import { webviewHtml, WEBVIEW_STYLES } from './webview-html';
 import { ModelDocument, type DocumentState } from './model-document';
 import type { RuntimeReport } from '../core/timing/runtime-report';
@@ -34,8 +34,8 @@ const EXPORT_TIMEOUT_MS = 60_000;
 
 /** One editor (webview panel) showing a ModelDocument. */
 export class ModelView {
-  private nextRequest = 1;
-  private readonly exports = new Map<number, { resolve(data: string): void; reject(e: Error): void }>();
+  /** Requests to the page (exports) awaiting its reply. */
+  private readonly requests = new RequestTracker<HostReplies>({ peer: 'the view', timeoutMs: EXPORT_TIMEOUT_MS });
   private ready = false;
   private readonly whenReady: Promise<void>;
   private markReady!: () => void;
@@ -102,19 +102,8 @@ export class ModelView {
 
   /** Asks the view to draw its graph as SVG text or PNG (base64). */
   requestExport(format: ExportFormat): Promise<string> {
-    const requestId = this.nextRequest++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.exports.delete(requestId);
-        reject(new Error(`the view did not answer the ${format.toUpperCase()} export within ${EXPORT_TIMEOUT_MS / 1000} s`));
-      }, EXPORT_TIMEOUT_MS);
-      this.exports.set(requestId, {
-        resolve: (d) => (clearTimeout(timer), resolve(d)),
-        reject: (e) => (clearTimeout(timer), reject(e)),
-      });
-      // Messages posted before the page's script runs are lost: wait for its `ready`.
-      void this.whenReady.then(() => this.post({ type: 'export', requestId, format }));
-    });
+    // Messages posted before the page's script runs are lost: wait for its `ready`.
+    return this.requests.request('export', (requestId) => void this.whenReady.then(() => this.post({ type: 'export', requestId, format })));
   }
 
   async receive(m: FromWebviewMessage): Promise<void> {
@@ -133,22 +122,11 @@ export class ModelView {
         await this.document.setOverrides(o);
         return;
       }
-      case 'weightStats': {
-        try {
-          const stats = await this.document.weightStats(m.layer, m.input);
-          this.post({ type: 'weightStats', requestId: m.requestId, stats });
-        } catch (err) {
-          this.post({ type: 'weightStats', requestId: m.requestId, error: (err as Error).message });
-        }
+      case 'weightStats':
+        this.post({ type: 'reply', requestId: m.requestId, reply: await replyOf(() => this.document.weightStats(m.layer, m.input)) });
         return;
-      }
-      case 'exported':
-        this.exports.get(m.requestId)?.resolve(m.data);
-        this.exports.delete(m.requestId);
-        return;
-      case 'exportFailed':
-        this.exports.get(m.requestId)?.reject(new Error(m.message));
-        this.exports.delete(m.requestId);
+      case 'reply':
+        if (!this.requests.settle(m.requestId, m.reply)) this.log(`${this.document.fileName}: a reply from the view came after its request was given up`);
         return;
       case 'openDocs': {
         const url = operatorDocsUrl(m.op, m.domain);
@@ -182,8 +160,7 @@ export class ModelView {
   }
 
   dispose(): void {
-    for (const p of this.exports.values()) p.reject(new Error('the view was closed'));
-    this.exports.clear();
+    this.requests.close('the view was closed');
   }
 }
 

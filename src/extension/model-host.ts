@@ -1,120 +1,91 @@
 /**
- * The extension host's handle on one open model, held by a worker thread
+ * The extension host's handle on one model file, held by a worker thread
  * (model-worker.ts) so that loading and profiling a large model never block
- * the extension host. A worker that fails to start, or dies, is replaced by
- * running the same session in-process. No `vscode` import.
+ * the extension host. Requests are answered in the order they are made: a
+ * view asked for after a (re)load is always of that load. A worker that
+ * stops is replaced by a fresh one on the next request (which reloads the
+ * file first); only when no worker can start does the work run in-process.
+ * No `vscode` import.
  */
-import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
-import { ModelSession, type ModelViewData, type SessionOptions } from '../core/report/model-session';
-import { ModelLoadError } from '../core/errors';
+import type { ModelViewData, SessionOptions } from '../core/report/model-session';
+import type { ProfileOptions, ProfileReport } from '../core/report/profile';
 import type { WeightStats } from '../core/analysis/weight-stats';
-import type { WorkerReply, WorkerRequest } from './model-worker';
-
-type Pending = { resolve(v: unknown): void; reject(e: Error): void };
-
-type RequestBody = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+import { describeModelError, modelRequestHandlers, type ModelWorkerApi } from './model-requests';
+import { SerialQueue, WorkerThread, type WorkerHandlers } from './worker-thread';
 
 export class ModelHost {
-  private worker: Worker | undefined;
-  private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
-  private inProcess: ModelSession | undefined;
-  private path: string | undefined;
-  private readonly opened = new WeakSet<Worker>();
+  private worker: WorkerThread<ModelWorkerApi> | undefined;
+  /** Set when no worker can start: the same handlers, on this thread, in the same order. */
+  private inProcess: { handlers: WorkerHandlers<ModelWorkerApi>; queue: SerialQueue } | undefined;
+  private disposed = false;
 
-  /** `workerScript`: dist/model-worker.js; when missing, work runs in-process. */
+  /** `workerScript`: dist/model-worker.js (a .ts entry runs through tsx); when missing, work runs in-process. */
   constructor(
+    readonly path: string,
     private readonly workerScript: string,
     private readonly log: (line: string) => void,
   ) {}
 
-  async open(path: string): Promise<void> {
-    this.path = path;
-    await this.request({ kind: 'open', path });
+  /** (Re)loads the file; requests made after this answer from this load, or fail with its error. */
+  async open(): Promise<void> {
+    await this.request('open', { path: this.path });
   }
 
   view(options: SessionOptions): Promise<ModelViewData> {
-    return this.request({ kind: 'view', options }) as Promise<ModelViewData>;
+    return this.request('view', { options });
   }
 
   weightStats(layer: number, input: number): Promise<WeightStats> {
-    return this.request({ kind: 'stats', layer, input }) as Promise<WeightStats>;
+    return this.request('stats', { layer, input });
+  }
+
+  /** Loads and profiles the file once (the static-profile command). */
+  profile(options: Omit<ProfileOptions, 'readExternal'>): Promise<ProfileReport> {
+    return this.request('profile', { path: this.path, options });
   }
 
   dispose(): void {
-    void this.worker?.terminate();
+    this.disposed = true;
+    this.worker?.terminate('the model was closed');
     this.worker = undefined;
-    for (const p of this.pending.values()) p.reject(new Error('model closed'));
-    this.pending.clear();
   }
 
-  private ensureWorker(): Worker | undefined {
-    if (this.worker || !existsSync(this.workerScript)) return this.worker;
-    try {
-      const w = new Worker(this.workerScript);
-      w.on('message', (r: WorkerReply) => {
-        const p = this.pending.get(r.id);
-        if (!p) return;
-        this.pending.delete(r.id);
-        if (r.ok) p.resolve(r.value);
-        else p.reject(new Error(r.error));
-      });
-      const fail = (why: string) => {
-        this.log(`model worker stopped (${why}); running in-process`);
-        this.worker = undefined;
-        for (const p of this.pending.values()) p.reject(new Error(`the model worker stopped: ${why}`));
-        this.pending.clear();
-      };
-      w.on('error', (e) => fail(e.message));
-      w.on('exit', (code) => {
-        if (this.worker === w) fail(`exit code ${code}`);
-      });
-      w.unref();
-      this.worker = w;
-    } catch (err) {
-      this.log(`cannot start the model worker (${(err as Error).message}); running in-process`);
-    }
-    return this.worker;
-  }
-
-  private async request(body: RequestBody): Promise<unknown> {
-    const worker = this.ensureWorker();
-    if (!worker) return this.runInProcess(body);
-    // A replacement worker (the previous one died) opens the model first.
-    if (body.kind !== 'open' && !this.opened.has(worker) && this.path) await this.post(worker, { kind: 'open', path: this.path });
-    if (body.kind === 'open') this.opened.add(worker);
-    return this.post(worker, body);
-  }
-
-  private post(worker: Worker, body: RequestBody): Promise<unknown> {
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id, ...body } as WorkerRequest);
+  private request<K extends keyof ModelWorkerApi & string>(type: K, params: ModelWorkerApi[K]['params']): Promise<ModelWorkerApi[K]['reply']> {
+    if (this.disposed) return Promise.reject(new Error('the model was closed'));
+    const worker = this.workerFor(type);
+    if (worker) return worker.request(type, params);
+    const { handlers, queue } = (this.inProcess ??= { handlers: modelRequestHandlers(), queue: new SerialQueue() });
+    return queue.run(async () => {
+      try {
+        return await (handlers[type] as (p: ModelWorkerApi[K]['params']) => Promise<ModelWorkerApi[K]['reply']>)(params);
+      } catch (err) {
+        // The same message as from the worker: the problem; the caller names the file.
+        throw new Error(describeModelError(err));
+      }
     });
   }
 
-  private async runInProcess(body: RequestBody): Promise<unknown> {
-    try {
-      return await this.runSession(body);
-    } catch (err) {
-      // Same message as from the worker: the problem; the caller names the file.
-      throw err instanceof ModelLoadError ? new Error(err.problem) : err;
+  /** The running worker, else a fresh one that reloads the file before answering `type`; undefined: in-process. */
+  private workerFor(type: keyof ModelWorkerApi): WorkerThread<ModelWorkerApi> | undefined {
+    if (this.worker && !this.worker.stopped) return this.worker;
+    if (this.inProcess) return undefined;
+    if (!existsSync(this.workerScript)) {
+      this.log(`the model worker ${this.workerScript} is missing; loading models on the extension host's thread`);
+      return undefined;
     }
-  }
-
-  private async runSession(body: RequestBody): Promise<unknown> {
-    switch (body.kind) {
-      case 'open':
-        this.inProcess = await ModelSession.open(body.path);
-        return null;
-      case 'view':
-        this.inProcess ??= await ModelSession.open(this.path!);
-        return this.inProcess.view(body.options);
-      case 'stats':
-        this.inProcess ??= await ModelSession.open(this.path!);
-        return this.inProcess.weightStats(body.layer, body.input);
+    try {
+      const worker = new WorkerThread<ModelWorkerApi>(this.workerScript, {
+        name: 'the model worker',
+        onStop: (why) => this.log(`the model worker stopped (${why}); the next request starts a fresh one`),
+      });
+      // Its answer (or error) reaches the caller through the request that follows it.
+      if (type !== 'open' && type !== 'profile') worker.request('open', { path: this.path }).catch(() => undefined);
+      this.worker = worker;
+      return worker;
+    } catch (err) {
+      this.log(`cannot start the model worker (${(err as Error).message}); loading models on the extension host's thread`);
+      return undefined;
     }
   }
 }

@@ -1,11 +1,9 @@
 /**
- * The `convlens.profile.*` settings (package.json `contributes.configuration`)
- * and profiling a loaded model with them: one place for the command and the
- * model view.
+ * The `convlens.profile.*` and `convlens.runtime.*` settings (package.json
+ * `contributes.configuration`): one place for the commands and the model view.
  */
 import * as vscode from 'vscode';
-import type { LoadedModel } from '../core/loaders/index';
-import { profileModel, type ProfileOptions, type ProfileReport } from '../core/report/profile';
+import type { ProfileOptions } from '../core/report/profile';
 import { parseDType } from '../core/dtype';
 import type { Optimizer } from '../core/analysis/memory';
 import { parseByteSize } from '../core/report/format';
@@ -45,13 +43,6 @@ export function profileSettings(resource?: vscode.Uri): { options: ProfileOption
   }
 
   return { options, optimizer: options.optimizer ?? 'adam', budgetBytes, problems };
-}
-
-/** Profiles `loaded` with the settings of `uri`; invalid settings come back as `problems`. */
-export function profileWithSettings(loaded: LoadedModel, uri: vscode.Uri): { report: ProfileReport; optimizer: Optimizer; problems: string[] } {
-  const settings = profileSettings(uri);
-  const { report } = profileModel(loaded.model, { ...settings.options, readExternal: loaded.readExternal });
-  return { report, optimizer: settings.optimizer, problems: settings.problems };
 }
 
 /** The `convlens.runtime.*` settings: how "Profile Model…" runs a model. */

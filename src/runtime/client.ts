@@ -9,6 +9,10 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FromChild, ResultFor, RuntimeRequest, RuntimeResult } from './messages';
+import { RequestTracker } from '../protocol';
+
+/** The result each request kind is answered with. */
+type RuntimeReplies = { [K in RuntimeRequest['kind']]: Extract<RuntimeResult, { kind: K }> };
 
 export type RuntimeErrorKind = 'failed' | 'crashed' | 'timeout' | 'cancelled';
 
@@ -87,14 +91,20 @@ export function runInChild<R extends RuntimeRequest>(request: R, options: RunOpt
     });
     child.on('error', (e) => finish(new RuntimeError('failed', `the runtime process failed: ${e.message}`)));
     child.on('exit', (code, signal) => finish(new RuntimeError('crashed', describeExit(code, signal, stderr))));
+    // The child's replies settle the request by id; progress counts only for it.
+    const replies = new RequestTracker<RuntimeReplies>({ peer: 'the runtime process' });
+    let sent: number | undefined;
     child.on('message', (m: FromChild) => {
       if (m.type === 'ready') {
         options.onStart?.(m.pid);
-        child.send({ type: 'request', id: 1, request });
+        replies.request(request.kind, (id) => child.send({ type: 'request', id: (sent = id), request })).then(
+          (result) => finish(undefined, result),
+          (e: Error) => finish(new RuntimeError('failed', e.message)),
+        );
       }
-      else if (m.type === 'progress') options.onProgress?.(m.message, m.fraction);
-      else if (m.type === 'result') finish(undefined, m.result);
-      else if (m.type === 'error') finish(new RuntimeError('failed', m.message));
+      else if (m.type === 'progress' && m.id === sent) options.onProgress?.(m.message, m.fraction);
+      else if (m.type === 'result') replies.settle(m.id, { ok: true, value: m.result });
+      else if (m.type === 'error') replies.settle(m.id, { ok: false, error: m.message });
     });
   });
 }

@@ -330,7 +330,7 @@ export const tests: BrowserTest[] = [
         const req = await view.fromWebview('featureMap', 5_000, since);
         assert.equal(req.layer, msg.report.layers[3].name);
         const map = capture.layers.find((l) => l.layer === req.layer)!;
-        await page.evaluate((m) => window.postMessage(m, '*'), { type: 'featureMap', requestId: req.requestId, map } as ToWebviewMessage);
+        await page.evaluate((m) => window.postMessage(m, '*'), { type: 'reply', requestId: req.requestId, reply: { ok: true, value: map } } as ToWebviewMessage);
         await page.locator('.fm-tile').first().waitFor({ timeout: 5_000 });
         assert.equal(await page.locator('.fm-tile').count(), 16, 'one tile per channel of the 16-channel conv');
         assert.match((await page.locator('.fm-layer-title').textContent()) ?? '', /1×16×32×32 · 16 channels/);

@@ -15,7 +15,8 @@ export interface NodeLocation {
 }
 
 export class DefinitionLocations {
-  private constructor(private readonly nodes: readonly NodeLocation[]) {}
+  /** `nodes`: plain data, so locations found in a worker thread travel to the editor. */
+  constructor(readonly nodes: readonly NodeLocation[]) {}
 
   static readonly empty = new DefinitionLocations([]);
 
