@@ -120,11 +120,32 @@ export function executionOrder(graph: Graph): Node[] {
   return out;
 }
 
+/**
+ * Nodes evaluated inside model-local function bodies, for the whole model.
+ * Real models call a few functions a few hundred times (exporters' custom
+ * ops, quantisation helpers); this is far beyond that.
+ */
+export const MAX_FUNCTION_NODES = 250_000;
+/** Functions calling functions: expansion recurses once per level. */
+export const MAX_FUNCTION_DEPTH = 64;
+
+/** Thrown through nested function calls when the budget runs out; the outermost call reports it. */
+class FunctionBudgetError extends Error {
+  constructor(readonly inside: string) {
+    super(`function budget spent in ${inside}`);
+  }
+}
+
 class Inferencer {
   readonly issues: NodeIssue[] = [];
   readonly warnings: string[] = [];
   readonly functionScopes = new Map<string, Map<string, TensorInfo>>();
   private readonly activeFunctions = new Set<string>();
+  /** Results of function calls by function, attributes and inputs. */
+  private readonly functionMemo = new Map<string, { outputs: (TensorInfo | undefined)[]; scope: Map<string, TensorInfo> }>();
+  /** Nodes evaluated inside function bodies so far, and why expansion stopped (once the budget is spent). */
+  private functionNodes = 0;
+  private functionBudgetSpent: string | undefined;
   private readonly unknownOps = new Set<string>();
 
   constructor(
@@ -196,19 +217,7 @@ class Inferencer {
     const inputs = node.inputs.map((i) => (i ? lookup(scope, i) ?? {} : undefined));
     const domain = node.domain === 'ai.onnx' ? '' : node.domain;
     const fn = this.model.functions.get(`${node.domain}:${node.opType}`);
-    if (fn) {
-      const key = `${node.domain}:${node.opType}`;
-      if (this.activeFunctions.has(key)) {
-        this.issues.push({ node: node.name, severity: 'error', message: `function ${key} calls itself: recursion is not allowed in ONNX` });
-        return [];
-      }
-      this.activeFunctions.add(key);
-      try {
-        return this.runFunction(fn, node, inputs);
-      } finally {
-        this.activeFunctions.delete(key);
-      }
-    }
+    if (fn) return this.callFunction(fn, node, inputs);
     const rule = domain === '' || domain === 'ai.onnx.ml' ? OP_RULES[node.opType] : OP_RULES[`${domain}:${node.opType}`];
     if (!rule) {
       const key = domain ? `${domain}:${node.opType}` : node.opType;
@@ -238,12 +247,63 @@ class Inferencer {
     }
   }
 
-  private runFunction(fn: FunctionDef, call: Node, inputs: (TensorInfo | undefined)[]): (TensorInfo | undefined)[] {
+  /**
+   * A call of a model-local function: its body is inferred with the call's
+   * inputs and attributes. Bodies that call other functions can expand
+   * exponentially (two calls per level, 40 levels: 2^40 nodes in a 3 KB
+   * file), so results are memoised per function and signature, and the
+   * nodes evaluated inside functions have a budget for the whole model;
+   * past it, calls have unknown outputs and an error names the function.
+   */
+  private callFunction(fn: FunctionDef, call: Node, inputs: (TensorInfo | undefined)[]): (TensorInfo | undefined)[] {
+    const key = `${call.domain}:${call.opType}`;
+    if (this.activeFunctions.has(key)) {
+      this.issues.push({ node: call.name, severity: 'error', message: `function ${key} calls itself: recursion is not allowed in ONNX` });
+      return [];
+    }
+    if (this.activeFunctions.size >= MAX_FUNCTION_DEPTH) {
+      this.issues.push({ node: call.name, severity: 'error', message: `function ${key} is not expanded: function calls are nested more than ${MAX_FUNCTION_DEPTH} deep` });
+      return [];
+    }
+    if (this.functionBudgetSpent) {
+      this.issues.push({ node: call.name, severity: 'error', message: `function ${key} is not expanded: ${this.functionBudgetSpent}` });
+      return [];
+    }
+    const attrs = this.functionAttributes(fn, call);
+    const signature = `${key}\u0000${JSON.stringify(attrs)}\u0000${JSON.stringify(inputs)}`;
+    const memo = this.functionMemo.get(signature);
+    if (memo) {
+      this.functionScopes.set(call.name, memo.scope);
+      return memo.outputs;
+    }
+    const outermost = this.activeFunctions.size === 0;
+    this.activeFunctions.add(key);
+    try {
+      const result = this.runFunction(fn, call, inputs, attrs);
+      this.functionMemo.set(signature, result);
+      this.functionScopes.set(call.name, result.scope);
+      return result.outputs;
+    } catch (err) {
+      if (!(err instanceof FunctionBudgetError) || !outermost) throw err;
+      this.functionBudgetSpent = `expanding model-local functions would evaluate more than ${MAX_FUNCTION_NODES.toLocaleString('en-US')} nodes (function ${err.inside}, called from ${key} at node '${call.name}')`;
+      this.issues.push({ node: call.name, severity: 'error', message: `function ${key}: ${this.functionBudgetSpent}; its outputs are unknown` });
+      return [];
+    } finally {
+      this.activeFunctions.delete(key);
+    }
+  }
+
+  /** The call's attributes over the function's defaults, reference attributes left to the body. */
+  private functionAttributes(fn: FunctionDef, call: Node): Record<string, Attribute> {
+    return Object.assign(dict<Attribute>(), fn.attributeDefaults, call.attributes);
+  }
+
+  private runFunction(fn: FunctionDef, call: Node, inputs: (TensorInfo | undefined)[], attrs: Record<string, Attribute>): { outputs: (TensorInfo | undefined)[]; scope: Map<string, TensorInfo> } {
     const scope: Scope = { values: new Map() };
     fn.inputs.forEach((name, i) => scope.values.set(name, inputs[i] ?? {}));
-    const attrs: Record<string, Attribute> = Object.assign(dict<Attribute>(), fn.attributeDefaults, call.attributes);
     const opset = { ...this.model.opset, ...fn.opset };
     for (const n of fn.nodes) {
+      if (++this.functionNodes > MAX_FUNCTION_NODES) throw new FunctionBudgetError(`${call.domain}:${call.opType}`);
       // Substitute attribute references with the call's values.
       const resolved: Record<string, Attribute> = dict();
       for (const [k, a] of Object.entries(n.attributes)) {
@@ -255,8 +315,7 @@ class Inferencer {
       const outs = this.runNode(node, scope, opset);
       n.outputs.forEach((o, k) => o && scope.values.set(o, outs[k] ?? {}));
     }
-    this.functionScopes.set(call.name, scope.values);
-    return fn.outputs.map((o) => scope.values.get(o));
+    return { outputs: fn.outputs.map((o) => scope.values.get(o)), scope: scope.values };
   }
 
   private context(node: Node, inputs: (TensorInfo | undefined)[], opset: number, scope: Scope): OpContext {

@@ -56,14 +56,15 @@ export function encodeVarint(n: number): number[] {
   return out;
 }
 
-function lengthDelimited(field: number, payload: Uint8Array[]): Uint8Array[] {
+/** One length-delimited field: its tag, its length and its payload, as one buffer (a graph has millions of parts: never spread them as arguments). */
+function lengthDelimited(field: number, payload: Uint8Array[]): Uint8Array {
   const len = payload.reduce((a, p) => a + p.length, 0);
-  return [Uint8Array.from([...encodeVarint(field * 8 + 2), ...encodeVarint(len)]), ...payload];
+  return Buffer.concat([Uint8Array.from([...encodeVarint(field * 8 + 2), ...encodeVarint(len)]), ...payload]);
 }
 
 function stringEntry(key: string, value: string): Uint8Array[] {
   const enc = new TextEncoder();
-  return [...lengthDelimited(1, [enc.encode(key)]), ...lengthDelimited(2, [enc.encode(value)])];
+  return [lengthDelimited(1, [enc.encode(key)]), lengthDelimited(2, [enc.encode(value)])];
 }
 
 interface Field {
@@ -118,9 +119,9 @@ function tensorSkeleton(r: RangeReader, start: number, end: number, self: string
   }
   if (raw && !external) {
     parts.push(Uint8Array.from([14 * 8, 1])); // data_location = EXTERNAL
-    parts.push(...lengthDelimited(13, stringEntry('location', self)));
-    parts.push(...lengthDelimited(13, stringEntry('offset', String(raw.payloadStart))));
-    parts.push(...lengthDelimited(13, stringEntry('length', String(raw.end - raw.payloadStart))));
+    parts.push(lengthDelimited(13, stringEntry('location', self)));
+    parts.push(lengthDelimited(13, stringEntry('offset', String(raw.payloadStart))));
+    parts.push(lengthDelimited(13, stringEntry('length', String(raw.end - raw.payloadStart))));
   }
   return parts;
 }
@@ -128,7 +129,7 @@ function tensorSkeleton(r: RangeReader, start: number, end: number, self: string
 function graphSkeleton(r: RangeReader, start: number, end: number, self: string, file: string): Uint8Array[] {
   const parts: Uint8Array[] = [];
   for (const f of fields(r, start, end, file)) {
-    if (f.number === 5 && f.wire === 2) parts.push(...lengthDelimited(5, tensorSkeleton(r, f.payloadStart, f.end, self, file)));
+    if (f.number === 5 && f.wire === 2) parts.push(lengthDelimited(5, tensorSkeleton(r, f.payloadStart, f.end, self, file)));
     else parts.push(r.bytes(f.start, f.end - f.start));
   }
   return parts;
@@ -145,7 +146,7 @@ export function readOnnxSkeleton(path: string): Uint8Array {
     const r = new RangeReader(fd, fstatSync(fd).size, file);
     const parts: Uint8Array[] = [];
     for (const f of fields(r, 0, r.size, file)) {
-      if (f.number === 7 && f.wire === 2) parts.push(...lengthDelimited(7, graphSkeleton(r, f.payloadStart, f.end, file, file)));
+      if (f.number === 7 && f.wire === 2) parts.push(lengthDelimited(7, graphSkeleton(r, f.payloadStart, f.end, file, file)));
       else parts.push(r.bytes(f.start, f.end - f.start));
     }
     return Buffer.concat(parts);
