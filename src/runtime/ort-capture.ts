@@ -16,7 +16,8 @@ import type { FeatureMapCapture } from '../core/image/capture';
 import type { CaptureRequest } from './messages';
 import { createSession, loadOrt } from './ort-session';
 import type { Progress } from './ort-profile';
-import { checkFeedShapes, checkHostMemory, feedBytes, runNeed } from './run-checks';
+import { checkBeforeBuilding, checkFeedShapes, checkHostMemory, feedBytes, runNeed } from './run-checks';
+import { loadModelFile } from '../core/loaders/index';
 
 /** Bytes of layer outputs fetched per run. */
 const CHUNK_BYTES = 256 * 2 ** 20;
@@ -28,7 +29,10 @@ export async function captureOnOrt(req: CaptureRequest, progress: Progress): Pro
   const ort = loadOrt();
   const warnings: string[] = [];
   progress('loading the model', 0);
-  const runnable = await runnableModel(req.modelPath, { export: { intermediateOutputs: true } });
+  const loaded = await loadModelFile(req.modelPath);
+  // Before the export with every layer's output made a graph output: the memory (the image input is checked below).
+  checkBeforeBuilding(loaded, { batch: 1, force: req.force }, { exported: true, outputBytes: (r) => 2 * Math.min(CHUNK_BYTES, r.totals.activationBytes) });
+  const runnable = await runnableModel(req.modelPath, { export: { intermediateOutputs: true }, loaded });
   const prof = profileModel(runnable.model, { readExternal: runnable.readExternal });
   const graphInputs = prof.report.inputs;
   const imageInput = graphInputs.map((t) => ({ t, layout: inputLayout(t.shape, req.preprocess.layout) })).find((x) => x.layout);

@@ -21,7 +21,8 @@ import type { ProfileRequest } from './messages';
 import { createSession, loadOrt, shortOrtError, type OrtModule } from './ort-session';
 import { devicePeaks } from './peaks';
 import { PeakRss, rssBytes } from './process-memory';
-import { checkFeedShapes, checkGpuMemory, checkHostMemory, feedBytes, runNeed } from './run-checks';
+import { checkBeforeBuilding, checkFeedShapes, checkGpuMemory, checkHostMemory, feedBytes, runNeed } from './run-checks';
+import { loadModelFile } from '../core/loaders/index';
 import { readImageFile } from '../core/image/decode';
 import { DEFAULT_PREPROCESS, inputLayout, preprocessImage, type PreprocessSpec } from '../core/image/preprocess';
 
@@ -47,8 +48,10 @@ export function concreteShapes(inputs: { name: string; shape: (number | string)[
 export async function profileOnOrt(req: ProfileRequest, progress: Progress): Promise<RuntimeReport> {
   const ort = loadOrt();
   progress('loading the model', 0);
+  const loaded = await loadModelFile(req.modelPath);
+  checkBeforeBuilding(loaded, req);
   // Names onnxruntime's trace cannot hold run under plain ones (safe-names.ts), mapped back here.
-  const runnable = await runnableModel(req.modelPath, { batch: req.batch, safeNames: true });
+  const runnable = await runnableModel(req.modelPath, { batch: req.batch, safeNames: true, loaded });
   const names = runnable.restoreNames;
   try {
     const report = await profileRunnable(ort, runnable, req, progress);

@@ -9,7 +9,9 @@
 import type { DType } from '../core/ir';
 import { dtypeBytes } from '../core/dtype';
 import { approxBytes, feedShapeProblem, memoryNeed, memoryRefusal, type MemoryNeed } from '../core/timing/run-guard';
-import type { ProfileReport, TensorReport } from '../core/report/profile';
+import { profileModel, type ProfileReport, type TensorReport } from '../core/report/profile';
+import type { LoadedModel } from '../core/loaders/index';
+import type { Shape } from '../core/ir';
 import { availableMemoryBytes } from './process-memory';
 import { gpuFreeBytes } from './devices';
 
@@ -49,12 +51,13 @@ export function tensorsBytes(tensors: readonly TensorReport[]): number | null {
 }
 
 /** A profiling run's need: its feeds, the model's peak activations, its outputs copied back, its weights. */
-export function runNeed(report: ProfileReport, inputBytes: number, options: { activationBytes?: number; outputBytes?: number | null } = {}): MemoryNeed {
+export function runNeed(report: ProfileReport, inputBytes: number, options: { activationBytes?: number; outputBytes?: number | null; weightCopies?: number } = {}): MemoryNeed {
   return memoryNeed({
     inputBytes,
     peakActivationBytes: options.activationBytes ?? report.totals.peakActivationBytes,
     outputBytes: options.outputBytes !== undefined ? options.outputBytes : tensorsBytes(report.outputs),
     weightBytes: report.totals.paramBytes,
+    weightCopies: options.weightCopies,
   });
 }
 
@@ -75,4 +78,29 @@ export function checkGpuMemory(need: MemoryNeed, force: boolean | undefined): vo
   const free = gpuFreeBytes();
   if (free === undefined || need.peakActivationBytes <= free) return;
   throw new MemoryRefusal(`needs ≈ ${approxBytes(need.peakActivationBytes)} of GPU memory for its activations, ${approxBytes(free)} free on the GPU`, need.peakActivationBytes, free);
+}
+
+/**
+ * The checks on the model as loaded, before its runnable form is built:
+ * its feeds at the batch asked for, and the memory. A model that runs
+ * through its ONNX export (`exported`: definitions, Keras and TF.js models,
+ * feature-map captures) holds its weights three times at once: the
+ * export's tensors, their encoding and onnxruntime's copy. Symbolic dims
+ * count as 1; an input of unknown shape is left to the run's own check.
+ */
+export function checkBeforeBuilding(
+  loaded: LoadedModel,
+  request: { batch?: number; inputShapes?: Record<string, Shape>; force?: boolean },
+  options: { exported?: boolean; outputBytes?: (report: ProfileReport) => number | null } = {},
+): void {
+  const { report } = profileModel(loaded.model, { batch: request.batch, inputShapes: request.inputShapes, readExternal: loaded.readExternal });
+  const feeds = report.inputs.filter((t) => t.shape).map((t): [string, number[]] => [t.name, t.shape!.map((d) => (typeof d === 'number' ? d : 1))]);
+  checkFeedShapes(feeds);
+  const dtypes = new Map(report.inputs.map((t) => [t.name, t.dtype]));
+  const exported = options.exported ?? loaded.model.format !== 'onnx';
+  const need = runNeed(report, feedBytes(feeds, (n) => dtypes.get(n) ?? null), {
+    ...(options.outputBytes ? { outputBytes: options.outputBytes(report) } : {}),
+    weightCopies: exported ? 3 : 1,
+  });
+  checkHostMemory(need, request.force);
 }

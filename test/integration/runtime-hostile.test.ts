@@ -19,6 +19,7 @@ import { runInChild, RuntimeError } from '../../src/runtime/client';
 import { batchSweep } from '../../src/runtime/sweep';
 import type { ProfileRequest } from '../../src/runtime/messages';
 import { runCli, type CliRun } from '../helpers/cli';
+import { PRESETS } from '../../src/core/image/preprocess';
 
 const ROOT = resolve(__dirname, '../..');
 let dir: string;
@@ -56,6 +57,8 @@ function reluOn(dtype: 'float32' | 'int8', shape: (number | string)[]): Model {
 }
 
 const profile = (modelPath: string, extra: Partial<ProfileRequest> = {}): ProfileRequest => ({ kind: 'profile', modelPath, provider: 'cpu', input: 'random', warmup: 0, runs: 2, ...extra });
+const capture = (modelPath: string) =>
+  runInChild({ kind: 'capture', modelPath, image: join(ROOT, 'media/samples/checkerboard.png'), provider: 'cpu', preprocess: { resize: 'stretch', channelOrder: 'RGB', ...PRESETS.unit } }, { timeoutMs: 120_000 });
 const run = (path: string, ...args: string[]) => runCli('profile', path, '--run', '--provider', 'cpu', '--runs', '2', '--warmup', '0', ...args);
 
 /** What every failed run must give: exit 2, one stderr line naming the file, nothing of JavaScript's internals. */
@@ -206,6 +209,15 @@ describe('feed shapes are checked before anything is allocated', () => {
     assert.match(line, /input 'x' has shape \[1099511627776, 1099511627776\]: 1\.21e\+24 elements, more than the 4,294,967,295 one input can hold$/);
   });
 
+  it('feature maps: an image input of 65,000 × 65,000 is refused before the image is resized to it', async () => {
+    const b = new GraphBuilder('wide', { weights: 'none' });
+    b.input('image', 'float32', [1, 3, 65000, 65000]);
+    b.relu();
+    b.output(undefined, { name: 'y' });
+    await assert.rejects(capture(write('wide.onnx', b.build())), (e: RuntimeError) =>
+      e.kind === 'failed' && e.message === "input 'image' has shape [1, 3, 65000, 65000]: 1.27e+10 elements, more than the 4,294,967,295 one input can hold");
+  });
+
   it('symbolic dims are fed as 1, the batch dim at --batch (README, "Running models")', async () => {
     const path = write('symbolic.onnx', reluOn('float32', ['N', 'C', 4]));
     const r = await run(path, '--batch', '3', '--json');
@@ -236,10 +248,29 @@ describe('memory: the static need against the memory free, and a watch on the pr
     assert.match(forced, /Failed to allocate memory/);
   });
 
+  it('a definition is refused before its export makes the weights (Dense of 10^9 units on 192 features: 719 GiB of weights, held three times)', async () => {
+    const path = join(dir, 'dense.cnn.yaml');
+    writeFileSync(path, 'name: dense\ninput: [8, 8, 3]\nlayers:\n  - Flatten\n  - Dense: {units: 1000000000}\n');
+    const line = assertOneLineFailure(await run(path), path);
+    // 193 × 10^9 float32 parameters (kernel and bias) = 719 GiB; the export, its encoding and onnxruntime's copy. Output 10^9 floats = 3.7 GiB.
+    assert.match(line, /: needs ≈ 2\.1 TiB of memory \(inputs 768 B \+ peak activations 3\.7 GiB \+ outputs 3\.7 GiB \+ weights 719\.0 GiB × 3 copies\), [\d.]+ [KMGT]iB free; --force to run anyway$/);
+  });
+
   it('a refusal is a RuntimeError of kind refused carrying the need and the memory free', async () => {
     // Input 4 B + peak (input and output live together) 2^52 + 4 B + output copy 2^52 B.
     const path = write('expand2.onnx', expand());
     await assert.rejects(runInChild(profile(path)), (e: RuntimeError) => e.kind === 'refused' && e.memory!.needBytes === 2 ** 53 + 8 && e.memory!.freeBytes > 0);
+  });
+
+  it('feature maps: refused when every layer output to fetch would not fit (an 8×8 image expanded to 2^36 copies, 48 TiB)', async () => {
+    const b = new GraphBuilder('copies', { weights: 'none' });
+    b.input('image', 'float32', [1, 3, 8, 8]);
+    const shape = b.initializer('shape', 'int64', [4], [2 ** 36, 3, 8, 8]);
+    b.node('Expand', ['image', shape]);
+    b.output(undefined, { name: 'y' });
+    // Fetched outputs: a 256 MiB chunk in onnxruntime and its copy in JavaScript; the model runs through its export (weights × 3).
+    await assert.rejects(capture(write('copies.onnx', b.build())), (e: RuntimeError) =>
+      e.kind === 'refused' && /^needs ≈ 48\.0 TiB of memory \(inputs 768 B \+ peak activations 48\.0 TiB \+ outputs 512\.0 MiB \+ weights 0 B × 3 copies\), [\d.]+ [KMGT]iB free$/.test(e.message));
   });
 
   it('a process past its resident-memory limit is stopped, and says so in one line', async () => {

@@ -66,6 +66,12 @@ describe('memory need and the memory free', () => {
     assert.equal(memoryRefusal(need, NaN), undefined);
   });
 
+  it('a model run through its ONNX export holds its weights three times: the export, its encoding, onnxruntime\'s copy', () => {
+    // examples/mid: Flatten of 8×8×3 then Dense 20,000,000: 3.84 G parameters, 14.4 GiB of float32.
+    const need = memoryNeed({ inputBytes: 768, peakActivationBytes: 8e7, outputBytes: 8e7, weightBytes: 4 * 3_840_000_000 + 8e7, weightCopies: 3 });
+    assert.equal(memoryRefusal(need, 18.9 * 2 ** 30), 'needs ≈ 43.3 GiB of memory (inputs 768 B + peak activations 76.3 MiB + outputs 76.3 MiB + weights 14.4 GiB × 3 copies), 18.9 GiB free');
+  });
+
   it('parts the analysis could not size count as 0 and are named, never as NaN or a negative figure', () => {
     const need = memoryNeed({ inputBytes: -65536, peakActivationBytes: NaN, outputBytes: null, weightBytes: 1024 });
     assert.equal(need.totalBytes, 1024);

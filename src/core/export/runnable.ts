@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { Model, Shape } from '../ir';
 import { batchedInputs } from '../report/profile';
 import { ModelLoadError } from '../errors';
-import { isCnnYamlName, loadModelFile } from '../loaders/index';
+import { isCnnYamlName, loadModelFile, type LoadedModel } from '../loaders/index';
 import { definitionToModel } from '../loaders/cnn-yaml-model';
 import { parseCnnYaml } from '../loaders/cnn-yaml';
 import { encodeOnnx } from '../onnx/writer';
@@ -68,10 +68,11 @@ function rebatched(model: Model, inputs: string[], batch: number): Model {
 /**
  * The model as the runtime gets it. `safeNames`: names a profiler trace
  * cannot hold are replaced (the model then runs from re-encoded bytes) and
- * `restoreNames` maps them back.
+ * `restoreNames` maps them back. `loaded`: the file, when the caller has
+ * already loaded it.
  */
-export async function runnableModel(path: string, options: { batch?: number; export?: ExportOptions; safeNames?: boolean } = {}): Promise<RunnableModel> {
-  const loaded = await loadModelFile(path);
+export async function runnableModel(path: string, options: { batch?: number; export?: ExportOptions; safeNames?: boolean; loaded?: LoadedModel } = {}): Promise<RunnableModel> {
+  const loaded = options.loaded ?? (await loadModelFile(path));
   let model = loaded.model;
   let batchBuiltIn = false;
   let exportOptions = options.export;

@@ -56,6 +56,8 @@ export interface MemoryNeed {
   /** Output tensors copied back to JavaScript (onnxruntime-node copies each run's outputs), or fetched feature maps. */
   outputBytes: number;
   weightBytes: number;
+  /** Copies of the weights held at once (a definition's export, its encoding and the runtime's own: 3). */
+  weightCopies: number;
   totalBytes: number;
   /** Parts the static analysis could not size (shapes unknown): the total is a lower bound. */
   unknown: string[];
@@ -64,7 +66,7 @@ export interface MemoryNeed {
 /** A size that may be unknown, as a figure: NaN, infinities and negatives count as unknown. */
 const known = (n: number | null | undefined): n is number => typeof n === 'number' && Number.isFinite(n) && n >= 0;
 
-export function memoryNeed(parts: { inputBytes: number | null; peakActivationBytes: number | null; outputBytes: number | null; weightBytes: number | null }): MemoryNeed {
+export function memoryNeed(parts: { inputBytes: number | null; peakActivationBytes: number | null; outputBytes: number | null; weightBytes: number | null; weightCopies?: number }): MemoryNeed {
   const unknown: string[] = [];
   const take = (label: string, n: number | null) => {
     if (known(n)) return n;
@@ -75,18 +77,15 @@ export function memoryNeed(parts: { inputBytes: number | null; peakActivationByt
   const peakActivationBytes = take('activations', parts.peakActivationBytes);
   const outputBytes = take('outputs', parts.outputBytes);
   const weightBytes = take('weights', parts.weightBytes);
-  return { inputBytes, peakActivationBytes, outputBytes, weightBytes, totalBytes: inputBytes + peakActivationBytes + outputBytes + weightBytes, unknown };
+  const weightCopies = Math.max(1, Math.floor(parts.weightCopies ?? 1));
+  return { inputBytes, peakActivationBytes, outputBytes, weightBytes, weightCopies, totalBytes: inputBytes + peakActivationBytes + outputBytes + weightBytes * weightCopies, unknown };
 }
 
 /** `needs ≈ 8.0 GiB of memory (inputs 2.0 GiB + peak activations 4.0 GiB + outputs 2.0 GiB + weights 0 B)`. */
 export function describeNeed(need: MemoryNeed): string {
-  const parts = [
-    ['inputs', need.inputBytes],
-    ['peak activations', need.peakActivationBytes],
-    ['outputs', need.outputBytes],
-    ['weights', need.weightBytes],
-  ] as const;
-  return `needs ≈ ${approxBytes(need.totalBytes)} of memory (${parts.map(([l, b]) => `${l} ${approxBytes(b)}`).join(' + ')})`;
+  const weights = `weights ${approxBytes(need.weightBytes)}${need.weightCopies > 1 ? ` × ${need.weightCopies} copies` : ''}`;
+  const parts = [`inputs ${approxBytes(need.inputBytes)}`, `peak activations ${approxBytes(need.peakActivationBytes)}`, `outputs ${approxBytes(need.outputBytes)}`, weights];
+  return `needs ≈ ${approxBytes(need.totalBytes)} of memory (${parts.join(' + ')})`;
 }
 
 /**
