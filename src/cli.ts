@@ -293,6 +293,8 @@ async function runCommand(values: Record<string, unknown>, modelPath: string, ou
       timeoutMs: timeoutS * 1000,
       signal: ac.signal,
       onProgress: (m) => tty && err(`\r\x1b[K${m}`),
+      // The runtime process's own diagnostics, for a bug report.
+      ...(process.env.CONVLENS_DEBUG ? { onLog: (line: string) => err(`runtime: ${line}\n`) } : {}),
     });
     if (tty) err('\r\x1b[K');
     report.file = modelPath;

@@ -46,7 +46,7 @@ async function handle(msg: ToChild): Promise<void> {
         send({ type: 'error', id, message: `unknown request ${(request as { kind: string }).kind}` });
     }
   } catch (err) {
-    // The details of an internal error go to stderr (the extension's output channel), for a bug report.
+    // CONVLENS_DEBUG: the error's stack on stderr too (the extension's output channel, the CLI's stderr), for a bug report.
     if (process.env.CONVLENS_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? String(err)}\n`);
     const message = describeError(err, stage);
     send({ type: 'error', id, message, ...(err instanceof MemoryRefusal ? { refused: { needBytes: err.needBytes, freeBytes: err.freeBytes } } : {}) });
