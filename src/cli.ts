@@ -4,7 +4,7 @@
  *                            [--optimizer sgd|momentum|adam] [--budget 8GiB]
  *                            [--json | --csv | --markdown]
  *   convlens profile <model> --run [--provider auto|cuda|tensorrt|cpu] [--engine auto|onnxruntime|tfjs] [--runs N] [--warmup N]
- *                            [--timeout S] [--zeros] [--batch N] [--json | --csv | --markdown | --html]
+ *                            [--timeout S] [--zeros] [--batch N] [--force] [--json | --csv | --markdown | --html]
  *   convlens export <model.cnn.yaml> -o <out.onnx> [--seed N] [--opset 17] [--batch N]
  */
 import { parseArgs } from 'node:util';
@@ -13,6 +13,7 @@ import { sameFile, writeFileAtomic } from './core/files';
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { runInChild, RuntimeError } from './runtime/client';
+import { describeError, oneLine, printable } from './core/user-message';
 import { batchSweep } from './runtime/sweep';
 import { formatSweep } from './core/timing/sweep';
 import { DEFAULT_PREPROCESS, PRESETS, type PresetName } from './core/image/preprocess';
@@ -29,7 +30,7 @@ import { parseShape } from './core/analysis/infer';
 import { parseDType } from './core/dtype';
 import { largestBatchThatFits, profileModel, type ProfileOptions } from './core/report/profile';
 import { formatBatchFit, formatCsv, formatMarkdown, formatTable, parseByteSize } from './core/report/format';
-import { oneLine, unexpectedErrorMessage, visibleLines, visibleText } from './core/report/safe-text';
+import { visibleLines, visibleText } from './core/report/safe-text';
 import type { Optimizer } from './core/analysis/memory';
 import type { Model, Shape } from './core/ir';
 import { dict } from './core/lookup';
@@ -70,6 +71,8 @@ GFLOP/s, compute- or memory-bound (roofline), and the measured memory.
   --sweep MAX         a batch-size sweep instead: batches 1, 2, 4, … up to MAX, each in its own
                       process; latency, throughput and peak memory per batch, and where memory
                       runs out (also --json)
+  --force             run even when the static estimate needs more memory than is free (the run
+                      is still stopped if it uses more than 90% of the memory available)
 
 export writes a runnable ONNX file: a .cnn.yaml definition gets Keras-style initial
 weights (He-normal kernels, zero biases, BatchNorm gamma 1 / variance 1), opset
@@ -91,7 +94,7 @@ function fail(err: (s: string) => void, message: string): void {
 /** An error no message was written for: what kind of trouble, and the stack only on request. */
 function unexpected(e: unknown): string {
   if (process.env.CONVLENS_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? String(e)}\n`);
-  return unexpectedErrorMessage(e);
+  return describeError(e);
 }
 
 /** A file-system error in words, without Node's `EACCES: permission denied, open '…'` framing. */
@@ -161,6 +164,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         image: { type: 'string' },
         normalize: { type: 'string' },
         html: { type: 'boolean' },
+        force: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -229,8 +233,8 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   }
 }
 
-const PROFILE_ONLY = ['input', 'dtype', 'optimizer', 'budget', 'json', 'csv', 'markdown', 'run', 'provider', 'engine', 'tfjs-backend', 'runs', 'warmup', 'timeout', 'zeros', 'html', 'sweep', 'image', 'normalize'] as const;
-const RUN_ONLY = ['provider', 'engine', 'tfjs-backend', 'runs', 'warmup', 'timeout', 'zeros', 'html', 'sweep', 'image', 'normalize'] as const;
+const PROFILE_ONLY = ['input', 'dtype', 'optimizer', 'budget', 'json', 'csv', 'markdown', 'run', 'provider', 'engine', 'tfjs-backend', 'runs', 'warmup', 'timeout', 'zeros', 'html', 'sweep', 'image', 'normalize', 'force'] as const;
+const RUN_ONLY = ['provider', 'engine', 'tfjs-backend', 'runs', 'warmup', 'timeout', 'zeros', 'html', 'sweep', 'image', 'normalize', 'force'] as const;
 
 /** Where measured device peaks are cached between runs. */
 function peaksCachePath(): string {
@@ -238,10 +242,27 @@ function peaksCachePath(): string {
   return join(base, 'convlens', 'device-peaks.json');
 }
 
-async function runCommand(values: Record<string, unknown>, modelPath: string, out: (s: string) => void, rawErr: (s: string) => void): Promise<number> {
-  const err = (s: string) => rawErr(visibleLines(s));
+/** Exit codes of `profile --run`: 1 usage, 2 the model could not be run (any reason), 128 + n a signal. */
+const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
+
+async function runCommand(values: Record<string, unknown>, modelPath: string, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  const tty = process.stderr.isTTY;
+  // SIGINT/SIGTERM stop the runtime process before this one ends (it also ends by itself when this one is killed).
+  const ac = new AbortController();
+  let signalled: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signalled = sig;
+    ac.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const failRun = (message: string) => {
+    if (tty) err('\r\x1b[K');
+    err(`${oneLine(`convlens: ${printable(modelPath)}: ${message}`)}\n`);
+    return 2;
+  };
   // The progress line is ours (carriage return, erase line); the message in it may quote layer names.
-  const status = (m: string) => rawErr(`\r\x1b[K${visibleText(m)}`);
+  const status = (m: string) => err(`\r\x1b[K${visibleText(m)}`);
   try {
     const notHere = (['dtype', 'optimizer', 'budget'] as const).find((k) => values[k] !== undefined);
     if (notHere) throw new UsageError(`--${notHere} applies to the static profile, not --run`);
@@ -271,6 +292,7 @@ async function runCommand(values: Record<string, unknown>, modelPath: string, ou
       peaksCache: peaksCachePath(),
       inputShapes: inputShapesOf(values.input as string[] | undefined),
       ...(values.batch !== undefined ? { batch: positiveInt('--batch', values.batch as string) } : {}),
+      ...(values.force ? { force: true } : {}),
     };
     if (values.image !== undefined) {
       const preset = ((values.normalize as string | undefined) ?? 'imagenet') as PresetName;
@@ -280,25 +302,28 @@ async function runCommand(values: Record<string, unknown>, modelPath: string, ou
       request.preprocess = { ...DEFAULT_PREPROCESS, scale, mean, std };
     } else if (values.normalize !== undefined) throw new UsageError('--normalize applies with --image');
     const timeoutS = count('timeout', 300, 1);
-    const tty = process.stderr.isTTY;
     if (values.sweep !== undefined) {
       if (values.batch !== undefined) throw new UsageError('--sweep chooses the batches; leave out --batch');
       if (values.csv || values.markdown || values.html) throw new UsageError('--sweep prints a table or --json');
       const sweep = await batchSweep({ ...request, runs: count('runs', 5, 1), warmup: count('warmup', 1, 0) }, {
         maxBatch: positiveInt('--sweep', values.sweep as string),
         timeoutMs: timeoutS * 1000,
+        signal: ac.signal,
         onProgress: (m) => tty && status(m),
       });
-      if (tty) rawErr('\r\x1b[K');
+      if (tty) err('\r\x1b[K');
       sweep.file = modelPath;
       out(values.json ? JSON.stringify(sweep, null, 2) + '\n' : formatSweep(sweep) + '\n');
       return 0;
     }
     const { report } = await runInChild(request, {
       timeoutMs: timeoutS * 1000,
+      signal: ac.signal,
       onProgress: (m) => tty && status(m),
+      // The runtime process's own diagnostics, for a bug report.
+      ...(process.env.CONVLENS_DEBUG ? { onLog: (line: string) => err(`runtime: ${line}\n`) } : {}),
     });
-    if (tty) rawErr('\r\x1b[K');
+    if (tty) err('\r\x1b[K');
     report.file = modelPath;
     if (values.json) out(JSON.stringify(report, null, 2) + '\n');
     else if (values.csv) out(formatRuntimeCsv(report));
@@ -308,15 +333,18 @@ async function runCommand(values: Record<string, unknown>, modelPath: string, ou
     return 0;
   } catch (e) {
     if (e instanceof UsageError) {
-      fail(err, e.message);
+      err(`convlens: ${oneLine(e.message)}\n`);
       return 1;
     }
-    if (e instanceof RuntimeError) {
-      fail(err, `${modelPath}: ${e.message}`);
-      return e.kind === 'failed' ? 2 : 3;
+    if (e instanceof RuntimeError && e.kind === 'cancelled' && signalled) {
+      failRun(`stopped by ${signalled}`);
+      return SIGNAL_EXIT[signalled] ?? 2;
     }
-    fail(err, `${modelPath}: ${unexpected(e)}`);
-    return 2;
+    if (e instanceof RuntimeError && e.kind === 'refused') return failRun(`${e.message}; --force to run anyway`);
+    return failRun(e instanceof RuntimeError ? e.message : describeError(e));
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }
 

@@ -12,6 +12,9 @@ import { summaryOf, type FeatureMapCapture } from '../core/image/capture';
 import { DEFAULT_PREPROCESS, preprocessProblem } from '../core/image/preprocess';
 import { SAMPLES } from '../core/image/samples';
 import { runInChild, RuntimeError } from '../runtime/client';
+import type { CaptureRequest } from '../runtime/messages';
+import { confirmRunAnyway } from './run-anyway';
+import { describeError } from '../core/user-message';
 import { runtimeSettings } from './settings';
 import type { ModelView } from './model-editor';
 
@@ -117,28 +120,33 @@ export class FeatureMaps implements vscode.Disposable {
         { location: vscode.ProgressLocation.Notification, title: `ConvLens: feature maps of ${file}`, cancellable: true },
         async (progress, token) => {
           token.onCancellationRequested(() => ac.abort());
-          const { capture } = await runInChild(
-            {
-              kind: 'capture',
-              modelPath: uri.fsPath,
-              provider: run.provider,
-              engine: run.engine,
-              tfjsBackend: run.tfjsBackend,
-              image,
-              preprocess: settings.preprocess,
-              labelsPath: labelsBeside(uri.fsPath),
-              imagenetLabels: vscode.Uri.joinPath(this.extensionUri, 'media', 'labels', 'imagenet.txt').fsPath,
+          const request: CaptureRequest = {
+            kind: 'capture',
+            modelPath: uri.fsPath,
+            provider: run.provider,
+            engine: run.engine,
+            tfjsBackend: run.tfjsBackend,
+            image,
+            preprocess: settings.preprocess,
+            labelsPath: labelsBeside(uri.fsPath),
+            imagenetLabels: vscode.Uri.joinPath(this.extensionUri, 'media', 'labels', 'imagenet.txt').fsPath,
+          };
+          const options = {
+            signal: ac.signal,
+            timeoutMs: run.timeoutMs,
+            onProgress: (message: string) => {
+              progress.report({ message });
+              post({ type: 'featureMapsStatus', running: true, message });
             },
-            {
-              signal: ac.signal,
-              timeoutMs: run.timeoutMs,
-              onProgress: (message) => {
-                progress.report({ message });
-                post({ type: 'featureMapsStatus', running: true, message });
-              },
-              onLog: (line) => this.log(`runtime: ${line}`),
-            },
-          );
+            onLog: (line: string) => this.log(`runtime: ${line}`),
+          };
+          let capture: FeatureMapCapture;
+          try {
+            ({ capture } = await runInChild(request, options));
+          } catch (err) {
+            if (!(await confirmRunAnyway(file, err))) throw err;
+            ({ capture } = await runInChild({ ...request, force: true }, options));
+          }
           return capture;
         },
       );
@@ -150,7 +158,7 @@ export class FeatureMaps implements vscode.Disposable {
       return capture;
     } catch (err) {
       const cancelled = err instanceof RuntimeError && err.kind === 'cancelled';
-      const msg = cancelled ? undefined : (err as Error).message;
+      const msg = cancelled ? undefined : err instanceof RuntimeError ? err.message : describeError(err);
       if (msg) this.log(`error: feature maps of ${file}: ${msg}`);
       post({ type: 'featureMapsStatus', running: false, ...(msg ? { error: msg } : {}) });
       return undefined;

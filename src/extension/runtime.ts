@@ -16,6 +16,8 @@ import { runtimeSettings, type RuntimeSettings } from './settings';
 import type { ProfileRequest } from '../runtime/messages';
 import { activeTabUri, isModelPath, MODEL_FILE_FILTERS } from './model-files';
 import type { ModelEditorProvider } from './model-editor';
+import { confirmRunAnyway, isRefusal } from './run-anyway';
+import { describeError, printable } from '../core/user-message';
 
 export interface RunRequestOptions {
   /** Batch to run at (the view's batch field); undefined: the setting convlens.profile.batchSize. */
@@ -98,17 +100,25 @@ export class RuntimeRuns implements vscode.Disposable {
             progress.report({ message, increment });
             this.statusEmitter.fire({ uri, running: true, message });
           };
-          return body({ settings, base, signal: ac.signal, report });
+          try {
+            return await body({ settings, base, signal: ac.signal, report });
+          } catch (err) {
+            if (!(await confirmRunAnyway(file, err))) throw err;
+            this.log(`running ${uri.fsPath} anyway (the static estimate is more than the memory free)`);
+            return await body({ settings, base: { ...base, force: true }, signal: ac.signal, report });
+          }
         },
       );
     } catch (err) {
       if (err instanceof RuntimeError && err.kind === 'cancelled') {
-        this.log(`cancelled ${what.done} ${uri.fsPath}`);
+        this.log(`cancelled ${what.done} ${printable(uri.fsPath)}`);
         return undefined;
       }
-      const msg = `${file}: ${(err as Error).message}`;
+      // One line, without JavaScript internals (RuntimeError messages already are).
+      const msg = `${printable(file)}: ${err instanceof RuntimeError ? err.message : describeError(err)}`;
       this.log(`error: ${what.done} ${msg}`);
-      void vscode.window.showErrorMessage(`ConvLens: ${what.failed} ${msg}`);
+      // A refusal was just shown in the modal question.
+      if (!isRefusal(err)) void vscode.window.showErrorMessage(`ConvLens: ${what.failed} ${msg}`);
       return undefined;
     } finally {
       this.running.delete(key);

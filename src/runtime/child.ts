@@ -8,7 +8,9 @@ import { profileOnOrt } from './ort-profile';
 import { captureOnOrt } from './ort-capture';
 import { kerasConfigFor, profileOnTfjs } from './tfjs-profile';
 import { captureOnTfjs } from './tfjs-capture';
-import { ModelLoadError } from '../core/errors';
+import { describeError } from '../core/user-message';
+import { MemoryRefusal } from './run-checks';
+import { endWithParent } from './parent-watch';
 
 const send = (m: FromChild) => process.send?.(m);
 
@@ -22,7 +24,12 @@ async function tfjsModel(request: { modelPath: string; engine?: string }) {
 
 async function handle(msg: ToChild): Promise<void> {
   const { id, request } = msg;
-  const progress = (message: string, fraction?: number) => send({ type: 'progress', id, message, ...(fraction !== undefined ? { fraction } : {}) });
+  // What the run was doing, for an error that does not say.
+  let stage = 'starting';
+  const progress = (message: string, fraction?: number) => {
+    stage = message;
+    send({ type: 'progress', id, message, ...(fraction !== undefined ? { fraction } : {}) });
+  };
   try {
     switch (request.kind) {
       case 'profile': {
@@ -39,8 +46,10 @@ async function handle(msg: ToChild): Promise<void> {
         send({ type: 'error', id, message: `unknown request ${(request as { kind: string }).kind}` });
     }
   } catch (err) {
-    const message = err instanceof ModelLoadError ? err.message : err instanceof Error ? err.message : String(err);
-    send({ type: 'error', id, message });
+    // CONVLENS_DEBUG: the error's stack on stderr too (the extension's output channel, the CLI's stderr), for a bug report.
+    if (process.env.CONVLENS_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? String(err)}\n`);
+    const message = describeError(err, stage);
+    send({ type: 'error', id, message, ...(err instanceof MemoryRefusal ? { refused: { needBytes: err.needBytes, freeBytes: err.freeBytes } } : {}) });
   }
 }
 
@@ -51,6 +60,8 @@ if (!process.send) {
 process.on('message', (m: ToChild) => {
   if (m?.type === 'request') void handle(m);
 });
-// The parent going away (extension host reload, CLI killed) ends the child too.
+// The parent going away (extension host reload, CLI killed) ends the child too: at once when
+// the event loop is free, and through the worker thread's watch while native code holds it.
 process.on('disconnect', () => process.exit(0));
+endWithParent();
 send({ type: 'ready', pid: process.pid });

@@ -13,12 +13,26 @@ import { RequestTracker } from '../protocol';
 
 /** The result each request kind is answered with. */
 type RuntimeReplies = { [K in RuntimeRequest['kind']]: Extract<RuntimeResult, { kind: K }> };
+import { approxBytes, heapLimitMiB, residentLimit } from '../core/timing/run-guard';
+import { oneLine, stripAnsi } from '../core/user-message';
+import { availableMemoryBytes } from './process-memory';
+import { watchResidentMemory } from './memory-watch';
 
-export type RuntimeErrorKind = 'failed' | 'crashed' | 'timeout' | 'cancelled';
+/**
+ * failed: the model could not run (its error); refused: it would need more
+ * memory than is free (the request's `force` runs it anyway); memory: it was
+ * stopped for using too much; crashed, timeout, cancelled: the process ended.
+ */
+export type RuntimeErrorKind = 'failed' | 'refused' | 'memory' | 'crashed' | 'timeout' | 'cancelled';
 
 export class RuntimeError extends Error {
-  constructor(readonly kind: RuntimeErrorKind, message: string) {
-    super(message);
+  constructor(
+    readonly kind: RuntimeErrorKind,
+    message: string,
+    /** For `refused`: the static need and the memory free, bytes. */
+    readonly memory?: { needBytes: number; freeBytes: number },
+  ) {
+    super(oneLine(message));
   }
 }
 
@@ -33,6 +47,8 @@ export interface RunOptions {
   onLog?: (line: string) => void;
   /** The child script; default dist/runtime-child.js beside this bundle (or child.ts through tsx from source). */
   script?: string;
+  /** Resident memory at which the child is stopped (default 90% of the memory available when it starts). */
+  rssLimitBytes?: number;
 }
 
 /** The child script and the Node flags it needs. */
@@ -46,13 +62,39 @@ export function childScript(explicit?: string): { script: string; execArgv: stri
 
 const STDERR_KEPT = 4000;
 
-function describeExit(code: number | null, signal: NodeJS.Signals | null, stderr: string): string {
-  const tail = stderr.trim().split('\n').slice(-3).join(' | ').slice(-600);
+/** onnxruntime's own log line for a failure: `… [E:onnxruntime:, sequential_executor.cc:671 ExecuteKernel] <message>`. */
+const ORT_LOG = /\[E:onnxruntime:[^\]]*\]\s*(.*)$/;
+
+/**
+ * Why the child ended, in one line. Its stderr is not shown as it is (a
+ * fatal error prints a native stack); only what names the cause is kept:
+ * the JavaScript heap limit, a failed native allocation, onnxruntime's last
+ * error line.
+ */
+export function describeExit(code: number | null, signal: NodeJS.Signals | null, stderr: string, heapMiB?: number): { kind: RuntimeErrorKind; message: string } {
+  if (/JavaScript heap out of memory|Reached heap limit/.test(stderr)) {
+    return { kind: 'memory', message: `the runtime process ran out of memory: its JavaScript heap reached ${heapMiB ? `the ${heapMiB} MiB limit` : 'its limit'}` };
+  }
+  if (/std::bad_alloc|Failed to allocate memory/.test(stderr)) return { kind: 'memory', message: 'the runtime process ran out of memory (a native allocation failed)' };
+  const ortLine = stderr.split('\n').map((l) => ORT_LOG.exec(l.replace(/\u001b\[[0-9;]*m/g, ''))?.[1]).filter(Boolean).at(-1);
   const why =
     signal === 'SIGKILL' ? 'was killed (SIGKILL), most likely for running out of memory'
     : signal ? `crashed (${signal})`
     : `exited with code ${code}`;
-  return `the runtime process ${why}${tail ? `: ${tail}` : ''}`;
+  return { kind: 'crashed', message: `the runtime process ${why}${ortLine ? `: ${oneLine(ortLine, 400)}` : ''}` };
+}
+
+/** Runtime processes alive, killed when this process exits (process.exit, an uncaught error). */
+const live = new Set<ChildProcess>();
+let exitHook = false;
+function track(child: ChildProcess): void {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  if (exitHook) return;
+  exitHook = true;
+  process.once('exit', () => {
+    for (const c of live) c.kill('SIGKILL');
+  });
 }
 
 /** Runs one request in a fresh child process. */
@@ -60,19 +102,28 @@ export function runInChild<R extends RuntimeRequest>(request: R, options: RunOpt
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) return reject(new RuntimeError('cancelled', 'cancelled'));
     const { script, execArgv } = childScript(options.script);
+    const available = availableMemoryBytes();
+    // Typed arrays and native memory live outside this heap: the resident-memory watch covers those.
+    const heapMiB = heapLimitMiB(available);
     let child: ChildProcess;
     try {
-      child = fork(script, [], { execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'json' });
+      child = fork(script, [], { execArgv: [...execArgv, `--max-old-space-size=${heapMiB}`], stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'json' });
     } catch (e) {
       return reject(new RuntimeError('failed', `cannot start the runtime process: ${(e as Error).message}`));
     }
+    track(child);
     let settled = false;
     let stderr = '';
     let timer: NodeJS.Timeout | undefined;
+    const rssLimit = options.rssLimitBytes ?? residentLimit(available);
+    const stopWatch = child.pid === undefined ? () => undefined : watchResidentMemory(child.pid, rssLimit, () => {
+      finish(new RuntimeError('memory', `stopped: used more than ${approxBytes(rssLimit)} of memory${options.rssLimitBytes === undefined ? ` (90% of the ${approxBytes(available)} available when the run started)` : ''}`));
+    });
     const finish = (err: RuntimeError | undefined, result?: RuntimeResult) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      stopWatch();
       options.signal?.removeEventListener('abort', onAbort);
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       if (err) reject(err);
@@ -87,10 +138,13 @@ export function runInChild<R extends RuntimeRequest>(request: R, options: RunOpt
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (chunk: string) => {
       stderr = (stderr + chunk).slice(-STDERR_KEPT);
-      for (const line of chunk.split('\n')) if (line.trim()) options.onLog?.(line.replace(/\u001b\[[0-9;]*m/g, ''));
+      for (const line of chunk.split('\n')) if (line.trim()) options.onLog?.(oneLine(stripAnsi(line)));
     });
     child.on('error', (e) => finish(new RuntimeError('failed', `the runtime process failed: ${e.message}`)));
-    child.on('exit', (code, signal) => finish(new RuntimeError('crashed', describeExit(code, signal, stderr))));
+    child.on('exit', (code, signal) => {
+      const { kind, message } = describeExit(code, signal, stderr, heapMiB);
+      finish(new RuntimeError(kind, message));
+    });
     // The child's replies settle the request by id; progress counts only for it.
     const replies = new RequestTracker<RuntimeReplies>({ peer: 'the runtime process' });
     let sent: number | undefined;
@@ -104,6 +158,8 @@ export function runInChild<R extends RuntimeRequest>(request: R, options: RunOpt
       }
       else if (m.type === 'progress' && m.id === sent) options.onProgress?.(m.message, m.fraction);
       else if (m.type === 'result') replies.settle(m.id, { ok: true, value: m.result });
+      // A refusal carries its figures: it is finished here, not as a plain failure.
+      else if (m.type === 'error' && m.refused) finish(new RuntimeError('refused', m.message, m.refused));
       else if (m.type === 'error') replies.settle(m.id, { ok: false, error: m.message });
     });
   });

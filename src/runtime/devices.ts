@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import type { DeviceInfo } from '../core/timing/runtime-report';
+import { parseGpuFree } from '../core/timing/run-guard';
 
 export function cpuDevice(): DeviceInfo {
   const list = cpus();
@@ -48,4 +49,16 @@ export function gpuMemoryOf(pid: number): number | undefined {
     }
   }
   return found ? total : undefined;
+}
+
+/**
+ * Free memory of the GPU onnxruntime runs on (device 0: the first of
+ * CUDA_VISIBLE_DEVICES when it lists indices), bytes; undefined when
+ * nvidia-smi cannot tell.
+ */
+export function gpuFreeBytes(): number | undefined {
+  const visible = process.env.CUDA_VISIBLE_DEVICES?.split(',')[0]?.trim();
+  const index = visible && /^\d+$/.test(visible) ? Number(visible) : 0;
+  const out = nvidiaSmi(['--query-gpu=index,memory.free', '--format=csv,noheader,nounits']);
+  return out ? parseGpuFree(out, index) : undefined;
 }

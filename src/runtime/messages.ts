@@ -39,6 +39,8 @@ export interface ProfileRequest {
   engine?: EngineSetting;
   /** TF.js backend: auto (tfjs-node-gpu, then wasm, then cpu), wasm, cpu. */
   tfjsBackend?: 'auto' | 'wasm' | 'cpu';
+  /** Run even when the static estimate needs more memory than is free (the resident-memory watch still applies). */
+  force?: boolean;
 }
 
 export type EngineSetting = 'auto' | 'onnxruntime' | 'tfjs';
@@ -60,6 +62,7 @@ export interface CaptureRequest {
   imagenetLabels?: string;
   engine?: EngineSetting;
   tfjsBackend?: 'auto' | 'wasm' | 'cpu';
+  force?: boolean;
 }
 
 export type RuntimeRequest = ProfileRequest | CaptureRequest;
@@ -70,7 +73,8 @@ export type FromChild =
   | { type: 'ready'; pid: number }
   | { type: 'progress'; id: number; message: string; /** 0–1 of the whole request, when known. */ fraction?: number }
   | { type: 'result'; id: number; result: RuntimeResult }
-  | { type: 'error'; id: number; message: string };
+  /** `message` is one line; `refused`: the run would need more memory than is free (bytes), and did not start. */
+  | { type: 'error'; id: number; message: string; refused?: { needBytes: number; freeBytes: number } };
 
 export type RuntimeResult = { kind: 'profile'; report: RuntimeReport } | { kind: 'capture'; capture: FeatureMapCapture };
 

@@ -16,6 +16,8 @@ import type { FeatureMapCapture } from '../core/image/capture';
 import type { CaptureRequest } from './messages';
 import { createSession, loadOrt } from './ort-session';
 import type { Progress } from './ort-profile';
+import { checkBeforeBuilding, checkFeedShapes, checkHostMemory, feedBytes, runNeed } from './run-checks';
+import { loadModelFile } from '../core/loaders/index';
 
 /** Bytes of layer outputs fetched per run. */
 const CHUNK_BYTES = 256 * 2 ** 20;
@@ -27,7 +29,10 @@ export async function captureOnOrt(req: CaptureRequest, progress: Progress): Pro
   const ort = loadOrt();
   const warnings: string[] = [];
   progress('loading the model', 0);
-  const runnable = await runnableModel(req.modelPath, { export: { intermediateOutputs: true } });
+  const loaded = await loadModelFile(req.modelPath);
+  // Before the export with every layer's output made a graph output: the memory (the image input is checked below).
+  checkBeforeBuilding(loaded, { batch: 1, force: req.force }, { exported: true, outputBytes: (r) => 2 * Math.min(CHUNK_BYTES, r.totals.activationBytes ?? 0) });
+  const runnable = await runnableModel(req.modelPath, { export: { intermediateOutputs: true }, loaded });
   const prof = profileModel(runnable.model, { readExternal: runnable.readExternal });
   const graphInputs = prof.report.inputs;
   const imageInput = graphInputs.map((t) => ({ t, layout: inputLayout(t.shape, req.preprocess.layout) })).find((x) => x.layout);
@@ -37,6 +42,12 @@ export async function captureOnOrt(req: CaptureRequest, progress: Progress): Pro
   const layout = imageInput.layout!;
   const problem = preprocessProblem(req.preprocess, layout.channels);
   if (problem) throw new Error(`preprocessing: ${problem}`);
+  // The feed and the memory before anything is allocated: the image is resized to the input's height and width.
+  const feed: [string, number[]] = [imageInput.t.name, layout.layout === 'NCHW' ? [1, layout.channels, layout.height, layout.width] : [1, layout.height, layout.width, layout.channels]];
+  checkFeedShapes([feed]);
+  // Fetched layer outputs: up to a chunk held by onnxruntime, and its copy in JavaScript.
+  const fetched = 2 * Math.min(CHUNK_BYTES, prof.report.totals.activationBytes ?? 0);
+  checkHostMemory(runNeed(prof.report, feedBytes([feed], () => 'float32'), { outputBytes: fetched }), req.force);
 
   progress('reading the image', 0.05);
   const pre = preprocessImage(readImageFile(req.image), layout, req.preprocess);

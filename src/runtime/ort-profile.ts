@@ -9,20 +9,24 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Graph, Shape } from '../core/ir';
-import { runnableModel } from '../core/export/runnable';
+import { runnableModel, type RunnableModel } from '../core/export/runnable';
 import { loadOnnx } from '../core/loaders/onnx';
 import { profileModel } from '../core/report/profile';
-import { parseOrtTrace } from '../core/timing/ort-trace';
+import { parseOrtTrace, TraceError, type TraceRun } from '../core/timing/ort-trace';
 import { buildOrtReport, type RuntimeReport } from '../core/timing/runtime-report';
+import { restoreReportNames } from '../core/timing/safe-names';
 import { cpuDevice, gpuMemoryOf, nvidiaGpus } from './devices';
 import { makeTensor } from './feeds';
 import type { ProfileRequest } from './messages';
-import { createSession, loadOrt, shortOrtError } from './ort-session';
+import { createSession, loadOrt, shortOrtError, type OrtModule } from './ort-session';
 import { devicePeaks } from './peaks';
 import { PeakRss, rssBytes } from './process-memory';
+import { checkBeforeBuilding, checkFeedShapes, checkGpuMemory, checkHostMemory, feedBytes, runNeed } from './run-checks';
+import { loadModelFile } from '../core/loaders/index';
 import { readImageFile } from '../core/image/decode';
 import { DEFAULT_PREPROCESS, inputLayout, preprocessImage, type PreprocessSpec } from '../core/image/preprocess';
 import { nullProto } from '../core/lookup';
+import { feedShapeProblem } from '../core/timing/run-guard';
 
 export type Progress = (message: string, fraction?: number) => void;
 
@@ -32,10 +36,15 @@ const PROVIDER_LABEL: Record<string, string> = nullProto({ cpu: 'CPUExecutionPro
 const MAX_OPTIMIZED_BYTES = 256 * 2 ** 20;
 
 /** Concrete input shapes: static analysis's, with symbols left over taken as 1. */
-export function concreteShapes(inputs: { name: string; shape: (number | string)[] | null }[], warnings: string[]): Map<string, number[]> {
+export function concreteShapes(inputs: { name: string; shape: (number | string)[] | null }[], warnings: string[], declared: (name: string) => Shape | undefined = () => undefined): Map<string, number[]> {
   const out = new Map<string, number[]>();
   for (const t of inputs) {
-    if (!t.shape) throw new Error(`input '${t.name}' has no known shape; give one (e.g. --input ${t.name}=1x3x224x224)`);
+    if (!t.shape) {
+      // Static analysis refuses a declared shape that is no size (a -1 dim): say so in the feed's terms.
+      const d = declared(t.name);
+      const problem = d && feedShapeProblem(t.name, d.map((x) => (typeof x === 'number' ? x : 1)));
+      throw new Error(problem ?? `input '${t.name}' has no known shape; give one (e.g. --input ${t.name}=1x3x224x224)`);
+    }
     const dims = t.shape.map((d) => (typeof d === 'number' ? d : 1));
     if (t.shape.some((d) => typeof d !== 'number')) warnings.push(`input '${t.name}': symbolic dims of ${JSON.stringify(t.shape)} fed as 1`);
     out.set(t.name, dims);
@@ -46,11 +55,28 @@ export function concreteShapes(inputs: { name: string; shape: (number | string)[
 export async function profileOnOrt(req: ProfileRequest, progress: Progress): Promise<RuntimeReport> {
   const ort = loadOrt();
   progress('loading the model', 0);
-  const runnable = await runnableModel(req.modelPath, { batch: req.batch });
+  const loaded = await loadModelFile(req.modelPath);
+  checkBeforeBuilding(loaded, req);
+  // Names onnxruntime's trace cannot hold run under plain ones (safe-names.ts), mapped back here.
+  const runnable = await runnableModel(req.modelPath, { batch: req.batch, safeNames: true, loaded });
+  const names = runnable.restoreNames;
+  try {
+    const report = await profileRunnable(ort, runnable, req, progress);
+    return names ? restoreReportNames(report, names.restore) : report;
+  } catch (e) {
+    if (names && e instanceof Error) e.message = names.restorePrintable(e.message);
+    throw e;
+  }
+}
+
+async function profileRunnable(ort: OrtModule, runnable: RunnableModel, req: ProfileRequest, progress: Progress): Promise<RuntimeReport> {
   const warnings: string[] = [];
   const inputShapes: Record<string, Shape> = { ...req.inputShapes };
   const prof = profileModel(runnable.model, { batch: runnable.batchBuiltIn ? undefined : req.batch, inputShapes, readExternal: runnable.readExternal });
-  const shapes = concreteShapes(prof.report.inputs, warnings);
+  const shapes = concreteShapes(prof.report.inputs, warnings, (n) => inputShapes[n] ?? runnable.model.graph.values.get(n)?.shape);
+  checkFeedShapes(shapes);
+  const need = runNeed(prof.report, feedBytes(shapes, (n) => prof.details.tensorOf(n).dtype));
+  checkHostMemory(need, req.force);
   const batch = req.batch ?? shapes.values().next().value?.[0] ?? 1;
 
   const work = mkdtempSync(join(tmpdir(), 'convlens-run-'));
@@ -80,6 +106,14 @@ export async function profileOnOrt(req: ProfileRequest, progress: Progress): Pro
       created = await createSession(ort, runnable.source, req.provider, base);
     }
     const { session, providers, notices } = created;
+    if (providers[0] !== 'cpu') {
+      try {
+        checkGpuMemory(need, req.force);
+      } catch (e) {
+        await session.release();
+        throw e;
+      }
+    }
     if (req.image) notices.push(`input: ${basename(req.image)}, ${req.preprocess?.resize === 'stretch' ? 'stretched' : 'shorter side resized, centre crop'}, (pixel × ${+(req.preprocess ?? DEFAULT_PREPROCESS).scale.toPrecision(4)} − mean) / std`);
     const loadedRssBytes = rssBytes();
     let optimized: Graph | undefined;
@@ -118,9 +152,16 @@ export async function profileOnOrt(req: ProfileRequest, progress: Progress): Pro
     const gpuBytes = gpu ? gpuMemoryOf(process.pid) : undefined;
     session.endProfiling();
     const traceFile = readdirSync(work).find((f) => f.startsWith('trace') && f.endsWith('.json'));
-    if (!traceFile) throw new Error('onnxruntime wrote no profile');
-    const trace = parseOrtTrace(readFileSync(join(work, traceFile), 'utf8'), traceFile);
-    if (trace.length < total) warnings.push(`onnxruntime's profile holds ${trace.length} runs, expected ${total}`);
+    let trace: TraceRun[] = [];
+    try {
+      if (!traceFile) throw new TraceError('onnxruntime wrote no profile');
+      trace = parseOrtTrace(readFileSync(join(work, traceFile), 'utf8'), traceFile);
+      if (trace.length < total) warnings.push(`onnxruntime's profile holds ${trace.length} runs, expected ${total}`);
+    } catch (e) {
+      // The latency stands without it; only the per-layer times are lost.
+      if (!(e instanceof TraceError)) throw e;
+      warnings.push(`onnxruntime's profile could not be read (${e.message}); no per-layer times`);
+    }
     await session.release();
 
     const cpu = cpuDevice();

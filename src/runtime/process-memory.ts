@@ -5,6 +5,50 @@
  * (`maxRSS`, loading included) is what there is.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { freemem } from 'node:os';
+import { cgroupHeadroom, parseMemAvailable, parseVmRss } from '../core/timing/run-guard';
+
+const readText = (path: string): string | undefined => {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+};
+
+/** The headroom of this process's memory cgroup (v2, else v1), when it has a limit. */
+function cgroupAvailable(): number | undefined {
+  const cgroups = readText('/proc/self/cgroup') ?? '';
+  const v2 = /^0::(\/.*)$/m.exec(cgroups)?.[1];
+  for (const dir of [...(v2 && v2 !== '/' ? [`/sys/fs/cgroup${v2}`] : []), '/sys/fs/cgroup']) {
+    const max = readText(`${dir}/memory.max`);
+    const current = readText(`${dir}/memory.current`);
+    if (max !== undefined && current !== undefined) return cgroupHeadroom(max, current);
+  }
+  const v1 = /^\d+:memory:(\/.*)$/m.exec(cgroups)?.[1];
+  for (const dir of [...(v1 && v1 !== '/' ? [`/sys/fs/cgroup/memory${v1}`] : []), '/sys/fs/cgroup/memory']) {
+    const limit = readText(`${dir}/memory.limit_in_bytes`);
+    const usage = readText(`${dir}/memory.usage_in_bytes`);
+    if (limit !== undefined && usage !== undefined) return cgroupHeadroom(limit, usage);
+  }
+  return undefined;
+}
+
+/**
+ * Memory a new allocation can get without swapping or an out-of-memory
+ * kill: Linux's MemAvailable (free memory plus reclaimable caches; os.freemem
+ * elsewhere), bounded by the container's memory limit when there is one.
+ */
+export function availableMemoryBytes(): number {
+  const machine = parseMemAvailable(readText('/proc/meminfo') ?? '') ?? freemem();
+  const cgroup = cgroupAvailable();
+  return cgroup !== undefined ? Math.min(machine, cgroup) : machine;
+}
+
+/** Resident memory of process `pid` (VmRSS), bytes; undefined where /proc cannot tell (not Linux, or the process is gone). */
+export function residentBytesOf(pid: number): number | undefined {
+  return parseVmRss(readText(`/proc/${pid}/status`) ?? '');
+}
 
 export function rssBytes(): number {
   return process.memoryUsage.rss();

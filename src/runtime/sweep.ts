@@ -48,9 +48,14 @@ export async function batchSweep(base: ProfileRequest, o: SweepOptions): Promise
     } catch (e) {
       if (e instanceof RuntimeError && e.kind === 'cancelled') throw e;
       const msg = (e as Error).message;
-      const killed = e instanceof RuntimeError && e.kind === 'crashed' && /SIGKILL/.test(msg);
-      const reason = killed || (e instanceof RuntimeError && e.kind === 'failed' && MEMORY_FAILURE.test(msg)) ? 'memory' : 'error';
-      stopped = { batch, reason, message: reason === 'memory' ? `out of memory at batch ${batch}: ${msg}` : `batch ${batch} failed: ${msg}` };
+      if (e instanceof RuntimeError && e.kind === 'refused') {
+        // The static estimate of this batch is more than the memory free: it did not start.
+        stopped = { batch, reason: 'predicted', message: `batch ${batch} ${msg}` };
+      } else {
+        const killed = e instanceof RuntimeError && (e.kind === 'memory' || (e.kind === 'crashed' && /SIGKILL/.test(msg)));
+        const reason = killed || (e instanceof RuntimeError && e.kind === 'failed' && MEMORY_FAILURE.test(msg)) ? 'memory' : 'error';
+        stopped = { batch, reason, message: reason === 'memory' ? `out of memory at batch ${batch}: ${msg}` : `batch ${batch} failed: ${msg}` };
+      }
       if (!first) throw e;
       break;
     }

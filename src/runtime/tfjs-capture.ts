@@ -19,6 +19,8 @@ import type { CaptureRequest } from './messages';
 import { loadTfjs } from './tfjs-backend';
 import { buildModel, kerasLayerOf } from './tfjs-profile';
 import type { Progress } from './ort-profile';
+import { profileModel } from '../core/report/profile';
+import { checkFeedShapes, checkHostMemory, feedBytes, runNeed } from './run-checks';
 
 /** [N, H, W, C] → [N, C, H, W] data of item 0, as reduceFeatureMap wants it. */
 export function channelsFirst(data: ArrayLike<number>, dims: readonly number[]): { data: Float32Array; dims: number[] } {
@@ -36,6 +38,11 @@ export async function captureOnTfjs(req: CaptureRequest, k: KerasConfig, progres
   progress('loading TensorFlow.js', 0);
   const { tf, backend, notices } = await loadTfjs(req.tfjsBackend ?? 'auto');
   const ir = (await loadModelFile(req.modelPath)).model;
+  // Before TF.js builds the model: the image feed (batch 1) and the memory, every layer's output fetched at once.
+  const prof = profileModel(ir, { batch: 1 });
+  const irFeeds = prof.report.inputs.map((t): [string, number[]] => [t.name, (t.shape ?? []).map((d) => (typeof d === 'number' ? d : 1))]);
+  checkFeedShapes(irFeeds);
+  checkHostMemory(runNeed(prof.report, feedBytes(irFeeds, () => 'float32'), { outputBytes: prof.report.totals.activationBytes === null ? null : 2 * prof.report.totals.activationBytes }), req.force);
   const { model, weights } = await buildModel(tf, k);
   notices.push(`weights ${weights}`);
   const warnings: string[] = [];

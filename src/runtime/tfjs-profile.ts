@@ -25,6 +25,7 @@ import type { ProfileRequest } from './messages';
 import { PeakRss, rssBytes } from './process-memory';
 import type { Progress } from './ort-profile';
 import { mulberry32 } from '../core/export/init-weights';
+import { checkFeedShapes, checkHostMemory, feedBytes, runNeed } from './run-checks';
 
 /** Weight shards read for a TF.js layers model, at most. */
 const MAX_WEIGHT_BYTES = 2 * 2 ** 30;
@@ -115,6 +116,11 @@ export async function profileOnTfjs(req: ProfileRequest, k: KerasConfig, progres
   const loaded = await loadModelFile(req.modelPath);
   const warnings: string[] = [];
   const prof = profileModel(loaded.model, { batch: req.batch, inputShapes: req.inputShapes });
+  // Before TF.js builds the model (its weights): the feeds (symbolic dims as 1) and the memory. The
+  // per-layer runs keep every layer's output until the run ends, so all activations count.
+  const irFeeds = prof.report.inputs.map((t): [string, number[]] => [t.name, (t.shape ?? []).map((d) => (typeof d === 'number' ? d : 1))]);
+  checkFeedShapes(irFeeds);
+  checkHostMemory(runNeed(prof.report, feedBytes(irFeeds, () => 'float32'), { activationBytes: prof.report.totals.activationBytes }), req.force);
   const baselineRssBytes = rssBytes();
   const { model, weights } = await buildModel(tf, k);
   notices.push(`weights ${weights}`);
@@ -122,8 +128,10 @@ export async function profileOnTfjs(req: ProfileRequest, k: KerasConfig, progres
   // TF.js inputs are channels-last, as the Keras model declares them.
   const batch = req.batch ?? 1;
   const rand = mulberry32(req.seed ?? 0);
-  const inputs = model.inputs.map((s) => {
-    const dims = s.shape.map((d, i) => (i === 0 ? batch : d === null ? 1 : d));
+  const feeds = model.inputs.map((s): [string, number[]] => [s.name, s.shape.map((d, i) => (i === 0 ? batch : d === null ? 1 : d))]);
+  checkFeedShapes(feeds);
+  const inputs = model.inputs.map((s, k) => {
+    const dims = feeds[k][1];
     if (s.shape.slice(1).some((d) => d === null)) warnings.push(`input '${s.name}': unknown dims fed as 1`);
     const n = dims.reduce((a, b) => a * b, 1);
     const data = new Float32Array(n);

@@ -31,6 +31,12 @@ export interface ExportOptions {
   producerVersion?: string;
   /** Reads external-data tensors so they are written inline (ONNX files with side files). */
   readExternal?: ExternalReader;
+  /**
+   * Declare the inferred shape of every value (default true). False keeps
+   * an ONNX file's own declarations, so the runtime infers the rest itself
+   * as it does from the file (a model re-encoded only to rename it).
+   */
+  declareShapes?: boolean;
 }
 
 export const DEFAULT_EXPORT_OPSET = 17;
@@ -123,7 +129,7 @@ export function prepareExport(model: Model, options: ExportOptions = {}): Model 
     warnings: [...model.warnings],
     metadata: { ...model.metadata, ...(isDefinition ? { 'convlens.weights': `keras-defaults he-normal seed=${seed}` } : {}) },
   };
-  declareShapes(out);
+  if (options.declareShapes !== false || isDefinition) declareShapes(out);
   if (options.intermediateOutputs) {
     const outputs = new Set(graph.outputs);
     for (const n of graph.nodes) {

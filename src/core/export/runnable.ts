@@ -9,13 +9,14 @@ import { readFileSync } from 'node:fs';
 import type { Model, Shape } from '../ir';
 import { batchedInputs } from '../report/profile';
 import { ModelLoadError } from '../errors';
-import { isCnnYamlName, loadModelFile } from '../loaders/index';
+import { isCnnYamlName, loadModelFile, type LoadedModel } from '../loaders/index';
 import { definitionToModel } from '../loaders/cnn-yaml-model';
 import { parseCnnYaml } from '../loaders/cnn-yaml';
 import { encodeOnnx } from '../onnx/writer';
 import type { ExternalReader } from '../tensor-data';
 import { prepareExport, type ExportOptions } from './onnx-export';
 import { dict } from '../lookup';
+import { hasUnsafeNames, withSafeNames } from '../timing/safe-names';
 
 export interface RunnableModel {
   /** The graph the runtime executes (its node and value names are the runtime's). */
@@ -26,6 +27,8 @@ export interface RunnableModel {
   source: { path: string } | { bytes: Uint8Array };
   /** True when the batch was built into the graph (definitions); else inputs are fed at that batch. */
   batchBuiltIn: boolean;
+  /** With `safeNames`, when names were replaced: maps the runtime's text back to the model's names. */
+  restoreNames?: { restore: (text: string) => string; restorePrintable: (text: string) => string };
 }
 
 /** A `*.cnn.yaml` definition lowered at `batch`; problems as `loadCnnYaml` reports them. */
@@ -63,14 +66,23 @@ function rebatched(model: Model, inputs: string[], batch: number): Model {
   return { ...model, graph: { ...model.graph, values } };
 }
 
-export async function runnableModel(path: string, options: { batch?: number; export?: ExportOptions } = {}): Promise<RunnableModel> {
-  const loaded = await loadModelFile(path);
+/**
+ * The model as the runtime gets it. `safeNames`: names a profiler trace
+ * cannot hold are replaced (the model then runs from re-encoded bytes) and
+ * `restoreNames` maps them back. `loaded`: the file, when the caller has
+ * already loaded it.
+ */
+export async function runnableModel(path: string, options: { batch?: number; export?: ExportOptions; safeNames?: boolean; loaded?: LoadedModel } = {}): Promise<RunnableModel> {
+  const loaded = options.loaded ?? (await loadModelFile(path));
   let model = loaded.model;
   let batchBuiltIn = false;
+  let exportOptions = options.export;
   if (model.format === 'onnx') {
     const fixed = options.batch !== undefined ? fixedBatchInputs(model, options.batch) : [];
     if (fixed.length === 0 && !options.export?.intermediateOutputs) {
-      return { model, readExternal: loaded.readExternal, source: { path }, batchBuiltIn: false };
+      if (!(options.safeNames && hasUnsafeNames(model))) return { model, readExternal: loaded.readExternal, source: { path }, batchBuiltIn: false };
+      // Re-encoded only to be renamed: as the file declares it, the runtime inferring the rest.
+      exportOptions = { ...exportOptions, declareShapes: false };
     }
     if (fixed.length > 0) {
       model = rebatched(model, fixed, options.batch!);
@@ -81,6 +93,13 @@ export async function runnableModel(path: string, options: { batch?: number; exp
     model = definitionAtBatch(readFileSync(path, 'utf8'), path, options.batch);
     batchBuiltIn = true;
   }
-  const prepared = prepareExport(model, { readExternal: loaded.readExternal, ...options.export });
-  return { model: prepared, source: { bytes: encodeOnnx(prepared, { producerName: 'convlens' }) }, batchBuiltIn };
+  const prepared = prepareExport(model, { readExternal: loaded.readExternal, ...exportOptions });
+  const safe = options.safeNames ? withSafeNames(prepared) : undefined;
+  const runnable = safe?.model ?? prepared;
+  return {
+    model: runnable,
+    source: { bytes: encodeOnnx(runnable, { producerName: 'convlens' }) },
+    batchBuiltIn,
+    ...(safe ? { restoreNames: { restore: safe.restore, restorePrintable: safe.restorePrintable } } : {}),
+  };
 }

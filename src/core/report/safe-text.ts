@@ -22,7 +22,7 @@
 
 /** Characters that are escaped wherever model text is written. */
 // eslint-disable-next-line no-control-regex
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
@@ -82,25 +82,3 @@ export function mdText(s: string): string {
     .replace(/[&<>]/g, (c) => HTML_ENTITIES[c]);
 }
 
-/**
- * A message on one line: line breaks folded into `; ` (library messages, such
- * as onnxruntime's or a JSON parse excerpt, span lines), then made visible.
- */
-export function oneLine(s: string): string {
-  const parts = s.split(/\r\n|\r|\n/).map((p) => p.trim()).filter(Boolean);
-  return visibleText(parts.join('; ')).replace(/ {2,}/g, ' ');
-}
-
-/**
- * What to tell the user about an unexpected error (not a ModelLoadError or
- * another message written for them): the kind of trouble, not JavaScript's
- * words for it ("x is not a function", "Invalid array length").
- */
-export function unexpectedErrorMessage(err: unknown, action = 'analyse it'): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  if (/Maximum call stack/i.test(msg)) return `it is nested too deeply to ${action}`;
-  if (err instanceof RangeError || /out of memory|allocation failed|Array buffer allocation|Invalid (typed )?array length/i.test(msg)) {
-    return `it is too large to ${action} (the work would not fit in memory)`;
-  }
-  return `an internal error stopped ConvLens (${err instanceof Error ? err.name : 'error'}); set CONVLENS_DEBUG=1 for details and please report it`;
-}

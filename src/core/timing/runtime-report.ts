@@ -151,7 +151,8 @@ export function buildOrtReport(graph: Graph, profile: ProfileReport, raw: RawOrt
   const spread = summaryPerKey(perRun);
   const median = new Map([...spread].map(([k, v]) => [k, v.p50]));
   const kernelSums = perRun.map((m) => [...m.values()].reduce((a, b) => a + b, 0));
-  const kernelSumMs = summarize(kernelSums).p50;
+  // No trace (it could not be read): no kernel time, rather than NaN.
+  const kernelSumMs = kernelSums.length > 0 ? summarize(kernelSums).p50 : 0;
   const total = [...median.values()].reduce((a, b) => a + b, 0) || 1;
   const kernelInfo = new Map<string, { op: string; provider: string }>();
   for (const r of timed) for (const k of r.kernels) kernelInfo.set(k.node, { op: k.op, provider: k.provider });
@@ -229,6 +230,9 @@ export function buildOrtReport(graph: Graph, profile: ProfileReport, raw: RawOrt
   };
 }
 
+/** A static count as a figure: what analysis could not count (NaN, infinite, negative from a malformed shape) is 0. */
+const figure = (n: number): number => (Number.isFinite(n) && n > 0 ? n : 0);
+
 /** Bytes a fused group reads and writes: its dynamic inputs from outside, its weights, its outputs. */
 function groupBytes(
   members: readonly string[],
@@ -245,12 +249,12 @@ function groupBytes(
     for (const v of node.inputs) {
       if (!v || inside.has(v) || seen.has(v)) continue;
       seen.add(v);
-      bytes += (tensorBytes(tensorOf(v)) ?? 0);
+      bytes += figure(tensorBytes(tensorOf(v)) ?? 0);
     }
   }
   // The group's result: the last member's outputs (the intermediate ones stay in registers/cache when fused).
   const last = nodeOf.get(members[0]);
-  for (const o of last?.outputs ?? []) if (o && dynamic.has(o)) bytes += (tensorBytes(tensorOf(o)) ?? 0);
+  for (const o of last?.outputs ?? []) if (o && dynamic.has(o)) bytes += figure(tensorBytes(tensorOf(o)) ?? 0);
   return bytes;
 }
 
