@@ -3,7 +3,9 @@
  * work behind hovers, inlay hints and diagnostics on each keystroke (issue #5:
  * under 50 ms for a 200-layer definition). Prints a Markdown table.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { analyseDefinition } from '../src/core/report/definition-view';
 import { loadCnnYaml } from '../src/core/loaders/cnn-yaml-model';
@@ -138,4 +140,35 @@ async function workerBench(): Promise<void> {
   for (const r of workerRows) console.log(r);
 }
 
+// Large definitions (issue #11): a Repeat of 10,000 layers must stay linear. What the user waits
+// for is the whole CLI run (a fresh process: start, parse, lower, profile, print), so each
+// sample is a cold process; median of 5. The 100,000-layer row is the expansion limit.
+function largeDefinitionBench(): void {
+  const dir = mkdtempSync(join(tmpdir(), 'convlens-bench-large-'));
+  const rows: string[] = [];
+  try {
+    for (const layers of [1_000, 10_000, 100_000]) {
+      const path = join(dir, `repeat-${layers}.cnn.yaml`);
+      writeFileSync(path, `input: [32, 32, 3]\nlayers:\n  - Repeat:\n      times: ${layers}\n      layers:\n        - Conv2D: {filters: 8, kernel_size: 3, padding: same}\n`);
+      const times: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const t = performance.now();
+        const r = spawnSync(process.execPath, [join(resolve(__dirname, '..'), 'dist', 'cli.js'), 'profile', path, '--json'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+        times.push(performance.now() - t);
+        if (r.status !== 0) throw new Error(`convlens profile ${path}: ${r.stderr}`);
+      }
+      const goal = layers === 10_000 ? '< 1 s' : '';
+      const ms = median(times);
+      rows.push(`| ${layers.toLocaleString('en-US')} | ${ms.toFixed(0)} | ${(ms / layers * 1000).toFixed(1)} | ${goal} | ${goal ? (ms < 1000 ? 'PASS' : 'MISS') : ''} |`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  console.log('\n## Large definitions: `convlens profile --json`, cold process end to end (median of 5)\n');
+  console.log('| layers | ms | µs per layer | goal | result |');
+  console.log('|---:|---:|---:|:--|:--|');
+  for (const r of rows) console.log(r);
+}
+
+largeDefinitionBench();
 void workerBench();

@@ -32,6 +32,23 @@ export type Progress = (message: string, fraction?: number) => void;
 
 const PROVIDER_LABEL: Record<string, string> = nullProto({ cpu: 'CPUExecutionProvider', cuda: 'CUDAExecutionProvider', tensorrt: 'TensorrtExecutionProvider' });
 
+/** Time the warm-up and timed runs of one profile may take together, about. */
+export const RUNS_BUDGET_MS = 60_000;
+
+/**
+ * The warm-up and timed runs that fit RUNS_BUDGET_MS when one run takes
+ * `firstMs` (the first warm-up, the slowest): as asked when they fit, else
+ * fewer (at least one warm-up and three timed runs), with a notice.
+ */
+export function runsWithinBudget(firstMs: number, warmup: number, runs: number, notices: string[]): { warmup: number; runs: number } {
+  if (!(firstMs > 0) || firstMs * (warmup + runs) <= RUNS_BUDGET_MS) return { warmup, runs };
+  const fit = Math.max(1, Math.floor(RUNS_BUDGET_MS / firstMs));
+  const w = Math.min(warmup, 1);
+  const r = Math.min(runs, Math.max(3, fit - w));
+  if (w < warmup || r < runs) notices.push(`one run takes ${(firstMs / 1000).toFixed(1)} s: ${w} warm-up and ${r} timed runs instead of ${warmup} and ${runs}, to finish in about ${RUNS_BUDGET_MS / 1000} s`);
+  return { warmup: w, runs: r };
+}
+
 /** Optimized graphs above this size are not read back (the mapping then goes by names). */
 const MAX_OPTIMIZED_BYTES = 256 * 2 ** 20;
 
@@ -137,14 +154,20 @@ async function profileRunnable(ort: OrtModule, runnable: RunnableModel, req: Pro
 
     const peak = new PeakRss();
     peak.reset();
-    const total = req.warmup + req.runs;
-    for (let i = 0; i < req.warmup; i++) {
-      progress(`warm-up ${i + 1}/${req.warmup}`, 0.1 + (0.8 * i) / total);
-      await run(session, feeds);
+    // A model whose one run takes seconds (huge declared inputs) would keep the user waiting for
+    // minutes: the runs are cut to what fits RUNS_BUDGET_MS, measured on the first warm-up run.
+    let warmup = req.warmup;
+    let runs = req.runs;
+    let total = warmup + runs;
+    for (let i = 0; i < warmup; i++) {
+      progress(`warm-up ${i + 1}/${warmup}`, 0.1 + (0.8 * i) / total);
+      const ms = await run(session, feeds);
+      if (i === 0) ({ warmup, runs } = runsWithinBudget(ms, req.warmup, req.runs, notices));
+      total = warmup + runs;
     }
     const wallMs: number[] = [];
-    for (let i = 0; i < req.runs; i++) {
-      progress(`run ${i + 1}/${req.runs}`, 0.1 + (0.8 * (req.warmup + i)) / total);
+    for (let i = 0; i < runs; i++) {
+      progress(`run ${i + 1}/${runs}`, 0.1 + (0.8 * (warmup + i)) / total);
       wallMs.push(await run(session, feeds));
     }
     const peakRss = peak.read();
@@ -189,10 +212,10 @@ async function profileRunnable(ort: OrtModule, runnable: RunnableModel, req: Pro
         notices,
         batch,
         inputs: prof.report.inputs.map((t) => ({ ...t, shape: shapes.get(t.name) ?? t.shape })),
-        warmup: req.warmup,
+        warmup,
         wallMs,
         // The profiler's runs after the warm-up are the timed ones.
-        trace: trace.slice(-req.runs),
+        trace: trace.slice(-runs),
         optimized,
         memory: { baselineRssBytes, loadedRssBytes, peakRssBytes: peakRss.bytes, peakMethod: peakRss.method, ...(gpuBytes !== undefined ? { gpuBytes } : {}) },
         peaks,
