@@ -20,12 +20,12 @@ import { CLI, reproducer, runFresh, WorkerPool, type Limits } from './runner';
 
 const OUT_MARK = '.convlens-fuzz';
 
-/** A fresh --out folder; one that holds something else is left alone. */
-function prepareOut(out: string): string {
+/** A fresh --out folder (kept as it is for --only); one that holds something else is left alone. */
+function prepareOut(out: string, empty: boolean): string {
   if (existsSync(out) && readdirSync(out).length > 0 && !existsSync(join(out, OUT_MARK))) {
     throw new Error(`--out ${out} exists and was not made by the fuzzer; choose another folder`);
   }
-  rmSync(join(out, 'cases'), { recursive: true, force: true });
+  if (empty) rmSync(join(out, 'cases'), { recursive: true, force: true });
   mkdirSync(join(out, 'cases'), { recursive: true });
   writeFileSync(join(out, OUT_MARK), 'Made by npm run fuzz; emptied at each run.\n');
   return join(out, 'cases');
@@ -55,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`fuzz: ${CLI} is missing; build it first: node scripts/build.mjs\n`);
     return 1;
   }
-  const casesDir = prepareOut(opts.out);
+  const casesDir = prepareOut(opts.out, !opts.only);
   // Seed models made by TF.js's writers take seconds once: made before the clock starts.
   if (opts.formats.some((f) => ['keras-json', 'keras', 'h5', 'tfjs', 'run'].includes(f))) await kerasSeeds();
   const limits: Limits = { timeoutS: opts.timeoutS, memoryCapBytes: opts.memoryCapBytes };
@@ -69,7 +69,13 @@ async function main(argv: string[]): Promise<number> {
   // Formats share the time, not the count: the next case is of the format that has had the least.
   const used = new Map<FormatName, number>(opts.formats.map((f) => [f, 0]));
   const next = new Map<FormatName, number>(opts.formats.map((f) => [f, 0]));
+  const only = opts.only ? [...opts.only] : undefined;
   const take = (): FormatName | undefined => {
+    if (only) {
+      const o = only.shift();
+      if (o) next.set(o.format, o.index);
+      return o?.format;
+    }
     if (Date.now() >= deadline) return undefined;
     const open = opts.formats.filter((f) => next.get(f)! < opts.cases);
     return open.sort((a, b) => used.get(a)! - used.get(b)!)[0];
@@ -118,7 +124,7 @@ async function main(argv: string[]): Promise<number> {
   await Promise.all(Array.from({ length: opts.jobs }, lane));
   pool.close();
 
-  const order = FORMATS.filter((f) => opts.formats.includes(f));
+  const order = FORMATS.filter((f) => opts.formats.includes(f) || opts.only?.some((o) => o.format === f));
   const summary = [
     `ConvLens fuzz: seed ${opts.seed}, ${Math.round((Date.now() - start) / 1000)} s, time limit ${opts.timeoutS} s per case, memory cap ${(opts.memoryCapBytes / 2 ** 30).toFixed(1)} GiB`,
     '',
@@ -129,6 +135,8 @@ async function main(argv: string[]): Promise<number> {
     ...(tally.harnessErrors.length ? ['', `Harness errors (${tally.harnessErrors.length}):`, ...tally.harnessErrors.slice(0, 5).map((e) => `  ${e.split('\n').slice(0, 3).join(' | ')}`)] : []),
   ].join('\n');
   process.stdout.write(`${summary}\n`);
+  // A re-run of a few cases leaves the last full run's report alone.
+  if (opts.only) return tally.harnessErrors.length > 0 || (opts.strict && tally.failures > 0) ? 1 : 0;
   writeFileSync(join(opts.out, 'summary.txt'), `${summary}\n`);
   writeFileSync(join(opts.out, 'failures.json'), JSON.stringify([...tally.classes.values()].map((c) => ({
     class: c.key, verdict: c.verdict, count: c.count, formats: [...c.formats], reason: c.first.reason, mutation: c.first.case.mutation, folder: c.first.dir, reproduce: c.first.command,

@@ -17,8 +17,7 @@ import { jsonText, mutateTree, type Json } from './tree-mutate';
 /** A mutated or hostile Keras config, as JSON text. */
 async function mutatedConfig(rng: Rng): Promise<{ text: string; what: string }> {
   if (rng.chance(0.3)) {
-    const h = hostileKerasConfig(rng);
-    return { text: jsonText(h.config), what: h.what };
+    return hostileKerasConfig(rng);
   }
   const seed = rng.pick((await kerasSeeds()).configs);
   const config = structuredClone(seed.config);

@@ -5,7 +5,7 @@
  */
 import { hostileName } from './hostile';
 import type { Rng } from './rng';
-import type { Json } from './tree-mutate';
+import { jsonText, type Json } from './tree-mutate';
 
 const conv = (name: string, extra: Record<string, Json> = {}): Json => ({
   class_name: 'Conv2D', config: { name, filters: 4, kernel_size: [3, 3], strides: [1, 1], padding: 'same', activation: 'linear', use_bias: true, ...extra },
@@ -26,19 +26,25 @@ function functional(layers: { cls: string; name: string; inputs: string[]; confi
   };
 }
 
-export function hostileKerasConfig(rng: Rng): { config: Json; what: string } {
-  switch (rng.int(7)) {
+/** A hostile Keras config as JSON text (nesting thousands deep is written as text: JSON.stringify would overflow the stack). */
+export function hostileKerasConfig(rng: Rng): { text: string; what: string } {
+  if (rng.chance(1 / 7)) {
+    const depth = rng.pick([1000, 5000, 20_000]);
+    const open = (i: number) => `{"class_name": "Sequential", "config": {"name": "s${i}", "layers": [${jsonText(input())}, `;
+    const text = Array.from({ length: depth }, (_, i) => open(i)).join('') + jsonText(sequential([input(), conv('c')], 'inner')) + ']}}'.repeat(depth);
+    return { text, what: `Sequential nested ${depth} deep` };
+  }
+  const h = hostileConfig(rng);
+  return { text: jsonText(h.config), what: h.what };
+}
+
+function hostileConfig(rng: Rng): { config: Json; what: string } {
+  switch (rng.int(6)) {
     case 0: {
-      const depth = rng.pick([1000, 5000, 20_000]);
-      let m = sequential([input(), conv('c')], 'inner');
-      for (let i = 0; i < depth; i++) m = sequential([input(), m], `s${i}`);
-      return { config: m, what: `Sequential nested ${depth} deep` };
-    }
-    case 1: {
       const n = rng.pick([10_000, 30_000]);
       return { config: sequential([input([null, 8, 8, 3]), ...Array.from({ length: n }, (_, i) => conv(`c${i}`))]), what: `${n.toLocaleString('en-US')} layers` };
     }
-    case 2:
+    case 1:
       return {
         config: functional([
           { cls: 'InputLayer', name: 'input_1', inputs: [], config: { batch_input_shape: [null, 8, 8, 3] } },
@@ -47,7 +53,7 @@ export function hostileKerasConfig(rng: Rng): { config: Json; what: string } {
         ], ['b']),
         what: 'functional layers in a cycle',
       };
-    case 3: {
+    case 2: {
       const missing = rng.pick(['nowhere', '__proto__', 'constructor', 'toString']);
       return {
         config: functional([
@@ -57,13 +63,13 @@ export function hostileKerasConfig(rng: Rng): { config: Json; what: string } {
         what: `functional input or output names layer '${missing}' that does not exist`,
       };
     }
-    case 4: {
+    case 3: {
       const name = rng.pick(['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf']);
       const asClass = rng.chance(0.5);
       const layer = asClass ? { class_name: name, config: { name: 'x' } } : conv(name);
       return { config: sequential([input(), layer, conv(name)]), what: `${asClass ? 'class name' : 'layer name (twice)'} ${name}` };
     }
-    case 5: {
+    case 4: {
       const name = hostileName(rng);
       return {
         config: functional([

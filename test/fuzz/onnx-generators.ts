@@ -24,10 +24,11 @@ function model(graph: PGraph, extra: Partial<PModel> = {}): PModel {
   return { irVersion: 8, opsetImport: [{ domain: '', version: 17 }], producerName: 'convlens-fuzz', graph, ...extra };
 }
 
-/** x → Relu → Relu → … (n nodes). */
-function deepChain(n: number): PModel {
+/** x → Relu → Relu → … (n nodes), in file order or reversed (ONNX wants topological order; a hostile file need not). */
+function deepChain(n: number, reversed = false): PModel {
   const node: PNode[] = [];
   for (let i = 0; i < n; i++) node.push({ opType: 'Relu', name: `r${i}`, input: [i === 0 ? 'x' : `v${i - 1}`], output: [`v${i}`] });
+  if (reversed) node.reverse();
   return model({ name: 'deep', node, input: [tensorInfo('x', [1, 8])], output: [tensorInfo(`v${n - 1}`, [1, 8])] });
 }
 
@@ -157,7 +158,8 @@ function generateModel(rng: Rng): { model: PModel; what: string } {
   switch (rng.weighted([[2, 0], [1, 1], [2, 2], [1, 3], [2, 4], [3, 5]] as const)) {
     case 0: {
       const n = rng.pick([100_000, 150_000, 250_000]);
-      return { model: deepChain(n), what: `chain of ${n.toLocaleString('en-US')} nodes` };
+      const reversed = rng.chance(0.3);
+      return { model: deepChain(n, reversed), what: `chain of ${n.toLocaleString('en-US')} nodes${reversed ? ' in reverse file order' : ''}` };
     }
     case 1: {
       const n = rng.pick([50_000, 100_000]);

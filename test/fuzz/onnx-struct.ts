@@ -78,7 +78,9 @@ function mutateAttribute(rng: Rng, g: PGraph): string | undefined {
   const n = rng.pick(nodes);
   n.attribute ??= [];
   const existing = n.attribute.filter((a) => a.name);
-  const pickName = existing.length > 0 && rng.chance(0.6) ? rng.pick(existing).name! : rng.pick([...GEOMETRY, 'group', 'axis', 'auto_pad', 'ceil_mode', 'epsilon', 'alpha', 'to', 'mode']);
+  const pickName = existing.length > 0 && rng.chance(0.6)
+    ? rng.pick(existing).name!
+    : rng.pick([...GEOMETRY, 'group', 'axis', 'auto_pad', 'ceil_mode', 'epsilon', 'alpha', 'to', 'mode', '__proto__', 'constructor', 'toString']);
   n.attribute = n.attribute.filter((a) => a.name !== pickName);
   const a: PAttribute = { name: pickName };
   const r = rng.int(6);

@@ -20,6 +20,8 @@ export interface FuzzOptions {
   fresh: boolean;
   /** Exit 1 when a crash, hang or bad output was found. */
   strict: boolean;
+  /** Just these cases (`onnx:175`), as a report names them: to re-run one after a fix. */
+  only?: { format: FormatName; index: number }[];
 }
 
 export const USAGE = `Usage: npm run fuzz -- [options]
@@ -39,6 +41,7 @@ format: OK, clean error (exit 2, one line), crash, hang, bad output.
   --fresh           every case in a fresh node process (default: a few in-process workers,
                     every failure re-checked in a fresh process)
   --strict          exit 1 when anything but OK and clean errors was found
+  --only LIST       just these cases, as the report names them: onnx:175,yaml:3 (with the same --seed)
 `;
 
 class OptionError extends Error {}
@@ -58,6 +61,7 @@ export function parseOptions(argv: string[]): FuzzOptions | { message: string; h
       options: {
         seed: { type: 'string' }, time: { type: 'string' }, format: { type: 'string' }, cases: { type: 'string' }, out: { type: 'string' },
         timeout: { type: 'string' }, 'memory-cap': { type: 'string' }, jobs: { type: 'string' }, fresh: { type: 'boolean' }, strict: { type: 'boolean' },
+        only: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -67,7 +71,13 @@ export function parseOptions(argv: string[]): FuzzOptions | { message: string; h
     if (unknown) throw new OptionError(`--format: unknown format '${unknown}' (known: ${FORMATS.join(', ')})`);
     const seed = count('seed', values.seed, 1, 0);
     if (!Number.isInteger(seed) || seed > 0xffffffff) throw new OptionError(`--seed: expected an integer 0–4294967295, got '${values.seed}'`);
+    const only = values.only?.split(',').map((spec) => {
+      const m = /^([\w-]+)[:#](\d+)$/.exec(spec.trim());
+      if (!m || !(FORMATS as readonly string[]).includes(m[1])) throw new OptionError(`--only: expected FORMAT:INDEX (e.g. onnx:175), got '${spec}'`);
+      return { format: m[1] as FormatName, index: Number(m[2]) };
+    });
     return {
+      only,
       seed,
       timeS: count('time', values.time, 300),
       formats: formats as FormatName[],
