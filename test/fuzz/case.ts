@@ -55,14 +55,17 @@ export const SECRET_TEXT = 'CONVLENS-FUZZ-SECRET-7f3a9c2e';
  */
 export const SECRET_INT = 24_681_357;
 
-/** secret.bin: 32 int64 words of SECRET_INT, then the text marker 8 times (400 bytes). */
+/**
+ * secret.bin: 32 int64 words of SECRET_INT, then the text marker repeated, 64 KiB
+ * in all: large enough for every tensor of the built models to be read from
+ * it (offset 0), so an export that follows a link outside inlines it.
+ */
 export function secretBytes(): Uint8Array {
-  const ints = new DataView(new ArrayBuffer(256));
+  const out = new Uint8Array(64 * 1024);
+  const ints = new DataView(out.buffer);
   for (let i = 0; i < 32; i++) ints.setBigInt64(i * 8, BigInt(SECRET_INT), true);
-  const text = new TextEncoder().encode(SECRET_TEXT.repeat(8).slice(0, 144));
-  const out = new Uint8Array(400);
-  out.set(new Uint8Array(ints.buffer), 0);
-  out.set(text, 256);
+  const text = new TextEncoder().encode(SECRET_TEXT);
+  for (let o = 256; o + text.length <= out.length; o += text.length) out.set(text, o);
   return out;
 }
 
