@@ -15,6 +15,8 @@ import { runCli } from '../helpers/cli';
 import { batchSweep } from '../../src/runtime/sweep';
 
 const ROOT = resolve(__dirname, '../..');
+/** Run limits only catch a hang: on a busy 2-core machine one run can take minutes. */
+const HANG_MS = 600_000;
 const example = (f: string) => join(ROOT, 'examples', f);
 const profile = (modelPath: string, extra: Partial<ProfileRequest> = {}): ProfileRequest => ({ kind: 'profile', modelPath, provider: 'cpu', input: 'random', warmup: 2, runs: 10, ...extra });
 
@@ -41,7 +43,7 @@ async function waitGone(pid: number, ms = 60_000): Promise<boolean> {
 describe('runtime profiling in a child process (onnxruntime-node, CPU)', () => {
   it('ResNet-18 (examples/resnet18.cnn.yaml through its ONNX export): every layer timed, fused layers named, shares add up to the whole', async () => {
     // One intra-op thread: a thread pool on a busy 2-core machine waits for descheduled workers between kernels.
-    const { report } = await runInChild(profile(example('resnet18.cnn.yaml'), { intraOpThreads: 1 }), { timeoutMs: 120_000 });
+    const { report } = await runInChild(profile(example('resnet18.cnn.yaml'), { intraOpThreads: 1 }), { timeoutMs: HANG_MS });
     assert.equal(report.engine.name, 'onnxruntime');
     assert.deepEqual(report.providers, ['CPUExecutionProvider']);
     assert.equal(report.devices.at(-1)!.kind, 'cpu');
@@ -84,7 +86,7 @@ describe('runtime profiling in a child process (onnxruntime-node, CPU)', () => {
   });
 
   it('auto on a machine without CUDA falls back to the CPU and says so; with CUDA it reports CUDA', async () => {
-    const { report } = await runInChild(profile(example('lenet5.cnn.yaml'), { provider: 'auto', runs: 3, warmup: 1 }), { timeoutMs: 60_000 });
+    const { report } = await runInChild(profile(example('lenet5.cnn.yaml'), { provider: 'auto', runs: 3, warmup: 1 }), { timeoutMs: HANG_MS });
     if (report.providers.includes('CUDAExecutionProvider')) {
       assert.equal(report.devices[0].kind, 'gpu');
     } else {
@@ -94,7 +96,7 @@ describe('runtime profiling in a child process (onnxruntime-node, CPU)', () => {
   });
 
   it('an ONNX file runs as it is, batch fed at the asked size; a bad file is a clear error', async () => {
-    const { report } = await runInChild(profile(example('small-cnn.onnx'), { batch: 4, runs: 3, warmup: 1 }), { timeoutMs: 60_000 });
+    const { report } = await runInChild(profile(example('small-cnn.onnx'), { batch: 4, runs: 3, warmup: 1 }), { timeoutMs: HANG_MS });
     assert.equal(report.batch, 4);
     assert.equal(report.inputs[0].shape![0], 4);
     assert.ok(report.throughput > 0);
@@ -139,7 +141,8 @@ describe('runtime profiling in a child process (onnxruntime-node, CPU)', () => {
     assert.equal(report.runs, 2);
   });
 
-  it('a run past its timeout is stopped with a message naming the setting', async (t) => {
+  // With the clock held, the run's own timeout cannot end a hung child: the test's limit does.
+  it('a run past its timeout is stopped with a message naming the setting', { timeout: HANG_MS }, async (t) => {
     // The test holds the clock: the 1.5 s timeout passes only once the child is mid-run, however
     // long a busy machine takes to start it (a real timer could fire before the child is up).
     t.mock.timers.enable({ apis: ['setTimeout'] });
@@ -199,7 +202,7 @@ describe('convlens profile --run', () => {
 
 describe('runtime profiling on TensorFlow.js (Keras and TF.js layers models)', () => {
   it('a TF.js layers model (examples/tfjs-cnn, with its weight shards): every Keras layer timed on the backend that loaded, which is named', async () => {
-    const { report } = await runInChild(profile(example('tfjs-cnn/model.json'), { runs: 5, warmup: 1, provider: 'auto' }), { timeoutMs: 120_000 });
+    const { report } = await runInChild(profile(example('tfjs-cnn/model.json'), { runs: 5, warmup: 1, provider: 'auto' }), { timeoutMs: HANG_MS });
     assert.equal(report.engine.name, 'tensorflow.js');
     assert.match(report.engine.version, /^4\./);
     // tfjs-node-gpu is an optional dependency that needs CUDA: without it, wasm, and the report says why.
@@ -234,7 +237,7 @@ describe('runtime profiling on TensorFlow.js (Keras and TF.js layers models)', (
 describe('batch-size sweep', () => {
   it('batches 1, 2, 4, 8, each in its own process, with latency, throughput and peak memory', async () => {
 
-    const s = await batchSweep(profile(example('lenet5.cnn.yaml'), { runs: 3, warmup: 1 }), { maxBatch: 8, timeoutMs: 120_000 });
+    const s = await batchSweep(profile(example('lenet5.cnn.yaml'), { runs: 3, warmup: 1 }), { maxBatch: 8, timeoutMs: HANG_MS });
     assert.deepEqual(s.points.map((p) => p.batch), [1, 2, 4, 8]);
     for (const p of s.points) {
       assert.ok(p.latencyMs.p50 > 0 && p.throughput > 0 && p.peakRssBytes > 0);
