@@ -141,10 +141,10 @@ describe('runtime profiling in a child process (onnxruntime-node, CPU)', () => {
     assert.equal(report.runs, 2);
   });
 
-  // With the clock held, the run's own timeout cannot end a hung child: the test's limit does.
   it('a run past its timeout is stopped with a message naming the setting', { timeout: HANG_MS }, async (t) => {
     // The test holds the clock: the 1.5 s timeout passes only once the child is mid-run, however
     // long a busy machine takes to start it (a real timer could fire before the child is up).
+    // So the run's timeout cannot end a child that hangs; the test's own limit does.
     t.mock.timers.enable({ apis: ['setTimeout'] });
     let pid = 0;
     await assert.rejects(
