@@ -19,6 +19,7 @@ import { GraphBuilder } from '../../src/core/onnx/builder';
 import { DEFAULT_BUDGET, defaultExpanded, toElkGraph, type ElkNode } from '../../webview/graph/elk-graph';
 import type { FromWebviewMessage, ToWebviewMessage } from '../../src/protocol';
 import { ROOT, TEST_NONCE, modelMessage, openView, type Harness, type OpenView } from './harness';
+import { PAINT_TIMEOUT_MS, UI_TIMEOUT_MS, drawnTransform, settled, until, zoomLayerTransform } from './waits';
 import { ensureGraphModels } from '../../bench/graph-models';
 import { runInChild } from '../../src/runtime/client';
 import { runtimeView } from '../../src/core/timing/runtime-view';
@@ -40,13 +41,6 @@ type ModelMessage = Extract<ToWebviewMessage, { type: 'model' }>;
 type PaintedMessage = Extract<FromWebviewMessage, { type: 'painted' }>;
 
 const SHOTS = join(ROOT, 'test-results', 'browser');
-/**
- * Limits on waits for the page: each waits for an event or a state, never for
- * a time, and the limit only catches a hang (on a busy 2-core machine a layout
- * can take many seconds).
- */
-const PAINT_TIMEOUT_MS = 120_000;
-const UI_TIMEOUT_MS = 30_000;
 
 async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
@@ -55,28 +49,6 @@ async function screenshot(page: Page, name: string): Promise<void> {
 
 /** The page's `painted` (the wait fails with the page's own errors, so a broken page reads as such). */
 const painted = (view: OpenView) => view.fromWebview('painted', PAINT_TIMEOUT_MS);
-
-/** The graph's zoom layer transform as the page writes it (webview/graph/viewport.ts). */
-const drawnTransform = (t: { x: number; y: number; k: number }) => `translate(${t.x},${t.y}) scale(${t.k})`;
-const zoomLayerTransform = (page: Page) => page.locator('svg.graph > g.zoom').getAttribute('transform');
-
-/**
- * Waits until `selector` matches (the state a test expects); if it never does,
- * the assertions that follow say what the page shows instead.
- */
-async function until(page: Page, selector: string): Promise<void> {
-  await page.locator(selector).first().waitFor({ timeout: UI_TIMEOUT_MS }).catch(() => undefined);
-}
-
-/**
- * Everything the page started has run its course: every image loaded or
- * failed (so an injected `<img onerror>` has fired), and the page is idle.
- * For checks that something did *not* happen, instead of a sleep.
- */
-async function settled(page: Page): Promise<void> {
-  await page.waitForFunction(() => Array.from(document.images).every((i) => i.complete), undefined, { timeout: UI_TIMEOUT_MS });
-  await page.evaluate(() => new Promise((done) => requestIdleCallback(() => done(undefined))));
-}
 
 // ---------------------------------------------------------------------------
 // A model whose every string is markup
