@@ -4,9 +4,14 @@
  *    vs. the same model in a session without it (goal: overhead under 10%).
  *    Both sessions live in this process and their runs alternate, so both see
  *    the same machine load; medians of 40 runs after 5 warm-up runs each.
- * 2. The whole "Profile Model…" path (runtime child process: start, load,
+ * 2. Per-layer times against the whole run: the sum of the layers' median
+ *    times over onnxruntime's own p50 per run (goal 0.85–1.15) and over the
+ *    wall-clock p50 around session.run (goal 0.5–1.15). A ratio of times
+ *    depends on the machine's load, so it is measured here, not asserted in
+ *    test/integration/runtime.test.ts.
+ * 3. The whole "Profile Model…" path (runtime child process: start, load,
  *    session, 3 + 20 runs, trace read back) per model.
- * 3. Feature maps: from the click on "Capture feature maps" to the selected
+ * 4. Feature maps: from the click on "Capture feature maps" to the selected
  *    layer's channel grid on screen, in headless Chromium with the real
  *    capture in the runtime process (as the extension runs it).
  */
@@ -54,6 +59,19 @@ async function overhead(name: string, bytes: Uint8Array, dims: number[]): Promis
   return `| ${name} | ${pa.toFixed(2)} | ${pb.toFixed(2)} | ${over >= 0 ? '+' : ''}${over.toFixed(1)}% | < 10% | ${over < 10 ? 'PASS' : 'MISS'} |`;
 }
 
+const inRange = (x: number, lo: number, hi: number) => (x > lo && x <= hi ? 'PASS' : 'MISS');
+
+/** One row: the per-layer sum of a profiling run against onnxruntime's and the wall clock's p50. */
+async function layerSum(file: string): Promise<string> {
+  // One intra-op thread: a thread pool on a busy machine waits for descheduled workers between kernels.
+  const { report } = await runInChild({ kind: 'profile', modelPath: join(ROOT, 'examples', file), provider: 'cpu', input: 'random', warmup: 2, runs: 10, intraOpThreads: 1 });
+  const sum = report.layers.reduce((a, l) => a + l.timeMs, 0) + report.inserted.reduce((a, k) => a + k.timeMs, 0);
+  const engine = report.engineMs?.p50 ?? NaN;
+  const wall = report.latencyMs.p50;
+  const [re, rw] = [sum / engine, sum / wall];
+  return `| ${file} | ${sum.toFixed(2)} | ${engine.toFixed(2)} | ${re.toFixed(3)} | 0.85–1.15 | ${inRange(re, 0.85, 1.15)} | ${wall.toFixed(2)} | ${rw.toFixed(3)} | 0.5–1.15 | ${inRange(rw, 0.5, 1.15)} |`;
+}
+
 async function main(): Promise<void> {
   console.log('\n## Profiling overhead: onnxruntime-node (CPU), the same model with and without enableProfiling (median of 40 alternating runs)\n');
   console.log('| model | plain ms | profiled ms | overhead | goal | result |');
@@ -63,6 +81,11 @@ async function main(): Promise<void> {
   console.log(await overhead('ResNet-18 (examples/resnet18.cnn.yaml → ONNX), 224×224', r18bytes, [1, 3, 224, 224]));
   console.log(await overhead('ResNet-50 (torchvision layout, random weights), 224×224', encodeOnnx(resnet50({ weights: 'random' })), [1, 3, 224, 224]));
   console.log(await overhead('ResNet-50, batch 1, 112×112', encodeOnnx(resnet50({ weights: 'random', inputSize: 112 })), [1, 3, 112, 112]));
+
+  console.log('\n## Per-layer times against the run (CPU, one intra-op thread, 2 warm-up + 10 timed runs in the runtime process)\n');
+  console.log('| model | per-layer sum ms | onnxruntime p50 ms | sum / onnxruntime | goal | result | wall-clock p50 ms | sum / wall clock | goal | result |');
+  console.log('|:--|---:|---:|---:|:--|:--|---:|---:|:--|:--|');
+  for (const f of ['resnet18.cnn.yaml', 'mobilenet.cnn.yaml', 'small-cnn.onnx']) console.log(await layerSum(f));
 
   console.log('\n## Profile Model… end to end (runtime process: start, load, session, 3 warm-up + 20 timed runs, trace)\n');
   console.log('| model | total s | p50 ms | p90 ms | layers timed | kernels / p50 |');

@@ -268,7 +268,7 @@ export interface OpenView {
 
 export interface OpenOptions {
   viewport?: { width: number; height: number };
-  /** How long to wait for the page's `ready` (default 15 s). */
+  /** How long to wait for the page's `ready` (default 60 s: a limit that only catches a hang). */
   readyTimeoutMs?: number;
   /** What `getState()` returns at start: the state a hidden view saved before VS Code discarded it. */
   state?: unknown;
@@ -313,7 +313,7 @@ export async function openView(browser: Browser, harnessUrl: string, message: To
 
   if (opts.state !== undefined) await context.addInitScript((st) => ((window as { __state?: unknown }).__state = st), opts.state);
   await page.goto(harnessUrl);
-  await fromWebviewTimed('ready', opts.readyTimeoutMs ?? 15_000);
+  await fromWebviewTimed('ready', opts.readyTimeoutMs ?? 60_000);
   const json = JSON.stringify(message);
   const stage = stagers.get(harnessUrl);
   const deliveredAt =

@@ -19,6 +19,7 @@ import { GraphBuilder } from '../../src/core/onnx/builder';
 import { DEFAULT_BUDGET, defaultExpanded, toElkGraph, type ElkNode } from '../../webview/graph/elk-graph';
 import type { FromWebviewMessage, ToWebviewMessage } from '../../src/protocol';
 import { ROOT, TEST_NONCE, modelMessage, openView, type Harness, type OpenView } from './harness';
+import { PAINT_TIMEOUT_MS, UI_TIMEOUT_MS, drawnTransform, settled, until, zoomLayerTransform } from './waits';
 import { ensureGraphModels } from '../../bench/graph-models';
 import { runInChild } from '../../src/runtime/client';
 import { runtimeView } from '../../src/core/timing/runtime-view';
@@ -40,7 +41,6 @@ type ModelMessage = Extract<ToWebviewMessage, { type: 'model' }>;
 type PaintedMessage = Extract<FromWebviewMessage, { type: 'painted' }>;
 
 const SHOTS = join(ROOT, 'test-results', 'browser');
-const PAINT_TIMEOUT_MS = 30_000;
 
 async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
@@ -186,7 +186,7 @@ export const tests: BrowserTest[] = [
       const view = await openView(ctx.browser, ctx.harness.url, { type: 'error', file: 'broken<i>.onnx', message: problem });
       try {
         const alert = view.page.getByRole('alert');
-        await alert.waitFor({ timeout: 5_000 });
+        await alert.waitFor({ timeout: UI_TIMEOUT_MS });
         const text = (await alert.textContent()) ?? '';
         assert.ok(text.includes('Cannot open broken<i>.onnx') && text.includes(problem), text);
         assert.equal(await view.page.locator('.error b, .error i').count(), 0, 'the message is text');
@@ -217,7 +217,13 @@ export const tests: BrowserTest[] = [
           d.value = 'macs';
           d.dispatchEvent(new Event('change', { bubbles: true }));
         });
-        await page.waitForTimeout(200);
+        // The page saves its state on each change (zoom debounced); wait for the last one.
+        await page
+          .waitForFunction(() => {
+            const st = (window as { __state?: SavedState }).__state;
+            return st?.graph?.overlay === 'macs' && st.selected === '/block1/bn1/BatchNormalization';
+          }, undefined, { timeout: UI_TIMEOUT_MS })
+          .catch(() => undefined);
         saved = await savedState(page);
         assert.equal(saved?.selected, '/block1/bn1/BatchNormalization');
         assert.equal(saved?.graph?.overlay, 'macs');
@@ -229,7 +235,9 @@ export const tests: BrowserTest[] = [
         const since = (await view.messages()).length;
         await page.evaluate((m) => window.postMessage(m, '*'), msg);
         await view.fromWebview('painted', PAINT_TIMEOUT_MS, since);
-        await page.waitForTimeout(200);
+        await until(page, `svg.graph > g.zoom[transform="${drawnTransform(before)}"]`);
+        await until(page, 'svg.graph g.node.selected[data-layer="4"]');
+        assert.equal(await zoomLayerTransform(page), drawnTransform(before), 'a reload keeps the zoom and pan on screen');
         assert.deepEqual(await transformOf(page), before, 'a reload keeps the zoom and pan');
         assert.equal(await page.locator('svg.graph g.node.selected').getAttribute('data-layer'), '4', 'a reload keeps the selection');
         assert.equal(await page.locator('svg.graph g.node').count(), 19, 'a reload keeps the stem collapsed');
@@ -240,10 +248,12 @@ export const tests: BrowserTest[] = [
       const view = await openView(ctx.browser, ctx.harness.url, msg, { state: saved });
       try {
         await painted(view);
-        await view.page.waitForTimeout(200);
+        await until(view.page, `svg.graph > g.zoom[transform="${drawnTransform(saved!.graph!.transform!)}"]`);
+        await until(view.page, 'svg.graph g.node.selected[data-layer="4"]');
+        assert.equal(await zoomLayerTransform(view.page), drawnTransform(saved!.graph!.transform!), 'the zoom and pan come back on screen');
         assert.deepEqual(await transformOf(view.page), saved!.graph!.transform, 'the zoom and pan come back');
         assert.equal(await view.page.locator('svg.graph g.node.selected').getAttribute('data-layer'), '4', 'the selection comes back');
-        await view.page.locator('.details-pane').getByText('/block1/bn1/BatchNormalization').first().waitFor({ timeout: 5_000 });
+        await view.page.locator('.details-pane').getByText('/block1/bn1/BatchNormalization').first().waitFor({ timeout: UI_TIMEOUT_MS });
         assert.equal((await savedState(view.page))?.graph?.overlay, 'macs', 'the overlay comes back');
         assert.equal(await view.page.locator('svg.graph g.node').count(), 19, 'the stem stays collapsed');
         await screenshot(view.page, 'state-restored');
@@ -262,7 +272,7 @@ export const tests: BrowserTest[] = [
       await withView(ctx, msg, 'runtime', async (view) => {
         const { page } = view;
         await page.evaluate(() => window.postMessage({ type: 'runStatus', running: true, message: 'run 2/5' }, '*'));
-        await page.locator('#run-profile').getByText('Cancel run').waitFor({ timeout: 5_000 });
+        await page.locator('#run-profile').getByText('Cancel run').waitFor({ timeout: UI_TIMEOUT_MS });
         assert.match((await page.locator('.runtime-status').textContent()) ?? '', /Running… run 2\/5/);
         // The button posts the request; here the test plays the extension.
         await page.evaluate(() => window.postMessage({ type: 'runStatus', running: false }, '*'));
@@ -270,8 +280,8 @@ export const tests: BrowserTest[] = [
         assert.ok((await view.messages()).some((m) => m.type === 'runProfile'), 'the button asks the extension to run');
         await page.evaluate((m) => window.postMessage(m, '*'), { type: 'runtime', view: rv } as ToWebviewMessage);
         // The result of a run started here switches the colours to the measured latency.
-        await page.waitForFunction(() => (document.querySelector('#overlay') as HTMLElement & { value: string }).value === 'latency', undefined, { timeout: 5_000 });
-        await page.locator('.graph-legend .legend-title', { hasText: 'Latency' }).waitFor({ timeout: 5_000 });
+        await page.waitForFunction(() => (document.querySelector('#overlay') as HTMLElement & { value: string }).value === 'latency', undefined, { timeout: UI_TIMEOUT_MS });
+        await page.locator('.graph-legend .legend-title', { hasText: 'Latency' }).waitFor({ timeout: UI_TIMEOUT_MS });
         const fills = await page.locator('svg.graph g.node rect').evaluateAll((rs) => new Set(rs.map((r) => getComputedStyle(r).fill)).size);
         assert.ok(fills >= 3, `latency colours vary over the boxes (${fills} fills)`);
         assert.match((await page.locator('.runtime-figures').textContent()) ?? '', /Latency p50[\d.]+ (ms|µs)/);
@@ -279,7 +289,7 @@ export const tests: BrowserTest[] = [
         const conv = msg.report.layers.findIndex((l) => l.op === 'Conv');
         await page.locator(`svg.graph g.node[data-layer="${conv}"]`).click();
         const measured = page.locator('.details-section', { hasText: 'Measured' });
-        await measured.waitFor({ timeout: 5_000 });
+        await measured.waitFor({ timeout: UI_TIMEOUT_MS });
         const text = (await measured.textContent()) ?? '';
         assert.match(text, /median of 5 runs/);
         assert.match(text, /CPU/);
@@ -287,13 +297,13 @@ export const tests: BrowserTest[] = [
         const point = (batch: number, p50: number) => ({ batch, latencyMs: { n: 3, min: p50, p50, p90: p50, max: p50, mean: p50 }, throughput: (batch * 1000) / p50, peakRssBytes: 1e8 * batch });
         const sweep = { file: 'small-cnn.onnx', engine: 'onnxruntime 1.30.0', providers: ['CPUExecutionProvider'], device: 'CPU', points: [point(1, 1), point(2, 1.5), point(4, 2.5)], stopped: { batch: 8, reason: 'memory' as const, message: 'out of memory at batch 8: <b>killed</b>' }, memoryLimitBytes: 1e9 };
         await page.evaluate((m) => window.postMessage(m, '*'), { type: 'sweep', sweep } as ToWebviewMessage);
-        await page.locator('svg.sweep-chart').waitFor({ timeout: 5_000 });
+        await page.locator('svg.sweep-chart').waitFor({ timeout: UI_TIMEOUT_MS });
         assert.equal(await page.locator('svg.sweep-chart polyline').count(), 2);
         assert.equal(await page.locator('svg.sweep-chart circle').count(), 6);
         assert.match((await page.locator('.sweep-note').textContent()) ?? '', /Best throughput 1600\.0 samples\/s at batch 4\. out of memory at batch 8: <b>killed<\/b>/);
         await screenshot(page, 'runtime-overlay');
         await page.locator('#tab-table').click();
-        await page.locator('table.layers th', { hasText: 'Time' }).waitFor({ timeout: 5_000 });
+        await page.locator('table.layers th', { hasText: 'Time' }).waitFor({ timeout: UI_TIMEOUT_MS });
         const timeCells = await page.locator('table.layers td.layers-runtime').allTextContents();
         assert.ok(timeCells.some((t) => /\d+(\.\d+)? (ms|µs)/.test(t)), 'the table shows measured times');
         assert.ok(timeCells.includes('fused'), 'fused layers say so');
@@ -316,22 +326,22 @@ export const tests: BrowserTest[] = [
         await page.locator('#tab-features').click();
         await page.locator('#fm-capture').click();
         // The test plays the extension: the capture runs in the runtime process, as the extension runs it.
-        const asked = await view.fromWebview('captureFeatureMaps', 5_000);
+        const asked = await view.fromWebview('captureFeatureMaps', UI_TIMEOUT_MS);
         assert.equal(asked.settings.image.kind, 'sample');
         assert.equal(asked.settings.preprocess.mean.join(), '0.485,0.456,0.406');
         const image = join(ROOT, 'media', 'samples', (asked.settings.image as { file: string }).file);
         const { capture } = await runInChild({ kind: 'capture', modelPath: file, provider: 'cpu', image, preprocess: asked.settings.preprocess });
         await page.evaluate((m) => window.postMessage(m, '*'), { type: 'featureMapsCaptured', summary: summaryOf(capture) } as ToWebviewMessage);
-        await page.locator('.fm-status', { hasText: '21 layers captured' }).or(page.locator('.fm-status', { hasText: 'layers captured' })).first().waitFor({ timeout: 5_000 });
+        await page.locator('.fm-status', { hasText: '21 layers captured' }).or(page.locator('.fm-status', { hasText: 'layers captured' })).first().waitFor({ timeout: UI_TIMEOUT_MS });
         // Select block1's first conv (layer 3) from the extension side, as a click in the graph would.
         const since = (await view.messages()).length;
         await page.evaluate(() => window.postMessage({ type: 'reveal', layer: 3 }, '*'));
         await page.locator('#tab-features').click();
-        const req = await view.fromWebview('featureMap', 5_000, since);
+        const req = await view.fromWebview('featureMap', UI_TIMEOUT_MS, since);
         assert.equal(req.layer, msg.report.layers[3].name);
         const map = capture.layers.find((l) => l.layer === req.layer)!;
         await page.evaluate((m) => window.postMessage(m, '*'), { type: 'reply', requestId: req.requestId, reply: { ok: true, value: map } } as ToWebviewMessage);
-        await page.locator('.fm-tile').first().waitFor({ timeout: 5_000 });
+        await page.locator('.fm-tile').first().waitFor({ timeout: UI_TIMEOUT_MS });
         assert.equal(await page.locator('.fm-tile').count(), 16, 'one tile per channel of the 16-channel conv');
         assert.match((await page.locator('.fm-layer-title').textContent()) ?? '', /1×16×32×32 · 16 channels/);
         // Strongest first.
@@ -342,11 +352,11 @@ export const tests: BrowserTest[] = [
         const strongest = [...map.stats.keys()].sort((a, b) => map.stats[b].max - map.stats[a].max || a - b)[0];
         assert.equal(await page.locator('.fm-tile').first().getAttribute('data-channel'), String(strongest));
         await page.locator('.fm-tile').first().click();
-        await page.locator('.fm-zoom-canvas').waitFor({ timeout: 5_000 });
+        await page.locator('.fm-zoom-canvas').waitFor({ timeout: UI_TIMEOUT_MS });
         // The centre unit (16, 16) of a 5×5 field at stride 1: input pixels 14–19 (edges) on both axes.
         const box = await page.locator('.fm-zoom-canvas').boundingBox();
         await page.mouse.click(box!.x + box!.width * (16.5 / 32), box!.y + box!.height * (16.5 / 32));
-        await page.locator('.fm-input-info', { hasText: 'receptive field x 14–19, y 14–19' }).waitFor({ timeout: 5_000 });
+        await page.locator('.fm-input-info', { hasText: 'receptive field x 14–19, y 14–19' }).waitFor({ timeout: UI_TIMEOUT_MS });
         await screenshot(page, 'feature-maps');
         assert.deepEqual(view.consoleErrors, []);
         assert.deepEqual(await view.cspViolations(), []);
@@ -359,8 +369,8 @@ export const tests: BrowserTest[] = [
       const { model, evilLayer, evilName } = markupModel();
       await withView(ctx, await modelMessage(model, `${IMG}.onnx`), 'markup-model', async (view) => {
         const { page } = view;
-        // An <img onerror> fires after its load fails; give it the time.
-        await page.waitForTimeout(300);
+        // An injected <img onerror> would fire once its load fails: wait until every image has settled.
+        await settled(page);
         await screenshot(page, 'markup-model');
         assert.equal(await page.evaluate(() => window.__pwned), undefined, 'markup from the model ran');
         assert.deepEqual(await page.evaluate(injectedElements, TEST_NONCE), [], 'elements created from model strings');
@@ -373,9 +383,11 @@ export const tests: BrowserTest[] = [
 
         const since = (await view.messages()).length;
         await node.click();
-        const selected = await view.fromWebview('selected', 5_000, since);
+        const selected = await view.fromWebview('selected', UI_TIMEOUT_MS, since);
         assert.equal(selected.layer, evilLayer, 'clicking the box selects its layer');
-        await page.waitForTimeout(100);
+        await page
+          .waitForFunction((name) => (document.querySelector('.details-pane')?.textContent ?? '').includes(name), evilName, { timeout: UI_TIMEOUT_MS })
+          .catch(() => undefined);
         const details = (await page.locator('.details-pane').textContent()) ?? '';
         for (const s of [EVIL_OP, EVIL_ATTR, DOC, evilName, `${TENSOR}:2`, `${TENSOR}:3`]) {
           assert.ok(details.includes(s), `the details panel shows ${JSON.stringify(s)} verbatim`);
@@ -407,7 +419,7 @@ export const tests: BrowserTest[] = [
     name: 'no console errors or CSP violations while opening small-cnn.onnx',
     async run(ctx) {
       await withView(ctx, await smallCnn(), 'small-cnn-console', async (view) => {
-        await view.page.waitForTimeout(300);
+        await settled(view.page);
         await assertCleanPage(view);
       });
     },

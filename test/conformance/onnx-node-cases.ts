@@ -1,17 +1,13 @@
 /**
- * Runs the ONNX project's own node tests (../shared/onnx-conformance/node)
+ * Runs the ONNX project's own node tests (vendored in test/fixtures/onnx-node)
  * through ConvLens' shape inference: given each test's input shapes (and the
  * values of small inputs, e.g. shape tensors and Resize scales), the inferred output shapes must equal the dims
  * of the expected outputs. The model's declared output shapes are ignored.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { decodeTensorProto, loadOnnx } from '../../src/core/loaders/onnx';
+import { readFileSync } from 'node:fs';
+import { loadOnnx } from '../../src/core/loaders/onnx';
 import { inferShapes } from '../../src/core/analysis/infer';
-import { isInteger } from '../../src/core/dtype';
-import { tensorNumbers } from '../../src/core/tensor-data';
-
-export const CONFORMANCE_DIR = resolve(__dirname, '../../../shared/onnx-conformance/node');
+import { fromJsonNumber, onnxNodeCase, onnxNodeCaseNames, onnxNodeModelPath } from '../helpers/onnx-node-fixtures';
 
 /** The operators issue #2 requires, keyed by the name the ONNX tests use. */
 const TESTED_OPS: [prefix: string, op: string][] = [
@@ -52,39 +48,31 @@ export interface CaseResult {
   applicable?: boolean;
 }
 
-export function listCases(): string[] {
-  if (!existsSync(CONFORMANCE_DIR)) return [];
-  return readdirSync(CONFORMANCE_DIR).filter((d) => existsSync(join(CONFORMANCE_DIR, d, 'model.onnx'))).sort();
-}
+export const listCases = onnxNodeCaseNames;
 
 export function runCase(name: string): CaseResult {
-  const dir = join(CONFORMANCE_DIR, name);
   const op = testedOp(name);
   try {
-    const model = loadOnnx(readFileSync(join(dir, 'model.onnx')), { file: `${name}/model.onnx` });
-    const data = join(dir, 'test_data_set_0');
+    const model = loadOnnx(readFileSync(onnxNodeModelPath(name)), { file: `${name}/model.onnx` });
+    // test_data_set_0 as vendored: input_i.pb feeds the model's i-th input, as in ONNX's own runner.
+    const data = onnxNodeCase(name);
     const inputShapes: Record<string, number[]> = {};
     const inputValues: Record<string, number[]> = {};
     model.graph.inputs.forEach((input, i) => {
-      const f = join(data, `input_${i}.pb`);
-      if (!existsSync(f)) return;
-      const t = decodeTensorProto(readFileSync(f), f);
+      const t = data.inputs[i];
+      if (!t) return;
       inputShapes[input] = t.dims;
       // Small inputs' values too: integer shapes/indices, and float `scales` (Resize/Upsample).
-      if ((isInteger(t.dtype) || t.dtype === 'float32') && t.dims.reduce((a, b) => a * b, 1) <= 64) {
-        const v = tensorNumbers(t);
-        if (v) inputValues[input] = Array.from(v);
-      }
+      if (t.values) inputValues[input] = t.values.map(fromJsonNumber);
     });
     const result = inferShapes(model, { inputShapes, inputValues, useDeclared: false });
     const problems: string[] = [];
     let compared = 0;
     model.graph.outputs.forEach((output, i) => {
-      const f = join(data, `output_${i}.pb`);
       // Sequence and optional outputs (no tensor type in the model) are not tensors to compare.
-      if (!existsSync(f) || !model.graph.values.get(output)?.dtype) return;
+      if (!data.outputs[i] || !model.graph.values.get(output)?.dtype) return;
       compared++;
-      const expected = decodeTensorProto(readFileSync(f), f).dims;
+      const expected = data.outputs[i].dims;
       const got = result.values.get(output)?.shape;
       if (!got || got.length !== expected.length || got.some((d, k) => d !== expected[k])) {
         problems.push(`${output}: expected [${expected.join(',')}], got ${got ? `[${got.join(',')}]` : 'unknown'}`);

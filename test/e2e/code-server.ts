@@ -108,7 +108,8 @@ export async function startCodeServer(o: CodeServerOptions): Promise<CodeServer>
       }
     }
   };
-  const deadline = Date.now() + 60_000;
+  // Start-up on a busy machine can be slow; the limit only catches a server that never answers.
+  const deadline = Date.now() + 180_000;
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`code-server exited with ${proc.exitCode} before it was ready (see ${o.logFile})`);
     try {
@@ -119,7 +120,7 @@ export async function startCodeServer(o: CodeServerOptions): Promise<CodeServer>
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`code-server did not answer /healthz within 60 s (see ${o.logFile})`);
+      throw new Error(`code-server did not answer /healthz within 180 s (see ${o.logFile})`);
     }
     await new Promise((r) => setTimeout(r, 250));
   }

@@ -64,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
   const start = Date.now();
   const deadline = start + opts.timeS * 1000;
   process.stderr.write(`fuzz: seed ${opts.seed}, ${opts.timeS} s, formats ${opts.formats.join(', ')}, ${opts.jobs} at once, cases in ${casesDir}\n`);
-  if (opts.formats.includes('onnx') && !haveConformance()) process.stderr.write('fuzz: ../shared/onnx-conformance not found: ONNX seeds are the example and built models only\n');
+  if (opts.formats.includes('onnx') && !haveConformance()) process.stderr.write('fuzz: test/fixtures/onnx-node not found: ONNX seeds are the example and built models only\n');
 
   // Formats share the time, not the count: the next case is of the format that has had the least.
   const used = new Map<FormatName, number>(opts.formats.map((f) => [f, 0]));

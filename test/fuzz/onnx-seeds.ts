@@ -12,7 +12,8 @@ import type { Model } from '../../src/core/ir';
 import type { Rng } from './rng';
 
 const ROOT = resolve(__dirname, '../..');
-export const CONFORMANCE = resolve(ROOT, '../shared/onnx-conformance/node');
+/** The ONNX node tests' models, vendored (test/fixtures/onnx-node). */
+export const CONFORMANCE = resolve(ROOT, 'test/fixtures/onnx-node/node');
 
 /** input N×3×16×16 → Conv 3×3 ×8 → Relu → MaxPool 2 → Reshape [1, -1] → Gemm ×10 → Softmax. */
 export function smallConvNet(name = 'fuzz_cnn'): Model {

@@ -41,7 +41,7 @@ function edgeModel(): string {
 }
 
 const capture = (modelPath: string, image: string, extra: Partial<CaptureRequest> = {}) =>
-  runInChild({ kind: 'capture', modelPath, image, provider: 'cpu', preprocess: { resize: 'stretch', channelOrder: 'RGB', ...PRESETS.unit }, ...extra }, { timeoutMs: 120_000 });
+  runInChild({ kind: 'capture', modelPath, image, provider: 'cpu', preprocess: { resize: 'stretch', channelOrder: 'RGB', ...PRESETS.unit }, ...extra }, { timeoutMs: 600_000 /* only catches a hang: one run can take minutes on a busy machine */ });
 
 /** Rows of channel `c` of a preview, as numbers 0–255. */
 function rows(p: FeatureMapPreview, c: number): number[][] {

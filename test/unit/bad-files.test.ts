@@ -11,9 +11,9 @@ import { spawnSync } from 'node:child_process';
 import { runCli } from '../helpers/cli';
 import { externalReader } from '../../src/core/loaders/index';
 import { encodeVarint } from '../../src/core/loaders/onnx-ranges';
+import { onnxNodeModelPath } from '../helpers/onnx-node-fixtures';
 
-const CONFORMANCE = resolve(__dirname, '../../../shared/onnx-conformance/node');
-const GOOD = readFileSync(join(CONFORMANCE, 'test_conv_with_strides_padding/model.onnx'));
+const GOOD = readFileSync(onnxNodeModelPath('test_conv_with_strides_padding'));
 
 function field(num: number, payload: Uint8Array | number[]): number[] {
   return [...encodeVarint(num * 8 + 2), ...encodeVarint(payload.length), ...payload];

@@ -1,10 +1,10 @@
 /** The CLI's contract: options, and the exact `--json` structure of README. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { join, resolve } from 'node:path';
 import { runCli } from '../helpers/cli';
+import { onnxNodeModelPath } from '../helpers/onnx-node-fixtures';
 
-const CONV = join(resolve(__dirname, '../../../shared/onnx-conformance/node'), 'test_conv_with_strides_padding/model.onnx');
+const CONV = onnxNodeModelPath('test_conv_with_strides_padding');
 
 describe('convlens profile', () => {
   it('--json has exactly the documented keys', async () => {

@@ -5,11 +5,10 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { outputSizeFormulas, type AxisFormula } from '../../src/core/analysis/output-size';
-import { decodeTensorProto, loadOnnx } from '../../src/core/loaders/onnx';
-import { CONFORMANCE_DIR, listCases } from '../conformance/onnx-node-cases';
+import { loadOnnx } from '../../src/core/loaders/onnx';
+import { onnxNodeCase, onnxNodeCaseNames, onnxNodeModelPath } from '../helpers/onnx-node-fixtures';
 import type { Node } from '../../src/core/ir';
 
 /** Evaluates the text between `out =` and the stated result, as a reader would: ⌊⌋ floor, ⌈⌉ ceiling, · times, − minus. */
@@ -45,19 +44,18 @@ describe('output-size formulas', () => {
     assert.equal(outputSizeFormulas(node('MaxPool', { kernel_shape: ints([2, 2]) }), [1, 3, 'H', 8]), undefined);
   });
 
-  const cases = listCases().filter((n) => /^test_(conv_|conv_with|convtranspose|maxpool_(1d|2d|3d)|averagepool|lppool)/.test(n));
-  it(`every ONNX node test of Conv, ConvTranspose, MaxPool, AveragePool and LpPool (${cases.length} cases): the expression gives the expected output size`, (t) => {
-    if (!existsSync(CONFORMANCE_DIR)) return t.skip(`no ONNX node tests at ${CONFORMANCE_DIR}`);
+  const cases = onnxNodeCaseNames().filter((n) => /^test_(conv_|conv_with|convtranspose|maxpool_(1d|2d|3d)|averagepool|lppool)/.test(n));
+  it(`every ONNX node test of Conv, ConvTranspose, MaxPool, AveragePool and LpPool (${cases.length} cases): the expression gives the expected output size`, () => {
     assert.ok(cases.length >= 60, `found only ${cases.length} cases`);
     let checked = 0;
     for (const name of cases) {
-      const dir = join(CONFORMANCE_DIR, name);
-      const model = loadOnnx(readFileSync(join(dir, 'model.onnx')), { file: name });
+      const model = loadOnnx(readFileSync(onnxNodeModelPath(name)), { file: name });
       const n = model.graph.nodes[0];
-      const x = decodeTensorProto(readFileSync(join(dir, 'test_data_set_0/input_0.pb')), name).dims;
-      const wFile = join(dir, 'test_data_set_0/input_1.pb');
-      const w = n.opType.startsWith('Conv') && existsSync(wFile) ? decodeTensorProto(readFileSync(wFile), name).dims : undefined;
-      const expected = decodeTensorProto(readFileSync(join(dir, 'test_data_set_0/output_0.pb')), name).dims.slice(2);
+      // test_data_set_0: input_0 is X, input_1 (Conv, ConvTranspose) the weights W, output_0 Y.
+      const data = onnxNodeCase(name);
+      const x = data.inputs[0].dims;
+      const w = n.opType.startsWith('Conv') ? data.inputs[1]?.dims : undefined;
+      const expected = data.outputs[0].dims.slice(2);
       const f = outputSizeFormulas(n, x, w);
       assert.ok(f, `${name}: no formula`);
       const axes = ['L', 'H', 'W', 'D'];

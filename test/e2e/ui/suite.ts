@@ -3,8 +3,16 @@
  * installed. Each test adds to `passed`/`failed`; screenshots are saved.
  */
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, FrameLocator, Page } from 'playwright-core';
 import type { CodeServer } from '../code-server';
+
+/**
+ * Every wait here is for a state of the page, and its limit only catches a
+ * hang: on a busy 2-core machine the workbench can take many seconds for a
+ * step. The short pauses left (before screenshots) never decide a result.
+ */
+const UI_MS = 30_000;
+const RUN_MS = 180_000;
 
 export interface UiContext {
   server: CodeServer;
@@ -19,18 +27,19 @@ async function openPalette(page: Page, command: string, run = true): Promise<voi
   for (let attempt = 0; attempt < 10; attempt++) {
     await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.waitFor({ state: 'visible', timeout: UI_MS });
     await input.fill(`>${command}`);
     const row = page.locator('.quick-input-list .monaco-list-row', { hasText: command }).first();
     try {
-      await row.waitFor({ state: 'visible', timeout: 3_000 });
+      await row.waitFor({ state: 'visible', timeout: 10_000 });
       // Click the row itself: Enter would take whichever row the fuzzy match ranks first.
       if (run) await row.click();
       else await page.keyboard.press('Escape');
       return;
     } catch {
+      // Not listed yet: close the palette and try again (a back-off, not a wait for something).
       await page.keyboard.press('Escape');
-      await page.waitForTimeout(1_000);
+      await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: UI_MS }).catch(() => undefined);
     }
   }
   throw new Error(`command '${command}' never appeared in the command palette`);
@@ -40,7 +49,7 @@ async function openPalette(page: Page, command: string, run = true): Promise<voi
 async function hidePanel(page: Page): Promise<void> {
   if (await page.locator('.part.panel').first().isVisible()) {
     await page.keyboard.press('Control+J');
-    await page.locator('.part.panel').first().waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
+    await page.locator('.part.panel').first().waitFor({ state: 'hidden', timeout: UI_MS }).catch(() => undefined);
   }
 }
 
@@ -48,13 +57,21 @@ async function hidePanel(page: Page): Promise<void> {
 async function setTheme(page: Page, theme: string, cls: 'vs' | 'vs-dark'): Promise<void> {
   await openPalette(page, 'Preferences: Color Theme');
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.waitFor({ state: 'visible', timeout: UI_MS });
   await input.fill(theme);
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: theme }).first();
-  await row.waitFor({ timeout: 10_000 });
+  await row.waitFor({ timeout: UI_MS });
   await row.click();
-  await page.locator(`.monaco-workbench.${cls}`).waitFor({ timeout: 20_000 });
-  await page.waitForTimeout(800);
+  await page.locator(`.monaco-workbench.${cls}`).waitFor({ timeout: UI_MS });
+}
+
+/** Polls `check` in the model view's page until it holds (a state, not a time). */
+async function untilInView(view: FrameLocator, what: string, check: () => boolean): Promise<void> {
+  const end = Date.now() + UI_MS;
+  while (!(await view.locator('body').evaluate(check))) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 export async function runUiSuite(ctx: UiContext): Promise<{ passed: number; failed: number }> {
@@ -76,8 +93,8 @@ export async function runUiSuite(ctx: UiContext): Promise<{ passed: number; fail
 
   await test('the workbench opens the workspace', async () => {
     await page.goto(`${ctx.server.url}/?folder=${encodeURIComponent(ctx.workspace)}`);
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    await page.getByRole('treeitem', { name: /small-cnn\.onnx/ }).waitFor({ timeout: 30_000 });
+    await page.locator('.monaco-workbench').waitFor({ timeout: RUN_MS });
+    await page.getByRole('treeitem', { name: /small-cnn\.onnx/ }).waitFor({ timeout: UI_MS });
     // The extension's contributions (its custom editor too) are registered once its commands are listed.
     await openPalette(page, 'ConvLens: Profile Model', false);
   });
@@ -90,15 +107,15 @@ export async function runUiSuite(ctx: UiContext): Promise<{ passed: number; fail
     // (its custom-editor registry fills in asynchronously): close and open again, as a person would.
     for (let attempt = 1; ; attempt++) {
       await page.getByRole('treeitem', { name: /small-cnn\.onnx/ }).click();
-      await page.locator('.tabs-container .tab', { hasText: 'small-cnn.onnx' }).first().waitFor({ timeout: 20_000 });
+      await page.locator('.tabs-container .tab', { hasText: 'small-cnn.onnx' }).first().waitFor({ timeout: UI_MS });
       try {
-        await view.locator('svg.graph g.node').first().waitFor({ timeout: 15_000 });
+        await view.locator('svg.graph g.node').first().waitFor({ timeout: UI_MS });
         break;
       } catch (err) {
         if (attempt === 3) throw err;
         console.log(`    (attempt ${attempt}: the model opened in another editor; reopening)`);
         await openPalette(page, 'View: Close All Editors');
-        await page.waitForTimeout(2_000);
+        await page.locator('.tabs-container .tab').first().waitFor({ state: 'detached', timeout: UI_MS }).catch(() => undefined);
       }
     }
     // small-cnn.onnx has 21 layers; small graphs open with every group expanded.
@@ -106,72 +123,73 @@ export async function runUiSuite(ctx: UiContext): Promise<{ passed: number; fail
     if (boxes !== 21) throw new Error(`expected 21 node boxes, found ${boxes}`);
     const drawn = await view.locator('svg.graph').getAttribute('data-visible-nodes');
     if (drawn !== '21') throw new Error(`svg data-visible-nodes = ${drawn}`);
-    await view.locator('.summary-host', { hasText: '20,154' }).waitFor({ timeout: 5_000 });
-    await page.waitForTimeout(500);
+    await view.locator('.summary-host', { hasText: '20,154' }).waitFor({ timeout: UI_MS });
+    await page.waitForTimeout(500); // settles the picture only
     await page.screenshot({ path: join(ctx.results, 'graph-light.png') });
   });
 
   await test('hovering a node shows its output shape', async () => {
     // The view opens on the top of the graph at a readable zoom; Fit shows all of it.
+    // Fit sets the transform at once; hover() then waits for the box to be stable where it is.
     await view.locator('#fit').click();
-    await page.waitForTimeout(300);
     // Layer 13 is /block2/relu1/Relu, output 1×32×16×16.
     await view.locator('svg.graph g.node[data-layer="12"]').hover();
-    await view.locator('.tooltip', { hasText: '1×32×16×16' }).waitFor({ timeout: 5_000 });
+    await view.locator('.tooltip', { hasText: '1×32×16×16' }).waitFor({ timeout: UI_MS });
     await page.screenshot({ path: join(ctx.results, 'graph-hover-light.png') });
   });
 
   await test('selecting a node shows its details', async () => {
     await view.locator('svg.graph g.node[data-layer="20"]').click();
     const details = view.locator('.details-pane');
-    await details.getByText('/fc/Gemm').first().waitFor({ timeout: 5_000 });
-    await details.getByText('transB').first().waitFor({ timeout: 5_000 });
+    await details.getByText('/fc/Gemm').first().waitFor({ timeout: UI_MS });
+    await details.getByText('transB').first().waitFor({ timeout: UI_MS });
     await page.screenshot({ path: join(ctx.results, 'graph-details-light.png') });
   });
 
   await test('Ctrl+F in the view finds a node by name', async () => {
     await view.locator('svg.graph').click({ position: { x: 5, y: 5 } });
     await page.keyboard.press('Control+f');
-    await page.waitForTimeout(300);
+    // Type only once the search field has the focus (the key may travel through the extension).
+    await untilInView(view, 'the search field to take the focus', () => document.activeElement?.classList.contains('search-field') === true);
     await page.keyboard.type('shortcut');
     // /block2/shortcut/Conv is layer 16 (index 15).
-    await view.locator('svg.graph g.node.match-current[data-layer="15"]').waitFor({ timeout: 5_000 });
+    await view.locator('svg.graph g.node.match-current[data-layer="15"]').waitFor({ timeout: UI_MS });
     await page.screenshot({ path: join(ctx.results, 'graph-search-light.png') });
     await page.keyboard.press('Escape');
   });
 
   await test('the status bar shows the model\'s parameters and MACs; clicking it opens the layer table', async () => {
     const item = page.locator('.statusbar-item', { hasText: '20.15 K params' });
-    await item.waitFor({ timeout: 5_000 });
+    await item.waitFor({ timeout: UI_MS });
     if (!(await item.textContent())?.includes('8.83 MMACs')) throw new Error(`status bar: ${await item.textContent()}`);
     await item.click();
-    await view.locator('table.layers').waitFor({ timeout: 5_000 });
-    await view.locator('table.layers tbody tr', { hasText: '/block2/shortcut/Conv' }).waitFor({ timeout: 5_000 });
+    await view.locator('table.layers').waitFor({ timeout: UI_MS });
+    await view.locator('table.layers tbody tr', { hasText: '/block2/shortcut/Conv' }).waitFor({ timeout: UI_MS });
     await page.screenshot({ path: join(ctx.results, 'table-light.png') });
     await view.locator('#tab-graph').click();
-    await view.locator('svg.graph g.node').first().waitFor({ timeout: 5_000 });
+    await view.locator('svg.graph g.node').first().waitFor({ timeout: UI_MS });
   });
 
   await test('ConvLens: Profile Model from the command palette prints the profile', async () => {
     await openPalette(page, 'ConvLens: Profile Model (static)');
     // Monaco renders spaces as no-break spaces, which \s matches.
-    await page.getByText(/Parameters:\s20,154/).first().waitFor({ timeout: 30_000 });
-    await page.waitForTimeout(500);
+    await page.getByText(/Parameters:\s20,154/).first().waitFor({ timeout: UI_MS });
+    await page.waitForTimeout(500); // settles the picture only
     await page.screenshot({ path: join(ctx.results, 'profile-light.png') });
   });
 
   await test('ConvLens: Profile Model… runs the model: a progress notification, then the latency overlay', async () => {
     await page.locator('.tabs-container .tab', { hasText: 'small-cnn.onnx' }).first().click();
     await openPalette(page, 'ConvLens: Profile Model…');
-    await page.locator('.notifications-toasts', { hasText: 'ConvLens: profiling small-cnn.onnx' }).waitFor({ timeout: 15_000 });
+    await page.locator('.notifications-toasts', { hasText: 'ConvLens: profiling small-cnn.onnx' }).waitFor({ timeout: UI_MS });
     await page.screenshot({ path: join(ctx.results, 'runtime-progress.png') });
     // When it is done: the view colours the graph by measured time, and says what ran where.
-    await view.locator('.graph-legend .legend-title', { hasText: 'Latency' }).waitFor({ timeout: 120_000 });
-    await view.locator('.runtime-figures', { hasText: 'Latency p50' }).waitFor({ timeout: 5_000 });
+    await view.locator('.graph-legend .legend-title', { hasText: 'Latency' }).waitFor({ timeout: RUN_MS });
+    await view.locator('.runtime-figures', { hasText: 'Latency p50' }).waitFor({ timeout: UI_MS });
     const value = await view.locator('#overlay').evaluate((d) => (d as HTMLElement & { value: string }).value);
     if (value !== 'latency') throw new Error(`overlay is ${value}`);
-    await page.locator('.statusbar-item', { hasText: /ms p50/ }).first().waitFor({ timeout: 10_000 });
-    await page.waitForTimeout(500);
+    await page.locator('.statusbar-item', { hasText: /ms p50/ }).first().waitFor({ timeout: UI_MS });
+    await page.waitForTimeout(500); // settles the picture only
     await page.screenshot({ path: join(ctx.results, 'runtime-overlay.png') });
   });
 
@@ -179,28 +197,30 @@ export async function runUiSuite(ctx: UiContext): Promise<{ passed: number; fail
     await hidePanel(page);
     await view.locator('#tab-features').click();
     await view.locator('#fm-capture').click();
-    await view.locator('.fm-status', { hasText: 'layers captured' }).waitFor({ timeout: 120_000 });
+    await view.locator('.fm-status', { hasText: 'layers captured' }).waitFor({ timeout: RUN_MS });
     // Pick block1's first conv in the layer table, then come back to its channels.
     await view.locator('#tab-table').click();
     await view.locator('table.layers tr[data-layer="3"]').click();
     await view.locator('#tab-features').click();
-    await view.locator('.fm-tile').first().waitFor({ timeout: 15_000 });
+    await view.locator('.fm-tile').first().waitFor({ timeout: UI_MS });
     const tiles = await view.locator('.fm-tile').count();
     if (tiles !== 16) throw new Error(`expected 16 channel tiles, found ${tiles}`);
     await view.locator('.fm-tile').nth(2).click();
-    await view.locator('.fm-zoom-canvas').waitFor({ timeout: 5_000 });
-    await page.waitForTimeout(300);
+    await view.locator('.fm-zoom-canvas').waitFor({ timeout: UI_MS });
+    await page.waitForTimeout(300); // settles the picture only
     await page.screenshot({ path: join(ctx.results, 'feature-maps.png') });
     await view.locator('#tab-graph').click();
   });
 
   await test('the dark theme renders the same view', async () => {
     await setTheme(page, 'Dark Modern', 'vs-dark');
-    await view.locator('.summary-host', { hasText: '20,154' }).waitFor({ timeout: 10_000 });
+    // The webview follows the theme once VS Code has passed it the new colours.
+    await view.locator('body.vscode-dark').waitFor({ timeout: UI_MS });
+    await view.locator('.summary-host', { hasText: '20,154' }).waitFor({ timeout: UI_MS });
     await page.screenshot({ path: join(ctx.results, 'profile-dark.png') });
     await hidePanel(page); // the model view alone
-    await view.locator('svg.graph g.node').first().waitFor({ timeout: 10_000 });
-    await page.waitForTimeout(800);
+    await view.locator('svg.graph g.node').first().waitFor({ timeout: UI_MS });
+    await page.waitForTimeout(800); // settles the picture only
     await page.screenshot({ path: join(ctx.results, 'graph-dark.png') });
   });
 
@@ -208,16 +228,16 @@ export async function runUiSuite(ctx: UiContext): Promise<{ passed: number; fail
     await openPalette(page, 'View: Close All Editors');
     await page.getByRole('treeitem', { name: /alexnet\.cnn\.yaml/ }).click();
     const editor = page.locator('.editor-instance .monaco-editor').first();
-    await editor.locator('.view-lines', { hasText: 'name: AlexNet' }).waitFor({ timeout: 20_000 });
+    await editor.locator('.view-lines', { hasText: 'name: AlexNet' }).waitFor({ timeout: UI_MS });
     // Inlay hints: each layer line ends with its output shape, channels last (the classic table's figures).
     for (const shape of ['→ 55×55×96', '→ 27×27×256', '→ 13×13×384']) {
-      await editor.locator('.view-lines').getByText(shape).first().waitFor({ timeout: 20_000 });
+      await editor.locator('.view-lines').getByText(shape).first().waitFor({ timeout: UI_MS });
     }
     await page.screenshot({ path: join(ctx.results, 'definition-inlay.png') });
     // Hover C3 (the 5×5 convolution): input → output shape and its cost.
     await editor.locator('.view-line', { hasText: 'name: C3' }).getByText('Conv2D').hover();
     const hover = page.locator('.monaco-hover-content', { hasText: '27×27×96 → 27×27×256' });
-    await hover.waitFor({ timeout: 10_000 });
+    await hover.waitFor({ timeout: UI_MS });
     if (!(await hover.textContent())?.includes('614,656')) throw new Error(`hover: ${await hover.textContent()}`);
     await page.screenshot({ path: join(ctx.results, 'definition-hover.png') });
     await page.keyboard.press('Escape');
@@ -228,9 +248,9 @@ export async function runUiSuite(ctx: UiContext): Promise<{ passed: number; fail
     await page.keyboard.press('Shift+End');
     // insertText: as a paste, without the editor's auto-closing brackets.
     await page.keyboard.insertText('- MaxPooling2D: {pool_size: 60, strides: 2, name: S2}');
-    await editor.locator('.squiggly-error').first().waitFor({ timeout: 10_000 });
+    await editor.locator('.squiggly-error').first().waitFor({ timeout: UI_MS });
     await page.keyboard.press('Control+Shift+M');
-    await page.locator('.markers-panel .monaco-list-row', { hasText: 'larger than' }).first().waitFor({ timeout: 10_000 });
+    await page.locator('.markers-panel .monaco-list-row', { hasText: 'larger than' }).first().waitFor({ timeout: UI_MS });
     await page.screenshot({ path: join(ctx.results, 'definition-diagnostic.png') });
     // Put the line back as it was (the workspace may auto-save, so no revert).
     await editor.locator('.view-line', { hasText: 'pool_size: 60' }).getByText('pool_size: 60').click();
@@ -238,7 +258,7 @@ export async function runUiSuite(ctx: UiContext): Promise<{ passed: number; fail
     await page.keyboard.press('Home');
     await page.keyboard.press('Shift+End');
     await page.keyboard.insertText('- MaxPooling2D: {pool_size: 3, strides: 2, name: S2}');
-    await editor.locator('.squiggly-error').first().waitFor({ state: 'detached', timeout: 10_000 });
+    await editor.locator('.squiggly-error').first().waitFor({ state: 'detached', timeout: UI_MS });
     await page.keyboard.press('Control+J');
   });
 
@@ -246,16 +266,16 @@ export async function runUiSuite(ctx: UiContext): Promise<{ passed: number; fail
     await page.locator('.view-line', { hasText: 'name: C5' }).getByText('Conv2D').click();
     await openPalette(page, 'ConvLens: Open Graph View to the Side');
     const graph = page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
-    await graph.locator('svg.graph g.node').first().waitFor({ timeout: 30_000 });
+    await graph.locator('svg.graph g.node').first().waitFor({ timeout: UI_MS });
     // Cursor → graph: a click on the C3 line selects /C3/Conv.
     await page.locator('.view-line', { hasText: 'name: C3' }).getByText('Conv2D').click();
-    await graph.locator('svg.graph g.node.selected', { hasText: 'Conv 5×5' }).waitFor({ timeout: 10_000 });
+    await graph.locator('svg.graph g.node.selected', { hasText: 'Conv 5×5' }).waitFor({ timeout: UI_MS });
     await page.screenshot({ path: join(ctx.results, 'definition-sync-cursor.png') });
     // Graph → text: selecting the S4 pool moves the cursor to its line (line 9).
     await graph.locator('#fit').click();
     await graph.locator('svg.graph g.node', { hasText: 'MaxPool' }).nth(1).click();
     // The graph keeps the focus, so the status bar shows no cursor; the gutter marks the cursor's line.
-    await page.locator('.editor-instance .monaco-editor .line-numbers.active-line-number', { hasText: /^\s*9\s*$/ }).first().waitFor({ timeout: 10_000 });
+    await page.locator('.editor-instance .monaco-editor .line-numbers.active-line-number', { hasText: /^\s*9\s*$/ }).first().waitFor({ timeout: UI_MS });
     await page.screenshot({ path: join(ctx.results, 'definition-sync-graph.png') });
   });
 
