@@ -34,6 +34,7 @@ import { visibleLines, visibleText } from './core/report/safe-text';
 import type { Optimizer } from './core/analysis/memory';
 import type { Model, Shape } from './core/ir';
 import { dict } from './core/lookup';
+import { append } from './core/arrays';
 
 const USAGE = `Usage: convlens profile <model.onnx> [options]
        convlens profile <model> --run [run options]
@@ -368,7 +369,7 @@ async function loadForExport(path: string, batch: number | undefined): Promise<{
   const model = loadCnnYaml(text, path);
   if (batch === undefined || batch === 1) return { model };
   const rebatched = definitionAtBatch(text, path, batch);
-  rebatched.warnings.push(...model.warnings);
+  append(rebatched.warnings, model.warnings);
   return { model: rebatched };
 }
 

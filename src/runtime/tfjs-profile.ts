@@ -26,6 +26,7 @@ import { PeakRss, rssBytes } from './process-memory';
 import type { Progress } from './ort-profile';
 import { mulberry32 } from '../core/export/init-weights';
 import { checkFeedShapes, checkHostMemory, feedBytes, runNeed } from './run-checks';
+import { append } from '../core/arrays';
 
 /** Weight shards read for a TF.js layers model, at most. */
 const MAX_WEIGHT_BYTES = 2 * 2 ** 30;
@@ -44,7 +45,7 @@ export async function buildModel(tf: Tfjs, k: KerasConfig): Promise<{ model: TF.
     const buffers: Buffer[] = [];
     let total = 0;
     for (const group of k.weights.manifest as { paths: string[]; weights: TF.io.WeightsManifestEntry[] }[]) {
-      specs.push(...group.weights);
+      append(specs, group.weights);
       for (const p of group.paths) {
         // Confined to the model's real folder, regular files only (side-files.ts).
         total += sideFileSize(k.weights.dir, p, 'model.json', 'weight shard');

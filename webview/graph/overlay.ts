@@ -4,6 +4,7 @@
  * 1 G-MAC conv both read on the same map. Pure: tested in Node.
  */
 import type { LayerReport } from '../../src/core/report/profile';
+import { maxOf, minOf } from '../../src/core/arrays';
 import { humanBytes, humanCount } from '../../src/core/report/format';
 
 export type OverlayMode = 'none' | 'macs' | 'params' | 'memory' | 'receptiveField' | 'latency';
@@ -59,7 +60,7 @@ export function availableModes(latencyMs?: readonly number[]): OverlayMode[] {
 export function groupValue(values: readonly (number | undefined)[], mode: OverlayMode): number | undefined {
   const known = values.filter((v): v is number => v !== undefined && !Number.isNaN(v));
   if (known.length === 0 || mode === 'none') return undefined;
-  if (mode === 'receptiveField') return Math.max(...known);
+  if (mode === 'receptiveField') return maxOf(known);
   return known.reduce((a, v) => a + v, 0);
 }
 
@@ -126,8 +127,8 @@ export function heatScale(values: readonly (number | undefined)[], mode: Overlay
   const finite = positive.filter(Number.isFinite);
   const hasInfinite = finite.length < positive.length;
   if (positive.length === 0) return { colorOf: () => null, stops: [] };
-  const lo = finite.length ? Math.log(Math.min(...finite)) : 0;
-  const hi = finite.length ? Math.log(Math.max(...finite)) : 0;
+  const lo = finite.length ? Math.log(minOf(finite)) : 0;
+  const hi = finite.length ? Math.log(maxOf(finite)) : 0;
   const span = hi - lo;
   const tOf = (v: number) => (v === Infinity ? 1 : span > 0 ? (Math.log(v) - lo) / span : 1);
   const colorOf = (v: number | undefined) => (v === undefined || !(v > 0) ? null : rampColor(tOf(v)));

@@ -5,13 +5,14 @@
  * value comes from in the file.
  */
 import type { Graph, Node } from '../ir';
+import { append } from '../arrays';
 
 /** Names a node reads: its inputs plus outer-scope names used inside its subgraphs. */
 export function nodeReads(node: Node): string[] {
   const reads = node.inputs.filter(Boolean);
   for (const a of Object.values(node.attributes)) {
     const graphs = a.type === 'graph' ? [a.value] : a.type === 'graphs' ? a.value : [];
-    for (const g of graphs) reads.push(...outerReferences(g));
+    for (const g of graphs) append(reads, outerReferences(g));
   }
   return reads;
 }

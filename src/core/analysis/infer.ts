@@ -83,6 +83,43 @@ export function constValues(t: TensorConst, readExternal?: ExternalReader): numb
   }
 }
 
+/** A binary min-heap of node indices. */
+class MinHeap {
+  private readonly items: number[] = [];
+  get size(): number {
+    return this.items.length;
+  }
+  push(x: number): void {
+    const a = this.items;
+    a.push(x);
+    for (let i = a.length - 1; i > 0; ) {
+      const p = (i - 1) >> 1;
+      if (a[p] <= a[i]) break;
+      [a[p], a[i]] = [a[i], a[p]];
+      i = p;
+    }
+  }
+  pop(): number {
+    const a = this.items;
+    const top = a[0];
+    const last = a.pop()!;
+    if (a.length > 0) {
+      a[0] = last;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && a[l] < a[m]) m = l;
+        if (r < a.length && a[r] < a[m]) m = r;
+        if (m === i) break;
+        [a[m], a[i]] = [a[i], a[m]];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
 /** Orders nodes so every producer runs before its consumers (file order when already valid). */
 export function executionOrder(graph: Graph): Node[] {
   const produced = new Map<string, number>();
@@ -97,26 +134,32 @@ export function executionOrder(graph: Graph): Node[] {
     if (!ordered) break;
   }
   if (ordered) return graph.nodes;
-  // Kahn's algorithm, stable with respect to file order.
-  const deps = graph.nodes.map((n) => new Set(n.inputs.filter((i) => i && produced.has(i)).map((i) => produced.get(i)!)));
-  const done = new Set<number>();
+  // Kahn's algorithm, stable with respect to file order: of the nodes whose producers are done,
+  // the first in the file goes next (a min-heap of indices), O((n + e) log n).
+  const n = graph.nodes.length;
+  const waitingOn = new Int32Array(n);
+  const consumers: number[][] = Array.from({ length: n }, () => []);
+  graph.nodes.forEach((node, i) => {
+    const deps = new Set<number>();
+    for (const input of node.inputs) {
+      const d = input ? produced.get(input) : undefined;
+      if (d !== undefined && d !== i) deps.add(d);
+    }
+    waitingOn[i] = deps.size;
+    for (const d of deps) consumers[d].push(i);
+  });
+  const ready = new MinHeap();
+  for (let i = 0; i < n; i++) if (waitingOn[i] === 0) ready.push(i);
   const out: Node[] = [];
-  while (out.length < graph.nodes.length) {
-    let progressed = false;
-    for (let i = 0; i < graph.nodes.length; i++) {
-      if (done.has(i)) continue;
-      if ([...deps[i]].every((d) => done.has(d) || d === i)) {
-        done.add(i);
-        out.push(graph.nodes[i]);
-        progressed = true;
-      }
-    }
-    if (!progressed) {
-      // A cycle: keep the remaining nodes in file order; their inputs stay unknown.
-      for (let i = 0; i < graph.nodes.length; i++) if (!done.has(i)) out.push(graph.nodes[i]);
-      break;
-    }
+  const done = new Uint8Array(n);
+  while (ready.size > 0) {
+    const i = ready.pop();
+    done[i] = 1;
+    out.push(graph.nodes[i]);
+    for (const c of consumers[i]) if (--waitingOn[c] === 0) ready.push(c);
   }
+  // A cycle: keep the remaining nodes in file order; their inputs stay unknown.
+  if (out.length < n) for (let i = 0; i < n; i++) if (!done[i]) out.push(graph.nodes[i]);
   return out;
 }
 

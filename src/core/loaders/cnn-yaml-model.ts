@@ -11,6 +11,7 @@ import type { Model } from '../ir';
 import { LoweringContext, lowerLayer, lowerMerge, type LayerProblem } from '../keras/layers';
 import { parseCnnYaml, type BlockItem, type LayerSpec, type ModelDefinition, type SourceRange } from './cnn-yaml';
 import { ModelLoadError } from '../errors';
+import { append } from '../arrays';
 
 export interface ModelProblem {
   message: string;
@@ -199,6 +200,6 @@ export function loadCnnYaml(text: string, file: string): Model {
   const lowered = definitionToModel(parsed.definition);
   fail(lowered.problems);
   const notes = [...parsed.problems, ...lowered.problems].filter((p) => p.severity === 'warning');
-  lowered.model.warnings.push(...notes.map((p) => `${lineColumn(text, p.range.start)}: ${p.message}`));
+  append(lowered.model.warnings, notes.map((p) => `${lineColumn(text, p.range.start)}: ${p.message}`));
   return lowered.model;
 }

@@ -20,6 +20,7 @@ import { didYouMean } from '../keras/args';
 import { KNOWN_LAYERS, LAYERS, LoweringContext, MERGE_LAYERS, lowerLayer, lowerMerge, type LayerProblem } from '../keras/layers';
 import { ModelLoadError } from '../errors';
 import { definitionInputShape } from './cnn-yaml-model';
+import { append } from '../arrays';
 
 export type JsonPath = (string | number)[];
 export type Json = Record<string, unknown>;
@@ -357,7 +358,7 @@ export function lowerKerasModel(json: unknown, options: KerasLowerOptions = {}):
     k.problem(path, `not a Keras model: ${cls} (expected Sequential, Functional or Model with a config)`);
   } else {
     const outs = k.model(json, path, undefined, 0);
-    if (outs) k.ctx.graph.outputs.push(...new Set(outs));
+    if (outs) append(k.ctx.graph.outputs, new Set(outs));
   }
   const model = k.ctx.build();
   if (isJsonObject(json)) {
@@ -374,7 +375,7 @@ export function modelOrThrow(lowered: { model: Model; problems: readonly { messa
     const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
     throw new ModelLoadError(file, `${errors[0].message}${more}`);
   }
-  lowered.model.warnings.push(...lowered.problems.filter((p) => p.severity === 'warning').map((p) => p.message));
+  append(lowered.model.warnings, lowered.problems.filter((p) => p.severity === 'warning').map((p) => p.message));
   return lowered.model;
 }
 

@@ -15,6 +15,7 @@ import { formatField } from './format';
 import { definitionHints } from './definition-hints';
 import { outputSizeFormulas } from '../analysis/output-size';
 import type { Node } from '../ir';
+import { append } from '../arrays';
 
 export interface DefinitionItemInfo {
   /** The whole item, as offsets into the text. */
@@ -77,10 +78,10 @@ export function analyseDefinition(text: string, format: DefinitionFormat = 'yaml
   const problems: ModelProblem[] = parsed.problems.map((p) => ({ message: p.message, range: p.range, severity: p.severity }));
   if (!parsed.definition) return { items: [], problems };
   const lowered = definitionToModel(parsed.definition);
-  problems.push(...lowered.problems);
+  append(problems, lowered.problems);
   const { report } = profileModel(lowered.model);
   // Design hints only on a definition without errors: a broken layer passes its input through, so figures would mislead.
-  if (!problems.some((p) => p.severity === 'error')) problems.push(...definitionHints(parsed.definition, lowered, report));
+  if (!problems.some((p) => p.severity === 'error')) append(problems, definitionHints(parsed.definition, lowered, report));
   const out = analyseLowered(lowered, problems, report);
   if (parsed.definition.name) out.name = parsed.definition.name;
   return out;

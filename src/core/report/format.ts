@@ -8,6 +8,7 @@
 import { nullProto } from '../lookup';
 import type { BatchFit, LayerReport, ProfileReport, TensorReport, TotalFigure, Totals } from './profile';
 import { csvNumber, csvText, mdText, visibleText } from './safe-text';
+import { maxOf } from '../arrays';
 
 export function formatShape(shape: TensorReport['shape']): string {
   return shape ? shape.join('×') : '?';
@@ -136,7 +137,7 @@ export function formatTable(report: ProfileReport, opts: FormatOptions = {}, max
     return r;
   });
   const all = [HEADERS, ...body];
-  const widths = HEADERS.map((_, c) => Math.max(...all.map((r) => r[c].length)));
+  const widths = HEADERS.map((_, c) => maxOf(all.map((r) => r[c].length), 0));
   const line = (r: string[]) => r.map((cell, c) => (NUMERIC.has(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd();
   return [
     visibleText(ioText('Inputs', report.inputs)),

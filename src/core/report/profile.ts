@@ -14,6 +14,7 @@ import { describeField, inputField, propagateField, type FieldState, type Recept
 import { peakActivation, trainingBytes, type Optimizer } from '../analysis/memory';
 import type { ExternalReader } from '../tensor-data';
 import { dict } from '../lookup';
+import { append } from '../arrays';
 
 export interface ProfileOptions {
   /** Input shape overrides by input name. */
@@ -156,7 +157,7 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
     const shown = [...symbols].slice(0, 5).map((s) => `'${s}'`).join(', ');
     warnings.push(`symbolic dims ${shown}${symbols.size > 5 ? ', …' : ''} taken as 1 for counts and memory (bind them with --input or --batch)`);
   }
-  warnings.push(...display.warnings);
+  append(warnings, display.warnings);
   for (const issue of display.issues) {
     // Unknown operators are already summarised once per op type above.
     if (!issue.unknownOperator) warnings.push(`${issue.node}: ${issue.message}`);

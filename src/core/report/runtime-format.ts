@@ -11,6 +11,7 @@ import { ridgePoint } from '../timing/roofline';
 import { formatShape, humanBytes } from './format';
 import { escapeHtml, htmlPage } from './html';
 import { csvNumber, csvText, mdText, visibleText } from './safe-text';
+import { maxOf } from '../arrays';
 
 const ms = (v: number) => (v >= 100 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toFixed(3));
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
@@ -61,7 +62,7 @@ export function formatRuntimeTable(r: RuntimeReport, maxName = 48): string {
     return c;
   });
   const all = [HEADERS, ...body];
-  const widths = HEADERS.map((_, c) => Math.max(...all.map((x) => x[c].length)));
+  const widths = HEADERS.map((_, c) => maxOf(all.map((x) => x[c].length), 0));
   const line = (x: string[]) => x.map((cell, c) => (NUMERIC.has(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd();
   return [
     ...summaryLines(r).map(visibleText),

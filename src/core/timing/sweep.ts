@@ -5,6 +5,7 @@
  */
 import type { TimingSummary } from './stats';
 import { visibleText } from '../report/safe-text';
+import { maxOf } from '../arrays';
 
 export interface SweepPoint {
   batch: number;
@@ -52,7 +53,7 @@ export function formatSweep(s: SweepReport): string {
   const rows = s.points.map((p) => [String(p.batch), p.latencyMs.p50.toFixed(2), (p.latencyMs.p50 / p.batch).toFixed(3), p.throughput.toFixed(1), (p.peakRssBytes / 2 ** 20).toFixed(1), p.gpuBytes !== undefined ? (p.gpuBytes / 2 ** 20).toFixed(1) : '']);
   const head = ['Batch', 'p50 ms', 'ms/sample', 'samples/s', 'peak RSS MiB', 'GPU MiB'];
   const all = [head, ...rows];
-  const w = head.map((_, c) => Math.max(...all.map((r) => r[c].length)));
+  const w = head.map((_, c) => maxOf(all.map((r) => r[c].length), 0));
   const line = (r: string[]) => r.map((x, c) => x.padStart(w[c])).join('  ').trimEnd();
   // Engine, device and the stop message can quote names from outside (a layer, a provider): shown, never obeyed.
   return [
