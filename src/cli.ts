@@ -85,7 +85,14 @@ already have their weights, are simply re-encoded (inline, at their own opset).
   --batch N           batch size of the input (definitions only; default 1)
 `;
 
+/** The command line is malformed (unknown command or option, a missing argument, options that do not go together): exit 1. */
 class UsageError extends Error {}
+
+/**
+ * The command line is well formed but an option's value cannot be used (a `-1` dim, a batch of
+ * 2^53, an unknown element type): like a model that cannot be profiled, exit 2 with one line.
+ */
+class OptionValueError extends Error {}
 
 /** An error for the user: exactly one stderr line, whatever the message holds (library text, a model's names). */
 function fail(err: (s: string) => void, message: string): void {
@@ -110,7 +117,7 @@ function describeWriteError(e: unknown): string {
 
 function parseBytes(s: string): number {
   const bytes = parseByteSize(s);
-  if (bytes === null) throw new UsageError(`--budget: cannot read '${s}' as a size (e.g. 8GiB, 512MB)`);
+  if (bytes === null) throw new OptionValueError(`--budget: cannot read '${s}' as a size (e.g. 8GiB, 512MB)`);
   return bytes;
 }
 
@@ -121,14 +128,14 @@ function inputShapesOf(specs: readonly string[] | undefined): Record<string, Sha
     const eq = spec.lastIndexOf('=');
     if (eq <= 0) throw new UsageError(`--input: expected NAME=DIMS, got '${spec}'`);
     const parsed = parseShape(spec.slice(eq + 1));
-    if (parsed.error !== undefined) throw new UsageError(`--input ${spec.slice(0, eq)}: ${parsed.error}`);
+    if (parsed.error !== undefined) throw new OptionValueError(`--input ${spec.slice(0, eq)}: ${parsed.error}`);
     shapes[spec.slice(0, eq)] = parsed.shape;
   }
   return shapes;
 }
 
 function positiveInt(name: string, s: string): number {
-  if (!/^\d+$/.test(s) || !Number.isSafeInteger(Number(s)) || Number(s) < 1) throw new UsageError(`${name}: expected a positive integer below 2^53, got '${s}'`);
+  if (!/^\d+$/.test(s) || !Number.isSafeInteger(Number(s)) || Number(s) < 1) throw new OptionValueError(`${name}: expected a positive integer below 2^53, got '${s}'`);
   return Number(s);
 }
 
@@ -197,15 +204,17 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     if (values.batch !== undefined) options.batch = positiveInt('--batch', values.batch);
     if (values.dtype !== undefined) {
       const d = parseDType(values.dtype);
-      if (!d) throw new UsageError(`--dtype: unknown element type '${values.dtype}'`);
+      if (!d) throw new OptionValueError(`--dtype: unknown element type '${values.dtype}'`);
       options.inputDtype = d;
     }
     if (values.optimizer !== undefined) {
-      if (!['sgd', 'momentum', 'adam'].includes(values.optimizer)) throw new UsageError(`--optimizer: expected sgd, momentum or adam, got '${values.optimizer}'`);
+      if (!['sgd', 'momentum', 'adam'].includes(values.optimizer)) throw new OptionValueError(`--optimizer: expected sgd, momentum or adam, got '${values.optimizer}'`);
       options.optimizer = values.optimizer as Optimizer;
     }
     const formats = [values.json, values.csv, values.markdown].filter(Boolean).length;
     if (formats > 1) throw new UsageError('choose one of --json, --csv, --markdown');
+    // Every option is read before anything is printed: an error never follows a report.
+    const budget = values.budget === undefined ? undefined : parseBytes(values.budget);
 
     const loaded = await loadModelFile(modelPath);
     options.readExternal = loaded.readExternal;
@@ -215,15 +224,12 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     else if (values.csv) out(formatCsv(report));
     else if (values.markdown) out(formatMarkdown(report, fmt));
     else out(formatTable(report, fmt) + '\n');
-    if (values.budget !== undefined) {
-      const budget = parseBytes(values.budget);
-      err(formatBatchFit(budget, largestBatchThatFits(loaded.model, budget, 'training', options)) + '\n');
-    }
+    if (budget !== undefined) err(formatBatchFit(budget, largestBatchThatFits(loaded.model, budget, 'training', options)) + '\n');
     return 0;
   } catch (e) {
-    if (e instanceof UsageError) {
+    if (e instanceof UsageError || e instanceof OptionValueError) {
       fail(err, e.message);
-      return 1;
+      return e instanceof UsageError ? 1 : 2;
     }
     if (e instanceof ModelLoadError) {
       fail(err, e.message);
@@ -268,15 +274,15 @@ async function runCommand(values: Record<string, unknown>, modelPath: string, ou
     const notHere = (['dtype', 'optimizer', 'budget'] as const).find((k) => values[k] !== undefined);
     if (notHere) throw new UsageError(`--${notHere} applies to the static profile, not --run`);
     const provider = (values.provider as string | undefined) ?? 'auto';
-    if (!(PROVIDER_SETTINGS as readonly string[]).includes(provider)) throw new UsageError(`--provider: expected ${PROVIDER_SETTINGS.join(', ')}, got '${provider}'`);
+    if (!(PROVIDER_SETTINGS as readonly string[]).includes(provider)) throw new OptionValueError(`--provider: expected ${PROVIDER_SETTINGS.join(', ')}, got '${provider}'`);
     const engine = (values.engine as string | undefined) ?? 'auto';
-    if (!(ENGINE_SETTINGS as readonly string[]).includes(engine)) throw new UsageError(`--engine: expected ${ENGINE_SETTINGS.join(', ')}, got '${engine}'`);
+    if (!(ENGINE_SETTINGS as readonly string[]).includes(engine)) throw new OptionValueError(`--engine: expected ${ENGINE_SETTINGS.join(', ')}, got '${engine}'`);
     const tfjsBackend = (values['tfjs-backend'] as string | undefined) ?? 'auto';
-    if (!['auto', 'wasm', 'cpu'].includes(tfjsBackend)) throw new UsageError(`--tfjs-backend: expected auto, wasm or cpu, got '${tfjsBackend}'`);
+    if (!['auto', 'wasm', 'cpu'].includes(tfjsBackend)) throw new OptionValueError(`--tfjs-backend: expected auto, wasm or cpu, got '${tfjsBackend}'`);
     const count = (name: string, fallback: number, min: number) => {
       const v = values[name] as string | undefined;
       if (v === undefined) return fallback;
-      if (!/^\d+$/.test(v) || Number(v) < min) throw new UsageError(`--${name}: expected an integer ≥ ${min}, got '${v}'`);
+      if (!/^\d+$/.test(v) || Number(v) < min) throw new OptionValueError(`--${name}: expected an integer ≥ ${min}, got '${v}'`);
       return Number(v);
     };
     const formats = [values.json, values.csv, values.markdown, values.html].filter(Boolean).length;
@@ -297,7 +303,7 @@ async function runCommand(values: Record<string, unknown>, modelPath: string, ou
     };
     if (values.image !== undefined) {
       const preset = ((values.normalize as string | undefined) ?? 'imagenet') as PresetName;
-      if (!(preset in PRESETS)) throw new UsageError(`--normalize: expected ${Object.keys(PRESETS).join(', ')}, got '${preset}'`);
+      if (!(preset in PRESETS)) throw new OptionValueError(`--normalize: expected ${Object.keys(PRESETS).join(', ')}, got '${preset}'`);
       request.image = resolve(values.image as string);
       const { scale, mean, std } = PRESETS[preset];
       request.preprocess = { ...DEFAULT_PREPROCESS, scale, mean, std };
@@ -333,9 +339,9 @@ async function runCommand(values: Record<string, unknown>, modelPath: string, ou
     else out(formatRuntimeTable(report) + '\n');
     return 0;
   } catch (e) {
-    if (e instanceof UsageError) {
+    if (e instanceof UsageError || e instanceof OptionValueError) {
       err(`convlens: ${oneLine(e.message)}\n`);
-      return 1;
+      return e instanceof UsageError ? 1 : 2;
     }
     if (e instanceof RuntimeError && e.kind === 'cancelled' && signalled) {
       failRun(`stopped by ${signalled}`);
@@ -387,12 +393,12 @@ async function exportCommand(values: Record<string, unknown>, modelPath: string,
     const options: ExportOptions = { producerVersion: packageJson.version };
     if (values.seed !== undefined) {
       const s = values.seed as string;
-      if (!/^\d+$/.test(s) || Number(s) > 0xffffffff) throw new UsageError(`--seed: expected an integer 0–4294967295, got '${s}'`);
+      if (!/^\d+$/.test(s) || Number(s) > 0xffffffff) throw new OptionValueError(`--seed: expected an integer 0–4294967295, got '${s}'`);
       options.seed = Number(s);
     }
     if (values.opset !== undefined) {
       const o = positiveInt('--opset', values.opset as string);
-      if (o < MIN_OPSET || o > MAX_OPSET) throw new UsageError(`--opset: expected ${MIN_OPSET}–${MAX_OPSET}, got ${o}`);
+      if (o < MIN_OPSET || o > MAX_OPSET) throw new OptionValueError(`--opset: expected ${MIN_OPSET}–${MAX_OPSET}, got ${o}`);
       options.opset = o;
     }
     const batch = values.batch === undefined ? undefined : positiveInt('--batch', values.batch as string);
@@ -414,9 +420,9 @@ async function exportCommand(values: Record<string, unknown>, modelPath: string,
     for (const w of model.warnings) out(`warning: ${w}\n`);
     return 0;
   } catch (e) {
-    if (e instanceof UsageError) {
+    if (e instanceof UsageError || e instanceof OptionValueError) {
       fail(err, e.message);
-      return 1;
+      return e instanceof UsageError ? 1 : 2;
     }
     if (e instanceof ModelLoadError) {
       fail(err, e.message);

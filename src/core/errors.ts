@@ -13,3 +13,24 @@ export class ModelLoadError extends Error {
 export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
 }
+
+/**
+ * A value read from a JSON model file as a message shows it: JSON numbers
+ * past 1.8e308 arrive as ±Infinity and objects print as "[object Object]",
+ * neither of which is what the file holds or helps the user find it.
+ */
+export function shownValue(v: unknown, depth = 0): string {
+  if (typeof v === 'number') {
+    if (Number.isFinite(v)) return String(v);
+    return Number.isNaN(v) ? 'not a number' : `a number too large to read (${v > 0 ? '' : '−'}1e309 or beyond)`;
+  }
+  if (typeof v === 'string') return v.length > 60 ? `'${v.slice(0, 57)}…'` : `'${v}'`;
+  if (v === null || v === undefined) return 'null';
+  if (Array.isArray(v)) {
+    if (depth > 0) return 'a list';
+    const items = v.slice(0, 8).map((x) => shownValue(x, depth + 1));
+    return `[${items.join(', ')}${v.length > 8 ? ', …' : ''}]`;
+  }
+  if (typeof v === 'object') return 'an object';
+  return String(v);
+}

@@ -406,19 +406,25 @@ describe('convlens export', () => {
     assert.match(r.stdout, /params, opset \d+, input/);
   });
 
-  it('usage errors exit 1 (as `profile`), export failures 2, each with a message', async () => {
+  it('usage errors exit 1 (as `profile`), unusable option values and export failures 2, each with a message', async () => {
     const lenet = join(EXAMPLES, 'lenet5.cnn.yaml');
     const usage = async (args: string[], message: RegExp) => {
       const r = await runCli(...args);
       assert.equal(r.code, 1, r.stderr);
       assert.match(r.stderr, message);
     };
-    usage(['export', lenet], /give the output file with -o/);
-    usage(['export', lenet, '-o', join(dir, 'x.onnx'), '--seed', '-1'], /--seed/);
-    usage(['export', lenet, '-o', join(dir, 'x.onnx'), '--opset', '9'], /--opset: expected 13–22, got 9/);
-    usage(['export', lenet, '-o', join(dir, 'x.onnx'), '--json'], /--json applies to 'profile'/);
-    usage(['profile', lenet, '--seed', '1'], /--seed applies to 'export'/);
-    usage(['export', join(EXAMPLES, 'small-cnn.onnx'), '-o', join(dir, 'x.onnx'), '--batch', '2'], /--batch applies to .cnn.yaml definitions/);
+    await usage(['export', lenet], /give the output file with -o/);
+    await usage(['export', lenet, '-o', join(dir, 'x.onnx'), '--json'], /--json applies to 'profile'/);
+    await usage(['profile', lenet, '--seed', '1'], /--seed applies to 'export'/);
+    await usage(['export', join(EXAMPLES, 'small-cnn.onnx'), '-o', join(dir, 'x.onnx'), '--batch', '2'], /--batch applies to .cnn.yaml definitions/);
+    // A value that cannot be used is not a malformed command line: exit 2, one line.
+    // (`--seed -1` reads as a missing value: a malformed command line.)
+    await usage(['export', lenet, '-o', join(dir, 'x.onnx'), '--seed', '-1'], /Option '--seed' argument is ambiguous/);
+    for (const [args, message] of [[['--seed', '99999999999'], /--seed: expected an integer 0–4294967295/], [['--opset', '9'], /--opset: expected 13–22, got 9/]] as const) {
+      const r = await runCli('export', lenet, '-o', join(dir, 'x.onnx'), ...args);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, message);
+    }
     const ln = join(dir, 'ln.cnn.yaml');
     writeFileSync(ln, 'input: [4, 4, 2]\nlayers:\n  - LayerNormalization: {name: ln}\n');
     const r = await runCli('export', ln, '-o', join(dir, 'ln.onnx'), '--opset', '16');

@@ -66,10 +66,11 @@ describe('convlens profile', () => {
     assert.match((await runCli('profile', CONV, '--budget', 'lots')).stderr, /cannot read 'lots' as a size/);
   });
 
-  it('usage errors exit 1 with a message', async () => {
+  it('usage errors exit 1 with a message; option values that cannot be used exit 2', async () => {
     assert.equal((await runCli()).code, 1);
-    assert.equal((await runCli('profile', CONV, '--batch', '0')).code, 1);
-    assert.match((await runCli('profile', CONV, '--batch', 'x')).stderr, /--batch: expected a positive integer/);
+    assert.equal((await runCli('profile', CONV, '--batch', '0')).code, 2);
+    assert.equal((await runCli('profile', CONV, '--batch', '9007199254740993')).code, 2);
+    assert.match((await runCli('profile', CONV, '--batch', 'x')).stderr, /^convlens: --batch: expected a positive integer below 2\^53, got 'x'\n$/);
     assert.match((await runCli('profile', CONV, '--input', 'nonsense')).stderr, /NAME=DIMS/);
     assert.match((await runCli('profile', CONV, '--json', '--csv')).stderr, /choose one/);
     assert.equal((await runCli('--help')).code, 0);

@@ -175,9 +175,9 @@ describe('dims that cannot be sizes', () => {
     assert.match(parseShape('').error!, /no dims/);
   });
 
-  it('convlens profile --input x=1x1x-1x5 is a usage error naming the dim (exit 1)', async () => {
+  it('convlens profile --input x=1x1x-1x5 is an error naming the dim (exit 2, one line)', async () => {
     const r = await runCli('profile', 'examples/small-cnn.onnx', '--input', 'input=1x3x-1x32');
-    assert.equal(r.code, 1);
+    assert.equal(r.code, 2);
     assert.match(r.stderr, /^convlens: --input input: dim 2 of '1x3x-1x32': '-1' is neither a size \(an integer ≥ 0\) nor a name such as N\n$/);
   });
 });

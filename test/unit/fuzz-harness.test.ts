@@ -83,21 +83,14 @@ describe('fuzz output checks', () => {
     assert.ok(checkTable(' #  Layer\n--  -----\n 1  a\nb\n 2  c\n\nParameters: 1\n').some((p) => /one per layer/.test(p)));
     assert.ok(checkTable(' #  Layer\n--  -----\n 1  \x1b]8;;http://x\x07a\n').some((p) => /U\+001B/.test(p)));
   });
-  it("the CLI's own output for every example passes every check", async (t) => {
+  it("the CLI's own output for every example passes every check", async () => {
     const examples = readdirSync('examples').filter((f) => /\.(onnx|cnn\.yaml|keras)$/.test(f)).map((f) => join('examples', f));
     examples.push('examples/tfjs-cnn/model.json');
     for (const file of examples) {
       for (const [flag, check] of [['--json', checkJson], ['--csv', checkCsv], ['--markdown', checkMarkdown], ['', checkTable]] as const) {
         const r = await runCli('profile', file, ...(flag ? [flag] : []));
         assert.equal(r.code, 0, `${file} ${flag}: ${r.stderr}`);
-        const problems = check(r.stdout).filter((p) => {
-          // A finding of the fuzzer, not of this check: negative receptive-field offsets (ResNet-18's
-          // padded convolutions) are written as CSV cells like "-1.5 -1.5", which a spreadsheet runs
-          // as a formula. Issue #11's CSV fix (src/core/report/format.ts, csvCell) removes it.
-          const known = /formula\) in column rf_offset/.test(p);
-          if (known) t.diagnostic(`${file} ${flag}: known issue #11 finding, not counted here: ${p}`);
-          return !known;
-        });
+        const problems = check(r.stdout);
         assert.deepEqual(problems, [], `${file} ${flag}`);
       }
     }

@@ -139,9 +139,9 @@ describe('counts from 2^53 up are refused, never rounded', () => {
     assert.deepEqual(impossibleNumbers(j), []);
   });
 
-  it('--input with a dim of 2^53 + 1: a usage error at the dim', async () => {
+  it('--input with a dim of 2^53 + 1: an error at the dim (exit 2)', async () => {
     const r = await runCli('profile', 'examples/small-cnn.onnx', '--input', 'input=1x3x9007199254740993x32');
-    assert.equal(r.code, 1);
+    assert.equal(r.code, 2);
     assert.match(r.stderr, /--input input: dim 2 of '1x3x9007199254740993x32': 9007199254740992 is 2\^53 or more/);
   });
 

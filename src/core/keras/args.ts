@@ -4,6 +4,7 @@
  * mean …?" suggestions for misspelt names.
  */
 import type { LoweringContext } from './context';
+import { shownValue } from '../errors';
 
 /** Levenshtein distance (case-sensitive). */
 export function editDistance(a: string, b: string): number {
@@ -63,7 +64,7 @@ export class Args {
     }
     const format = this.values.data_format;
     if (format !== undefined && format !== 'channels_last') {
-      this.ctx.problem(`${this.label}: data_format '${String(format)}' is not supported; definitions are channels-last`, 'error', { arg: 'data_format' });
+      this.ctx.problem(`${this.label}: data_format ${shownValue(format)} is not supported; definitions are channels-last`, 'error', { arg: 'data_format' });
     }
   }
 

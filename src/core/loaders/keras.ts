@@ -18,7 +18,7 @@ import type { DType, Model } from '../ir';
 import { inferShapes } from '../analysis/infer';
 import { didYouMean } from '../keras/args';
 import { KNOWN_LAYERS, LAYERS, LoweringContext, MERGE_LAYERS, lowerLayer, lowerMerge, type LayerProblem } from '../keras/layers';
-import { ModelLoadError } from '../errors';
+import { ModelLoadError, shownValue } from '../errors';
 import { definitionInputShape } from './cnn-yaml-model';
 import { append } from '../arrays';
 
@@ -180,9 +180,9 @@ class KerasLowering {
   private graphInput(name: string, shape: unknown, dtype: unknown, path: JsonPath): string | undefined {
     const dims = Array.isArray(shape) ? shape.slice(1) : [];
     if (!Array.isArray(shape) || dims.length === 0 || !dims.every((d) => Number.isSafeInteger(d) && d > 0)) {
-      const shown = Array.isArray(shape) ? `(${shape.map((d) => (d === null ? 'None' : String(d))).join(', ')})` : 'not given';
+      const shown = Array.isArray(shape) ? `(${shape.map((d) => (d === null ? 'None' : shownValue(d, 1))).join(', ')})` : 'not given';
       const bad = dims.find((d) => typeof d === 'number' && !(Number.isSafeInteger(d) && d > 0));
-      if (bad !== undefined) return this.problem(path, `input '${name}': its shape is ${shown}; ${bad} is not a size (sizes are positive integers below 2^53)`);
+      if (bad !== undefined) return this.problem(path, `input '${name}': its shape is ${shown}; ${shownValue(bad)} is not a size (sizes are positive integers below 2^53)`);
       return this.problem(path, `input '${name}': its shape is ${shown}; ConvLens needs every size but the batch fixed (build or save the model with a concrete input shape)`);
     }
     const batch = Number.isSafeInteger(shape[0]) && (shape[0] as number) > 0 ? (shape[0] as number) : 1;

@@ -11,6 +11,7 @@
 import type { Dim } from '../ir';
 import type { AttrInput } from '../onnx/attr-input';
 import { nullProto } from '../lookup';
+import { shownValue } from '../errors';
 
 export type Layout = 'tf' | 'nchw';
 
@@ -69,7 +70,7 @@ const TO_NCHW = [0, 3, 1, 2];
 
 function channelsFirst(e: OpEnv): boolean {
   const f = e.attrStr('data_format') ?? 'NHWC';
-  if (f !== 'NHWC' && f !== 'NCHW') e.fail(`data_format '${f}' is not supported (expected NHWC or NCHW)`);
+  if (f !== 'NHWC' && f !== 'NCHW') e.fail(`data_format ${shownValue(f)} is not supported (expected NHWC or NCHW)`);
   return f === 'NCHW';
 }
 
@@ -84,7 +85,7 @@ function spatialInput(e: OpEnv, i: number): { x: string; out: (v: string) => Low
 function hw(e: OpEnv, name: string, fallback: number): [number, number] {
   const v = e.attrInts(name);
   if (!v) return [fallback, fallback];
-  if (v.length !== 4 || !v.every((x) => Number.isInteger(x) && x >= 1)) e.fail(`attribute ${name} must be 4 positive integers, got [${v.join(',')}]`);
+  if (v.length !== 4 || !v.every((x) => Number.isInteger(x) && x >= 1)) e.fail(`attribute ${name} must be 4 positive integers, got ${shownValue(v)}`);
   return channelsFirst(e) ? [v[2], v[3]] : [v[1], v[2]];
 }
 

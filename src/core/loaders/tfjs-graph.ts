@@ -10,7 +10,7 @@
  * with a warning. Ops are lowered to our ONNX IR by tfjs-graph-ops.ts.
  */
 import type { Attribute, Dim, DType, Graph, Model } from '../ir';
-import { ModelLoadError } from '../errors';
+import { ModelLoadError, shownValue } from '../errors';
 import { GrowingGraphInference } from '../analysis/infer';
 import { toAttribute, type AttrInput } from '../onnx/attr-input';
 import { TF_OPS, opaque, type Layout, type Lowered, type OpEnv } from './tfjs-graph-ops';
@@ -71,10 +71,10 @@ function readManifest(fail: (m: string) => never, manifest: unknown, data: Uint8
       if (!isObj(w) || typeof w.name !== 'string' || !Array.isArray(w.shape)) fail('a weightsManifest entry needs a name and a shape');
       const shape = w.shape as unknown[];
       if (!shape.every((d): d is number => Number.isInteger(d) && (d as number) >= 0 && (d as number) <= MAX_DIM)) {
-        fail(`weight '${w.name}' has an invalid shape [${shape.join(',')}] (dims must be integers in 0…${MAX_DIM})`);
+        fail(`weight '${w.name}' has an invalid shape ${shownValue(shape)} (dims must be integers in 0…${MAX_DIM})`);
       }
       const dt = MANIFEST_DT[String(w.dtype)];
-      if (!dt) fail(`weight '${w.name}' has unsupported dtype '${String(w.dtype)}'`);
+      if (!dt) fail(`weight '${w.name}' has unsupported dtype ${shownValue(w.dtype)}`);
       const count = shape.reduce((a, b) => a * b, 1);
       const q = isObj(w.quantization) ? w.quantization : undefined;
       const spec: WeightSpec = { name: w.name, shape, dtype: dt[0], offset };
@@ -241,7 +241,7 @@ class Builder {
 function attrEnv(n: TfNode, fail: (m: string) => never): Pick<OpEnv, 'attrStr' | 'attrInt' | 'attrInts' | 'attrFloat' | 'attrBool' | 'attrStrs'> {
   const int = (v: unknown, what: string): number => {
     const x = Number(v);
-    if (!Number.isSafeInteger(x)) fail(`node '${n.name}' (${n.op}): attribute ${what} has a non-integer value '${String(v)}'`);
+    if (!Number.isSafeInteger(x)) fail(`node '${n.name}' (${n.op}): attribute ${what} has a non-integer value ${shownValue(v)}`);
     return x;
   };
   return {
@@ -271,7 +271,7 @@ function lowerNode(b: Builder, n: TfNode, specs: Map<string, WeightSpec>, consum
   }
   if (n.op === 'Placeholder') {
     const dims = shapeOfAttr(attrOf(n, 'shape')?.shape);
-    if (dims?.some((d) => !Number.isInteger(d) || d < -1 || d > MAX_DIM)) fail(`input shape [${dims.join(',')}] has an invalid dim`);
+    if (dims?.some((d) => !Number.isInteger(d) || d < -1 || d > MAX_DIM)) fail(`input shape ${shownValue(dims)} has an invalid dim`);
     const shape = dims?.map((d, i): Dim => (d >= 0 ? d : i === 0 ? 'N' : `${n.name}_${i}`));
     if (!shape) b.model.warnings.push(`input '${n.name}' has an unknown rank; its shapes are unknown`);
     const name = b.unique(n.name);

@@ -157,10 +157,11 @@ export function formatCsv(report: ProfileReport): string {
   const header = ['index', 'name', 'op', 'output_shape', 'params', 'macs', 'flops', 'rf_size', 'rf_stride', 'rf_offset', 'activation_bytes'];
   const lines = report.layers.map((l, i) => {
     const rf = l.receptiveField;
+    // An offset is negative where the field starts in the padding: `-1.5 -1.5` would start a formula, so it is text (csvText).
     const [size, stride, offset] = !rf ? ['', '', ''] : 'global' in rf ? ['global', '', ''] : [rf.size.join('x'), rf.stride.join('x'), rf.offset.join(' ')];
     return [
       String(i + 1), csvText(l.name), csvText(l.op), csvText(l.outputs.map((o) => formatShape(o.shape).replace(/×/g, 'x')).join(' ')),
-      csvNumber(l.params), csvNumber(l.macs), csvNumber(l.flops), size, stride, offset, csvNumber(l.activationBytes),
+      csvNumber(l.params), csvNumber(l.macs), csvNumber(l.flops), size, stride, csvText(offset), csvNumber(l.activationBytes),
     ].join(',');
   });
   return [header.join(','), ...lines].join('\n') + '\n';
