@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
-  keras2ProjectionBlock, kerasJsonOf, kerasMnistSequential, kerasResBlockFunctional, saveTfjs, tfjsFunctionalCnn, tfjsSequentialCnn, tfjsSharedAndNested,
+  keras2ProjectionBlock, kerasJsonOf, kerasMnistSequential, kerasResBlockFunctional, saveTfjs, tfjsFunctionalCnn, tfjsSequentialCnn, tfjsSharedAndNested, writeKerasH5Text,
 } from '../helpers/keras-writers';
 import { mobileBlock, shapeArithmetic, smallCnn, upsampler } from '../helpers/tfjs-graph-fixtures';
 import type { Json } from './tree-mutate';
@@ -62,38 +62,12 @@ export function kerasSeeds(): Promise<KerasSeeds> {
   return seeds;
 }
 
-type H5wasm = typeof import('h5wasm/node', { with: { 'resolution-mode': 'import' } });
-let h5: Promise<H5wasm> | undefined;
-
-/**
- * A legacy .h5 laid out as keras-writers' writeKerasH5 does, but with the
- * model_config text as given (so it may hold literals JSON.stringify cannot
- * write); `fixedLength` is h5py's fixed-length byte string, else a
- * variable-length string. Written by h5wasm through a temporary file.
- */
+/** A legacy .h5 as keras-writers writes it, with the model_config text as given; its bytes. */
 export async function h5Bytes(configText: string | undefined, fixedLength = true): Promise<Uint8Array> {
-  h5 ??= import('h5wasm/node').then(async (m) => {
-    await m.ready;
-    return m;
-  });
-  const lib = await h5;
   const dir = mkdtempSync(join(tmpdir(), 'convlens-fuzz-h5-'));
   try {
     const path = join(dir, 'model.h5');
-    const f = new lib.File(path, 'w');
-    try {
-      f.create_attribute('keras_version', '2.15.0');
-      f.create_attribute('backend', 'tensorflow');
-      const g = f.create_group('model_weights');
-      g.create_attribute('layer_names', ['dense']);
-      g.create_dataset({ name: 'dense_kernel', data: new Float32Array(12), shape: [3, 4] });
-      if (configText !== undefined) {
-        if (fixedLength) f.create_attribute('model_config', configText, null, `A${Math.max(1, Buffer.byteLength(configText))}`);
-        else f.create_attribute('model_config', configText);
-      }
-    } finally {
-      f.close();
-    }
+    await writeKerasH5Text(path, configText, fixedLength);
     return readFileSync(path);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -4,6 +4,7 @@
  * slightly too long, at any nesting depth.
  */
 import type { Rng } from './rng';
+import { varint } from '../helpers/protobuf';
 
 export interface ByteMutation {
   bytes: Uint8Array;
@@ -113,17 +114,6 @@ export function lengthFields(b: Uint8Array, start = 0, end = b.length, depth = 0
   return out;
 }
 
-function varint(n: bigint): number[] {
-  const out: number[] = [];
-  let v = BigInt.asUintN(64, n);
-  do {
-    let byte = Number(v & 0x7fn);
-    v >>= 7n;
-    if (v > 0n) byte |= 0x80;
-    out.push(byte);
-  } while (v > 0n);
-  return out;
-}
 
 /** A length field set to something that cannot be: 2³²−1, 2⁶³, −1 (ten bytes), or a few bytes past its end. */
 export function hugeLength(rng: Rng, bytes: Uint8Array): ByteMutation | undefined {

@@ -76,6 +76,11 @@ function hdf5(): Promise<H5wasm> {
  * byte string), else a variable-length string.
  */
 export async function writeKerasH5(path: string, config: unknown, fixedLength = true): Promise<void> {
+  await writeKerasH5Text(path, config === undefined ? undefined : JSON.stringify(config), fixedLength);
+}
+
+/** `writeKerasH5` with the model_config text as given (it may hold literals JSON.stringify cannot write). */
+export async function writeKerasH5Text(path: string, configText: string | undefined, fixedLength = true): Promise<void> {
   const lib = await hdf5();
   const f = new lib.File(path, 'w');
   try {
@@ -84,10 +89,9 @@ export async function writeKerasH5(path: string, config: unknown, fixedLength = 
     const g = f.create_group('model_weights');
     g.create_attribute('layer_names', ['dense']);
     g.create_dataset({ name: 'dense_kernel', data: new Float32Array(12), shape: [3, 4] });
-    if (config !== undefined) {
-      const text = JSON.stringify(config);
-      if (fixedLength) f.create_attribute('model_config', text, null, `A${Buffer.byteLength(text)}`);
-      else f.create_attribute('model_config', text);
+    if (configText !== undefined) {
+      if (fixedLength) f.create_attribute('model_config', configText, null, `A${Math.max(1, Buffer.byteLength(configText))}`);
+      else f.create_attribute('model_config', configText);
     }
   } finally {
     f.close();

@@ -223,3 +223,14 @@ export function mobilenetV2(o: ZooOptions = {}): Model {
   b.gemm({ outFeatures: o.numClasses ?? 1000, name: 'classifier.1' });
   return finish(net, o);
 }
+
+/** conv 3→8 3×3 pad 1, then a Reshape to [1, -1] whose shape tensor is an initializer. */
+export function convReshape(): Model {
+  const b = new GraphBuilder('ext', { seed: 1 });
+  b.input('x', 'float32', [1, 3, 16, 16]);
+  b.conv({ name: 'conv', outChannels: 8, kernel: 3, pads: 1 });
+  const shape = b.initializer('target_shape', 'int64', [2], [1, -1]);
+  b.node('Reshape', [b.last, shape], {}, 1, { name: 'flatten' });
+  b.output(undefined, { name: 'y' });
+  return b.build();
+}

@@ -10,27 +10,16 @@ import { spawnSync } from 'node:child_process';
 import { linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GraphBuilder } from '../../src/core/onnx/builder';
 import { encodeOnnx, externalizeInitializers } from '../../src/core/onnx/writer';
-import type { Model } from '../../src/core/ir';
 import { runCli } from '../helpers/cli';
 import { assertClean } from '../helpers/hostile';
 import { smallCnn } from '../helpers/tfjs-graph-fixtures';
+import { convReshape } from '../helpers/zoo';
 
 const SECRET = 'CONVLENS-SECRET-MARKER-1f2e3d';
 let root: string;
 let outside: string;
 
-/** conv 3→8 3×3, then a Reshape whose target shape [1, -1] is an initializer (read as shape data). */
-function convReshape(): Model {
-  const b = new GraphBuilder('ext', { seed: 1 });
-  b.input('x', 'float32', [1, 3, 16, 16]);
-  b.conv({ name: 'conv', outChannels: 8, kernel: 3, pads: 1 });
-  const shape = b.initializer('target_shape', 'int64', [2], [1, -1]);
-  b.node('Reshape', [b.last, shape], {}, 1, { name: 'flatten' });
-  b.output(undefined, { name: 'y' });
-  return b.build();
-}
 
 /** A model folder whose external data file is `location`; returns the model path. */
 function modelWithExternal(folder: string, location: string): string {

@@ -15,6 +15,7 @@ import * as zoo from '../helpers/zoo';
 import { loadModelFileSync } from '../../src/core/loaders/index';
 import { profileModel } from '../../src/core/report/profile';
 import { tensorNumbers } from '../../src/core/tensor-data';
+import { convReshape } from '../helpers/zoo';
 
 let dir: string;
 
@@ -30,16 +31,6 @@ async function json(path: string, ...args: string[]) {
   return JSON.parse(r.stdout);
 }
 
-/** conv 3→8 3×3 pad 1, then a Reshape to [1, -1] whose shape tensor is an initializer. */
-function convReshape(): Model {
-  const b = new GraphBuilder('ext', { seed: 1 });
-  b.input('x', 'float32', [1, 3, 16, 16]);
-  b.conv({ name: 'conv', outChannels: 8, kernel: 3, pads: 1 });
-  const shape = b.initializer('target_shape', 'int64', [2], [1, -1]);
-  b.node('Reshape', [b.last, shape], {}, 1, { name: 'flatten' });
-  b.output(undefined, { name: 'y' });
-  return b.build();
-}
 
 describe('ONNX features', () => {
   before(() => {

@@ -16,6 +16,7 @@ import { formatTable, humanBytes, humanCount, withUnit } from '../../src/core/re
 import { int, ints, testModel } from '../helpers/ir';
 import { impossibleNumbers } from '../helpers/impossible-numbers';
 import { runCli } from '../helpers/cli';
+import { varint } from '../helpers/protobuf';
 
 let dir: string;
 before(() => (dir = mkdtempSync(join(tmpdir(), 'convlens-unknown-'))));
@@ -215,14 +216,3 @@ describe('human figures never print NaN, Infinity or negatives', () => {
   });
 });
 
-/** Protobuf varint of a non-negative BigInt. */
-function varint(n: bigint): number[] {
-  const out: number[] = [];
-  do {
-    let b = Number(n & 0x7fn);
-    n >>= 7n;
-    if (n > 0n) b |= 0x80;
-    out.push(b);
-  } while (n > 0n);
-  return out;
-}
