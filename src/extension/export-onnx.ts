@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { humanBytes } from '../core/report/format';
+import { sameFile, writeFileAtomic } from '../core/files';
 import { errorMessage, RequestError } from '../protocol';
 import { activeTabUri } from './model-files';
 import { definitionRequestHandlers, type DefinitionWorkerApi } from './definition-requests';
@@ -71,11 +72,18 @@ export function registerExportOnnx(workerScript: string, log: (line: string) => 
     }
     if (!to) return undefined;
     const dest = to;
+    if (from.scheme === 'file' && dest.scheme === 'file' && sameFile(from.fsPath, dest.fsPath)) {
+      // An export replaces its target: never the model it is made from.
+      void vscode.window.showErrorMessage(`ConvLens: ${file} cannot be exported over itself; choose another file`);
+      return undefined;
+    }
     return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `ConvLens: exporting ${file} to ONNX`, cancellable: true }, async (_progress, token) => {
       try {
         const onnx = await exportInWorker(workerScript, await contentOf(from), file, token, log);
         if (!onnx) return undefined;
-        await vscode.workspace.fs.writeFile(dest, onnx);
+        // Local files are written beside the target and renamed over it, so a failure leaves no half file.
+        if (dest.scheme === 'file') writeFileAtomic(dest.fsPath, onnx);
+        else await vscode.workspace.fs.writeFile(dest, onnx);
         const msg = `exported ${file} to ${dest.fsPath} (${humanBytes(onnx.length)}; opset 17, He-normal weights, seed 0)`;
         log(msg);
         void vscode.window.showInformationMessage(`ConvLens: ${msg}`, 'Open Graph View').then((choice) => {
