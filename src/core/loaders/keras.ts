@@ -166,7 +166,7 @@ class KerasLowering {
       return this.sequential(m, layers, layersPath, path, inputs, depth);
     }
     if (isJsonObject(config)) return this.functional(config, path, inputs, depth);
-    return this.problem(path, `${String(m.class_name)}: config must be an object`);
+    return this.problem(path, `${typeof m.class_name === 'string' ? m.class_name : shownValue(m.class_name)}: config must be an object`);
   }
 
   private entry(v: unknown, path: JsonPath): LayerEntry | undefined {

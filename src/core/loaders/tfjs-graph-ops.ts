@@ -112,7 +112,7 @@ function windowAttrs(e: OpEnv, inHW: Dim[] | undefined, k: number[], s: number[]
     if (!p || p.length !== 8) e.fail(`padding EXPLICIT needs 8 explicit_paddings, got ${p ? p.length : 'none'}`);
     const [h, w] = channelsFirst(e) ? [4, 6] : [2, 4];
     attrs.pads = [p[h], p[w], p[h + 1], p[w + 1]];
-  } else e.fail(`padding '${padding}' is not supported (expected SAME, VALID or EXPLICIT)`);
+  } else e.fail(`padding ${shownValue(padding)} is not supported (expected SAME, VALID or EXPLICIT)`);
   return attrs;
 }
 
@@ -411,7 +411,7 @@ const convTranspose: OpLowering = (e) => {
   if (os && os.length === 4) attrs.output_shape = channelsFirst(e) ? [os[2], os[3]] : [os[1], os[2]];
   else if (padding === 'SAME') attrs.auto_pad = 'SAME_UPPER';
   else if (padding === 'VALID') attrs.pads = [0, 0, 0, 0];
-  else e.fail(`padding '${padding}' needs a known output_shape`);
+  else e.fail(`padding ${shownValue(padding)} needs a known output_shape`);
   return out(e.node('ConvTranspose', [x, w], attrs));
 };
 

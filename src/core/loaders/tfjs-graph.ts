@@ -350,7 +350,7 @@ export function lowerTfjsGraphModel(json: unknown, file: string, options: TfjsGr
   const fail: (m: string) => never = (m) => b.fail(m);
   if (!isObj(json)) fail('not a TF.js model.json (expected a JSON object)');
   const j = json as Record<string, unknown>;
-  if (j.format !== undefined && j.format !== 'graph-model') fail(`format is '${String(j.format)}', not 'graph-model'`);
+  if (j.format !== undefined && j.format !== 'graph-model') fail(`format is ${shownValue(j.format)}, not 'graph-model'`);
   if (!isObj(j.modelTopology)) fail('modelTopology is missing; a graph model holds the TensorFlow graph there');
   const nodes = parseNodes(j.modelTopology, fail);
   const specs = readManifest(fail, j.weightsManifest, options.weightData);
