@@ -176,13 +176,18 @@ function activation(e: OpEnv, op: string, x: Lowered, alpha?: () => string): Low
   return x;
 }
 
-/** The bias/arg input i as a [C,1,1] channel vector for an NCHW value, or as is. */
+/**
+ * The bias/arg input i as a [C,1,1] channel vector for an NCHW value, or as is.
+ * TF broadcasts from the last axis, so a per-channel vector is [C] or, as
+ * the converter writes PReLU slopes, [1,1,C]: every dim but the last is 1.
+ */
 function channelVec(e: OpEnv, i: number, layout: Layout): string {
   if (layout !== 'nchw') return e.tf(i);
   const s = e.shape(i);
   if (s && s.length === 0) return e.tf(i);
-  const c = s?.[0];
-  return e.form(i, 'c11', num(c) ? [c, 1, 1] : undefined, (v) => e.node('Unsqueeze', [v, e.ints([1, 2])]));
+  if (s && s.length > 1 && !s.slice(0, -1).every((d) => d === 1)) e.fail(`argument ${i} of shape [${s.join(',')}] is not a per-channel vector`);
+  const c = s?.[s.length - 1];
+  return e.form(i, 'c11', num(c) ? [c, 1, 1] : undefined, (v) => e.node('Reshape', [v, e.ints([-1, 1, 1])]));
 }
 
 /** _FusedConv2D / FusedDepthwiseConv2dNative: conv, then fused_ops over args (inputs 2…). */
