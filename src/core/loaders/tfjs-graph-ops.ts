@@ -12,57 +12,11 @@ import type { Dim } from '../ir';
 import type { AttrInput } from '../onnx/attr-input';
 import { nullProto } from '../lookup';
 import { shownValue } from '../errors';
+import { TENSOR_OPS } from './tfjs-graph-ops-tensor';
+import { nchw, normAxes, num, opaque, tf, type Layout, type Lowered, type OpEnv, type OpLowering } from './tfjs-graph-env';
 
-export type Layout = 'tf' | 'nchw';
-
-export interface Lowered {
-  value: string;
-  layout: Layout;
-}
-
-/** What an op lowering may do; implemented by the loader (tfjs-graph.ts). */
-export interface OpEnv {
-  readonly name: string;
-  readonly op: string;
-  /** Number of data inputs (control inputs `^x` excluded). */
-  readonly arity: number;
-  raw(i: number): Lowered;
-  /** Input i's layout (constants are always TF layout), without materialising it. */
-  layout(i: number): Layout;
-  /** Input i as the IR value of the TF tensor (transposed back to NHWC when held NCHW). */
-  tf(i: number): string;
-  /** 4-D NHWC input i as NCHW. */
-  nchw(i: number): string;
-  /** Input i's shape in TF order, when its rank is known. */
-  shape(i: number): Dim[] | undefined;
-  /** Whether input i is a Const node's output. */
-  isConst(i: number): boolean;
-  /** Values of a constant integer input, when known. */
-  constInts(i: number): number[] | undefined;
-  /**
-   * Input i in another form (ONNX filter layout, [C,1,1] bias…): a constant
-   * is declared once with `dims` (same element count, so parameter counts
-   * stay the manifest's); otherwise `fromTf` builds it from the TF value.
-   */
-  form(i: number, key: string, dims: number[] | undefined, fromTf: (v: string) => string): string;
-  node(op: string, inputs: string[], attrs?: Record<string, AttrInput>, domain?: string): string;
-  ints(values: number[]): string;
-  floats(values: number[], dims?: number[]): string;
-  attrStr(name: string): string | undefined;
-  attrInt(name: string): number | undefined;
-  attrInts(name: string): number[] | undefined;
-  attrFloat(name: string): number | undefined;
-  attrBool(name: string): boolean | undefined;
-  attrStrs(name: string): string[] | undefined;
-  warn(message: string): void;
-  fail(message: string): never;
-}
-
-export type OpLowering = (e: OpEnv) => Lowered | Lowered[];
-
-const tf = (value: string): Lowered => ({ value, layout: 'tf' });
-const nchw = (value: string): Lowered => ({ value, layout: 'nchw' });
-const num = (d: Dim | undefined): d is number => typeof d === 'number';
+export type { Layout, Lowered, OpEnv, OpLowering } from './tfjs-graph-env';
+export { opaque } from './tfjs-graph-env';
 
 /** Position of TF NHWC axis a in the NCHW value. */
 const NHWC_TO_NCHW = [0, 2, 3, 1];
@@ -240,12 +194,6 @@ function remapAxes(axes: number[]): { axes: number[]; keepsOrder: boolean } {
   return { axes: mapped, keepsOrder: left.every((p, i) => i === 0 || p > left[i - 1]) };
 }
 
-function normAxes(e: OpEnv, axes: number[], rank: number): number[] {
-  return axes.map((a) => {
-    if (!Number.isInteger(a) || a < -rank || a >= rank) e.fail(`axis ${a} is out of range for rank ${rank}`);
-    return a < 0 ? a + rank : a;
-  });
-}
 
 /** Mean/Max/Min/Sum/Prod(x, axis, keep_dims); Mean/Max over H,W of NHWC is global pooling. */
 function reduce(onnx: string, global?: string): OpLowering {
@@ -364,7 +312,11 @@ const concat: OpLowering = (e) => {
     axis = differ.length === 1 ? differ[0] : rank - 1;
     e.warn(`the concat axis is in the weights file; assumed axis ${axis}${differ.length === 1 ? ' (the only axis the inputs differ on)' : ' (channels)'}`);
   }
-  if (axis === undefined || rank === undefined) return e.fail('cannot tell the concat axis or the rank of its inputs');
+  if (axis !== undefined && rank === undefined) return tf(e.node('Concat', idx.map((i) => e.tf(i)), { axis }));
+  if (axis === undefined || rank === undefined) {
+    e.warn('the concat axis is in the weights file and the inputs\' ranks are unknown; the output shape is unknown');
+    return opaque(e, false)[0];
+  }
   const a = normAxes(e, [axis], rank)[0];
   if (rank === 4 && idx.some((i) => e.layout(i) === 'nchw')) return nchw(e.node('Concat', idx.map((i) => e.nchw(i)), { axis: NHWC_TO_NCHW[a] }));
   return tf(e.node('Concat', idx.map((i) => e.tf(i)), { axis: a }));
@@ -420,24 +372,6 @@ const convTranspose: OpLowering = (e) => {
   return out(e.node('ConvTranspose', [x, w], attrs));
 };
 
-/** StridedSlice without ellipsis/new-axis masks → Slice (+ Squeeze for shrink_axis_mask). */
-const stridedSlice: OpLowering = (e) => {
-  const [b, en, st] = [e.constInts(1), e.constInts(2), e.constInts(3)];
-  const bit = (m: string, i: number) => (((e.attrInt(m) ?? 0) >> i) & 1) === 1;
-  if (!b || !en || !st || (e.attrInt('ellipsis_mask') ?? 0) || (e.attrInt('new_axis_mask') ?? 0)) {
-    e.warn('StridedSlice with unknown bounds or ellipsis/new-axis masks is not lowered; its output shape is unknown');
-    return opaque(e)[0];
-  }
-  const BIG = 2 ** 31 - 1;
-  const starts = b.map((v, i) => (bit('begin_mask', i) ? (st[i] < 0 ? BIG : 0) : v));
-  const ends = en.map((v, i) => (bit('shrink_axis_mask', i) ? (v === -1 || b[i] === -1 ? BIG : b[i] + 1) : bit('end_mask', i) ? (st[i] < 0 ? -BIG : BIG) : v));
-  const axes = b.map((_, i) => i);
-  let y = e.node('Slice', [e.tf(0), e.ints(starts), e.ints(ends), e.ints(axes), e.ints(st)]);
-  const shrink = axes.filter((i) => bit('shrink_axis_mask', i));
-  if (shrink.length) y = e.node('Squeeze', [y, e.ints(shrink)]);
-  return tf(y);
-};
-
 const pack: OpLowering = (e) => {
   const axis = e.attrInt('axis') ?? 0;
   const ins = Array.from({ length: e.arity }, (_, i) => e.node('Unsqueeze', [e.tf(i), e.ints([axis])]));
@@ -455,13 +389,6 @@ const transpose: OpLowering = (e) => {
 };
 
 const ONNX_DTYPE: Record<string, number> = nullProto({ DT_FLOAT: 1, DT_INT32: 6, DT_INT64: 7, DT_BOOL: 9, DT_HALF: 10, DT_DOUBLE: 11, DT_UINT8: 2, DT_INT8: 3 });
-
-/** An op we cannot lower: an opaque node (outputs unknown) and a warning. */
-export function opaque(e: OpEnv): Lowered[] {
-  e.warn(`TF op ${e.op} is not supported; its output shape is unknown`);
-  const ins = Array.from({ length: e.arity }, (_, i) => e.tf(i));
-  return [tf(e.node(e.op, ins, {}, 'ai.tensorflow'))];
-}
 
 export const TF_OPS: Record<string, OpLowering> = nullProto({
   Identity: passThrough, StopGradient: passThrough, Snapshot: passThrough, PlaceholderWithDefault: passThrough, EnsureShape: passThrough,
@@ -498,5 +425,10 @@ export const TF_OPS: Record<string, OpLowering> = nullProto({
   Pad: pad, PadV2: pad, MirrorPad: pad,
   ResizeBilinear: resize('linear'), ResizeNearestNeighbor: resize('nearest'),
   Shape: (e) => tf(e.node('Shape', [e.tf(0)])),
-  StridedSlice: stridedSlice, Pack: pack,
+  Pack: pack,
+  Equal: elementwise('Equal'), Less: elementwise('Less'), LessEqual: elementwise('LessOrEqual'), Greater: elementwise('Greater'),
+  GreaterEqual: elementwise('GreaterOrEqual'), LogicalAnd: elementwise('And'), LogicalOr: elementwise('Or'), LogicalNot: unary('Not'),
+  NotEqual: (e) => { const d = elementwise('Equal')(e) as Lowered; return { ...d, value: e.node('Not', [d.value]) }; },
+  Sin: unary('Sin'), Cos: unary('Cos'), Tan: unary('Tan'), Atan: unary('Atan'),
+  ...TENSOR_OPS,
 });

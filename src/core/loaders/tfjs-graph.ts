@@ -40,6 +40,7 @@ interface WeightSpec { name: string; shape: number[]; dtype: DType; offset?: num
 const OPSET = 20;
 const MAX_DIM = 2 ** 31 - 1;
 const MAX_FOLD = 4096;
+const MAX_FOLD_FLOAT = 16;
 
 const DT: Record<string, DType> = nullProto({
   DT_FLOAT: 'float32', DT_HALF: 'float16', DT_DOUBLE: 'float64', DT_INT32: 'int32', DT_INT64: 'int64', DT_INT8: 'int8',
@@ -78,9 +79,11 @@ function readManifest(fail: (m: string) => never, manifest: unknown, data: Uint8
       const count = shape.reduce((a, b) => a * b, 1);
       const q = isObj(w.quantization) ? w.quantization : undefined;
       const spec: WeightSpec = { name: w.name, shape, dtype: dt[0], offset };
-      if (data && offset !== undefined && dt[0] === 'int32' && count <= MAX_FOLD && !q && offset + 4 * count <= data.byteLength) {
+      // Integer constants (shapes, axes) and tiny float ones (Range bounds, scales) feed shape arithmetic.
+      const foldable = (dt[0] === 'int32' && count <= MAX_FOLD) || (dt[0] === 'float32' && count <= MAX_FOLD_FLOAT);
+      if (data && offset !== undefined && foldable && !q && offset + 4 * count <= data.byteLength) {
         const view = new DataView(data.buffer, data.byteOffset + offset, 4 * count);
-        spec.values = Array.from({ length: count }, (_, k) => view.getInt32(4 * k, true));
+        spec.values = Array.from({ length: count }, (_, k) => (dt[0] === 'int32' ? view.getInt32(4 * k, true) : view.getFloat32(4 * k, true)));
       }
       out.set(w.name, spec);
       // Strings are length-prefixed, so offsets after one are not known without parsing; they are not needed.
@@ -183,6 +186,8 @@ class Builder {
   private readonly newInitializers: string[] = [];
   private readonly names = new Set<string>();
   private readonly transposes = new Map<string, string>();
+  /** Unsupported TF op types: how many nodes, and the first one's name (one warning per op type). */
+  readonly unsupported = new Map<string, { count: number; first: string }>();
 
   constructor(readonly file: string) {
     this.model = { format: 'tfjs', opset: { '': OPSET }, producer: 'tensorflowjs', graph: this.graph, functions: new Map(), warnings: [], metadata: {} };
@@ -202,11 +207,16 @@ class Builder {
 
   /** Adds a node named after the TF node it lowers (`scope/op`); `domain` 'ai.tensorflow' marks opaque TF ops. */
   node(scope: string, op: string, inputs: string[], attrs: Record<string, AttrInput> = {}, domain = ''): string {
+    return this.nodeN(scope, op, inputs, 1, attrs, domain)[0];
+  }
+
+  nodeN(scope: string, op: string, inputs: string[], count: number, attrs: Record<string, AttrInput> = {}, domain = ''): string[] {
     const name = this.unique(`${scope}/${op}`);
     const attributes: Record<string, Attribute> = dict();
     for (const [k, v] of Object.entries(attrs)) attributes[k] = toAttribute(v);
-    this.graph.nodes.push({ name, opType: op, domain, attributes, inputs, outputs: [`${name}:0`] });
-    return `${name}:0`;
+    const outputs = Array.from({ length: count }, (_, k) => `${name}:${k}`);
+    this.graph.nodes.push({ name, opType: op, domain, attributes, inputs, outputs });
+    return outputs;
   }
 
   initializer(base: string, dtype: DType, dims: number[], values?: number[]): string {
@@ -254,7 +264,7 @@ function attrEnv(n: TfNode, fail: (m: string) => never): Pick<OpEnv, 'attrStr' |
   };
 }
 
-function lowerNode(b: Builder, n: TfNode, specs: Map<string, WeightSpec>, consumed: Set<string>): void {
+function lowerNode(b: Builder, n: TfNode, specs: Map<string, WeightSpec>, consumed: Set<string>, referenced: number): void {
   const fail: (m: string) => never = (m) => b.fail(`node '${n.name}' (${n.op}): ${m}`);
   if (n.op === 'NoOp') return;
   if (n.op === 'Const') {
@@ -305,7 +315,10 @@ function lowerNode(b: Builder, n: TfNode, specs: Map<string, WeightSpec>, consum
       const s = b.shape(x.value);
       return s && x.layout === 'nchw' && s.length === 4 ? [s[0], s[2], s[3], s[1]] : s;
     },
-    constInts: (i) => (refs[i] ? b.consts.get(refKey(refs[i].node, refs[i].index))?.spec.values : undefined),
+    constInts: (i) => {
+      const spec = refs[i] ? b.consts.get(refKey(refs[i].node, refs[i].index))?.spec : undefined;
+      return spec && spec.dtype !== 'float32' ? spec.values : undefined;
+    },
     form: (i, key, dims, fromTf) => {
       const r = refs[i];
       const k = r ? refKey(r.node, r.index) : '';
@@ -315,6 +328,13 @@ function lowerNode(b: Builder, n: TfNode, specs: Map<string, WeightSpec>, consum
     layout: (i) => (isConst(i) ? 'tf' : raw(i).layout),
     isConst,
     node: (op, inputs, attrs, domain) => b.node(scope, op, inputs, attrs, domain),
+    nodeN: (op, inputs, count, attrs, domain) => b.nodeN(scope, op, inputs, count, attrs, domain),
+    referenced,
+    unsupported: () => {
+      const u = b.unsupported.get(n.op);
+      if (u) u.count++;
+      else b.unsupported.set(n.op, { count: 1, first: n.name });
+    },
     ints: (values) => b.initializer(`${scope}/const`, 'int64', [values.length], values),
     floats: (values, dims = [values.length]) => b.node(scope, 'Constant', [], { value: { type: 'tensor', value: { dtype: 'float32', dims, storage: { kind: 'values', values } } } }),
     ...attrEnv(n, fail),
@@ -356,7 +376,13 @@ export function lowerTfjsGraphModel(json: unknown, file: string, options: TfjsGr
   const specs = readManifest(fail, j.weightsManifest, options.weightData);
   for (const key of ['generatedBy', 'convertedBy'] as const) if (typeof j[key] === 'string') b.model.metadata[key] = j[key] as string;
   const consumed = new Set<string>();
-  for (const n of topoOrder(nodes, fail)) lowerNode(b, n, specs, consumed);
+  const referenced = new Map<string, number>();
+  for (const n of nodes.values()) for (const r of n.input.map(parseRef)) if (r) referenced.set(r.node, Math.max(referenced.get(r.node) ?? 1, r.index + 1));
+  for (const n of topoOrder(nodes, fail)) lowerNode(b, n, specs, consumed, referenced.get(n.name) ?? 1);
+  for (const [op, u] of b.unsupported) {
+    const which = u.count === 1 ? `node '${u.first}'` : `${u.count} nodes, the first '${u.first}'`;
+    b.model.warnings.push(`TF op ${op} is not supported (${which}); its outputs' shapes are unknown`);
+  }
   // Constants whose first form was never asked for (unused weights) still count as stored tensors.
   for (const [k, c] of b.consts) if (c.forms.size === 0) constForm(b, k, 'tf', c.spec.shape, () => '');
   const sigOut = isObj(j.signature) && isObj(j.signature.outputs) ? Object.values(j.signature.outputs) : [];

@@ -1,0 +1,202 @@
+/**
+ * TF indexing, splitting, selection and generator ops (the post-processing of
+ * detector, pose and segmentation heads: Unpack, Split/SplitV, TopKV2,
+ * GatherV2/GatherNd, Select/Where, Range/Fill, Tile, ArgMax, Slice, …) →
+ * ONNX ops of our IR, on TF-layout values. Inputs and attributes follow
+ * tfjs-converter/src/operations/op_list/{slice_join,evaluation,creation,
+ * logical,arithmetic,transformation}.ts.
+ */
+import type { AttrInput } from '../onnx/attr-input';
+import { nullProto } from '../lookup';
+import { nchw, normAxes, opaque, num, tf, type OpEnv, type OpLowering } from './tfjs-graph-env';
+
+const INT64 = 7;
+/** "To the end" for Slice: ONNX Slice clamps, and our shape rules read bounds of 2^31 or more as that sentinel. */
+const BIG = 2 ** 31;
+
+/** Integer vector input i as an int64 IR value: its values when constant, else a Cast (TF's shapes and indices are int32). */
+function int64(e: OpEnv, i: number): string {
+  const v = e.constInts(i);
+  return v && (e.shape(i)?.length ?? 1) <= 1 ? e.ints(v) : e.node('Cast', [e.tf(i)], { to: INT64 });
+}
+
+/** A scalar axis input (Split's first input, GatherV2's third, ArgMax's second), normalised by the rank when known. */
+function axisInput(e: OpEnv, i: number, rank: number | undefined): number {
+  const a = e.constInts(i)?.[0] ?? e.fail('the axis is not known (it is in the weights file)');
+  return rank === undefined ? a : normAxes(e, [a], rank)[0];
+}
+
+/** The TF dtype attribute `T` (or `key`) is an integer type. */
+const isIntT = (e: OpEnv, key = 'T'): boolean => /INT/.test(e.attrStr(key) ?? '');
+
+/** Unpack(value; num, axis): ONNX Split into `num` pieces along axis, each squeezed. */
+const unpack: OpLowering = (e) => {
+  const s = e.shape(0);
+  const axis = e.attrInt('axis') ?? 0;
+  const a = s ? normAxes(e, [axis], s.length)[0] : axis;
+  const n = e.attrInt('num') ?? (s && num(s[a]) ? s[a] : e.referenced);
+  if (!Number.isInteger(n) || n < 1) e.fail(`num must be a positive integer, got ${n}`);
+  const parts = e.nodeN('Split', [e.tf(0)], n, { axis: a, num_outputs: n });
+  return parts.map((p) => tf(e.node('Squeeze', [p, e.ints([a])])));
+};
+
+/** Split(axis, value; num_split): equal pieces. */
+const split: OpLowering = (e) => {
+  const n = e.attrInt('num_split') ?? e.referenced;
+  const a = axisInput(e, 0, e.shape(1)?.length);
+  return e.nodeN('Split', [e.tf(1)], n, { axis: a, num_outputs: n }).map(tf);
+};
+
+/** SplitV(value, size_splits, axis): given sizes, one of which may be −1 (the rest of the axis). */
+const splitV: OpLowering = (e) => {
+  const s = e.shape(0);
+  const a = axisInput(e, 2, s?.length);
+  let sizes = e.constInts(1);
+  const n = e.attrInt('num_split') ?? sizes?.length ?? e.referenced;
+  if (sizes && sizes.includes(-1)) {
+    const d = s?.[a];
+    const rest = sizes.filter((x) => x !== -1).reduce((x, y) => x + y, 0);
+    sizes = num(d) ? sizes.map((x) => (x === -1 ? d - rest : x)) : undefined;
+  }
+  const splitArg = sizes ? e.ints(sizes) : e.node('Cast', [e.tf(1)], { to: INT64 });
+  return e.nodeN('Split', [e.tf(0), splitArg], n, { axis: a }).map(tf);
+};
+
+/** TopKV2(x, k; sorted): values and indices of the k largest along the last axis. */
+const topK: OpLowering = (e) => {
+  const k = e.constInts(1);
+  const kArg = k ? e.ints(k.slice(0, 1)) : e.node('Reshape', [e.node('Cast', [e.tf(1)], { to: INT64 }), e.ints([1])]);
+  return e.nodeN('TopK', [e.tf(0), kArg], 2, { axis: -1, largest: 1, sorted: 1 }).map(tf);
+};
+
+/** GatherV2(params, indices, axis; batch_dims 0). */
+const gatherV2: OpLowering = (e) => {
+  if ((e.attrInt('batch_dims') ?? 0) !== 0) e.fail('batch_dims other than 0 is not supported');
+  const rank = e.shape(0)?.length;
+  const a = e.arity > 2 ? axisInput(e, 2, rank) : 0;
+  return tf(e.node('Gather', [e.tf(0), e.tf(1)], { axis: a }));
+};
+
+/** Where(condition): the coordinates of true elements, [count, rank] (ONNX NonZero is [rank, count]). */
+const whereCoords: OpLowering = (e) => tf(e.node('Transpose', [e.node('NonZero', [e.tf(0)])], { perm: [1, 0] }));
+
+/** Slice(x, begin, size): size −1 is "to the end". */
+const slice: OpLowering = (e) => {
+  const [b, sz] = [e.constInts(1), e.constInts(2)];
+  const rank = e.shape(0)?.length ?? b?.length ?? sz?.length ?? e.fail('cannot tell the rank of the slice');
+  const axes = e.ints(Array.from({ length: rank }, (_, i) => i));
+  if (b && sz) {
+    const ends = sz.map((s, i) => (s < 0 ? BIG : b[i] + s));
+    return tf(e.node('Slice', [e.tf(0), e.ints(b), e.ints(ends), axes]));
+  }
+  const begin = int64(e, 1);
+  const size = int64(e, 2);
+  const ends = e.node('Where', [e.node('Less', [size, e.ints([0])]), e.ints([BIG]), e.node('Add', [begin, size])]);
+  return tf(e.node('Slice', [e.tf(0), begin, ends, axes]));
+};
+
+/** ArgMax/ArgMin(x, dimension): int64 indices with that axis removed. */
+const argReduce = (onnx: string): OpLowering => (e) => {
+  const a = axisInput(e, 1, e.shape(0)?.length);
+  return tf(e.node(onnx, [e.tf(0)], { axis: a, keepdims: 0 }));
+};
+
+/** Atan2(y, x) = atan(y/x) + π·sign(y) where x < 0 (y = 0 counts as positive), as tf2onnx writes it. */
+const atan2: OpLowering = (e) => {
+  const [y, x] = [e.tf(0), e.tf(1)];
+  const base = e.node('Atan', [e.node('Div', [y, x])]);
+  const pi = e.floats([Math.PI], []);
+  const turn = e.node('Where', [e.node('GreaterOrEqual', [y, e.floats([0], [])]), pi, e.node('Neg', [pi])]);
+  return tf(e.node('Add', [base, e.node('Where', [e.node('Less', [x, e.floats([0], [])]), turn, e.floats([0], [])])]));
+};
+
+/** DepthToSpace/SpaceToDepth(x; block_size): TF's NHWC order is ONNX's DCR mode on the NCHW value. */
+const depthSpace = (onnx: 'DepthToSpace' | 'SpaceToDepth'): OpLowering => (e) => {
+  if ((e.attrStr('data_format') ?? 'NHWC') !== 'NHWC') e.fail('only data_format NHWC is supported');
+  const attrs: Record<string, AttrInput> = { blocksize: e.attrInt('block_size') ?? e.fail('block_size is missing') };
+  if (onnx === 'DepthToSpace') attrs.mode = 'DCR';
+  return nchw(e.node(onnx, [e.nchw(0)], attrs));
+};
+
+/** FloorDiv: Div, floored for floats (for integers ONNX Div truncates, the same for the non-negative indices these graphs divide). */
+const floorDiv: OpLowering = (e) => {
+  const q = e.node('Div', [e.tf(0), e.tf(1)]);
+  return tf(isIntT(e) ? q : e.node('Floor', [q]));
+};
+
+/**
+ * StridedSlice(x, begin, end, strides; masks) → Slice over the input axes,
+ * Squeeze for shrink_axis_mask, Unsqueeze for new_axis_mask. An ellipsis
+ * stands for the input axes no other entry names (tensorflow/core/util/
+ * strided_slice_op.cc, BuildDenseSpec).
+ */
+const stridedSlice: OpLowering = (e) => {
+  const [b, en, st] = [e.constInts(1), e.constInts(2), e.constInts(3)];
+  const bit = (m: string, i: number) => (((e.attrInt(m) ?? 0) >> i) & 1) === 1;
+  const rank = e.shape(0)?.length;
+  const hasEllipsis = (e.attrInt('ellipsis_mask') ?? 0) !== 0;
+  if (!b || !en || !st || b.length !== en.length || b.length !== st.length || (hasEllipsis && rank === undefined)) {
+    e.warn('StridedSlice with bounds that are not constant (or an ellipsis on an input of unknown rank) is not lowered; its output shape is unknown');
+    return opaque(e, false)[0];
+  }
+  const starts: number[] = [], ends: number[] = [], steps: number[] = [], axes: number[] = [];
+  const shrink: number[] = [];
+  /** Output entries in order: an input axis (kept unless shrunk) or a new axis of size 1. */
+  const out: ('in' | 'shrink' | 'new')[] = [];
+  let j = 0;
+  for (let i = 0; i < b.length; i++) {
+    if (bit('ellipsis_mask', i)) {
+      const named = b.filter((_, k) => k > i && !bit('new_axis_mask', k)).length;
+      for (const stop = rank! - named; j < stop; j++) out.push('in');
+      continue;
+    }
+    if (bit('new_axis_mask', i)) {
+      out.push('new');
+      continue;
+    }
+    if (st[i] === 0) e.fail(`stride ${i} is 0`);
+    const shrinks = bit('shrink_axis_mask', i);
+    axes.push(j);
+    steps.push(shrinks ? 1 : st[i]);
+    starts.push(bit('begin_mask', i) && !shrinks ? (st[i] < 0 ? BIG : 0) : b[i]);
+    ends.push(shrinks ? (b[i] === -1 ? BIG : b[i] + 1) : bit('end_mask', i) ? (st[i] < 0 ? -BIG : BIG) : en[i]);
+    if (shrinks) shrink.push(j);
+    out.push(shrinks ? 'shrink' : 'in');
+    j++;
+  }
+  let y = axes.length ? e.node('Slice', [e.tf(0), e.ints(starts), e.ints(ends), e.ints(axes), e.ints(steps)]) : e.tf(0);
+  if (shrink.length) y = e.node('Squeeze', [y, e.ints(shrink)]);
+  const newAt = out.filter((o) => o !== 'shrink').flatMap((o, k) => (o === 'new' ? [k] : []));
+  if (newAt.length) y = e.node('Unsqueeze', [y, e.ints(newAt)]);
+  return tf(y);
+};
+
+export const TENSOR_OPS: Record<string, OpLowering> = nullProto({
+  Unpack: unpack,
+  Split: split,
+  SplitV: splitV,
+  TopKV2: topK,
+  GatherV2: gatherV2,
+  Gather: gatherV2,
+  GatherNd: (e) => tf(e.node('GatherND', [e.tf(0), int64(e, 1)])),
+  Where: whereCoords,
+  Select: (e) => tf(e.node('Where', [e.tf(0), e.tf(1), e.tf(2)])),
+  SelectV2: (e) => tf(e.node('Where', [e.tf(0), e.tf(1), e.tf(2)])),
+  Slice: slice,
+  StridedSlice: stridedSlice,
+  ArgMax: argReduce('ArgMax'),
+  ArgMin: argReduce('ArgMin'),
+  Tile: (e) => tf(e.node('Tile', [e.tf(0), int64(e, 1)])),
+  BroadcastTo: (e) => tf(e.node('Expand', [e.tf(0), int64(e, 1)])),
+  Fill: (e) => tf(e.node('Expand', [e.tf(1), int64(e, 0)])),
+  ZerosLike: (e) => ({ ...e.raw(0), value: e.node('ConstantOfShape', [e.node('Shape', [e.raw(0).value])]) }),
+  Range: (e) => tf(e.node('Range', [e.tf(0), e.tf(1), e.tf(2)])),
+  Size: (e) => tf(e.node('Size', [e.tf(0)])),
+  Rank: (e) => tf(e.node('Size', [e.node('Shape', [e.tf(0)])])),
+  Atan2: atan2,
+  DepthToSpace: depthSpace('DepthToSpace'),
+  SpaceToDepth: depthSpace('SpaceToDepth'),
+  FloorDiv: floorDiv,
+  // ONNX Mod with fmod 0 is floor modulo for integers; floats need fmod 1 (truncated), which differs only in sign.
+  FloorMod: (e) => tf(e.node('Mod', [e.tf(0), e.tf(1)], { fmod: isIntT(e) ? 0 : 1 })),
+});
