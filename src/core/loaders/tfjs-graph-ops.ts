@@ -329,9 +329,10 @@ const pad: OpLowering = (e) => {
   const value = e.op === 'PadV2' && e.arity > 2 ? [e.tf(2)] : [];
   const r = e.shape(0)?.length;
   if (!p || r === undefined) {
-    e.warn('the paddings are not known (they are in the weights file); the output shape is unknown');
-    // Flattened [rank·2] pads of unknown values: the rank is kept, the padded sizes are unknown.
-    return tf(e.node('Pad', [e.tf(0), e.node('Reshape', [e.tf(1), e.ints([-1])]), ...value], { mode }));
+    if (e.isConst(1)) e.warn('the paddings are not known (they are in the weights file); the output shape is unknown');
+    // Computed paddings [rank, 2] → ONNX [begins…, ends…]: transposed and flattened (shape inference folds them when it can).
+    const pads = e.node('Reshape', [e.node('Transpose', [e.node('Cast', [e.tf(1)], { to: 7 })], { perm: [1, 0] }), e.ints([-1])]);
+    return tf(e.node('Pad', [e.tf(0), pads, ...value], { mode }));
   }
   if (p.length !== 2 * r) e.fail(`paddings has ${p.length / 2} rows but the input has rank ${r}`);
   const rows = Array.from({ length: r }, (_, i) => [p[2 * i], p[2 * i + 1]]);
@@ -430,5 +431,9 @@ export const TF_OPS: Record<string, OpLowering> = nullProto({
   GreaterEqual: elementwise('GreaterOrEqual'), LogicalAnd: elementwise('And'), LogicalOr: elementwise('Or'), LogicalNot: unary('Not'),
   NotEqual: (e) => { const d = elementwise('Equal')(e) as Lowered; return { ...d, value: e.node('Not', [d.value]) }; },
   Sin: unary('Sin'), Cos: unary('Cos'), Tan: unary('Tan'), Atan: unary('Atan'),
+  // A TF1 cond outside loops (while loops are collapsed first, tfjs-graph-control.ts): Switch passes its data to
+  // both branches, so both are profiled; Merge has the branches' common shape (rule in analysis/ops/control.ts).
+  Switch: (e) => [e.raw(0), e.raw(0)],
+  Merge: (e) => e.nodeN('Merge', Array.from({ length: e.arity }, (_, i) => e.tf(i)), 2, {}, 'ai.tensorflow').map(tf),
   ...TENSOR_OPS,
 });

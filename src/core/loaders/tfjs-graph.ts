@@ -15,6 +15,7 @@ import { GrowingGraphInference } from '../analysis/infer';
 import { toAttribute, type AttrInput } from '../onnx/attr-input';
 import { TF_OPS, opaque, type Layout, type Lowered, type OpEnv } from './tfjs-graph-ops';
 import { dict, nullProto } from '../lookup';
+import { collapseWhileLoops, WHILE_LOOP_OP, type WhileLoop } from './tfjs-graph-control';
 
 export interface TfjsGraphOptions {
   /** The weights files' bytes, concatenated in manifest order: used only to read small integer constants. */
@@ -34,7 +35,7 @@ interface TfAttr {
   list?: { s?: string[]; i?: (string | number)[]; f?: (number | string)[]; b?: boolean[]; type?: string[] };
 }
 interface TfShape { dim?: { size?: string | number }[]; unknownRank?: boolean }
-interface TfNode { name: string; op: string; input: string[]; attr: Record<string, TfAttr> }
+export interface TfNode { name: string; op: string; input: string[]; attr: Record<string, TfAttr> }
 interface WeightSpec { name: string; shape: number[]; dtype: DType; offset?: number; values?: number[] }
 
 const OPSET = 20;
@@ -61,6 +62,36 @@ function decodeB64(s: string): string {
   }
 }
 
+/** IEEE 754 half → number. */
+function half(h: number): number {
+  const e = (h >> 10) & 0x1f;
+  const m = h & 0x3ff;
+  const v = e === 0 ? m * 2 ** -24 : e === 31 ? (m ? NaN : Infinity) : (1 + m / 1024) * 2 ** (e - 15);
+  return h & 0x8000 ? -v : v;
+}
+
+/**
+ * A small constant's values: plain int32/float32, or quantized as tfjs-core
+ * io/io_utils.ts decodeWeights reads them (float16, or uint8/uint16 with
+ * value = min + scale·q). Undefined when the bytes are not there.
+ */
+function readValues(data: Uint8Array, offset: number, count: number, dtype: DType, q: Record<string, unknown> | undefined): number[] | undefined {
+  const qd = q ? String(q.dtype) : undefined;
+  const size = qd === 'uint8' ? 1 : qd === 'uint16' || qd === 'float16' ? 2 : qd === undefined ? 4 : NaN;
+  if (!(offset + size * count <= data.byteLength)) return undefined;
+  const view = new DataView(data.buffer, data.byteOffset + offset, size * count);
+  const at = (k: number): number => {
+    if (qd === 'float16') return half(view.getUint16(2 * k, true));
+    if (qd === 'uint8' || qd === 'uint16') {
+      const v = qd === 'uint8' ? view.getUint8(k) : view.getUint16(2 * k, true);
+      const r = Number(q!.min ?? 0) + Number(q!.scale ?? 1) * v;
+      return dtype === 'int32' ? Math.round(r) : r;
+    }
+    return dtype === 'int32' ? view.getInt32(4 * k, true) : view.getFloat32(4 * k, true);
+  };
+  return Array.from({ length: count }, (_, k) => at(k));
+}
+
 /** Reads a weight manifest: specs with byte offsets into the concatenated weights (tfjs-core io/io_utils.ts decodeWeights). */
 function readManifest(fail: (m: string) => never, manifest: unknown, data: Uint8Array | undefined): Map<string, WeightSpec> {
   const out = new Map<string, WeightSpec>();
@@ -81,10 +112,7 @@ function readManifest(fail: (m: string) => never, manifest: unknown, data: Uint8
       const spec: WeightSpec = { name: w.name, shape, dtype: dt[0], offset };
       // Integer constants (shapes, axes) and tiny float ones (Range bounds, scales) feed shape arithmetic.
       const foldable = (dt[0] === 'int32' && count <= MAX_FOLD) || (dt[0] === 'float32' && count <= MAX_FOLD_FLOAT);
-      if (data && offset !== undefined && foldable && !q && offset + 4 * count <= data.byteLength) {
-        const view = new DataView(data.buffer, data.byteOffset + offset, 4 * count);
-        spec.values = Array.from({ length: count }, (_, k) => (dt[0] === 'int32' ? view.getInt32(4 * k, true) : view.getFloat32(4 * k, true)));
-      }
+      if (data && offset !== undefined && foldable) spec.values = readValues(data, offset, count, dt[0], q);
       out.set(w.name, spec);
       // Strings are length-prefixed, so offsets after one are not known without parsing; they are not needed.
       const bytes = q ? (QUANT_BYTES[String(q.dtype)] ?? NaN) * count : dt[1] * count;
@@ -264,9 +292,10 @@ function attrEnv(n: TfNode, fail: (m: string) => never): Pick<OpEnv, 'attrStr' |
   };
 }
 
-function lowerNode(b: Builder, n: TfNode, specs: Map<string, WeightSpec>, consumed: Set<string>, referenced: number): void {
+function lowerNode(b: Builder, n: TfNode, specs: Map<string, WeightSpec>, consumed: Set<string>, referenced: number, loop?: WhileLoop): void {
   const fail: (m: string) => never = (m) => b.fail(`node '${n.name}' (${n.op}): ${m}`);
   if (n.op === 'NoOp') return;
+  if (loop) return lowerWhileLoop(b, n, loop, consumed);
   if (n.op === 'Const') {
     const a = attrOf(n, 'value')?.tensor;
     const spec = specs.get(n.name);
@@ -346,6 +375,29 @@ function lowerNode(b: Builder, n: TfNode, specs: Map<string, WeightSpec>, consum
   (Array.isArray(out) ? out : [out]).forEach((o, k) => b.outputs.set(refKey(n.name, k), o));
 }
 
+/** A collapsed TF1 while loop (see tfjs-graph-control.ts): one opaque node; its shape rule gives the loop-invariant outputs. */
+function lowerWhileLoop(b: Builder, n: TfNode, loop: WhileLoop, consumed: Set<string>): void {
+  const inputs = loop.inputs.map((ref) => {
+    const r = parseRef(ref)!;
+    const k = refKey(r.node, r.index);
+    consumed.add(k);
+    const c = b.consts.get(k);
+    if (c) return constForm(b, k, 'tf', c.spec.shape, () => '');
+    const v = b.outputs.get(k) ?? b.fail(`while loop '${loop.frame}': input '${k}' is not an output of node '${r.node}'`);
+    return b.tf(v, n.name);
+  });
+  const count = Math.max(1, loop.outputs.length);
+  const outs = b.nodeN(n.name, WHILE_LOOP_OP, inputs, count, {
+    frame_name: loop.frame,
+    output_shape_from: Array.from({ length: count }, (_, k) => loop.outputs[k]?.shapeFrom ?? -1),
+    output_unchanged: Array.from({ length: count }, (_, k) => (loop.outputs[k]?.unchanged ? 1 : 0)),
+  }, 'ai.tensorflow');
+  outs.forEach((o, k) => b.outputs.set(refKey(n.name, k), { value: o, layout: 'tf' }));
+  const unknown = loop.outputs.filter((o) => o.shapeFrom < 0).length;
+  b.model.warnings.push(`while loop '${loop.frame}' (${loop.size} TF nodes) is shown as one ${WHILE_LOOP_OP} node; its body is not profiled`
+    + (unknown ? ` and ${unknown} of its ${loop.outputs.length} outputs have unknown shapes (they change in the loop)` : ''));
+}
+
 /** The IR value for a constant in a form: declared once with `dims`; later forms derive from the first. */
 function constForm(b: Builder, key: string, form: string, dims: number[], derive: () => string): string {
   const c = b.consts.get(key)!;
@@ -372,13 +424,14 @@ export function lowerTfjsGraphModel(json: unknown, file: string, options: TfjsGr
   const j = json as Record<string, unknown>;
   if (j.format !== undefined && j.format !== 'graph-model') fail(`format is ${shownValue(j.format)}, not 'graph-model'`);
   if (!isObj(j.modelTopology)) fail('modelTopology is missing; a graph model holds the TensorFlow graph there');
-  const nodes = parseNodes(j.modelTopology, fail);
+  const collapsed = collapseWhileLoops(parseNodes(j.modelTopology, fail), (n) => { const a = attrOf(n, 'frame_name'); return a?.s !== undefined ? decodeB64(a.s) : n.name; });
+  const nodes = collapsed.nodes;
   const specs = readManifest(fail, j.weightsManifest, options.weightData);
   for (const key of ['generatedBy', 'convertedBy'] as const) if (typeof j[key] === 'string') b.model.metadata[key] = j[key] as string;
   const consumed = new Set<string>();
   const referenced = new Map<string, number>();
   for (const n of nodes.values()) for (const r of n.input.map(parseRef)) if (r) referenced.set(r.node, Math.max(referenced.get(r.node) ?? 1, r.index + 1));
-  for (const n of topoOrder(nodes, fail)) lowerNode(b, n, specs, consumed, referenced.get(n.name) ?? 1);
+  for (const n of topoOrder(nodes, fail)) lowerNode(b, n, specs, consumed, referenced.get(n.name) ?? 1, collapsed.loops.get(n.name));
   for (const [op, u] of b.unsupported) {
     const which = u.count === 1 ? `node '${u.first}'` : `${u.count} nodes, the first '${u.first}'`;
     b.model.warnings.push(`TF op ${op} is not supported (${which}); its outputs' shapes are unknown`);

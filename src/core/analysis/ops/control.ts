@@ -143,8 +143,32 @@ const scan: OpRule = (ctx) => {
   return result;
 };
 
+/**
+ * A TF1 while loop collapsed by the TF.js graph loader (loaders/tfjs-graph-control.ts):
+ * output k keeps the shape of input output_shape_from[k] (−1: unknown), and
+ * its value too where output_unchanged[k] is 1.
+ */
+const tfWhileLoop: OpRule = (ctx) => {
+  const from = ctx.ints('output_shape_from') ?? [];
+  const same = ctx.ints('output_unchanged') ?? [];
+  return ctx.node.outputs.map((_, k) => {
+    const x = from[k] !== undefined && from[k] >= 0 ? ctx.inputs[from[k]] : undefined;
+    if (!x) return undefined;
+    return same[k] ? { ...x } : { dtype: x.dtype, shape: x.shape };
+  });
+};
+
+/** A TF1 cond's Merge (ai.tensorflow): the union of its branches' shapes, and the taken branch's index. */
+const tfMerge: OpRule = (ctx) => {
+  const ins = ctx.inputs.filter((t): t is TensorInfo => !!t);
+  const merged = ins.slice(1).reduce<TensorInfo | undefined>((a, b) => (a ? mergeInfos(ctx, 0, a, b) : undefined), ins[0]);
+  return [merged ? { dtype: merged.dtype, shape: merged.shape } : undefined, { dtype: 'int32', shape: [] }];
+};
+
 export const controlRules: OpRules = {
   If: ifOp,
   Loop: loop,
   Scan: scan,
+  'ai.tensorflow:WhileLoop': tfWhileLoop,
+  'ai.tensorflow:Merge': tfMerge,
 };
