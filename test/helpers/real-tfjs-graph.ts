@@ -62,6 +62,25 @@ function loopNodes(nodes: GraphJson['modelTopology']['node']): Set<string> {
   return inside;
 }
 
+/** Nodes in a TF1 cond's branches (after a Switch, before the Merge): an untaken branch's outputs cannot be fetched. */
+function condNodes(nodes: GraphJson['modelTopology']['node'], loops: Set<string>): Set<string> {
+  const consumers = new Map<string, string[]>();
+  for (const n of nodes) for (const ref of n.input ?? []) {
+    const src = ref.replace(/^\^/, '').replace(/:\d+$/, '');
+    consumers.set(src, [...(consumers.get(src) ?? []), n.name]);
+  }
+  const op = new Map(nodes.map((n) => [n.name, n.op]));
+  const inside = new Set<string>();
+  const stack = nodes.filter((n) => n.op === 'Switch' && !loops.has(n.name)).map((n) => n.name);
+  while (stack.length) {
+    const k = stack.pop()!;
+    if (inside.has(k) || op.get(k) === 'Merge') continue;
+    inside.add(k);
+    stack.push(...(consumers.get(k) ?? []));
+  }
+  return inside;
+}
+
 /** The data inputs' concrete shapes: -1 batch → 1, other unknown dims from `fallbackSize`. */
 function inputShapes(nodes: GraphJson['modelTopology']['node'], fallbackSize: number): Map<string, { shape: number[]; dtype: string }> {
   const out = new Map<string, { shape: number[]; dtype: string }>();
@@ -147,7 +166,10 @@ export async function checkRealGraphModel(tf: typeof TF, file: string, fallbackS
   for (const [name, s] of inputs) feed[name] = s.dtype === 'float32' ? tf.randomUniform(s.shape, 0, 1) : s.dtype === 'uint8' ? tf.randomUniform(s.shape, 0, 255, 'int32') : tf.zeros(s.shape, 'int32');
   let executed: Map<string, number[]>;
   try {
-    executed = await fetchAll(tf, tfModel, feed, wanted);
+    const branches = condNodes(nodes, skip);
+    const inBranch = (k: string): boolean => branches.has(k.replace(/:\d+$/, ''));
+    executed = await fetchAll(tf, tfModel, feed, wanted.filter((k) => !inBranch(k)));
+    if (branches.size) for (const [k, v] of await fetchAll(tf, tfModel, feed, wanted.filter(inBranch)).catch(() => new Map<string, number[]>())) executed.set(k, v);
   } catch (e) {
     result.notExecuted = (e as Error).message;
     executed = new Map();

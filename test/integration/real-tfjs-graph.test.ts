@@ -17,7 +17,7 @@ const DIR = join(__dirname, '..', '..', 'node_modules', '@vladmandic', 'human', 
 /** Model, and the least share of executed outputs whose shape we must know (the rest are data-dependent). */
 const MODELS: [string, number][] = [
   ['antispoof', 1], ['blazeface', 1], ['centernet', 1], ['emotion', 1], ['facemesh', 1], ['faceres', 1], ['handlandmark-lite', 1], ['iris', 1],
-  ['liveness', 1], ['movenet-lightning', 1],
+  ['liveness', 1], ['movenet-lightning', 1], ['handtrack', 0.6],
 ];
 
 describe('published TF.js graph models agree with TF.js executing them', () => {

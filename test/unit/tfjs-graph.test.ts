@@ -118,6 +118,80 @@ describe('TF.js graph models: lowering', () => {
   });
 });
 
+describe('TF.js graph models: unknown ops and TF1 control flow', () => {
+  const shapeOf = (m: ReturnType<typeof loadTfjsGraphModel>, value: string) => inferShapes(m).values.get(value)?.shape;
+
+  it('an unknown op keeps every output its consumers reference; one warning per op type; shapes continue past it', () => {
+    const g = new GraphBuilder();
+    const x = g.placeholder('x', [1, 8, 8, 3]);
+    g.op('weird', 'FancyOp', [x]);
+    g.op('weird2', 'FancyOp', [x]);
+    g.op('a', 'Relu', ['weird:2']);
+    g.op('b', 'AddV2', ['weird:0', 'weird2:1']);
+    g.op('c', 'Relu', [x]);
+    const { model, outputs } = lowerTfjsGraphModel(g.build().json, 'm.json');
+    const fancy = model.graph.nodes.filter((n) => n.opType === 'FancyOp');
+    assert.deepEqual(fancy.map((n) => n.outputs.length), [3, 2]);
+    assert.equal(model.warnings.filter((w) => w.includes('FancyOp')).length, 1, model.warnings.join('\n'));
+    assert.match(model.warnings.find((w) => w.includes('FancyOp'))!, /2 nodes, the first 'weird'/);
+    const c = outputs.get('c')!;
+    assert.deepEqual(shapeOf(model, c.value), c.layout === 'nchw' ? [1, 3, 8, 8] : [1, 8, 8, 3]);
+  });
+
+  it('a TF1 cond (Switch:1 / Merge) loads; the Merge has the branches\' common shape', () => {
+    const g = new GraphBuilder();
+    const x = g.placeholder('x', [1, 8, 8, 3]);
+    const m = g.op('m', 'Mean', [x, g.const('axes', [4], [0, 1, 2, 3])], { keep_dims: attr.b(false) });
+    const pred = g.op('pred', 'Greater', [m, g.const('zero', [])]);
+    g.op('cond/Switch', 'Switch', [x, pred]);
+    g.op('cond/then', 'Relu', ['cond/Switch:1']);
+    g.op('cond/else', 'Sigmoid', ['cond/Switch']);
+    g.op('cond/Merge', 'Merge', ['cond/else', 'cond/then'], { N: attr.i(2) });
+    g.op('out', 'Tanh', ['cond/Merge']);
+    const fx = g.build();
+    const { model, outputs } = lowerTfjsGraphModel(fx.json, 'm.json', { weightData: fx.weightData });
+    assert.deepEqual(shapeOf(model, outputs.get('out')!.value), [1, 8, 8, 3]);
+  });
+
+  it('a TF1 while loop becomes one WhileLoop node: a value passed through keeps its shape, a counter too; the rest is profiled', () => {
+    const g = new GraphBuilder();
+    const x = g.placeholder('x', [1, 8, 8, 3]);
+    const frame = { frame_name: attr.s('w/while_context'), is_constant: attr.b(false), parallel_iterations: attr.i(10) };
+    g.op('w/Enter', 'Enter', [x], frame);
+    g.op('w/Enter_1', 'Enter', [g.const('i0', [], [0])], frame);
+    g.op('w/Enter_2', 'Enter', [g.const('limit', [], [3])], { ...frame, is_constant: attr.b(true) });
+    g.op('w/Merge', 'Merge', ['w/Enter', 'w/NextIteration']);
+    g.op('w/Merge_1', 'Merge', ['w/Enter_1', 'w/NextIteration_1']);
+    g.op('w/Less', 'Less', ['w/Merge_1', 'w/Enter_2']);
+    g.op('w/LoopCond', 'LoopCond', ['w/Less']);
+    g.op('w/Switch', 'Switch', ['w/Merge', 'w/LoopCond']);
+    g.op('w/Switch_1', 'Switch', ['w/Merge_1', 'w/LoopCond']);
+    g.op('w/Identity', 'Identity', ['w/Switch:1']);
+    g.op('w/Identity_1', 'Identity', ['w/Switch_1:1']);
+    g.rawNodes.push({ name: 'w/one', op: 'Const', input: ['^w/Identity_1'], attr: { value: { tensor: { dtype: 'DT_FLOAT', tensorShape: {} } }, dtype: attr.type() } });
+    g.op('w/add', 'AddV2', ['w/Identity_1', 'w/one']);
+    g.op('w/NextIteration', 'NextIteration', ['w/Identity']);
+    g.op('w/NextIteration_1', 'NextIteration', ['w/add']);
+    g.op('w/Exit', 'Exit', ['w/Switch']);
+    g.op('w/Exit_1', 'Exit', ['w/Switch_1']);
+    g.op('out', 'Relu', ['w/Exit']);
+    g.op('count', 'Identity', ['w/Exit_1']);
+    const fx = g.build();
+    fx.json.weightsManifest[0].weights.push({ name: 'w/one', shape: [], dtype: 'float32' });
+    const data = new Uint8Array(fx.weightData.byteLength + 4);
+    data.set(fx.weightData);
+    const { model, outputs } = lowerTfjsGraphModel(fx.json, 'm.json', { weightData: data });
+    const loops = model.graph.nodes.filter((n) => n.opType === 'WhileLoop');
+    assert.equal(loops.length, 1);
+    assert.ok(!model.graph.nodes.some((n) => ['Enter', 'Merge', 'Switch', 'NextIteration', 'Exit', 'LoopCond'].includes(n.opType)));
+    const out = outputs.get('out')!;
+    assert.deepEqual(shapeOf(model, out.value), out.layout === 'nchw' ? [1, 3, 8, 8] : [1, 8, 8, 3]);
+    assert.deepEqual(shapeOf(model, outputs.get('count')!.value), []);
+    assert.ok(model.warnings.some((w) => /while loop 'w\/while_context' \(\d+ TF nodes\)/.test(w)), model.warnings.join('\n'));
+    assert.equal(profileModel(model).report.totals.params, 1, "the body's float constant counts");
+  });
+});
+
 describe('TF.js graph models: malformed files', () => {
   const base = () => smallCnn().json as unknown as Record<string, unknown>;
   const nodesOf = (j: Record<string, unknown>) => (j.modelTopology as { node: Record<string, unknown>[] }).node;

@@ -2,7 +2,7 @@
  * What a TF.js graph-model op lowering sees (implemented by tfjs-graph.ts)
  * and the small helpers every op family shares.
  */
-import type { Dim } from '../ir';
+import type { Dim, DType } from '../ir';
 import type { AttrInput } from '../onnx/attr-input';
 
 export type Layout = 'tf' | 'nchw';
@@ -50,6 +50,10 @@ export interface OpEnv {
   attrFloat(name: string): number | undefined;
   attrBool(name: string): boolean | undefined;
   attrStrs(name: string): string[] | undefined;
+  /** A shape attribute's dims (−1: unknown), when present with a known rank. */
+  attrShape(name: string): number[] | undefined;
+  /** Declares an opaque node output's dtype and shape, as a file declares value_info. */
+  declare(value: string, dtype: DType | undefined, shape: Dim[] | undefined): void;
   warn(message: string): void;
   /** Notes this node's op type as unsupported (the loader warns once per op type). */
   unsupported(): void;

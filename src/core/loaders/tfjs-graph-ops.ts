@@ -13,6 +13,7 @@ import type { AttrInput } from '../onnx/attr-input';
 import { nullProto } from '../lookup';
 import { shownValue } from '../errors';
 import { TENSOR_OPS } from './tfjs-graph-ops-tensor';
+import { LIST_OPS } from './tfjs-graph-ops-lists';
 import { nchw, normAxes, num, opaque, tf, type Layout, type Lowered, type OpEnv, type OpLowering } from './tfjs-graph-env';
 
 export type { Layout, Lowered, OpEnv, OpLowering } from './tfjs-graph-env';
@@ -436,4 +437,5 @@ export const TF_OPS: Record<string, OpLowering> = nullProto({
   Switch: (e) => [e.raw(0), e.raw(0)],
   Merge: (e) => e.nodeN('Merge', Array.from({ length: e.arity }, (_, i) => e.tf(i)), 2, {}, 'ai.tensorflow').map(tf),
   ...TENSOR_OPS,
+  ...LIST_OPS,
 });

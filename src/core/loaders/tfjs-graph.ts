@@ -276,7 +276,7 @@ class Builder {
   }
 }
 
-function attrEnv(n: TfNode, fail: (m: string) => never): Pick<OpEnv, 'attrStr' | 'attrInt' | 'attrInts' | 'attrFloat' | 'attrBool' | 'attrStrs'> {
+function attrEnv(n: TfNode, fail: (m: string) => never): Pick<OpEnv, 'attrStr' | 'attrInt' | 'attrInts' | 'attrFloat' | 'attrBool' | 'attrStrs' | 'attrShape'> {
   const int = (v: unknown, what: string): number => {
     const x = Number(v);
     if (!Number.isSafeInteger(x)) fail(`node '${n.name}' (${n.op}): attribute ${what} has a non-integer value ${shownValue(v)}`);
@@ -289,6 +289,7 @@ function attrEnv(n: TfNode, fail: (m: string) => never): Pick<OpEnv, 'attrStr' |
     attrFloat: (k) => { const a = attrOf(n, k); return a?.f !== undefined ? Number(a.f) : undefined; },
     attrBool: (k) => attrOf(n, k)?.b,
     attrStrs: (k) => attrOf(n, k)?.list?.s?.map(decodeB64) ?? (attrOf(n, k)?.list ? [] : undefined),
+    attrShape: (k) => shapeOfAttr(attrOf(n, k)?.shape),
   };
 }
 
@@ -359,6 +360,9 @@ function lowerNode(b: Builder, n: TfNode, specs: Map<string, WeightSpec>, consum
     node: (op, inputs, attrs, domain) => b.node(scope, op, inputs, attrs, domain),
     nodeN: (op, inputs, count, attrs, domain) => b.nodeN(scope, op, inputs, count, attrs, domain),
     referenced,
+    declare: (value, dtype, shape) => {
+      if (shape !== undefined || dtype !== undefined) b.graph.values.set(value, { name: value, dtype, shape });
+    },
     unsupported: () => {
       const u = b.unsupported.get(n.op);
       if (u) u.count++;
