@@ -192,6 +192,42 @@ describe('TF.js graph models: unknown ops and TF1 control flow', () => {
   });
 });
 
+describe('TF.js graph models: SpaceToBatchND / BatchToSpaceND (dilated depthwise convolutions, as rvm.json writes them)', () => {
+  before(async () => {
+    await tf.setBackend('cpu');
+    await tf.ready();
+  });
+  const cases: [number, number[], number[]][] = [[16, [2, 2, 2, 2], [0, 0, 0, 0]], [15, [2, 3, 2, 3], [0, 1, 0, 1]]];
+  for (const [size, pads, crops] of cases) {
+    it(`input ${size}×${size}, paddings [${pads}], crops [${crops}]: shapes as TF.js executes them, batch 2`, async () => {
+      const g = new GraphBuilder();
+      const x = g.placeholder('x', [-1, size, size, 4]);
+      const s2b = g.op('s2b', 'SpaceToBatchND', [x, g.const('block', [2], [2, 2]), g.const('pads', [2, 2], pads)]);
+      const dw = g.op('dw', 'DepthwiseConv2dNative', [s2b, g.const('w', [3, 3, 4, 1])], {
+        strides: attr.ints([1, 1, 1, 1]), padding: attr.s('VALID'), dilations: attr.ints([1, 1, 1, 1]), data_format: attr.s('NHWC'),
+      });
+      g.op('b2s', 'BatchToSpaceND', [dw, g.const('block2', [2], [2, 2]), g.const('crops', [2, 2], crops)]);
+      const fx = g.build();
+      const wd = fx.weightData;
+      const tfModel = await tf.loadGraphModel(tf.io.fromMemory({
+        modelTopology: fx.json.modelTopology, weightSpecs: fx.json.weightsManifest[0].weights as tf.io.WeightsManifestEntry[],
+        weightData: wd.buffer.slice(wd.byteOffset, wd.byteOffset + wd.byteLength) as ArrayBuffer,
+      }));
+      const input = tf.zeros([2, size, size, 4]);
+      const outs = tfModel.execute({ x: input }, fx.computed) as tf.Tensor[];
+      const { model, outputs } = lowerTfjsGraphModel(fx.json, 'm.json', { weightData: wd });
+      const inferred = inferShapes(model, { bindings: { N: 2 } });
+      fx.computed.forEach((n, k) => {
+        const low = outputs.get(n)!;
+        const sh = inferred.values.get(low.value)?.shape;
+        assert.deepEqual(low.layout === 'nchw' && sh ? [sh[0], sh[2], sh[3], sh[1]] : sh, outs[k].shape, n);
+      });
+      tf.dispose([input, ...outs]);
+      tfModel.dispose();
+    });
+  }
+});
+
 describe('TF.js graph models: malformed files', () => {
   const base = () => smallCnn().json as unknown as Record<string, unknown>;
   const nodesOf = (j: Record<string, unknown>) => (j.modelTopology as { node: Record<string, unknown>[] }).node;

@@ -171,6 +171,55 @@ const stridedSlice: OpLowering = (e) => {
   return tf(y);
 };
 
+/** Dim k of a 4-D value's Shape, as a 1-element int64 vector (symbolic dims fold through shape inference). */
+const dimOf = (e: OpEnv, shape: string, k: number): string => e.node('Gather', [shape, e.ints([k])], { axis: 0 });
+
+/** Block shape and [2, 2] paddings/crops of the 2-D Space↔Batch ops, when constant. */
+function blockArgs(e: OpEnv): { bh: number; bw: number; p: number[] } | undefined {
+  const [block, p] = [e.constInts(1), e.constInts(2)];
+  if (e.shape(0)?.length !== 4 || block?.length !== 2 || p?.length !== 4 || block.some((b) => b < 1)) {
+    e.warn('only 4-D inputs with a constant 2-D block shape and paddings are lowered; the output shape is unknown');
+    return undefined;
+  }
+  return { bh: block[0], bw: block[1], p };
+}
+
+/**
+ * SpaceToBatchND (NHWC, 2-D block): pad, [N, H/bh, bh, W/bw, bw, C], move the
+ * blocks to the front, [bh·bw·N, H/bh, W/bw, C] (tf2onnx writes the same).
+ * Converters wrap dilated convolutions in it and BatchToSpaceND.
+ */
+const spaceToBatch: OpLowering = (e) => {
+  const a = blockArgs(e);
+  if (!a) return opaque(e, false)[0];
+  const xp = e.node('Pad', [e.tf(0), e.ints([0, a.p[0], a.p[2], 0, 0, a.p[1], a.p[3], 0])], { mode: 'constant' });
+  const s = e.node('Shape', [xp]);
+  const h = e.node('Div', [dimOf(e, s, 1), e.ints([a.bh])]);
+  const w = e.node('Div', [dimOf(e, s, 2), e.ints([a.bw])]);
+  const c = dimOf(e, s, 3);
+  const six = e.node('Reshape', [xp, e.node('Concat', [dimOf(e, s, 0), h, e.ints([a.bh]), w, e.ints([a.bw]), c], { axis: 0 })]);
+  const moved = e.node('Transpose', [six], { perm: [2, 4, 0, 1, 3, 5] });
+  return tf(e.node('Reshape', [moved, e.node('Concat', [e.ints([-1]), h, w, c], { axis: 0 })]));
+};
+
+/** BatchToSpaceND (NHWC, 2-D block): the inverse, then the crops. */
+const batchToSpace: OpLowering = (e) => {
+  const a = blockArgs(e);
+  if (!a) return opaque(e, false)[0];
+  const x = e.tf(0);
+  const s = e.node('Shape', [x]);
+  const n = e.node('Div', [dimOf(e, s, 0), e.ints([a.bh * a.bw])]);
+  const c = dimOf(e, s, 3);
+  const six = e.node('Reshape', [x, e.node('Concat', [e.ints([a.bh, a.bw]), n, dimOf(e, s, 1), dimOf(e, s, 2), c], { axis: 0 })]);
+  const moved = e.node('Transpose', [six], { perm: [2, 3, 0, 4, 1, 5] });
+  const h = e.node('Mul', [dimOf(e, s, 1), e.ints([a.bh])]);
+  const w = e.node('Mul', [dimOf(e, s, 2), e.ints([a.bw])]);
+  const y = e.node('Reshape', [moved, e.node('Concat', [n, h, w, c], { axis: 0 })]);
+  if (a.p.every((v) => v === 0)) return tf(y);
+  const end = (crop: number): number => (crop > 0 ? -crop : BIG);
+  return tf(e.node('Slice', [y, e.ints([a.p[0], a.p[2]]), e.ints([end(a.p[1]), end(a.p[3])]), e.ints([1, 2])]));
+};
+
 export const TENSOR_OPS: Record<string, OpLowering> = nullProto({
   Unpack: unpack,
   Split: split,
@@ -197,6 +246,8 @@ export const TENSOR_OPS: Record<string, OpLowering> = nullProto({
   DepthToSpace: depthSpace('DepthToSpace'),
   SpaceToDepth: depthSpace('SpaceToDepth'),
   FloorDiv: floorDiv,
+  SpaceToBatchND: spaceToBatch,
+  BatchToSpaceND: batchToSpace,
   // ONNX Mod with fmod 0 is floor modulo for integers; floats need fmod 1 (truncated), which differs only in sign.
   FloorMod: (e) => tf(e.node('Mod', [e.tf(0), e.tf(1)], { fmod: isIntT(e) ? 0 : 1 })),
 });
