@@ -138,6 +138,15 @@ describe('TF.js graph models: unknown ops and TF1 control flow', () => {
     assert.deepEqual(shapeOf(model, c.value), c.layout === 'nchw' ? [1, 3, 8, 8] : [1, 8, 8, 3]);
   });
 
+  it('BatchMatMulV2 with adj_y (facemesh-attention.json\'s FoldTransposeIntoMatMul): [1,3,3] × [1,71,3]ᵀ = [1,3,71]', () => {
+    const g = new GraphBuilder();
+    const x = g.placeholder('x', [1, 71, 3]);
+    g.op('mm', 'BatchMatMulV2', [g.const('m', [1, 3, 3]), x], { adj_x: attr.b(false), adj_y: attr.b(true) });
+    const fx = g.build();
+    const { model, outputs } = lowerTfjsGraphModel(fx.json, 'm.json', { weightData: fx.weightData });
+    assert.deepEqual(shapeOf(model, outputs.get('mm')!.value), [1, 3, 71]);
+  });
+
   it('a TF1 cond (Switch:1 / Merge) loads; the Merge has the branches\' common shape', () => {
     const g = new GraphBuilder();
     const x = g.placeholder('x', [1, 8, 8, 3]);

@@ -263,6 +263,18 @@ function matMul(e: OpEnv, ta: boolean, tb: boolean): string {
   return e.node('MatMul', [a, b]);
 }
 
+/** BatchMatMul(V2/V3)(x, y; adj_x, adj_y): MatMul, with the last two axes swapped where adjoint (real tensors: transposed). */
+const batchMatMul: OpLowering = (e) => {
+  const adj = (i: number, flag: string): string => {
+    if (!e.attrBool(flag)) return e.tf(i);
+    const r = e.shape(i)?.length ?? e.fail(`${flag} needs the input's rank, which is unknown`);
+    const perm = Array.from({ length: r }, (_, k) => k);
+    [perm[r - 2], perm[r - 1]] = [perm[r - 1], perm[r - 2]];
+    return e.node('Transpose', [e.tf(i)], { perm });
+  };
+  return tf(e.node('MatMul', [adj(0, 'adj_x'), adj(1, 'adj_y')]));
+};
+
 const fusedMatMul: OpLowering = (e) => {
   const [first, act] = e.attrStrs('fused_ops') ?? [];
   let y = tf(matMul(e, e.attrBool('transpose_a') ?? false, e.attrBool('transpose_b') ?? false));
@@ -421,7 +433,7 @@ export const TF_OPS: Record<string, OpLowering> = nullProto({
   Mean: reduce('ReduceMean', 'GlobalAveragePool'), Max: reduce('ReduceMax', 'GlobalMaxPool'),
   Min: reduce('ReduceMin'), Sum: reduce('ReduceSum'), Prod: reduce('ReduceProd'),
   MatMul: (e) => tf(matMul(e, e.attrBool('transpose_a') ?? false, e.attrBool('transpose_b') ?? false)),
-  BatchMatMulV2: (e) => tf(e.node('MatMul', [e.tf(0), e.tf(1)])),
+  BatchMatMulV2: batchMatMul, BatchMatMul: batchMatMul, BatchMatMulV3: batchMatMul,
   _FusedMatMul: fusedMatMul,
   Reshape: reshape, Squeeze: squeeze, ConcatV2: concat, ExpandDims: expandDims, Transpose: transpose,
   Pad: pad, PadV2: pad, MirrorPad: pad,
