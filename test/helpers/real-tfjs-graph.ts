@@ -101,8 +101,8 @@ async function fetchAll(tf: typeof TF, model: TF.GraphModel, feed: Record<string
   let runs = 0;
   const go = async (part: string[]): Promise<void> => {
     if (!part.length) return;
-    // Bisection reruns the model: a few dozen runs at most.
-    if (++runs > 48) throw new Error('too many outputs TF.js cannot fetch');
+    // Bisection reruns the model: at most 96 runs.
+    if (++runs > 96) throw new Error('too many outputs TF.js cannot fetch');
     try {
       const outs = (await model.executeAsync(feed, part)) as TF.Tensor | TF.Tensor[];
       const list = Array.isArray(outs) ? outs : [outs];
@@ -153,7 +153,8 @@ export async function checkRealGraphModel(tf: typeof TF, file: string, fallbackS
   const skip = loopNodes(nodes);
   const wanted = [...outputs.keys()].filter((k) => {
     const node = k.replace(/:\d+$/, '');
-    return !skip.has(node) && !['Const', 'Placeholder'].includes(op.get(node) ?? '') && shapeOf.has(outputs.get(k)!.value);
+    // Only TF nodes (not a collapsed loop's synthetic node) outside loop frames.
+    return op.has(node) && !skip.has(node) && !['Const', 'Placeholder'].includes(op.get(node)!) && shapeOf.has(outputs.get(k)!.value);
   });
 
   const tfModel = await tf.loadGraphModel(tf.io.fromMemory({

@@ -6,6 +6,7 @@
  * tfjs-converter/src/operations/op_list/{slice_join,evaluation,creation,
  * logical,arithmetic,transformation}.ts.
  */
+import type { Dim } from '../ir';
 import type { AttrInput } from '../onnx/attr-input';
 import { nullProto } from '../lookup';
 import { nchw, normAxes, opaque, num, tf, type OpEnv, type OpLowering } from './tfjs-graph-env';
@@ -174,14 +175,23 @@ const stridedSlice: OpLowering = (e) => {
 /** Dim k of a 4-D value's Shape, as a 1-element int64 vector (symbolic dims fold through shape inference). */
 const dimOf = (e: OpEnv, shape: string, k: number): string => e.node('Gather', [shape, e.ints([k])], { axis: 0 });
 
-/** Block shape and [2, 2] paddings/crops of the 2-D Space↔Batch ops, when constant. */
-function blockArgs(e: OpEnv): { bh: number; bw: number; p: number[] } | undefined {
-  const [block, p] = [e.constInts(1), e.constInts(2)];
-  if (e.shape(0)?.length !== 4 || block?.length !== 2 || p?.length !== 4 || block.some((b) => b < 1)) {
-    e.warn('only 4-D inputs with a constant 2-D block shape and paddings are lowered; the output shape is unknown');
+/**
+ * Block shape (constant) and the [2, 2] paddings/crops of the 2-D Space↔Batch
+ * ops: `first` = [top, left] and `last` = [bottom, right] as int64 IR values
+ * (computed ones too: converters derive them from the input size).
+ */
+function blockArgs(e: OpEnv): { bh: number; bw: number; first: string; last: string; zero: boolean } | undefined {
+  const block = e.constInts(1);
+  if (e.shape(0)?.length !== 4 || block?.length !== 2 || block.some((b) => b < 1)) {
+    e.warn('only 4-D inputs with a constant 2-D block shape are lowered; the output shape is unknown');
     return undefined;
   }
-  return { bh: block[0], bw: block[1], p };
+  const p = e.constInts(2);
+  if (p) return { bh: block[0], bw: block[1], first: e.ints([p[0], p[2]]), last: e.ints([p[1], p[3]]), zero: p.every((v) => v === 0) };
+  // [[top, bottom], [left, right]] → transposed and flattened: [top, left, bottom, right].
+  const flat = e.node('Reshape', [e.node('Transpose', [e.node('Cast', [e.tf(2)], { to: INT64 })], { perm: [1, 0] }), e.ints([-1])]);
+  const part = (k: number): string => e.node('Slice', [flat, e.ints([k]), e.ints([k + 2]), e.ints([0])]);
+  return { bh: block[0], bw: block[1], first: part(0), last: part(2), zero: false };
 }
 
 /**
@@ -192,7 +202,8 @@ function blockArgs(e: OpEnv): { bh: number; bw: number; p: number[] } | undefine
 const spaceToBatch: OpLowering = (e) => {
   const a = blockArgs(e);
   if (!a) return opaque(e, false)[0];
-  const xp = e.node('Pad', [e.tf(0), e.ints([0, a.p[0], a.p[2], 0, 0, a.p[1], a.p[3], 0])], { mode: 'constant' });
+  const pads = e.node('Concat', [e.ints([0]), a.first, e.ints([0, 0]), a.last, e.ints([0])], { axis: 0 });
+  const xp = e.node('Pad', [e.tf(0), pads], { mode: 'constant' });
   const s = e.node('Shape', [xp]);
   const h = e.node('Div', [dimOf(e, s, 1), e.ints([a.bh])]);
   const w = e.node('Div', [dimOf(e, s, 2), e.ints([a.bw])]);
@@ -215,9 +226,52 @@ const batchToSpace: OpLowering = (e) => {
   const h = e.node('Mul', [dimOf(e, s, 1), e.ints([a.bh])]);
   const w = e.node('Mul', [dimOf(e, s, 2), e.ints([a.bw])]);
   const y = e.node('Reshape', [moved, e.node('Concat', [n, h, w, c], { axis: 0 })]);
-  if (a.p.every((v) => v === 0)) return tf(y);
-  const end = (crop: number): number => (crop > 0 ? -crop : BIG);
-  return tf(e.node('Slice', [y, e.ints([a.p[0], a.p[2]]), e.ints([end(a.p[1]), end(a.p[3])]), e.ints([1, 2])]));
+  if (a.zero) return tf(y);
+  const ends = e.node('Sub', [e.node('Concat', [h, w], { axis: 0 }), a.last]);
+  return tf(e.node('Slice', [y, a.first, ends, e.ints([1, 2])]));
+};
+
+/**
+ * NonMaxSuppressionV3/V4/V5(boxes [n,4], scores [n], max_output_size,
+ * iou_threshold, score_threshold[, soft_nms_sigma]) → ONNX NonMaxSuppression
+ * on a batch and class of one ([k, 3] rows of batch, class, box), column 2
+ * being TF's selected indices; V4 adds their count.
+ */
+const nms: OpLowering = (e) => {
+  const boxes = e.node('Unsqueeze', [e.tf(0), e.ints([0])]);
+  const scores = e.node('Unsqueeze', [e.tf(1), e.ints([0, 1])]);
+  const scalar = (i: number, cast?: number): string => e.node('Reshape', [cast ? e.node('Cast', [e.tf(i)], { to: cast }) : e.tf(i), e.ints([1])]);
+  const thr = e.arity > 4 ? [scalar(4)] : [];
+  const rows = e.node('NonMaxSuppression', [boxes, scores, scalar(2, INT64), scalar(3), ...thr], { center_point_box: 0 });
+  const idx = e.node('Reshape', [e.node('Gather', [rows, e.ints([2])], { axis: 1 }), e.ints([-1])]);
+  return e.op === 'NonMaxSuppressionV4' ? [tf(idx), tf(e.node('Size', [idx]))] : tf(idx);
+};
+
+/**
+ * NonMaxSuppressionV5 (soft-NMS: its scores depend on soft_nms_sigma, which
+ * ONNX's NonMaxSuppression lacks) stays a TF op, with its outputs' shapes
+ * declared: [k] indices, [k] scores (k = max_output_size when padded, else
+ * data-dependent) and a scalar count.
+ */
+const nmsV5: OpLowering = (e) => {
+  const max = e.attrBool('pad_to_max_output_size') ? e.constInts(2)?.[0] : undefined;
+  const ins = Array.from({ length: e.arity }, (_, i) => e.tf(i));
+  // Only the outputs consumers use (TF.js itself returns the first two).
+  const outs = e.nodeN(e.op, ins, Math.min(3, e.referenced), {}, 'ai.tensorflow');
+  const k = max ?? `${e.name}_selected`;
+  const shapes: [string, Dim[]][] = [['int32', [k]], ['float32', [k]], ['int32', []]];
+  outs.forEach((o, j) => e.declare(o, shapes[j][0] as 'int32' | 'float32', shapes[j][1]));
+  return outs.map(tf);
+};
+
+/** SparseToDense(indices, output_shape, values, default): ScatterND of the values into a tensor filled with the default. */
+const sparseToDense: OpLowering = (e) => {
+  const d = e.shape(1)?.[0];
+  const rank = num(d) ? d : e.fail('output_shape must be a vector of known length');
+  const dense = e.node('Expand', [e.tf(3), int64(e, 1)]);
+  const idx = e.node('Reshape', [e.node('Cast', [e.tf(0)], { to: INT64 }), e.ints([-1, rank])]);
+  const count = e.node('Slice', [e.node('Shape', [idx]), e.ints([0]), e.ints([1])]);
+  return tf(e.node('ScatterND', [dense, idx, e.node('Expand', [e.tf(2), count])]));
 };
 
 export const TENSOR_OPS: Record<string, OpLowering> = nullProto({
@@ -246,6 +300,10 @@ export const TENSOR_OPS: Record<string, OpLowering> = nullProto({
   DepthToSpace: depthSpace('DepthToSpace'),
   SpaceToDepth: depthSpace('SpaceToDepth'),
   FloorDiv: floorDiv,
+  NonMaxSuppressionV3: nms,
+  NonMaxSuppressionV4: nms,
+  NonMaxSuppressionV5: nmsV5,
+  SparseToDense: sparseToDense,
   SpaceToBatchND: spaceToBatch,
   BatchToSpaceND: batchToSpace,
   // ONNX Mod with fmod 0 is floor modulo for integers; floats need fmod 1 (truncated), which differs only in sign.
