@@ -157,12 +157,18 @@ export function nodeFlops(node: Node, macs: Figure, shapeOf: Shapes): Figure {
     case 'Conv':
     case 'FusedConv':
     case 'ConvTranspose':
-    case 'Gemm': {
-      const biasIdx = 2;
+    case 'Gemm':
+    case 'QLinearConv': {
+      // Integer convolutions count as float ones: 2 ops per MAC (the int32
+      // accumulation is still a multiply and an add), + 1 per output for a bias.
+      const biasIdx = node.opType === 'QLinearConv' ? 8 : 2;
       const hasBias = Boolean(node.inputs[biasIdx]);
       return addExact(mulExact(2, macs), hasBias ? outElems() : 0);
     }
+    case 'ConvInteger':
     case 'MatMul':
+    case 'MatMulInteger':
+    case 'QLinearMatMul':
     case 'Einsum':
       return mulExact(2, macs);
     case 'MaxPool':
