@@ -8,6 +8,7 @@ import type { Attribute, Dim, DType, FunctionDef, Graph, Model, Node, Shape, Ten
 import { opsetOf } from '../ir';
 import { elementCount, tensorNumbers, type ExternalReader } from '../tensor-data';
 import { OP_RULES } from './ops/index';
+import { opKey } from './op-meta';
 import { MAX_FOLD_ELEMENTS, ShapeError, type OpContext, type TensorInfo } from './ops/types';
 import { dimProblem, fmtShape, isNum, shapeProblem } from './ops/dims';
 import { dict } from '../lookup';
@@ -261,7 +262,7 @@ class Inferencer {
     const domain = node.domain === 'ai.onnx' ? '' : node.domain;
     const fn = this.model.functions.get(`${node.domain}:${node.opType}`);
     if (fn) return this.callFunction(fn, node, inputs);
-    const rule = domain === '' || domain === 'ai.onnx.ml' ? OP_RULES[node.opType] : OP_RULES[`${domain}:${node.opType}`];
+    const rule = OP_RULES[opKey(domain, node.opType)];
     if (!rule) {
       const key = domain ? `${domain}:${node.opType}` : node.opType;
       if (!this.unknownOps.has(key)) {
