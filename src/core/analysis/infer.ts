@@ -47,6 +47,18 @@ export interface InferResult {
   warnings: string[];
   /** For nodes that call a model-local function: what is known inside its body. */
   functionScopes: Map<string, Map<string, TensorInfo>>;
+  /** Per top-level call of a model-local function: what is known inside its body, and in the calls the body makes. */
+  functionCalls: Map<string, FunctionCallScope>;
+  /** The symbolic dims (of inputs and declared shapes) that `bindRemaining` gave its value. */
+  boundRemaining: Set<string>;
+}
+
+/** What is known inside one call of a model-local function, and inside the calls its body makes (by body node name). */
+export interface FunctionCallScope {
+  values: Map<string, TensorInfo>;
+  calls: Map<string, FunctionCallScope>;
+  /** The call's attributes over the function's defaults: what the body's attribute references stand for. */
+  attributes: Record<string, Attribute>;
 }
 
 interface Scope {
@@ -62,13 +74,15 @@ function lookup(scope: Scope, name: string): TensorInfo | undefined {
   return undefined;
 }
 
-function bindShape(shape: Shape | undefined, opts: InferOptions): Shape | undefined {
+function bindShape(shape: Shape | undefined, opts: InferOptions, boundRemaining: Set<string>): Shape | undefined {
   if (!shape) return shape;
   return shape.map((d) => {
     if (isNum(d)) return d;
     const b = opts.bindings?.[d];
     if (b !== undefined) return b;
-    return opts.bindRemaining ?? d;
+    if (opts.bindRemaining === undefined) return d;
+    boundRemaining.add(d);
+    return opts.bindRemaining;
   });
 }
 
@@ -186,11 +200,16 @@ class Inferencer {
   readonly functionScopes = new Map<string, Map<string, TensorInfo>>();
   private readonly activeFunctions = new Set<string>();
   /** Results of function calls by function, attributes and inputs. */
-  private readonly functionMemo = new Map<string, { outputs: (TensorInfo | undefined)[]; scope: Map<string, TensorInfo> }>();
+  private readonly functionMemo = new Map<string, { outputs: (TensorInfo | undefined)[]; scope: Map<string, TensorInfo>; calls: Map<string, FunctionCallScope>; attributes: Record<string, Attribute> }>();
+  readonly functionCalls = new Map<string, FunctionCallScope>();
+  /** The calls made by the function bodies being run, innermost last. */
+  private readonly callCollectors: Map<string, FunctionCallScope>[] = [];
   /** Nodes evaluated inside function bodies so far, and why expansion stopped (once the budget is spent). */
   private functionNodes = 0;
   private functionBudgetSpent: string | undefined;
   private readonly unknownOps = new Set<string>();
+  /** Symbolic dims of inputs and declared shapes that `bindRemaining` set. */
+  readonly boundRemaining = new Set<string>();
 
   constructor(
     private readonly model: Model,
@@ -216,7 +235,7 @@ class Inferencer {
       const declared = graph.values.get(name);
       const formal = formalInputs?.[i];
       let shape = top && this.opts.inputShapes?.[name] ? this.opts.inputShapes[name] : formal?.shape ?? declared?.shape;
-      shape = bindShape(shape, this.opts);
+      shape = bindShape(shape, this.opts, this.boundRemaining);
       const problem = shape && shapeProblem(shape);
       if (problem) {
         // A size that cannot be is refused at the input: its shape is unknown, and so is everything computed from it.
@@ -242,7 +261,7 @@ class Inferencer {
           this.issues.push({ node: node.name, severity: 'warning', message: `output '${o}' is declared ${fmtShape(declared.shape)} in the file but infers to ${fmtShape(info.shape)}` });
         }
         if (useDeclared && declared && (!info || info.shape === undefined)) {
-          let shape = bindShape(declared.shape, this.opts);
+          let shape = bindShape(declared.shape, this.opts, this.boundRemaining);
           const problem = shape && shapeProblem(shape);
           if (problem) {
             this.issues.push({ node: node.name, severity: 'warning', message: `output '${o}' is declared in the file with ${problem}; not used` });
@@ -318,6 +337,7 @@ class Inferencer {
     const memo = this.functionMemo.get(signature);
     if (memo) {
       this.functionScopes.set(call.name, memo.scope);
+      this.recordCall(call, memo);
       return memo.outputs;
     }
     const outermost = this.activeFunctions.size === 0;
@@ -326,6 +346,7 @@ class Inferencer {
       const result = this.runFunction(fn, call, inputs, attrs);
       this.functionMemo.set(signature, result);
       this.functionScopes.set(call.name, result.scope);
+      this.recordCall(call, result);
       return result.outputs;
     } catch (err) {
       if (!(err instanceof FunctionBudgetError) || !outermost) throw err;
@@ -337,29 +358,34 @@ class Inferencer {
     }
   }
 
+  /** Files the call under the body that makes it (or the graph): memoised calls share one record. */
+  private recordCall(call: Node, result: { scope: Map<string, TensorInfo>; calls: Map<string, FunctionCallScope>; attributes: Record<string, Attribute> }): void {
+    const into = this.callCollectors.at(-1) ?? this.functionCalls;
+    into.set(call.name, { values: result.scope, calls: result.calls, attributes: result.attributes });
+  }
+
   /** The call's attributes over the function's defaults, reference attributes left to the body. */
   private functionAttributes(fn: FunctionDef, call: Node): Record<string, Attribute> {
     return Object.assign(dict<Attribute>(), fn.attributeDefaults, call.attributes);
   }
 
-  private runFunction(fn: FunctionDef, call: Node, inputs: (TensorInfo | undefined)[], attrs: Record<string, Attribute>): { outputs: (TensorInfo | undefined)[]; scope: Map<string, TensorInfo> } {
+  private runFunction(fn: FunctionDef, call: Node, inputs: (TensorInfo | undefined)[], attrs: Record<string, Attribute>): { outputs: (TensorInfo | undefined)[]; scope: Map<string, TensorInfo>; calls: Map<string, FunctionCallScope>; attributes: Record<string, Attribute> } {
     const scope: Scope = { values: new Map() };
-    fn.inputs.forEach((name, i) => scope.values.set(name, inputs[i] ?? {}));
-    const opset = { ...this.model.opset, ...fn.opset };
-    for (const n of fn.nodes) {
-      if (++this.functionNodes > MAX_FUNCTION_NODES) throw new FunctionBudgetError(`${call.domain}:${call.opType}`);
-      // Substitute attribute references with the call's values.
-      const resolved: Record<string, Attribute> = dict();
-      for (const [k, a] of Object.entries(n.attributes)) {
-        if (a.type === 'ref') {
-          if (attrs[a.value]) resolved[k] = attrs[a.value];
-        } else resolved[k] = a;
+    const calls = new Map<string, FunctionCallScope>();
+    this.callCollectors.push(calls);
+    try {
+      fn.inputs.forEach((name, i) => scope.values.set(name, inputs[i] ?? {}));
+      const opset = { ...this.model.opset, ...fn.opset };
+      for (const n of fn.nodes) {
+        if (++this.functionNodes > MAX_FUNCTION_NODES) throw new FunctionBudgetError(`${call.domain}:${call.opType}`);
+        const node = withCallAttributes(n, attrs);
+        const outs = this.runNode(node, scope, opset);
+        n.outputs.forEach((o, k) => o && scope.values.set(o, outs[k] ?? {}));
       }
-      const node = { ...n, attributes: resolved };
-      const outs = this.runNode(node, scope, opset);
-      n.outputs.forEach((o, k) => o && scope.values.set(o, outs[k] ?? {}));
+    } finally {
+      this.callCollectors.pop();
     }
-    return { outputs: fn.outputs.map((o) => scope.values.get(o)), scope: scope.values };
+    return { outputs: fn.outputs.map((o) => scope.values.get(o)), scope: scope.values, calls, attributes: attrs };
   }
 
   private context(node: Node, inputs: (TensorInfo | undefined)[], opset: number, scope: Scope): OpContext {
@@ -406,12 +432,23 @@ function shapesCompatible(a: Shape, b: Shape): boolean {
   return a.every((d, i) => !isNum(d) || !isNum(b[i]) || d === b[i]);
 }
 
+/** A function body's node with its attribute references replaced by the call's values (unset ones dropped). */
+export function withCallAttributes(n: Node, callAttributes: Record<string, Attribute>): Node {
+  const resolved: Record<string, Attribute> = dict();
+  for (const [k, a] of Object.entries(n.attributes)) {
+    if (a.type === 'ref') {
+      if (callAttributes[a.value]) resolved[k] = callAttributes[a.value];
+    } else resolved[k] = a;
+  }
+  return { ...n, attributes: resolved };
+}
+
 /** Infers every value's dtype, shape and (small) constant contents. */
 export function inferShapes(model: Model, opts: InferOptions = {}): InferResult {
   const inf = new Inferencer(model, opts);
   const scope: Scope = { values: new Map() };
   const order = inf.runGraph(model.graph, scope, undefined, true);
-  return { values: scope.values, order, issues: inf.issues, warnings: inf.warnings, functionScopes: inf.functionScopes };
+  return { values: scope.values, order, issues: inf.issues, warnings: inf.warnings, functionScopes: inf.functionScopes, functionCalls: inf.functionCalls, boundRemaining: inf.boundRemaining };
 }
 
 /**

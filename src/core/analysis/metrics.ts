@@ -13,6 +13,7 @@
 import type { FunctionDef, Graph, Node } from '../ir';
 import { isFloat } from '../dtype';
 import type { TensorInfo } from './ops/types';
+import { withCallAttributes, type FunctionCallScope } from './infer';
 import type { Dataflow } from './dataflow';
 import { allNumeric } from './ops/dims';
 import { addExact, bytesExact, exactCount, mulExact, productExact, sumFigures, type Figure } from './exact';
@@ -175,25 +176,42 @@ export function nodeFlops(node: Node, macs: Figure, shapeOf: Shapes): Figure {
   }
 }
 
-/** Compute inside a model-local function call: the sum over its body's nodes (unknown when any part is). */
-function functionCost(fn: FunctionDef, scope: Map<string, TensorInfo>): { macs: Figure; flops: Figure } {
+/**
+ * Compute inside a model-local function call: the sum over its body's nodes,
+ * calls of other functions included (each distinct call once: memoised calls
+ * share their record). Unknown when any part is.
+ */
+function functionCost(fn: FunctionDef, call: FunctionCallScope, functions: ReadonlyMap<string, FunctionDef>, memo: Map<object, { macs: Figure; flops: Figure }>): { macs: Figure; flops: Figure } {
+  const cached = memo.get(call.values);
+  if (cached) return cached;
   const shapeOf: Shapes = (name) => {
-    const s = scope.get(name)?.shape;
+    const s = call.values.get(name)?.shape;
     return allNumeric(s) ? s : undefined;
   };
   let macs: Figure = 0;
   let flops: Figure = 0;
   for (const n of fn.nodes) {
-    const m = nodeMacs(n, shapeOf);
+    const def = functions.get(`${n.domain}:${n.opType}`);
+    if (def) {
+      const inner = call.calls.get(n.name);
+      const c = inner ? functionCost(def, inner, functions, memo) : { macs: null, flops: null };
+      macs = addExact(macs, c.macs);
+      flops = addExact(flops, c.flops);
+      continue;
+    }
+    const node = withCallAttributes(n, call.attributes);
+    const m = nodeMacs(node, shapeOf);
     macs = addExact(macs, m);
-    flops = addExact(flops, nodeFlops(n, m, shapeOf));
+    flops = addExact(flops, nodeFlops(node, m, shapeOf));
   }
-  return { macs, flops };
+  const cost = { macs, flops };
+  memo.set(call.values, cost);
+  return cost;
 }
 
 export interface LayerCostOptions {
-  /** The model-local function the node calls, with what is known inside its body. */
-  fn?: { def: FunctionDef; scope: Map<string, TensorInfo> };
+  /** The model-local function the node calls, what is known inside its body, and the model's functions (for the calls it makes). */
+  fn?: { def: FunctionDef; call: FunctionCallScope; functions: ReadonlyMap<string, FunctionDef> };
   /** The node's operator has no shape rule: what it computes, and so its cost, is unknown. */
   unknownOperator?: boolean;
 }
@@ -215,7 +233,7 @@ export function layerCost(
   const paramBytes = sumFigures(weights.map((w) => w.bytes));
   const cost = { params: params.partial ? null : params.total, paramBytes: paramBytes.partial ? null : paramBytes.total };
   if (!dynamic) return { ...cost, macs: 0, flops: 0 };
-  if (opts.fn) return { ...cost, ...functionCost(opts.fn.def, opts.fn.scope) };
+  if (opts.fn) return { ...cost, ...functionCost(opts.fn.def, opts.fn.call, opts.fn.functions, new Map()) };
   if (opts.unknownOperator) return { ...cost, macs: null, flops: null };
   const macs = nodeMacs(node, shapeOf);
   return { ...cost, macs, flops: nodeFlops(node, macs, shapeOf) };

@@ -153,9 +153,16 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
   const display = inferShapes(model, base);
   const symbols = collectSymbols(display.values.values());
   const numeric = symbols.size > 0 ? inferShapes(model, { ...base, bindRemaining: 1 }) : display;
-  if (symbols.size > 0) {
-    const shown = [...symbols].slice(0, 5).map((s) => `'${s}'`).join(', ');
-    warnings.push(`symbolic dims ${shown}${symbols.size > 5 ? ', …' : ''} taken as 1 for counts and memory (bind them with --input or --batch)`);
+  const listed = (names: Set<string>) => [...names].slice(0, 5).map((s) => `'${s}'`).join(', ') + (names.size > 5 ? ', …' : '');
+  // Say only what happened: the symbols the numeric pass did set to 1, and
+  // apart from them the dims no binding reaches (data-dependent sizes, dims
+  // of outputs whose inputs are unknown), whose figures stay unknown.
+  if (numeric.boundRemaining.size > 0) {
+    warnings.push(`symbolic dims ${listed(numeric.boundRemaining)} taken as 1 for counts and memory (bind them with --input or --batch)`);
+  }
+  const unresolved = numeric === display ? new Set<string>() : collectSymbols(numeric.values.values());
+  if (unresolved.size > 0) {
+    warnings.push(`dims ${listed(unresolved)} are known only when the model runs (data-dependent, or not inferable): figures that need them are unknown`);
   }
   append(warnings, display.warnings);
   for (const issue of display.issues) {
@@ -193,8 +200,8 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
   const unknownOps = new Set(numeric.issues.filter((i) => i.unknownOperator).map((i) => i.node));
   const layers: LayerReport[] = graph.nodes.map((node) => {
     const def = model.functions.get(`${node.domain}:${node.opType}`);
-    const scope = numeric.functionScopes.get(node.name);
-    const cost = layerCost(node, flow, stored, numeric.values, { fn: def && scope ? { def, scope } : undefined, unknownOperator: unknownOps.has(node.name) });
+    const call = numeric.functionCalls.get(node.name);
+    const cost = layerCost(node, flow, stored, numeric.values, { fn: def && call ? { def, call, functions: model.functions } : undefined, unknownOperator: unknownOps.has(node.name) });
     for (const w of nodeWeights(node, flow, stored)) usedWeights.add(w.name);
     const outBytes = sumFigures(node.outputs.filter((o) => o && flow.dynamic.has(o)).map(bytesOf));
     const activationBytes = outBytes.partial ? null : outBytes.total;
