@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runCli } from '../helpers/cli';
+import { definitionRequestHandlers } from '../../src/extension/definition-requests';
 
 const ROOT = resolve(__dirname, '../..');
 let dir: string;
@@ -100,5 +101,14 @@ describe('convlens export: the opset written, printed and documented agree', () 
     const own = opsetImports(readFileSync(join(ROOT, 'examples/small-cnn.onnx')))[''];
     assert.equal(opsetImports(readFileSync(out))[''], own);
     assert.match(r.stdout, new RegExp(`opset ${own}\\b`));
+  });
+
+  it('Export to ONNX in VS Code reports the opset of the bytes it writes (it always said 17)', async () => {
+    for (const [example, weights] of [['keras-cnn.keras', true], ['small-cnn.onnx', false]] as const) {
+      const bytes = readFileSync(join(ROOT, 'examples', example));
+      const r = await definitionRequestHandlers.exportOnnx({ bytes, file: example });
+      assert.equal(r.opset, opsetImports(r.onnx)['']);
+      assert.equal(r.initialWeights, weights, example);
+    }
   });
 });
