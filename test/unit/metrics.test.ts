@@ -132,3 +132,17 @@ describe('integer and quantized layers count like float ones (2 FLOPs per MAC)',
     }
   });
 });
+
+describe('quantized weights behind onnxruntime\'s com.microsoft DequantizeLinear', () => {
+  it('count as parameters like ONNX\'s: int8 W[4,3,3,3] = 108, + the float scale = 109', () => {
+    const m = testModel({
+      inputs: { x: { shape: [1, 3, 8, 8] } },
+      outputs: ['y'],
+      initializers: { wq: { dtype: 'int8', dims: [4, 3, 3, 3] }, s: { dims: [] } },
+      nodes: [{ op: 'DequantizeLinear', inputs: ['wq', 's'], outputs: ['w'] }, { op: 'Conv', inputs: ['x', 'w'], outputs: ['y'] }],
+    });
+    m.graph.nodes[0].domain = 'com.microsoft';
+    m.opset['com.microsoft'] = 1;
+    assert.equal(profileModel(m).report.totals.params, 109);
+  });
+});

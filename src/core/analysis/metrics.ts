@@ -45,7 +45,8 @@ export function storedTensors(graph: Graph): Map<string, StoredTensor> {
   const out = new Map<string, StoredTensor>();
   const quantized = new Set<string>();
   for (const n of graph.nodes) {
-    const i = opMeta(n.domain, n.opType)?.quantizedWeight;
+    // By op type alone: onnxruntime's com.microsoft Q/DQ ops take the same inputs as ONNX's.
+    const i = opMeta('', n.opType)?.quantizedWeight;
     if (i !== undefined && n.inputs[i]) quantized.add(n.inputs[i]);
   }
   for (const name of graph.initializers) {
