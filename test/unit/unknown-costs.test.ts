@@ -51,6 +51,23 @@ describe('data-dependent dims', () => {
     assert.equal(s.layers[0].macs, 1 * 4 * 3 * 8);
     assert.deepEqual(s.warnings.filter((w) => /dims/.test(w)), ["symbolic dims 'N' taken as 1 for counts and memory (bind them with --input or --batch)"]);
   });
+  it('MatMul whose K is data-dependent: the output [2, 2] is known, the MACs are not', () => {
+    // NonZero(x) = [2, n]; a = Cast → [2, n]; b = Transpose → [n, 2]; a·b = [2, 2] with K = n.
+    const k = testModel({
+      inputs: { x: { shape: [4, 8] } },
+      outputs: ['z'],
+      nodes: [
+        { op: 'NonZero', inputs: ['x'], outputs: ['nz'] },
+        { op: 'Cast', inputs: ['nz'], outputs: ['a'], attrs: { to: int(1) } },
+        { op: 'Transpose', inputs: ['a'], outputs: ['b'] },
+        { op: 'MatMul', inputs: ['a', 'b'], outputs: ['z'] },
+      ],
+    });
+    const l = profileModel(k).report.layers[3];
+    assert.deepEqual(l.outputs[0].shape, [2, 2]);
+    assert.deepEqual([l.macs, l.flops], [null, null]);
+    assert.equal(l.activationBytes, 16);
+  });
 });
 
 describe('unknown rank and unknown channels', () => {
