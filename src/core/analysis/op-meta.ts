@@ -95,7 +95,7 @@ export const OP_META: Readonly<Record<string, OpMeta>> = nullProto<Record<string
   Clip: ew('activation', 2, { exportSince: 13 }),
   Softmax: { ...ew('activation', 5, { exportSince: 13 }), field: 'reduce' },
   LogSoftmax: { ...ew('activation', 5), field: 'reduce' },
-  Hardmax: ew('activation', 1),
+  Hardmax: { ...ew('activation', 1), field: 'reduce' },
   LRN: { family: 'norm', cost: { kind: 'lrn' }, field: 'union' },
   MeanVarianceNormalization: { ...ew('norm', 5), field: 'global' },
   // ops/elementwise.ts — unary math, 1 per output element.

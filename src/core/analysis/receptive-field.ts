@@ -84,6 +84,8 @@ export interface FieldContext {
   shapeOf(name: string): Shape | undefined;
   valueOf(name: string): number[] | undefined;
   warn(message: string): void;
+  /** The model's ai.onnx opset (defaults changed with it); 13 when not given. */
+  opset?: number;
 }
 
 /** The field of a node's outputs given its inputs' fields. */
@@ -242,6 +244,12 @@ function reduceField(node: Node, inputs: (FieldState | undefined)[], ctx: FieldC
     const start = a < 0 ? a + rank : a;
     axes = [...Array(rank - start).keys()].map((k) => k + start);
   }
+  // Defaults from the operator specs: Softmax-like axis −1 from opset 13 (before, 1 with the
+  // input coerced to 2-D: every axis from 1 on); ArgMax/ArgMin axis 0.
+  if (!axes && (node.opType === 'Softmax' || node.opType === 'LogSoftmax' || node.opType === 'Hardmax')) {
+    axes = (ctx.opset ?? 13) >= 13 ? [-1] : [...Array(rank - 1).keys()].map((k) => k + 1);
+  }
+  if (!axes && (node.opType === 'ArgMax' || node.opType === 'ArgMin')) axes = [0];
   if (!axes) return node.opType.startsWith('Reduce') ? { kind: 'global' } : undefined;
   const norm = axes.map((a) => (a < 0 ? a + rank : a));
   if (x.axes.some((a) => norm.includes(a))) return { kind: 'global' };

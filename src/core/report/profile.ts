@@ -186,6 +186,7 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
     shapeOf: (n: string) => numeric.values.get(n)?.shape,
     valueOf: (n: string) => numeric.values.get(n)?.value,
     warn: () => undefined,
+    opset: model.opset[''],
   };
   // A node refused by shape inference (a forbidden attribute, inconsistent shapes) has no field.
   // So has one whose operator is unknown: what it does to positions is unknown.
