@@ -6,8 +6,9 @@
  *   Conv           = output elements × (C_in / group) × kernel area
  *   ConvTranspose  = input elements × (C_out / group) × kernel area
  *   Gemm / MatMul  = M × N × K (× batch)
- * Bias additions are not MACs. FLOPs count 2 per MAC plus the element-wise
- * work of every other layer (see README "Counting conventions"). A figure
+ * Bias additions are not MACs. FLOPs count 2 per MAC (integer and quantized
+ * layers too) plus the element-wise work of every other layer, by each op's
+ * cost class in op-meta.ts (see README "Counting conventions"). A figure
  * whose shapes are unknown is null (unknown), never 0.
  */
 import type { FunctionDef, Graph, Node } from '../ir';
