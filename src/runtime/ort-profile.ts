@@ -5,6 +5,7 @@
  * trace, the optimized graph and the process's memory, and key it all to the
  * IR's layers (src/core/timing).
  */
+import { irInputShapes } from '../core/layout';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -78,7 +79,8 @@ export async function profileOnOrt(req: ProfileRequest, progress: Progress): Pro
   const runnable = await runnableModel(req.modelPath, { batch: req.batch, safeNames: true, loaded });
   const names = runnable.restoreNames;
   try {
-    const report = await profileRunnable(ort, runnable, req, progress);
+    // The export runs NCHW; `--input` is given in the file's own layout (a Keras model's NHWC).
+    const report = await profileRunnable(ort, runnable, { ...req, inputShapes: irInputShapes(loaded.model, req.inputShapes) }, progress);
     return names ? restoreReportNames(report, names.restore) : report;
   } catch (e) {
     if (names && e instanceof Error) e.message = names.restorePrintable(e.message);

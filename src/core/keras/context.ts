@@ -44,6 +44,13 @@ export class LoweringContext {
    * its version knows (`lora_rank`, `synchronized`, …), not for hand-written definitions.
    */
   lenientArgs = false;
+  /**
+   * Values held channels-first that Keras holds channels-last: every value
+   * made here (inputs, node outputs) but the intermediates a layer makes in
+   * Keras's own order (`inKerasOrder`). Keras-file loaders turn this into the
+   * model's `layout`.
+   */
+  readonly channelsLast = new Set<string>();
   private readonly nodeNames = new Set<string>();
   private readonly counters = new Map<string, number>();
   private readonly model: Model;
@@ -68,7 +75,14 @@ export class LoweringContext {
   input(name: string, shape: number[], dtype: DType = 'float32'): string {
     this.graph.values.set(name, { name, dtype, shape: [...shape] });
     this.graph.inputs.push(name);
+    this.channelsLast.add(name);
     return name;
+  }
+
+  /** Marks a value as held in Keras's channels-last order (a Transpose to NHWC and what works on it). */
+  inKerasOrder(value: string): string {
+    this.channelsLast.delete(value);
+    return value;
   }
 
   problem(message: string, severity: Severity = 'error', where: { arg?: string; onType?: boolean } = {}): void {
@@ -101,6 +115,7 @@ export class LoweringContext {
     for (const [k, v] of Object.entries(attrs)) attributes[k] = toAttribute(v);
     const output = `${name}_output_0`;
     this.graph.nodes.push({ name, opType, domain: '', attributes, inputs: [...inputs], outputs: [output] });
+    this.channelsLast.add(output);
     this.onNode(name);
     return output;
   }

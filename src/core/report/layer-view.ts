@@ -167,8 +167,9 @@ export function layerViews(model: Model, profile: Profile): LayerView[] {
       inputs: node.inputs.map((name) => (name ? profile.details.tensorOf(name) : { name: '', shape: null, dtype: null })),
       weights,
     };
-    const inputs = view.inputs;
-    const formulas = outputSizeFormulas(node, inputs[0]?.shape, inputs[node.opType === 'QLinearConv' ? 3 : 1]?.shape ?? undefined);
+    // The formulas read the node's attributes, so they take its inputs as the IR holds them (NCHW).
+    const irShape = (input: number) => (node.inputs[input] ? profile.details.irTensorOf(node.inputs[input]).shape : null);
+    const formulas = outputSizeFormulas(node, irShape(0), irShape(node.opType === 'QLinearConv' ? 3 : 1) ?? undefined);
     if (formulas) view.outputSize = formulas.map((f) => `${f.axes}: ${f.text}`);
     if (node.doc) view.doc = node.doc;
     return view;
