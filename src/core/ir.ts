@@ -127,6 +127,12 @@ export interface Model {
 export interface ModelLayout {
   name: 'NHWC';
   channelsLast: Set<string>;
+  /**
+   * Weights whose framework dims differ from the IR's ONNX ones, with the
+   * framework's (a Keras Conv2D kernel is [kh, kw, C_in, filters], the IR's
+   * [filters, C_in, kh, kw]): what a user of the model reads.
+   */
+  weightDims?: Map<string, number[]>;
 }
 
 export const DEFAULT_DOMAIN = '';

@@ -17,6 +17,8 @@ const moves = (model: Pick<Model, 'layout'>, name: string, rank: number) => rank
 
 /** IR shape of `name` → the shape the model's framework shows: [N, C, H, W] → [N, H, W, C] for a channels-last value. */
 export function shownShape<S extends Shape | readonly (number | string)[]>(model: Pick<Model, 'layout'>, name: string, shape: S): S {
+  const weight = model.layout?.weightDims?.get(name);
+  if (weight) return [...weight] as unknown as S;
   if (!moves(model, name, shape.length)) return shape;
   return [shape[0], ...shape.slice(2), shape[1]] as unknown as S;
 }

@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { loadModelFile } from '../../src/core/loaders/index';
 import { profileModel, type LayerReport, type ProfileReport } from '../../src/core/report/profile';
+import { layerViews } from '../../src/core/report/layer-view';
 import { nsfwjsArtifacts, weightData, writeNsfwjsModel, type NsfwjsModel } from '../helpers/nsfwjs';
 
 type Shape = readonly (number | string | null)[];
@@ -39,7 +40,8 @@ async function loadBoth(name: NsfwjsModel) {
     weightSpecs: a.modelJson.weightsManifest.flatMap((g) => g.weights) as tf.io.WeightsManifestEntry[],
     weightData: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer,
   }));
-  return { ours, tfModel, report: profileModel(ours).report };
+  const manifest = a.modelJson.weightsManifest.flatMap((g) => g.weights) as { name: string; shape: number[] }[];
+  return { ours, tfModel, manifest, report: profileModel(ours).report };
 }
 
 /** Every layer's output shape and parameter count as TF.js gives them; returns how many layers were compared. */
@@ -64,13 +66,17 @@ function assertLayersMatch(report: ProfileReport, tfModel: tf.LayersModel): numb
 
 describe('nsfwjs layers models against TF.js', () => {
   it('MobileNet v2: every layer\'s shape as TF.js runs it, params as countParams(), Conv and Dense MACs from TF.js\'s shapes', async () => {
-    const { report, tfModel } = await loadBoth('mobilenet_v2');
+    const { report, tfModel, ours: model, manifest } = await loadBoth('mobilenet_v2');
     assert.equal(report.layout, 'NHWC');
     assert.deepEqual(report.inputs[0].shape, ['N', 224, 224, 3]);
     assert.equal(report.totals.params, tfModel.countParams());
     assert.equal(report.totals.params, 2_619_461);
     assert.equal(assertLayersMatch(report, tfModel), tfModel.layers.length - 1);
     assert.equal(tfModel.layers.length, 162);
+    // Weights as Keras stores them: the manifest's shapes (Conv1/kernel [3, 3, 3, 32], not ONNX's [32, 3, 3, 3]).
+    const views = layerViews(model, profileModel(model));
+    const shown = new Map(views.flatMap((v) => v.weights.map((w) => [w.name, w.dims] as const)));
+    for (const w of manifest) assert.deepEqual(shown.get(w.name), w.shape, `weight ${w.name}`);
 
     // Run every layer's output at once on one image: the shapes TF.js computes (batch 1).
     const layers = tfModel.layers.filter((l) => l.getClassName() !== 'InputLayer');

@@ -103,6 +103,20 @@ describe('Keras layout in reports', () => {
     assert.deepEqual(views[k].outputSize, ['H, W: out = ⌊(32 + 2·0 − 2)/2⌋ + 1 = 16']);
   });
 
+  it('weights are shown as Keras stores them (the manifest\'s shapes: kernel [kh, kw, C_in, filters]); titles still read the IR', async () => {
+    const tfModel = tfjsSequentialCnn();
+    const saved = await saveTfjs(tfModel);
+    const model = loadModelBytesSync(bytes(saved.modelJson), 'model.json');
+    const manifest = (saved.modelJson.weightsManifest as { weights: { name: string; shape: number[] }[] }[])[0].weights;
+    const views = layerViews(model, profileModel(model));
+    const shown = new Map(views.flatMap((v) => v.weights.map((w) => [w.name, w.dims] as const)));
+    for (const w of manifest) assert.deepEqual(shown.get(w.name), w.shape, `weight ${w.name}`);
+    assert.ok(manifest.some((w) => w.name.endsWith('depthwise_kernel')) && manifest.some((w) => w.name.endsWith('pointwise_kernel')));
+    const conv = views[model.graph.nodes.findIndex((n) => n.opType === 'Conv')];
+    assert.equal(conv.title, 'Conv 3×3 ×8');
+    assert.deepEqual(conv.inputs[1].shape, [3, 3, 3, 8]);
+  });
+
   it('table, Markdown and HTML say the layout; ONNX models stay NCHW and say nothing', async () => {
     const { model } = await load(tfjsSequentialCnn);
     const { report } = profileModel(model);

@@ -51,6 +51,8 @@ export class LoweringContext {
    * model's `layout`.
    */
   readonly channelsLast = new Set<string>();
+  /** Weights' dims as Keras stores them, where they differ from the IR's (conv kernels). */
+  readonly kerasWeightDims = new Map<string, number[]>();
   private readonly nodeNames = new Set<string>();
   private readonly counters = new Map<string, number>();
   private readonly model: Model;
@@ -124,8 +126,10 @@ export class LoweringContext {
    * A float32 weight of the current layer (`res1/conv2d_3/kernel`), without
    * element data: analyses need only its dims (a parameter count is a count).
    */
-  weight(suffix: string, dims: number[]): string {
-    return this.initializer(`${this.scope.join('/')}/${suffix}`, 'float32', dims, undefined);
+  weight(suffix: string, dims: number[], kerasDims?: number[]): string {
+    const name = this.initializer(`${this.scope.join('/')}/${suffix}`, 'float32', dims, undefined);
+    if (kerasDims) this.kerasWeightDims.set(name, kerasDims);
+    return name;
   }
 
   /** An int64 constant input (shapes, pads, slice bounds): an initializer, which counts as no parameter. */

@@ -148,7 +148,7 @@ function prelu(ctx: LoweringContext, a: Args, x: string): string | undefined {
   // Keras alpha has the input's shape without the batch, with shared axes 1; in NCHW order: [C, spatial…].
   const dims = s.slice(1);
   for (const k of sharedAxes as number[]) dims[nchwAxis(k, s.length) - 1] = 1;
-  return ctx.node('PRelu', [x, ctx.weight('alpha', dims)]);
+  return ctx.node('PRelu', [x, ctx.weight('alpha', dims, dims.length > 1 ? [...dims.slice(1), dims[0]] : undefined)]);
 }
 
 function dense(ctx: LoweringContext, a: Args, x: string): string | undefined {

@@ -372,7 +372,7 @@ export function lowerKerasModel(json: unknown, options: KerasLowerOptions = {}):
   }
   const model = k.ctx.build();
   // Keras shows its tensors channels-last with the batch open, as model.summary(): (None, 112, 112, 32).
-  model.layout = { name: 'NHWC', channelsLast: k.ctx.channelsLast };
+  model.layout = { name: 'NHWC', channelsLast: k.ctx.channelsLast, weightDims: k.ctx.kerasWeightDims };
   for (const name of k.symbolicBatch) {
     const v = model.graph.values.get(name);
     if (v?.shape) v.shape = [SYMBOLIC_BATCH, ...v.shape.slice(1)];
