@@ -15,7 +15,11 @@ import { formatHtml } from '../../src/core/report/html';
 import { formatMarkdown, formatTable } from '../../src/core/report/format';
 import { prepareExport } from '../../src/core/export/onnx-export';
 import { inferShapes } from '../../src/core/analysis/infer';
-import { saveTfjs, tfjsReference, tfjsSequentialCnn } from '../helpers/keras-writers';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadModelFile } from '../../src/core/loaders/index';
+import { kerasArchive, kerasJsonOf, saveTfjs, tfjsFunctionalCnn, tfjsReference, tfjsSequentialCnn, writeKerasH5 } from '../helpers/keras-writers';
 import { testModel } from '../helpers/ir';
 
 const bytes = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
@@ -70,6 +74,27 @@ describe('Keras layout in reports', () => {
     const toKeras = report.layers.find((l) => l.name === '/seq/Transpose')!;
     assert.deepEqual(toKeras.outputs[0].shape, ['N', 14, 14, 4]);
     assert.deepEqual(inferShapes(model).issues, []);
+  });
+
+  it('.h5 (h5wasm), .keras and Keras JSON files of the same model: NHWC with N, every layer as TF.js\'s outputShape', async () => {
+    const tfModel = tfjsFunctionalCnn();
+    const ref = tfjsReference(tfModel);
+    const config = kerasJsonOf(tfModel);
+    const dir = mkdtempSync(join(tmpdir(), 'convlens-layout-'));
+    try {
+      await writeKerasH5(join(dir, 'm.h5'), config);
+      writeFileSync(join(dir, 'm.keras'), kerasArchive(config));
+      writeFileSync(join(dir, 'm.json'), JSON.stringify(config));
+      for (const f of ['m.h5', 'm.keras', 'm.json']) {
+        const { report } = profileModel((await loadModelFile(join(dir, f))).model);
+        assert.equal(report.layout, 'NHWC', f);
+        assert.deepEqual(report.inputs[0].shape, ['N', 24, 24, 3], f);
+        const ours = reportedShapes(report);
+        for (const [name, shape] of ref.shapes) if (name !== 'image') assert.deepEqual(ours.get(name), shape, `${f}: layer ${name}`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('counts take N as 1 (with the warning); --batch 8 binds it and multiplies the MACs', async () => {
