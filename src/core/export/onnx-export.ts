@@ -145,6 +145,8 @@ export function prepareExport(model: Model, options: ExportOptions = {}): Model 
     warnings: [...model.warnings],
     metadata: { ...model.metadata, ...(isDefinition ? { 'convlens.weights': `keras-defaults he-normal seed=${seed}` } : {}) },
   };
+  // The export is an ONNX model as the IR holds it: NCHW, whatever layout its source shows (a Keras model's NHWC).
+  delete out.layout;
   if (options.declareShapes !== false || isDefinition) declareShapes(out);
   if (options.intermediateOutputs) {
     const outputs = new Set(graph.outputs);

@@ -14,10 +14,11 @@ import { describeField, inputField, propagateField, type FieldState, type Recept
 import { peakActivation, trainingBytes, type Optimizer } from '../analysis/memory';
 import type { ExternalReader } from '../tensor-data';
 import { dict } from '../lookup';
+import { irInputShapes, layoutName, shownShape, type LayoutName } from '../layout';
 import { append } from '../arrays';
 
 export interface ProfileOptions {
-  /** Input shape overrides by input name. */
+  /** Input shape overrides by input name, in the model's own layout (the report's `layout`). */
   inputShapes?: Record<string, Shape>;
   /** Sets the batch (first) dim of the inputs chosen by `batchedInputs`. */
   batch?: number;
@@ -83,6 +84,8 @@ export interface Totals {
 export interface ProfileReport {
   format: Model['format'];
   opset: number;
+  /** The layout of every shape here: the model's own (NHWC for Keras and TF.js layers models, batch symbolic when open). */
+  layout: LayoutName;
   inputs: TensorReport[];
   outputs: TensorReport[];
   totals: Totals;
@@ -100,8 +103,10 @@ export interface ProfileDetails {
   liveAtPeak: string[];
   /** Shape-inference problems per layer, for diagnostics. */
   issues: InferResult['issues'];
-  /** Inferred type and shape (as reported: symbols kept) of every tensor by name. */
+  /** Inferred type and shape (as reported: symbols kept, in the model's layout) of every tensor by name. */
   tensorOf(name: string): TensorReport;
+  /** The same in the IR's layout (NCHW), for what reads the IR's nodes (output-size formulas). */
+  irTensorOf(name: string): TensorReport;
 }
 
 export interface Profile {
@@ -109,8 +114,10 @@ export interface Profile {
   details: ProfileDetails;
 }
 
-function tensorReport(name: string, info: TensorInfo | undefined): TensorReport {
-  return { name, shape: info?.shape ? [...info.shape] : null, dtype: info?.dtype ?? null };
+/** A tensor as reported; `model` given: its shape in the model's own layout. */
+function tensorReport(name: string, info: TensorInfo | undefined, model?: Pick<Model, 'layout'>): TensorReport {
+  const shape = info?.shape ? [...info.shape] : null;
+  return { name, shape: shape && model ? shownShape(model, name, shape) : shape, dtype: info?.dtype ?? null };
 }
 
 function collectSymbols(values: Iterable<TensorInfo>): Set<string> {
@@ -134,8 +141,9 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
   const graph = model.graph;
   const warnings = [...model.warnings];
   const inputShapes: Record<string, Shape> = dict();
+  const overrides = irInputShapes(model, options.inputShapes);
   for (const name of graph.inputs) {
-    const shape = options.inputShapes?.[name] ?? graph.values.get(name)?.shape;
+    const shape = overrides?.[name] ?? graph.values.get(name)?.shape;
     if (shape) inputShapes[name] = shape;
   }
   if (options.batch !== undefined) {
@@ -212,7 +220,7 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
       name: node.name,
       op: node.opType,
       inputs: [...node.inputs],
-      outputs: node.outputs.map((o) => tensorReport(o, display.values.get(o))),
+      outputs: node.outputs.map((o) => tensorReport(o, display.values.get(o), model)),
       params: cost.params,
       macs: cost.macs,
       flops: cost.flops,
@@ -264,8 +272,9 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
     report: {
       format: model.format,
       opset: model.opset[''] ?? 0,
-      inputs: graph.inputs.map((n) => tensorReport(n, display.values.get(n))),
-      outputs: graph.outputs.map((n) => tensorReport(n, display.values.get(n))),
+      layout: layoutName(model),
+      inputs: graph.inputs.map((n) => tensorReport(n, display.values.get(n), model)),
+      outputs: graph.outputs.map((n) => tensorReport(n, display.values.get(n), model)),
       totals,
       layers,
       warnings,
@@ -276,7 +285,8 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
       peakLayer: peak.atStep >= 0 && peak.atStep < order.length ? order[peak.atStep].name : null,
       liveAtPeak: peak.liveAtPeak,
       issues: display.issues,
-      tensorOf: (name) => tensorReport(name, display.values.get(name)),
+      tensorOf: (name) => tensorReport(name, display.values.get(name), model),
+      irTensorOf: (name) => tensorReport(name, display.values.get(name)),
     },
   };
 }
