@@ -105,7 +105,7 @@ describe('Reshape', () => {
     }), { useDeclared: false });
     const errors = r.issues.filter((x) => x.severity === 'error');
     assert.equal(errors.length, 1);
-    assert.match(errors[0].message, /cannot reshape \[2,3\] to \[4,2\]/);
+    assert.match(errors[0].message, /cannot reshape 2×3 \(6 elements\) to \[4, 2\] \(8 elements\)/);
   });
 
   it('gives the rank but not the dims when the target values are unknown', () => {

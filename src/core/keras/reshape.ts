@@ -32,7 +32,8 @@ function reshape(ctx: LoweringContext, a: Args, x: string): string | undefined {
   }
   if (!s) return undefined;
   const t = s.length > 2 ? ctx.node('Transpose', [x], { perm: toLast(s.length) }) : x;
-  const y = ctx.node('Reshape', [t, ctx.ints('shape', [s[0], ...(target as number[])])]);
+  // 0 copies the batch dim (ONNX Reshape, allowzero 0): Keras' target excludes the batch, so the graph takes any batch.
+  const y = ctx.node('Reshape', [t, ctx.ints('shape', [0, ...(target as number[])])]);
   const r = target.length + 1;
   return r > 2 ? ctx.node('Transpose', [y], { perm: toFirst(r) }) : y;
 }
