@@ -51,7 +51,8 @@ export function checkFigures(report: ProfileReport, o: Outcome): void {
   const bad: string[] = [];
   const walk = (v: unknown, path: string) => {
     if (typeof v === 'number') {
-      if (!Number.isFinite(v) || v < 0) bad.push(`${path} = ${v}`);
+      // A receptive field's offset is negative where the field starts in the padding (README).
+      if (!Number.isFinite(v) || (v < 0 && !/\.receptiveField\.offset\[/.test(path))) bad.push(`${path} = ${v}`);
     } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`));
     else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, `${path}.${k}`);
   };

@@ -104,7 +104,10 @@ function nsfwModels(pkg: string, out: string): RealModel[] {
         }
         writeFileSync(file, JSON.stringify(json));
       }
-      return { id: `nsfwjs/${name}`, format: 'tfjs-layers' as const, file };
+      // One of them (mobilenet_v2_mid) is a graph model.
+      const json = JSON.parse(readFileSync(file, 'utf8')) as { format?: string; modelTopology?: { node?: unknown } };
+      const graph = json.format === 'graph-model' || Array.isArray(json.modelTopology?.node);
+      return { id: `nsfwjs/${name}`, format: graph ? ('tfjs-graph' as const) : ('tfjs-layers' as const), file };
     });
 }
 

@@ -94,8 +94,9 @@ export async function checkTfjsGraph(tf: typeof TF, id: string, file: string): P
   const weightData = Buffer.concat(json.weightsManifest.flatMap((g) => g.paths.map((p) => readFileSync(join(dirname(file), p)))));
   const specs = json.weightsManifest.flatMap((g) => g.weights);
   const specShape = (t: string) => specs.find((s) => s.name === t.replace(/:0$/, ''))?.shape;
-  // Params: every floating-point weight in the manifest (quantized ones by their original type).
-  const refParams = specs.filter((s) => FLOAT.has(s.quantization?.original_dtype ?? s.dtype) && s.shape.length > 0).reduce((a, s) => a + product(s.shape), 0);
+  // Params: every floating-point constant in the manifest (quantized ones by their original type), scalars
+  // included: the converter stores every Const there, and README's params count stored tensors of any rank.
+  const refParams = specs.filter((s) => FLOAT.has(s.quantization?.original_dtype ?? s.dtype)).reduce((a, s) => a + product(s.shape), 0);
   o.paramsExact = report.totals.params === refParams;
   if (!o.paramsExact) o.disagreements.push(`params: ours ${report.totals.params}, manifest's floating-point weights ${refParams}`);
 

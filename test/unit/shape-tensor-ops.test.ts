@@ -262,3 +262,15 @@ describe('Scan (opset 9+)', () => {
     assert.deepEqual(v.get('ys')!.shape, [4, 7]);
   });
 });
+
+describe('Slice on a symbolic dim with an int32 "to the end" sentinel', () => {
+  it('[N,3] sliced [0:2147483647, 0:1] (TF StridedSlice x[:, 0] with begin/end masks, tf2onnx) is [N,1], not [2147483647,1]', () => {
+    const r = inferShapes(model({
+      inputs: { x: { shape: ['N', 3] } },
+      inits: { s: i64([0, 0]), e: i64([2147483647, 1]), ax: i64([0, 1]) },
+      nodes: [['Slice', ['x', 's', 'e', 'ax'], ['y']]],
+      outputs: ['y'],
+    }), { useDeclared: false });
+    assert.deepEqual(r.values.get('y')?.shape, ['N', 1]);
+  });
+});
