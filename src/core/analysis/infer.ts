@@ -32,6 +32,12 @@ export interface InferOptions {
    * file's input shapes, not these: they are neither used nor compared.
    */
   reboundInputs?: readonly string[];
+  /**
+   * Symbols of the file's input shapes that the asked shapes gave a number,
+   * when no fixed dim changed (`[N,3,224,224]` asked as 8×3×224×224): a
+   * declared shape written in them still holds once they are bound.
+   */
+  parametricSymbols?: readonly string[];
 }
 
 export interface NodeIssue {
@@ -251,8 +257,9 @@ class Inferencer {
         let declared = graph.values.get(o);
         if (rebound) {
           this.rebound.add(o);
-          // Declared for the file's input shapes: its type still holds, its shape need not.
-          if (declared) declared = { ...declared, shape: undefined };
+          // Declared for the file's input shapes: its type still holds, its shape only when written in the bound symbols.
+          const parametric = declared?.shape?.some((d) => typeof d === 'string' && this.opts.parametricSymbols?.includes(d));
+          if (declared && !parametric) declared = { ...declared, shape: undefined };
         }
         if (declared?.shape && info?.shape && !shapesCompatible(declared.shape, info.shape)) {
           this.issues.push({ node: node.name, severity: 'warning', message: `output '${o}' is declared ${fmtShape(declared.shape)} in the file but infers to ${fmtShape(info.shape)}` });

@@ -204,8 +204,14 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
   const inputDtypes: Record<string, DType> = dict();
   if (options.inputDtype) for (const name of graph.inputs) inputDtypes[name] = options.inputDtype;
   const rebound = reboundInputs(graph.inputs, (n) => graph.values.get(n)?.shape, inputShapes);
-  const bindings = { ...symbolsBoundBy(rebound, (n) => graph.values.get(n)?.shape, inputShapes), ...options.bindings };
-  const base = { inputShapes, inputDtypes, bindings, readExternal: options.readExternal, reboundInputs: rebound };
+  const symbolsBound = symbolsBoundBy(rebound, (n) => graph.values.get(n)?.shape, inputShapes);
+  const bindings = { ...symbolsBound, ...options.bindings };
+  const fixedChanged = rebound.some((n) => {
+    const f = graph.values.get(n)?.shape;
+    return !f || f.length !== inputShapes[n].length || f.some((d, i) => typeof d === 'number' && d !== inputShapes[n][i]);
+  });
+  const parametricSymbols = fixedChanged ? [] : Object.keys(symbolsBound);
+  const base = { inputShapes, inputDtypes, bindings, readExternal: options.readExternal, reboundInputs: rebound, parametricSymbols };
 
   // Shapes as reported keep symbolic dims; counts need numbers, so any symbol
   // still unbound is taken as 1 for a second, numeric pass.
