@@ -19,7 +19,7 @@ import { formatSweep } from './core/timing/sweep';
 import { DEFAULT_PREPROCESS, PRESETS, type PresetName } from './core/image/preprocess';
 import { ENGINE_SETTINGS, PROVIDER_SETTINGS, type EngineSetting, type ProfileRequest, type ProviderSetting } from './runtime/messages';
 import { formatRuntimeCsv, formatRuntimeHtml, formatRuntimeMarkdown, formatRuntimeTable } from './core/report/runtime-format';
-import { ModelLoadError, formatCount } from './core/errors';
+import { InputShapeError, ModelLoadError, formatCount } from './core/errors';
 import { isCnnYamlName, loadModelFile } from './core/loaders/index';
 import { loadCnnYaml } from './core/loaders/cnn-yaml-model';
 import { MAX_EXPORT_OPSET as MAX_OPSET, MIN_EXPORT_OPSET as MIN_OPSET } from './core/export/opset';
@@ -234,6 +234,11 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     }
     if (e instanceof ModelLoadError) {
       fail(err, e.message);
+      return 2;
+    }
+    if (e instanceof InputShapeError) {
+      // Never a report that mixes the asked shapes with the file's: the node that breaks, and exit 2.
+      fail(err, `${modelPath}: ${e.message}`);
       return 2;
     }
     fail(err, `${modelPath}: ${unexpected(e)}`);

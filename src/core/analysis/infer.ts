@@ -27,6 +27,18 @@ export interface InferOptions {
   readExternal?: ExternalReader;
   /** Fall back to shapes declared in the file when a rule cannot infer one (default true). */
   useDeclared?: boolean;
+  /**
+   * Top-level inputs given a shape other than the file's (`--input`, `--batch`).
+   * The file's declared shapes of values computed from them describe the
+   * file's input shapes, not these: they are neither used nor compared.
+   */
+  reboundInputs?: readonly string[];
+  /**
+   * Symbols of the file's input shapes that the asked shapes gave a number,
+   * when no fixed dim changed (`[N,3,224,224]` asked as 8×3×224×224): a
+   * declared shape written in them still holds once they are bound.
+   */
+  parametricSymbols?: readonly string[];
 }
 
 export interface NodeIssue {
@@ -210,11 +222,15 @@ class Inferencer {
   private readonly unknownOps = new Set<string>();
   /** Symbolic dims of inputs and declared shapes that `bindRemaining` set. */
   readonly boundRemaining = new Set<string>();
+  /** Top-level values computed from a rebound input (see `reboundInputs`). */
+  private readonly rebound: Set<string>;
 
   constructor(
     private readonly model: Model,
     private readonly opts: InferOptions,
-  ) {}
+  ) {
+    this.rebound = new Set(opts.reboundInputs ?? []);
+  }
 
   runGraph(graph: Graph, scope: Scope, formalInputs?: (TensorInfo | undefined)[], top = false): Node[] {
     this.seed(graph, scope, graph.initializers, graph.inputs, formalInputs, top);
@@ -251,12 +267,20 @@ class Inferencer {
   /** Infers `nodes` (in execution order) into `scope`. */
   runNodes(graph: Graph, scope: Scope, nodes: readonly Node[]): void {
     const useDeclared = this.opts.useDeclared ?? true;
+    const top = graph === this.model.graph;
     for (const node of nodes) {
       const outs = this.runNode(node, scope, this.model.opset);
+      const rebound = top && this.rebound.size > 0 && node.inputs.some((i) => i && this.rebound.has(i));
       node.outputs.forEach((o, k) => {
         if (!o) return;
         let info = outs[k];
-        const declared = graph.values.get(o);
+        let declared = graph.values.get(o);
+        if (rebound) {
+          this.rebound.add(o);
+          // Declared for the file's input shapes: its type still holds, its shape only when written in the bound symbols.
+          const parametric = declared?.shape?.some((d) => typeof d === 'string' && this.opts.parametricSymbols?.includes(d));
+          if (declared && !parametric) declared = { ...declared, shape: undefined };
+        }
         if (declared?.shape && info?.shape && !shapesCompatible(declared.shape, info.shape)) {
           this.issues.push({ node: node.name, severity: 'warning', message: `output '${o}' is declared ${fmtShape(declared.shape)} in the file but infers to ${fmtShape(info.shape)}` });
         }

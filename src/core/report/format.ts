@@ -189,6 +189,10 @@ export function formatMarkdown(report: ProfileReport, opts: FormatOptions = {}):
 /** `--budget`'s answer: the largest training batch that fits, or why it cannot be known. */
 export function formatBatchFit(budgetBytes: number, fit: BatchFit): string {
   const within = `Largest training batch within ${humanBytes(budgetBytes)}`;
+  if (fit.refusal && (fit.batch === null || fit.perSampleBytes === null)) {
+    const what = fit.batch === null ? 'unknown' : `${fit.batch} (${humanBytes(fit.bytesAtBatch)})`;
+    return `${within}: ${what}; the graph takes no other batch (${fit.refusal})`;
+  }
   if (fit.batch === null) return `${within}: unknown (training memory is not known in full; see the warnings)`;
   if (fit.batch === 'unbounded') return `${within}: any (memory does not grow with the batch; ${humanBytes(fit.bytesAtBatch)})`;
   return `${within}: ${fit.batch} (${humanBytes(fit.bytesAtBatch)}; ${humanBytes(fit.perSampleBytes)} per sample)`;
