@@ -19,11 +19,11 @@ import { formatSweep } from './core/timing/sweep';
 import { DEFAULT_PREPROCESS, PRESETS, type PresetName } from './core/image/preprocess';
 import { ENGINE_SETTINGS, PROVIDER_SETTINGS, type EngineSetting, type ProfileRequest, type ProviderSetting } from './runtime/messages';
 import { formatRuntimeCsv, formatRuntimeHtml, formatRuntimeMarkdown, formatRuntimeTable } from './core/report/runtime-format';
-import { ModelLoadError, formatCount } from './core/errors';
+import { InputShapeError, ModelLoadError, formatCount } from './core/errors';
 import { isCnnYamlName, loadModelFile } from './core/loaders/index';
 import { loadCnnYaml } from './core/loaders/cnn-yaml-model';
 import { MAX_EXPORT_OPSET as MAX_OPSET, MIN_EXPORT_OPSET as MIN_OPSET } from './core/export/opset';
-import { DEFAULT_EXPORT_OPSET, ExportError, exportOnnx, type ExportOptions } from './core/export/onnx-export';
+import { DEFAULT_EXPORT_OPSET, ExportError, exportOnnx, exportOpset, isLowered, type ExportOptions } from './core/export/onnx-export';
 import { definitionAtBatch } from './core/export/runnable';
 import packageJson from '../package.json';
 import { parseShape } from './core/analysis/infer';
@@ -75,10 +75,11 @@ GFLOP/s, compute- or memory-bound (roofline), and the measured memory.
   --force             run even when the static estimate needs more memory than is free (the run
                       is still stopped if it uses more than 90% of the memory available)
 
-export writes a runnable ONNX file: a .cnn.yaml definition gets Keras-style initial
-weights (He-normal kernels, zero biases, BatchNorm gamma 1 / variance 1), opset
-conversion and declared shapes. Any loadable model file works, but ONNX files, which
-already have their weights, are simply re-encoded (inline, at their own opset).
+export writes a runnable ONNX file: a .cnn.yaml definition, Keras or TF.js layers
+model gets Keras-style initial weights (He-normal kernels, zero biases, BatchNorm
+gamma 1 / variance 1), opset conversion and declared shapes. Any loadable model file
+works, but ONNX files and TF.js graph models are simply re-encoded (inline, at their
+own opset).
   -o, --output FILE   where to write the .onnx file (required)
   --seed N            seed of the initial weights (default 0; same seed, same bytes)
   --opset N           ai.onnx opset to write, ${MIN_OPSET}–${MAX_OPSET} (default ${DEFAULT_EXPORT_OPSET})
@@ -233,6 +234,11 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     }
     if (e instanceof ModelLoadError) {
       fail(err, e.message);
+      return 2;
+    }
+    if (e instanceof InputShapeError) {
+      // Never a report that mixes the asked shapes with the file's: the node that breaks, and exit 2.
+      fail(err, `${modelPath}: ${e.message}`);
       return 2;
     }
     fail(err, `${modelPath}: ${unexpected(e)}`);
@@ -413,9 +419,9 @@ async function exportCommand(values: Record<string, unknown>, modelPath: string,
     }
     const { params } = profileModel(model, { readExternal }).report.totals;
     const input = model.graph.inputs.map((i) => `${i} ${(model.graph.values.get(i)?.shape ?? []).join('×')}`).join(', ');
-    const opset = options.opset ?? (model.format === 'yaml' ? DEFAULT_EXPORT_OPSET : model.opset['']);
+    const opset = exportOpset(model, options);
     out(visibleText(`Wrote ${output}: ${formatCount(bytes.length)} bytes, ${params === null ? 'unknown' : formatCount(params)} params, opset ${opset}, input ${input} (NCHW)`) +
-      (model.format === 'yaml' ? `, initial weights seed ${options.seed ?? 0}` : '') + '\n');
+      (isLowered(model) ? `, initial weights seed ${options.seed ?? 0}` : '') + '\n');
     // Warnings go with the report on stdout: stderr carries at most one line.
     for (const w of model.warnings) out(`warning: ${w}\n`);
     return 0;

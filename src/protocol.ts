@@ -40,7 +40,8 @@ export type ViewCommand = 'find' | 'fit' | 'showTable' | 'showGraph' | 'showFeat
 export type ToWebviewMessage =
   | { type: 'loading'; file: string }
   | { type: 'model'; file: string; report: ProfileReport; layers: LayerView[]; summary: ViewSummary }
-  | { type: 'error'; file: string; message: string }
+  /** `inputShapes`: the file loaded, but the input shapes asked for (batch setting, overrides) do not fit its graph. */
+  | { type: 'error'; file: string; message: string; inputShapes?: boolean }
   /** The reply to the view's request `requestId` (ViewReplies says what each request is answered with). */
   | { type: 'reply'; requestId: number; reply: Reply<ViewReplies[keyof ViewReplies]> }
   /** Draw the graph as SVG text or PNG (base64); the view answers with a `reply`. */

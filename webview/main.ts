@@ -154,7 +154,7 @@ class App {
         return;
       case 'error':
         this.model = undefined;
-        this.error(m.file, m.message);
+        this.error(m.file, m.message, m.inputShapes === true);
         return;
       case 'model':
         void this.show(m.file, m.report, m.layers, m.summary);
@@ -323,10 +323,12 @@ class App {
     this.root.replaceChildren(el('p', cls, text));
   }
 
-  private error(file: string, message: string): void {
+  private error(file: string, message: string, inputShapes: boolean): void {
     const box = el('div', 'error');
     box.setAttribute('role', 'alert');
-    box.append(el('h1', undefined, `Cannot open ${file}`), el('p', undefined, message));
+    box.append(el('h1', undefined, inputShapes ? `Cannot profile ${file} at these input shapes` : `Cannot open ${file}`), el('p', undefined, message));
+    // The batch control is part of the profile view, gone now: say where the shapes are set.
+    if (inputShapes) box.append(el('p', undefined, 'Set them back with "ConvLens: Set Input Shape / Batch Size" (Reset) or the convlens.profile.batchSize setting.'));
     this.root.replaceChildren(box);
   }
 }

@@ -34,3 +34,27 @@ export function shownValue(v: unknown, depth = 0): string {
   if (typeof v === 'object') return 'an object';
   return String(v);
 }
+
+/**
+ * Input shapes asked for (`--input`, `--batch`, the batch setting) that the
+ * graph cannot take, e.g. a Reshape whose target bakes in batch 1: the first
+ * node that breaks and why. A profile then has no figures at all, since the
+ * rest of the graph would mix the asked shapes with the file's.
+ */
+export class InputShapeError extends Error {
+  constructor(
+    /** `'image' as 2×3×512×512`, one per rebound input. */
+    readonly asked: string[],
+    readonly node: string,
+    readonly op: string,
+    readonly problem: string,
+  ) {
+    super(`input${asked.length > 1 ? 's' : ''} ${asked.join(', ')} ${asked.length > 1 ? 'do' : 'does'} not fit the graph: node '${node}' (${op}): ${problem}`);
+    this.name = 'InputShapeError';
+  }
+}
+
+/** Whether an error message (as it crosses a worker thread, class lost) is an InputShapeError's. */
+export function isInputShapeMessage(message: string): boolean {
+  return /^inputs? '.*' as .* not fit the graph: node '/s.test(message);
+}

@@ -111,6 +111,28 @@ export interface Model {
   /** Non-fatal problems found while loading. */
   warnings: string[];
   metadata: Record<string, string>;
+  /** How the model's own framework lays out its tensors, when not as the IR holds them (absent: as held). */
+  layout?: ModelLayout;
+}
+
+/**
+ * A channels-last framework's view of a channels-first IR. Keras and TF.js
+ * layers models are lowered to NCHW values (ONNX's convolutions are
+ * channels-first); their users know them channels-last, so reports show the
+ * values listed here with the IR's axis 1 moved last (IR [N, C, H, W] is shown
+ * [N, H, W, C]; [N, C, L] as [N, L, C]). Values not listed are shown as held
+ * (those below rank 3, and lowering intermediates already in the framework's
+ * order).
+ */
+export interface ModelLayout {
+  name: 'NHWC';
+  channelsLast: Set<string>;
+  /**
+   * Weights whose framework dims differ from the IR's ONNX ones, with the
+   * framework's (a Keras Conv2D kernel is [kh, kw, C_in, filters], the IR's
+   * [filters, C_in, kh, kw]): what a user of the model reads.
+   */
+  weightDims?: Map<string, number[]>;
 }
 
 export const DEFAULT_DOMAIN = '';

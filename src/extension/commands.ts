@@ -97,7 +97,8 @@ export function registerViewCommands(provider: ModelEditorProvider, log: (line: 
     const view = needView(provider);
     if (!view) return;
     const doc = view.document;
-    const inputs = doc.state.kind === 'ready' ? doc.state.data.report.inputs : [];
+    const report = doc.state.kind === 'ready' ? doc.state.data.report : undefined;
+    const inputs = report?.inputs ?? [];
     type Item = vscode.QuickPickItem & { action: 'batch' | 'reset' | string };
     const items: Item[] = [
       { label: 'Batch size…', description: doc.overrides.batch ? `now ${doc.overrides.batch}` : 'now the model\'s own', action: 'batch' },
@@ -118,7 +119,9 @@ export function registerViewCommands(provider: ModelEditorProvider, log: (line: 
     }
     const current = inputs.find((t) => t.name === pick.action)?.shape;
     const text = await vscode.window.showInputBox({
-      title: `Shape of ${pick.action}`, prompt: 'Dimensions separated by x, e.g. 1x3x224x224 (names such as N stay symbolic)',
+      // In the layout the model view shows (a Keras model's NHWC).
+      title: `Shape of ${pick.action}`,
+      prompt: `Dimensions separated by x, e.g. ${report?.layout === 'NHWC' ? '1x224x224x3 (NHWC, as shown)' : '1x3x224x224'} (names such as N stay symbolic)`,
       value: current ? current.join('x') : '',
       validateInput: (v) => parseShape(v).error,
     });

@@ -7,7 +7,7 @@
 import { analyseDefinition, type DefinitionAnalysis, type DefinitionFormat } from '../core/report/definition-view';
 import { definitionLocations, type NodeLocation } from '../core/report/definition-sync';
 import { loadModelBytes } from '../core/loaders/index';
-import { exportOnnx } from '../core/export/onnx-export';
+import { exportOnnx, exportOpset, isLowered } from '../core/export/onnx-export';
 import { ModelLoadError } from '../core/errors';
 import type { WorkerHandlers } from './worker-thread';
 
@@ -19,8 +19,8 @@ export interface DefinitionFigures {
 
 export type DefinitionWorkerApi = {
   analyse: { params: { text: string; format: DefinitionFormat }; reply: DefinitionFigures };
-  /** A definition or model file's bytes → a runnable ONNX model. */
-  exportOnnx: { params: { bytes: Uint8Array; file: string }; reply: Uint8Array };
+  /** A definition or model file's bytes → a runnable ONNX model, the opset written and whether its weights are initial values. */
+  exportOnnx: { params: { bytes: Uint8Array; file: string }; reply: { onnx: Uint8Array; opset: number; initialWeights: boolean } };
 };
 
 export function definitionFigures(text: string, format: DefinitionFormat): DefinitionFigures {
@@ -31,7 +31,8 @@ export const definitionRequestHandlers: WorkerHandlers<DefinitionWorkerApi> = {
   analyse: ({ text, format }) => definitionFigures(text, format),
   async exportOnnx({ bytes, file }) {
     try {
-      return exportOnnx(await loadModelBytes(bytes, file));
+      const model = await loadModelBytes(bytes, file);
+      return { onnx: exportOnnx(model), opset: exportOpset(model), initialWeights: isLowered(model) };
     } catch (err) {
       // A load error names the file already; anything else gets it here.
       throw err instanceof ModelLoadError ? err : new Error(`${file}: ${(err as Error).message}`);

@@ -35,7 +35,7 @@ async function contentOf(uri: vscode.Uri): Promise<Uint8Array> {
 }
 
 /** The ONNX bytes; undefined when cancelled. In-process only when no worker can start. */
-async function exportInWorker(workerScript: string, bytes: Uint8Array, file: string, token: vscode.CancellationToken, log: (line: string) => void): Promise<Uint8Array | undefined> {
+async function exportInWorker(workerScript: string, bytes: Uint8Array, file: string, token: vscode.CancellationToken, log: (line: string) => void): Promise<DefinitionWorkerApi['exportOnnx']['reply'] | undefined> {
   let worker: WorkerThread<DefinitionWorkerApi>;
   try {
     if (!existsSync(workerScript)) throw new Error(`${workerScript} is missing`);
@@ -79,12 +79,13 @@ export function registerExportOnnx(workerScript: string, log: (line: string) => 
     }
     return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `ConvLens: exporting ${file} to ONNX`, cancellable: true }, async (_progress, token) => {
       try {
-        const onnx = await exportInWorker(workerScript, await contentOf(from), file, token, log);
-        if (!onnx) return undefined;
+        const exported = await exportInWorker(workerScript, await contentOf(from), file, token, log);
+        if (!exported) return undefined;
+        const { onnx } = exported;
         // Local files are written beside the target and renamed over it, so a failure leaves no half file.
         if (dest.scheme === 'file') writeFileAtomic(dest.fsPath, onnx);
         else await vscode.workspace.fs.writeFile(dest, onnx);
-        const msg = `exported ${file} to ${dest.fsPath} (${humanBytes(onnx.length)}; opset 17, He-normal weights, seed 0)`;
+        const msg = `exported ${file} to ${dest.fsPath} (${humanBytes(onnx.length)}; opset ${exported.opset}${exported.initialWeights ? ', He-normal weights, seed 0' : ''})`;
         log(msg);
         void vscode.window.showInformationMessage(`ConvLens: ${msg}`, 'Open Graph View').then((choice) => {
           if (choice) void vscode.commands.executeCommand('vscode.openWith', dest, 'convlens.graph');

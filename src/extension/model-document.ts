@@ -11,6 +11,7 @@ import type { Shape } from '../core/ir';
 import type { ModelViewData } from '../core/report/model-session';
 import { ModelHost } from './model-host';
 import { profileSettings } from './settings';
+import { isInputShapeMessage } from '../core/errors';
 
 export interface Overrides {
   /** undefined: the setting's batch; null: the model's own. */
@@ -22,7 +23,8 @@ export interface Overrides {
 export type DocumentState =
   | { kind: 'loading' }
   | { kind: 'ready'; data: ModelViewData; ms: number }
-  | { kind: 'error'; message: string };
+  /** `inputShapes`: the profile at the asked input shapes failed (the file itself loaded). */
+  | { kind: 'error'; message: string; inputShapes?: boolean };
 
 export class ModelDocument implements vscode.CustomDocument {
   private readonly host: ModelHost;
@@ -110,7 +112,8 @@ export class ModelDocument implements vscode.CustomDocument {
       this.log(`profiled ${this.fileName} (${data.report.layers.length} layers) in ${ms} ms`);
       this.emit({ kind: 'ready', data, ms });
     } catch (err) {
-      if (gen === this.generation) this.fail(err);
+      // The file loaded; the graph may not take the batch or input shapes asked for.
+      if (gen === this.generation) this.fail(err, isInputShapeMessage((err as Error).message));
     }
   }
 
@@ -118,10 +121,10 @@ export class ModelDocument implements vscode.CustomDocument {
     return this.host.weightStats(layer, input);
   }
 
-  private fail(err: unknown): void {
+  private fail(err: unknown, inputShapes = false): void {
     const message = (err as Error).message;
     this.log(`error: ${this.uri.fsPath}: ${message}`);
-    this.emit({ kind: 'error', message });
+    this.emit(inputShapes ? { kind: 'error', message, inputShapes } : { kind: 'error', message });
   }
 
   private emit(s: DocumentState): void {

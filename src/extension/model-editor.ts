@@ -62,7 +62,7 @@ export class ModelView {
     if (!this.ready) return;
     const file = this.document.fileName;
     if (s.kind === 'loading') this.post({ type: 'loading', file });
-    else if (s.kind === 'error') this.post({ type: 'error', file, message: s.message });
+    else if (s.kind === 'error') this.post({ type: 'error', file, message: s.message, ...(s.inputShapes ? { inputShapes: true } : {}) });
     else {
       this.post({ type: 'model', file, report: s.data.report, layers: s.data.layers, summary: s.data.summary });
       this.sendRuntime();

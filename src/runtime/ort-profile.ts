@@ -5,6 +5,7 @@
  * trace, the optimized graph and the process's memory, and key it all to the
  * IR's layers (src/core/timing).
  */
+import { irInputShapes, shownShape } from '../core/layout';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -78,8 +79,11 @@ export async function profileOnOrt(req: ProfileRequest, progress: Progress): Pro
   const runnable = await runnableModel(req.modelPath, { batch: req.batch, safeNames: true, loaded });
   const names = runnable.restoreNames;
   try {
-    const report = await profileRunnable(ort, runnable, req, progress);
-    return names ? restoreReportNames(report, names.restore) : report;
+    // The export runs NCHW; `--input` is given in the file's own layout (a Keras model's NHWC).
+    const ran = await profileRunnable(ort, runnable, { ...req, inputShapes: irInputShapes(loaded.model, req.inputShapes) }, progress);
+    const report = names ? restoreReportNames(ran, names.restore) : ran;
+    // Its inputs as the static report shows them (a Keras model's NHWC), not as the export holds them.
+    return { ...report, inputs: report.inputs.map((t) => ({ ...t, shape: t.shape && shownShape(loaded.model, t.name, t.shape) })) };
   } catch (e) {
     if (names && e instanceof Error) e.message = names.restorePrintable(e.message);
     throw e;

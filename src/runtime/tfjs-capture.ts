@@ -78,7 +78,8 @@ export async function captureOnTfjs(req: CaptureRequest, k: KerasConfig, progres
       const dims = list[i].shape;
       const nchw = channelsFirst(values[i] as Float32Array, dims);
       const p = reduceFeatureMap(node, l.name, nchw.data, nchw.dims, { maxSide: req.maxSide, maxChannels: req.maxChannels });
-      if (p) previews.push(p);
+      // Reduced channels-first; shown as TF.js has it (NHWC), as the model view shows the layer.
+      if (p) previews.push({ ...p, shape: dims.map((d) => d ?? 1) });
     });
     let top: FeatureMapCapture['top'];
     const last = list[list.length - 1];

@@ -401,6 +401,28 @@ export const tests: BrowserTest[] = [
     },
   },
   {
+    name: 'a TF.js layers model shows its own layout: NHWC shapes with the open batch N in the summary, graph and details',
+    async run(ctx) {
+      const msg = await modelMessage(join(ROOT, 'examples', 'tfjs-cnn', 'model.json'), 'model.json');
+      assert.equal(msg.report.layout, 'NHWC');
+      await withView(ctx, msg, 'tfjs-cnn-layout', async (view) => {
+        const { page } = view;
+        const summary = await page.locator('.summary-io').innerText();
+        assert.match(summary, /shapes NHWC \(channels last\)/);
+        assert.match(summary, /Inputs: \S+ N×32×32×3 float32/);
+        const conv = msg.report.layers.findIndex((l) => l.op === 'Conv');
+        await page.locator(`svg.graph g.node[data-layer="${conv}"]`).click();
+        await page.waitForFunction(() => /N×32×32×16/.test(document.querySelector('.details-pane')?.textContent ?? ''), undefined, { timeout: UI_TIMEOUT_MS });
+        assert.match(await page.locator('svg.graph').textContent() ?? '', /N×32×32×16/);
+        const details = await page.locator('.details-pane').innerText();
+        assert.doesNotMatch(details, /1×16×32×32/);
+        // The kernel as Keras stores it: [kh, kw, C_in, filters].
+        assert.match(details, /3×3×3×16/);
+        await screenshot(page, 'tfjs-cnn-layout');
+      });
+    },
+  },
+  {
     name: 'one g.node per visible box (small-cnn.onnx)',
     async run(ctx) {
       const msg = await smallCnn();

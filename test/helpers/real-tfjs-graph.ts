@@ -133,9 +133,17 @@ export async function checkRealGraphModel(tf: typeof TF, file: string, fallbackS
   const weightData = Buffer.concat(json.weightsManifest.flatMap((g) => g.paths.map((p) => readFileSync(join(dirname(file), p)))));
   const { model, outputs } = lowerTfjsGraphModel(json, file, { weightData });
   const inputs = inputShapes(nodes, fallbackSize);
+  // The executed sizes bind the file's own symbols (N, and -1 dims), as --batch does: shapes the loader
+  // declares (TensorList stacks) still hold. Inputs of unknown rank are given their executed shape.
+  const bindings: Record<string, number> = {};
   const inputShapesIr: Record<string, Shape> = {};
-  for (const [name, s] of inputs) inputShapesIr[outputs.get(name)?.value ?? name] = s.shape;
-  const report = profileModel(model, { inputShapes: inputShapesIr }).report;
+  for (const [name, s] of inputs) {
+    const value = outputs.get(name)?.value ?? name;
+    const declared = model.graph.values.get(value)?.shape;
+    if (!declared) inputShapesIr[value] = s.shape;
+    else declared.forEach((d, i) => typeof d === 'string' && (bindings[d] = s.shape[i]));
+  }
+  const report = profileModel(model, { inputShapes: inputShapesIr, bindings }).report;
   const weights = new Map(json.weightsManifest.flatMap((g) => g.weights).map((w) => [w.name, w]));
   const manifestParams = [...weights.values()].filter((w) => w.dtype === 'float32').reduce((a, w) => a + w.shape.reduce((x, y) => x * y, 1), 0);
   const result: RealCheck = {

@@ -146,7 +146,10 @@ describe('feature maps on TensorFlow.js (a TF.js layers model with its own weigh
     assert.match(c.notices.join('\n'), /weights from the weight shards/);
     const conv = c.layers.find((l) => l.value === 'edge_conv')!;
     assert.equal(conv.layer, '/edge_conv/Conv', 'filed under the graph node the Keras layer became');
-    assert.deepEqual(conv.shape, [1, 2, 110, 110], 'channels-last output reduced as channels-first');
+    // Reduced channels-first (two 110×110 maps), shown as TF.js has it (NHWC), as the model view shows the layer.
+    assert.deepEqual(conv.shape, [1, 110, 110, 2]);
+    assert.equal(conv.channels, 2);
+    assert.equal(conv.mapHeight, 110);
     const [x, y] = conv.stats;
     const peak = 8 * 0.5 * Math.cos(Math.PI / 16) * Math.sin(Math.PI / 4) * Math.cos(Math.PI / 16);
     assert.ok(Math.abs(x.max - peak) < 0.01 * peak, `Gx peak ${x.max} vs ${peak}`);

@@ -124,7 +124,7 @@ describe('exportOnnx: opset conversion', () => {
     const back = loadModelBytesSync(exportOnnx(onnx), 'back.onnx');
     assert.equal(back.opset[''], onnx.opset['']);
     assert.equal(profileModel(back).report.totals.params, profileModel(onnx).report.totals.params);
-    assert.throws(() => exportOnnx(onnx, { opset: onnx.opset[''] === 17 ? 18 : 17 }), /opset conversion is only done for .cnn.yaml definitions/);
+    assert.throws(() => exportOnnx(onnx, { opset: onnx.opset[''] === 17 ? 18 : 17 }), /opset conversion is only done for models ConvLens lowers/);
   });
 });
 

@@ -231,6 +231,10 @@ describe('runtime profiling on TensorFlow.js (Keras and TF.js layers models)', (
     assert.match(cpu.notices.join('\n'), /initialised by TF\.js from the config's initializers/);
     const ort = (await runInChild(profile(example('keras-cnn.keras'), { runs: 2, warmup: 0, engine: 'onnxruntime' }))).report;
     assert.equal(ort.engine.name, 'onnxruntime');
+    // The export runs NCHW; both reports give the input as the Keras model has it (NHWC).
+    assert.deepEqual(ort.inputs[0].shape, cpu.inputs[0].shape);
+    assert.equal(ort.inputs[0].shape?.length, 4);
+    assert.equal(ort.inputs[0].shape?.[3], 3);
     await assert.rejects(runInChild(profile(example('lenet5.cnn.yaml'), { engine: 'tfjs' })), /TensorFlow\.js runs Keras models/);
   });
 });

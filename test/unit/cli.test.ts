@@ -1,6 +1,7 @@
 /** The CLI's contract: options, and the exact `--json` structure of README. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { runCli } from '../helpers/cli';
 import { onnxNodeModelPath } from '../helpers/onnx-node-fixtures';
 
@@ -11,9 +12,10 @@ describe('convlens profile', () => {
     const r = await runCli('profile', CONV, '--json');
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout);
-    assert.deepEqual(Object.keys(j), ['format', 'opset', 'inputs', 'outputs', 'totals', 'layers', 'warnings']);
+    assert.deepEqual(Object.keys(j), ['format', 'opset', 'layout', 'inputs', 'outputs', 'totals', 'layers', 'warnings']);
     assert.equal(j.format, 'onnx');
     assert.equal(j.opset, 22);
+    assert.equal(j.layout, 'NCHW');
     assert.deepEqual(Object.keys(j.totals), ['params', 'paramBytes', 'macs', 'flops', 'activationBytes', 'peakActivationBytes', 'trainingBytes', 'partial']);
     // Every figure is known here: no total leaves anything out.
     assert.deepEqual(j.totals.partial, []);
@@ -74,6 +76,22 @@ describe('convlens profile', () => {
     assert.match((await runCli('profile', CONV, '--input', 'nonsense')).stderr, /NAME=DIMS/);
     assert.match((await runCli('profile', CONV, '--json', '--csv')).stderr, /choose one/);
     assert.equal((await runCli('--help')).code, 0);
+  });
+
+  it('a Keras / TF.js layers model: layout NHWC, the open batch N; --batch and --input (NHWC) bind it', async () => {
+    const TFJS = join(__dirname, '../../examples/tfjs-cnn/model.json');
+    const j = JSON.parse((await runCli('profile', TFJS, '--json')).stdout);
+    assert.equal(j.layout, 'NHWC');
+    assert.deepEqual(j.inputs[0].shape, ['N', 32, 32, 3]);
+    assert.deepEqual(j.layers.find((l: { op: string }) => l.op === 'Conv').outputs[0].shape, ['N', 32, 32, 16]);
+    assert.ok(j.warnings.some((w: string) => /'N' taken as 1/.test(w)), j.warnings.join('\n'));
+    const b = JSON.parse((await runCli('profile', TFJS, '--json', '--batch', '8')).stdout);
+    assert.deepEqual(b.inputs[0].shape, [8, 32, 32, 3]);
+    assert.equal(b.totals.macs, 8 * j.totals.macs);
+    const i = JSON.parse((await runCli('profile', TFJS, '--json', '--input', `${j.inputs[0].name}=2x64x64x3`)).stdout);
+    assert.deepEqual(i.layers.find((l: { op: string }) => l.op === 'Conv').outputs[0].shape, [2, 64, 64, 16]);
+    const table = (await runCli('profile', TFJS)).stdout;
+    assert.match(table, /N×32×32×3 float32\n.*\nShapes: NHWC/);
   });
 
   it('warns about an --input that names no input', async () => {

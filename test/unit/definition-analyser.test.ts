@@ -41,7 +41,7 @@ describe('definition analysis in a worker thread', () => {
       assert.ok(r!.locations.rangeOf(node)!.start <= conv);
       // Keras / TF.js JSON too: the first conv of examples/tfjs-cnn.
       const json = await a.analyse('model.json', 1, () => TFJS, 'keras-json');
-      assert.ok(json?.analysis.items.some((i) => i.inputShape === '32×32×3' && i.outputShape === '32×32×16'));
+      assert.ok(json?.analysis.items.some((i) => i.inputShape === 'N×32×32×3' && i.outputShape === 'N×32×32×16'));
     } finally {
       a.dispose();
     }

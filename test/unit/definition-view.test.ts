@@ -67,11 +67,12 @@ describe('Keras / TF.js JSON in the editor', () => {
     assert.equal(a.totals?.params, 8_186);
     const conv1 = itemAt(a.items, TFJS.indexOf('"filters": 16'));
     assert.ok(conv1);
-    assert.equal(`${conv1.inputShape} → ${conv1.outputShape}`, '32×32×3 → 32×32×16');
+    // As the report shows them: channels last, the open batch N (Keras's (None, 32, 32, 16)).
+    assert.equal(`${conv1.inputShape} → ${conv1.outputShape}`, 'N×32×32×3 → N×32×32×16');
     assert.equal(TFJS.slice(conv1.anchor, conv1.anchor + 12), '"class_name"');
     assert.equal(conv1.params, 3 * 3 * 3 * 16);
     const gap = a.items.find((i) => i.ops.includes('GlobalAveragePool'));
-    assert.equal(gap?.outputShape, '64');
+    assert.equal(gap?.outputShape, 'N×64');
   });
 
   it('a broken JSON text: the syntax error at its offset, nothing else', () => {

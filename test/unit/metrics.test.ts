@@ -89,3 +89,60 @@ describe('parameters', () => {
     assert.equal(report.totals.paramBytes, 400);
   });
 });
+
+describe('integer and quantized layers count like float ones (2 FLOPs per MAC)', () => {
+  // x[1,3,8,8] uint8, W[4,3,3,3] uint8 → y[1,4,6,6]: 144 outputs × 27 = 3,888 MACs.
+  const convMacs = 4 * 6 * 6 * 3 * 3 * 3;
+  const u8 = (dims: number[]) => ({ dtype: 'uint8' as const, dims });
+  const f32 = (dims: number[]) => ({ dims });
+  it('ConvInteger: 3,888 MACs, 7,776 FLOPs', () => {
+    const m = testModel({
+      inputs: { x: { dtype: 'uint8', shape: [1, 3, 8, 8] } },
+      outputs: ['y'],
+      initializers: { W: u8([4, 3, 3, 3]), xz: u8([]), wz: u8([]) },
+      nodes: [{ op: 'ConvInteger', inputs: ['x', 'W', 'xz', 'wz'], outputs: ['y'] }],
+    });
+    const l = profileModel(m).report.layers[0];
+    assert.deepEqual([l.macs, l.flops], [3888, 7776]);
+    assert.equal(convMacs, 3888);
+  });
+  it('QLinearConv with a bias: 2 × 3,888 + 144 = 7,920 FLOPs', () => {
+    const m = testModel({
+      inputs: { x: { dtype: 'uint8', shape: [1, 3, 8, 8] } },
+      outputs: ['y'],
+      initializers: { xs: f32([]), xz: u8([]), W: u8([4, 3, 3, 3]), ws: f32([]), wz: u8([]), ys: f32([]), yz: u8([]), B: { dtype: 'int32', dims: [4] } },
+      nodes: [{ op: 'QLinearConv', inputs: ['x', 'xs', 'xz', 'W', 'ws', 'wz', 'ys', 'yz', 'B'], outputs: ['y'] }],
+    });
+    const l = profileModel(m).report.layers[0];
+    assert.deepEqual([l.macs, l.flops], [3888, 7920]);
+  });
+  it('MatMulInteger and QLinearMatMul: [2,5]·[5,3] = 30 MACs, 60 FLOPs', () => {
+    for (const [op, inputs, inits] of [
+      ['MatMulInteger', ['a', 'B'], { B: u8([5, 3]) }],
+      ['QLinearMatMul', ['a', 'as', 'az', 'B', 'bs', 'bz', 'ys', 'yz'], { as: f32([]), az: u8([]), B: u8([5, 3]), bs: f32([]), bz: u8([]), ys: f32([]), yz: u8([]) }],
+    ] as const) {
+      const m = testModel({
+        inputs: { a: { dtype: 'uint8', shape: [2, 5] } },
+        outputs: ['y'],
+        initializers: inits,
+        nodes: [{ op, inputs: [...inputs], outputs: ['y'] }],
+      });
+      const l = profileModel(m).report.layers[0];
+      assert.deepEqual([l.macs, l.flops], [30, 60], op);
+    }
+  });
+});
+
+describe('quantized weights behind onnxruntime\'s com.microsoft DequantizeLinear', () => {
+  it('count as parameters like ONNX\'s: int8 W[4,3,3,3] = 108, + the float scale = 109', () => {
+    const m = testModel({
+      inputs: { x: { shape: [1, 3, 8, 8] } },
+      outputs: ['y'],
+      initializers: { wq: { dtype: 'int8', dims: [4, 3, 3, 3] }, s: { dims: [] } },
+      nodes: [{ op: 'DequantizeLinear', inputs: ['wq', 's'], outputs: ['w'] }, { op: 'Conv', inputs: ['x', 'w'], outputs: ['y'] }],
+    });
+    m.graph.nodes[0].domain = 'com.microsoft';
+    m.opset['com.microsoft'] = 1;
+    assert.equal(profileModel(m).report.totals.params, 109);
+  });
+});

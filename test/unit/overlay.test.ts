@@ -4,6 +4,9 @@ import assert from 'node:assert/strict';
 import type { LayerReport } from '../../src/core/report/profile';
 import { availableModes, groupValue, heatScale, overlayValue, overlayValues, RAMP, rampColor, textOn } from '../../webview/graph/overlay';
 
+/** matplotlib's viridis at 7 even samples (`viridis(np.linspace(0, 1, 7))`), written out: not read from the code under test. */
+const VIRIDIS = ['#440154', '#443983', '#31688e', '#21918c', '#35b779', '#90d743', '#fde725'];
+
 function layer(p: Partial<LayerReport>): LayerReport {
   return { name: 'l', op: 'Conv', inputs: [], outputs: [], params: 0, macs: 0, flops: 0, receptiveField: null, activationBytes: 0, ...p };
 }
@@ -63,13 +66,16 @@ describe('heat scale', () => {
   const s = heatScale(values, 'macs');
 
   it('maps the smallest positive value and the largest to the two ends of the ramp', () => {
-    assert.equal(s.colorOf(1e3), RAMP[0]);
-    assert.equal(s.colorOf(1e9), RAMP[RAMP.length - 1]);
+    assert.equal(s.colorOf(1e3), VIRIDIS[0]);
+    assert.equal(s.colorOf(1e9), VIRIDIS[6]);
   });
 
   it('is logarithmic: the geometric middle (10^6 between 10^3 and 10^9) is the ramp middle', () => {
-    assert.equal(s.colorOf(1e6), RAMP[3]);
-    assert.equal(s.colorOf(1e6), rampColor(0.5));
+    assert.equal(s.colorOf(1e6), VIRIDIS[3]);
+    assert.equal(s.colorOf(1e6), '#21918c');
+    // 10^3.5 is 1/12 of the way: halfway between the first two samples, #440154 and #443983 → (0x44, 0x1d, 0x6c).
+    assert.equal(s.colorOf(10 ** 3.5), '#441d6c');
+    assert.equal(rampColor(1 / 12), '#441d6c');
   });
 
   it('is monotonic: larger values are lighter', () => {
@@ -89,10 +95,11 @@ describe('heat scale', () => {
   });
 
   it('legend stops run from the smallest to the largest value, labelled in the mode\'s unit', () => {
-    assert.equal(s.stops.length, RAMP.length);
+    assert.equal(s.stops.length, 7);
     assert.equal(s.stops[0].label, '1.00 K');
     assert.equal(s.stops.at(-1)!.label, '1.00 G');
-    assert.deepEqual(s.stops.map((x) => x.color), RAMP);
+    assert.deepEqual(s.stops.map((x) => x.color), VIRIDIS);
+    assert.deepEqual(RAMP, VIRIDIS);
     // 2^20 B = 1 MiB up to 2^30 B = 1 GiB.
     const m = heatScale([2 ** 20, 2 ** 30], 'memory');
     assert.deepEqual([m.stops[0].label, m.stops.at(-1)!.label], ['1.00 MiB', '1.00 GiB']);
@@ -100,20 +107,20 @@ describe('heat scale', () => {
 
   it('a single distinct value is the top of the ramp, one stop', () => {
     const one = heatScale([42, 42], 'params');
-    assert.equal(one.colorOf(42), RAMP[RAMP.length - 1]);
+    assert.equal(one.colorOf(42), VIRIDIS[6]);
     assert.deepEqual(one.stops.map((x) => x.label), ['42']);
   });
 
   it('a global receptive field maps to the top and gets its own legend stop', () => {
     const rf = heatScale([3, 27, Infinity], 'receptiveField');
-    assert.equal(rf.colorOf(Infinity), RAMP[RAMP.length - 1]);
-    assert.equal(rf.colorOf(3), RAMP[0]);
-    assert.deepEqual(rf.stops.at(-1), { value: Infinity, color: RAMP[RAMP.length - 1], label: 'global' });
+    assert.equal(rf.colorOf(Infinity), VIRIDIS[6]);
+    assert.equal(rf.colorOf(3), VIRIDIS[0]);
+    assert.deepEqual(rf.stops.at(-1), { value: Infinity, color: VIRIDIS[6], label: 'global' });
     assert.equal(rf.stops[0].label, '3 px');
   });
 
   it('text on a fill: light text on dark purple, dark text on yellow', () => {
-    assert.equal(textOn(RAMP[0]), 'light');
-    assert.equal(textOn(RAMP[RAMP.length - 1]), 'dark');
+    assert.equal(textOn(VIRIDIS[0]), 'light');
+    assert.equal(textOn(VIRIDIS[6]), 'dark');
   });
 });

@@ -105,7 +105,7 @@ describe('Reshape', () => {
     }), { useDeclared: false });
     const errors = r.issues.filter((x) => x.severity === 'error');
     assert.equal(errors.length, 1);
-    assert.match(errors[0].message, /cannot reshape \[2,3\] to \[4,2\]/);
+    assert.match(errors[0].message, /cannot reshape 2×3 \(6 elements\) to \[4, 2\] \(8 elements\)/);
   });
 
   it('gives the rank but not the dims when the target values are unknown', () => {
@@ -260,5 +260,17 @@ describe('Scan (opset 9+)', () => {
     }));
     assert.deepEqual(v.get('s')!.shape, [4]);
     assert.deepEqual(v.get('ys')!.shape, [4, 7]);
+  });
+});
+
+describe('Slice on a symbolic dim with an int32 "to the end" sentinel', () => {
+  it('[N,3] sliced [0:2147483647, 0:1] (TF StridedSlice x[:, 0] with begin/end masks, tf2onnx) is [N,1], not [2147483647,1]', () => {
+    const r = inferShapes(model({
+      inputs: { x: { shape: ['N', 3] } },
+      inits: { s: i64([0, 0]), e: i64([2147483647, 1]), ax: i64([0, 1]) },
+      nodes: [['Slice', ['x', 's', 'e', 'ax'], ['y']]],
+      outputs: ['y'],
+    }), { useDeclared: false });
+    assert.deepEqual(r.values.get('y')?.shape, ['N', 1]);
   });
 });

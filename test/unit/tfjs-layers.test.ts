@@ -16,17 +16,16 @@ import { saveTfjs, tfjsFunctionalCnn, tfjsReference, tfjsSequentialCnn, tfjsShar
 
 const bytes = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 
-/** NCHW → TF.js's channels-last shape with a null batch: [1, 8, 32, 32] → [null, 32, 32, 8]. */
-const channelsLast = (s: readonly (number | string)[]) => [null, ...(s.length > 2 ? [...s.slice(2), s[1]] : s.slice(1))];
+/** The report's shape (the model's own layout) as TF.js writes it: the open batch N is TF.js's null. */
+const asTfjsShape = (s: readonly (number | string)[] | null) => s && s.map((d, i) => (i === 0 && d === 'N' ? null : d));
 
-/** Each layer's output shape (its last node's output), keyed by its innermost layer name. */
+/** Each layer's output shape as the report shows it (its last node's output), keyed by its innermost layer name. */
 function layerShapes(model: Model): Map<string, unknown> {
-  const values = inferShapes(model).values;
   const out = new Map<string, unknown>();
-  for (const n of model.graph.nodes) {
-    if (n.opType === 'Constant') continue;
-    const scope = n.name.split('/').filter(Boolean);
-    out.set(scope[scope.length - 2], channelsLast(values.get(n.outputs[0])!.shape!));
+  for (const l of profileModel(model).report.layers) {
+    if (l.op === 'Constant') continue;
+    const scope = l.name.split('/').filter(Boolean);
+    out.set(scope[scope.length - 2], asTfjsShape(l.outputs[0].shape));
   }
   return out;
 }
@@ -66,7 +65,7 @@ describe('TF.js layers models (written by @tensorflow/tfjs)', () => {
     assert.equal(profile.report.totals.params, ref.params);
     assertShapesMatch(model, ref.shapes);
     assert.deepEqual(model.graph.inputs, ['image']);
-    assert.deepEqual(profile.report.outputs[0].shape, [1, 5]);
+    assert.deepEqual(profile.report.outputs[0].shape, ['N', 5]);
   });
 
   it('a shared layer counts its weights once; a nested Sequential is lowered inline', async () => {
@@ -76,7 +75,7 @@ describe('TF.js layers models (written by @tensorflow/tfjs)', () => {
     assert.equal(profile.report.totals.params, 444);
     assert.equal(model.graph.nodes.filter((n) => n.opType === 'Conv').length, 4);
     assert.ok(model.graph.nodes.some((n) => n.name.startsWith('/inner_block/')), 'nested layers under the inner model name');
-    assert.deepEqual(profile.report.outputs[0].shape, [1, 4]);
+    assert.deepEqual(profile.report.outputs[0].shape, ['N', 4]);
   });
 
   it('reads the weights manifest (shapes only) and warns when its count differs', async () => {

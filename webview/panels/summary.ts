@@ -117,6 +117,8 @@ function info(file: string, report: ProfileReport, s: ViewSummary): Node[] {
   heading.title = visibleText(file);
   const meta = [`${report.format.toUpperCase()} opset ${report.opset}`];
   if (s.producer) meta.push(s.producer);
+  // Shapes are the model's own layout (report.layout); say so where it is not ONNX's NCHW.
+  if (report.layout === 'NHWC') meta.push('shapes NHWC (channels last)');
   meta.push(`${report.layers.length.toLocaleString('en-US')} layers`);
   const io = el('div', undefined, 'summary-io');
   io.append(el('p', meta.join(' · '), 'summary-meta'), el('p', `Inputs: ${tensorsText(report.inputs)}`), el('p', `Outputs: ${tensorsText(report.outputs)}`));

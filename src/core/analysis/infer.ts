@@ -8,6 +8,7 @@ import type { Attribute, Dim, DType, FunctionDef, Graph, Model, Node, Shape, Ten
 import { opsetOf } from '../ir';
 import { elementCount, tensorNumbers, type ExternalReader } from '../tensor-data';
 import { OP_RULES } from './ops/index';
+import { opKey } from './op-meta';
 import { MAX_FOLD_ELEMENTS, ShapeError, type OpContext, type TensorInfo } from './ops/types';
 import { dimProblem, fmtShape, isNum, shapeProblem } from './ops/dims';
 import { dict } from '../lookup';
@@ -26,6 +27,18 @@ export interface InferOptions {
   readExternal?: ExternalReader;
   /** Fall back to shapes declared in the file when a rule cannot infer one (default true). */
   useDeclared?: boolean;
+  /**
+   * Top-level inputs given a shape other than the file's (`--input`, `--batch`).
+   * The file's declared shapes of values computed from them describe the
+   * file's input shapes, not these: they are neither used nor compared.
+   */
+  reboundInputs?: readonly string[];
+  /**
+   * Symbols of the file's input shapes that the asked shapes gave a number,
+   * when no fixed dim changed (`[N,3,224,224]` asked as 8×3×224×224): a
+   * declared shape written in them still holds once they are bound.
+   */
+  parametricSymbols?: readonly string[];
 }
 
 export interface NodeIssue {
@@ -46,6 +59,18 @@ export interface InferResult {
   warnings: string[];
   /** For nodes that call a model-local function: what is known inside its body. */
   functionScopes: Map<string, Map<string, TensorInfo>>;
+  /** Per top-level call of a model-local function: what is known inside its body, and in the calls the body makes. */
+  functionCalls: Map<string, FunctionCallScope>;
+  /** The symbolic dims (of inputs and declared shapes) that `bindRemaining` gave its value. */
+  boundRemaining: Set<string>;
+}
+
+/** What is known inside one call of a model-local function, and inside the calls its body makes (by body node name). */
+export interface FunctionCallScope {
+  values: Map<string, TensorInfo>;
+  calls: Map<string, FunctionCallScope>;
+  /** The call's attributes over the function's defaults: what the body's attribute references stand for. */
+  attributes: Record<string, Attribute>;
 }
 
 interface Scope {
@@ -61,13 +86,15 @@ function lookup(scope: Scope, name: string): TensorInfo | undefined {
   return undefined;
 }
 
-function bindShape(shape: Shape | undefined, opts: InferOptions): Shape | undefined {
+function bindShape(shape: Shape | undefined, opts: InferOptions, boundRemaining: Set<string>): Shape | undefined {
   if (!shape) return shape;
   return shape.map((d) => {
     if (isNum(d)) return d;
     const b = opts.bindings?.[d];
     if (b !== undefined) return b;
-    return opts.bindRemaining ?? d;
+    if (opts.bindRemaining === undefined) return d;
+    boundRemaining.add(d);
+    return opts.bindRemaining;
   });
 }
 
@@ -185,16 +212,25 @@ class Inferencer {
   readonly functionScopes = new Map<string, Map<string, TensorInfo>>();
   private readonly activeFunctions = new Set<string>();
   /** Results of function calls by function, attributes and inputs. */
-  private readonly functionMemo = new Map<string, { outputs: (TensorInfo | undefined)[]; scope: Map<string, TensorInfo> }>();
+  private readonly functionMemo = new Map<string, { outputs: (TensorInfo | undefined)[]; scope: Map<string, TensorInfo>; calls: Map<string, FunctionCallScope>; attributes: Record<string, Attribute> }>();
+  readonly functionCalls = new Map<string, FunctionCallScope>();
+  /** The calls made by the function bodies being run, innermost last. */
+  private readonly callCollectors: Map<string, FunctionCallScope>[] = [];
   /** Nodes evaluated inside function bodies so far, and why expansion stopped (once the budget is spent). */
   private functionNodes = 0;
   private functionBudgetSpent: string | undefined;
   private readonly unknownOps = new Set<string>();
+  /** Symbolic dims of inputs and declared shapes that `bindRemaining` set. */
+  readonly boundRemaining = new Set<string>();
+  /** Top-level values computed from a rebound input (see `reboundInputs`). */
+  private readonly rebound: Set<string>;
 
   constructor(
     private readonly model: Model,
     private readonly opts: InferOptions,
-  ) {}
+  ) {
+    this.rebound = new Set(opts.reboundInputs ?? []);
+  }
 
   runGraph(graph: Graph, scope: Scope, formalInputs?: (TensorInfo | undefined)[], top = false): Node[] {
     this.seed(graph, scope, graph.initializers, graph.inputs, formalInputs, top);
@@ -215,7 +251,7 @@ class Inferencer {
       const declared = graph.values.get(name);
       const formal = formalInputs?.[i];
       let shape = top && this.opts.inputShapes?.[name] ? this.opts.inputShapes[name] : formal?.shape ?? declared?.shape;
-      shape = bindShape(shape, this.opts);
+      shape = bindShape(shape, this.opts, this.boundRemaining);
       const problem = shape && shapeProblem(shape);
       if (problem) {
         // A size that cannot be is refused at the input: its shape is unknown, and so is everything computed from it.
@@ -231,17 +267,25 @@ class Inferencer {
   /** Infers `nodes` (in execution order) into `scope`. */
   runNodes(graph: Graph, scope: Scope, nodes: readonly Node[]): void {
     const useDeclared = this.opts.useDeclared ?? true;
+    const top = graph === this.model.graph;
     for (const node of nodes) {
       const outs = this.runNode(node, scope, this.model.opset);
+      const rebound = top && this.rebound.size > 0 && node.inputs.some((i) => i && this.rebound.has(i));
       node.outputs.forEach((o, k) => {
         if (!o) return;
         let info = outs[k];
-        const declared = graph.values.get(o);
+        let declared = graph.values.get(o);
+        if (rebound) {
+          this.rebound.add(o);
+          // Declared for the file's input shapes: its type still holds, its shape only when written in the bound symbols.
+          const parametric = declared?.shape?.some((d) => typeof d === 'string' && this.opts.parametricSymbols?.includes(d));
+          if (declared && !parametric) declared = { ...declared, shape: undefined };
+        }
         if (declared?.shape && info?.shape && !shapesCompatible(declared.shape, info.shape)) {
           this.issues.push({ node: node.name, severity: 'warning', message: `output '${o}' is declared ${fmtShape(declared.shape)} in the file but infers to ${fmtShape(info.shape)}` });
         }
         if (useDeclared && declared && (!info || info.shape === undefined)) {
-          let shape = bindShape(declared.shape, this.opts);
+          let shape = bindShape(declared.shape, this.opts, this.boundRemaining);
           const problem = shape && shapeProblem(shape);
           if (problem) {
             this.issues.push({ node: node.name, severity: 'warning', message: `output '${o}' is declared in the file with ${problem}; not used` });
@@ -261,7 +305,7 @@ class Inferencer {
     const domain = node.domain === 'ai.onnx' ? '' : node.domain;
     const fn = this.model.functions.get(`${node.domain}:${node.opType}`);
     if (fn) return this.callFunction(fn, node, inputs);
-    const rule = domain === '' || domain === 'ai.onnx.ml' ? OP_RULES[node.opType] : OP_RULES[`${domain}:${node.opType}`];
+    const rule = OP_RULES[opKey(domain, node.opType)];
     if (!rule) {
       const key = domain ? `${domain}:${node.opType}` : node.opType;
       if (!this.unknownOps.has(key)) {
@@ -317,6 +361,7 @@ class Inferencer {
     const memo = this.functionMemo.get(signature);
     if (memo) {
       this.functionScopes.set(call.name, memo.scope);
+      this.recordCall(call, memo);
       return memo.outputs;
     }
     const outermost = this.activeFunctions.size === 0;
@@ -325,6 +370,7 @@ class Inferencer {
       const result = this.runFunction(fn, call, inputs, attrs);
       this.functionMemo.set(signature, result);
       this.functionScopes.set(call.name, result.scope);
+      this.recordCall(call, result);
       return result.outputs;
     } catch (err) {
       if (!(err instanceof FunctionBudgetError) || !outermost) throw err;
@@ -336,29 +382,34 @@ class Inferencer {
     }
   }
 
+  /** Files the call under the body that makes it (or the graph): memoised calls share one record. */
+  private recordCall(call: Node, result: { scope: Map<string, TensorInfo>; calls: Map<string, FunctionCallScope>; attributes: Record<string, Attribute> }): void {
+    const into = this.callCollectors.at(-1) ?? this.functionCalls;
+    into.set(call.name, { values: result.scope, calls: result.calls, attributes: result.attributes });
+  }
+
   /** The call's attributes over the function's defaults, reference attributes left to the body. */
   private functionAttributes(fn: FunctionDef, call: Node): Record<string, Attribute> {
     return Object.assign(dict<Attribute>(), fn.attributeDefaults, call.attributes);
   }
 
-  private runFunction(fn: FunctionDef, call: Node, inputs: (TensorInfo | undefined)[], attrs: Record<string, Attribute>): { outputs: (TensorInfo | undefined)[]; scope: Map<string, TensorInfo> } {
+  private runFunction(fn: FunctionDef, call: Node, inputs: (TensorInfo | undefined)[], attrs: Record<string, Attribute>): { outputs: (TensorInfo | undefined)[]; scope: Map<string, TensorInfo>; calls: Map<string, FunctionCallScope>; attributes: Record<string, Attribute> } {
     const scope: Scope = { values: new Map() };
-    fn.inputs.forEach((name, i) => scope.values.set(name, inputs[i] ?? {}));
-    const opset = { ...this.model.opset, ...fn.opset };
-    for (const n of fn.nodes) {
-      if (++this.functionNodes > MAX_FUNCTION_NODES) throw new FunctionBudgetError(`${call.domain}:${call.opType}`);
-      // Substitute attribute references with the call's values.
-      const resolved: Record<string, Attribute> = dict();
-      for (const [k, a] of Object.entries(n.attributes)) {
-        if (a.type === 'ref') {
-          if (attrs[a.value]) resolved[k] = attrs[a.value];
-        } else resolved[k] = a;
+    const calls = new Map<string, FunctionCallScope>();
+    this.callCollectors.push(calls);
+    try {
+      fn.inputs.forEach((name, i) => scope.values.set(name, inputs[i] ?? {}));
+      const opset = { ...this.model.opset, ...fn.opset };
+      for (const n of fn.nodes) {
+        if (++this.functionNodes > MAX_FUNCTION_NODES) throw new FunctionBudgetError(`${call.domain}:${call.opType}`);
+        const node = withCallAttributes(n, attrs);
+        const outs = this.runNode(node, scope, opset);
+        n.outputs.forEach((o, k) => o && scope.values.set(o, outs[k] ?? {}));
       }
-      const node = { ...n, attributes: resolved };
-      const outs = this.runNode(node, scope, opset);
-      n.outputs.forEach((o, k) => o && scope.values.set(o, outs[k] ?? {}));
+    } finally {
+      this.callCollectors.pop();
     }
-    return { outputs: fn.outputs.map((o) => scope.values.get(o)), scope: scope.values };
+    return { outputs: fn.outputs.map((o) => scope.values.get(o)), scope: scope.values, calls, attributes: attrs };
   }
 
   private context(node: Node, inputs: (TensorInfo | undefined)[], opset: number, scope: Scope): OpContext {
@@ -405,12 +456,23 @@ function shapesCompatible(a: Shape, b: Shape): boolean {
   return a.every((d, i) => !isNum(d) || !isNum(b[i]) || d === b[i]);
 }
 
+/** A function body's node with its attribute references replaced by the call's values (unset ones dropped). */
+export function withCallAttributes(n: Node, callAttributes: Record<string, Attribute>): Node {
+  const resolved: Record<string, Attribute> = dict();
+  for (const [k, a] of Object.entries(n.attributes)) {
+    if (a.type === 'ref') {
+      if (callAttributes[a.value]) resolved[k] = callAttributes[a.value];
+    } else resolved[k] = a;
+  }
+  return { ...n, attributes: resolved };
+}
+
 /** Infers every value's dtype, shape and (small) constant contents. */
 export function inferShapes(model: Model, opts: InferOptions = {}): InferResult {
   const inf = new Inferencer(model, opts);
   const scope: Scope = { values: new Map() };
   const order = inf.runGraph(model.graph, scope, undefined, true);
-  return { values: scope.values, order, issues: inf.issues, warnings: inf.warnings, functionScopes: inf.functionScopes };
+  return { values: scope.values, order, issues: inf.issues, warnings: inf.warnings, functionScopes: inf.functionScopes, functionCalls: inf.functionCalls, boundRemaining: inf.boundRemaining };
 }
 
 /**

@@ -6,18 +6,20 @@
  *   Conv           = output elements × (C_in / group) × kernel area
  *   ConvTranspose  = input elements × (C_out / group) × kernel area
  *   Gemm / MatMul  = M × N × K (× batch)
- * Bias additions are not MACs. FLOPs count 2 per MAC plus the element-wise
- * work of every other layer (see README "Counting conventions"). A figure
+ * Bias additions are not MACs. FLOPs count 2 per MAC (integer and quantized
+ * layers too) plus the element-wise work of every other layer, by each op's
+ * cost class in op-meta.ts (see README "Counting conventions"). A figure
  * whose shapes are unknown is null (unknown), never 0.
  */
 import type { FunctionDef, Graph, Node } from '../ir';
 import { isFloat } from '../dtype';
 import type { TensorInfo } from './ops/types';
+import { withCallAttributes, type FunctionCallScope } from './infer';
 import type { Dataflow } from './dataflow';
 import { allNumeric } from './ops/dims';
 import { addExact, bytesExact, exactCount, mulExact, productExact, sumFigures, type Figure } from './exact';
 import { einsumMacs } from './ops/misc';
-import { nullProto } from '../lookup';
+import { opMeta } from './op-meta';
 
 /** A layer's figures; null where they cannot be known (see exact.ts). */
 export interface LayerCost {
@@ -35,11 +37,6 @@ export interface StoredTensor {
   float: boolean;
 }
 
-/** Inputs that hold quantized weights (integer tensors that stand for float weights). */
-const QUANTIZED_WEIGHT_INPUTS: Record<string, number> = nullProto({
-  DequantizeLinear: 0, QLinearConv: 3, ConvInteger: 1, QLinearMatMul: 3, MatMulInteger: 1,
-});
-
 /**
  * The stored tensors (initializers and weight-like Constant nodes) of a graph.
  * `float` marks the ones that count as parameters: floating-point tensors,
@@ -49,7 +46,8 @@ export function storedTensors(graph: Graph): Map<string, StoredTensor> {
   const out = new Map<string, StoredTensor>();
   const quantized = new Set<string>();
   for (const n of graph.nodes) {
-    const i = QUANTIZED_WEIGHT_INPUTS[n.opType];
+    // By op type alone: onnxruntime's com.microsoft Q/DQ ops take the same inputs as ONNX's.
+    const i = opMeta('', n.opType)?.quantizedWeight;
     if (i !== undefined && n.inputs[i]) quantized.add(n.inputs[i]);
   }
   for (const name of graph.initializers) {
@@ -91,123 +89,131 @@ export function nodeWeights(node: Node, flow: Dataflow, stored: Map<string, Stor
 
 type Shapes = (name: string) => number[] | undefined;
 
-/** FLOPs per output element of element-wise style ops (documented in README). */
-const ELEMENTWISE_FLOPS: Record<string, number> = nullProto({
-  Add: 1, Sub: 1, Mul: 1, Div: 1, Pow: 1, Max: 1, Min: 1, Relu: 1, LeakyRelu: 2, PRelu: 2, Elu: 3,
-  Selu: 4, Celu: 4, Sigmoid: 4, HardSigmoid: 3, HardSwish: 4, Tanh: 5, Clip: 2, Erf: 5, Gelu: 8, Mish: 8,
-  Swish: 5, Softplus: 3, Sqrt: 1, Exp: 1, Log: 1, Reciprocal: 1, Neg: 1, Abs: 1,
-  Softmax: 5, LogSoftmax: 5, BatchNormalization: 2, InstanceNormalization: 5, LayerNormalization: 5,
-  GroupNormalization: 5,
-});
-
 /** Elements of a known numeric shape; null when the shape is unknown or the count not exact. */
 const elems = (s: number[] | undefined): Figure => (s ? productExact(s) : null);
 
 /**
- * MACs of one node. Ops without multiply-accumulates have 0 whatever their
- * shapes; for the others a shape that is not known makes the count unknown
- * (null), never 0.
+ * MACs of one node, by its operator's cost class (op-meta.ts). Ops without
+ * multiply-accumulates have 0 whatever their shapes; for the others a shape
+ * that is not known makes the count unknown (null), never 0. An operator
+ * ConvLens has no entry for, or whose work it does not count, is unknown.
  */
 export function nodeMacs(node: Node, shapeOf: Shapes): Figure {
+  const meta = opMeta(node.domain, node.opType);
+  if (!meta) return null;
   const out = shapeOf(node.outputs[0]);
-  switch (node.opType) {
-    case 'Conv':
-    case 'FusedConv':
-    case 'ConvInteger':
-    case 'QLinearConv': {
-      const w = shapeOf(node.inputs[node.opType === 'QLinearConv' ? 3 : 1]);
+  switch (meta.cost.kind) {
+    case 'conv': {
+      const w = shapeOf(node.inputs[meta.weight ?? 1]);
       if (!out || !w || w.length < 3) return null;
       return mulExact(elems(out), w[1], elems(w.slice(2)));
     }
-    case 'ConvTranspose': {
+    case 'convTranspose': {
       const x = shapeOf(node.inputs[0]);
-      const w = shapeOf(node.inputs[1]);
+      const w = shapeOf(node.inputs[meta.weight ?? 1]);
       if (!x || !w || w.length < 3) return null;
       return mulExact(elems(x), w[1], elems(w.slice(2)));
     }
-    case 'Gemm': {
+    case 'gemm': {
       const a = shapeOf(node.inputs[0]);
       if (!out || !a || a.length !== 2) return null;
       const transA = node.attributes.transA;
       const k = transA?.type === 'int' && transA.value ? a[0] : a[1];
       return mulExact(elems(out), k);
     }
-    case 'MatMul':
-    case 'MatMulInteger':
-    case 'QLinearMatMul': {
+    case 'matmul': {
       const a = shapeOf(node.inputs[0]);
       if (!out || !a || a.length === 0) return null;
       return mulExact(elems(out), a[a.length - 1]);
     }
-    case 'Einsum': {
+    case 'einsum': {
       const eq = node.attributes.equation;
       const shapes = node.inputs.map((i) => shapeOf(i));
       if (eq?.type !== 'string' || shapes.some((s) => !s)) return null;
       return exactCount(einsumMacs(eq.value, shapes as number[][]));
     }
+    case 'unknown':
+      return null;
     default:
       return 0;
   }
 }
 
-/** FLOPs of one node given its MACs; null when a shape it needs is unknown. */
+/** FLOPs of one node given its MACs, by its cost class; null when a shape it needs is unknown. */
 export function nodeFlops(node: Node, macs: Figure, shapeOf: Shapes): Figure {
+  const meta = opMeta(node.domain, node.opType);
+  if (!meta) return null;
   const outElems = () => elems(shapeOf(node.outputs[0]));
-  switch (node.opType) {
-    case 'Conv':
-    case 'FusedConv':
-    case 'ConvTranspose':
-    case 'Gemm': {
-      const biasIdx = 2;
-      const hasBias = Boolean(node.inputs[biasIdx]);
+  const cost = meta.cost;
+  switch (cost.kind) {
+    case 'conv':
+    case 'convTranspose':
+    case 'gemm': {
+      // Integer convolutions count as float ones: 2 ops per MAC (the int32
+      // accumulation is still a multiply and an add), + 1 per output for a bias.
+      const hasBias = meta.bias !== undefined && Boolean(node.inputs[meta.bias]);
       return addExact(mulExact(2, macs), hasBias ? outElems() : 0);
     }
-    case 'MatMul':
-    case 'Einsum':
+    case 'matmul':
+    case 'einsum':
       return mulExact(2, macs);
-    case 'MaxPool':
-    case 'AveragePool':
-    case 'LpPool': {
+    case 'window': {
       const k = node.attributes.kernel_shape;
-      const area = k?.type === 'ints' ? productExact(k.value) : 1;
-      return mulExact(outElems(), area);
+      return k?.type === 'ints' ? mulExact(outElems(), productExact(k.value)) : null;
     }
-    case 'GlobalAveragePool':
-    case 'GlobalMaxPool':
-    case 'ReduceMean':
-    case 'ReduceSum':
-    case 'ReduceMax':
-    case 'ReduceMin':
-      return elems(shapeOf(node.inputs[0]));
-    case 'Sum':
-    case 'Mean':
-      return mulExact(outElems(), Math.max(1, node.inputs.length - 1));
-    default: {
-      const f = ELEMENTWISE_FLOPS[node.opType];
-      return f ? mulExact(f, outElems()) : 0;
+    case 'input':
+      return mulExact(elems(shapeOf(node.inputs[0])), cost.perInput);
+    case 'variadic':
+      return mulExact(outElems(), Math.max(1, node.inputs.filter(Boolean).length - 1));
+    case 'elementwise':
+      return mulExact(outElems(), cost.perOutput);
+    case 'lrn': {
+      const size = node.attributes.size;
+      return size?.type === 'int' ? mulExact(outElems(), exactCount(2 * size.value + 3)) : null;
     }
+    case 'none':
+      return 0;
+    case 'unknown':
+      return null;
   }
 }
 
-/** Compute inside a model-local function call: the sum over its body's nodes (unknown when any part is). */
-function functionCost(fn: FunctionDef, scope: Map<string, TensorInfo>): { macs: Figure; flops: Figure } {
+/**
+ * Compute inside a model-local function call: the sum over its body's nodes,
+ * calls of other functions included (each distinct call once: memoised calls
+ * share their record). Unknown when any part is.
+ */
+function functionCost(fn: FunctionDef, call: FunctionCallScope, functions: ReadonlyMap<string, FunctionDef>, memo: Map<object, { macs: Figure; flops: Figure }>): { macs: Figure; flops: Figure } {
+  const cached = memo.get(call.values);
+  if (cached) return cached;
   const shapeOf: Shapes = (name) => {
-    const s = scope.get(name)?.shape;
+    const s = call.values.get(name)?.shape;
     return allNumeric(s) ? s : undefined;
   };
   let macs: Figure = 0;
   let flops: Figure = 0;
   for (const n of fn.nodes) {
-    const m = nodeMacs(n, shapeOf);
+    const def = functions.get(`${n.domain}:${n.opType}`);
+    if (def) {
+      const inner = call.calls.get(n.name);
+      const c = inner ? functionCost(def, inner, functions, memo) : { macs: null, flops: null };
+      macs = addExact(macs, c.macs);
+      flops = addExact(flops, c.flops);
+      continue;
+    }
+    const node = withCallAttributes(n, call.attributes);
+    const m = nodeMacs(node, shapeOf);
     macs = addExact(macs, m);
-    flops = addExact(flops, nodeFlops(n, m, shapeOf));
+    flops = addExact(flops, nodeFlops(node, m, shapeOf));
   }
-  return { macs, flops };
+  const cost = { macs, flops };
+  memo.set(call.values, cost);
+  return cost;
 }
 
 export interface LayerCostOptions {
-  /** The model-local function the node calls, with what is known inside its body. */
-  fn?: { def: FunctionDef; scope: Map<string, TensorInfo> };
+  /** The model-local function the node calls, what is known inside its body, and the model's functions (for the calls it makes). */
+  fn?: { def: FunctionDef; call: FunctionCallScope; functions: ReadonlyMap<string, FunctionDef> };
   /** The node's operator has no shape rule: what it computes, and so its cost, is unknown. */
   unknownOperator?: boolean;
 }
@@ -229,7 +235,7 @@ export function layerCost(
   const paramBytes = sumFigures(weights.map((w) => w.bytes));
   const cost = { params: params.partial ? null : params.total, paramBytes: paramBytes.partial ? null : paramBytes.total };
   if (!dynamic) return { ...cost, macs: 0, flops: 0 };
-  if (opts.fn) return { ...cost, ...functionCost(opts.fn.def, opts.fn.scope) };
+  if (opts.fn) return { ...cost, ...functionCost(opts.fn.def, opts.fn.call, opts.fn.functions, new Map()) };
   if (opts.unknownOperator) return { ...cost, macs: null, flops: null };
   const macs = nodeMacs(node, shapeOf);
   return { ...cost, macs, flops: nodeFlops(node, macs, shapeOf) };

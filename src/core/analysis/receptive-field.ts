@@ -19,6 +19,7 @@ import type { Node, Shape } from '../ir';
 import type { TensorInfo } from './ops/types';
 import { convPoolGeometry } from './ops/conv-geometry';
 import { isNum } from './ops/dims';
+import { opMeta } from './op-meta';
 
 export interface SpatialField {
   kind: 'spatial';
@@ -79,28 +80,24 @@ function union(fields: (FieldState | undefined)[], warn: (m: string) => void): F
   return out;
 }
 
-const WINDOW_OPS = new Set(['Conv', 'FusedConv', 'ConvInteger', 'QLinearConv', 'MaxPool', 'AveragePool', 'LpPool', 'DeformConv']);
-const GLOBAL_OPS = new Set([
-  'GlobalAveragePool', 'GlobalMaxPool', 'GlobalLpPool', 'Flatten', 'Gemm', 'MatMul', 'Reshape',
-  'LayerNormalization', 'Softmax', 'LogSoftmax', 'ArgMax', 'ArgMin', 'TopK', 'InstanceNormalization',
-  'GroupNormalization', 'MeanVarianceNormalization', 'ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceSum',
-  'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceLogSumExp', 'ReduceLogSum', 'ReduceSumSquare',
-]);
-
 export interface FieldContext {
   shapeOf(name: string): Shape | undefined;
   valueOf(name: string): number[] | undefined;
   warn(message: string): void;
+  /** The model's ai.onnx opset (defaults changed with it); 13 when not given. */
+  opset?: number;
 }
 
 /** The field of a node's outputs given its inputs' fields. */
 export function propagateField(node: Node, inputs: (FieldState | undefined)[], ctx: FieldContext): FieldState | undefined {
   const x = inputs[0];
-  const op = node.opType;
-  if (WINDOW_OPS.has(op)) {
+  const meta = opMeta(node.domain, node.opType);
+  // An operator without an entry: what it does to positions is not known.
+  if (!meta) return undefined;
+  const rule = meta.field;
+  if (rule === 'window') {
     if (!x || x.kind === 'global') return x;
-    const wIdx = op === 'QLinearConv' ? 3 : 1;
-    const g = convPoolGeometry(node, ctx.shapeOf(node.inputs[0]), op.startsWith('Conv') || op === 'FusedConv' || op === 'QLinearConv' || op === 'DeformConv' ? ctx.shapeOf(node.inputs[wIdx]) : undefined);
+    const g = convPoolGeometry(node, ctx.shapeOf(node.inputs[0]), meta.weight !== undefined ? ctx.shapeOf(node.inputs[meta.weight]) : undefined);
     if (!g || g.kernel.length !== x.axes.length) return undefined;
     return {
       kind: 'spatial',
@@ -110,9 +107,9 @@ export function propagateField(node: Node, inputs: (FieldState | undefined)[], c
       jump: x.jump.map((j, i) => j * g.strides[i]),
     };
   }
-  if (op === 'ConvTranspose') {
+  if (rule === 'transposedWindow') {
     if (!x || x.kind === 'global') return x;
-    const g = convPoolGeometry(node, ctx.shapeOf(node.inputs[0]), ctx.shapeOf(node.inputs[1]));
+    const g = convPoolGeometry(node, ctx.shapeOf(node.inputs[0]), ctx.shapeOf(node.inputs[meta.weight ?? 1]));
     if (!g || g.kernel.length !== x.axes.length) return undefined;
     // Output unit 0 gathers input units i with 0 = i·s − p + m·d, m ∈ [0, k).
     return {
@@ -123,21 +120,19 @@ export function propagateField(node: Node, inputs: (FieldState | undefined)[], c
       jump: x.jump.map((j, i) => j / g.strides[i]),
     };
   }
-  if (GLOBAL_OPS.has(op)) {
+  if (rule === 'global' || rule === 'reduce' || rule === 'reshape') {
     const anySpatial = inputs.some((f) => f !== undefined);
     if (!anySpatial) return undefined;
-    if (op.startsWith('Reduce') || op === 'ArgMax' || op === 'ArgMin' || op === 'Softmax' || op === 'LogSoftmax' || op === 'LayerNormalization') {
-      return reduceField(node, inputs, ctx);
-    }
-    if (op === 'Reshape' && x?.kind === 'spatial') {
+    if (rule === 'reduce') return reduceField(node, inputs, ctx);
+    if (rule === 'reshape' && x?.kind === 'spatial') {
       const a = ctx.shapeOf(node.inputs[0]);
       const b = ctx.shapeOf(node.outputs[0]);
       if (a && b && a.length === b.length && x.axes.every((ax) => a[ax] === b[ax])) return x;
     }
     return { kind: 'global' };
   }
-  switch (op) {
-    case 'Transpose': {
+  switch (rule) {
+    case 'transpose': {
       if (!x || x.kind === 'global') return x;
       const rank = ctx.shapeOf(node.inputs[0])?.length;
       const permAttr = node.attributes.perm;
@@ -146,7 +141,7 @@ export function propagateField(node: Node, inputs: (FieldState | undefined)[], c
       const axes = x.axes.map((a) => perm.indexOf(a));
       return { ...x, axes };
     }
-    case 'Pad': {
+    case 'pad': {
       if (!x || x.kind === 'global') return x;
       const rank = ctx.shapeOf(node.inputs[0])?.length;
       const padsAttr = node.attributes.pads;
@@ -162,8 +157,7 @@ export function propagateField(node: Node, inputs: (FieldState | undefined)[], c
       // Output unit 0 sits at input index −pad_begin: the whole field shifts.
       return { ...x, lo: x.lo.map((lo, i) => lo - shift(i)), hi: x.hi.map((hi, i) => hi - shift(i)), jump: [...x.jump] };
     }
-    case 'Resize':
-    case 'Upsample': {
+    case 'resize': {
       if (!x || x.kind === 'global') return x;
       const a = ctx.shapeOf(node.inputs[0]);
       const b = ctx.shapeOf(node.outputs[0]);
@@ -178,7 +172,7 @@ export function propagateField(node: Node, inputs: (FieldState | undefined)[], c
         }),
       };
     }
-    case 'Slice': {
+    case 'slice': {
       if (!x || x.kind === 'global') return x;
       const starts = ctx.valueOf(node.inputs[1]);
       const axesV = node.inputs[3] ? ctx.valueOf(node.inputs[3]) : undefined;
@@ -201,18 +195,17 @@ export function propagateField(node: Node, inputs: (FieldState | undefined)[], c
       });
       return out;
     }
-    case 'DepthToSpace':
-    case 'SpaceToDepth': {
+    case 'depthToSpace':
+    case 'spaceToDepth': {
       if (!x || x.kind === 'global') return x;
       const bs = node.attributes.blocksize;
       const b = bs?.type === 'int' ? bs.value : 1;
-      if (op === 'SpaceToDepth') {
+      if (rule === 'spaceToDepth') {
         return { ...x, lo: [...x.lo], hi: x.hi.map((h, i) => h + (b - 1) * x.jump[i]), jump: x.jump.map((j) => j * b) };
       }
       return { ...x, lo: [...x.lo], hi: [...x.hi], jump: x.jump.map((j) => j / b) };
     }
-    case 'Squeeze':
-    case 'Unsqueeze': {
+    case 'squeeze': {
       if (!x || x.kind === 'global') return x;
       const a = ctx.shapeOf(node.inputs[0]);
       const b = ctx.shapeOf(node.outputs[0]);
@@ -221,8 +214,7 @@ export function propagateField(node: Node, inputs: (FieldState | undefined)[], c
       const mapped = mapAxesByDims(a, b, x.axes);
       return mapped ? { ...x, axes: mapped } : { kind: 'global' };
     }
-    case 'Concat':
-    case 'Split': {
+    case 'concat': {
       const axisAttr = node.attributes.axis;
       const rank = ctx.shapeOf(node.inputs[0])?.length ?? 0;
       let axis = axisAttr?.type === 'int' ? axisAttr.value : 0;
@@ -231,7 +223,7 @@ export function propagateField(node: Node, inputs: (FieldState | undefined)[], c
       if (merged?.kind === 'spatial' && merged.axes.includes(axis)) return { kind: 'global' };
       return merged;
     }
-    default:
+    case 'union':
       // Element-wise and other position-preserving layers: the union of the inputs.
       return union(inputs, ctx.warn);
   }
@@ -252,6 +244,12 @@ function reduceField(node: Node, inputs: (FieldState | undefined)[], ctx: FieldC
     const start = a < 0 ? a + rank : a;
     axes = [...Array(rank - start).keys()].map((k) => k + start);
   }
+  // Defaults from the operator specs: Softmax-like axis −1 from opset 13 (before, 1 with the
+  // input coerced to 2-D: every axis from 1 on); ArgMax/ArgMin axis 0.
+  if (!axes && (node.opType === 'Softmax' || node.opType === 'LogSoftmax' || node.opType === 'Hardmax')) {
+    axes = (ctx.opset ?? 13) >= 13 ? [-1] : [...Array(rank - 1).keys()].map((k) => k + 1);
+  }
+  if (!axes && (node.opType === 'ArgMax' || node.opType === 'ArgMin')) axes = [0];
   if (!axes) return node.opType.startsWith('Reduce') ? { kind: 'global' } : undefined;
   const norm = axes.map((a) => (a < 0 ? a + rank : a));
   if (x.axes.some((a) => norm.includes(a))) return { kind: 'global' };

@@ -90,15 +90,31 @@ function declareShapes(model: Model): void {
  * declared, intermediate outputs added when asked. Exposed for tests and
  * callers that want the IR rather than bytes.
  */
+/**
+ * Whether ConvLens lowered the model from Keras-style layers (a definition, a
+ * Keras model, a TF.js layers model): its opset is the lowering's choice
+ * (KERAS_OPSET) and its weights are absent, so it is written at the export
+ * opset with initial weights. Files that are already graphs (ONNX, TF.js
+ * graph models) keep their own opset.
+ */
+export function isLowered(model: Model): boolean {
+  return model.format === 'yaml' || (model.format !== 'onnx' && model.producer === 'convlens');
+}
+
+/** The ai.onnx opset `exportOnnx(model, options)` writes. */
+export function exportOpset(model: Model, options: Pick<ExportOptions, 'opset'> = {}): number {
+  return options.opset ?? (isLowered(model) ? DEFAULT_EXPORT_OPSET : model.opset[''] ?? 0);
+}
+
 export function prepareExport(model: Model, options: ExportOptions = {}): Model {
   const seed = options.seed ?? 0;
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new ExportError(`seed must be an integer 0–4294967295; got ${seed}`);
   const graph = copyGraph(model.graph);
   const source = model.opset[''] ?? 0;
-  const isDefinition = model.format === 'yaml';
-  let opset = options.opset ?? (isDefinition ? DEFAULT_EXPORT_OPSET : source);
+  const isDefinition = isLowered(model);
+  let opset = exportOpset(model, options);
   if (!isDefinition && opset !== source) {
-    throw new ExportError(`this ${model.format.toUpperCase()} model is opset ${source}; opset conversion is only done for .cnn.yaml definitions (leave out --opset to re-encode it as it is)`);
+    throw new ExportError(`this ${model.format.toUpperCase()} model is opset ${source}; opset conversion is only done for models ConvLens lowers (definitions, Keras and TF.js layers models; leave out --opset to re-encode it as it is)`);
   }
   if (isDefinition) {
     try {
@@ -129,6 +145,8 @@ export function prepareExport(model: Model, options: ExportOptions = {}): Model 
     warnings: [...model.warnings],
     metadata: { ...model.metadata, ...(isDefinition ? { 'convlens.weights': `keras-defaults he-normal seed=${seed}` } : {}) },
   };
+  // The export is an ONNX model as the IR holds it: NCHW, whatever layout its source shows (a Keras model's NHWC).
+  delete out.layout;
   if (options.declareShapes !== false || isDefinition) declareShapes(out);
   if (options.intermediateOutputs) {
     const outputs = new Set(graph.outputs);

@@ -23,23 +23,19 @@
  */
 import type { Graph, Node } from '../ir';
 import { nullProto } from '../lookup';
+import { OP_META } from '../analysis/op-meta';
 
 export const MIN_EXPORT_OPSET = 13;
 export const MAX_EXPORT_OPSET = 22;
 
 /**
  * Operators whose emitted form is valid from `MIN_EXPORT_OPSET` (or the given
- * opset) up to `MAX_EXPORT_OPSET`. Anything else is refused.
+ * opset) up to `MAX_EXPORT_OPSET`: the `exportSince` of their entry in
+ * op-meta.ts. Anything else is refused.
  */
-const VALID_FROM: Record<string, number> = nullProto({
-  Add: 13, Sub: 13, Mul: 13, Div: 13, Max: 13, Min: 13, Mean: 13, Concat: 13,
-  Conv: 13, ConvTranspose: 13, MaxPool: 13, AveragePool: 13, GlobalAveragePool: 13, GlobalMaxPool: 13,
-  BatchNormalization: 13, LayerNormalization: 17, Gemm: 13,
-  Relu: 13, LeakyRelu: 13, PRelu: 13, Elu: 13, Selu: 13, Sigmoid: 13, HardSigmoid: 13, Tanh: 13,
-  Softmax: 13, Softplus: 13, Softsign: 13, Exp: 13, Erf: 13, Clip: 13,
-  Identity: 13, Flatten: 13, Reshape: 13, Transpose: 13, Pad: 13, Slice: 13, Resize: 13, Constant: 13,
-  Gelu: 20,
-});
+const VALID_FROM: Record<string, number> = nullProto(
+  Object.fromEntries(Object.entries(OP_META).flatMap(([op, m]) => (m.exportSince === undefined ? [] : [[op, m.exportSince]]))),
+);
 
 export class OpsetError extends Error {
   override name = 'OpsetError';

@@ -44,6 +44,15 @@ export class LoweringContext {
    * its version knows (`lora_rank`, `synchronized`, …), not for hand-written definitions.
    */
   lenientArgs = false;
+  /**
+   * Values held channels-first that Keras holds channels-last: every value
+   * made here (inputs, node outputs) but the intermediates a layer makes in
+   * Keras's own order (`inKerasOrder`). Keras-file loaders turn this into the
+   * model's `layout`.
+   */
+  readonly channelsLast = new Set<string>();
+  /** Weights' dims as Keras stores them, where they differ from the IR's (conv kernels). */
+  readonly kerasWeightDims = new Map<string, number[]>();
   private readonly nodeNames = new Set<string>();
   private readonly counters = new Map<string, number>();
   private readonly model: Model;
@@ -68,7 +77,14 @@ export class LoweringContext {
   input(name: string, shape: number[], dtype: DType = 'float32'): string {
     this.graph.values.set(name, { name, dtype, shape: [...shape] });
     this.graph.inputs.push(name);
+    this.channelsLast.add(name);
     return name;
+  }
+
+  /** Marks a value as held in Keras's channels-last order (a Transpose to NHWC and what works on it). */
+  inKerasOrder(value: string): string {
+    this.channelsLast.delete(value);
+    return value;
   }
 
   problem(message: string, severity: Severity = 'error', where: { arg?: string; onType?: boolean } = {}): void {
@@ -101,6 +117,7 @@ export class LoweringContext {
     for (const [k, v] of Object.entries(attrs)) attributes[k] = toAttribute(v);
     const output = `${name}_output_0`;
     this.graph.nodes.push({ name, opType, domain: '', attributes, inputs: [...inputs], outputs: [output] });
+    this.channelsLast.add(output);
     this.onNode(name);
     return output;
   }
@@ -109,8 +126,10 @@ export class LoweringContext {
    * A float32 weight of the current layer (`res1/conv2d_3/kernel`), without
    * element data: analyses need only its dims (a parameter count is a count).
    */
-  weight(suffix: string, dims: number[]): string {
-    return this.initializer(`${this.scope.join('/')}/${suffix}`, 'float32', dims, undefined);
+  weight(suffix: string, dims: number[], kerasDims?: number[]): string {
+    const name = this.initializer(`${this.scope.join('/')}/${suffix}`, 'float32', dims, undefined);
+    if (kerasDims) this.kerasWeightDims.set(name, kerasDims);
+    return name;
   }
 
   /** An int64 constant input (shapes, pads, slice bounds): an initializer, which counts as no parameter. */

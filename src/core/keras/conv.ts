@@ -68,7 +68,8 @@ export function lowerConv(ctx: LoweringContext, a: Args, x: string, kind: keyof 
       ctx.problem(`${a.label}: groups=${groups} must divide both the input channels (${c}) and filters (${m})`, 'error', { arg: 'groups' });
       return undefined;
     }
-    const w = kind === 'conv' ? ctx.weight('kernel', [m, c / groups, ...kernel]) : ctx.weight('kernel', [c, m / groups, ...kernel]);
+    // Keras kernels are [k…, C_in/groups, filters] (Conv) and [k…, filters, C_in] (transposed).
+    const w = kind === 'conv' ? ctx.weight('kernel', [m, c / groups, ...kernel], [...kernel, c / groups, m]) : ctx.weight('kernel', [c, m / groups, ...kernel], [...kernel, m / groups, c]);
     const inputs = [x, w];
     if (useBias) inputs.push(ctx.weight('bias', [m]));
     if (kind === 'transpose') {
@@ -78,7 +79,7 @@ export function lowerConv(ctx: LoweringContext, a: Args, x: string, kind: keyof 
     return ctx.node(kind === 'conv' ? 'Conv' : 'ConvTranspose', inputs, { ...attrs, group: groups });
   }
   // Depthwise: one group per input channel, `depth_multiplier` filters each.
-  const dw = ctx.weight('depthwise_kernel', [c * multiplier, 1, ...kernel]);
+  const dw = ctx.weight('depthwise_kernel', [c * multiplier, 1, ...kernel], [...kernel, c, multiplier]);
   if (kind === 'depthwise') {
     const inputs = [x, dw];
     if (useBias) inputs.push(ctx.weight('bias', [c * multiplier]));
@@ -87,7 +88,7 @@ export function lowerConv(ctx: LoweringContext, a: Args, x: string, kind: keyof 
   // Separable: depthwise without bias, then a pointwise 1×1 conv with the bias (Keras SeparableConv2D).
   const y = ctx.node('Conv', [x, dw], { ...attrs, group: c });
   const ones = Array<number>(rank).fill(1);
-  const inputs = [y, ctx.weight('pointwise_kernel', [filters!, c * multiplier, ...ones])];
+  const inputs = [y, ctx.weight('pointwise_kernel', [filters!, c * multiplier, ...ones], [...ones, c * multiplier, filters!])];
   if (useBias) inputs.push(ctx.weight('bias', [filters!]));
   return ctx.node('Conv', inputs, { kernel_shape: ones, strides: ones, pads: Array<number>(2 * rank).fill(0), group: 1 });
 }

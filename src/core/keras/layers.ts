@@ -116,10 +116,10 @@ function layerNorm(ctx: LoweringContext, a: Args, x: string): string | undefined
   const r = s.length;
   const toLast = [0, ...Array.from({ length: r - 2 }, (_, i) => i + 2), 1];
   const toFirst = [0, r - 1, ...Array.from({ length: r - 2 }, (_, i) => i + 1)];
-  const t = r > 2 ? ctx.node('Transpose', [x], { perm: toLast }) : x;
+  const t = r > 2 ? ctx.inKerasOrder(ctx.node('Transpose', [x], { perm: toLast })) : x;
   const inputs = [t, scale ? ctx.weight('gamma', [c]) : ctx.floats(Array<number>(c).fill(1))];
   if (center) inputs.push(ctx.weight('beta', [c]));
-  const y = ctx.node('LayerNormalization', inputs, { axis: -1, epsilon: { type: 'float', value: eps } });
+  const y = ctx.inKerasOrder(ctx.node('LayerNormalization', inputs, { axis: -1, epsilon: { type: 'float', value: eps } }));
   return r > 2 ? ctx.node('Transpose', [y], { perm: toFirst }) : y;
 }
 
@@ -148,7 +148,7 @@ function prelu(ctx: LoweringContext, a: Args, x: string): string | undefined {
   // Keras alpha has the input's shape without the batch, with shared axes 1; in NCHW order: [C, spatial…].
   const dims = s.slice(1);
   for (const k of sharedAxes as number[]) dims[nchwAxis(k, s.length) - 1] = 1;
-  return ctx.node('PRelu', [x, ctx.weight('alpha', dims)]);
+  return ctx.node('PRelu', [x, ctx.weight('alpha', dims, dims.length > 1 ? [...dims.slice(1), dims[0]] : undefined)]);
 }
 
 function dense(ctx: LoweringContext, a: Args, x: string): string | undefined {

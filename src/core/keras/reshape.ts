@@ -19,7 +19,7 @@ function flatten(ctx: LoweringContext, _a: Args, x: string): string | undefined 
   if (!s) return undefined;
   // With a 1×1 (or no) spatial extent NCHW and NHWC orders agree: no Transpose needed.
   const spatial = s.slice(2).reduce((p, d) => p * d, 1);
-  const t = s.length > 2 && spatial > 1 ? ctx.node('Transpose', [x], { perm: toLast(s.length) }) : x;
+  const t = s.length > 2 && spatial > 1 ? ctx.inKerasOrder(ctx.node('Transpose', [x], { perm: toLast(s.length) })) : x;
   return ctx.node('Flatten', [t], { axis: 1 });
 }
 
@@ -31,8 +31,9 @@ function reshape(ctx: LoweringContext, a: Args, x: string): string | undefined {
     return undefined;
   }
   if (!s) return undefined;
-  const t = s.length > 2 ? ctx.node('Transpose', [x], { perm: toLast(s.length) }) : x;
-  const y = ctx.node('Reshape', [t, ctx.ints('shape', [s[0], ...(target as number[])])]);
+  const t = s.length > 2 ? ctx.inKerasOrder(ctx.node('Transpose', [x], { perm: toLast(s.length) })) : x;
+  // 0 keeps the input's batch (ONNX Reshape), so a symbolic or --batch batch flows through.
+  const y = ctx.inKerasOrder(ctx.node('Reshape', [t, ctx.ints('shape', [0, ...(target as number[])])]));
   const r = target.length + 1;
   return r > 2 ? ctx.node('Transpose', [y], { perm: toFirst(r) }) : y;
 }

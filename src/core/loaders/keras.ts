@@ -42,6 +42,8 @@ export const isJsonObject = (v: unknown): v is Json => typeof v === 'object' && 
 const MODEL_CLASSES = ['Sequential', 'Functional', 'Model'];
 /** Models nested deeper than this are refused (a real network nests a few levels). */
 const MAX_NESTING = 32;
+/** The name of a batch Keras leaves open (None): TF.js graph models name theirs the same. */
+export const SYMBOLIC_BATCH = 'N';
 const DTYPES = new Set<string>(['float32', 'float16', 'bfloat16', 'float64', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'bool']);
 
 /** A `{class_name, config}` object that names a Keras model class. */
@@ -138,6 +140,8 @@ class KerasLowering {
   private label = '';
   /** First-call weights of each layer entry, for the layer's later calls. */
   private readonly sharedWeights = new Map<Json, string[]>();
+  /** Graph inputs whose batch the file leaves open (None). */
+  readonly symbolicBatch: string[] = [];
 
   constructor(name: string, format: Model['format']) {
     this.ctx = new LoweringContext(name, format);
@@ -176,7 +180,11 @@ class KerasLowering {
     return { className: v.class_name, name, config, path, raw: v };
   }
 
-  /** A graph input from a declared batch shape (`[null, 28, 28, 1]`); the batch is 1 when None. */
+  /**
+   * A graph input from a declared batch shape (`[null, 28, 28, 1]`). A None
+   * batch is lowered as 1 (layer semantics need sizes) and becomes the
+   * symbolic `N` once the model is built (`symbolicBatch`).
+   */
   private graphInput(name: string, shape: unknown, dtype: unknown, path: JsonPath): string | undefined {
     const dims = Array.isArray(shape) ? shape.slice(1) : [];
     if (!Array.isArray(shape) || dims.length === 0 || !dims.every((d) => Number.isSafeInteger(d) && d > 0)) {
@@ -185,9 +193,11 @@ class KerasLowering {
       if (bad !== undefined) return this.problem(path, `input '${name}': its shape is ${shown}; ${shownValue(bad)} is not a size (sizes are positive integers below 2^53)`);
       return this.problem(path, `input '${name}': its shape is ${shown}; ConvLens needs every size but the batch fixed (build or save the model with a concrete input shape)`);
     }
-    const batch = Number.isSafeInteger(shape[0]) && (shape[0] as number) > 0 ? (shape[0] as number) : 1;
+    const fixed = Number.isSafeInteger(shape[0]) && (shape[0] as number) > 0;
     const type = typeof dtype === 'string' && DTYPES.has(dtype) ? (dtype as DType) : 'float32';
-    return this.ctx.input(name, definitionInputShape(dims as number[], batch), type);
+    const x = this.ctx.input(name, definitionInputShape(dims as number[], fixed ? (shape[0] as number) : 1), type);
+    if (!fixed) this.symbolicBatch.push(x);
+    return x;
   }
 
   private sequential(m: Json, layers: unknown, layersPath: JsonPath, path: JsonPath, inputs: string[] | undefined, depth: number): string[] | undefined {
@@ -361,6 +371,12 @@ export function lowerKerasModel(json: unknown, options: KerasLowerOptions = {}):
     if (outs) append(k.ctx.graph.outputs, new Set(outs));
   }
   const model = k.ctx.build();
+  // Keras shows its tensors channels-last with the batch open, as model.summary(): (None, 112, 112, 32).
+  model.layout = { name: 'NHWC', channelsLast: k.ctx.channelsLast, weightDims: k.ctx.kerasWeightDims };
+  for (const name of k.symbolicBatch) {
+    const v = model.graph.values.get(name);
+    if (v?.shape) v.shape = [SYMBOLIC_BATCH, ...v.shape.slice(1)];
+  }
   if (isJsonObject(json)) {
     for (const f of ['keras_version', 'backend']) if (typeof json[f] === 'string') model.metadata[f] = json[f] as string;
   }

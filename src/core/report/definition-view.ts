@@ -9,9 +9,9 @@
 import { parseCnnYaml, type SourceRange } from '../loaders/cnn-yaml';
 import { definitionToModel, type DefinitionModel, type ModelProblem } from '../loaders/cnn-yaml-model';
 import { kerasJsonDefinition } from '../loaders/keras-json-definition';
-import { profileModel, type ProfileReport, type TensorReport, type Totals } from './profile';
+import { formatField, formatShape } from './format';
+import { profileModel, type Profile, type TensorReport, type Totals } from './profile';
 import { addExact, type Figure } from '../analysis/exact';
-import { formatField } from './format';
 import { definitionHints } from './definition-hints';
 import { outputSizeFormulas } from '../analysis/output-size';
 import type { Node } from '../ir';
@@ -22,7 +22,11 @@ export interface DefinitionItemInfo {
   range: SourceRange;
   /** Where its inlay hint belongs: the line of its key (`- Conv2D:`, `"class_name"`). */
   anchor: number;
-  /** Input and output shapes without the batch, channels last: `55×55×96`. */
+  /**
+   * Input and output shapes, channels last: without the batch in a
+   * definition (`55×55×96`), with it in a Keras file, as the report shows
+   * it (`N×55×55×96`, Keras's `(None, 55, 55, 96)`).
+   */
   inputShape: string;
   outputShape: string;
   /** null when unknown (an earlier problem left a shape unknown). */
@@ -66,7 +70,7 @@ export function analyseDefinition(text: string, format: DefinitionFormat = 'yaml
     const lowered = kerasJsonDefinition(text);
     const problems = [...lowered.problems];
     if (lowered.model.graph.nodes.length === 0) return { items: [], problems };
-    const out = analyseLowered(lowered, problems, profileModel(lowered.model).report);
+    const out = analyseLowered(lowered, problems, profileModel(lowered.model));
     // Hints and shapes go on the layer's `"class_name"` line, not on the object's opening brace.
     for (const item of out.items) {
       const at = text.indexOf('"class_name"', item.range.start);
@@ -79,16 +83,19 @@ export function analyseDefinition(text: string, format: DefinitionFormat = 'yaml
   if (!parsed.definition) return { items: [], problems };
   const lowered = definitionToModel(parsed.definition);
   append(problems, lowered.problems);
-  const { report } = profileModel(lowered.model);
+  const profile = profileModel(lowered.model);
   // Design hints only on a definition without errors: a broken layer passes its input through, so figures would mislead.
-  if (!problems.some((p) => p.severity === 'error')) append(problems, definitionHints(parsed.definition, lowered, report));
-  const out = analyseLowered(lowered, problems, report);
+  if (!problems.some((p) => p.severity === 'error')) append(problems, definitionHints(parsed.definition, lowered, profile.report));
+  const out = analyseLowered(lowered, problems, profile);
   if (parsed.definition.name) out.name = parsed.definition.name;
   return out;
 }
 
 /** Per-item figures: each report layer added to the definition item it was lowered from. */
-function analyseLowered(lowered: DefinitionModel, problems: ModelProblem[], report: ProfileReport): DefinitionAnalysis {
+function analyseLowered(lowered: DefinitionModel, problems: ModelProblem[], profile: Profile): DefinitionAnalysis {
+  const { report, details } = profile;
+  // A Keras file's report is already in its own layout (NHWC, batch N); a definition's is the IR's NCHW.
+  const shapeText = report.layout === 'NHWC' ? formatShape : channelsLast;
   const byItem = new Map<string, DefinitionItemInfo>();
   const tensorOf = new Map<string, TensorReport>();
   for (const t of report.inputs) tensorOf.set(t.name, t);
@@ -104,7 +111,7 @@ function analyseLowered(lowered: DefinitionModel, problems: ModelProblem[], repo
       info = {
         range,
         anchor: range.start,
-        inputShape: channelsLast(tensorOf.get(layer.inputs[0] ?? '')?.shape ?? null),
+        inputShape: shapeText(tensorOf.get(layer.inputs[0] ?? '')?.shape ?? null),
         outputShape: '?',
         params: 0,
         macs: 0,
@@ -116,14 +123,14 @@ function analyseLowered(lowered: DefinitionModel, problems: ModelProblem[], repo
       byItem.set(key, info);
     }
     // The item's last node gives its output (a Conv's activation comes after it).
-    info.outputShape = channelsLast(layer.outputs[0]?.shape ?? null);
+    info.outputShape = shapeText(layer.outputs[0]?.shape ?? null);
     info.receptiveField = formatField(layer.receptiveField);
     info.activationBytes = layer.activationBytes;
     info.params = addExact(info.params, layer.params);
     info.macs = addExact(info.macs, layer.macs);
     info.ops.push(layer.op);
     const node = nodeOf.get(layer.name);
-    const formulas = node && outputSizeFormulas(node, tensorOf.get(layer.inputs[0] ?? '')?.shape, graph.values.get(node.inputs[1] ?? '')?.shape);
+    const formulas = node && layer.inputs[0] && outputSizeFormulas(node, details.irTensorOf(layer.inputs[0]).shape, graph.values.get(node.inputs[1] ?? '')?.shape);
     // A separable conv's pointwise 1×1 adds nothing to say after its depthwise window.
     const trivial = node && isPointwise(node);
     if (formulas && !(trivial && info.formulas.length)) info.formulas.push(...formulas.map((f) => `${f.axes}: ${f.text}`));

@@ -128,6 +128,11 @@ export function totalsLines(report: ProfileReport, opts: FormatOptions = {}): st
   return note ? [...lines, note] : lines;
 }
 
+/** What the shapes' layout is, where it is not the IR's NCHW (Keras and TF.js layers models); else nothing. */
+export function layoutText(report: Pick<ProfileReport, 'layout'>): string | undefined {
+  return report.layout === 'NHWC' ? 'Shapes: NHWC (channels last), as Keras and TF.js show them' : undefined;
+}
+
 const ioText = (label: string, ts: TensorReport[]) => `${label}: ${ts.map((t) => `${t.name} ${formatShape(t.shape)} ${t.dtype ?? '?'}`).join(', ')}`;
 
 /** The terminal table: aligned columns, long names truncated from the left. */
@@ -142,6 +147,7 @@ export function formatTable(report: ProfileReport, opts: FormatOptions = {}, max
   return [
     visibleText(ioText('Inputs', report.inputs)),
     visibleText(ioText('Outputs', report.outputs)),
+    ...[layoutText(report) ?? []].flat(),
     '',
     line(HEADERS),
     widths.map((w) => '-'.repeat(w)).join('  '),
@@ -175,7 +181,7 @@ export function formatMarkdown(report: ProfileReport, opts: FormatOptions = {}):
     // rows() already made the model strings visible; mdText escapes the Markdown syntax left.
     ...body.map((r) => `| ${r.map(mdText).join(' | ')} |`),
     '',
-    ...totalsLines(report, opts).map((l) => `- ${mdText(l)}`),
+    ...[...totalsLines(report, opts), ...[layoutText(report) ?? []].flat()].map((l) => `- ${mdText(l)}`),
     ...report.warnings.map((w) => `- warning: ${mdText(w)}`),
   ].join('\n') + '\n';
 }
@@ -183,6 +189,10 @@ export function formatMarkdown(report: ProfileReport, opts: FormatOptions = {}):
 /** `--budget`'s answer: the largest training batch that fits, or why it cannot be known. */
 export function formatBatchFit(budgetBytes: number, fit: BatchFit): string {
   const within = `Largest training batch within ${humanBytes(budgetBytes)}`;
+  if (fit.refusal && (fit.batch === null || fit.perSampleBytes === null)) {
+    const what = fit.batch === null ? 'unknown' : `${fit.batch} (${humanBytes(fit.bytesAtBatch)})`;
+    return `${within}: ${what}; the graph takes no other batch (${fit.refusal})`;
+  }
   if (fit.batch === null) return `${within}: unknown (training memory is not known in full; see the warnings)`;
   if (fit.batch === 'unbounded') return `${within}: any (memory does not grow with the batch; ${humanBytes(fit.bytesAtBatch)})`;
   return `${within}: ${fit.batch} (${humanBytes(fit.bytesAtBatch)}; ${humanBytes(fit.perSampleBytes)} per sample)`;

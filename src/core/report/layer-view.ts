@@ -7,6 +7,7 @@
 import type { Attribute, DType, Model, Node, TensorConst } from '../ir';
 import type { Profile, TensorReport } from './profile';
 import { outputSizeFormulas } from '../analysis/output-size';
+import { shownShape } from '../layout';
 
 export interface AttributeView {
   name: string;
@@ -157,9 +158,14 @@ export function layerViews(model: Model, profile: Profile): LayerView[] {
     const weights: WeightView[] = [];
     node.inputs.forEach((name, input) => {
       const v = name ? graph.values.get(name) : undefined;
-      if (v?.data && graph.initializers.has(name)) weights.push({ input, name, dtype: v.data.dtype, dims: [...v.data.dims] });
+      // Shown as the model's framework stores it (a Keras kernel [kh, kw, C_in, filters]).
+      if (v?.data && graph.initializers.has(name)) weights.push({ input, name, dtype: v.data.dtype, dims: shownShape(model, name, [...v.data.dims]) });
     });
-    const dimsOf = (input: number) => weights.find((w) => w.input === input)?.dims;
+    // The title reads the IR's (ONNX) weight layout.
+    const dimsOf = (input: number) => {
+      const w = weights.find((x) => x.input === input);
+      return w && graph.values.get(w.name)?.data?.dims;
+    };
     const view: LayerView = {
       title: layerTitle(node, dimsOf),
       domain: node.domain,
@@ -167,8 +173,9 @@ export function layerViews(model: Model, profile: Profile): LayerView[] {
       inputs: node.inputs.map((name) => (name ? profile.details.tensorOf(name) : { name: '', shape: null, dtype: null })),
       weights,
     };
-    const inputs = view.inputs;
-    const formulas = outputSizeFormulas(node, inputs[0]?.shape, inputs[node.opType === 'QLinearConv' ? 3 : 1]?.shape ?? undefined);
+    // The formulas read the node's attributes, so they take its inputs as the IR holds them (NCHW).
+    const irShape = (input: number) => (node.inputs[input] ? profile.details.irTensorOf(node.inputs[input]).shape : null);
+    const formulas = outputSizeFormulas(node, irShape(0), irShape(node.opType === 'QLinearConv' ? 3 : 1) ?? undefined);
     if (formulas) view.outputSize = formulas.map((f) => `${f.axes}: ${f.text}`);
     if (node.doc) view.doc = node.doc;
     return view;

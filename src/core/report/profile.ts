@@ -14,10 +14,12 @@ import { describeField, inputField, propagateField, type FieldState, type Recept
 import { peakActivation, trainingBytes, type Optimizer } from '../analysis/memory';
 import type { ExternalReader } from '../tensor-data';
 import { dict } from '../lookup';
+import { irInputShapes, layoutName, shownShape, type LayoutName } from '../layout';
 import { append } from '../arrays';
+import { InputShapeError } from '../errors';
 
 export interface ProfileOptions {
-  /** Input shape overrides by input name. */
+  /** Input shape overrides by input name, in the model's own layout (the report's `layout`). */
   inputShapes?: Record<string, Shape>;
   /** Sets the batch (first) dim of the inputs chosen by `batchedInputs`. */
   batch?: number;
@@ -83,6 +85,8 @@ export interface Totals {
 export interface ProfileReport {
   format: Model['format'];
   opset: number;
+  /** The layout of every shape here: the model's own (NHWC for Keras and TF.js layers models, batch symbolic when open). */
+  layout: LayoutName;
   inputs: TensorReport[];
   outputs: TensorReport[];
   totals: Totals;
@@ -100,8 +104,10 @@ export interface ProfileDetails {
   liveAtPeak: string[];
   /** Shape-inference problems per layer, for diagnostics. */
   issues: InferResult['issues'];
-  /** Inferred type and shape (as reported: symbols kept) of every tensor by name. */
+  /** Inferred type and shape (as reported: symbols kept, in the model's layout) of every tensor by name. */
   tensorOf(name: string): TensorReport;
+  /** The same in the IR's layout (NCHW), for what reads the IR's nodes (output-size formulas). */
+  irTensorOf(name: string): TensorReport;
 }
 
 export interface Profile {
@@ -109,8 +115,10 @@ export interface Profile {
   details: ProfileDetails;
 }
 
-function tensorReport(name: string, info: TensorInfo | undefined): TensorReport {
-  return { name, shape: info?.shape ? [...info.shape] : null, dtype: info?.dtype ?? null };
+/** A tensor as reported; `model` given: its shape in the model's own layout. */
+function tensorReport(name: string, info: TensorInfo | undefined, model?: Pick<Model, 'layout'>): TensorReport {
+  const shape = info?.shape ? [...info.shape] : null;
+  return { name, shape: shape && model ? shownShape(model, name, shape) : shape, dtype: info?.dtype ?? null };
 }
 
 function collectSymbols(values: Iterable<TensorInfo>): Set<string> {
@@ -130,12 +138,69 @@ export function batchedInputs(inputs: readonly string[], shapes: Record<string, 
   return symbolic.length > 0 ? symbolic : withRank.slice(0, 1);
 }
 
+/** Inputs whose shape as asked differs from the file's. */
+function reboundInputs(inputs: readonly string[], fileShape: (name: string) => Shape | undefined, asked: Record<string, Shape>): string[] {
+  return inputs.filter((n) => {
+    const a = asked[n];
+    const f = fileShape(n);
+    return a !== undefined && (f === undefined || a.length !== f.length || a.some((d, i) => d !== f[i]));
+  });
+}
+
+/**
+ * The file's symbolic dims that the asked shapes give a number (`N` of
+ * `[N,3,H,W]` asked as 2×3×512×512 is 2), so that every value sized by `N`
+ * follows. A symbol asked as two different numbers is left unbound.
+ */
+function symbolsBoundBy(rebound: readonly string[], fileShape: (name: string) => Shape | undefined, asked: Record<string, Shape>): Record<string, number> {
+  const bound: Record<string, number> = dict();
+  const conflicting = new Set<string>();
+  for (const name of rebound) {
+    const f = fileShape(name);
+    const a = asked[name];
+    if (!f || f.length !== a.length) continue;
+    f.forEach((d, i) => {
+      const v = a[i];
+      if (typeof d !== 'string' || typeof v !== 'number') return;
+      if (bound[d] !== undefined && bound[d] !== v) conflicting.add(d);
+      else bound[d] = v;
+    });
+  }
+  for (const d of conflicting) delete bound[d];
+  return bound;
+}
+
+/**
+ * Shapes asked for that make the graph inconsistent (a node refused at them
+ * that the file's own shapes pass) are an error naming that node: reporting
+ * on would mix the asked shapes with what the file declares.
+ */
+function refuseBrokenRebinding(model: Model, options: ProfileOptions, rebound: readonly string[], asked: Record<string, Shape>, results: readonly InferResult[]): void {
+  const refused = (r: InferResult) => r.issues.filter((i) => i.severity === 'error');
+  const now = results.flatMap(refused);
+  if (now.length === 0) return;
+  const inputDtypes: Record<string, DType> = dict();
+  if (options.inputDtype) for (const name of model.graph.inputs) inputDtypes[name] = options.inputDtype;
+  const own = { inputDtypes, bindings: options.bindings, readExternal: options.readExternal };
+  const before = new Set([inferShapes(model, own), inferShapes(model, { ...own, bindRemaining: 1 })].flatMap(refused).map((i) => i.node));
+  const nodes = new Map(results[results.length - 1].order.map((n, k) => [n.name, { node: n, k }]));
+  const broken = now
+    .filter((i) => nodes.has(i.node) && !before.has(i.node))
+    .sort((a, b) => nodes.get(a.node)!.k - nodes.get(b.node)!.k)[0];
+  if (!broken) return;
+  const node = nodes.get(broken.node)!.node;
+  const prefix = `${node.opType} '${node.name}'`;
+  const problem = broken.message.startsWith(prefix) ? broken.message.slice(prefix.length).replace(/^:?\s*/, '') : broken.message;
+  throw new InputShapeError(rebound.map((n) => `'${n}' as ${shownShape(model, n, asked[n]).join('×')}`), node.name, node.opType, problem);
+}
+
 export function profileModel(model: Model, options: ProfileOptions = {}): Profile {
   const graph = model.graph;
   const warnings = [...model.warnings];
   const inputShapes: Record<string, Shape> = dict();
+  const overrides = irInputShapes(model, options.inputShapes);
   for (const name of graph.inputs) {
-    const shape = options.inputShapes?.[name] ?? graph.values.get(name)?.shape;
+    const shape = overrides?.[name] ?? graph.values.get(name)?.shape;
     if (shape) inputShapes[name] = shape;
   }
   if (options.batch !== undefined) {
@@ -146,16 +211,32 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
   }
   const inputDtypes: Record<string, DType> = dict();
   if (options.inputDtype) for (const name of graph.inputs) inputDtypes[name] = options.inputDtype;
-  const base = { inputShapes, inputDtypes, bindings: options.bindings, readExternal: options.readExternal };
+  const rebound = reboundInputs(graph.inputs, (n) => graph.values.get(n)?.shape, inputShapes);
+  const symbolsBound = symbolsBoundBy(rebound, (n) => graph.values.get(n)?.shape, inputShapes);
+  const bindings = { ...symbolsBound, ...options.bindings };
+  const fixedChanged = rebound.some((n) => {
+    const f = graph.values.get(n)?.shape;
+    return !f || f.length !== inputShapes[n].length || f.some((d, i) => typeof d === 'number' && d !== inputShapes[n][i]);
+  });
+  const parametricSymbols = fixedChanged ? [] : Object.keys(symbolsBound);
+  const base = { inputShapes, inputDtypes, bindings, readExternal: options.readExternal, reboundInputs: rebound, parametricSymbols };
 
   // Shapes as reported keep symbolic dims; counts need numbers, so any symbol
   // still unbound is taken as 1 for a second, numeric pass.
   const display = inferShapes(model, base);
   const symbols = collectSymbols(display.values.values());
   const numeric = symbols.size > 0 ? inferShapes(model, { ...base, bindRemaining: 1 }) : display;
-  if (symbols.size > 0) {
-    const shown = [...symbols].slice(0, 5).map((s) => `'${s}'`).join(', ');
-    warnings.push(`symbolic dims ${shown}${symbols.size > 5 ? ', …' : ''} taken as 1 for counts and memory (bind them with --input or --batch)`);
+  if (rebound.length > 0) refuseBrokenRebinding(model, options, rebound, inputShapes, [display, numeric]);
+  const listed = (names: Set<string>) => [...names].slice(0, 5).map((s) => `'${s}'`).join(', ') + (names.size > 5 ? ', …' : '');
+  // Say only what happened: the symbols the numeric pass did set to 1, and
+  // apart from them the dims no binding reaches (data-dependent sizes, dims
+  // of outputs whose inputs are unknown), whose figures stay unknown.
+  if (numeric.boundRemaining.size > 0) {
+    warnings.push(`symbolic dims ${listed(numeric.boundRemaining)} taken as 1 for counts and memory (bind them with --input or --batch)`);
+  }
+  const unresolved = numeric === display ? new Set<string>() : collectSymbols(numeric.values.values());
+  if (unresolved.size > 0) {
+    warnings.push(`dims ${listed(unresolved)} are known only when the model runs (data-dependent, or not inferable): figures that need them are unknown`);
   }
   append(warnings, display.warnings);
   for (const issue of display.issues) {
@@ -179,6 +260,7 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
     shapeOf: (n: string) => numeric.values.get(n)?.shape,
     valueOf: (n: string) => numeric.values.get(n)?.value,
     warn: () => undefined,
+    opset: model.opset[''],
   };
   // A node refused by shape inference (a forbidden attribute, inconsistent shapes) has no field.
   // So has one whose operator is unknown: what it does to positions is unknown.
@@ -193,8 +275,8 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
   const unknownOps = new Set(numeric.issues.filter((i) => i.unknownOperator).map((i) => i.node));
   const layers: LayerReport[] = graph.nodes.map((node) => {
     const def = model.functions.get(`${node.domain}:${node.opType}`);
-    const scope = numeric.functionScopes.get(node.name);
-    const cost = layerCost(node, flow, stored, numeric.values, { fn: def && scope ? { def, scope } : undefined, unknownOperator: unknownOps.has(node.name) });
+    const call = numeric.functionCalls.get(node.name);
+    const cost = layerCost(node, flow, stored, numeric.values, { fn: def && call ? { def, call, functions: model.functions } : undefined, unknownOperator: unknownOps.has(node.name) });
     for (const w of nodeWeights(node, flow, stored)) usedWeights.add(w.name);
     const outBytes = sumFigures(node.outputs.filter((o) => o && flow.dynamic.has(o)).map(bytesOf));
     const activationBytes = outBytes.partial ? null : outBytes.total;
@@ -204,7 +286,7 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
       name: node.name,
       op: node.opType,
       inputs: [...node.inputs],
-      outputs: node.outputs.map((o) => tensorReport(o, display.values.get(o))),
+      outputs: node.outputs.map((o) => tensorReport(o, display.values.get(o), model)),
       params: cost.params,
       macs: cost.macs,
       flops: cost.flops,
@@ -256,8 +338,9 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
     report: {
       format: model.format,
       opset: model.opset[''] ?? 0,
-      inputs: graph.inputs.map((n) => tensorReport(n, display.values.get(n))),
-      outputs: graph.outputs.map((n) => tensorReport(n, display.values.get(n))),
+      layout: layoutName(model),
+      inputs: graph.inputs.map((n) => tensorReport(n, display.values.get(n), model)),
+      outputs: graph.outputs.map((n) => tensorReport(n, display.values.get(n), model)),
       totals,
       layers,
       warnings,
@@ -268,7 +351,8 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
       peakLayer: peak.atStep >= 0 && peak.atStep < order.length ? order[peak.atStep].name : null,
       liveAtPeak: peak.liveAtPeak,
       issues: display.issues,
-      tensorOf: (name) => tensorReport(name, display.values.get(name)),
+      tensorOf: (name) => tensorReport(name, display.values.get(name), model),
+      irTensorOf: (name) => tensorReport(name, display.values.get(name)),
     },
   };
 }
@@ -282,6 +366,8 @@ export interface BatchFit {
   batch: number | 'unbounded' | null;
   bytesAtBatch: Figure;
   perSampleBytes: Figure;
+  /** Why a batch was refused: the graph cannot take it (InputShapeError's message). */
+  refusal?: string;
 }
 
 /**
@@ -293,21 +379,31 @@ export interface BatchFit {
  */
 export function largestBatchThatFits(model: Model, budgetBytes: number, mode: 'training' | 'inference', options: ProfileOptions = {}): BatchFit {
   const key: TotalFigure = mode === 'training' ? 'trainingBytes' : 'peakActivationBytes';
+  // A batch the graph cannot take (a Reshape baked for batch 1) does not fit; the first such refusal is kept.
+  let refusal: string | undefined;
   const mem = (batch: number): Figure => {
-    const t = profileModel(model, { ...options, batch }).report.totals;
-    return t.partial.includes(key) ? null : t[key];
+    try {
+      const t = profileModel(model, { ...options, batch }).report.totals;
+      return t.partial.includes(key) ? null : t[key];
+    } catch (e) {
+      if (!(e instanceof InputShapeError)) throw e;
+      refusal ??= e.message;
+      return null;
+    }
   };
   const budget = Number.isFinite(budgetBytes) ? Math.max(0, budgetBytes) : 0;
   const m1 = mem(1);
+  if (m1 === null) return { batch: null, bytesAtBatch: null, perSampleBytes: null, ...(refusal ? { refusal } : {}) };
   const m2 = mem(2);
-  if (m1 === null || m2 === null) return { batch: null, bytesAtBatch: m1, perSampleBytes: null };
+  if (m2 === null && refusal) return { batch: m1 <= budget ? 1 : 0, bytesAtBatch: m1, perSampleBytes: null, refusal };
+  if (m2 === null) return { batch: null, bytesAtBatch: m1, perSampleBytes: null };
   const per = Math.max(0, m2 - m1);
   if (m1 > budget) return { batch: 0, bytesAtBatch: m1, perSampleBytes: per };
   if (per === 0) return { batch: 'unbounded', bytesAtBatch: m1, perSampleBytes: 0 };
   let hi = Math.min(Math.floor((budget - m1) / per) + 1, Number.MAX_SAFE_INTEGER);
   const atEstimate = mem(hi);
   if (atEstimate !== null && atEstimate <= budget) return { batch: hi, bytesAtBatch: atEstimate, perSampleBytes: per };
-  // mem(lo) fits, mem(hi) does not (or is too large to count).
+  // mem(lo) fits, mem(hi) does not (or is too large to count, or refused).
   let lo = 1;
   let loBytes = m1;
   while (hi - lo > 1) {

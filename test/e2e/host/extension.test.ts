@@ -315,10 +315,11 @@ describe('ConvLens in VS Code', () => {
     const at = doc.positionAt(doc.getText().indexOf('"filters": 16'));
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, at);
     const hoverText = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n').replace(/&nbsp;/g, ' ');
-    assert.match(hoverText, /32×32×3 → 32×32×16/);
+    // Keras's own layout, the open batch N: model.summary()'s (None, 32, 32, 16).
+    assert.match(hoverText, /N×32×32×3 → N×32×32×16/);
     const hints = await vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', uri, new vscode.Range(0, 0, doc.lineCount, 0));
     const labels = hints.map((h) => (typeof h.label === 'string' ? h.label : h.label.map((p) => p.value).join('')));
-    assert.ok(labels.includes('→ 32×32×16') && labels.includes('→ 10'), labels.join(' | '));
+    assert.ok(labels.includes('→ N×32×32×16') && labels.includes('→ N×10'), labels.join(' | '));
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 });

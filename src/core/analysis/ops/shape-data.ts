@@ -47,9 +47,13 @@ export function freshDim(ctx: OpContext, output: number, axis: number): string {
   return `?${name}[${axis}]`;
 }
 
-/** Whether a value is an int64 sentinel (±2^63 arrives as an imprecise huge number). */
+/**
+ * Whether a Slice bound is an "to the end" sentinel: int64 ±2^63 (arrives as
+ * an imprecise huge number) or int32's 2^31 − 1 / −2^31, which tf2onnx and
+ * TF's StridedSlice (begin/end masks) write. No axis is 2^31 − 1 long.
+ */
 export function isHuge(v: number): boolean {
-  return Math.abs(v) >= 2 ** 31;
+  return Math.abs(v) >= 2 ** 31 - 1;
 }
 
 /**

@@ -10,6 +10,7 @@ import type { Dim, Shape } from '../../ir';
 import { broadcastShapes, dimMul, dimProduct, fmtShape, isNum, need, normAxis } from './dims';
 import { elems, flatIndex, foldIndex, freshDim, intsArg, withElems } from './shape-data';
 import { ShapeError, type OpContext, type OpRule, type OpRules } from './types';
+import { formatCount } from '../../errors';
 import { gatherRules } from './gather';
 import { generatorRules } from './generators';
 
@@ -71,11 +72,11 @@ function flatProduct(dims: readonly Dim[]): Dim {
 }
 
 function elementCountMismatch(ctx: OpContext, from: Shape, to: Shape): ShapeError {
+  // Only thrown when every dim is a number.
+  const count = (dims: readonly Dim[]) => formatCount(Number(dimProduct(dims)));
   const known = to.filter((d) => d !== -1);
-  const what = known.length < to.length
-    ? `${dimProduct(from)} elements are not a multiple of ${dimProduct(known)}`
-    : `${dimProduct(from)} elements vs ${dimProduct(to)}`;
-  return new ShapeError(`Reshape '${ctx.node.name}': cannot reshape ${fmtShape(from)} to ${fmtShape(to)} (${what})`);
+  const why = known.length < to.length ? ` (${count(from)} is not a multiple of ${count(known)})` : ` (${count(to)} elements)`;
+  return new ShapeError(`Reshape '${ctx.node.name}': cannot reshape ${from.join('×')} (${count(from)} elements) to [${to.join(', ')}]${why}`);
 }
 
 /** Reshape-1 takes `shape` as an attribute; 5+ as an input. 0 copies the input dim unless allowzero (14+). */
