@@ -21,10 +21,15 @@ const NOT_LAYERS = new Set(['Const', 'Placeholder', 'NoOp', 'Identity', 'Identit
 const FRAME_OPS = new Set(['Enter', 'Exit', 'Merge', 'Switch', 'NextIteration', 'LoopCond', 'TensorArrayV3', 'TensorArrayReadV3', 'TensorArrayWriteV3', 'TensorArrayGatherV3', 'TensorArrayScatterV3', 'TensorArraySizeV3']);
 const FLOAT = new Set(['float32', 'float16']);
 
-/** Layers (the loader names them `<tf node>/<op>`) grouped by the TF node they lower. */
+/** Layers (named after the TF node whose output they compute, or `<tf node>/<op>` for the steps before) grouped by the TF node they lower. */
 function byTfNode(names: string[], tfNames: Set<string>): Map<string, string[]> {
   const m = new Map<string, string[]>();
   for (const n of names) {
+    // The layer that computes a TF node's output carries its name; the rest of its lowering is in its scope.
+    if (tfNames.has(n)) {
+      m.set(n, [...(m.get(n) ?? []), n]);
+      continue;
+    }
     for (let cut = n.lastIndexOf('/'); cut > 0; cut = n.lastIndexOf('/', cut - 1)) {
       const scope = n.slice(0, cut);
       if (tfNames.has(scope)) {
@@ -148,13 +153,14 @@ export async function checkTfjsGraph(tf: typeof TF, id: string, file: string): P
   // Shapes: each TF output's IR value, as reported, in TF's layout.
   const made = producers(report);
   const bindings = { N: 1 };
+  // The report shows graph models as TF has them (layout NHWC), so shapes compare as they are.
+  if (report.layout !== 'NHWC') o.disagreements.push(`layout ${report.layout}, not TF's NHWC`);
   for (const [tfName, shape] of executed) {
     const low = lowering.outputs.get(tfName)!;
     const p = made.get(low.value);
     if (!p) continue;
     o.shapesCompared++;
-    let ours = bound(p.layer.outputs[p.k].shape, bindings);
-    if (ours && low.layout === 'nchw' && ours.length >= 3) ours = [ours[0], ...ours.slice(2), ours[1]];
+    const ours = bound(p.layer.outputs[p.k].shape, bindings);
     if (ours && ours.length === shape.length && ours.every((d, i) => d === shape[i])) o.shapesAgreeing++;
     else o.disagreements.push(`${tfName} (${nodes.find((n) => n.name === tfName.replace(/:\d+$/, ''))?.op}): ours ${fmt(ours ?? p.layer.outputs[p.k].shape)}, TF.js ${fmt(shape)}`);
   }

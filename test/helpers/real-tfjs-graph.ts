@@ -191,7 +191,8 @@ export async function checkRealGraphModel(tf: typeof TF, file: string, fallbackS
     result.executed++;
     const low = outputs.get(k)!;
     const s = shapeOf.get(low.value);
-    const ours = s && low.layout === 'nchw' && s.length === 4 ? [s[0], s[2], s[3], s[1]] : s;
+    // The report shows graph models as TF has them (layout NHWC): no transposition here.
+    const ours = report.layout === 'NHWC' ? s : undefined;
     if (!ours || !ours.every((d) => typeof d === 'number')) continue;
     result.compared++;
     if (ours.length === shape.length && ours.every((d, i) => d === shape[i])) result.agreeing++;
@@ -211,7 +212,8 @@ export async function checkRealGraphModel(tf: typeof TF, file: string, fallbackS
       expected = elems * (transposeB ? f[1] : f[0]);
     } else if (n.op.includes('Depthwise')) expected = elems * f[0] * f[1];
     else expected = elems * f[0] * f[1] * f[2];
-    const re = new RegExp(`^${escape(n.name)}/(Conv|MatMul)(_\\d+)?$`);
+    // The node's lowering: the layer named after it (its last step) and its scope's Conv/MatMul steps.
+    const re = new RegExp(`^${escape(n.name)}(/(Conv|MatMul)(_\\d+)?)?$`);
     const ours = report.layers.filter((l) => re.test(l.name)).reduce((a, l) => a + (l.macs ?? NaN), 0);
     if (Number.isNaN(ours)) {
       result.macsUnknown++;

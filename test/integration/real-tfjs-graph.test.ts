@@ -11,6 +11,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { checkRealGraphModel } from '../helpers/real-tfjs-graph';
+import { loadModelFile } from '../../src/core/loaders';
+import { profileModel } from '../../src/core/report/profile';
+import { shownShape } from '../../src/core/layout';
 
 const DIR = join(__dirname, '..', '..', 'node_modules', '@vladmandic', 'human', 'models');
 
@@ -37,4 +40,22 @@ describe('published TF.js graph models agree with TF.js executing them', () => {
       assert.ok(r.macsChecked > 0);
     });
   }
+});
+
+describe('a published graph model is reported as TensorFlow has it', () => {
+  it('blazeface: layout NHWC, layers named after their TF nodes with TF.js-shaped outputs, filters as the manifest stores them', async () => {
+    const { model } = await loadModelFile(join(DIR, 'blazeface.json'));
+    const report = profileModel(model).report;
+    assert.equal(report.layout, 'NHWC');
+    // The first fused conv (_FusedConv2D, 5×5 stride 2, 24 filters, Relu) on the 1×256×256×3 input.
+    const conv = report.layers.find((l) => l.name === 'StatefulPartitionedCall/functional_1/conv2d/Relu');
+    assert.ok(conv, 'a layer carries the TF node name');
+    assert.deepEqual(conv.outputs[0].shape, [1, 128, 128, 24]);
+    // Its filter is the manifest's 'unknown' [5, 5, 3, 24], held as ONNX's [24, 3, 5, 5].
+    const convNode = model.graph.nodes.find((n) => n.name === 'StatefulPartitionedCall/functional_1/conv2d/Relu/Conv');
+    assert.ok(convNode);
+    const filter = convNode.inputs[1];
+    assert.deepEqual(model.graph.values.get(filter)!.shape, [24, 3, 5, 5]);
+    assert.deepEqual(shownShape(model, filter, model.graph.values.get(filter)!.shape!), [5, 5, 3, 24]);
+  });
 });

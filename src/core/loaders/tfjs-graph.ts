@@ -9,7 +9,7 @@
  * the concatenated weight bytes to know them, else common patterns are assumed
  * with a warning. Ops are lowered to our ONNX IR by tfjs-graph-ops.ts.
  */
-import type { Attribute, Dim, DType, Graph, Model } from '../ir';
+import type { Attribute, Dim, DType, Graph, Model, ModelLayout, Node } from '../ir';
 import { ModelLoadError, shownValue } from '../errors';
 import { GrowingGraphInference } from '../analysis/infer';
 import { toAttribute, type AttrInput } from '../onnx/attr-input';
@@ -214,6 +214,8 @@ class Builder {
   private readonly newInitializers: string[] = [];
   private readonly names = new Set<string>();
   private readonly transposes = new Map<string, string>();
+  /** The layout of the IR values that stand for TF tensors, and of the layout transposes between them. */
+  readonly layouts = new Map<string, Layout>();
   /** Unsupported TF op types: how many nodes, and the first one's name (one warning per op type). */
   readonly unsupported = new Map<string, { count: number; first: string }>();
 
@@ -265,6 +267,7 @@ class Builder {
     if (x.layout === 'tf') return x.value;
     let t = this.transposes.get(`tf:${x.value}`);
     if (!t) this.transposes.set(`tf:${x.value}`, (t = this.node(scope, 'Transpose', [x.value], { perm: [0, 2, 3, 1] })));
+    this.layouts.set(t, 'tf');
     return t;
   }
 
@@ -272,6 +275,7 @@ class Builder {
     if (x.layout === 'nchw') return x.value;
     let t = this.transposes.get(`nchw:${x.value}`);
     if (!t) this.transposes.set(`nchw:${x.value}`, (t = this.node(scope, 'Transpose', [x.value], { perm: [0, 3, 1, 2] })));
+    this.layouts.set(t, 'nchw');
     return t;
   }
 }
@@ -450,7 +454,54 @@ export function lowerTfjsGraphModel(json: unknown, file: string, options: TfjsGr
     const v = b.tf(b.outputs.get(k)!, k);
     if (!seen.has(v)) b.graph.outputs.push(v), seen.add(v);
   }
+  b.model.layout = tfLayout(b);
+  nameAfterTf(b);
   return { model: b.model, outputs: b.outputs };
+}
+
+/**
+ * Graph models are shown as TensorFlow has them (NHWC): the values the
+ * lowering holds NCHW for ONNX's convolutions are listed channels-last.
+ * Values that stand for TF outputs carry their layout; the lowering's
+ * intermediates (a fused conv's Conv before its activation) take their first
+ * laid-out input's. Weights declared in an ONNX form show the manifest's dims.
+ */
+function tfLayout(b: Builder): ModelLayout {
+  const layout = new Map(b.layouts);
+  for (const o of b.outputs.values()) if (!layout.has(o.value)) layout.set(o.value, o.layout);
+  for (const n of b.graph.nodes) {
+    const from = n.inputs.find((i) => i && layout.has(i) && !b.graph.initializers.has(i));
+    for (const o of n.outputs) if (!layout.has(o)) layout.set(o, from ? layout.get(from)! : 'tf');
+  }
+  const channelsLast = new Set<string>();
+  for (const [v, l] of layout) if (l === 'nchw') channelsLast.add(v);
+  const weightDims = new Map<string, number[]>();
+  for (const c of b.consts.values()) {
+    const [first] = c.forms;
+    if (!first || first[0] === 'tf' || !b.graph.initializers.has(first[1])) continue;
+    const dims = b.graph.values.get(first[1])?.data?.dims;
+    if (dims && (dims.length !== c.spec.shape.length || dims.some((d, i) => d !== c.spec.shape[i]))) weightDims.set(first[1], [...c.spec.shape]);
+  }
+  return { name: 'NHWC', channelsLast, weightDims };
+}
+
+/**
+ * The IR node that computes a TF node's (first) output takes the TF node's
+ * name, so reports, the graph and comparisons with TF.js name layers as the
+ * model does; the rest of its lowering stays in its scope (`name/Conv`).
+ */
+function nameAfterTf(b: Builder): void {
+  const producer = new Map<string, Node>();
+  for (const n of b.graph.nodes) for (const o of n.outputs) producer.set(o, n);
+  const taken = new Set(b.graph.nodes.map((n) => n.name));
+  for (const [ref, o] of b.outputs) {
+    if (/:\d+$/.test(ref) || taken.has(ref)) continue;
+    const n = producer.get(o.value);
+    if (!n || !n.name.startsWith(`${ref}/`)) continue;
+    taken.delete(n.name);
+    n.name = ref;
+    taken.add(ref);
+  }
 }
 
 /** Loads a TF.js graph model.json; see TfjsGraphOptions for reading integer constants from the weights. */
