@@ -74,8 +74,21 @@ export function producers(report: ProfileReport): Map<string, { layer: LayerRepo
 /** A reported shape with symbolic dims bound (`N` → the executed batch); undefined when a symbol is left. */
 export function bound(shape: (number | string)[] | null, bindings: Record<string, number>): number[] | undefined {
   if (!shape) return undefined;
-  const out = shape.map((d) => (typeof d === 'number' ? d : bindings[d]));
+  const out = shape.map((d) => (typeof d === 'number' ? d : bindings[d] ?? boundExpression(d, bindings)));
   return out.every((d) => typeof d === 'number') ? (out as number[]) : undefined;
+}
+
+/** A dim written as arithmetic over symbols ('2304*N', 'N+1') with every symbol bound; undefined otherwise ('?…' dims are unknown). */
+function boundExpression(d: string, bindings: Record<string, number>): number | undefined {
+  if (d.startsWith('?')) return undefined;
+  let free = false;
+  const arithmetic = d.replace(/[A-Za-z_][\w]*/g, (s) => {
+    if (bindings[s] === undefined) free = true;
+    return String(bindings[s]);
+  });
+  if (free || !/^[\d+\-*/() ]+$/.test(arithmetic)) return undefined;
+  const v = Function(`"use strict"; return (${arithmetic});`)() as unknown;
+  return typeof v === 'number' && Number.isSafeInteger(v) ? v : undefined;
 }
 
 export const fmt = (s: readonly (number | string)[] | null | undefined): string => (s ? `[${s.join(',')}]` : 'unknown');

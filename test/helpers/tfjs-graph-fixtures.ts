@@ -208,3 +208,19 @@ export function shapeArithmetic(): GraphFixture {
   g.op('flat/Reshape', 'Reshape', [mp, pk], { Tshape: attr.type('DT_INT32') });
   return g.build();
 }
+
+/**
+ * The Reshape target tf2onnx's TF graphs compute (nanodet): SparseToDense of
+ * no indices (a `Where` that found nothing) into zeros, plus the wanted shape.
+ */
+export function sparseReshapeTarget(): GraphFixture {
+  const g = new GraphBuilder();
+  const x = g.placeholder('x', [1, 10, 10, 4]);
+  const r = g.op('relu', 'Relu', [x]);
+  const dense = g.op('target/SparseToDense', 'SparseToDense',
+    [g.const('target/indices', [0, 1], []), g.const('target/output_shape', [1], [3]), g.const('target/values', [0], []), g.const('target/default', [], [0])],
+    { validate_indices: attr.b(true), Tindices: attr.type('DT_INT32'), T: attr.type('DT_INT32') });
+  const target = g.op('target/add', 'AddV2', [g.const('target/offset', [3], [1, 100, 4]), dense], { T: attr.type('DT_INT32') });
+  g.op('reshape', 'Reshape', [r, target], { Tshape: attr.type('DT_INT32') });
+  return g.build();
+}

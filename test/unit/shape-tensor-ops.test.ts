@@ -274,3 +274,39 @@ describe('Slice on a symbolic dim with an int32 "to the end" sentinel', () => {
     assert.deepEqual(r.values.get('y')?.shape, ['N', 1]);
   });
 });
+
+describe('Range', () => {
+  it('range(0, N) over a symbolic batch read with Shape has N elements (tf.range(tf.shape(x)[0]))', () => {
+    const v = infer(model({
+      inputs: { x: { shape: ['N', 48, 48, 32] } },
+      inits: {
+        zero: { dtype: 'int64', dims: [], values: [0] },
+        one: { dtype: 'int64', dims: [], values: [1] },
+        first: { dtype: 'int64', dims: [1], values: [0] },
+        second: { dtype: 'int64', dims: [1], values: [1] },
+      },
+      nodes: [
+        ['Shape', ['x'], ['s']],
+        ['Slice', ['s', 'first', 'second'], ['s0']],
+        ['Squeeze', ['s0', 'first'], ['n']],
+        ['Range', ['zero', 'n', 'one'], ['r']],
+      ],
+      outputs: ['r'],
+    }));
+    assert.deepEqual(v.get('r')!.shape, ['N']);
+  });
+
+  it('known bounds give the spec\'s count, max(ceil((limit − start) / delta), 0): range(10, 4, −3) has 2', () => {
+    const v = infer(model({
+      inits: {
+        s: { dtype: 'int64', dims: [], values: [10] },
+        l: { dtype: 'int64', dims: [], values: [4] },
+        d: { dtype: 'int64', dims: [], values: [-3] },
+      },
+      nodes: [['Range', ['s', 'l', 'd'], ['r']]],
+      outputs: ['r'],
+    }));
+    assert.deepEqual(v.get('r')!.shape, [2]);
+    assert.deepEqual(v.get('r')!.value, [10, 7]);
+  });
+});

@@ -17,7 +17,7 @@ import { loadModelFileSync } from '../../src/core/loaders/index';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GraphBuilder, attr, mobileBlock, shapeArithmetic, smallCnn, upsampler, type GraphFixture } from '../helpers/tfjs-graph-fixtures';
+import { GraphBuilder, attr, mobileBlock, shapeArithmetic, smallCnn, sparseReshapeTarget, upsampler, type GraphFixture } from '../helpers/tfjs-graph-fixtures';
 
 /** TF.js's shape for output 0 of every computed node, run on a batch of one. */
 async function tfjsShapes(fx: GraphFixture): Promise<Map<string, number[]>> {
@@ -52,6 +52,7 @@ const FIXTURES: [string, () => GraphFixture][] = [
   ['MobileNet-style block (_FusedConv2D, depthwise, FusedBatchNormV3, ConcatV2, Pad, AvgPool, Mean, Squeeze, _FusedMatMul)', mobileBlock],
   ['shape arithmetic (channel-vector Mul/Sub/RealDiv/Maximum, MirrorPad, Shape → StridedSlice → Pack → Reshape)', shapeArithmetic],
   ['upsampler (Conv2DBackpropInput, ResizeNearestNeighbor/Bilinear, Elu, LeakyRelu, Mean)', upsampler],
+  ['a Reshape target made by SparseToDense of no indices, as tf2onnx writes (nanodet)', sparseReshapeTarget],
 ];
 
 describe('TF.js graph models: shapes agree with TF.js', () => {

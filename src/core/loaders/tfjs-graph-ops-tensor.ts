@@ -269,6 +269,8 @@ const sparseToDense: OpLowering = (e) => {
   const d = e.shape(1)?.[0];
   const rank = num(d) ? d : e.fail('output_shape must be a vector of known length');
   const dense = e.node('Expand', [e.tf(3), int64(e, 1)]);
+  // No indices (tf2onnx writes this for Reshape targets: `Where` of nothing): the default alone, so its value is known.
+  if (e.shape(0)?.some((d) => d === 0)) return tf(dense);
   const idx = e.node('Reshape', [e.node('Cast', [e.tf(0)], { to: INT64 }), e.ints([-1, rank])]);
   const count = e.node('Slice', [e.node('Shape', [idx]), e.ints([0]), e.ints([1])]);
   return tf(e.node('ScatterND', [dense, idx, e.node('Expand', [e.tf(2), count])]));

@@ -71,9 +71,11 @@ const constantOfShape: OpRule = (ctx) => {
 const range: OpRule = (ctx) => {
   const [start, limit, delta] = [need(ctx, 0), need(ctx, 1), need(ctx, 2)];
   const s = start.value?.[0];
-  const l = limit.value?.[0];
+  const l = elems(limit)?.[0];
   const d = delta.value?.[0];
-  if (s === undefined || l === undefined || d === undefined) return [{ dtype: start.dtype, shape: [freshDim(ctx, 0, 0)] }];
+  // range(0, n) over a symbolic size n (e.g. a batch read with Shape) has n elements.
+  if (s === 0 && d === 1 && typeof l === 'string' && !l.startsWith('?')) return [{ dtype: start.dtype, shape: [l] }];
+  if (typeof s !== 'number' || typeof l !== 'number' || typeof d !== 'number') return [{ dtype: start.dtype, shape: [freshDim(ctx, 0, 0)] }];
   if (d === 0) throw new ShapeError(`Range '${ctx.node.name}': delta is 0`);
   const n = Math.max(Math.ceil((l - s) / d), 0);
   const value = n <= MAX_FOLD_ELEMENTS ? Array.from({ length: n }, (_, k) => s + k * d) : undefined;
