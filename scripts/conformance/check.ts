@@ -24,6 +24,8 @@ export interface Outcome {
   figuresOk: boolean | null;
   /** Why execution (the reference) failed, when it did. */
   executionError?: string;
+  /** Values the reference could not compute (each a failure: nothing to compare ours with). */
+  unfetched?: number;
   disagreements: string[];
   seconds: number;
 }
@@ -33,7 +35,7 @@ export function newOutcome(id: string, format: string): Outcome {
 }
 
 export function failed(o: Outcome): boolean {
-  return o.loadError !== null || o.executionError !== undefined || o.shapesAgreeing < o.shapesCompared || o.paramsExact === false ||
+  return o.loadError !== null || o.executionError !== undefined || (o.unfetched ?? 0) > 0 || o.shapesAgreeing < o.shapesCompared || o.paramsExact === false ||
     o.macsAgreeing < o.macsCompared || o.flopsOk === false || o.figuresOk === false;
 }
 

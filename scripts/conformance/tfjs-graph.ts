@@ -119,8 +119,10 @@ export async function checkTfjsGraph(tf: typeof TF, id: string, file: string): P
     model = await tf.loadGraphModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: specs as TF.io.WeightsManifestEntry[], weightData: ab }));
     const feed: Record<string, TF.Tensor> = {};
     for (const p of placeholders) {
-      const dtype = (p.attr?.dtype as { type?: string } | undefined)?.type === 'DT_INT32' ? 'int32' : 'float32';
-      const t = dtype === 'int32' ? tf.zeros(concrete.get(p.name)!, 'int32') : tf.randomUniform(concrete.get(p.name)!, -1, 1);
+      // TF.js holds every integer type (an SSD detector's uint8 image included) as int32.
+      const type = (p.attr?.dtype as { type?: string } | undefined)?.type ?? 'DT_FLOAT';
+      const integer = /^DT_U?INT/.test(type);
+      const t = integer ? tf.randomUniform(concrete.get(p.name)!, 0, type === 'DT_UINT8' ? 255 : 2, 'int32') : tf.randomUniform(concrete.get(p.name)!, -1, 1);
       feed[p.name] = t;
       inputs.push(t);
     }
@@ -134,6 +136,7 @@ export async function checkTfjsGraph(tf: typeof TF, id: string, file: string): P
         tf.dispose(list);
       } catch (e) {
         if (names.length === 1) {
+          o.unfetched = (o.unfetched ?? 0) + 1;
           o.disagreements.length < 12 && o.disagreements.push(`TF.js cannot fetch ${names[0]}: ${(e as Error).message.split('\n')[0].slice(0, 120)}`);
           return;
         }

@@ -46,6 +46,12 @@ export interface Value {
   data?: TensorConst;
   /** Doc string from the model, if any. */
   doc?: string;
+  /**
+   * The shape is what the producing op itself states (a TF.js TensorList
+   * stack's element shape from its attributes), not a record made for the
+   * file's input shapes: it still holds when `--input`/`--batch` rebind them.
+   */
+  shapeStatedByOp?: boolean;
 }
 
 export type Attribute =

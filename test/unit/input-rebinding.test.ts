@@ -16,6 +16,8 @@ import { runCli } from '../helpers/cli';
 import { pythonWithOnnx, PYTHON_ONNX_HINT } from '../helpers/python-onnx';
 import { ModelHost } from '../../src/extension/model-host';
 import { isInputShapeMessage } from '../../src/core/errors';
+import { testModel } from '../helpers/ir';
+import { profileModel } from '../../src/core/report/profile';
 
 const ROOT = resolve(__dirname, '../..');
 const LENET = join(ROOT, 'examples/lenet5.cnn.yaml');
@@ -197,5 +199,30 @@ describe('input shapes the graph can take', () => {
     const j = JSON.parse(r.stdout);
     assert.deepEqual(j.outputs[0].shape, [3, 1000]);
     assert.deepEqual(j.totals.partial, []);
+  });
+});
+
+describe('shapes an op states itself survive rebinding', () => {
+  it('a TF.js TensorList stack\'s stated shape holds at another input size; a shape recorded for the file\'s input does not', () => {
+    const model = testModel({
+      inputs: { x: { shape: [1, 3, 8, 8] } },
+      nodes: [
+        { op: 'Relu', inputs: ['x'], outputs: ['r'], name: 'relu' },
+        { op: 'Opaque', inputs: ['r'], outputs: ['stated', 'recorded'], name: 'stack' },
+        { op: 'Relu', inputs: ['stated'], outputs: ['s2'], name: 'after_stated' },
+        { op: 'Relu', inputs: ['recorded'], outputs: ['r2'], name: 'after_recorded' },
+      ],
+      outputs: ['s2', 'r2'],
+    });
+    model.graph.nodes[1].domain = 'ai.tensorflow';
+    model.graph.values.set('stated', { name: 'stated', dtype: 'float32', shape: [1, 320, 320, 3], shapeStatedByOp: true });
+    model.graph.values.set('recorded', { name: 'recorded', dtype: 'float32', shape: [1, 3, 8, 8] });
+    const layer = (r: ReturnType<typeof profileModel>, name: string) => r.report.layers.find((l) => l.name === name)!.outputs[0].shape;
+    const own = profileModel(model);
+    assert.deepEqual(layer(own, 'after_stated'), [1, 320, 320, 3]);
+    assert.deepEqual(layer(own, 'after_recorded'), [1, 3, 8, 8]);
+    const rebound = profileModel(model, { inputShapes: { x: [1, 3, 16, 16] } });
+    assert.deepEqual(layer(rebound, 'after_stated'), [1, 320, 320, 3]);
+    assert.equal(layer(rebound, 'after_recorded'), null);
   });
 });

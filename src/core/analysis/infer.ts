@@ -277,9 +277,10 @@ class Inferencer {
         let declared = graph.values.get(o);
         if (rebound) {
           this.rebound.add(o);
-          // Declared for the file's input shapes: its type still holds, its shape only when written in the bound symbols.
+          // Declared for the file's input shapes: its type still holds, its shape only when written in the bound
+          // symbols or stated by the op itself.
           const parametric = declared?.shape?.some((d) => typeof d === 'string' && this.opts.parametricSymbols?.includes(d));
-          if (declared && !parametric) declared = { ...declared, shape: undefined };
+          if (declared && !parametric && !declared.shapeStatedByOp) declared = { ...declared, shape: undefined };
         }
         if (declared?.shape && info?.shape && !shapesCompatible(declared.shape, info.shape)) {
           this.issues.push({ node: node.name, severity: 'warning', message: `output '${o}' is declared ${fmtShape(declared.shape)} in the file but infers to ${fmtShape(info.shape)}` });

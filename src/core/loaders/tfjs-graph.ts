@@ -365,7 +365,7 @@ function lowerNode(b: Builder, n: TfNode, specs: Map<string, WeightSpec>, consum
     nodeN: (op, inputs, count, attrs, domain) => b.nodeN(scope, op, inputs, count, attrs, domain),
     referenced,
     declare: (value, dtype, shape) => {
-      if (shape !== undefined || dtype !== undefined) b.graph.values.set(value, { name: value, dtype, shape });
+      if (shape !== undefined || dtype !== undefined) b.graph.values.set(value, { name: value, dtype, shape, shapeStatedByOp: true });
     },
     unsupported: () => {
       const u = b.unsupported.get(n.op);
