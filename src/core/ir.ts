@@ -139,6 +139,12 @@ export interface ModelLayout {
    * [filters, C_in, kh, kw]): what a user of the model reads.
    */
   weightDims?: Map<string, number[]>;
+  /**
+   * Values that only re-lay out another (the Transposes a lowering inserts
+   * between the framework's layout and the IR's): not tensors of the model,
+   * so memory figures count them as views of their input, not as activations.
+   */
+  views?: Set<string>;
 }
 
 export const DEFAULT_DOMAIN = '';

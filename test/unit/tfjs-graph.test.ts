@@ -315,3 +315,17 @@ describe('TF.js graph model files on disk', () => {
     assert.ok(model.warnings.some((w) => /concat axis is in the weights file/.test(w)), model.warnings.join('\n'));
   });
 });
+
+describe('TF.js graph models: memory counts the tensors TensorFlow has', () => {
+  it('the layout Transposes ConvLens inserts are views: 0 bytes, and their input stays live while they are read', () => {
+    const fx = smallCnn();
+    const report = profileModel(loadTfjsGraphModel(fx.json, 'model.json', { weightData: fx.weightData })).report;
+    const transposes = report.layers.filter((l) => l.op === 'Transpose');
+    assert.equal(transposes.length, 2, 'NHWC → NCHW before the conv, back before the Reshape');
+    assert.ok(transposes.every((l) => l.activationBytes === 0));
+    // TF's own tensors (float32, batch 1): conv, bias add and relu 16×16×8, pool 8×8×8, reshape 512, matmul, bias add, softmax 10.
+    assert.equal(report.totals.activationBytes, 4 * (3 * 16 * 16 * 8 + 2 * 8 * 8 * 8 + 3 * 10));
+    // Peak while the conv runs: its input x (32×32×3, read through the view) and its output 16×16×8.
+    assert.equal(report.totals.peakActivationBytes, 4 * (32 * 32 * 3 + 16 * 16 * 8));
+  });
+});

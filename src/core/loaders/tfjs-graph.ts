@@ -216,6 +216,8 @@ class Builder {
   private readonly transposes = new Map<string, string>();
   /** The layout of the IR values that stand for TF tensors, and of the layout transposes between them. */
   readonly layouts = new Map<string, Layout>();
+  /** The layout transposes' outputs (ModelLayout.views). */
+  readonly views = new Set<string>();
   /** Unsupported TF op types: how many nodes, and the first one's name (one warning per op type). */
   readonly unsupported = new Map<string, { count: number; first: string }>();
 
@@ -268,6 +270,7 @@ class Builder {
     let t = this.transposes.get(`tf:${x.value}`);
     if (!t) this.transposes.set(`tf:${x.value}`, (t = this.node(scope, 'Transpose', [x.value], { perm: [0, 2, 3, 1] })));
     this.layouts.set(t, 'tf');
+    this.views.add(t);
     return t;
   }
 
@@ -276,6 +279,7 @@ class Builder {
     let t = this.transposes.get(`nchw:${x.value}`);
     if (!t) this.transposes.set(`nchw:${x.value}`, (t = this.node(scope, 'Transpose', [x.value], { perm: [0, 3, 1, 2] })));
     this.layouts.set(t, 'nchw');
+    this.views.add(t);
     return t;
   }
 }
@@ -482,7 +486,7 @@ function tfLayout(b: Builder): ModelLayout {
     const dims = b.graph.values.get(first[1])?.data?.dims;
     if (dims && (dims.length !== c.spec.shape.length || dims.some((d, i) => d !== c.spec.shape[i]))) weightDims.set(first[1], [...c.spec.shape]);
   }
-  return { name: 'NHWC', channelsLast, weightDims };
+  return { name: 'NHWC', channelsLast, weightDims, views: b.views };
 }
 
 /**
