@@ -26,15 +26,21 @@ export interface PeakResult {
   liveAtPeak: string[];
 }
 
-export function peakActivation(graph: Graph, order: readonly Node[], flow: Dataflow, bytesOf: BytesOf): PeakResult {
+/**
+ * `views`: values that hold no bytes of their own (ModelLayout.views; `bytesOf`
+ * gives them 0): each one's input stays live as long as the view is read, or
+ * to the end when the view is a graph output.
+ */
+export function peakActivation(graph: Graph, order: readonly Node[], flow: Dataflow, bytesOf: BytesOf, views?: ReadonlySet<string>): PeakResult {
   const end = order.length; // graph outputs live past the last node
   const intervals: { name: string; from: number; to: number; bytes: number }[] = [];
   let partial = false;
   let allBytes: Figure = 0;
   const outputs = new Set(graph.outputs);
+  const lastUse = views?.size ? viewSourcesReach(order, flow.lastUse, outputs, views) : flow.lastUse;
   const add = (name: string, from: number) => {
     if (!flow.dynamic.has(name)) return;
-    let to = flow.lastUse.get(name) ?? from;
+    let to = lastUse.get(name) ?? from;
     if (outputs.has(name)) to = end;
     const bytes = bytesOf(name);
     if (bytes === null) partial = true;
@@ -62,6 +68,20 @@ export function peakActivation(graph: Graph, order: readonly Node[], flow: Dataf
   const liveAtPeak = intervals.filter((iv) => iv.from <= atStep && atStep <= iv.to).map((iv) => iv.name);
   // Every running sum is at most the sum of all sizes: when that is exact, so is the peak.
   return { peakBytes: allBytes === null ? null : peakBytes, partial, atStep, liveAtPeak };
+}
+
+/** Last uses with each view's reach passed on to its input. */
+function viewSourcesReach(order: readonly Node[], lastUse: ReadonlyMap<string, number>, outputs: ReadonlySet<string>, views: ReadonlySet<string>): Map<string, number> {
+  const reach = new Map(lastUse);
+  // Backwards, so a view of a view passes its reach on to the first input.
+  for (let k = order.length - 1; k >= 0; k--) {
+    const v = order[k].outputs[0];
+    const source = order[k].inputs[0];
+    if (!v || !source || !views.has(v)) continue;
+    const until = Math.max(reach.get(v) ?? k, outputs.has(v) ? order.length : -1);
+    reach.set(source, Math.max(reach.get(source) ?? k, until));
+  }
+  return reach;
 }
 
 export type Optimizer = 'sgd' | 'momentum' | 'adam';

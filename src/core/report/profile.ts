@@ -3,12 +3,12 @@
  * fields and activation memory, and the model's totals. This is the one
  * source of numbers for the CLI, the editor and the webview.
  */
-import type { DType, Model, Node, Shape } from '../ir';
+import type { DType, Model, Shape } from '../ir';
 import { inferShapes, type InferResult } from '../analysis/infer';
 import type { TensorInfo } from '../analysis/ops/types';
 import { allNumeric } from '../analysis/ops/dims';
 import { addExact, bytesExact, productExact, sumFigures, type Figure } from '../analysis/exact';
-import { analyseDataflow, type Dataflow } from '../analysis/dataflow';
+import { analyseDataflow } from '../analysis/dataflow';
 import { layerCost, nodeWeights, storedTensors } from '../analysis/metrics';
 import { describeField, inputField, propagateField, type FieldState, type ReceptiveField } from '../analysis/receptive-field';
 import { peakActivation, trainingBytes, type Optimizer } from '../analysis/memory';
@@ -194,25 +194,6 @@ function refuseBrokenRebinding(model: Model, options: ProfileOptions, rebound: r
   throw new InputShapeError(rebound.map((n) => `'${n}' as ${shownShape(model, n, asked[n]).join('×')}`), node.name, node.opType, problem);
 }
 
-/**
- * A view (ModelLayout.views) holds no bytes of its own: its input's storage
- * lives as long as the view is used (to the end when the view is an output).
- */
-function viewsKeepSources(graph: Model['graph'], order: readonly Node[], flow: Dataflow, views: Set<string>): Dataflow {
-  const lastUse = new Map(flow.lastUse);
-  const outputs = new Set(graph.outputs);
-  // Backwards, so a view of a view passes its reach on to the first source.
-  for (let k = order.length - 1; k >= 0; k--) {
-    const n = order[k];
-    const v = n.outputs[0];
-    const source = n.inputs[0];
-    if (!v || !source || !views.has(v)) continue;
-    const reach = Math.max(lastUse.get(v) ?? k, outputs.has(v) ? order.length : -1);
-    lastUse.set(source, Math.max(lastUse.get(source) ?? k, reach));
-  }
-  return { ...flow, lastUse };
-}
-
 export function profileModel(model: Model, options: ProfileOptions = {}): Profile {
   const graph = model.graph;
   const warnings = [...model.warnings];
@@ -325,7 +306,7 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
   const inputs = sumFigures(graph.inputs.map(bytesOf));
   // null here means too large to count, not unknown: the sum is then unknown too.
   const saved = addExact(inputs.total, activations.total);
-  const peak = peakActivation(graph, order, views?.size ? viewsKeepSources(graph, order, flow, views) : flow, bytesOf);
+  const peak = peakActivation(graph, order, flow, bytesOf, views);
   const optimizer = options.optimizer ?? 'adam';
   const partial: TotalFigure[] = [];
   const mark = (figure: TotalFigure, isPartial: boolean) => isPartial && partial.push(figure);
