@@ -9,13 +9,14 @@
  * the concatenated weight bytes to know them, else common patterns are assumed
  * with a warning. Ops are lowered to our ONNX IR by tfjs-graph-ops.ts.
  */
-import type { Attribute, Dim, DType, Graph, Model, ModelLayout, Node } from '../ir';
+import type { Attribute, Dim, DType, Graph, Model } from '../ir';
 import { ModelLoadError, shownValue } from '../errors';
 import { GrowingGraphInference } from '../analysis/infer';
 import { toAttribute, type AttrInput } from '../onnx/attr-input';
 import { TF_OPS, opaque, type Layout, type Lowered, type OpEnv } from './tfjs-graph-ops';
 import { dict, nullProto } from '../lookup';
 import { collapseWhileLoops, WHILE_LOOP_OP, type WhileLoop } from './tfjs-graph-control';
+import { nameAfterTf, tfLayout } from './tfjs-graph-layout';
 
 export interface TfjsGraphOptions {
   /** The weights files' bytes, concatenated in manifest order: used only to read small integer constants. */
@@ -214,10 +215,8 @@ class Builder {
   private readonly newInitializers: string[] = [];
   private readonly names = new Set<string>();
   private readonly transposes = new Map<string, string>();
-  /** The layout of the IR values that stand for TF tensors, and of the layout transposes between them. */
+  /** The layout transposes' outputs (ModelLayout.views) and the layout each gives. */
   readonly layouts = new Map<string, Layout>();
-  /** The layout transposes' outputs (ModelLayout.views). */
-  readonly views = new Set<string>();
   /** Unsupported TF op types: how many nodes, and the first one's name (one warning per op type). */
   readonly unsupported = new Map<string, { count: number; first: string }>();
 
@@ -270,7 +269,6 @@ class Builder {
     let t = this.transposes.get(`tf:${x.value}`);
     if (!t) this.transposes.set(`tf:${x.value}`, (t = this.node(scope, 'Transpose', [x.value], { perm: [0, 2, 3, 1] })));
     this.layouts.set(t, 'tf');
-    this.views.add(t);
     return t;
   }
 
@@ -279,7 +277,6 @@ class Builder {
     let t = this.transposes.get(`nchw:${x.value}`);
     if (!t) this.transposes.set(`nchw:${x.value}`, (t = this.node(scope, 'Transpose', [x.value], { perm: [0, 3, 1, 2] })));
     this.layouts.set(t, 'nchw');
-    this.views.add(t);
     return t;
   }
 }
@@ -459,53 +456,8 @@ export function lowerTfjsGraphModel(json: unknown, file: string, options: TfjsGr
     if (!seen.has(v)) b.graph.outputs.push(v), seen.add(v);
   }
   b.model.layout = tfLayout(b);
-  nameAfterTf(b);
+  nameAfterTf(b.graph, b.outputs);
   return { model: b.model, outputs: b.outputs };
-}
-
-/**
- * Graph models are shown as TensorFlow has them (NHWC): the values the
- * lowering holds NCHW for ONNX's convolutions are listed channels-last.
- * Values that stand for TF outputs carry their layout; the lowering's
- * intermediates (a fused conv's Conv before its activation) take their first
- * laid-out input's. Weights declared in an ONNX form show the manifest's dims.
- */
-function tfLayout(b: Builder): ModelLayout {
-  const layout = new Map(b.layouts);
-  for (const o of b.outputs.values()) if (!layout.has(o.value)) layout.set(o.value, o.layout);
-  for (const n of b.graph.nodes) {
-    const from = n.inputs.find((i) => i && layout.has(i) && !b.graph.initializers.has(i));
-    for (const o of n.outputs) if (!layout.has(o)) layout.set(o, from ? layout.get(from)! : 'tf');
-  }
-  const channelsLast = new Set<string>();
-  for (const [v, l] of layout) if (l === 'nchw') channelsLast.add(v);
-  const weightDims = new Map<string, number[]>();
-  for (const c of b.consts.values()) {
-    const [first] = c.forms;
-    if (!first || first[0] === 'tf' || !b.graph.initializers.has(first[1])) continue;
-    const dims = b.graph.values.get(first[1])?.data?.dims;
-    if (dims && (dims.length !== c.spec.shape.length || dims.some((d, i) => d !== c.spec.shape[i]))) weightDims.set(first[1], [...c.spec.shape]);
-  }
-  return { name: 'NHWC', channelsLast, weightDims, views: b.views };
-}
-
-/**
- * The IR node that computes a TF node's (first) output takes the TF node's
- * name, so reports, the graph and comparisons with TF.js name layers as the
- * model does; the rest of its lowering stays in its scope (`name/Conv`).
- */
-function nameAfterTf(b: Builder): void {
-  const producer = new Map<string, Node>();
-  for (const n of b.graph.nodes) for (const o of n.outputs) producer.set(o, n);
-  const taken = new Set(b.graph.nodes.map((n) => n.name));
-  for (const [ref, o] of b.outputs) {
-    if (/:\d+$/.test(ref) || taken.has(ref)) continue;
-    const n = producer.get(o.value);
-    if (!n || !n.name.startsWith(`${ref}/`)) continue;
-    taken.delete(n.name);
-    n.name = ref;
-    taken.add(ref);
-  }
 }
 
 /** Loads a TF.js graph model.json; see TfjsGraphOptions for reading integer constants from the weights. */
