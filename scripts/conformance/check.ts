@@ -48,6 +48,15 @@ export function profile(file: string, extra: string[] = []): { report?: ProfileR
   return { report: JSON.parse(r.stdout) as ProfileReport };
 }
 
+/** A new outcome for `file` profiled through the CLI: with the report (its figures checked), or with the load error. */
+export function profiled(id: string, format: string, file: string, extra: string[] = []): { o: Outcome; report?: ProfileReport } {
+  const o = newOutcome(id, format);
+  const { report, error } = profile(file, extra);
+  if (!report) o.loadError = error!;
+  else checkFigures(report, o);
+  return { o, report };
+}
+
 /** Every number in the report is finite and ≥ 0; every layer with MACs has flops ≥ 2 × macs. */
 export function checkFigures(report: ProfileReport, o: Outcome): void {
   const bad: string[] = [];

@@ -12,7 +12,7 @@ import { basename, dirname, join } from 'node:path';
 import { loadModelFile } from '../../src/core/loaders/index';
 import { encodeOnnx } from '../../src/core/onnx/writer';
 import type { Model, Node } from '../../src/core/ir';
-import { bound, checkFigures, fmt, newOutcome, product, profile, type Outcome } from './check';
+import { bound, fmt, type Outcome, product, profiled } from './check';
 
 const FLOAT = new Set(['float32', 'float16', 'bfloat16', 'float64']);
 /** Inputs that are shapes, scales or indices, not weights: op → input positions. */
@@ -63,13 +63,8 @@ function referenceMacs(n: Node, shapeOf: (t: string) => number[] | undefined): n
 }
 
 export async function checkOnnx(ort: typeof ORT, id: string, file: string): Promise<Outcome> {
-  const o = newOutcome(id, 'onnx');
-  const { report, error } = profile(file);
-  if (!report) {
-    o.loadError = error!;
-    return o;
-  }
-  checkFigures(report, o);
+  const { o, report } = profiled(id, 'onnx', file);
+  if (!report) return o;
   const { model } = await loadModelFile(file);
   const g = model.graph;
   const ref = referenceParams(model);

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
 import { lowerTfjsGraphModel } from '../../src/core/loaders/tfjs-graph';
-import { bound, checkFigures, fmt, newOutcome, producers, product, profile, type Outcome } from './check';
+import { bound, fmt, type Outcome, producers, product, profiled } from './check';
 
 interface TfNode { name: string; op: string; input?: string[]; attr?: Record<string, { shape?: { dim?: { size?: string | number }[] }; s?: string; b?: boolean; list?: { i?: (string | number)[] } }> }
 interface Spec { name: string; shape: number[]; dtype: string; quantization?: { dtype: string; original_dtype?: string } }
@@ -76,7 +76,6 @@ function referenceMacs(n: TfNode, shapeOf: (t: string) => number[] | undefined, 
 }
 
 export async function checkTfjsGraph(tf: typeof TF, id: string, file: string): Promise<Outcome> {
-  const o = newOutcome(id, 'tfjs graph');
   const json = JSON.parse(readFileSync(file, 'utf8')) as GraphJson;
   const nodes = json.modelTopology.node;
   const placeholders = nodes.filter((n) => n.op === 'Placeholder');
@@ -89,12 +88,8 @@ export async function checkTfjsGraph(tf: typeof TF, id: string, file: string): P
     const dims = (p.attr?.shape?.shape?.dim ?? []).map((d) => Number(d.size ?? -1));
     return dims.slice(1).some((d) => d < 0) ? ['--input', `${p.name}=${dims.map((d, i) => (d >= 0 ? d : i === 0 ? 'N' : 256)).join('x')}`] : [];
   });
-  const { report, error } = profile(file, extra);
-  if (!report) {
-    o.loadError = error!;
-    return o;
-  }
-  checkFigures(report, o);
+  const { o, report } = profiled(id, 'tfjs graph', file, extra);
+  if (!report) return o;
 
   const weightData = Buffer.concat(json.weightsManifest.flatMap((g) => g.paths.map((p) => readFileSync(join(dirname(file), p)))));
   const specs = json.weightsManifest.flatMap((g) => g.weights);

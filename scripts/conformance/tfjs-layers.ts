@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
-import { bound, checkFigures, fmt, newOutcome, product, profile, type Outcome } from './check';
+import { bound, fmt, type Outcome, product, profiled } from './check';
 
 interface Spec { name: string; shape: number[]; dtype: string; quantization?: { original_dtype?: string } }
 interface LayersJson { modelTopology: object; weightsManifest: { paths: string[]; weights: Spec[] }[] }
@@ -35,13 +35,8 @@ function referenceMacs(layer: TF.layers.Layer, inShape: number[], outShape: numb
 }
 
 export async function checkTfjsLayers(tf: typeof TF, id: string, file: string): Promise<Outcome> {
-  const o = newOutcome(id, 'tfjs layers');
-  const { report, error } = profile(file);
-  if (!report) {
-    o.loadError = error!;
-    return o;
-  }
-  checkFigures(report, o);
+  const { o, report } = profiled(id, 'tfjs layers', file);
+  if (!report) return o;
   const json = JSON.parse(readFileSync(file, 'utf8')) as LayersJson;
   const specs = json.weightsManifest.flatMap((g) => g.weights);
   const refParams = specs.filter((s) => ['float32', 'float16'].includes(s.quantization?.original_dtype ?? s.dtype)).reduce((a, s) => a + product(s.shape), 0);
