@@ -130,12 +130,18 @@ export function checkCsv(stdout: string): string[] {
   return [...problems];
 }
 
+/** Escapes and words such as NaN anywhere in a text report, named after `where` it is. */
+function textProblems(text: string, where: string): Set<string> {
+  const problems = new Set<string>();
+  const ctl = controlIn(text);
+  if (ctl) problems.add(`${ctl} in ${where}`);
+  if (BAD_WORDS.test(text)) problems.add(`'${BAD_WORDS.exec(text)![0]}' in ${where}`);
+  return problems;
+}
+
 /** Markdown: one row per layer, numbered, with the header's columns; no escapes or NaN. */
 export function checkMarkdown(stdout: string): string[] {
-  const problems = new Set<string>();
-  const ctl = controlIn(stdout);
-  if (ctl) problems.add(`${ctl} in Markdown output`);
-  if (BAD_WORDS.test(stdout)) problems.add(`'${BAD_WORDS.exec(stdout)![0]}' in Markdown output`);
+  const problems = textProblems(stdout, 'Markdown output');
   const lines = stdout.split('\n');
   const cells = (line: string) => line.replace(/\\\\/g, '').replace(/\\\|/g, '').split('|').length;
   const rows = lines.filter((l) => l.startsWith('|'));
@@ -162,10 +168,7 @@ export function checkMarkdown(stdout: string): string[] {
 
 /** The terminal table: rows numbered 1…n with nothing between them, totals without negative figures. */
 export function checkTable(stdout: string): string[] {
-  const problems = new Set<string>();
-  const ctl = controlIn(stdout);
-  if (ctl) problems.add(`${ctl} in the table`);
-  if (BAD_WORDS.test(stdout)) problems.add(`'${BAD_WORDS.exec(stdout)![0]}' in the table`);
+  const problems = textProblems(stdout, 'the table');
   const lines = stdout.split('\n');
   const rule = lines.findIndex((l) => /^-+( +-+)+$/.test(l));
   if (rule >= 0) {
