@@ -17,6 +17,7 @@ import { dict } from '../lookup';
 import { irInputShapes, layoutName, shownShape, type LayoutName } from '../layout';
 import { append } from '../arrays';
 import { InputShapeError } from '../errors';
+import { reboundInputs, refuseBrokenRebinding, symbolsBoundBy } from './rebinding';
 
 export interface ProfileOptions {
   /** Input shape overrides by input name, in the model's own layout (the report's `layout`). */
@@ -136,62 +137,6 @@ export function batchedInputs(inputs: readonly string[], shapes: Record<string, 
   const withRank = inputs.filter((n) => (shapes[n]?.length ?? 0) > 0);
   const symbolic = withRank.filter((n) => typeof shapes[n][0] === 'string');
   return symbolic.length > 0 ? symbolic : withRank.slice(0, 1);
-}
-
-/** Inputs whose shape as asked differs from the file's. */
-function reboundInputs(inputs: readonly string[], fileShape: (name: string) => Shape | undefined, asked: Record<string, Shape>): string[] {
-  return inputs.filter((n) => {
-    const a = asked[n];
-    const f = fileShape(n);
-    return a !== undefined && (f === undefined || a.length !== f.length || a.some((d, i) => d !== f[i]));
-  });
-}
-
-/**
- * The file's symbolic dims that the asked shapes give a number (`N` of
- * `[N,3,H,W]` asked as 2×3×512×512 is 2), so that every value sized by `N`
- * follows. A symbol asked as two different numbers is left unbound.
- */
-function symbolsBoundBy(rebound: readonly string[], fileShape: (name: string) => Shape | undefined, asked: Record<string, Shape>): Record<string, number> {
-  const bound: Record<string, number> = dict();
-  const conflicting = new Set<string>();
-  for (const name of rebound) {
-    const f = fileShape(name);
-    const a = asked[name];
-    if (!f || f.length !== a.length) continue;
-    f.forEach((d, i) => {
-      const v = a[i];
-      if (typeof d !== 'string' || typeof v !== 'number') return;
-      if (bound[d] !== undefined && bound[d] !== v) conflicting.add(d);
-      else bound[d] = v;
-    });
-  }
-  for (const d of conflicting) delete bound[d];
-  return bound;
-}
-
-/**
- * Shapes asked for that make the graph inconsistent (a node refused at them
- * that the file's own shapes pass) are an error naming that node: reporting
- * on would mix the asked shapes with what the file declares.
- */
-function refuseBrokenRebinding(model: Model, options: ProfileOptions, rebound: readonly string[], asked: Record<string, Shape>, results: readonly InferResult[]): void {
-  const refused = (r: InferResult) => r.issues.filter((i) => i.severity === 'error');
-  const now = results.flatMap(refused);
-  if (now.length === 0) return;
-  const inputDtypes: Record<string, DType> = dict();
-  if (options.inputDtype) for (const name of model.graph.inputs) inputDtypes[name] = options.inputDtype;
-  const own = { inputDtypes, bindings: options.bindings, readExternal: options.readExternal };
-  const before = new Set([inferShapes(model, own), inferShapes(model, { ...own, bindRemaining: 1 })].flatMap(refused).map((i) => i.node));
-  const nodes = new Map(results[results.length - 1].order.map((n, k) => [n.name, { node: n, k }]));
-  const broken = now
-    .filter((i) => nodes.has(i.node) && !before.has(i.node))
-    .sort((a, b) => nodes.get(a.node)!.k - nodes.get(b.node)!.k)[0];
-  if (!broken) return;
-  const node = nodes.get(broken.node)!.node;
-  const prefix = `${node.opType} '${node.name}'`;
-  const problem = broken.message.startsWith(prefix) ? broken.message.slice(prefix.length).replace(/^:?\s*/, '') : broken.message;
-  throw new InputShapeError(rebound.map((n) => `'${n}' as ${shownShape(model, n, asked[n]).join('×')}`), node.name, node.opType, problem);
 }
 
 export function profileModel(model: Model, options: ProfileOptions = {}): Profile {
