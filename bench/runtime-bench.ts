@@ -27,13 +27,16 @@ import { DEFAULT_PREPROCESS } from '../src/core/image/preprocess';
 import { SAMPLES } from '../src/core/image/samples';
 import { CHROMIUM, launchChromium, modelMessage, openView, startHarness } from '../test/browser/harness';
 import type { ToWebviewMessage } from '../src/protocol';
+import { tempDir } from '../test/helpers/temp';
 
 const ROOT = resolve(__dirname, '..');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function overhead(name: string, bytes: Uint8Array, dims: number[]): Promise<string> {
+  // The profiler's trace is only needed while it is written: its folder goes when the bench exits.
+  const traceDir = tempDir('convlens-bench-trace-');
   const plain = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'], graphOptimizationLevel: 'all', logSeverityLevel: 3 });
-  const profiled = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'], graphOptimizationLevel: 'all', logSeverityLevel: 3, enableProfiling: true, profileFilePrefix: join(require('node:os').tmpdir(), 'convlens-bench-trace') });
+  const profiled = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'], graphOptimizationLevel: 'all', logSeverityLevel: 3, enableProfiling: true, profileFilePrefix: join(traceDir, 'trace') });
   const x = new ort.Tensor('float32', new Float32Array(dims.reduce((a, b) => a * b, 1)).map(() => Math.random() * 2 - 1), dims);
   const feed = { [plain.inputNames[0]]: x };
   const time = async (s: ort.InferenceSession) => {

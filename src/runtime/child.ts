@@ -11,6 +11,7 @@ import { captureOnTfjs } from './tfjs-capture';
 import { describeError } from '../core/user-message';
 import { MemoryRefusal } from './run-checks';
 import { endWithParent } from './parent-watch';
+import { removeOwnScratch } from './scratch';
 
 const send = (m: FromChild) => process.send?.(m);
 
@@ -62,6 +63,10 @@ process.on('message', (m: ToChild) => {
 });
 // The parent going away (extension host reload, CLI killed) ends the child too: at once when
 // the event loop is free, and through the worker thread's watch while native code holds it.
-process.on('disconnect', () => process.exit(0));
+process.on('disconnect', () => {
+  // The parent that would remove the scratch folder may be gone with the channel.
+  removeOwnScratch();
+  process.exit(0);
+});
 endWithParent();
 send({ type: 'ready', pid: process.pid });

@@ -6,7 +6,8 @@
  * and have a timeout. Used by the extension and the CLI; no vscode here.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FromChild, ResultFor, RuntimeRequest, RuntimeResult } from './messages';
 import { RequestTracker } from '../protocol';
@@ -17,6 +18,7 @@ import { approxBytes, heapLimitMiB, residentLimit } from '../core/timing/run-gua
 import { oneLine, stripAnsi } from '../core/user-message';
 import { availableMemoryBytes } from './process-memory';
 import { watchResidentMemory } from './memory-watch';
+import { SCRATCH_ENV } from './scratch';
 
 /**
  * failed: the model could not run (its error); refused: it would need more
@@ -41,8 +43,8 @@ export interface RunOptions {
   /** Milliseconds until the child is killed (0 or undefined: no limit). */
   timeoutMs?: number;
   onProgress?: (message: string, fraction?: number) => void;
-  /** Called with the child's pid once it is up. */
-  onStart?: (pid: number) => void;
+  /** Called with the child's pid once it is up, and the scratch folder it writes in (removed when it ends). */
+  onStart?: (pid: number, scratch: string) => void;
   /** Diagnostic lines (the child's stderr). */
   onLog?: (line: string) => void;
   /** The child script; default dist/runtime-child.js beside this bundle (or child.ts through tsx from source). */
@@ -84,16 +86,29 @@ export function describeExit(code: number | null, signal: NodeJS.Signals | null,
   return { kind: 'crashed', message: `the runtime process ${why}${ortLine ? `: ${oneLine(ortLine, 400)}` : ''}` };
 }
 
-/** Runtime processes alive, killed when this process exits (process.exit, an uncaught error). */
-const live = new Set<ChildProcess>();
+/**
+ * Runtime processes alive, with their scratch folders: killed and removed
+ * when this process exits (process.exit, an uncaught error). A child writes
+ * onnxruntime's optimized copy of the model (a VGG-16's is 0.5 GB) in its
+ * scratch folder; a child that is killed (cancel, timeout, crash) cannot
+ * clean up after itself, so the parent, which made the folder, removes it.
+ */
+const live = new Map<ChildProcess, string>();
 let exitHook = false;
-function track(child: ChildProcess): void {
-  live.add(child);
-  child.once('exit', () => live.delete(child));
+const removeScratch = (dir: string) => rmSync(dir, { recursive: true, force: true, maxRetries: 2 });
+function track(child: ChildProcess, scratch: string): void {
+  live.set(child, scratch);
+  child.once('exit', () => {
+    live.delete(child);
+    removeScratch(scratch);
+  });
   if (exitHook) return;
   exitHook = true;
   process.once('exit', () => {
-    for (const c of live) c.kill('SIGKILL');
+    for (const [c, dir] of live) {
+      c.kill('SIGKILL');
+      removeScratch(dir);
+    }
   });
 }
 
@@ -106,12 +121,24 @@ export function runInChild<R extends RuntimeRequest>(request: R, options: RunOpt
     // Typed arrays and native memory live outside this heap: the resident-memory watch covers those.
     const heapMiB = heapLimitMiB(available);
     let child: ChildProcess;
+    let scratch: string;
     try {
-      child = fork(script, [], { execArgv: [...execArgv, `--max-old-space-size=${heapMiB}`], stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'json' });
+      scratch = mkdtempSync(join(tmpdir(), 'convlens-run-'));
     } catch (e) {
+      return reject(new RuntimeError('failed', `cannot make the runtime's scratch folder in ${tmpdir()}: ${(e as Error).message}`));
+    }
+    try {
+      child = fork(script, [], {
+        execArgv: [...execArgv, `--max-old-space-size=${heapMiB}`],
+        stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+        serialization: 'json',
+        env: { ...process.env, [SCRATCH_ENV]: scratch },
+      });
+    } catch (e) {
+      removeScratch(scratch);
       return reject(new RuntimeError('failed', `cannot start the runtime process: ${(e as Error).message}`));
     }
-    track(child);
+    track(child, scratch);
     let settled = false;
     let stderr = '';
     let timer: NodeJS.Timeout | undefined;
@@ -150,7 +177,7 @@ export function runInChild<R extends RuntimeRequest>(request: R, options: RunOpt
     let sent: number | undefined;
     child.on('message', (m: FromChild) => {
       if (m.type === 'ready') {
-        options.onStart?.(m.pid);
+        options.onStart?.(m.pid, scratch);
         replies.request(request.kind, (id) => child.send({ type: 'request', id: (sent = id), request })).then(
           (result) => finish(undefined, result),
           (e: Error) => finish(new RuntimeError('failed', e.message)),

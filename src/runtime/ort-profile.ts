@@ -7,8 +7,7 @@
  */
 import { irInputShapes, shownShape } from '../core/layout';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Graph, Shape } from '../core/ir';
 import { runnableModel, type RunnableModel } from '../core/export/runnable';
 import { loadOnnx } from '../core/loaders/onnx';
@@ -27,7 +26,8 @@ import { loadModelFile } from '../core/loaders/index';
 import { readImageFile } from '../core/image/decode';
 import { DEFAULT_PREPROCESS, inputLayout, preprocessImage, type PreprocessSpec } from '../core/image/preprocess';
 import { nullProto } from '../core/lookup';
-import { feedShapeProblem } from '../core/timing/run-guard';
+import { approxBytes, feedShapeProblem } from '../core/timing/run-guard';
+import { copyFits, freeDiskBytes, scratchRoot } from './scratch';
 
 export type Progress = (message: string, fraction?: number) => void;
 
@@ -100,7 +100,7 @@ async function profileRunnable(ort: OrtModule, runnable: RunnableModel, req: Pro
   checkHostMemory(need, req.force);
   const batch = req.batch ?? shapes.values().next().value?.[0] ?? 1;
 
-  const work = mkdtempSync(join(tmpdir(), 'convlens-run-'));
+  const work = mkdtempSync(join(scratchRoot(), 'profile-'));
   try {
     const optimizedPath = join(work, 'optimized.onnx');
     const base = {
@@ -120,8 +120,13 @@ async function profileRunnable(ort: OrtModule, runnable: RunnableModel, req: Pro
     // What the process holds before the runtime gets the model: Node, the addon, ConvLens's own copy of the model.
     const baselineRssBytes = rssBytes();
     let created;
+    // The optimized copy's weights are as big as the model's: on a nearly full disk it is not written.
+    const weightBytes = prof.report.totals.paramBytes;
+    const free = freeDiskBytes(work);
+    const roomForCopy = copyFits(weightBytes, free);
+    if (!roomForCopy) warnings.push(`${approxBytes(free!)} free on the disk of ${dirname(work)}, too little for onnxruntime's optimized copy of the model (${approxBytes(weightBytes!)} of weights): kernels are matched to layers by name`);
     try {
-      created = await createSession(ort, runnable.source, req.provider, withOptimized);
+      created = await createSession(ort, runnable.source, req.provider, roomForCopy ? withOptimized : base);
     } catch {
       // Some providers (TensorRT's compiled nodes) cannot save an optimized graph: try without it.
       created = await createSession(ort, runnable.source, req.provider, base);

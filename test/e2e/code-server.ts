@@ -3,12 +3,12 @@
  * ports, and a Chromium driven by playwright-core.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { node24Env, type Toolchain } from './provision';
+import { tempDir } from '../helpers/temp';
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -65,7 +65,7 @@ export function userSettings(userDataDir: string, extra: Record<string, unknown>
 
 /** Installs a VSIX into an extensions folder with code-server's own installer. */
 export function installVsix(tools: Toolchain, vsix: string, extensionsDir: string, logFile: string): Promise<void> {
-  const state = mkdtempSync(join(tmpdir(), 'convlens-cs-install-'));
+  const state = tempDir('convlens-cs-install-');
   return new Promise((resolve, reject) => {
     const log = createWriteStream(logFile, { flags: 'a' });
     const p = spawn(tools.codeServer, ['--extensions-dir', extensionsDir, '--user-data-dir', join(state, 'user'), '--install-extension', vsix], { env: baseEnv(tools, state) });
@@ -76,7 +76,7 @@ export function installVsix(tools: Toolchain, vsix: string, extensionsDir: strin
 }
 
 export async function startCodeServer(o: CodeServerOptions): Promise<CodeServer> {
-  const state = mkdtempSync(join(tmpdir(), 'convlens-cs-'));
+  const state = tempDir('convlens-cs-');
   const userDataDir = join(state, 'user');
   const extensionsDir = o.extensionsDir ?? join(state, 'extensions');
   mkdirSync(extensionsDir, { recursive: true });
@@ -128,7 +128,7 @@ export async function startCodeServer(o: CodeServerOptions): Promise<CodeServer>
 }
 
 export async function launchBrowser(tools: Toolchain): Promise<BrowserContext> {
-  const profile = mkdtempSync(join(tmpdir(), 'convlens-chromium-'));
+  const profile = tempDir('convlens-chromium-');
   return chromium.launchPersistentContext(profile, {
     executablePath: tools.chromium,
     viewport: { width: 1400, height: 900 },

@@ -1,10 +1,10 @@
 /** Shared by both ways of running the extension-host suite (code-server, @vscode/test-electron). */
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
 import { writeKerasH5 } from '../helpers/keras-writers';
 import { exampleCnn } from '../../scripts/make-keras-examples';
+import { tempDir } from '../helpers/temp';
 
 export const ROOT = resolve(__dirname, '../..');
 
@@ -31,7 +31,7 @@ export async function bundleHostSuite(): Promise<string> {
  * (HDF5 files carry timestamps, so none is committed).
  */
 export async function smallCnnWorkspace(): Promise<string> {
-  const ws = mkdtempSync(join(tmpdir(), 'convlens-ws-'));
+  const ws = tempDir('convlens-ws-');
   for (const f of ['small-cnn.onnx', 'alexnet.cnn.yaml', 'keras-cnn.keras']) copyFileSync(join(ROOT, 'examples', f), join(ws, f));
   await writeKerasH5(join(ws, 'keras-cnn.h5'), exampleCnn().toJSON(null, false));
   return ws;

@@ -10,14 +10,14 @@
  * Screenshots and logs go to test-results/. Exits non-zero on any failure.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { format } from 'node:util';
 import { ProvisionError, listVsix, provision, type Toolchain } from './provision';
 import { launchBrowser, startCodeServer, installVsix, type CodeServer } from './code-server';
 import { runUiSuite } from './ui/suite';
 import { bundleHostSuite, smallCnnWorkspace } from './host-bundle';
+import { tempDir } from '../helpers/temp';
 
 const ROOT = resolve(__dirname, '../..');
 const RESULTS = join(ROOT, 'test-results');
@@ -84,7 +84,7 @@ function packageVsix(): string {
 
 async function uiSuite(tools: Toolchain): Promise<{ passed: number; failed: number }> {
   const vsix = packageVsix();
-  const extensionsDir = mkdtempSync(join(tmpdir(), 'convlens-ext-'));
+  const extensionsDir = tempDir('convlens-ext-');
   cleanups.push(() => rmSync(extensionsDir, { recursive: true, force: true }));
   const installLog = join(RESULTS, 'code-server-install.log');
   await installVsix(tools, vsix, extensionsDir, installLog);

@@ -4,14 +4,14 @@
  * `model.toJSON()` and `model.save()` artifacts, HDF5 written by h5wasm, and
  * the examples. Made once per run (TF.js's writers are asynchronous).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   keras2ProjectionBlock, kerasJsonOf, kerasMnistSequential, kerasResBlockFunctional, saveTfjs, tfjsFunctionalCnn, tfjsSequentialCnn, tfjsSharedAndNested, writeKerasH5Text,
 } from '../helpers/keras-writers';
 import { mobileBlock, shapeArithmetic, smallCnn, upsampler } from '../helpers/tfjs-graph-fixtures';
 import type { Json } from './tree-mutate';
+import { tempDir } from '../helpers/temp';
 
 const EXAMPLES = resolve(__dirname, '../../examples');
 
@@ -64,7 +64,7 @@ export function kerasSeeds(): Promise<KerasSeeds> {
 
 /** A legacy .h5 as keras-writers writes it, with the model_config text as given; its bytes. */
 export async function h5Bytes(configText: string | undefined, fixedLength = true): Promise<Uint8Array> {
-  const dir = mkdtempSync(join(tmpdir(), 'convlens-fuzz-h5-'));
+  const dir = tempDir('convlens-fuzz-h5-');
   try {
     const path = join(dir, 'model.h5');
     await writeKerasH5Text(path, configText, fixedLength);

@@ -7,10 +7,10 @@
  * mobilenet_v2 and inception_v3 are layers models (Keras 2.2.4 topologies,
  * uint8-quantized weights); mobilenet_v2_mid is a graph model.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { tempDir } from './temp';
 
 export type NsfwjsModel = 'mobilenet_v2' | 'mobilenet_v2_mid' | 'inception_v3';
 
@@ -44,7 +44,7 @@ export function weightData(a: NsfwjsArtifacts): Uint8Array {
 }
 
 /** Writes model.json and its shards to a fresh temp folder; returns the model.json path. */
-export function writeNsfwjsModel(name: NsfwjsModel, dir = mkdtempSync(join(tmpdir(), `nsfwjs-${name}-`))): string {
+export function writeNsfwjsModel(name: NsfwjsModel, dir = tempDir(`nsfwjs-${name}-`)): string {
   const a = nsfwjsArtifacts(name);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'model.json'), JSON.stringify(a.modelJson));

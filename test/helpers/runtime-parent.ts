@@ -1,7 +1,7 @@
 /**
  * A parent of a runtime process, for tests that kill it: profiles the model
- * given as argument in a runtime child and writes `child <pid>` when the
- * child is up and each progress message as `progress <message>`, then waits.
+ * given as argument in a runtime child and writes `child <pid> <scratch folder>` when the
+ * child is up (with its scratch folder) and each progress message as `progress <message>`, then waits.
  */
 import { runInChild } from '../../src/runtime/client';
 
@@ -9,7 +9,7 @@ const modelPath = process.argv[2];
 runInChild(
   { kind: 'profile', modelPath, provider: 'cpu', input: 'random', warmup: 1, runs: 1000 },
   {
-    onStart: (pid) => process.stdout.write(`child ${pid}\n`),
+    onStart: (pid, scratch) => process.stdout.write(`child ${pid} ${scratch}\n`),
     onProgress: (message) => process.stdout.write(`progress ${message}\n`),
   },
 ).then(

@@ -7,14 +7,14 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { linkSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeOnnx, externalizeInitializers } from '../../src/core/onnx/writer';
 import { runCli } from '../helpers/cli';
 import { assertClean } from '../helpers/hostile';
 import { smallCnn } from '../helpers/tfjs-graph-fixtures';
 import { convReshape } from '../helpers/zoo';
+import { tempDir } from '../helpers/temp';
 
 const SECRET = 'CONVLENS-SECRET-MARKER-1f2e3d';
 let root: string;
@@ -35,7 +35,7 @@ const mkfifo = (path: string) => assert.equal(spawnSync('mkfifo', [path]).status
 
 describe('side files stay inside the model folder', () => {
   before(() => {
-    root = mkdtempSync(join(tmpdir(), 'convlens-confine-'));
+    root = tempDir('convlens-confine-');
     outside = join(root, 'secret.bin');
     // Big enough for every external tensor, so only the confinement can stop the read.
     writeFileSync(outside, Buffer.concat([Buffer.from(SECRET), Buffer.alloc(8192, 1)]));
@@ -130,7 +130,7 @@ describe('side files stay inside the model folder', () => {
 });
 
 describe('export never loses the user\'s data', () => {
-  before(() => (root = mkdtempSync(join(tmpdir(), 'convlens-export-'))));
+  before(() => (root = tempDir('convlens-export-')));
   after(() => rmSync(root, { recursive: true, force: true }));
 
   const lenet = () => {

@@ -7,7 +7,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runInChild, RuntimeError } from '../../src/runtime/client';
 import type { CaptureRequest } from '../../src/runtime/messages';
@@ -16,10 +15,11 @@ import { PRESETS } from '../../src/core/image/preprocess';
 import { testModel } from '../helpers/ir';
 import { tf, saveTfjs, writeKerasH5WithWeights } from '../helpers/keras-writers';
 import type { FeatureMapPreview } from '../../src/core/image/feature-maps';
+import { tempDir } from '../helpers/temp';
 
 const ROOT = resolve(__dirname, '../..');
 const sample = (f: string) => join(ROOT, 'media', 'samples', f);
-const tmp = mkdtempSync(join(tmpdir(), 'convlens-fm-'));
+const tmp = tempDir('convlens-fm-');
 
 /**
  * One Conv, two 3×3 filters on the mean of the channels, no padding:

@@ -6,12 +6,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadCnnYaml } from '../../src/core/loaders/cnn-yaml-model';
 import { exportOnnx } from '../../src/core/export/onnx-export';
 import { PYTHON_ONNX_HINT, pythonWithOnnx } from '../helpers/python-onnx';
+import { tempDir } from '../helpers/temp';
 
 const EXAMPLES = resolve(__dirname, '../../examples');
 // VGG-16's 138 M weights make a 553 MB file: the others cover the same ops.
@@ -20,7 +20,7 @@ const FILES = readdirSync(EXAMPLES).filter((f) => f.endsWith('.cnn.yaml') && f !
 describe('exported ONNX models and the ONNX checker', () => {
   const python = pythonWithOnnx();
   it(`every example but VGG-16 passes onnx.checker full_check at opset 17 (${FILES.length} files)`, { skip: python ? false : PYTHON_ONNX_HINT }, () => {
-    const dir = mkdtempSync(join(tmpdir(), 'convlens-export-check-'));
+    const dir = tempDir('convlens-export-check-');
     try {
       const paths = FILES.map((f) => {
         const out = join(dir, f.replace(/\.cnn\.yaml$/, '.onnx'));

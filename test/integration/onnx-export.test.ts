@@ -7,8 +7,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import * as tf from '@tensorflow/tfjs';
@@ -23,6 +22,7 @@ import { ExportError, exportOnnx, prepareExport } from '../../src/core/export/on
 import { mulberry32, TRUNCATED_STD } from '../../src/core/export/init-weights';
 import { layerOfNode } from '../../src/core/export/opset';
 import { runCli } from '../helpers/cli';
+import { tempDir } from '../helpers/temp';
 
 const EXAMPLES = resolve(__dirname, '../../examples');
 const yaml = (text: string, file = 'test.cnn.yaml'): Model => loadCnnYaml(text, file);
@@ -381,7 +381,7 @@ describe('Keras semantics against TF.js (same weights, same input)', () => {
 
 describe('convlens export', () => {
   let dir: string;
-  before(() => (dir = mkdtempSync(join(tmpdir(), 'convlens-export-'))));
+  before(() => (dir = tempDir('convlens-export-')));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('writes a file onnxruntime loads, and says what it wrote', async () => {

@@ -4,8 +4,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GraphBuilder } from '../../src/core/onnx/builder';
 import { encodeOnnx, externalizeInitializers } from '../../src/core/onnx/writer';
@@ -16,6 +15,7 @@ import { loadModelFileSync } from '../../src/core/loaders/index';
 import { profileModel } from '../../src/core/report/profile';
 import { tensorNumbers } from '../../src/core/tensor-data';
 import { convReshape } from '../helpers/zoo';
+import { tempDir } from '../helpers/temp';
 
 let dir: string;
 
@@ -34,7 +34,7 @@ async function json(path: string, ...args: string[]) {
 
 describe('ONNX features', () => {
   before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'convlens-features-'));
+    dir = tempDir('convlens-features-');
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -10,14 +10,14 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import * as ort from 'onnxruntime-node';
 import { loadModelFileSync } from '../../src/core/loaders/index';
 import { profileModel, type ProfileReport } from '../../src/core/report/profile';
 import { PYTHON_ONNX_HINT, pythonWithOnnx } from '../helpers/python-onnx';
+import { tempDir } from '../helpers/temp';
 
 const python = pythonWithOnnx();
 let dir: string;
@@ -25,7 +25,7 @@ let reference: Record<string, { onnx: string; values: Record<string, (number | s
 
 before(() => {
   if (!python) return;
-  dir = mkdtempSync(join(tmpdir(), 'convlens-real-writer-'));
+  dir = tempDir('convlens-real-writer-');
   const r = spawnSync(python, [resolve(__dirname, '../helpers/quantized_models.py'), dir], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   reference = JSON.parse(r.stdout);

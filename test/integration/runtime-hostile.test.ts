@@ -8,8 +8,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { GraphBuilder } from '../../src/core/onnx/builder';
@@ -20,6 +19,7 @@ import { batchSweep } from '../../src/runtime/sweep';
 import type { ProfileRequest } from '../../src/runtime/messages';
 import { runCli, type CliRun } from '../helpers/cli';
 import { PRESETS } from '../../src/core/image/preprocess';
+import { tempDir } from '../helpers/temp';
 
 const ROOT = resolve(__dirname, '../..');
 let dir: string;
@@ -138,7 +138,7 @@ function lineFrom(p: ChildProcess, pattern: RegExp): Promise<RegExpExecArray> {
 }
 
 before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'convlens-hostile-'));
+  dir = tempDir('convlens-hostile-');
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -313,12 +313,15 @@ describe('the runtime process ends with its parent', () => {
   it('the parent killed (SIGKILL) while the child is busy (generating VGG-16\'s 138 M initial weights): the child ends', async () => {
     const parent = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/helpers/runtime-parent.ts'), join(ROOT, 'examples/vgg16.cnn.yaml')], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
-      const pid = Number((await lineFrom(parent, /^child (\d+)$/))[1]);
+      const [, childPid, scratch] = await lineFrom(parent, /^child (\d+) (.+)$/);
+      const pid = Number(childPid);
       await lineFrom(parent, /^progress loading the model$/);
       // Inside the export, which holds the child's main thread for seconds: no 'disconnect' event can run.
       await new Promise((r) => setTimeout(r, 500));
       parent.kill('SIGKILL');
       assert.ok(await ends(pid, 10_000), `runtime process ${pid} still runs 10 s after its parent was killed`);
+      // No one is left to remove the child's scratch folder but the child itself, before it ends.
+      assert.ok(existsSync(scratch) === false, `${scratch} is left behind`);
     } finally {
       parent.kill('SIGKILL');
     }

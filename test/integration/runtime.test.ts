@@ -8,6 +8,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { runInChild, RuntimeError } from '../../src/runtime/client';
 import type { ProfileRequest } from '../../src/runtime/messages';
@@ -38,6 +39,13 @@ async function waitGone(pid: number, ms = 60_000): Promise<boolean> {
     await new Promise((r) => setTimeout(r, 20));
   }
   return !alive(pid);
+}
+
+/** Polls until `dir` no longer exists (its remover runs on the child's exit event); the limit only catches a folder left behind. */
+async function waitRemoved(dir: string, ms = 10_000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end && existsSync(dir)) await new Promise((r) => setTimeout(r, 20));
+  return !existsSync(dir);
 }
 
 describe('runtime profiling in a child process (onnxruntime-node, CPU)', () => {
@@ -108,11 +116,14 @@ describe('runtime profiling in a child process (onnxruntime-node, CPU)', () => {
     let pid = 0;
     let settled = false;
     let settledBeforeNextTask: boolean | undefined;
+    let scratch = '';
+    let written: string[] = [];
     const run = runInChild(profile(example('vgg16.cnn.yaml'), { runs: 1000, warmup: 0 }), {
       signal: ac.signal,
-      onStart: (p) => (pid = p),
+      onStart: (p, dir) => ((pid = p), (scratch = dir)),
       onProgress: (m) => {
         if (!m.startsWith('run 2/') || ac.signal.aborted) return;
+        written = readdirSync(scratch, { recursive: true }).map(String);
         ac.abort();
         // "At once": the promise is rejected before anything else this process does (the next
         // macrotask), not after the child answers; measured in events, not milliseconds.
@@ -124,18 +135,23 @@ describe('runtime profiling in a child process (onnxruntime-node, CPU)', () => {
     await new Promise((r) => setImmediate(r));
     assert.equal(settledBeforeNextTask, true, 'the run was rejected before the next task after abort()');
     assert.ok(await waitGone(pid), `the child process ${pid} is gone`);
+    // The killed child could not clean up: its scratch folder, with the 0.5 GB optimized copy of VGG-16, is removed by this process.
+    assert.ok(written.some((f) => f.endsWith('optimized.bin')), `the child wrote onnxruntime's optimized copy: ${written.join(', ')}`);
+    assert.ok(await waitRemoved(scratch), `${scratch} is removed`);
   });
 
   it('a crash of the runtime (SIGSEGV in native code) is a clear error, and this process carries on', async () => {
     let pid = 0;
+    let scratch = '';
     await assert.rejects(
       runInChild(profile(example('vgg16.cnn.yaml'), { runs: 1000 }), {
-        onStart: (p) => (pid = p),
+        onStart: (p, dir) => ((pid = p), (scratch = dir)),
         // Mid-run, as a crash in a kernel would be: once the first timed run has begun.
         onProgress: (m) => /^run 1\//.test(m) && process.kill(pid, 'SIGSEGV'),
       }),
       (e: RuntimeError) => e.kind === 'crashed' && /the runtime process crashed \(SIGSEGV\)/.test(e.message),
     );
+    assert.ok(await waitRemoved(scratch), `the crashed child's scratch folder ${scratch} is removed`);
     // And the next run works.
     const { report } = await runInChild(profile(example('lenet5.cnn.yaml'), { runs: 2, warmup: 0 }));
     assert.equal(report.runs, 2);
@@ -147,16 +163,18 @@ describe('runtime profiling in a child process (onnxruntime-node, CPU)', () => {
     // So the run's timeout cannot end a child that hangs; the test's own limit does.
     t.mock.timers.enable({ apis: ['setTimeout'] });
     let pid = 0;
+    let scratch = '';
     await assert.rejects(
       runInChild(profile(example('vgg16.cnn.yaml'), { runs: 1000 }), {
         timeoutMs: 1500,
-        onStart: (p) => (pid = p),
+        onStart: (p, dir) => ((pid = p), (scratch = dir)),
         onProgress: (m) => /^run 2\//.test(m) && t.mock.timers.tick(1500),
       }),
       (e: RuntimeError) => e.kind === 'timeout' && /longer than 2 s and was stopped \(setting convlens\.runtime\.timeoutSeconds\)/.test(e.message),
     );
     t.mock.timers.reset();
     assert.ok(await waitGone(pid), `the child process ${pid} is gone`);
+    assert.ok(await waitRemoved(scratch), `the stopped child's scratch folder ${scratch} is removed`);
   });
 });
 

@@ -5,8 +5,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { encodeOnnx } from '../../src/core/onnx/writer';
@@ -17,6 +16,7 @@ import type { Model } from '../../src/core/ir';
 import * as zoo from '../helpers/zoo';
 import { GraphBuilder } from '../../src/core/onnx/builder';
 import { PYTHON_ONNX_HINT, pythonWithOnnx } from '../helpers/python-onnx';
+import { tempDir } from '../helpers/temp';
 
 // Structure-only files (dims and types, no weight bytes) keep the test fast; every figure here depends only on dims.
 const none = { weights: 'none' } as const;
@@ -97,7 +97,7 @@ function viaFile(name: string, model: Model): Model {
 describe('torchvision CNNs: parameters, MACs and shapes', () => {
   const models = new Map<string, Model>();
   before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'convlens-zoo-'));
+    dir = tempDir('convlens-zoo-');
     for (const t of [...TORCHVISION, ...SHAPE_ONLY]) models.set(t.name, viaFile(t.name, t.build()));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));

@@ -4,14 +4,14 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { runCli } from '../helpers/cli';
 import { externalReader } from '../../src/core/loaders/index';
 import { encodeVarint } from '../../src/core/loaders/onnx-ranges';
 import { onnxNodeModelPath } from '../helpers/onnx-node-fixtures';
+import { tempDir } from '../helpers/temp';
 
 const GOOD = readFileSync(onnxNodeModelPath('test_conv_with_strides_padding'));
 
@@ -40,7 +40,7 @@ async function expectOneLineError(path: string, pattern: RegExp): Promise<void> 
 
 describe('bad model files', () => {
   before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'convlens-bad-'));
+    dir = tempDir('convlens-bad-');
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 

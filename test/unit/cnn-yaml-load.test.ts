@@ -1,16 +1,16 @@
 /** `*.cnn.yaml` files through the loader and the CLI: the same pipeline as ONNX models. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadModelFileSync } from '../../src/core/loaders/index';
 import { runCli } from '../helpers/cli';
+import { tempDir } from '../helpers/temp';
 
 const EXAMPLES = join(resolve(__dirname, '../..'), 'examples');
 
 function temp(name: string, text: string | Uint8Array): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'convlens-yaml-')), name);
+  const path = join(tempDir('convlens-yaml-'), name);
   writeFileSync(path, text);
   return path;
 }

@@ -6,14 +6,14 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MAX_BLOCK_NESTING, MAX_DEFINITION_LAYERS, MAX_YAML_NESTING, parseCnnYaml, tooDeeplyNested } from '../../src/core/loaders/cnn-yaml';
 import { loadCnnYaml } from '../../src/core/loaders/cnn-yaml-model';
 import { analyseDefinition } from '../../src/core/report/definition-view';
 import { runCli } from '../helpers/cli';
 import { assertClean } from '../helpers/hostile';
+import { tempDir } from '../helpers/temp';
 
 const errorsOf = (text: string) => parseCnnYaml(text).problems.filter((p) => p.severity === 'error');
 const at = (text: string, offset: number) => text.slice(offset, offset + 12);
@@ -49,7 +49,7 @@ describe('Repeat times', () => {
   });
 
   it('the CLI ends at once with one line (exit 2)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'convlens-limits-'));
+    const dir = tempDir('convlens-limits-');
     try {
       const path = join(dir, 'huge.cnn.yaml');
       writeFileSync(path, 'input: [32, 32, 3]\nlayers:\n  - Repeat:\n      times: 1000000000\n      layers:\n        - Conv2D: {filters: 8, kernel_size: 3, padding: same}\n');

@@ -6,15 +6,15 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { runCli } from '../helpers/cli';
 import { definitionRequestHandlers } from '../../src/extension/definition-requests';
+import { tempDir } from '../helpers/temp';
 
 const ROOT = resolve(__dirname, '../..');
 let dir: string;
-before(() => (dir = mkdtempSync(join(tmpdir(), 'convlens-opset-'))));
+before(() => (dir = tempDir('convlens-opset-')));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 function varintAt(b: Uint8Array, i: number): [number, number] {

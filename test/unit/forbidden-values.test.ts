@@ -12,8 +12,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Attribute, Shape } from '../../src/core/ir';
 import { profileModel, type ProfileReport } from '../../src/core/report/profile';
@@ -27,6 +26,7 @@ import { impossibleNumbers } from '../helpers/impossible-numbers';
 import { kerasMnistSequential, type Json } from '../helpers/keras-writers';
 import { runCli } from '../helpers/cli';
 import { encodeOnnx } from '../../src/core/onnx/writer';
+import { tempDir } from '../helpers/temp';
 
 const floats = (value: number[]): Attribute => ({ type: 'floats', value });
 
@@ -143,7 +143,7 @@ describe('dims that cannot be sizes', () => {
   });
 
   it('-1 as a dim_value in an ONNX file: convlens profile --json refuses the input by name, nothing impossible', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'convlens-forbidden-'));
+    const dir = tempDir('convlens-forbidden-');
     try {
       const path = join(dir, 'minus-one.onnx');
       const model = testModel({ inputs: { x: { shape: [1, 3, -1, 8] } }, outputs: ['y'], nodes: [{ name: 'r', op: 'Relu', inputs: ['x'], outputs: ['y'] }] });

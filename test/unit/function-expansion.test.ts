@@ -7,8 +7,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GraphBuilder } from '../../src/core/onnx/builder';
 import { encodeOnnx } from '../../src/core/onnx/writer';
@@ -16,6 +15,7 @@ import type { FunctionDef, Model, Node } from '../../src/core/ir';
 import { inferShapes, MAX_FUNCTION_DEPTH } from '../../src/core/analysis/infer';
 import { runCli } from '../helpers/cli';
 import { assertClean } from '../helpers/hostile';
+import { tempDir } from '../helpers/temp';
 
 const node = (name: string, opType: string, inputs: string[], outputs: string[], domain = '', attributes: Node['attributes'] = {}): Node => ({ name, opType, domain, inputs, outputs, attributes });
 
@@ -45,7 +45,7 @@ function doubling(levels: number, f0: 'relu' | 'grow' = 'relu'): Model {
 }
 
 let dir: string;
-before(() => (dir = mkdtempSync(join(tmpdir(), 'convlens-fn-'))));
+before(() => (dir = tempDir('convlens-fn-')));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('model-local functions calling each other', () => {

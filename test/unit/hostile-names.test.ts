@@ -6,8 +6,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli';
 import { assertClean } from '../helpers/hostile';
@@ -15,11 +14,12 @@ import { GraphBuilder } from '../../src/core/onnx/builder';
 import { encodeOnnx } from '../../src/core/onnx/writer';
 import { kerasMnistSequential, type Json } from '../helpers/keras-writers';
 import { smallCnn } from '../helpers/tfjs-graph-fixtures';
+import { tempDir } from '../helpers/temp';
 
 const NAMES = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__', 'prototype'];
 
 let dir: string;
-before(() => (dir = mkdtempSync(join(tmpdir(), 'convlens-names-'))));
+before(() => (dir = tempDir('convlens-names-')));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const write = (name: string, data: string | Uint8Array) => {

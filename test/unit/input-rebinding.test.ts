@@ -9,7 +9,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runCli } from '../helpers/cli';
@@ -18,6 +18,7 @@ import { ModelHost } from '../../src/extension/model-host';
 import { isInputShapeMessage } from '../../src/core/errors';
 import { testModel } from '../helpers/ir';
 import { profileModel } from '../../src/core/report/profile';
+import { tempDir } from '../helpers/temp';
 
 const ROOT = resolve(__dirname, '../..');
 const LENET = join(ROOT, 'examples/lenet5.cnn.yaml');
@@ -73,7 +74,7 @@ describe('input shapes the graph cannot take', () => {
   const python = pythonWithOnnx();
   let dir: string;
   before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'convlens-rebind-'));
+    dir = tempDir('convlens-rebind-');
     if (!python) {
       console.log(`# skipped the Python-written models: ${PYTHON_ONNX_HINT}`);
       return;
@@ -146,7 +147,7 @@ describe('input shapes the graph can take', () => {
   const python = pythonWithOnnx();
   let dir: string;
   before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'convlens-rebind-ok-'));
+    dir = tempDir('convlens-rebind-ok-');
     if (python) assert.equal(spawnSync(python, ['-c', WRITE_MODELS, dir], { encoding: 'utf8' }).status, 0);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));

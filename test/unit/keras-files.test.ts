@@ -6,8 +6,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { zipSync, strToU8 } from 'fflate';
 import { loadModelBytesSync, loadModelFile, loadModelFileSync } from '../../src/core/loaders/index';
@@ -17,6 +16,7 @@ import { ModelLoadError } from '../../src/core/errors';
 import { profileModel } from '../../src/core/report/profile';
 import { kerasArchive, kerasJsonOf, tfjsReference, tfjsSequentialCnn, writeKerasH5 } from '../helpers/keras-writers';
 import { exampleCnn, writeKerasExamples } from '../../scripts/make-keras-examples';
+import { tempDir } from '../helpers/temp';
 
 const examples = join(__dirname, '..', '..', 'examples');
 const params = (m: ReturnType<typeof loadModelBytesSync>) => profileModel(m).report.totals.params;
@@ -24,7 +24,7 @@ const isLoadError = (file: string, pattern: RegExp) => (e: unknown) => e instanc
 
 let dir: string;
 before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'convlens-keras-'));
+  dir = tempDir('convlens-keras-');
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -15,12 +15,12 @@ import { formatHtml } from '../../src/core/report/html';
 import { formatMarkdown, formatTable } from '../../src/core/report/format';
 import { prepareExport } from '../../src/core/export/onnx-export';
 import { inferShapes } from '../../src/core/analysis/infer';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadModelFile } from '../../src/core/loaders/index';
 import { kerasArchive, kerasJsonOf, saveTfjs, tfjsFunctionalCnn, tfjsReference, tfjsSequentialCnn, writeKerasH5 } from '../helpers/keras-writers';
 import { testModel } from '../helpers/ir';
+import { tempDir } from '../helpers/temp';
 
 const bytes = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 
@@ -80,7 +80,7 @@ describe('Keras layout in reports', () => {
     const tfModel = tfjsFunctionalCnn();
     const ref = tfjsReference(tfModel);
     const config = kerasJsonOf(tfModel);
-    const dir = mkdtempSync(join(tmpdir(), 'convlens-layout-'));
+    const dir = tempDir('convlens-layout-');
     try {
       await writeKerasH5(join(dir, 'm.h5'), config);
       writeFileSync(join(dir, 'm.keras'), kerasArchive(config));

@@ -9,11 +9,12 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ModelHost } from '../../src/extension/model-host';
 import { kerasMnistSequential, kerasResBlockFunctional, writeKerasH5 } from '../helpers/keras-writers';
+import { tempDir } from '../helpers/temp';
 
 const WORKER = resolve(__dirname, '../../src/extension/model-worker.ts');
 const OPTIONS = { budgetBytes: 2 ** 30 };
@@ -23,7 +24,7 @@ const RESBLOCK_PARAMS = 4_906;
 
 describe('model worker: requests answered in order', () => {
   let dir: string;
-  before(() => (dir = mkdtempSync(join(tmpdir(), 'convlens-model-host-'))));
+  before(() => (dir = tempDir('convlens-model-host-')));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   for (const [label, script] of [['worker thread', WORKER], ['in-process fallback (no worker script)', join(tmpdir(), 'no-such-model-worker.js')]] as const) {

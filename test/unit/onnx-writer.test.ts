@@ -6,8 +6,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Attribute, DType, FunctionDef, Graph, Model, TensorConst } from '../../src/core/ir';
 import {
@@ -19,6 +18,7 @@ import { ModelProto, type PModel } from '../../src/core/onnx/schema';
 import { elementCount, tensorNumbers } from '../../src/core/tensor-data';
 import * as zoo from '../helpers/zoo';
 import { PYTHON_ONNX_HINT, pythonWithOnnx } from '../helpers/python-onnx';
+import { tempDir } from '../helpers/temp';
 
 const roundTrip = (m: Model): Model => loadOnnx(encodeOnnx(m), { file: 'roundtrip.onnx' });
 
@@ -229,7 +229,7 @@ describe('encodeOnnx → loadOnnx round trip', () => {
 
   const python = pythonWithOnnx();
   it('passes the ONNX checker (Python onnx, full_check)', { skip: python ? false : PYTHON_ONNX_HINT }, () => {
-    const dir = mkdtempSync(join(tmpdir(), 'convlens-writer-'));
+    const dir = tempDir('convlens-writer-');
     try {
       const file = join(dir, 'model.onnx');
       const m = kitchenSink();

@@ -11,8 +11,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Model } from '../../src/core/ir';
 import { profileModel } from '../../src/core/report/profile';
@@ -25,6 +24,7 @@ import type { RuntimeLayer, RuntimeReport } from '../../src/core/timing/runtime-
 import { encodeOnnx } from '../../src/core/onnx/writer';
 import { testModel } from '../helpers/ir';
 import { runCli } from '../helpers/cli';
+import { tempDir } from '../helpers/temp';
 
 const HOSTILE = [
   '=HYPERLINK("http://x","y")',
@@ -191,7 +191,7 @@ describe('measured reports and the sweep with hostile names', () => {
 
 describe('the CLI prints model strings inert', () => {
   it('warnings in the table and errors on stderr: escapes, never raw controls', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'convlens-inject-'));
+    const dir = tempDir('convlens-inject-');
     try {
       const good = join(dir, 'hostile.onnx');
       writeFileSync(good, encodeOnnx(hostileModel()));

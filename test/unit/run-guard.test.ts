@@ -15,6 +15,7 @@ import {
 import { hasUnsafeNames, restoreReportNames, withSafeNames } from '../../src/core/timing/safe-names';
 import { parseOrtTrace, TraceError } from '../../src/core/timing/ort-trace';
 import { describeExit } from '../../src/runtime/client';
+import { copyFits, freeDiskBytes } from '../../src/runtime/scratch';
 import { GraphBuilder } from '../../src/core/onnx/builder';
 import type { Graph, Model } from '../../src/core/ir';
 import type { RuntimeReport } from '../../src/core/timing/runtime-report';
@@ -184,5 +185,22 @@ describe('stand-in names for what the profiler trace cannot hold', () => {
     assert.deepEqual(back.layers[0].fusedLayers, ['conv "a"', '/relu/Relu']);
     assert.deepEqual(back.inputs.map((t) => t.name), ['in"put']);
     assert.deepEqual(back.warnings, ['conv "a": a warning']);
+  });
+});
+
+describe("onnxruntime's optimized copy of the model on a nearly full disk", () => {
+  const MiB = 2 ** 20;
+  it('is written only when its weights fit with room to spare (VGG-16: 528 MiB)', () => {
+    assert.equal(copyFits(528 * MiB, 2048 * MiB), true);
+    // 528 MiB × 1.1 + 256 MiB margin = 837 MiB
+    assert.equal(copyFits(528 * MiB, 836 * MiB), false);
+    assert.equal(copyFits(528 * MiB, 838 * MiB), true);
+    // Unknown either way: tried (a failure to write is caught and the graph matched by name).
+    assert.equal(copyFits(null, 1), true);
+    assert.equal(copyFits(1, undefined), true);
+  });
+  it('reads the free space of a real folder', () => {
+    const free = freeDiskBytes(__dirname);
+    assert.ok(free === undefined || (Number.isInteger(free) && free >= 0), String(free));
   });
 });

@@ -14,10 +14,10 @@ import { inferShapes } from '../../src/core/analysis/infer';
 import { profileModel } from '../../src/core/report/profile';
 import { loadTfjsGraphModel, lowerTfjsGraphModel } from '../../src/core/loaders/tfjs-graph';
 import { loadModelFileSync } from '../../src/core/loaders/index';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GraphBuilder, attr, mobileBlock, shapeArithmetic, smallCnn, sparseReshapeTarget, upsampler, type GraphFixture } from '../helpers/tfjs-graph-fixtures';
+import { tempDir } from '../helpers/temp';
 
 /** TF.js's shape for output 0 of every computed node, run on a batch of one. */
 async function tfjsShapes(fx: GraphFixture): Promise<Map<string, number[]>> {
@@ -284,7 +284,7 @@ describe('TF.js graph models: malformed files', () => {
 
 describe('TF.js graph model files on disk', () => {
   const write = (fx: GraphFixture, withShards: boolean): string => {
-    const dir = mkdtempSync(join(tmpdir(), 'convlens-tfjs-graph-'));
+    const dir = tempDir('convlens-tfjs-graph-');
     writeFileSync(join(dir, 'model.json'), JSON.stringify(fx.json));
     if (withShards) writeFileSync(join(dir, fx.json.weightsManifest[0].paths[0]), fx.weightData);
     return join(dir, 'model.json');
@@ -306,7 +306,7 @@ describe('TF.js graph model files on disk', () => {
   it('shard paths outside the model folder are not read, even when the file there is the right shard', () => {
     // The real shard sits one folder up: read, it would leave no warnings (as in the first test above).
     const fx = mobileBlock();
-    const outer = mkdtempSync(join(tmpdir(), 'convlens-tfjs-graph-outside-'));
+    const outer = tempDir('convlens-tfjs-graph-outside-');
     mkdirSync(join(outer, 'model'));
     writeFileSync(join(outer, 'weights.bin'), fx.weightData);
     fx.json.weightsManifest[0].paths = ['../weights.bin'];

@@ -6,8 +6,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Model } from '../../src/core/ir';
 import { encodeOnnx } from '../../src/core/onnx/writer';
@@ -17,9 +16,10 @@ import { int, ints, testModel } from '../helpers/ir';
 import { impossibleNumbers } from '../helpers/impossible-numbers';
 import { runCli } from '../helpers/cli';
 import { varint } from '../helpers/protobuf';
+import { tempDir } from '../helpers/temp';
 
 let dir: string;
-before(() => (dir = mkdtempSync(join(tmpdir(), 'convlens-unknown-'))));
+before(() => (dir = tempDir('convlens-unknown-')));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 function writeModel(name: string, model: Model): string {
