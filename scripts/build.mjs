@@ -60,8 +60,26 @@ const targets = [
     platform: 'browser',
     format: 'iife',
     target: 'es2022',
+    metafile: true,
   },
 ];
+
+// The webview bundles take display helpers (src/shared/, src/core/report's formatting) and the
+// protocol's types, never the engine: a value import from analysis or a loader would ship
+// shape inference to the browser (it did once: 100 KB through one tensorBytes import).
+const WEBVIEW_FORBIDDEN = ['src/core/analysis/', 'src/core/loaders/', 'src/core/onnx/', 'src/core/keras/', 'src/runtime/', 'src/extension/'];
+
+function checkWebviewBundle(result) {
+  const bad = new Set();
+  for (const [out, o] of Object.entries(result.metafile?.outputs ?? {})) {
+    if (!out.endsWith('.js')) continue;
+    for (const input of Object.keys(o.inputs)) if (WEBVIEW_FORBIDDEN.some((p) => input.startsWith(p))) bad.add(`${out}: ${input}`);
+  }
+  if (bad.size > 0) {
+    console.error(`build: the webview bundles contain engine code (import it with 'import type', or move the helper to src/shared/):\n  ${[...bad].join('\n  ')}`);
+    process.exit(1);
+  }
+}
 
 // TF.js's WebAssembly backend loads its .wasm binaries at run time: they go beside the runtime child.
 function copyTfjsWasm() {
@@ -74,6 +92,7 @@ copyTfjsWasm();
 if (watch) {
   for (const t of targets) (await esbuild.context(t)).watch();
 } else {
-  await Promise.all(targets.map((t) => esbuild.build(t)));
+  const results = await Promise.all(targets.map((t) => esbuild.build(t)));
+  checkWebviewBundle(results[2]);
   chmodSync('dist/cli.js', 0o755);
 }

@@ -51,6 +51,9 @@ Options:
   --dtype T           element type of the inputs (float32, float16, …)
   --optimizer O       sgd | momentum | adam (training-memory estimate; default adam)
   --budget SIZE       also print the largest batch whose training memory fits SIZE (e.g. 16GiB)
+  --all-nodes         list exporters' constant and shape nodes (Identity of a weight,
+                      Constant, Shape → Gather → Concat) as layers; by default they are
+                      folded into the layers that read them
   --json | --csv | --markdown   machine-readable output instead of the table
   -h, --help          this text
 
@@ -174,6 +177,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         normalize: { type: 'string' },
         html: { type: 'boolean' },
         force: { type: 'boolean' },
+        'all-nodes': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -201,7 +205,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   try {
     const exportOnly = (['output', 'seed', 'opset'] as const).find((k) => values[k] !== undefined);
     if (exportOnly) throw new UsageError(`--${exportOnly} applies to 'export', not 'profile'`);
-    const options: ProfileOptions = { inputShapes: inputShapesOf(values.input) };
+    const options: ProfileOptions = { inputShapes: inputShapesOf(values.input), ...(values['all-nodes'] ? { showFoldedNodes: true } : {}) };
     if (values.batch !== undefined) options.batch = positiveInt('--batch', values.batch);
     if (values.dtype !== undefined) {
       const d = parseDType(values.dtype);
@@ -246,7 +250,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   }
 }
 
-const PROFILE_ONLY = ['input', 'dtype', 'optimizer', 'budget', 'json', 'csv', 'markdown', 'run', 'provider', 'engine', 'tfjs-backend', 'runs', 'warmup', 'timeout', 'zeros', 'html', 'sweep', 'image', 'normalize', 'force'] as const;
+const PROFILE_ONLY = ['input', 'dtype', 'optimizer', 'budget', 'all-nodes', 'json', 'csv', 'markdown', 'run', 'provider', 'engine', 'tfjs-backend', 'runs', 'warmup', 'timeout', 'zeros', 'html', 'sweep', 'image', 'normalize', 'force'] as const;
 const RUN_ONLY = ['provider', 'engine', 'tfjs-backend', 'runs', 'warmup', 'timeout', 'zeros', 'html', 'sweep', 'image', 'normalize', 'force'] as const;
 
 /** Where measured device peaks are cached between runs. */
@@ -277,7 +281,7 @@ async function runCommand(values: Record<string, unknown>, modelPath: string, ou
   // The progress line is ours (carriage return, erase line); the message in it may quote layer names.
   const status = (m: string) => err(`\r\x1b[K${visibleText(m)}`);
   try {
-    const notHere = (['dtype', 'optimizer', 'budget'] as const).find((k) => values[k] !== undefined);
+    const notHere = (['dtype', 'optimizer', 'budget', 'all-nodes'] as const).find((k) => values[k] !== undefined);
     if (notHere) throw new UsageError(`--${notHere} applies to the static profile, not --run`);
     const provider = (values.provider as string | undefined) ?? 'auto';
     if (!(PROVIDER_SETTINGS as readonly string[]).includes(provider)) throw new OptionValueError(`--provider: expected ${PROVIDER_SETTINGS.join(', ')}, got '${provider}'`);

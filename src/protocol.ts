@@ -40,6 +40,8 @@ export type ViewCommand = 'find' | 'fit' | 'showTable' | 'showGraph' | 'showFeat
 export type ToWebviewMessage =
   | { type: 'loading'; file: string }
   | { type: 'model'; file: string; report: ProfileReport; layers: LayerView[]; summary: ViewSummary }
+  /** The shown model's summary with figures found after the first paint (the largest batch that fits). */
+  | { type: 'summary'; summary: ViewSummary }
   /** `inputShapes`: the file loaded, but the input shapes asked for (batch setting, overrides) do not fit its graph. */
   | { type: 'error'; file: string; message: string; inputShapes?: boolean }
   /** The reply to the view's request `requestId` (ViewReplies says what each request is answered with). */
@@ -52,6 +54,8 @@ export type ToWebviewMessage =
   | { type: 'runtime'; view: RuntimeView | null }
   /** A measured run of this model started, progressed or ended. */
   | { type: 'runStatus'; running: boolean; message?: string }
+  /** Whether the workspace is trusted: running a model (profile run, sweep, feature maps) needs it. */
+  | { type: 'trust'; trusted: boolean }
   /** The last batch-size sweep of this model (null: none). */
   | { type: 'sweep'; sweep: SweepReport | null }
   /** The feature-map panel's choices: bundled samples, and this model's current settings. */
@@ -71,6 +75,10 @@ export type FromWebviewMessage =
   /** The graph is on screen: figures for the log, tests and the benchmark. */
   | { type: 'painted'; visibleNodes: number; layers: number; layoutMs: number; totalMs: number; layoutIn: 'worker' | 'main thread' }
   | { type: 'selected'; layer: number | null }
+  /** The user asked to manage workspace trust (Restricted Mode blocks running models). */
+  | { type: 'manageTrust' }
+  /** The user collapsed or expanded the summary header: remembered for the next views. */
+  | { type: 'headerCollapsed'; collapsed: boolean }
   /** Run "Profile Model…" on this model (the summary header's button), or cancel the run. */
   | { type: 'runProfile' }
   | { type: 'runSweep' }
@@ -94,8 +102,8 @@ export interface HostReplies {
   export: string;
 }
 
-const TO_WEBVIEW = new Set<ToWebviewMessage['type']>(['loading', 'model', 'error', 'reply', 'export', 'command', 'reveal', 'runtime', 'runStatus', 'sweep', 'featureMapsSetup', 'featureMapsStatus', 'featureMapsCaptured']);
-const FROM_WEBVIEW = new Set<FromWebviewMessage['type']>(['ready', 'setProfileOptions', 'weightStats', 'reply', 'openDocs', 'painted', 'selected', 'runProfile', 'runSweep', 'cancelRun', 'captureFeatureMaps', 'cancelCapture', 'pickImage', 'featureMap']);
+const TO_WEBVIEW = new Set<ToWebviewMessage['type']>(['loading', 'model', 'summary', 'error', 'reply', 'export', 'command', 'reveal', 'runtime', 'runStatus', 'trust', 'sweep', 'featureMapsSetup', 'featureMapsStatus', 'featureMapsCaptured']);
+const FROM_WEBVIEW = new Set<FromWebviewMessage['type']>(['ready', 'setProfileOptions', 'weightStats', 'reply', 'openDocs', 'painted', 'selected', 'headerCollapsed', 'manageTrust', 'runProfile', 'runSweep', 'cancelRun', 'captureFeatureMaps', 'cancelCapture', 'pickImage', 'featureMap']);
 
 function tagged(m: unknown): m is { type: string } {
   return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string';

@@ -15,7 +15,7 @@ import { SearchBar } from './panels/search';
 import { renderSummary } from './panels/summary';
 import { RuntimeStrip } from './panels/runtime-summary';
 import { FeatureMapsPanel } from './panels/feature-maps';
-import type { RuntimeView } from '../src/protocol';
+import type { RuntimeView, ViewSummary } from '../src/protocol';
 import { Tooltip, groupTooltip, layerTooltip, tensorTooltip } from './panels/tooltip';
 import { button, dropdown, registerToolkit } from './ui/toolkit';
 import { visibleText } from '../src/core/report/safe-text';
@@ -38,6 +38,8 @@ interface ViewState {
   selected?: string | null;
   tab?: Tab;
   sort?: { key: SortKey; descending: boolean };
+  /** The summary header collapsed to one line (also remembered by the extension for new views). */
+  headerCollapsed?: boolean;
 }
 
 const vscode = acquireVsCodeApi<ViewState>();
@@ -81,8 +83,10 @@ class App {
   private readonly tooltip: Tooltip;
   private readonly overlay: HTMLElement & { value: string };
   private readonly tabButtons: Record<Tab, HTMLElement>;
+  private readonly headerToggle: HTMLElement;
+  private headerCollapsed = false;
   /** The shown model; `tensors` indexes every graph input and layer output by name (for edge tooltips). */
-  private model: { file: string; report: ProfileReport; layers: LayerView[]; tensors: Map<string, ProfileReport['inputs'][number]> } | undefined;
+  private model: { file: string; report: ProfileReport; layers: LayerView[]; summary: ViewSummary; tensors: Map<string, ProfileReport['inputs'][number]> } | undefined;
   private selected: number | null = null;
   private tab: Tab = 'graph';
   private state: ViewState = vscode.getState() ?? {};
@@ -115,6 +119,7 @@ class App {
       cancel: () => post({ type: 'cancelCapture' }),
       pickImage: () => post({ type: 'pickImage' }),
       requestMap: (layer) => this.requests.request('featureMap', (requestId) => post({ type: 'featureMap', requestId, layer })),
+      manageTrust: () => post({ type: 'manageTrust' }),
     });
     this.details = new DetailsPanel(this.detailsPane, {
       requestWeightStats: (layer, input) => this.requests.request('weightStats', (requestId) => post({ type: 'weightStats', requestId, layer, input })),
@@ -125,6 +130,7 @@ class App {
       run: () => post({ type: 'runProfile' }),
       sweep: () => post({ type: 'runSweep' }),
       cancel: () => post({ type: 'cancelRun' }),
+      manageTrust: () => post({ type: 'manageTrust' }),
     });
     const searchHost = el('div', 'search-host');
     this.search = new SearchBar(searchHost, (matches, current) => {
@@ -142,7 +148,10 @@ class App {
     }, { title: 'Colour nodes by', id: 'overlay' });
     this.overlay.querySelector('vscode-option[value="latency"]')?.toggleAttribute('disabled', true);
     const fit = button('Fit', () => this.graph.fit(), { appearance: 'secondary', title: 'Fit the graph to the view (0)', id: 'fit' });
-    this.toolbar.append(this.tabButtons.graph, this.tabButtons.table, this.tabButtons.features, this.overlay, fit, searchHost);
+    // The summary collapses to one line so the graph gets the editor; the choice is remembered.
+    this.headerToggle = button('', () => this.setHeaderCollapsed(!this.headerCollapsed, true), { appearance: 'icon', id: 'summary-toggle' });
+    this.setHeaderCollapsed(this.state.headerCollapsed ?? body.dataset.headerCollapsed === 'true', false);
+    this.toolbar.append(this.headerToggle, this.tabButtons.graph, this.tabButtons.table, this.tabButtons.features, this.overlay, fit, searchHost);
     if (this.state.sort) this.table.setState(this.state.sort);
     this.tab = this.state.tab ?? 'graph';
   }
@@ -155,6 +164,16 @@ class App {
       case 'error':
         this.model = undefined;
         this.error(m.file, m.message, m.inputShapes === true);
+        return;
+      case 'trust':
+        this.runtimeStrip.setTrusted(m.trusted);
+        this.featureMaps.setTrusted(m.trusted);
+        return;
+      case 'summary':
+        if (this.model) {
+          this.model.summary = m.summary;
+          renderSummary(this.summaryEl, this.model.file, this.model.report, m.summary, (o) => post({ type: 'setProfileOptions', ...o }));
+        }
         return;
       case 'model':
         void this.show(m.file, m.report, m.layers, m.summary);
@@ -230,7 +249,7 @@ class App {
     const previous = this.model?.report;
     const tensors = new Map(report.inputs.map((t) => [t.name, t] as const));
     for (const l of report.layers) for (const o of l.outputs) tensors.set(o.name, o);
-    this.model = { file, report, layers, tensors };
+    this.model = { file, report, layers, summary, tensors };
     if (firstShow) {
       const workspace = el('div', 'workspace');
       workspace.append(this.graphPane, this.tablePane, this.featuresPane, this.detailsPane);
@@ -248,6 +267,19 @@ class App {
     const index = selectedName ? report.layers.findIndex((l) => l.name === selectedName) : -1;
     await drawing;
     this.select(index >= 0 ? index : null);
+  }
+
+  private setHeaderCollapsed(collapsed: boolean, byUser: boolean): void {
+    this.headerCollapsed = collapsed;
+    document.body.classList.toggle('header-collapsed', collapsed);
+    this.headerToggle.textContent = collapsed ? '▾' : '▴';
+    const what = collapsed ? 'Show the model summary' : 'Collapse the model summary to one line';
+    this.headerToggle.title = what;
+    this.headerToggle.setAttribute('aria-label', what);
+    this.headerToggle.setAttribute('aria-expanded', String(!collapsed));
+    if (!byUser) return;
+    post({ type: 'headerCollapsed', collapsed });
+    this.save();
   }
 
   private showTab(tab: Tab): void {
@@ -315,7 +347,7 @@ class App {
   private save(): void {
     if (!this.model) return;
     const selected = this.selected !== null ? this.model.report.layers[this.selected]?.name ?? null : null;
-    this.state = { file: this.model.file, graph: this.graph.getState(), selected, tab: this.tab, sort: this.table.getState() };
+    this.state = { file: this.model.file, graph: this.graph.getState(), selected, tab: this.tab, sort: this.table.getState(), headerCollapsed: this.headerCollapsed };
     vscode.setState(this.state);
   }
 

@@ -76,7 +76,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const log = (line: string) => channel().appendLine(line);
   const worker = (name: string) => vscode.Uri.joinPath(context.extensionUri, 'dist', name).fsPath;
   context.subscriptions.push(vscode.commands.registerCommand('convlens.profileModel', profileCommand(worker('model-worker.js'), log)));
-  const provider = new ModelEditorProvider(context.extensionUri, log);
+  const provider = new ModelEditorProvider(context.extensionUri, log, context.globalState);
   const runs = new RuntimeRuns(log, vscode.Uri.joinPath(context.globalStorageUri, 'device-peaks.json').fsPath);
   context.subscriptions.push(runs, ...provider.attachRuntime(runs), ...registerRuntime(runs, provider, log));
   const featureMaps = new FeatureMaps(context.extensionUri, context.workspaceState, log);

@@ -30,7 +30,10 @@ export class ModelDocument implements vscode.CustomDocument {
   private readonly host: ModelHost;
   private readonly updates = new vscode.EventEmitter<DocumentState>();
   readonly onDidUpdate = this.updates.event;
-  private readonly disposables: vscode.Disposable[] = [this.updates];
+  private readonly summaryUpdates = new vscode.EventEmitter<ModelViewData['summary']>();
+  /** The shown model's summary gained figures computed after the first paint (the largest batch that fits). */
+  readonly onDidUpdateSummary = this.summaryUpdates.event;
+  private readonly disposables: vscode.Disposable[] = [this.updates, this.summaryUpdates];
   state: DocumentState = { kind: 'loading' };
   overrides: Overrides = {};
   /** Bumped by each load and refresh: only the latest one's outcome is shown. */
@@ -99,13 +102,15 @@ export class ModelDocument implements vscode.CustomDocument {
     const o = this.overrides;
     const batch = o.batch === undefined ? settings.options.batch : o.batch ?? undefined;
     const t0 = Date.now();
+    const options = {
+      ...settings.options,
+      batch,
+      inputShapes: { ...settings.options.inputShapes, ...o.inputShapes },
+      budgetBytes: o.budgetBytes ?? settings.budgetBytes,
+    };
+    let data: ModelViewData;
     try {
-      const data = await this.host.view({
-        ...settings.options,
-        batch,
-        inputShapes: { ...settings.options.inputShapes, ...o.inputShapes },
-        budgetBytes: o.budgetBytes ?? settings.budgetBytes,
-      });
+      data = await this.host.view(options);
       data.report.warnings.push(...settings.problems);
       if (gen !== this.generation) return;
       const ms = Date.now() - t0;
@@ -114,7 +119,21 @@ export class ModelDocument implements vscode.CustomDocument {
     } catch (err) {
       // The file loaded; the graph may not take the batch or input shapes asked for.
       if (gen === this.generation) this.fail(err, isInputShapeMessage((err as Error).message));
+      return;
     }
+    // After the first paint: the largest batch that fits profiles the model again.
+    const t1 = Date.now();
+    let largest: number | 'unbounded' | null;
+    try {
+      largest = await this.host.batchFit(options);
+    } catch (err) {
+      this.log(`warning: ${this.fileName}: the largest batch that fits could not be found: ${(err as Error).message}`);
+      largest = null;
+    }
+    if (gen !== this.generation || this.disposed) return;
+    data.summary.largestTrainingBatch = largest;
+    this.log(`${this.fileName}: largest training batch within the budget found in ${Date.now() - t1} ms`);
+    this.summaryUpdates.fire(data.summary);
   }
 
   weightStats(layer: number, input: number) {

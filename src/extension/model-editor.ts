@@ -36,7 +36,8 @@ const EXPORT_TIMEOUT_MS = 60_000;
 export class ModelView {
   /** Requests to the page (exports) awaiting its reply. */
   private readonly requests = new RequestTracker<HostReplies>({ peer: 'the view', timeoutMs: EXPORT_TIMEOUT_MS });
-  private ready = false;
+  /** The page has said `ready`: messages posted now are received. */
+  ready = false;
   private readonly whenReady: Promise<void>;
   private markReady!: () => void;
   /** Layer selected in the view (index), for commands. */
@@ -50,6 +51,7 @@ export class ModelView {
     private readonly runtime?: RuntimeSource,
     private readonly featureMaps?: FeatureMapSource,
     private readonly siblings: () => ModelView[] = () => [this],
+    private readonly rememberHeader: (collapsed: boolean) => void = () => undefined,
   ) {
     this.whenReady = new Promise((r) => (this.markReady = r));
   }
@@ -112,6 +114,7 @@ export class ModelView {
         this.ready = true;
         this.markReady();
         this.sendState(this.document.state);
+        this.post({ type: 'trust', trusted: vscode.workspace.isTrusted });
         this.featureMaps?.setup(this);
         void this.document.ensureLoaded();
         return;
@@ -136,6 +139,12 @@ export class ModelView {
       }
       case 'painted':
         this.log(`${this.document.fileName}: graph painted, ${m.visibleNodes} boxes of ${m.layers} layers, layout ${Math.round(m.layoutMs)} ms in the ${m.layoutIn}, ${Math.round(m.totalMs)} ms in the view`);
+        return;
+      case 'manageTrust':
+        await vscode.commands.executeCommand('workbench.trust.manage');
+        return;
+      case 'headerCollapsed':
+        this.rememberHeader(m.collapsed);
         return;
       case 'selected':
         this.selected = m.layer;
@@ -164,6 +173,8 @@ export class ModelView {
   }
 }
 
+const HEADER_COLLAPSED_KEY = 'convlens.view.headerCollapsed';
+
 export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<ModelDocument> {
   private readonly views = new Set<ModelView>();
   private activeView: ModelView | undefined;
@@ -184,6 +195,8 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly log: (line: string) => void,
+    /** Where the view's own choices are remembered across views and sessions (the summary header collapsed). */
+    private readonly memento?: vscode.Memento,
   ) {}
 
   /** Measured runs: shown in every view of their model, with the run's progress. */
@@ -223,7 +236,8 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
       enableScripts: true,
       localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')],
     };
-    const view = new ModelView(document, panel, this.log, (v) => this.selectedEmitter.fire(v), this.runtime, this.featureMaps, () => this.viewsOf(document.uri));
+    const view = new ModelView(document, panel, this.log, (v) => this.selectedEmitter.fire(v), this.runtime, this.featureMaps, () => this.viewsOf(document.uri), (collapsed) =>
+      void this.memento?.update(HEADER_COLLAPSED_KEY, collapsed));
     webview.html = this.html(webview);
     this.views.add(view);
     const disposables: vscode.Disposable[] = [
@@ -235,6 +249,9 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
         view.sendState(s);
         if (this.activeView === view) this.changed.fire(view);
       }),
+      document.onDidUpdateSummary((summary) => view.ready && view.post({ type: 'summary', summary })),
+      // Trust granted while the view is open: its run buttons work at once.
+      vscode.workspace.onDidGrantWorkspaceTrust(() => view.ready && view.post({ type: 'trust', trusted: true })),
       panel.onDidChangeViewState((e) => {
         if (e.webviewPanel.active) this.activeView = view;
         else if (this.activeView === view) this.activeView = undefined;
@@ -263,6 +280,7 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
         layoutWorker: uri('dist', 'layout-worker.js'),
         layoutMainThread: uri('dist', 'layout-main.js'),
         styles: WEBVIEW_STYLES.map((s) => uri('media', s)),
+        headerCollapsed: this.memento?.get<boolean>(HEADER_COLLAPSED_KEY) === true,
       },
       randomBytes(16).toString('base64'),
     );

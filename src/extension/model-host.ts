@@ -36,6 +36,10 @@ export class ModelHost {
     return this.request('view', { options });
   }
 
+  batchFit(options: SessionOptions): Promise<number | 'unbounded' | null> {
+    return this.request('batchFit', { options });
+  }
+
   weightStats(layer: number, input: number): Promise<WeightStats> {
     return this.request('stats', { layer, input });
   }

@@ -15,7 +15,9 @@ import type { WorkerHandlers } from './worker-thread';
 export type ModelWorkerApi = {
   /** (Re)load the file; later requests answer from this load. */
   open: { params: { path: string }; reply: null };
+  /** The view's data from one profile; its largest batch that fits is 'pending' (ask `batchFit`). */
   view: { params: { options: SessionOptions }; reply: ModelViewData };
+  batchFit: { params: { options: SessionOptions }; reply: number | 'unbounded' | null };
   stats: { params: { layer: number; input: number }; reply: WeightStats };
   /** Load and profile a file once, without keeping it (the static-profile command). */
   profile: { params: { path: string; options: Omit<ProfileOptions, 'readExternal'> }; reply: ProfileReport };
@@ -40,7 +42,8 @@ export function modelRequestHandlers(): WorkerHandlers<ModelWorkerApi> {
       await session;
       return null;
     },
-    view: async ({ options }) => (await current()).view(options),
+    view: async ({ options }) => (await current()).view(options, { batchFit: 'later' }),
+    batchFit: async ({ options }) => (await current()).batchFit(options),
     stats: async ({ layer, input }) => (await current()).weightStats(layer, input),
     async profile({ path, options }) {
       const loaded = await loadModelFile(path);

@@ -19,6 +19,8 @@ import type { ModelEditorProvider } from './model-editor';
 import { confirmRunAnyway, isRefusal } from './run-anyway';
 import { describeError, printable } from '../core/user-message';
 
+
+const MANAGE_TRUST = 'Manage Workspace Trust';
 export interface RunRequestOptions {
   /** Batch to run at (the view's batch field); undefined: the setting convlens.profile.batchSize. */
   batch?: number;
@@ -71,7 +73,9 @@ export class RuntimeRuns implements vscode.Disposable {
     const key = uri.toString();
     const file = basename(uri.fsPath);
     if (!vscode.workspace.isTrusted) {
-      void vscode.window.showWarningMessage(`ConvLens: running ${file} needs a trusted workspace (running a model executes its graph natively). Static profiling works without trust.`);
+      void vscode.window
+        .showWarningMessage(`ConvLens: running ${file} needs a trusted workspace (running a model executes its graph natively). Static profiling works without trust.`, MANAGE_TRUST)
+        .then((choice) => choice === MANAGE_TRUST && vscode.commands.executeCommand('workbench.trust.manage'));
       return undefined;
     }
     if (this.running.has(key)) {
@@ -143,7 +147,9 @@ export class RuntimeRuns implements vscode.Disposable {
       for (const n of report.notices) this.log(`notice: ${n}`);
       this.changed.fire(uri);
       const where = report.providers.map(shortProvider).join(', ');
-      const fallback = report.notices.length ? ' (fallback: see the ConvLens output)' : '';
+      // A GPU that is simply not installed is said quietly; one that failed points to the output's reason.
+      const gpuNote = report.notices.find((n) => / is not installed|execution provider unavailable/.test(n));
+      const fallback = !gpuNote ? '' : / is not installed/.test(gpuNote) ? ' (CUDA is not installed; see README)' : ' (the GPU provider failed: see the ConvLens output)';
       void vscode.window
         .showInformationMessage(`ConvLens: ${file}: p50 ${report.latencyMs.p50.toFixed(2)} ms on ${where}${fallback}`, 'Show Report', 'Export…')
         .then((choice) => {
@@ -259,7 +265,8 @@ export function registerRuntime(runs: RuntimeRuns, provider: ModelEditorProvider
       item.command = undefined;
       return item.show();
     }
-    if (!found) return item.hide();
+    // Only the shown model's own run: another model's latency beside this one would read as this one's.
+    if (!found || !view || found.uri.toString() !== view.document.uri.toString()) return item.hide();
     const r = found.report;
     item.text = `$(pulse) ${r.latencyMs.p50.toFixed(r.latencyMs.p50 >= 100 ? 0 : 2)} ms p50 · ${r.providers.map(shortProvider).join('+')}`;
     item.tooltip = `${basename(found.uri.fsPath)}: p50 ${r.latencyMs.p50.toFixed(3)} ms, p90 ${r.latencyMs.p90.toFixed(3)} ms over ${r.runs} runs at batch ${r.batch} on ${r.devices[0]?.name ?? '?'}. Click for the report.`;

@@ -19,6 +19,8 @@ export interface WebviewAssets {
   styles: string[];
   /** Inline script run before the bundle (tests stub `acquireVsCodeApi` here); gets the nonce. */
   preamble?: string;
+  /** The summary header starts collapsed to one line (the user's last choice, remembered by the extension). */
+  headerCollapsed?: boolean;
 }
 
 export function contentSecurityPolicy(cspSource: string, nonce: string): string {
@@ -49,7 +51,7 @@ export function webviewHtml(a: WebviewAssets, nonce: string): string {
 ${links}
 <title>ConvLens</title>
 </head>
-<body data-layout-worker="${attr(a.layoutWorker)}" data-layout-main="${attr(a.layoutMainThread)}">
+<body data-layout-worker="${attr(a.layoutWorker)}" data-layout-main="${attr(a.layoutMainThread)}"${a.headerCollapsed ? ' data-header-collapsed="true"' : ''}>
 <main id="root" aria-live="polite"><p class="loading">Loading model…</p></main>
 ${preamble}<script nonce="${nonce}" src="${attr(a.script)}"></script>
 </body>

@@ -46,6 +46,23 @@ export function shortOrtError(err: unknown): string {
   return msg.split('\n')[0].replace(/^\/onnxruntime_src\/\S+\s+/, '').slice(0, 300);
 }
 
+/** onnxruntime's words for a provider library that is not there (the npm package ships the CPU provider only). */
+const NOT_INSTALLED = /Failed to load (shared )?library|cannot open shared object|not (compiled|built) (in|with)|is not available|not supported/i;
+
+/**
+ * The notice for falling back from `gpu` to `next`. Where the user did not
+ * ask for a GPU (`auto`) and its provider is simply not installed, one quiet
+ * line; otherwise onnxruntime's reason too.
+ */
+export function fallbackNotice(gpu: string, next: string, err: unknown, setting: ProviderSetting): string {
+  const name = PROVIDER_NAMES[gpu] ?? gpu;
+  const to = PROVIDER_NAMES[next] ?? next;
+  const readme = next === 'cpu' ? ' (see README, "Running models on a GPU")' : '';
+  const reason = shortOrtError(err);
+  if (setting === 'auto' && NOT_INSTALLED.test(reason)) return `${to} — ${name} is not installed${readme}`;
+  return `${name} execution provider unavailable (${reason}); trying ${to}${readme}`;
+}
+
 /**
  * Creates a session, trying the setting's providers in order. A failure of
  * the last attempt (the CPU) is the model's problem and is thrown as is.
@@ -66,9 +83,7 @@ export async function createSession(
       return { session, providers, notices };
     } catch (err) {
       if (i === attempts.length - 1) throw err;
-      const gpu = providers[0];
-      const next = attempts[i + 1][0];
-      notices.push(`${PROVIDER_NAMES[gpu] ?? gpu} execution provider unavailable (${shortOrtError(err)}); trying ${PROVIDER_NAMES[next] ?? next}${next === 'cpu' ? ' — see README, "Running models on a GPU"' : ''}`);
+      notices.push(fallbackNotice(providers[0], attempts[i + 1][0], err, setting));
     }
   }
   throw new Error('unreachable');

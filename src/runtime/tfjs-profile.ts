@@ -18,7 +18,7 @@ import { readKerasH5Weights } from '../core/loaders/keras-h5';
 import { profileModel } from '../core/report/profile';
 import { summarize, summaryPerKey } from '../core/timing/stats';
 import { staticMemory, type RuntimeLayer, type RuntimeReport } from '../core/timing/runtime-report';
-import { sumFigures } from '../core/analysis/exact';
+import { sumFigures } from '../shared/exact';
 import { cpuDevice, gpuMemoryOf, nvidiaGpus } from './devices';
 import { loadTfjs, type Tfjs } from './tfjs-backend';
 import type { ProfileRequest } from './messages';

@@ -283,7 +283,7 @@ const STAGE_ABOVE = 256 * 1024;
  * (a large message is first fetched from the harness and parsed, untimed).
  * The caller waits for `painted`.
  */
-export async function openView(browser: Browser, harnessUrl: string, message: ToWebviewMessage, opts: OpenOptions = {}): Promise<OpenView> {
+export async function openView(browser: Browser, harnessUrl: string, pending: ToWebviewMessage | Promise<ToWebviewMessage>, opts: OpenOptions = {}): Promise<OpenView> {
   const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1400, height: 900 } });
   const page = await context.newPage();
   const consoleErrors: string[] = [];
@@ -314,6 +314,8 @@ export async function openView(browser: Browser, harnessUrl: string, message: To
   if (opts.state !== undefined) await context.addInitScript((st) => ((window as { __state?: unknown }).__state = st), opts.state);
   await page.goto(harnessUrl);
   await fromWebviewTimed('ready', opts.readyTimeoutMs ?? 60_000);
+  // A message still being made (the benchmark's model worker) is posted once the page is ready and it is.
+  const message = await pending;
   const json = JSON.stringify(message);
   const stage = stagers.get(harnessUrl);
   const deliveredAt =

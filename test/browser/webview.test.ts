@@ -438,6 +438,37 @@ export const tests: BrowserTest[] = [
     },
   },
   {
+    name: 'Restricted Mode: the run and capture buttons are disabled up front and say why, with Manage Workspace Trust; the header collapses to one line',
+    async run(ctx) {
+      await withView(ctx, await smallCnn(), 'restricted', async (view) => {
+        const { page } = view;
+        await page.evaluate(() => window.postMessage({ type: 'trust', trusted: false }, '*'));
+        await page.locator('.runtime-bar .trust-note', { hasText: 'needs a trusted workspace' }).waitFor({ timeout: UI_TIMEOUT_MS });
+        assert.equal(await page.locator('#run-profile').getAttribute('disabled'), '', 'Profile (run) is disabled');
+        assert.equal(await page.locator('#run-sweep').getAttribute('disabled'), '', 'Batch sweep is disabled');
+        assert.equal(await page.locator('#fm-capture').getAttribute('disabled'), '', 'Capture is disabled');
+        const since = (await view.messages()).length;
+        await page.locator('.runtime-bar .trust-note vscode-button').click();
+        await view.fromWebview('manageTrust', UI_TIMEOUT_MS, since);
+        await screenshot(page, 'restricted-mode');
+        // Trust granted: the buttons work again, the note goes.
+        await page.evaluate(() => window.postMessage({ type: 'trust', trusted: true }, '*'));
+        await page.locator('.runtime-bar .trust-note').waitFor({ state: 'hidden', timeout: UI_TIMEOUT_MS });
+        assert.equal(await page.locator('#run-profile').getAttribute('disabled'), null);
+        // The header collapses to one line and says so to the extension (remembered for new views).
+        const graphTop = () => page.locator('.graph-pane').evaluate((e) => e.getBoundingClientRect().top);
+        const before = await graphTop();
+        const sent = (await view.messages()).length;
+        await page.locator('#summary-toggle').click();
+        const msg = await view.fromWebview('headerCollapsed', UI_TIMEOUT_MS, sent);
+        assert.equal(msg.collapsed, true);
+        await page.locator('.summary-compact', { hasText: 'small-cnn.onnx · 21 layers' }).waitFor({ timeout: UI_TIMEOUT_MS });
+        assert.ok((await graphTop()) < before - 100, `the graph moved up: ${before} → ${await graphTop()}`);
+        await screenshot(page, 'header-collapsed');
+      });
+    },
+  },
+  {
     name: 'no console errors or CSP violations while opening small-cnn.onnx',
     async run(ctx) {
       await withView(ctx, await smallCnn(), 'small-cnn-console', async (view) => {

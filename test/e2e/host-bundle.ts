@@ -27,12 +27,14 @@ export async function bundleHostSuite(): Promise<string> {
 
 /**
  * A temporary workspace folder holding bundled examples (a model, a
- * definition, a .keras archive) and a legacy Keras .h5 written with h5wasm
+ * definition, a .keras archive), a PyTorch export and a legacy Keras .h5 written with h5wasm
  * (HDF5 files carry timestamps, so none is committed).
  */
 export async function smallCnnWorkspace(): Promise<string> {
   const ws = tempDir('convlens-ws-');
   for (const f of ['small-cnn.onnx', 'alexnet.cnn.yaml', 'keras-cnn.keras']) copyFileSync(join(ROOT, 'examples', f), join(ws, f));
+  // A file PyTorch's exporter wrote (exporter Identity and Constant nodes, shape arithmetic).
+  copyFileSync(join(ROOT, 'test', 'fixtures', 'torch-export-cnn.onnx'), join(ws, 'torch-export-cnn.onnx'));
   await writeKerasH5(join(ws, 'keras-cnn.h5'), exampleCnn().toJSON(null, false));
   return ws;
 }

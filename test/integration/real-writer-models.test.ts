@@ -15,6 +15,7 @@ import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import * as ort from 'onnxruntime-node';
 import { loadModelFileSync } from '../../src/core/loaders/index';
+import { layerViews } from '../../src/core/report/layer-view';
 import { profileModel, type ProfileReport } from '../../src/core/report/profile';
 import { PYTHON_ONNX_HINT, pythonWithOnnx } from '../helpers/python-onnx';
 import { tempDir } from '../helpers/temp';
@@ -32,7 +33,7 @@ before(() => {
 });
 after(() => dir && rmSync(dir, { recursive: true, force: true }));
 
-const profile = (name: string): ProfileReport => profileModel(loadModelFileSync(join(dir, `${name}.onnx`)).model).report;
+const profile = (name: string, showFoldedNodes = false): ProfileReport => profileModel(loadModelFileSync(join(dir, `${name}.onnx`)).model, { showFoldedNodes }).report;
 const layerOf = (r: ProfileReport, op: string) => r.layers.find((l) => l.op === op)!;
 
 /** Input of every model: 1×3×16×16 float32 (matmul_integer: 4×32). */
@@ -63,7 +64,8 @@ describe('models written by Python onnx: shapes against ONNX and onnxruntime, fi
     });
 
     it(`${name}: every node output onnxruntime computes has our shape and element type`, async () => {
-      const r = profile(name);
+      // Every node, the folded shape arithmetic and DequantizeLinear of weights too.
+      const r = profile(name, true);
       const ran = await runEveryOutput(name);
       let compared = 0;
       for (const l of r.layers) {
@@ -82,6 +84,15 @@ describe('models written by Python onnx: shapes against ONNX and onnxruntime, fi
   it('fp16_cnn: Resize to sizes from Shape → Slice → Concat (ONNX cannot infer it; onnxruntime and we say 1×4×16×16)', () => {
     assert.equal(reference.fp16_cnn.values.up?.some((d) => typeof d !== 'number'), true);
     assert.deepEqual(profile('fp16_cnn').outputs[0].shape, [1, 4, 16, 16]);
+  });
+
+  it("fp16_cnn: the Resize's sizes, computed by Shape → Slice → Concat, are folded into the Resize as a constant with its value", () => {
+    const loaded = loadModelFileSync(join(dir, 'fp16_cnn.onnx')).model;
+    const p = profileModel(loaded);
+    assert.deepEqual(p.report.foldedNodes.map((n) => n.op), ['Shape', 'Slice', 'Concat']);
+    assert.deepEqual(p.report.layers.map((l) => l.op), ['Cast', 'Conv', 'Relu', 'MaxPool', 'Conv', 'Resize', 'Cast']);
+    const resize = layerViews(loaded, p)[5];
+    assert.deepEqual(resize.constants, [{ input: 3, name: 'sizes', dtype: 'int64', shape: [4], via: 'Shape → Slice → Concat', from: 'xh', value: '[1, 4, 16, 16]' }]);
   });
 
   it('fp16_cnn: Conv 3×3 pad 1 to 8×16×16 = 8·16·16·27 = 55,296 MACs, 2 × 55,296 + 2,048 (bias) = 112,640 FLOPs', () => {

@@ -12,7 +12,7 @@ describe('convlens profile', () => {
     const r = await runCli('profile', CONV, '--json');
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout);
-    assert.deepEqual(Object.keys(j), ['format', 'opset', 'layout', 'inputs', 'outputs', 'totals', 'layers', 'warnings']);
+    assert.deepEqual(Object.keys(j), ['format', 'opset', 'layout', 'inputs', 'outputs', 'totals', 'layers', 'foldedNodes', 'warnings']);
     assert.equal(j.format, 'onnx');
     assert.equal(j.opset, 22);
     assert.equal(j.layout, 'NCHW');

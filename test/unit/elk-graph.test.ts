@@ -7,7 +7,8 @@ import { loadModelFileSync } from '../../src/core/loaders/index';
 import { profileModel, type LayerReport } from '../../src/core/report/profile';
 import { layerViews } from '../../src/core/report/layer-view';
 import { defaultExpanded, groupLayers, hierarchyOf, scopeOf, toElkGraph, visibleIdOf, type ElkNode } from '../../webview/graph/elk-graph';
-import { geometry } from '../../webview/graph/render';
+import { geometry, LabelSpace } from '../../webview/graph/render';
+import { formatShape } from '../../src/core/report/format';
 import { resnet50 } from '../helpers/zoo';
 
 const loaded = loadModelFileSync(join(resolve(__dirname, '../..'), 'examples/small-cnn.onnx')).model;
@@ -169,5 +170,45 @@ describe('ELK layout', () => {
         assert.ok(onBorder(last, edge.targets[0]), `${edge.id} ends on ${edge.targets[0]}: ${JSON.stringify(last)}`);
       }
     }
+  });
+});
+
+describe('model inputs and outputs as boxes; edge labels that never overlap', () => {
+  const layout = async (g: ElkNode) => (await new ELK().layout(g as never)) as unknown as ElkNode;
+  const io = { inputs: profile.report.inputs, outputs: profile.report.outputs };
+
+  it('a box per input (first) and output (last), name and shape, with edges to the layers that read or make it', async () => {
+    const g = toElkGraph(layers, views, { expanded: defaultExpanded(layers), io });
+    const first = g.children![0];
+    const last = g.children!.at(-1)!;
+    assert.deepEqual(first.io, { kind: 'input', name: io.inputs[0].name });
+    assert.deepEqual(first.labels!.map((l) => l.text), [io.inputs[0].name, `${formatShape(io.inputs[0].shape)} float32`]);
+    assert.deepEqual(last.io, { kind: 'output', name: io.outputs[0].name });
+    const readers = layers.map((l, i) => [l, i] as const).filter(([l]) => l.inputs.includes(io.inputs[0].name));
+    const fromInput = edgesOf(g).filter((e) => e.sources[0] === first.id);
+    assert.equal(fromInput.length, readers.length);
+    assert.ok(readers.length > 0);
+    assert.deepEqual(edgesOf(g).filter((e) => e.targets[0] === last.id).map((e) => e.tensors), [[io.outputs[0].name]]);
+    // Laid out: the input above every layer, the output below.
+    const geo = geometry(await layout(g));
+    const y = new Map(geo.nodes.map((n) => [n.node.id, n.y]));
+    const layerYs = geo.nodes.filter((n) => n.node.layer !== undefined).map((n) => n.y);
+    assert.ok(y.get(first.id)! < Math.min(...layerYs));
+    assert.ok(y.get(last.id)! > Math.max(...layerYs));
+  });
+
+  it('a label is not placed over a box, a group title or another label', () => {
+    const nodes = [
+      { x: 0, y: 0, width: 200, height: 100, depth: 0, node: { id: 'group:a', group: { path: ['a'], name: 'a', layers: [0], collapsed: false, synthetic: false } } },
+      { x: 10, y: 30, width: 120, height: 42, depth: 1, node: { id: 'node:0', layer: 0 } },
+    ];
+    const space = new LabelSpace(nodes);
+    // Just above the box, inside the group title bar (y 0–24): refused.
+    assert.equal(space.claim({ x: 60, y: 20, vertical: true }, '1×3×299×299'), false);
+    // Over the box: refused.
+    assert.equal(space.claim({ x: 20, y: 50, vertical: true }, '1×8'), false);
+    // Below the group: placed once; the same place again is taken.
+    assert.equal(space.claim({ x: 60, y: 130, vertical: true }, '1×64×56×56'), true);
+    assert.equal(space.claim({ x: 70, y: 132, vertical: true }, '1×64×56×56'), false);
   });
 });

@@ -29,8 +29,12 @@ const residual = () =>
 
 describe('activation memory', () => {
   it('counts each activation once and weights passed through Identity as constants', () => {
-    const { report } = profileModel(residual());
+    const { report } = profileModel(residual(), { showFoldedNodes: true });
     assert.deepEqual(report.layers.map((l) => l.activationBytes), [64, 64, 64, 0, 64]);
+    // Folded (the default), the Identity of the weight is not a layer; the totals are the same.
+    const folded = profileModel(residual()).report;
+    assert.deepEqual(folded.layers.map((l) => l.activationBytes), [64, 64, 64, 64]);
+    assert.deepEqual(folded.totals, report.totals);
     assert.equal(report.totals.activationBytes, 256);
   });
 

@@ -71,22 +71,44 @@ describe('MACs', () => {
 });
 
 describe('parameters', () => {
-  it('weights reached through Identity/Cast count; a shared weight counts once in the totals', () => {
+  it('weights reached through Cast count; a weight read by two layers counts once in the totals', () => {
     const m = testModel({
       inputs: { x: { shape: [1, 10] } },
       outputs: ['y2'],
       initializers: { W: { dims: [10, 10] }, shape: { dtype: 'int64', dims: [2], values: [1, 10] } },
       nodes: [
-        { op: 'Identity', inputs: ['W'], outputs: ['Wi'] },
-        { op: 'MatMul', inputs: ['x', 'Wi'], outputs: ['y1'] },
+        { op: 'Cast', inputs: ['W'], outputs: ['Wc'], attrs: { to: { type: 'int', value: 1 } } },
+        { op: 'MatMul', inputs: ['x', 'Wc'], outputs: ['y1'] },
         { op: 'MatMul', inputs: ['y1', 'W'], outputs: ['y'] },
         { op: 'Reshape', inputs: ['y', 'shape'], outputs: ['y2'] },
       ],
     });
     const { report } = profileModel(m);
-    assert.deepEqual(report.layers.map((l) => l.params), [0, 100, 100, 0]);
+    // The Cast is a constant computation, folded into the MatMul that reads it (not a layer).
+    assert.deepEqual(report.layers.map((l) => [l.op, l.params]), [['MatMul', 100], ['MatMul', 100], ['Reshape', 0]]);
     assert.equal(report.totals.params, 100); // the int64 shape tensor is not a parameter
     assert.equal(report.totals.paramBytes, 400);
+  });
+
+  it("an exporter's Identity copy of a weight is a parameter of its own (PyTorch writes one per parameter whose values equal another's)", () => {
+    const m = testModel({
+      inputs: { x: { shape: [1, 10] } },
+      outputs: ['y'],
+      initializers: { W: { dims: [10, 10] } },
+      nodes: [
+        { op: 'Identity', inputs: ['W'], outputs: ['onnx::MatMul_7'] },
+        { op: 'MatMul', inputs: ['x', 'onnx::MatMul_7'], outputs: ['y1'] },
+        { op: 'MatMul', inputs: ['y1', 'W'], outputs: ['y'] },
+      ],
+    });
+    const { report } = profileModel(m);
+    assert.deepEqual(report.layers.map((l) => [l.op, l.params]), [['MatMul', 100], ['MatMul', 100]]);
+    assert.deepEqual(report.foldedNodes, [{ name: report.foldedNodes[0].name, op: 'Identity' }]);
+    assert.equal(report.totals.params, 200);
+    // --all-nodes: listed, with no parameters of its own (the MatMul reads them).
+    const all = profileModel(m, { showFoldedNodes: true }).report;
+    assert.deepEqual(all.layers.map((l) => [l.op, l.params]), [['Identity', 0], ['MatMul', 100], ['MatMul', 100]]);
+    assert.deepEqual(all.foldedNodes, []);
   });
 });
 

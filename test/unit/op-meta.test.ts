@@ -8,7 +8,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { OP_RULES } from '../../src/core/analysis/ops/index';
-import { DRAWN_ONLY_FAMILY, OP_META, opKey, type OpMeta } from '../../src/core/analysis/op-meta';
+import { DRAWN_ONLY_FAMILY, OP_META, opKey, type OpMeta } from '../../src/shared/op-meta';
 
 const FAMILIES = ['conv', 'pool', 'norm', 'activation', 'elementwise', 'linear', 'shape', 'resize', 'reduce', 'control', 'quant', 'io', 'other'];
 const COST_KINDS = ['conv', 'convTranspose', 'gemm', 'matmul', 'einsum', 'window', 'input', 'variadic', 'elementwise', 'lrn', 'none', 'unknown'];

@@ -214,7 +214,7 @@ describe('tensorTooltip', () => {
   it('no size for symbolic shapes or unknown types; sub-byte types round up (int4 3×5 = 60 bits → 8 B)', () => {
     assert.deepEqual(tensorTooltip([{ name: 'x', shape: ['N', 3, 224, 224], dtype: 'float16' }]).rows, [['Shape', 'N×3×224×224'], ['Type', 'float16']]);
     assert.deepEqual(tensorTooltip([{ name: 'y', shape: null, dtype: null }]).rows, [['Shape', '?'], ['Type', '?']]);
-    assert.equal(tensorBytes({ name: 'q', shape: [3, 5], dtype: 'int4' }), 8);
+    assert.equal(tensorBytes({ shape: [3, 5], dtype: 'int4' }), 8);
   });
 });
 

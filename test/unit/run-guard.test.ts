@@ -16,6 +16,7 @@ import { hasUnsafeNames, restoreReportNames, withSafeNames } from '../../src/cor
 import { parseOrtTrace, TraceError } from '../../src/core/timing/ort-trace';
 import { describeExit } from '../../src/runtime/client';
 import { copyFits, freeDiskBytes } from '../../src/runtime/scratch';
+import { fallbackNotice } from '../../src/runtime/ort-session';
 import { GraphBuilder } from '../../src/core/onnx/builder';
 import type { Graph, Model } from '../../src/core/ir';
 import type { RuntimeReport } from '../../src/core/timing/runtime-report';
@@ -202,5 +203,16 @@ describe("onnxruntime's optimized copy of the model on a nearly full disk", () =
   it('reads the free space of a real folder', () => {
     const free = freeDiskBytes(__dirname);
     assert.ok(free === undefined || (Number.isInteger(free) && free >= 0), String(free));
+  });
+});
+
+describe('falling back from a GPU provider', () => {
+  const missing = new Error('OrtSessionOptionsAppendExecutionProvider_Cuda: Failed to load shared library');
+  it('auto, CUDA not installed: one quiet line', () => {
+    assert.equal(fallbackNotice('cuda', 'cpu', missing, 'auto'), 'CPU — CUDA is not installed (see README, "Running models on a GPU")');
+  });
+  it('CUDA asked for, or failing for another reason: onnxruntime\'s reason is kept', () => {
+    assert.equal(fallbackNotice('cuda', 'cpu', missing, 'cuda'), 'CUDA execution provider unavailable (OrtSessionOptionsAppendExecutionProvider_Cuda: Failed to load shared library); trying CPU (see README, "Running models on a GPU")');
+    assert.match(fallbackNotice('cuda', 'cpu', new Error('CUDA failure 100: no CUDA-capable device is detected'), 'auto'), /^CUDA execution provider unavailable \(CUDA failure 100/);
   });
 });

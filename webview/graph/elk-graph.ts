@@ -12,7 +12,7 @@
  * The extra fields on the nodes (`layer`, `op`, `group`) and edges (`tensors`)
  * pass through elkjs unchanged; the renderer reads them from the laid-out graph.
  */
-import type { LayerReport } from '../../src/core/report/profile';
+import type { LayerReport, TensorReport } from '../../src/core/report/profile';
 import type { LayerView } from '../../src/core/report/layer-view';
 import { formatShape } from '../../src/core/report/format';
 
@@ -54,6 +54,8 @@ export interface ElkNode {
   op?: string;
   /** A group, expanded (with children) or collapsed (a box). */
   group?: GroupInfo;
+  /** A model input or output box: which, and the tensor's name. */
+  io?: { kind: 'input' | 'output'; name: string };
 }
 
 export interface ElkEdge {
@@ -76,6 +78,7 @@ export function scopeOf(nodeName: string): string[] {
 
 const groupIdOf = (path: readonly string[]) => `group:${path.join('/')}`;
 export const nodeId = (index: number) => `node:${index}`;
+export const ioId = (kind: 'input' | 'output', index: number) => `${kind}:${index}`;
 
 export const DEFAULT_BUDGET = 300;
 /** Layers per synthetic chunk (at most the budget). */
@@ -88,6 +91,8 @@ export interface GraphOptions {
   charWidth?: number;
   /** Visible-node budget used to chunk long scope levels (same as `defaultExpanded`'s). */
   budget?: number;
+  /** The model's inputs and outputs, drawn as boxes of their own (name, shape, type), as Netron does. */
+  io?: { inputs: readonly TensorReport[]; outputs: readonly TensorReport[] };
 }
 
 export const LAYERED_OPTIONS: Record<string, string> = {
@@ -346,6 +351,36 @@ export function toElkGraph(layers: readonly LayerReport[], views: readonly Layer
       edges.set(key, { edge: { id: `edge:${edges.size}`, sources: [source], targets: [target], tensors: [t] }, owner });
     }
   });
+  if (o.io) addIoBoxes(graph, layers, o.io, producer, (i) => visibleIdOf(h, i, o.expanded), cw);
   for (const { edge, owner } of edges.values()) owner.edges!.push(edge);
   return graph;
+}
+
+/** A box per model input and output, at the top level, with edges to the boxes that read or make it. */
+function addIoBoxes(graph: ElkNode, layers: readonly LayerReport[], io: NonNullable<GraphOptions['io']>, producer: ReadonlyMap<string, number>, visible: (layer: number) => string, cw: number): void {
+  const box = (kind: 'input' | 'output', t: TensorReport, k: number): ElkNode => {
+    const lines = [t.name, `${formatShape(t.shape)}${t.dtype ? ` ${t.dtype}` : ''}`].map((x) => (x.length > 48 ? `${x.slice(0, 47)}…` : x));
+    return { id: ioId(kind, k), labels: lines.map((text) => ({ text })), width: boxWidth(lines, cw), height: NODE_HEIGHT, io: { kind, name: t.name } };
+  };
+  const seen = new Set<string>();
+  const edge = (source: string, target: string, tensor: string) => {
+    if (seen.has(`${source}->${target}`)) return;
+    seen.add(`${source}->${target}`);
+    graph.edges!.push({ id: `edge:io:${seen.size}`, sources: [source], targets: [target], tensors: [tensor] });
+  };
+  const readers = new Map<string, number[]>();
+  layers.forEach((l, i) => l.inputs.forEach((t) => t && readers.set(t, [...(readers.get(t) ?? []), i])));
+  const ins = io.inputs.map((t, k) => {
+    const n = box('input', t, k);
+    for (const i of readers.get(t.name) ?? []) edge(n.id, visible(i), t.name);
+    return n;
+  });
+  const outs = io.outputs.map((t, k) => {
+    const n = box('output', t, k);
+    const p = producer.get(t.name);
+    if (p !== undefined) edge(visible(p), n.id, t.name);
+    return n;
+  });
+  // In model order: inputs first, outputs last (ELK's considerModelOrder keeps it).
+  graph.children = [...ins, ...graph.children!, ...outs];
 }

@@ -7,7 +7,7 @@
 import type { LayerView } from '../../src/core/report/layer-view';
 import type { ProfileReport } from '../../src/core/report/profile';
 import { formatShape } from '../../src/core/report/format';
-import { defaultExpanded, hierarchyOf, nodeId, toElkGraph, visibleIdOf, type ElkNode, type Hierarchy } from './elk-graph';
+import { defaultExpanded, hierarchyOf, ioId, nodeId, toElkGraph, visibleIdOf, type ElkNode, type Hierarchy } from './elk-graph';
 import { createLayoutEngine, isSuperseded, type LayoutEngine, type LayoutPlace } from './layout';
 import { arrowDefs, renderGraph, svgEl, type RenderedGraph } from './render';
 import { Viewport, type Transform } from './viewport';
@@ -229,7 +229,7 @@ export class GraphView {
     const report = this.report;
     if (!report) return false;
     const seq = ++this.layoutSeq;
-    const graph = toElkGraph(report.layers, this.views, { expanded: this.expanded, charWidth: this.charWidth });
+    const graph = toElkGraph(report.layers, this.views, { expanded: this.expanded, charWidth: this.charWidth, io: { inputs: report.inputs, outputs: report.outputs } });
     let laidOut: { graph: ElkNode; ms: number; where: LayoutPlace };
     try {
       laidOut = await this.engine.layout(graph);
@@ -277,7 +277,7 @@ export class GraphView {
     if (!this.drawn || this.viewport.size().width <= 0) return;
     const v = this.pendingView;
     this.pendingView = undefined;
-    if (v === 'overview') this.viewport.overview();
+    if (v === 'overview') this.viewport.overview(this.drawn.boxes.get(ioId('input', 0)) ?? this.drawn.boxes.get(nodeId(0)));
     else if (v === 'fit') this.viewport.fit();
     else if (v) this.viewport.setTransform(v);
     if (this.pendingReveal !== undefined) {

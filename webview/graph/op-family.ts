@@ -5,7 +5,7 @@
  * inferred beside it; the graph draws each as a `fam-<family>` CSS class
  * coloured from the theme.
  */
-import { DRAWN_ONLY_FAMILY, OP_FAMILIES, OP_META, type OpFamily } from '../../src/core/analysis/op-meta';
+import { DRAWN_ONLY_FAMILY, OP_FAMILIES, OP_META, type OpFamily } from '../../src/shared/op-meta';
 
 export { OP_FAMILIES, type OpFamily };
 

@@ -82,7 +82,7 @@ function text(x: number, y: number, cls: string, content: string): SVGTextElemen
 }
 
 export interface RenderedGraph {
-  /** The drawing: group frames, then edges, then node boxes. */
+  /** The drawing: group frames, then edges and their labels, group title bars, then node boxes. */
   scene: SVGGElement;
   width: number;
   height: number;
@@ -130,6 +130,37 @@ function labelAnchor(line: ElkPoint[]): { x: number; y: number; vertical: boolea
   return { x: (end.x + prev.x) / 2, y: end.y - 4, vertical };
 }
 
+/** Edge-label font (media/graph.css .edge-label): 10 px; digits and × about 6 px wide. */
+const LABEL_CHAR_WIDTH = 6;
+const LABEL_HEIGHT = 11;
+const GROUP_HEADER_HEIGHT = 24;
+
+/**
+ * Where edge labels may go: not over a box, a group's title bar, or a label
+ * placed before. Labels are placed in edge order; one that collides is dropped.
+ */
+export class LabelSpace {
+  private readonly taken: Box[] = [];
+
+  constructor(nodes: readonly PlacedNode[]) {
+    for (const p of nodes) {
+      if (p.node.group && !p.node.group.collapsed) this.taken.push({ x: p.x, y: p.y, width: p.width, height: GROUP_HEADER_HEIGHT });
+      else this.taken.push({ x: p.x, y: p.y, width: p.width, height: p.height });
+    }
+  }
+
+  /** The label's box at its anchor (`vertical`: text starts at x; else centred on x); true and taken when free. */
+  claim(a: { x: number; y: number; vertical: boolean }, label: string): boolean {
+    const width = label.length * LABEL_CHAR_WIDTH;
+    const box = { x: a.vertical ? a.x : a.x - width / 2, y: a.y - LABEL_HEIGHT + 2, width, height: LABEL_HEIGHT };
+    if (this.taken.some((t) => overlaps(t, box))) return false;
+    this.taken.push(box);
+    return true;
+  }
+}
+
+const overlaps = (a: Box, b: Box) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+
 function layerBox(n: ElkNode, b: Box): SVGGElement {
   const family = opFamily(n.op ?? '');
   const g = svgEl('g', { transform: `translate(${round(b.x)},${round(b.y)})`, 'data-id': n.id, 'data-layer': n.layer! }, `node fam-${family}`);
@@ -138,6 +169,17 @@ function layerBox(n: ElkNode, b: Box): SVGGElement {
     svgEl('rect', { width: 4, height: b.height - 2, x: 1, y: 1, rx: 2, ry: 2 }, 'accent'),
     text(12, 18, 'title', n.labels?.[0]?.text ?? ''),
     text(12, 33, 'shape', n.labels?.[1]?.text ?? ''),
+  );
+  return g;
+}
+
+/** A model input or output: a rounded pill with the tensor's name and its shape and type. */
+function ioBox(n: ElkNode, b: Box): SVGGElement {
+  const g = svgEl('g', { transform: `translate(${round(b.x)},${round(b.y)})`, 'data-id': n.id, 'data-io': n.io!.kind }, `io io-${n.io!.kind}`);
+  g.append(
+    svgEl('rect', { width: b.width, height: b.height, rx: b.height / 2, ry: b.height / 2 }, 'body'),
+    text(14, 18, 'title', n.labels?.[0]?.text ?? ''),
+    text(14, 33, 'shape', n.labels?.[1]?.text ?? ''),
   );
   return g;
 }
@@ -156,12 +198,19 @@ function collapsedBox(n: ElkNode, b: Box): SVGGElement {
   return g;
 }
 
-function groupFrame(n: ElkNode, b: Box): SVGGElement {
-  const g = svgEl('g', { 'data-id': n.id, 'data-group': n.id }, 'group');
+/**
+ * An expanded group: its frame (under the edges) and its title bar, drawn
+ * over the edges so that an edge entering the group never covers the title
+ * or takes the click that collapses it.
+ */
+function groupFrame(n: ElkNode, b: Box): { frame: SVGGElement; title: SVGGElement } {
+  const frame = svgEl('g', { 'data-id': n.id, 'data-group': n.id }, 'group');
+  frame.append(svgEl('rect', { x: round(b.x), y: round(b.y), width: round(b.width), height: round(b.height), rx: 6, ry: 6 }, 'frame'));
+  const title = svgEl('g', { 'data-group': n.id }, 'group group-title-bar');
   const header = svgEl('g', { transform: `translate(${round(b.x)},${round(b.y)})` }, 'group-header');
   header.append(svgEl('rect', { width: b.width, height: 24, rx: 6, ry: 6 }, 'header-hit'), text(10, 17, 'group-title', `▾ ${n.group!.name}`));
-  g.append(svgEl('rect', { x: round(b.x), y: round(b.y), width: round(b.width), height: round(b.height), rx: 6, ry: 6 }, 'frame'), header);
-  return g;
+  title.append(header);
+  return { frame, title };
 }
 
 export function renderGraph(graph: ElkNode, shapeOf: (tensor: string) => string | undefined): RenderedGraph {
@@ -171,7 +220,8 @@ export function renderGraph(graph: ElkNode, shapeOf: (tensor: string) => string 
   const edgeLayer = svgEl('g', {}, 'edges');
   const labelLayer = svgEl('g', {}, 'edge-labels');
   const nodeLayer = svgEl('g', {}, 'nodes');
-  scene.append(groupLayer, edgeLayer, labelLayer, nodeLayer);
+  const titleLayer = svgEl('g', {}, 'group-titles');
+  scene.append(groupLayer, edgeLayer, labelLayer, titleLayer, nodeLayer);
 
   const boxes = new Map<string, Box>();
   const elements = new Map<string, SVGGElement>();
@@ -184,18 +234,24 @@ export function renderGraph(graph: ElkNode, shapeOf: (tensor: string) => string 
       g = layerBox(n, p);
       nodeLayer.append(g);
       boxIds.push(n.id);
+    } else if (n.io) {
+      g = ioBox(n, p);
+      nodeLayer.append(g);
     } else if (n.group?.collapsed) {
       g = collapsedBox(n, p);
       nodeLayer.append(g);
       boxIds.push(n.id);
     } else if (n.group) {
-      g = groupFrame(n, p);
-      groupLayer.append(g);
+      const { frame, title } = groupFrame(n, p);
+      groupLayer.append(frame);
+      titleLayer.append(title);
+      g = frame;
     } else continue;
     elements.set(n.id, g);
   }
 
   const edges: RenderedGraph['edges'] = [];
+  const labels = new LabelSpace(geo.nodes);
   geo.edges.forEach(({ edge, lines }, k) => {
     const g = svgEl('g', { 'data-edge': k }, 'edge-group');
     for (const line of lines) {
@@ -209,6 +265,8 @@ export function renderGraph(graph: ElkNode, shapeOf: (tensor: string) => string 
     if (last && last.length > 1 && shape) {
       const a = labelAnchor(last);
       const more = edge.tensors.length > 1 ? ` +${edge.tensors.length - 1}` : '';
+      // A label that would cover a box, a group's title or another label is left out (the shape is in the box it leaves).
+      if (!labels.claim(a, `${shape}${more}`)) return;
       const t = text(round(a.x), round(a.y), 'edge-label', `${shape}${more}`);
       if (!a.vertical) t.setAttribute('text-anchor', 'middle');
       t.setAttribute('data-edge', String(k));

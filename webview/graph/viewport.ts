@@ -20,8 +20,8 @@ export const FIT_MAX_ZOOM = 1.5;
 /** Zoom at which node text is comfortably readable. */
 export const READABLE_ZOOM = 0.9;
 const FIT_MARGIN = 24;
-/** Below this zoom a fitted graph is unreadable, and the opening view shows its top instead. */
-const OVERVIEW_MIN_ZOOM = 0.45;
+/** Below this zoom box text is under 11 px: the opening view shows the graph's top at 100 % instead. */
+const OVERVIEW_MIN_ZOOM = 1;
 /** Pixels the pointer must move before a press becomes a drag (and its click is dropped). */
 const DRAG_THRESHOLD = 4;
 const KEY_PAN = 60;
@@ -102,18 +102,27 @@ export class Viewport {
 
   /**
    * The opening view: the whole drawing when it is still legible fitted
-   * (zoom ≥ OVERVIEW_MIN_ZOOM), else its top at zoom ≤ 1, as wide as fits,
-   * centred (a 50-block ResNet fitted whole is a column of specks).
+   * (zoom ≥ OVERVIEW_MIN_ZOOM: shape text ≥ 11 px), else its top at 100 %
+   * with `focus` (the first input) in view. A 50-block ResNet fitted whole is
+   * a column of specks; Netron opens at 100 % at the input too. Fit is one
+   * key (F) away.
    */
-  overview(): boolean {
+  overview(focus?: Box): boolean {
     const { width, height } = this.size();
     if (width <= 0 || height <= 0) return false;
     const cw = Math.max(1, this.content.width);
     const ch = Math.max(1, this.content.height);
     const fitK = Math.min(FIT_MAX_ZOOM, (width - 2 * FIT_MARGIN) / cw, (height - 2 * FIT_MARGIN) / ch);
     if (fitK >= OVERVIEW_MIN_ZOOM) return this.fit();
-    const k = Math.max(fitK, Math.min(1, (width - 2 * FIT_MARGIN) / cw));
-    this.setTransform({ x: Math.max(FIT_MARGIN, (width - cw * k) / 2), y: FIT_MARGIN, k });
+    // Too big to fit legibly: 100 %, the top of the graph (where the inputs are), centred on `focus`
+    // (the first input) where the graph is wider than the pane, without empty space beside it.
+    const k = 1;
+    let x = (width - cw * k) / 2;
+    if (cw * k > width - 2 * FIT_MARGIN) {
+      const centred = focus ? width / 2 - (focus.x + focus.width / 2) * k : FIT_MARGIN;
+      x = Math.min(FIT_MARGIN, Math.max(width - FIT_MARGIN - cw * k, centred));
+    }
+    this.setTransform({ x, y: FIT_MARGIN, k });
     return true;
   }
 

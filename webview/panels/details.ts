@@ -6,7 +6,7 @@
  */
 import type { LayerReport, ProfileReport, TensorReport } from '../../src/core/report/profile';
 import type { RuntimeView } from '../../src/protocol';
-import type { LayerView, WeightView } from '../../src/core/report/layer-view';
+import type { ConstantView, LayerView, WeightView } from '../../src/core/report/layer-view';
 import type { WeightStats } from '../../src/core/analysis/weight-stats';
 import { figureText, formatShape, humanBytes, humanCount, withUnit } from '../../src/core/report/format';
 import { dtypeBytes } from '../../src/core/dtype';
@@ -112,6 +112,29 @@ const SVG = 'http://www.w3.org/2000/svg';
 const HIST_W = 320;
 const HIST_H = 64;
 
+/** What each input is, where it is not an activation: a weight, or a constant folded into the layer. */
+function tagsOf(v: LayerView): Map<number, string> {
+  const tags = new Map<number, string>();
+  for (const w of v.weights) tags.set(w.input, 'weight');
+  for (const c of v.constants ?? []) tags.set(c.input, 'constant');
+  return tags;
+}
+
+/** Folded inputs that are not weights: a Reshape's target, a Pad's pads; with the ops that make them. */
+function constantsList(cs: readonly ConstantView[]): HTMLElement {
+  const ul = el('ul', undefined, 'details-tensors');
+  for (const c of cs) {
+    const li = el('li');
+    li.append(
+      el('div', c.name, 'details-value'),
+      el('div', `${formatShape(c.shape)} · ${c.dtype ?? '?'}${c.value ? ` · ${c.value}` : ''}`, 'details-meta'),
+      el('div', `${c.via}${c.from ? ` of ${c.from}` : ''} (folded)`, 'details-meta'),
+    );
+    ul.append(li);
+  }
+  return ul;
+}
+
 function histogram(h: WeightStats['histogram']): HTMLElement {
   const wrap = el('div', undefined, 'details-histogram');
   const counts = h.counts ?? [];
@@ -204,9 +227,10 @@ export class DetailsPanel {
       ...(this.runtime?.layers[layer] ? [section('Measured', pairs(measuredRows(this.runtime.layers[layer]!, this.runtime)))] : []),
       ...(v.outputSize?.length ? [section('Output size', this.outputSize(v.outputSize))] : []),
       ...(v.attributes.length ? [section('Attributes', this.attributes(v))] : []),
-      section('Inputs', this.tensors(v.inputs, new Set(v.weights.map((w) => w.input)))),
-      section('Outputs', this.tensors(l.outputs, new Set())),
+      section('Inputs', this.tensors(v.inputs, tagsOf(v))),
+      section('Outputs', this.tensors(l.outputs, new Map())),
       ...(v.weights.length ? [section('Weights', this.weights(layer, v.weights))] : []),
+      ...(v.constants?.length ? [section('Constants', constantsList(v.constants))] : []),
       ...(v.doc ? [section('Documentation', docText(v.doc))] : []),
     );
   }
@@ -255,7 +279,7 @@ export class DetailsPanel {
     return t;
   }
 
-  private tensors(ts: readonly TensorReport[], weights: ReadonlySet<number>): HTMLElement {
+  private tensors(ts: readonly TensorReport[], tags: ReadonlyMap<number, string>): HTMLElement {
     if (ts.length === 0) return el('p', 'None', 'details-none');
     const ul = el('ul', undefined, 'details-tensors');
     ts.forEach((x, i) => {
@@ -264,7 +288,8 @@ export class DetailsPanel {
         li.append(el('div', '(omitted optional input)', 'details-none'));
       } else {
         const meta = el('div', `${formatShape(x.shape)} · ${tensorTypeText(x)}`, 'details-meta');
-        if (weights.has(i)) meta.append(el('span', 'weight', 'details-tag'));
+        const tag = tags.get(i);
+        if (tag) meta.append(el('span', tag, 'details-tag'));
         li.append(el('div', x.name, 'details-value'), meta);
       }
       ul.append(li);
@@ -291,7 +316,9 @@ export class DetailsPanel {
         { appearance: 'secondary', title: `Min, max, mean, std and histogram of ${w.name}` },
       );
       toggle.classList.add('details-stats-toggle');
-      li.append(el('div', w.name, 'details-value'), meta, toggle, stats);
+      li.append(el('div', w.name, 'details-value'), meta);
+      if (w.via) li.append(el('div', `${w.via}${w.from ? ` of ${w.from}` : ''} (folded)`, 'details-meta'));
+      li.append(toggle, stats);
       ul.append(li);
     }
     return ul;

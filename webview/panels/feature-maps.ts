@@ -10,7 +10,7 @@
 import type { FeatureMapPreview, FeatureMapSettings, FeatureMapsSummary, ImageChoice, PreprocessSpec, ProfileReport } from '../../src/protocol';
 import { PRESETS, type PresetName } from '../../src/core/image/preprocess';
 import { bytes, channelOrder, drawGray, parseNumbers, receptiveBox, type Box, type ChannelSort } from './feature-map-images';
-import { button, dropdown, textField } from '../ui/toolkit';
+import { button, dropdown, setDisabled, textField, trustNote } from '../ui/toolkit';
 import { visibleText } from '../../src/core/report/safe-text';
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
@@ -28,6 +28,7 @@ export interface FeatureMapsHost {
   cancel(): void;
   pickImage(): void;
   requestMap(layer: string): Promise<FeatureMapPreview>;
+  manageTrust(): void;
 }
 
 type PresetChoice = PresetName | 'custom';
@@ -69,6 +70,7 @@ export class FeatureMapsPanel {
   private running = false;
   private generation = 0;
   private showAll = false;
+  private readonly trust: HTMLElement;
 
   constructor(parent: HTMLElement, private readonly host: FeatureMapsHost) {
     this.imageSelect = dropdown([{ value: 'scene.png', label: 'Scene (synthetic)' }], 'scene.png', (v) => this.onImage(v), { title: 'Image', id: 'fm-image' });
@@ -86,7 +88,8 @@ export class FeatureMapsPanel {
     this.colourSelect = dropdown([{ value: 'gray', label: 'Grey' }, { value: 'viridis', label: 'Viridis' }], 'gray', () => this.renderMap(), { title: 'Colour map', id: 'fm-colour' });
 
     const controls = el('div', 'fm-controls');
-    controls.append(this.imageSelect, chooser, this.resize, this.order, this.preset, this.layout, this.scale, this.mean, this.std, this.captureButton);
+    this.trust = trustNote(() => this.host.manageTrust(), 'Capturing feature maps runs the model and');
+    controls.append(this.imageSelect, chooser, this.resize, this.order, this.preset, this.layout, this.scale, this.mean, this.std, this.captureButton, this.trust);
     const inputBox = el('div', 'fm-input');
     inputBox.append(this.inputCanvas, this.inputInfo, this.topList);
     this.inputCanvas.width = this.inputCanvas.height = 1;
@@ -104,6 +107,12 @@ export class FeatureMapsPanel {
       if (tile?.dataset.channel) this.selectChannel(Number(tile.dataset.channel));
     });
     this.renderLayer();
+  }
+
+  /** Untrusted (Restricted Mode): capturing is disabled and says why, with the way to trust. */
+  setTrusted(trusted: boolean): void {
+    this.trust.hidden = trusted;
+    setDisabled(this.captureButton, !trusted);
   }
 
   setup(samples: { file: string; label: string }[], settings: FeatureMapSettings, imageLabel: string): void {

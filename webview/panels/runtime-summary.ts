@@ -8,8 +8,8 @@
 import type { RuntimeView, SweepReport } from '../../src/protocol';
 import { renderSweep } from './sweep-chart';
 import { humanBytes } from '../../src/core/report/format';
-import { addExact } from '../../src/core/analysis/exact';
-import { button } from '../ui/toolkit';
+import { addExact } from '../../src/shared/exact';
+import { button, setDisabled, trustNote } from '../ui/toolkit';
 import { visibleText } from '../../src/core/report/safe-text';
 
 const ms = (v: number) => (v >= 100 ? `${v.toFixed(0)} ms` : v >= 1 ? `${v.toFixed(2)} ms` : `${(v * 1000).toFixed(0)} µs`);
@@ -32,6 +32,7 @@ export interface RuntimeStripHost {
   run(): void;
   sweep(): void;
   cancel(): void;
+  manageTrust(): void;
 }
 
 export class RuntimeStrip {
@@ -43,6 +44,7 @@ export class RuntimeStrip {
   private readonly sweepHost = document.createElement('div');
   private readonly sweepButton: HTMLElement;
   private running = false;
+  private readonly trust: HTMLElement;
 
   constructor(parent: HTMLElement, private readonly host: RuntimeStripHost) {
     this.root.className = 'runtime-strip';
@@ -64,9 +66,17 @@ export class RuntimeStrip {
     this.notes.className = 'runtime-notes';
     const bar = document.createElement('div');
     bar.className = 'runtime-bar';
-    bar.append(this.runButton, this.sweepButton, this.status);
+    this.trust = trustNote(() => this.host.manageTrust(), 'Running the model');
+    bar.append(this.runButton, this.sweepButton, this.trust, this.status);
     this.root.append(bar, this.figures, this.sweepHost, this.notes);
     parent.append(this.root);
+  }
+
+  /** Untrusted (Restricted Mode): the run buttons are disabled and say why, with the way to trust. */
+  setTrusted(trusted: boolean): void {
+    this.trust.hidden = trusted;
+    setDisabled(this.runButton, !trusted);
+    setDisabled(this.sweepButton, !trusted || this.running);
   }
 
   setRunning(running: boolean, message?: string): void {

@@ -9,7 +9,7 @@
  */
 import type { ProfileReport, TensorReport } from '../../src/core/report/profile';
 import type { ViewSummary } from '../../src/protocol';
-import { exactText, formatShape, humanBytes, parseByteSize, partialNote, totalText, withUnit } from '../../src/core/report/format';
+import { exactText, formatShape, humanBytes, humanCount, parseByteSize, partialNote, totalText, withUnit } from '../../src/core/report/format';
 import { textField } from '../ui/toolkit';
 import { visibleText } from '../../src/core/report/safe-text';
 
@@ -144,7 +144,16 @@ function info(file: string, report: ProfileReport, s: ViewSummary): Node[] {
     }
     totals.append(item);
   }
-  const out: Node[] = [heading, io, totals];
+  // The one line the header collapses to (body.header-collapsed): the file and the headline figures.
+  const compact = el('p', [
+    baseName(file),
+    `${report.layers.length.toLocaleString('en-US')} layers`,
+    `${totalText(t, 'params', humanCount)} params`,
+    totalText(t, 'macs', (n) => withUnit(n, 'MACs')),
+    `peak ${totalText(t, 'peakActivationBytes', humanBytes)}`,
+  ].join(' · '), 'summary-compact');
+  compact.title = visibleText(file);
+  const out: Node[] = [compact, heading, io, totals];
   const note = partialNote(t);
   if (note) out.push(el('p', note, 'summary-partial'));
   if (report.warnings.length) {
@@ -160,6 +169,7 @@ function info(file: string, report: ProfileReport, s: ViewSummary): Node[] {
 
 function fitText(report: ProfileReport, s: ViewSummary): string {
   const within = `Largest training batch within ${budgetText(s.budgetBytes)}: `;
+  if (s.largestTrainingBatch === 'pending') return `${within}finding…`;
   if (s.largestTrainingBatch === null) return within + (report.inputs.length ? 'unknown (training memory is not known in full)' : '—');
   if (s.largestTrainingBatch === 'unbounded') return `${within}unbounded`;
   if (s.largestTrainingBatch === 0) return `${within}none (batch 1 does not fit)`;

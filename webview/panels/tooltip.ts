@@ -3,11 +3,11 @@
  * stands for. The content builders are pure (tested in Node); `Tooltip`
  * renders a content as text only.
  */
-import { tensorBytes, type LayerReport, type TensorReport } from '../../src/core/report/profile';
+import type { LayerReport, TensorReport } from '../../src/core/report/profile';
 import type { LayerView } from '../../src/core/report/layer-view';
 import type { RuntimeView } from '../../src/protocol';
 import { figureText, formatField, formatShape, humanBytes, withUnit } from '../../src/core/report/format';
-import { sumFigures } from '../../src/core/analysis/exact';
+import { sumFigures, tensorBytes } from '../../src/shared/exact';
 import { visibleText } from '../../src/core/report/safe-text';
 
 export { tensorBytes };
@@ -19,9 +19,9 @@ export interface TooltipContent {
 
 const exact = (n: number) => n.toLocaleString('en-US');
 
-/** Shapes of the layer's activation inputs (weights and omitted inputs left out). */
+/** Shapes of the layer's activation inputs (weights, folded constants and omitted inputs left out). */
 function inputShapes(view: LayerView): string[] {
-  const weights = new Set(view.weights.map((w) => w.input));
+  const weights = new Set([...view.weights, ...(view.constants ?? [])].map((w) => w.input));
   return view.inputs.filter((t, i) => t.name !== '' && !weights.has(i)).map((t) => formatShape(t.shape));
 }
 

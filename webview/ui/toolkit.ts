@@ -202,3 +202,18 @@ export function tabs(items: readonly TabItem[], opts: { activeId?: string; onCha
   });
   return p;
 }
+
+/**
+ * The note shown beside controls that run a model while the workspace is not
+ * trusted (Restricted Mode), with the action that opens the trust editor.
+ */
+export function trustNote(onManage: () => void, what: string): HTMLElement {
+  const note = document.createElement('span');
+  note.className = 'trust-note';
+  note.setAttribute('role', 'note');
+  const text = document.createElement('span');
+  text.textContent = `${what} needs a trusted workspace (Restricted Mode).`;
+  note.append(text, button('Manage Workspace Trust', onManage, { appearance: 'secondary', title: 'Open the workspace trust editor' }));
+  note.hidden = true;
+  return note;
+}

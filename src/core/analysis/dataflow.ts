@@ -58,7 +58,11 @@ export function analyseDataflow(graph: Graph, order: readonly Node[]): Dataflow 
     // A constant computation: its outputs stem from the stored tensors it reads.
     const sources = new Set<string>();
     for (const r of reads) for (const s of constSources.get(r) ?? []) sources.add(s);
-    if (node.opType === 'Constant') node.outputs.forEach((o) => o && sources.add(o));
+    // A Constant's output, and an exporter's Identity copy of a stored tensor, are stored tensors of their own (metrics.ts).
+    if (node.opType === 'Constant' || isStoredCopy(node, constSources)) {
+      node.outputs.forEach((o) => o && constSources.set(o, new Set([o])));
+      return;
+    }
     node.outputs.forEach((o) => o && constSources.set(o, sources));
   });
   return { dynamic, constSources, lastUse, producer };
@@ -66,3 +70,16 @@ export function analyseDataflow(graph: Graph, order: readonly Node[]): Dataflow 
 
 /** Ops whose output is data even without inputs. */
 const RANDOM_OPS = new Set(['RandomNormal', 'RandomUniform', 'RandomNormalLike', 'RandomUniformLike', 'Multinomial', 'Bernoulli']);
+
+/**
+ * An `Identity` of a stored tensor. PyTorch's exporter writes one for each
+ * parameter whose values equal another's (it keeps one initializer and
+ * forwards it): in the model they were separate parameters (the zero biases
+ * of a freshly initialised network), so each copy counts as its own. Weights
+ * the model really shares are read from one initializer, with no Identity.
+ */
+export function isStoredCopy(node: Node, constSources: ReadonlyMap<string, ReadonlySet<string>>): boolean {
+  if (node.opType !== 'Identity' || node.domain !== '' || !node.inputs[0]) return false;
+  const src = constSources.get(node.inputs[0]);
+  return src !== undefined && src.size === 1 && src.has(node.inputs[0]);
+}

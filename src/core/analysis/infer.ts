@@ -8,7 +8,7 @@ import type { Attribute, Dim, DType, FunctionDef, Graph, Model, Node, Shape, Ten
 import { opsetOf } from '../ir';
 import { elementCount, tensorNumbers, type ExternalReader } from '../tensor-data';
 import { OP_RULES } from './ops/index';
-import { opKey } from './op-meta';
+import { opKey } from '../../shared/op-meta';
 import { MAX_FOLD_ELEMENTS, ShapeError, type OpContext, type TensorInfo } from './ops/types';
 import { dimProblem, fmtShape, isNum, shapeProblem } from './ops/dims';
 import { dict } from '../lookup';

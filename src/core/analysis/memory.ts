@@ -10,7 +10,7 @@
  */
 import type { Graph, Node } from '../ir';
 import type { Dataflow } from './dataflow';
-import { addExact, mulExact, type Figure } from './exact';
+import { addExact, mulExact, type Figure } from '../../shared/exact';
 
 /** Bytes of a value; null when its shape or type is unknown (or the count is not exact). */
 export type BytesOf = (value: string) => Figure;

@@ -17,9 +17,9 @@ import type { TensorInfo } from './ops/types';
 import { withCallAttributes, type FunctionCallScope } from './infer';
 import type { Dataflow } from './dataflow';
 import { allNumeric } from './ops/dims';
-import { addExact, bytesExact, exactCount, mulExact, productExact, sumFigures, type Figure } from './exact';
+import { addExact, bytesExact, exactCount, mulExact, productExact, sumFigures, type Figure } from '../../shared/exact';
 import { einsumMacs } from './ops/misc';
-import { opMeta } from './op-meta';
+import { opMeta } from '../../shared/op-meta';
 
 /** A layer's figures; null where they cannot be known (see exact.ts). */
 export interface LayerCost {
@@ -65,6 +65,12 @@ export function storedTensors(graph: Graph): Map<string, StoredTensor> {
     if (a?.type !== 'tensor' || a.value.dims.length < 2) continue;
     const elements = productExact(a.value.dims);
     out.set(n.outputs[0], { name: n.outputs[0], elements, bytes: bytesExact(a.value.dtype, elements), float: isFloat(a.value.dtype) });
+  }
+  // Identity copies of stored tensors (dataflow.ts isStoredCopy): each its own parameter.
+  for (const n of graph.nodes) {
+    if (n.opType !== 'Identity' || n.domain !== '' || !n.inputs[0] || !n.outputs[0]) continue;
+    const src = out.get(n.inputs[0]);
+    if (src) out.set(n.outputs[0], { ...src, name: n.outputs[0] });
   }
   return out;
 }

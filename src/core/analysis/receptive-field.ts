@@ -19,7 +19,7 @@ import type { Node, Shape } from '../ir';
 import type { TensorInfo } from './ops/types';
 import { convPoolGeometry } from './ops/conv-geometry';
 import { isNum } from './ops/dims';
-import { opMeta } from './op-meta';
+import { opMeta } from '../../shared/op-meta';
 
 export interface SpatialField {
   kind: 'spatial';

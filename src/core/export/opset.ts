@@ -23,7 +23,7 @@
  */
 import type { Graph, Node } from '../ir';
 import { nullProto } from '../lookup';
-import { OP_META } from '../analysis/op-meta';
+import { OP_META } from '../../shared/op-meta';
 
 export const MIN_EXPORT_OPSET = 13;
 export const MAX_EXPORT_OPSET = 22;

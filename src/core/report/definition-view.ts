@@ -11,7 +11,7 @@ import { definitionToModel, type DefinitionModel, type ModelProblem } from '../l
 import { kerasJsonDefinition } from '../loaders/keras-json-definition';
 import { formatField, formatShape } from './format';
 import { profileModel, type Profile, type TensorReport, type Totals } from './profile';
-import { addExact, type Figure } from '../analysis/exact';
+import { addExact, type Figure } from '../../shared/exact';
 import { definitionHints } from './definition-hints';
 import { outputSizeFormulas } from '../analysis/output-size';
 import type { Node } from '../ir';

@@ -133,6 +133,16 @@ export function layoutText(report: Pick<ProfileReport, 'layout'>): string | unde
   return report.layout === 'NHWC' ? 'Shapes: NHWC (channels last), as Keras and TF.js show them' : undefined;
 }
 
+/** How many exporter nodes were folded into the layers (analysis/folding.ts), by op; else nothing. */
+export function foldedText(report: Pick<ProfileReport, 'layers' | 'foldedNodes'>): string | undefined {
+  if (report.foldedNodes.length === 0) return undefined;
+  const byOp = new Map<string, number>();
+  for (const n of report.foldedNodes) byOp.set(n.op, (byOp.get(n.op) ?? 0) + 1);
+  const ops = [...byOp].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([op, k]) => `${k} ${visibleText(op)}`);
+  const n = report.foldedNodes.length;
+  return `Layers: ${report.layers.length}; ${n} constant and shape node${n === 1 ? '' : 's'} (${ops.join(', ')}${byOp.size > 4 ? ', …' : ''}) folded into the layers that read them (--all-nodes lists them)`;
+}
+
 const ioText = (label: string, ts: TensorReport[]) => `${label}: ${ts.map((t) => `${t.name} ${formatShape(t.shape)} ${t.dtype ?? '?'}`).join(', ')}`;
 
 /** The terminal table: aligned columns, long names truncated from the left. */
@@ -148,6 +158,7 @@ export function formatTable(report: ProfileReport, opts: FormatOptions = {}, max
     visibleText(ioText('Inputs', report.inputs)),
     visibleText(ioText('Outputs', report.outputs)),
     ...[layoutText(report) ?? []].flat(),
+    ...[foldedText(report) ?? []].flat(),
     '',
     line(HEADERS),
     widths.map((w) => '-'.repeat(w)).join('  '),
@@ -181,7 +192,7 @@ export function formatMarkdown(report: ProfileReport, opts: FormatOptions = {}):
     // rows() already made the model strings visible; mdText escapes the Markdown syntax left.
     ...body.map((r) => `| ${r.map(mdText).join(' | ')} |`),
     '',
-    ...[...totalsLines(report, opts), ...[layoutText(report) ?? []].flat()].map((l) => `- ${mdText(l)}`),
+    ...[...totalsLines(report, opts), ...[layoutText(report) ?? []].flat(), ...[foldedText(report) ?? []].flat()].map((l) => `- ${mdText(l)}`),
     ...report.warnings.map((w) => `- warning: ${mdText(w)}`),
   ].join('\n') + '\n';
 }

@@ -4,7 +4,7 @@
  * anywhere. Every string from the model is escaped.
  */
 import type { ProfileReport, TensorReport } from './profile';
-import { exactText, formatField, formatShape, humanBytes, humanCount, layoutText, partialNote, totalText, UNKNOWN, withUnit } from './format';
+import { exactText, formatField, formatShape, humanBytes, humanCount, layoutText, foldedText, partialNote, totalText, UNKNOWN, withUnit } from './format';
 import { visibleText } from './safe-text';
 
 /** Text for an HTML page: markup characters as entities, control characters as visible escapes (safe-text.ts). */
@@ -86,6 +86,7 @@ export function formatHtml(report: ProfileReport, o: HtmlOptions): string {
   return htmlPage(`${o.title} — ConvLens profile`, `<h1>${e(o.title)}</h1>
 <p class="io">${e(`${report.format.toUpperCase()} opset ${report.opset} · inputs: ${io(report.inputs)} · outputs: ${io(report.outputs)}`)}</p>
 ${layoutText(report) ? `<p class="io">${e(layoutText(report)!)}</p>` : ''}
+${foldedText(report) ? `<p class="io">${e(foldedText(report)!)}</p>` : ''}
 <dl>${totals.map(([k, v]) => `<div><dt>${e(k)}</dt><dd>${e(v)}</dd></div>`).join('')}</dl>
 ${note ? `<p class="io">${e(note)}</p>` : ''}
 <table>

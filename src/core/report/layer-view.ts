@@ -8,6 +8,7 @@ import type { Attribute, DType, Model, Node, TensorConst } from '../ir';
 import type { Profile, TensorReport } from './profile';
 import { outputSizeFormulas } from '../analysis/output-size';
 import { shownShape } from '../layout';
+import { foldedOrigin } from '../analysis/folding';
 
 export interface AttributeView {
   name: string;
@@ -21,6 +22,24 @@ export interface WeightView {
   name: string;
   dtype: DType;
   dims: number[];
+  /** Read through folded nodes: the ops (`Identity`, `DequantizeLinear`), first to last. */
+  via?: string;
+  /** The stored tensor the folded ops start from (`onnx::Conv_633`). */
+  from?: string;
+}
+
+/** A folded input that is not a weight: a Reshape's target shape, a Pad's pads, a Constant scalar. */
+export interface ConstantView {
+  input: number;
+  name: string;
+  dtype: DType | null;
+  shape: (number | string)[] | null;
+  /** The folded ops that make it, first to last: `Shape → Gather → Unsqueeze → Concat`. */
+  via: string;
+  /** What the chain starts from: a stored tensor, or the activation whose shape it reads. */
+  from?: string;
+  /** Its elements, when known and short: `[1, 2048]`. */
+  value?: string;
 }
 
 export interface LayerView {
@@ -32,6 +51,8 @@ export interface LayerView {
   /** Every input ('' for an omitted optional one) with its inferred type and shape. */
   inputs: TensorReport[];
   weights: WeightView[];
+  /** Folded inputs that are not weights (analysis/folding.ts). */
+  constants?: ConstantView[];
   /** Conv/pool output-size arithmetic per spatial axis: `H, W: out = ⌊(55 + 2·0 − 3)/2⌋ + 1 = 27`. */
   outputSize?: string[];
   doc?: string;
@@ -154,17 +175,37 @@ export function layerTitle(node: Node, weightDims: (input: number) => readonly n
 /** A view of every layer of `model`, in the order of `profile.report.layers`. */
 export function layerViews(model: Model, profile: Profile): LayerView[] {
   const graph = model.graph;
-  return graph.nodes.map((node) => {
+  const nodeOf = new Map(graph.nodes.map((n) => [n.name, n]));
+  const { folding } = profile.details;
+  return profile.report.layers.map((layer) => {
+    const node = nodeOf.get(layer.name)!;
     const weights: WeightView[] = [];
+    const constants: ConstantView[] = [];
     node.inputs.forEach((name, input) => {
-      const v = name ? graph.values.get(name) : undefined;
+      if (!name) return;
+      const v = graph.values.get(name);
       // Shown as the model's framework stores it (a Keras kernel [kh, kw, C_in, filters]).
-      if (v?.data && graph.initializers.has(name)) weights.push({ input, name, dtype: v.data.dtype, dims: shownShape(model, name, [...v.data.dims]) });
+      if (v?.data && graph.initializers.has(name)) {
+        weights.push({ input, name, dtype: v.data.dtype, dims: shownShape(model, name, [...v.data.dims]) });
+        return;
+      }
+      if (!folding.producedBy.has(name)) return;
+      // Made by folded nodes: a weight when it is a float tensor computed from stored float tensors
+      // (PyTorch's Identity of a shared bias, a DequantizeLinear of int8 weights), else a constant.
+      const t = profile.details.tensorOf(name);
+      const { ops, from } = foldedOrigin(name, folding);
+      const via = ops.join(' → ');
+      const dims = t.shape?.every((d): d is number => typeof d === 'number') ? t.shape : undefined;
+      if (t.dtype && dims && isFloatType(t.dtype) && profile.details.weightSources(name).length > 0) {
+        weights.push({ input, name, dtype: t.dtype, dims, via, ...(from ? { from } : {}) });
+      } else {
+        constants.push({ input, name, dtype: t.dtype, shape: t.shape, via, ...(from ? { from } : {}), ...(valueText(name, profile) ?? {}) });
+      }
     });
     // The title reads the IR's (ONNX) weight layout.
     const dimsOf = (input: number) => {
       const w = weights.find((x) => x.input === input);
-      return w && graph.values.get(w.name)?.data?.dims;
+      return w && (graph.values.get(w.name)?.data?.dims ?? (w.from ? graph.values.get(w.from)?.data?.dims : undefined) ?? profile.details.irTensorOf(w.name).shape?.filter((d): d is number => typeof d === 'number'));
     };
     const view: LayerView = {
       title: layerTitle(node, dimsOf),
@@ -172,6 +213,7 @@ export function layerViews(model: Model, profile: Profile): LayerView[] {
       attributes: Object.entries(node.attributes).map(([name, a]) => ({ name, value: attributeText(a) })),
       inputs: node.inputs.map((name) => (name ? profile.details.tensorOf(name) : { name: '', shape: null, dtype: null })),
       weights,
+      ...(constants.length ? { constants } : {}),
     };
     // The formulas read the node's attributes, so they take its inputs as the IR holds them (NCHW).
     const irShape = (input: number) => (node.inputs[input] ? profile.details.irTensorOf(node.inputs[input]).shape : null);
@@ -180,4 +222,13 @@ export function layerViews(model: Model, profile: Profile): LayerView[] {
     if (node.doc) view.doc = node.doc;
     return view;
   });
+}
+
+const FLOAT_TYPES = new Set<DType>(['float32', 'float16', 'bfloat16', 'float64']);
+const isFloatType = (t: DType) => FLOAT_TYPES.has(t);
+
+/** A small folded value's elements as text (a Reshape's target `[1, 2048]`), when inference knows them. */
+function valueText(name: string, profile: Profile): { value: string } | undefined {
+  const v = profile.details.valueOf(name);
+  return v && v.length <= MAX_LIST ? { value: list(v) } : undefined;
 }

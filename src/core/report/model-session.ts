@@ -9,7 +9,7 @@ import { largestBatchThatFits, profileModel, type ProfileOptions, type ProfileRe
 import { layerViews, type LayerView } from './layer-view';
 import { weightStats, type WeightStats } from '../analysis/weight-stats';
 import type { Optimizer } from '../analysis/memory';
-import type { Model } from '../ir';
+import type { Graph, Model, TensorConst } from '../ir';
 import type { ExternalReader } from '../tensor-data';
 
 export interface SessionOptions extends Omit<ProfileOptions, 'readExternal'> {
@@ -29,8 +29,12 @@ export interface ModelViewData {
     peakLayer: string | null;
     /** Memory budget for "largest batch that fits", bytes. */
     budgetBytes: number;
-    /** Largest training batch whose memory fits the budget (0: not even 1); null when unknown (or the model has no inputs). */
-    largestTrainingBatch: number | 'unbounded' | null;
+    /**
+     * Largest training batch whose memory fits the budget (0: not even 1);
+     * null when unknown (or the model has no inputs); 'pending' until
+     * `batchFit` answers (it profiles again: not needed for the first paint).
+     */
+    largestTrainingBatch: number | 'unbounded' | null | 'pending';
     /** The tool that wrote the file (ONNX producer_name). */
     producer?: string;
   };
@@ -39,6 +43,9 @@ export interface ModelViewData {
 export const DEFAULT_BUDGET_BYTES = 8 * 2 ** 30;
 
 export class ModelSession {
+  /** Names of the layers the last view listed: the webview's layer indices point into them. */
+  private layerNames: string[] = [];
+
   private constructor(private readonly loaded: LoadedModel) {}
 
   /** Throws ModelLoadError (file and problem) when the file cannot be read. */
@@ -54,11 +61,14 @@ export class ModelSession {
     return new ModelSession({ model, readExternal, fileBytes: 0 });
   }
 
-  view(o: SessionOptions): ModelViewData {
+  /**
+   * The view's data from one profile. `batchFit: 'later'` leaves the largest
+   * batch that fits 'pending' (the caller asks `batchFit` after the first paint).
+   */
+  view(o: SessionOptions, when: { batchFit?: 'now' | 'later' } = {}): ModelViewData {
     const model = this.loaded.model;
-    const options: ProfileOptions = { ...o, readExternal: this.loaded.readExternal };
-    const profile = profileModel(model, options);
-    const largest = profile.report.inputs.length > 0 ? largestBatchThatFits(model, o.budgetBytes, 'training', options).batch : null;
+    const profile = profileModel(model, { ...o, readExternal: this.loaded.readExternal });
+    const largest = when.batchFit === 'later' ? 'pending' : this.batchFit(o);
     const summary: ModelViewData['summary'] = {
       optimizer: o.optimizer ?? 'adam',
       batch: o.batch ?? null,
@@ -67,18 +77,40 @@ export class ModelSession {
       largestTrainingBatch: largest,
     };
     if (model.producer) summary.producer = model.producer;
+    this.layerNames = profile.report.layers.map((l) => l.name);
     return { report: profile.report, layers: layerViews(model, profile), summary };
   }
 
-  /** Statistics of the weight feeding input `input` of layer `layer`. */
+  /** The largest training batch within `o.budgetBytes` (null: unknown, or the model has no inputs). */
+  batchFit(o: SessionOptions): number | 'unbounded' | null {
+    const model = this.loaded.model;
+    if (model.graph.inputs.length === 0) return null;
+    return largestBatchThatFits(model, o.budgetBytes, 'training', { ...o, readExternal: this.loaded.readExternal }).batch;
+  }
+
+  /** Statistics of the weight feeding input `input` of layer `layer` (an index into the last view's layers). */
   weightStats(layer: number, input: number): WeightStats {
-    const node = this.loaded.model.graph.nodes[layer];
+    const graph = this.loaded.model.graph;
+    const node = graph.nodes.find((n) => n.name === this.layerNames[layer]);
     if (!node) throw new Error(`no layer #${layer}`);
     const name = node.inputs[input];
-    const data = name ? this.loaded.model.graph.values.get(name)?.data : undefined;
-    if (!data) throw new Error(`input ${input} of ${node.name} is not a stored weight`);
+    const data = name ? storedThroughIdentity(graph, name) : undefined;
+    if (!data) throw new Error(`input ${input} of ${node.name} is not a stored weight (statistics are of the tensors stored in the file)`);
     const stats = weightStats(data, this.loaded.readExternal);
     if (!stats) throw new Error(`the elements of ${name} are not available (${data.storage.kind === 'external' ? 'external data file missing' : `${data.dtype} data`})`);
     return stats;
   }
+}
+
+/** The stored data behind `name`, also when exporter Identity nodes forward it (PyTorch's shared weights). */
+function storedThroughIdentity(graph: Graph, name: string): TensorConst | undefined {
+  let cur = name;
+  for (let hops = 0; hops <= graph.nodes.length; hops++) {
+    const data = graph.initializers.has(cur) ? graph.values.get(cur)?.data : undefined;
+    if (data) return data;
+    const producer = graph.nodes.find((n) => n.outputs.includes(cur));
+    if (producer?.opType !== 'Identity' || !producer.inputs[0]) return undefined;
+    cur = producer.inputs[0];
+  }
+  return undefined;
 }

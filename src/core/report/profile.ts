@@ -7,8 +7,9 @@ import type { DType, Model, Shape } from '../ir';
 import { inferShapes, type InferResult } from '../analysis/infer';
 import type { TensorInfo } from '../analysis/ops/types';
 import { allNumeric } from '../analysis/ops/dims';
-import { addExact, bytesExact, productExact, sumFigures, type Figure } from '../analysis/exact';
+import { addExact, bytesExact, productExact, sumFigures, type Figure } from '../../shared/exact';
 import { analyseDataflow } from '../analysis/dataflow';
+import { foldableNodes, type Folding } from '../analysis/folding';
 import { layerCost, nodeWeights, storedTensors } from '../analysis/metrics';
 import { describeField, inputField, propagateField, type FieldState, type ReceptiveField } from '../analysis/receptive-field';
 import { peakActivation, trainingBytes, type Optimizer } from '../analysis/memory';
@@ -31,6 +32,8 @@ export interface ProfileOptions {
   /** Optimizer assumed by the training-memory estimate (default Adam). */
   optimizer?: Optimizer;
   readExternal?: ExternalReader;
+  /** List constant and shape-arithmetic nodes as layers too (folding.ts); by default they are folded into their readers. */
+  showFoldedNodes?: boolean;
 }
 
 export interface TensorReport {
@@ -40,11 +43,6 @@ export interface TensorReport {
   dtype: DType | null;
 }
 
-/** Bytes of a tensor when its shape is fully numeric, its type known and the count exact. */
-export function tensorBytes(t: TensorReport): number | null {
-  if (!t.dtype || !t.shape || !t.shape.every((d): d is number => typeof d === 'number')) return null;
-  return bytesExact(t.dtype, productExact(t.shape));
-}
 
 /**
  * One layer's figures. `null` = unknown: the shapes it needs could not be
@@ -92,6 +90,12 @@ export interface ProfileReport {
   outputs: TensorReport[];
   totals: Totals;
   layers: LayerReport[];
+  /**
+   * Nodes not listed in `layers`: exporters' constant and shape arithmetic
+   * (Identity of a weight, Constant, Shape → Gather → Concat), folded into
+   * the layers that read them (analysis/folding.ts). Empty with `showFoldedNodes`.
+   */
+  foldedNodes: { name: string; op: string }[];
   warnings: string[];
 }
 
@@ -107,6 +111,12 @@ export interface ProfileDetails {
   issues: InferResult['issues'];
   /** Inferred type and shape (as reported: symbols kept, in the model's layout) of every tensor by name. */
   tensorOf(name: string): TensorReport;
+  /** The folded nodes and what they make (also when `showFoldedNodes` lists them). */
+  folding: Folding;
+  /** The float stored tensors (weights) a constant value is computed from; empty for activations. */
+  weightSources(name: string): string[];
+  /** A value's elements when inference knows them (small integer tensors: shapes, pads). */
+  valueOf(name: string): readonly number[] | undefined;
   /** The same in the IR's layout (NCHW), for what reads the IR's nodes (output-size formulas). */
   irTensorOf(name: string): TensorReport;
 }
@@ -272,7 +282,10 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
     trainingBytes: trainingBytes(paramBytes.total, saved, optimizer),
     partial,
   };
-  const unknownLayers = layers.filter((l) => l.macs === null || l.flops === null || l.activationBytes === null || l.params === null);
+  const folding = foldableNodes(graph, order, flow);
+  const layersShown = options.showFoldedNodes ? layers : layers.filter((l) => !folding.nodes.has(l.name));
+  const foldedNodes = options.showFoldedNodes ? [] : layers.filter((l) => folding.nodes.has(l.name)).map((l) => ({ name: l.name, op: l.op }));
+  const unknownLayers = layersShown.filter((l) => l.macs === null || l.flops === null || l.activationBytes === null || l.params === null);
   if (unknownLayers.length > 0) {
     const shown = unknownLayers.slice(0, 3).map((l) => `'${l.name}'`).join(', ');
     warnings.push(
@@ -289,7 +302,8 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
       inputs: graph.inputs.map((n) => tensorReport(n, display.values.get(n), model)),
       outputs: graph.outputs.map((n) => tensorReport(n, display.values.get(n), model)),
       totals,
-      layers,
+      layers: layersShown,
+      foldedNodes,
       warnings,
     },
     details: {
@@ -299,6 +313,9 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
       liveAtPeak: peak.liveAtPeak,
       issues: display.issues,
       tensorOf: (name) => tensorReport(name, display.values.get(name), model),
+      folding,
+      weightSources: (name) => [...(flow.constSources.get(name) ?? [])].filter((s) => stored.get(s)?.float),
+      valueOf: (name) => display.values.get(name)?.value,
       irTensorOf: (name) => tensorReport(name, display.values.get(name)),
     },
   };

@@ -6,9 +6,9 @@
  * (src/runtime) only measures.
  */
 import type { Graph } from '../ir';
-import { tensorBytes, type ProfileReport, type TensorReport } from '../report/profile';
+import type { ProfileReport, TensorReport } from '../report/profile';
 import { analyseDataflow } from '../analysis/dataflow';
-import { addExact, sumFigures, type Figure } from '../analysis/exact';
+import { addExact, sumFigures, tensorBytes, type Figure } from '../../shared/exact';
 import { executionOrder } from '../analysis/infer';
 import { mapKernelsToNodes, type NodeMapping } from './node-map';
 import type { TraceRun } from './ort-trace';
@@ -157,7 +157,8 @@ export function buildOrtReport(graph: Graph, profile: ProfileReport, raw: RawOrt
   const kernelInfo = new Map<string, { op: string; provider: string }>();
   for (const r of timed) for (const k of r.kernels) kernelInfo.set(k.node, { op: k.op, provider: k.provider });
 
-  const layers: RuntimeLayer[] = graph.nodes.map((n) => {
+  // The static report's layers: folded nodes (constant and shape arithmetic) are not layers here either.
+  const layers: RuntimeLayer[] = graph.nodes.filter((n) => layerOf.has(n.name)).map((n) => {
     const st = mapping.status.get(n.name)!;
     const base = { name: n.name, op: n.opType, timeMs: 0, share: 0, flops: layerOf.get(n.name)?.flops ?? null };
     if (st.kind === 'fused') return { ...base, status: 'fused', fusedInto: st.into };

@@ -224,6 +224,52 @@ export async function runUiSuite(ctx: UiContext): Promise<{ passed: number; fail
     await page.screenshot({ path: join(ctx.results, 'graph-dark.png') });
   });
 
+  await test('a PyTorch export: a readable first screen (input box, text ≥ 11 px, no exporter Identity boxes), folded weights in the details, the header collapsed to one line; dark and light', async () => {
+    await page.getByRole('treeitem', { name: /torch-export-cnn\.onnx/ }).click();
+    await page.locator('.tabs-container .tab', { hasText: 'torch-export-cnn.onnx' }).first().waitFor({ timeout: UI_MS });
+    await view.locator('.summary-host', { hasText: '13,178' }).waitFor({ timeout: UI_MS });
+    await view.locator('svg.graph g.io-input').waitFor({ timeout: UI_MS });
+    // First screen: the input box inside the graph pane, box text at 12 px × zoom ≥ 11 px.
+    const first = await view.locator('body').evaluate(() => {
+      const pane = document.querySelector('.graph-pane')!.getBoundingClientRect();
+      const input = document.querySelector('svg.graph g.io-input')!.getBoundingClientRect();
+      const zoom = /scale\(([\d.]+)\)/.exec(document.querySelector('svg.graph > g.zoom')!.getAttribute('transform') ?? '')?.[1];
+      const titles = Array.from(document.querySelectorAll('svg.graph g.node .title'), (t) => t.textContent ?? '');
+      return { inView: input.top >= pane.top && input.bottom <= pane.bottom && input.left >= pane.left && input.right <= pane.right, zoom: Number(zoom ?? 1), titles };
+    });
+    if (!first.inView) throw new Error('the input box is not on the first screen');
+    if (12 * first.zoom < 11) throw new Error(`box titles are ${(12 * first.zoom).toFixed(1)} px on the first screen`);
+    const exporterBoxes = first.titles.filter((t) => /^(Identity|Constant|Shape|Gather|Unsqueeze)\b/.test(t));
+    if (exporterBoxes.length) throw new Error(`exporter nodes drawn as boxes: ${exporterBoxes.join(', ')}`);
+    // /layer1/layer1.0/conv2/Conv (layer 5) reads its bias through an exporter Identity: a weight, folded.
+    // It is below the first screen: a click on its row in the table reveals and selects it in the graph.
+    await view.locator('#tab-table').click();
+    await view.locator('table.layers tbody tr', { hasText: '/layer1/layer1.0/conv2/Conv' }).first().click();
+    await view.locator('svg.graph g.node.selected[data-layer="5"]').waitFor({ timeout: UI_MS });
+    const details = view.locator('.details-pane');
+    await details.getByText('/layer1/layer1.0/conv2/Conv').first().waitFor({ timeout: UI_MS });
+    await details.getByText('Identity of onnx::Conv_135 (folded)').first().waitFor({ timeout: UI_MS });
+    // The header collapses to one line, and the graph gets the room.
+    const paneHeight = () => view.locator('.graph-pane').evaluate((e) => e.getBoundingClientRect().height);
+    const before = await paneHeight();
+    await view.locator('#summary-toggle').click();
+    await view.locator('.summary-compact', { hasText: 'torch-export-cnn.onnx · 28 layers' }).waitFor({ timeout: UI_MS });
+    await view.locator('.summary-totals').waitFor({ state: 'hidden', timeout: UI_MS });
+    const after = await paneHeight();
+    if (after < before + 100) throw new Error(`the graph pane grew from ${before} to only ${after} px`);
+    await openPalette(page, 'Notifications: Clear All Notifications');
+    await page.waitForTimeout(500); // settles the picture only
+    await page.screenshot({ path: join(ctx.results, 'torch-export-dark.png') });
+    await setTheme(page, 'Light Modern', 'vs');
+    await view.locator('body.vscode-light').waitFor({ timeout: UI_MS });
+    await page.waitForTimeout(800); // settles the picture only
+    await page.screenshot({ path: join(ctx.results, 'torch-export-light.png') });
+    // Back as it was for the tests after this one (the choice is remembered for new views).
+    await view.locator('#summary-toggle').click();
+    await view.locator('.summary-totals').waitFor({ state: 'visible', timeout: UI_MS });
+    await setTheme(page, 'Dark Modern', 'vs-dark');
+  });
+
   await test('a definition in the text editor: inlay hints, hover shapes, and a diagnostic for a shape error', async () => {
     await openPalette(page, 'View: Close All Editors');
     await page.getByRole('treeitem', { name: /alexnet\.cnn\.yaml/ }).click();

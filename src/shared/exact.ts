@@ -6,8 +6,8 @@
  * known, and for a figure too large to be exact. Never NaN, Infinity or a
  * negative number.
  */
-import type { DType } from '../ir';
-import { dtypeBits } from '../dtype';
+import type { DType } from '../core/ir';
+import { dtypeBits } from '../core/dtype';
 
 /** A per-layer or total figure: an exact non-negative integer, or null when it cannot be known. */
 export type Figure = number | null;
@@ -62,4 +62,10 @@ export function bytesExact(dtype: DType, elements: Figure): Figure {
   if (elements === null) return null;
   const bits = dtypeBits(dtype);
   return bits % 8 === 0 ? mulExact(elements, bits / 8) : exactCount(Math.ceil((elements * bits) / 8));
+}
+
+/** Bytes of a tensor when its shape is fully numeric, its type known and the count exact. */
+export function tensorBytes(t: { shape: readonly (number | string)[] | null; dtype: DType | null }): number | null {
+  if (!t.dtype || !t.shape || !t.shape.every((d): d is number => typeof d === 'number')) return null;
+  return bytesExact(t.dtype, productExact(t.shape));
 }

@@ -12,7 +12,7 @@
  * Keys are as in the shape-rule table (ops/index.ts): the op type for the
  * default and ai.onnx.ml domains, `domain:OpType` for others.
  */
-import { nullProto } from '../lookup';
+import { nullProto } from '../core/lookup';
 
 /** Colour families, after the ONNX operator catalogue (onnx/defs/nn, math, tensor, reduction, quantization, controlflow). */
 export type OpFamily = 'conv' | 'pool' | 'norm' | 'activation' | 'elementwise' | 'linear' | 'shape' | 'resize' | 'reduce' | 'control' | 'quant' | 'io' | 'other';

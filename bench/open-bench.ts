@@ -1,0 +1,198 @@
+/**
+ * `node --import tsx bench/open-bench.ts [--runs N] [--models a,b]`: what a
+ * user waits for when opening a model, ConvLens beside Netron, in the same
+ * headless Chromium, interleaved (ConvLens, Netron, ConvLens, …), cold.
+ *
+ * ConvLens, per run, as the extension does it when a model file is opened:
+ * a fresh model worker thread (dist/model-worker.js, the extension's own
+ * ModelHost) loads and profiles the file while a fresh page (the exact page
+ * the extension serves) boots; the `model` message (JSON) crosses to the
+ * page once both are ready; the clock stops when the page says `painted`
+ * (boxes on screen). Then one group is expanded (or collapsed) and the time
+ * to the next `painted` is the expand time.
+ *
+ * Netron 9.2.1's web viewer (../shared/peers/netron/source, see
+ * ../shared/peers/README.md), per run: a fresh browser context opens
+ * `index.html?url=<model>`; the clock stops when the page shows its graph
+ * (`body.default` and a `#origin g.node`, checked every animation frame).
+ *
+ * Both clocks are this process's, from just before the page is opened.
+ * Models: torchvision ResNet-50, Inception-v3 and DenseNet-121 exported by
+ * torch.onnx.export (when Python has torch and torchvision; cached in
+ * bench/models/), and the generated 2,000- and 20,000-node CNNs.
+ * Needs dist/ (npm run build) and /usr/bin/chromium.
+ */
+import { spawnSync } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { extname, join, resolve } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { DEFAULT_BUDGET_BYTES } from '../src/core/report/model-session';
+import { ModelHost } from '../src/extension/model-host';
+import { launchChromium, openView, startHarness, type Harness } from '../test/browser/harness';
+import { ensureGraphModels, GRAPH_MODEL_DIR } from './graph-models';
+
+const ROOT = resolve(__dirname, '..');
+const NETRON = resolve(ROOT, '../shared/peers/netron/source');
+const WORKER = join(ROOT, 'dist', 'model-worker.js');
+const args = process.argv.slice(2);
+const arg = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const RUNS = Number(arg('--runs') ?? 5);
+const only = arg('--models')?.split(',');
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+interface Target {
+  name: string;
+  file: string;
+}
+
+function torchvisionModels(): Target[] {
+  const names = [['resnet50', 224], ['inception_v3', 299], ['densenet121', 224]] as const;
+  const file = (n: string) => join(GRAPH_MODEL_DIR, `torchvision-${n}.onnx`);
+  const missing = names.filter(([n]) => !existsSync(file(n)));
+  if (missing.length) {
+    const py = ['python3', '/usr/bin/python3'].find((p) => spawnSync(p, ['-c', 'import torch, torchvision'], { encoding: 'utf8' }).status === 0);
+    if (!py) {
+      console.log('(torchvision exports skipped: Python with torch and torchvision is not available; apt-get install python3-torch python3-torchvision)');
+      return [];
+    }
+    mkdirSync(GRAPH_MODEL_DIR, { recursive: true });
+    const script = [
+      'import sys, torch, torchvision, warnings',
+      'warnings.filterwarnings("ignore")',
+      'for spec in sys.argv[2:]:',
+      '    n, s = spec.split(":")',
+      '    m = getattr(torchvision.models, n)(weights=None).eval()',
+      '    torch.onnx.export(m, torch.randn(1, 3, int(s), int(s)), f"{sys.argv[1]}/torchvision-{n}.onnx", opset_version=13)',
+    ].join('\n');
+    const r = spawnSync(py, ['-c', script, GRAPH_MODEL_DIR, ...missing.map(([n, s]) => `${n}:${s}`)], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`torch.onnx.export failed: ${r.stderr.slice(-2000)}`);
+  }
+  return names.map(([n]) => ({ name: `torchvision ${n}`, file: file(n) }));
+}
+
+/** A static server for Netron's viewer and the model files (by absolute path under /models/). */
+async function startNetronServer(models: Target[]): Promise<{ url: (t: Target) => string; server: Server }> {
+  const byName = new Map(models.map((m, i) => [`m${i}${extname(m.file)}`, m.file]));
+  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon' };
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent((req.url ?? '/').split('?')[0]);
+    const model = /^\/models\/(.+)$/.exec(path);
+    const file = model ? byName.get(model[1]) : join(NETRON, path === '/' ? 'index.html' : path);
+    if (!file || (!model && !file.startsWith(NETRON)) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': types[extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-store' });
+    res.end(readFileSync(file));
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const names = new Map(models.map((m, i) => [m.file, `m${i}${extname(m.file)}`]));
+  return { url: (t) => `${origin}/index.html?url=${encodeURIComponent(`${origin}/models/${names.get(t.file)}`)}`, server };
+}
+
+async function convlensOnce(browser: Browser, harness: Harness, t: Target): Promise<{ openMs: number; expandMs: number | null; boxes: number }> {
+  const t0 = performance.now();
+  // The extension's path: a fresh model worker loads and profiles while the page boots.
+  const host = new ModelHost(t.file, WORKER, () => undefined);
+  const data = (async () => {
+    await host.open();
+    const view = await host.view({ budgetBytes: DEFAULT_BUDGET_BYTES });
+    return { type: 'model' as const, file: t.file.split('/').pop()!, report: view.report, layers: view.layers, summary: view.summary };
+  })();
+  // openView boots the page meanwhile, waits for its `ready`, then posts the message once it is made.
+  const view = await openView(browser, harness.url, data);
+  try {
+    const painted = await view.fromWebview('painted', 300_000);
+    const openMs = performance.now() - t0;
+    // Expand (or collapse) the first group title or collapsed group on screen: time to the next paint.
+    let expandMs: number | null = null;
+    const since = (await view.messages()).length;
+    const target = view.page.locator('svg.graph g.group-collapsed, svg.graph g.group-title-bar .group-header').first();
+    if ((await target.count()) > 0) {
+      const e0 = performance.now();
+      await target.click({ timeout: 10_000 }).catch(() => undefined);
+      await view.fromWebview('painted', 120_000, since).then(() => (expandMs = performance.now() - e0)).catch(() => undefined);
+    }
+    return { openMs, expandMs, boxes: painted.visibleNodes };
+  } finally {
+    await view.close();
+    host.dispose();
+  }
+}
+
+async function netronOnce(browser: Browser, url: string): Promise<{ openMs: number; nodes: number }> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const origin = new URL(url).origin;
+  await context.addCookies([{ name: 'consent', value: String(Date.now()), url: origin }]);
+  const page = await context.newPage();
+  try {
+    const t0 = performance.now();
+    await page.goto(url);
+    // Netron replaces window.eval (which page.evaluate relies on): poll through CDP.
+    const cdp = await context.newCDPSession(page);
+    for (;;) {
+      const r = await cdp.send('Runtime.evaluate', {
+        expression: "document.body.classList.contains('default') && document.querySelectorAll('#origin g.node').length",
+        returnByValue: true,
+      });
+      const n = r.result.value as number | false;
+      if (n) return { openMs: performance.now() - t0, nodes: n };
+      if (performance.now() - t0 > 300_000) throw new Error(`Netron did not draw ${url} within 300 s`);
+      await new Promise((ok) => setTimeout(ok, 20));
+    }
+  } finally {
+    await context.close();
+  }
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(WORKER)) throw new Error('dist/model-worker.js is missing: npm run build first');
+  if (!existsSync(join(NETRON, 'index.html'))) throw new Error(`Netron's web viewer is not at ${NETRON} (../shared/peers/README.md)`);
+  const generated = ensureGraphModels(GRAPH_MODEL_DIR).map((m) => ({ name: m.name, file: m.file }));
+  const targets = [...torchvisionModels(), ...generated].filter((t) => !only || only.some((o) => t.name.includes(o)));
+  const harness = await startHarness();
+  const netron = await startNetronServer(targets);
+  const browser = await launchChromium();
+  const rows: string[] = [];
+  try {
+    for (const t of targets) {
+      const ours: number[] = [];
+      const expand: number[] = [];
+      const theirs: number[] = [];
+      let boxes = 0;
+      let nodes = 0;
+      for (let i = 0; i < RUNS; i++) {
+        const c = await convlensOnce(browser, harness, t);
+        ours.push(c.openMs);
+        boxes = c.boxes;
+        if (c.expandMs !== null) expand.push(c.expandMs);
+        const n = await netronOnce(browser, netron.url(t));
+        theirs.push(n.openMs);
+        nodes = n.nodes;
+      }
+      const [a, b] = [median(ours), median(theirs)];
+      const row = `| ${t.name} | ${Math.round(a)} | ${Math.round(b)} | ${(a / b).toFixed(2)} | ${expand.length ? Math.round(median(expand)) : '—'} | ${boxes} | ${nodes} |`;
+      console.log(row);
+      rows.push(row);
+    }
+  } finally {
+    await browser.close();
+    await harness.close();
+    netron.server.close();
+  }
+  console.log(`\nOpen → graph drawn, cold, median of ${RUNS} interleaved pairs (ms); expand: one group toggled → repainted (ms)\n`);
+  console.log('| model | ConvLens | Netron 9.2.1 | ratio (goal ≤ 0.5) | expand (goal < 300) | ConvLens boxes | Netron nodes |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  for (const r of rows) console.log(r);
+}
+
+void main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
