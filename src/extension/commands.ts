@@ -63,6 +63,12 @@ export function registerViewCommands(provider: ModelEditorProvider, log: (line: 
     try {
       const data = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `ConvLens: exporting the graph as ${format.toUpperCase()}` }, () => view.requestExport(format));
       await write(uri, format === 'svg' ? new TextEncoder().encode(data) : Buffer.from(data, 'base64'), log);
+      // Say where it went, with the way to it (no target given: the user chose it in a dialog, or a command did).
+      log(`exported the graph of ${view.document.fileName} to ${uri.fsPath}`);
+      void vscode.window.showInformationMessage(`ConvLens: graph saved to ${uri.fsPath}`, 'Open', 'Reveal in File Explorer').then((choice) => {
+        if (choice === 'Open') void vscode.commands.executeCommand('vscode.open', uri);
+        if (choice === 'Reveal in File Explorer') void vscode.commands.executeCommand('revealFileInOS', uri);
+      });
       return uri;
     } catch (err) {
       log(`error: export ${format}: ${(err as Error).message}`);

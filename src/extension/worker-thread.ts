@@ -35,9 +35,14 @@ export interface WorkerThreadOptions {
   onStop?: (why: string) => void;
 }
 
-/** Starts `script`; a TypeScript entry (tests, running from source) is loaded through tsx. */
+/**
+ * Starts `script`; a TypeScript entry (tests, running from source) is loaded
+ * through tsx. A bundle starts without the parent's Node flags: a loader the
+ * parent runs under (tsx in tests and benchmarks) would cost every worker
+ * ~150 ms of start-up that the bundle does not need.
+ */
 function startWorker(script: string, resourceLimits?: ResourceLimits): Worker {
-  if (!script.endsWith('.ts')) return new Worker(script, { resourceLimits });
+  if (!script.endsWith('.ts')) return new Worker(script, { resourceLimits, execArgv: [] });
   const tsx = createRequire(script).resolve('tsx/cjs');
   return new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(script)});`, { eval: true, resourceLimits });
 }

@@ -307,6 +307,24 @@ export const tests: BrowserTest[] = [
         const timeCells = await page.locator('table.layers td.layers-runtime').allTextContents();
         assert.ok(timeCells.some((t) => /\d+(\.\d+)? (ms|µs)/.test(t)), 'the table shows measured times');
         assert.ok(timeCells.includes('fused'), 'fused layers say so');
+        // The run's columns come after the op, in view without scrolling sideways.
+        const seen = await page.evaluate(() => {
+          const pane = document.querySelector('.table-pane')!.getBoundingClientRect();
+          const cols = Array.from(document.querySelectorAll('table.layers th'), (th) => ({ text: th.textContent ?? '', right: th.getBoundingClientRect().right }));
+          return { paneRight: pane.right, cols };
+        });
+        assert.deepEqual(seen.cols.slice(1, 7).map((c) => c.text.trim()), ['Layer', 'Op', 'Time', 'Share', 'GFLOP/s', 'Bound']);
+        for (const c of seen.cols.slice(3, 7)) assert.ok(c.right <= seen.paneRight + 1, `${c.text} ends at ${c.right}, the pane at ${seen.paneRight}`);
+        // The Layer column's edge drags wider; the names are in the cells' tooltips.
+        const name = page.locator('table.layers th.layers-col-name');
+        const w0 = (await name.boundingBox())!.width;
+        const handle = (await page.locator('table.layers .layers-resize').boundingBox())!;
+        await page.mouse.move(handle.x + handle.width / 2, handle.y + handle.height / 2);
+        await page.mouse.down();
+        await page.mouse.move(handle.x + 100, handle.y + handle.height / 2, { steps: 4 });
+        await page.mouse.up();
+        assert.ok((await name.boundingBox())!.width > w0 + 50, 'the Layer column is wider after a drag');
+        assert.equal(await page.locator('table.layers td.layers-name').first().getAttribute('title'), msg.report.layers[0].name);
         await screenshot(page, 'runtime-table');
         assert.deepEqual(view.consoleErrors, []);
         assert.deepEqual(await view.cspViolations(), []);
@@ -465,6 +483,46 @@ export const tests: BrowserTest[] = [
         await page.locator('.summary-compact', { hasText: 'small-cnn.onnx · 21 layers' }).waitFor({ timeout: UI_TIMEOUT_MS });
         assert.ok((await graphTop()) < before - 100, `the graph moved up: ${before} → ${await graphTop()}`);
         await screenshot(page, 'header-collapsed');
+      });
+    },
+  },
+  {
+    name: 'heat colours keep their scale when a group collapses',
+    async run(ctx) {
+      await withView(ctx, await smallCnn(), 'heat-scale', async (view) => {
+        const { page } = view;
+        await page.locator('#overlay').evaluate((d: HTMLElement & { value: string }) => {
+          d.value = 'macs';
+          d.dispatchEvent(new Event('change', { bubbles: true }));
+        });
+        const fill = () => page.locator('svg.graph g.node[data-layer="6"] rect.body').evaluate((r) => (r as SVGRectElement).style.fill);
+        await page.waitForFunction(() => !!(document.querySelector('svg.graph g.node[data-layer="6"] rect.body') as SVGRectElement | null)?.style.fill);
+        const before = await fill();
+        // Collapsing the stem makes a box whose MACs are the stem's sum; layer 6's colour stays.
+        const since = (await view.messages()).length;
+        await page.locator('g.group[data-group="group:stem"] .group-header').click();
+        await view.fromWebview('painted', PAINT_TIMEOUT_MS, since);
+        assert.equal(await page.locator('svg.graph g.node').count(), 19);
+        assert.equal(await fill(), before);
+      });
+    },
+  },
+  {
+    name: 'an SVG export while Find dims the graph shows every box at full strength',
+    async run(ctx) {
+      await withView(ctx, await smallCnn(), 'export-search', async (view) => {
+        const { page } = view;
+        await page.locator('.search-field').click();
+        await page.keyboard.type('shortcut');
+        await page.locator('svg.graph.searching').waitFor({ timeout: UI_TIMEOUT_MS });
+        const dimmed = await page.locator('svg.graph g.node:not(.match):not(.match-current)').first().evaluate((e) => getComputedStyle(e).opacity);
+        assert.equal(dimmed, '0.35', 'Find dims the boxes that do not match');
+        const since = (await view.messages()).length;
+        await page.evaluate(() => window.postMessage({ type: 'export', requestId: 41, format: 'svg' }, '*'));
+        const reply = (await view.fromWebview('reply', UI_TIMEOUT_MS, since)) as { requestId: number; reply: { ok: boolean; value?: string } };
+        assert.equal(reply.requestId, 41);
+        assert.ok(reply.reply.ok && reply.reply.value, 'the export has a body');
+        assert.doesNotMatch(reply.reply.value!, /opacity:\s*0\.35/, 'no box is dimmed in the export');
       });
     },
   },

@@ -24,8 +24,9 @@ export function paintMarks(d: RenderedGraph, svg: SVGSVGElement, elementOf: (lay
 }
 
 /**
- * Fills each drawn box from a log scale over the boxes on screen (a collapsed
- * group counts its layers together), so the colours compare what is visible.
+ * Fills each drawn box from one log scale over every layer and every group
+ * (a collapsed group counts its layers together), whatever is collapsed: a
+ * colour keeps its meaning when a group is expanded or collapsed.
  */
 export function paintHeat(d: RenderedGraph, svg: SVGSVGElement, layers: readonly LayerReport[], h: Hierarchy | undefined, mode: OverlayMode, latencyMs?: readonly number[]): HeatScale | undefined {
   svg.classList.toggle('heat', mode !== 'none');
@@ -35,7 +36,8 @@ export function paintHeat(d: RenderedGraph, svg: SVGSVGElement, layers: readonly
     return groupValue((h?.groups.get(id)?.layers ?? []).map((i) => values[i]), mode);
   };
   const shown = mode === 'none' ? [] : d.boxIds.map(valueOf);
-  const scale = mode === 'none' ? undefined : heatScale(shown, mode);
+  const domain = mode === 'none' ? [] : [...values, ...[...(h?.groups.keys() ?? [])].map(valueOf)];
+  const scale = mode === 'none' ? undefined : heatScale(domain, mode);
   d.boxIds.forEach((id, k) => {
     const el = d.elements.get(id)!;
     const color = scale?.colorOf(shown[k]) ?? null;

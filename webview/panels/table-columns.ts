@@ -52,26 +52,31 @@ export interface Column {
   numeric: boolean;
   /** Direction of the first click: big numbers first, text A→Z. */
   firstDescending: boolean;
+  /** Its width class (`layers-col-<width>` in media/panels.css). */
+  width: 'index' | 'name' | 'op' | 'shape' | 'count' | 'field' | 'bytes' | 'time' | 'bound';
 }
 
 export const COLUMNS: Column[] = [
-  { key: 'index', label: '#', numeric: true, firstDescending: false },
-  { key: 'name', label: 'Layer', numeric: false, firstDescending: false },
-  { key: 'op', label: 'Op', numeric: false, firstDescending: false },
-  { key: null, label: 'Output shape', numeric: false, firstDescending: false },
-  { key: 'params', label: 'Params', numeric: true, firstDescending: true },
-  { key: 'macs', label: 'MACs', numeric: true, firstDescending: true },
-  { key: 'flops', label: 'FLOPs', numeric: true, firstDescending: true },
-  { key: 'receptiveField', label: 'Receptive field', numeric: false, firstDescending: true },
-  { key: 'activationBytes', label: 'Activations', numeric: true, firstDescending: true },
+  { key: 'index', label: '#', numeric: true, firstDescending: false, width: 'index' },
+  { key: 'name', label: 'Layer', numeric: false, firstDescending: false, width: 'name' },
+  { key: 'op', label: 'Op', numeric: false, firstDescending: false, width: 'op' },
+  { key: null, label: 'Output shape', numeric: false, firstDescending: false, width: 'shape' },
+  { key: 'params', label: 'Params', numeric: true, firstDescending: true, width: 'count' },
+  { key: 'macs', label: 'MACs', numeric: true, firstDescending: true, width: 'count' },
+  { key: 'flops', label: 'FLOPs', numeric: true, firstDescending: true, width: 'count' },
+  { key: 'receptiveField', label: 'Receptive field', numeric: false, firstDescending: true, width: 'field' },
+  { key: 'activationBytes', label: 'Activations', numeric: true, firstDescending: true, width: 'bytes' },
 ];
+
+/** Where a run's columns go: after # , Layer and Op. */
+export const RUNTIME_AT = 3;
 
 /** Shown once the model has been run (Profile Model…). */
 export const RUNTIME_COLUMNS: Column[] = [
-  { key: 'timeMs', label: 'Time', numeric: true, firstDescending: true },
-  { key: null, label: 'Share', numeric: true, firstDescending: true },
-  { key: 'gflops', label: 'GFLOP/s', numeric: true, firstDescending: true },
-  { key: null, label: 'Bound', numeric: false, firstDescending: false },
+  { key: 'timeMs', label: 'Time', numeric: true, firstDescending: true, width: 'time' },
+  { key: null, label: 'Share', numeric: true, firstDescending: true, width: 'time' },
+  { key: 'gflops', label: 'GFLOP/s', numeric: true, firstDescending: true, width: 'time' },
+  { key: null, label: 'Bound', numeric: false, firstDescending: false, width: 'bound' },
 ];
 
 /** A measured layer's cells: time, share, GFLOP/s, bound; or where its time went. */

@@ -8,7 +8,7 @@ import type { ProfileReport } from '../../src/core/report/profile';
 import type { LayerView } from '../../src/core/report/layer-view';
 import type { RuntimeView } from '../../src/protocol';
 import { formatField, formatShape, humanBytes, humanCount, UNKNOWN, UNKNOWN_TITLE } from '../../src/core/report/format';
-import { COLUMNS, RUNTIME_COLUMNS, runtimeCells, sortLayers, type Column, type SortKey, type TableState } from './table-columns';
+import { COLUMNS, RUNTIME_AT, RUNTIME_COLUMNS, runtimeCells, sortLayers, type Column, type SortKey, type TableState } from './table-columns';
 import { visibleText } from '../../src/core/report/safe-text';
 
 export type { SortKey, TableState };
@@ -117,7 +117,8 @@ export class LayerTable {
     for (const col of this.columns) {
       const th = document.createElement('th');
       th.scope = 'col';
-      if (col.numeric) th.className = 'num';
+      // Widths by column, not by position (a run inserts its columns after the op).
+      th.className = `layers-col-${col.width}${col.numeric ? ' num' : ''}`;
       if (col.key) {
         const key = col.key;
         const b = document.createElement('button');
@@ -136,15 +137,43 @@ export class LayerTable {
       } else {
         th.textContent = col.label;
       }
+      if (col.key === 'name') th.append(this.resizeHandle(th));
       this.headRow.append(th);
       this.headers.push(th);
     }
   }
 
+  /** Drag to resize the Layer column (names are also in each cell's tooltip); double-click restores its width. */
+  private resizeHandle(th: HTMLElement): HTMLElement {
+    const handle = document.createElement('span');
+    handle.className = 'layers-resize';
+    handle.title = 'Drag to resize the Layer column (double-click: default width)';
+    handle.setAttribute('aria-hidden', 'true');
+    handle.addEventListener('pointerdown', (ev) => {
+      ev.preventDefault();
+      ev.stopPropagation();
+      const start = ev.clientX;
+      const width = th.getBoundingClientRect().width;
+      handle.setPointerCapture(ev.pointerId);
+      const move = (e: PointerEvent) => this.table.style.setProperty('--layers-name-width', `${Math.max(80, Math.round(width + e.clientX - start))}px`);
+      const up = () => {
+        handle.removeEventListener('pointermove', move);
+        handle.removeEventListener('pointerup', up);
+      };
+      handle.addEventListener('pointermove', move);
+      handle.addEventListener('pointerup', up);
+    });
+    handle.addEventListener('dblclick', () => this.table.style.removeProperty('--layers-name-width'));
+    handle.addEventListener('click', (e) => e.stopPropagation());
+    return handle;
+  }
+
   /** A measured run's columns (time, share, GFLOP/s, bound); null removes them. */
   setRuntime(view: RuntimeView | null): void {
     this.runtime = view;
-    const columns = view ? [...COLUMNS, ...RUNTIME_COLUMNS] : COLUMNS;
+    this.table.classList.toggle('layers-with-runtime', view !== null);
+    // A run's columns come right after the op, where they are seen without scrolling sideways.
+    const columns = view ? [...COLUMNS.slice(0, RUNTIME_AT), ...RUNTIME_COLUMNS, ...COLUMNS.slice(RUNTIME_AT)] : COLUMNS;
     if (columns !== this.columns) {
       this.columns = columns;
       this.buildHeader();
@@ -313,6 +342,12 @@ export class LayerTable {
       cell(String(i + 1), 'num'),
       cell(l.name, 'layers-name', l.name),
       cell(title, 'layers-op', title),
+    );
+    if (this.runtime) {
+      const cells = runtimeCells(this.runtime.layers[i]);
+      cells.forEach((c, k) => tr.append(cell(c.text, RUNTIME_COLUMNS[k].numeric ? 'num layers-runtime' : 'layers-runtime', c.title)));
+    }
+    tr.append(
       cell(shapes, 'layers-shape', shapes),
       figureCell(l.params, humanCount, exact),
       figureCell(l.macs, humanCount, exact),
@@ -320,10 +355,6 @@ export class LayerTable {
       cell(formatField(rf), undefined, rf && !('global' in rf) ? `offset ${rf.offset.join(', ')}` : undefined),
       figureCell(l.activationBytes, humanBytes, (n) => `${exact(n)} B`),
     );
-    if (this.runtime) {
-      const cells = runtimeCells(this.runtime.layers[i]);
-      cells.forEach((c, k) => tr.append(cell(c.text, RUNTIME_COLUMNS[k].numeric ? 'num layers-runtime' : 'layers-runtime', c.title)));
-    }
     this.mark(tr, i === this.selected);
     this.rows.set(i, tr);
     return tr;
