@@ -73,7 +73,7 @@ export type FromWebviewMessage =
   | { type: 'reply'; requestId: number; reply: Reply<HostReplies[keyof HostReplies]> }
   | { type: 'openDocs'; op: string; domain: string }
   /** The graph is on screen: figures for the log, tests and the benchmark. */
-  | { type: 'painted'; visibleNodes: number; layers: number; layoutMs: number; totalMs: number; layoutIn: 'worker' | 'main thread' }
+  | { type: 'painted'; visibleNodes: number; layers: number; layoutMs: number; totalMs: number; layoutIn: 'worker' | 'main thread' | 'cache' }
   | { type: 'selected'; layer: number | null }
   /** The user asked to manage workspace trust (Restricted Mode blocks running models). */
   | { type: 'manageTrust' }

@@ -17,6 +17,7 @@ import { RuntimeStrip } from './panels/runtime-summary';
 import { FeatureMapsPanel } from './panels/feature-maps';
 import type { RuntimeView, ViewSummary } from '../src/protocol';
 import { Tooltip, groupTooltip, layerTooltip, tensorTooltip } from './panels/tooltip';
+import { tensorIndex } from './panels/layer-inputs';
 import { button, dropdown, registerToolkit } from './ui/toolkit';
 import { visibleText } from '../src/core/report/safe-text';
 
@@ -247,8 +248,7 @@ class App {
     const restoring = !this.model && saved.file === file;
     const firstShow = !this.root.contains(this.graphPane);
     const previous = this.model?.report;
-    const tensors = new Map(report.inputs.map((t) => [t.name, t] as const));
-    for (const l of report.layers) for (const o of l.outputs) tensors.set(o.name, o);
+    const tensors = tensorIndex(report);
     this.model = { file, report, layers, summary, tensors };
     if (firstShow) {
       const workspace = el('div', 'workspace');
@@ -317,7 +317,7 @@ class App {
     const model = this.model;
     if (!t || !model) return this.tooltip.hide();
     const { report, layers } = model;
-    if (t.kind === 'layer') this.tooltip.show(layerTooltip(report.layers[t.layer], layers[t.layer], this.runtime?.layers[t.layer]), x, y);
+    if (t.kind === 'layer') this.tooltip.show(layerTooltip(report.layers[t.layer], layers[t.layer], model.tensors, this.runtime?.layers[t.layer]), x, y);
     else if (t.kind === 'group') this.tooltip.show(groupTooltip(t.name, t.layers.map((i) => report.layers[i])), x, y);
     else {
       this.tooltip.show(tensorTooltip(t.tensors.map((n) => model.tensors.get(n) ?? { name: n, shape: null, dtype: null })), x, y);

@@ -504,6 +504,12 @@ export const tests: BrowserTest[] = [
         await view.fromWebview('painted', PAINT_TIMEOUT_MS, since);
         assert.equal(await page.locator('svg.graph g.node').count(), 19);
         assert.equal(await fill(), before);
+        // Expanding it again is a state laid out before: drawn from the cache, without ELK.
+        const again = (await view.messages()).length;
+        await page.locator('svg.graph g.group-collapsed[data-group="group:stem"]').click();
+        const painted = await view.fromWebview('painted', PAINT_TIMEOUT_MS, again);
+        assert.equal(painted.layoutIn, 'cache');
+        assert.equal(await page.locator('svg.graph g.node').count(), 21);
       });
     },
   },

@@ -16,6 +16,7 @@ import { spawnSync } from 'node:child_process';
 import * as ort from 'onnxruntime-node';
 import { loadModelFileSync } from '../../src/core/loaders/index';
 import { layerViews } from '../../src/core/report/layer-view';
+import { layerInputs, tensorIndex } from '../../webview/panels/layer-inputs';
 import { profileModel, type ProfileReport } from '../../src/core/report/profile';
 import { PYTHON_ONNX_HINT, pythonWithOnnx } from '../helpers/python-onnx';
 import { tempDir } from '../helpers/temp';
@@ -93,6 +94,13 @@ describe('models written by Python onnx: shapes against ONNX and onnxruntime, fi
     assert.deepEqual(p.report.layers.map((l) => l.op), ['Cast', 'Conv', 'Relu', 'MaxPool', 'Conv', 'Resize', 'Cast']);
     const resize = layerViews(loaded, p)[5];
     assert.deepEqual(resize.constants, [{ input: 3, name: 'sizes', dtype: 'int64', shape: [4], via: 'Shape → Slice → Concat', from: 'xh', value: '[1, 4, 16, 16]' }]);
+    // The page puts the inputs together from the report and the view: activation, two omitted, the folded sizes.
+    assert.deepEqual(layerInputs(p.report.layers[5], resize, tensorIndex(p.report)), [
+      { name: 'c2', shape: [1, 4, 8, 8], dtype: 'float16' },
+      { name: '', shape: null, dtype: null },
+      { name: '', shape: null, dtype: null },
+      { name: 'sizes', shape: [4], dtype: 'int64' },
+    ]);
   });
 
   it('fp16_cnn: Conv 3×3 pad 1 to 8×16×16 = 8·16·16·27 = 55,296 MACs, 2 × 55,296 + 2,048 (bias) = 112,640 FLOPs', () => {

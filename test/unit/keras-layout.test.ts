@@ -21,6 +21,7 @@ import { loadModelFile } from '../../src/core/loaders/index';
 import { kerasArchive, kerasJsonOf, saveTfjs, tfjsFunctionalCnn, tfjsReference, tfjsSequentialCnn, writeKerasH5 } from '../helpers/keras-writers';
 import { testModel } from '../helpers/ir';
 import { tempDir } from '../helpers/temp';
+import { layerInputs, tensorIndex } from '../../webview/panels/layer-inputs';
 
 const bytes = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 
@@ -124,7 +125,7 @@ describe('Keras layout in reports', () => {
     const profile = profileModel(model);
     const views = layerViews(model, profile);
     const k = model.graph.nodes.findIndex((n) => n.opType === 'MaxPool');
-    assert.deepEqual(views[k].inputs[0].shape, ['N', 32, 32, 8]);
+    assert.deepEqual(layerInputs(profile.report.layers[k], views[k], tensorIndex(profile.report))[0].shape, ['N', 32, 32, 8]);
     assert.deepEqual(views[k].outputSize, ['H, W: out = ⌊(32 + 2·0 − 2)/2⌋ + 1 = 16']);
   });
 
@@ -133,13 +134,15 @@ describe('Keras layout in reports', () => {
     const saved = await saveTfjs(tfModel);
     const model = loadModelBytesSync(bytes(saved.modelJson), 'model.json');
     const manifest = (saved.modelJson.weightsManifest as { weights: { name: string; shape: number[] }[] }[])[0].weights;
-    const views = layerViews(model, profileModel(model));
+    const profile = profileModel(model);
+    const views = layerViews(model, profile);
     const shown = new Map(views.flatMap((v) => v.weights.map((w) => [w.name, w.dims] as const)));
     for (const w of manifest) assert.deepEqual(shown.get(w.name), w.shape, `weight ${w.name}`);
     assert.ok(manifest.some((w) => w.name.endsWith('depthwise_kernel')) && manifest.some((w) => w.name.endsWith('pointwise_kernel')));
-    const conv = views[model.graph.nodes.findIndex((n) => n.opType === 'Conv')];
+    const c = model.graph.nodes.findIndex((n) => n.opType === 'Conv');
+    const conv = views[c];
     assert.equal(conv.title, 'Conv 3×3 ×8');
-    assert.deepEqual(conv.inputs[1].shape, [3, 3, 3, 8]);
+    assert.deepEqual(layerInputs(profile.report.layers[c], conv, tensorIndex(profile.report))[1].shape, [3, 3, 3, 8]);
   });
 
   it('table, Markdown and HTML say the layout; ONNX models stay NCHW and say nothing', async () => {

@@ -11,6 +11,7 @@ import { ModelSession } from '../../src/core/report/model-session';
 import type { Attribute, Node } from '../../src/core/ir';
 import { resnet50 } from '../helpers/zoo';
 import { pythonWithOnnx, PYTHON_ONNX_HINT } from '../helpers/python-onnx';
+import { layerInputs, tensorIndex } from '../../webview/panels/layer-inputs';
 
 const EXAMPLE = join(resolve(__dirname, '../..'), 'examples/small-cnn.onnx');
 
@@ -58,7 +59,8 @@ describe('layer titles', () => {
     const gemm = profile.report.layers.findIndex((l) => l.op === 'Gemm');
     assert.equal(views[gemm].title, 'Gemm ×1000');
     assert.deepEqual(views[0].weights.map((w) => w.dims), [[64, 3, 7, 7], [64]]);
-    assert.deepEqual(views[0].inputs[0].shape, [1, 3, 224, 224]);
+    // Activation inputs are found in the report by name (not repeated in the view).
+    assert.deepEqual(layerInputs(profile.report.layers[0], views[0], tensorIndex(profile.report)).map((t) => t.shape), [[1, 3, 224, 224], [64, 3, 7, 7], [64]]);
     // torchvision's stem: 7×7 /2 pad 3 on 224 → 112, then the 3×3 /2 pad 1 max-pool → 56.
     assert.deepEqual(views[0].outputSize, ['H, W: out = ⌊(224 + 2·3 − 7)/2⌋ + 1 = 112']);
     const pool = profile.report.layers.findIndex((l) => l.op === 'MaxPool');

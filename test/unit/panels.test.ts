@@ -22,12 +22,14 @@ import { findLayers } from '../../webview/panels/search';
 import { parseBatch, parseBytes } from '../../webview/panels/summary';
 import { groupTooltip, layerTooltip, tensorBytes, tensorTooltip } from '../../webview/panels/tooltip';
 import { formatStat } from '../../webview/panels/details';
+import { tensorIndex } from '../../webview/panels/layer-inputs';
 
 const { model } = loadModelFileSync('examples/small-cnn.onnx');
 const profile = profileModel(model);
 const report = profile.report;
 const views = layerViews(model, profile);
 const layers = report.layers;
+const tensors = tensorIndex(report);
 
 describe('sortLayers', () => {
   it('index: layer order, or reversed', () => {
@@ -143,7 +145,7 @@ describe('parseBatch (batch size field)', () => {
 describe('layerTooltip', () => {
   it('stem conv: title, op, shapes in → out (weights left out), figures', () => {
     // 16×3×3×3 = 432 params; 432 × 32 × 32 = 442,368 MACs; output 1×16×32×32 float32 = 65,536 B.
-    assert.deepEqual(layerTooltip(layers[0], views[0]), {
+    assert.deepEqual(layerTooltip(layers[0], views[0], tensors), {
       title: '/stem/conv/Conv',
       rows: [
         ['Op', 'Conv 3×3 ×16'],
@@ -158,11 +160,11 @@ describe('layerTooltip', () => {
   });
 
   it('Relu: no parameter or MAC rows', () => {
-    assert.deepEqual(layerTooltip(layers[2], views[2]).rows.map(([k]) => k), ['Op', 'Shape', 'FLOPs', 'Receptive field', 'Activations']);
+    assert.deepEqual(layerTooltip(layers[2], views[2], tensors).rows.map(([k]) => k), ['Op', 'Shape', 'FLOPs', 'Receptive field', 'Activations']);
   });
 
   it('Gemm: 32×10 + 10 = 330 params, 320 MACs, global field, 1×10 float32 = 40 B', () => {
-    assert.deepEqual(layerTooltip(layers[20], views[20]).rows, [
+    assert.deepEqual(layerTooltip(layers[20], views[20], tensors).rows, [
       ['Op', 'Gemm ×10'],
       ['Shape', '1×32 → 1×10'],
       ['Params', '330'],

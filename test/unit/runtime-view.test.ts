@@ -16,6 +16,7 @@ import { measuredRows } from '../../webview/panels/details';
 import { layerTooltip } from '../../webview/panels/tooltip';
 import { layerViews } from '../../src/core/report/layer-view';
 import { niceMax, sweepChart } from '../../webview/panels/sweep-chart';
+import { tensorIndex } from '../../webview/panels/layer-inputs';
 
 const { model } = loadModelFileSync('examples/small-cnn.onnx');
 const profile = profileModel(model);
@@ -87,9 +88,9 @@ describe('the measured run in the model view', () => {
     assert.equal(rows.get('Roofline'), 'compute-bound (ridge 10.0 FLOP/byte)');
     assert.equal(rows.get('Fused in'), '/stem/bn/BatchNormalization, /stem/relu/Relu');
     const views = layerViews(model, profile);
-    const tip = new Map(layerTooltip(report.layers[0], views[0], view.layers[0]).rows);
+    const tip = new Map(layerTooltip(report.layers[0], views[0], tensorIndex(report), view.layers[0]).rows);
     assert.match(tip.get('Time')!, /^10 µs \(\d+\.\d%\) incl\. 2 fused$/);
-    assert.equal(new Map(layerTooltip(report.layers[2], views[2], view.layers[2]).rows).get('Time'), `fused into ${report.layers[0].name}`);
+    assert.equal(new Map(layerTooltip(report.layers[2], views[2], tensorIndex(report), view.layers[2]).rows).get('Time'), `fused into ${report.layers[0].name}`);
   });
 
   it('the summary strip: latency, throughput, where it ran, measured and static memory', () => {

@@ -8,6 +8,7 @@ import type { LayerView } from '../../src/core/report/layer-view';
 import type { ProfileReport } from '../../src/core/report/profile';
 import { formatShape } from '../../src/core/report/format';
 import { defaultExpanded, hierarchyOf, ioId, nodeId, toElkGraph, visibleIdOf, type ElkNode, type Hierarchy } from './elk-graph';
+import { progressRing } from '../ui/toolkit';
 import { createLayoutEngine, isSuperseded, type LayoutEngine, type LayoutPlace } from './layout';
 import { arrowDefs, renderGraph, svgEl, type RenderedGraph } from './render';
 import { Viewport, type Transform } from './viewport';
@@ -18,6 +19,18 @@ import { availableModes, type OverlayMode } from './overlay';
 import { measureCharWidth, paintHeat, paintMarks, pointerTarget } from './decorate';
 
 export type HoverTarget = { kind: 'layer'; layer: number } | { kind: 'group'; id: string; name: string; layers: number[] } | { kind: 'edge'; tensors: string[] };
+
+/** Laid-out expanded states kept per model (each holds one ELK graph with coordinates). */
+const LAYOUT_CACHE = 8;
+/** A layout shorter than this shows no progress (it would only flicker). */
+const BUSY_AFTER_MS = 150;
+
+/** Boxes and groups in an ELK graph (the layout's size, for the progress line). */
+function countBoxes(g: ElkNode): number {
+  let n = 0;
+  for (const c of g.children ?? []) n += 1 + countBoxes(c);
+  return n;
+}
 
 export interface GraphState {
   transform?: { x: number; y: number; k: number };
@@ -30,7 +43,7 @@ export interface GraphCallbacks {
   onSelect(layer: number | null): void;
   onHover(target: HoverTarget | null, clientX: number, clientY: number): void;
   /** After each layout is drawn (first paint and after expand/collapse). */
-  onPainted(info: { visibleNodes: number; layoutMs: number; layoutIn: 'worker' | 'main thread' }): void;
+  onPainted(info: { visibleNodes: number; layoutMs: number; layoutIn: 'worker' | 'main thread' | 'cache' }): void;
   /** Zoom, pan, expansion or overlay changed (the page persists `getState()`). */
   onStateChange(): void;
 }
@@ -50,6 +63,8 @@ export class GraphView {
   private readonly minimap: Minimap;
   private readonly legend: Legend;
   private readonly message: HTMLDivElement;
+  /** Shown while a layout runs longer than BUSY_AFTER_MS: what is being laid out. */
+  private readonly busy: HTMLDivElement;
   private readonly engine: LayoutEngine;
   private report: ProfileReport | undefined;
   private views: readonly LayerView[] = [];
@@ -65,6 +80,12 @@ export class GraphView {
   /** The latest layout request; `reveal` waits for it. */
   private painting: Promise<boolean> = Promise.resolve(false);
   private layoutSeq = 0;
+  /**
+   * Laid-out graphs of this model by expanded set, most recent last: going
+   * back to a state seen before (collapse what was just expanded) repaints
+   * without ELK. Emptied when another model or report is shown.
+   */
+  private readonly layouts = new Map<string, ElkNode>();
   /** What the next drawing does to the view: the opening overview, or a saved transform. */
   private pendingView: Transform | 'overview' | 'fit' | undefined;
   private pendingReveal: number | undefined;
@@ -90,6 +111,11 @@ export class GraphView {
     container.append(this.svg, this.message);
     this.viewport = new Viewport(this.svg, this.zoomLayer);
     this.minimap = new Minimap(container, this.viewport);
+    this.busy = document.createElement('div');
+    this.busy.className = 'graph-busy';
+    this.busy.setAttribute('role', 'status');
+    this.busy.hidden = true;
+    container.append(this.busy);
     this.legend = new Legend(container);
     this.viewport.onChange((t) => {
       this.svg.classList.toggle('edge-labels', t.k >= EDGE_LABEL_ZOOM);
@@ -120,6 +146,8 @@ export class GraphView {
    */
   async show(report: ProfileReport, views: readonly LayerView[], state?: GraphState): Promise<void> {
     const same = this.report !== undefined && sameNames(this.report, report);
+    // A new report (another batch, a reload) may change every label: its layouts are made afresh.
+    if (report !== this.report) this.layouts.clear();
     this.report = report;
     this.views = views;
     const h = (this.hierarchy = hierarchyOf(report.layers));
@@ -229,16 +257,31 @@ export class GraphView {
     const report = this.report;
     if (!report) return false;
     const seq = ++this.layoutSeq;
-    const graph = toElkGraph(report.layers, this.views, { expanded: this.expanded, charWidth: this.charWidth, io: { inputs: report.inputs, outputs: report.outputs } });
-    let laidOut: { graph: ElkNode; ms: number; where: LayoutPlace };
+    const key = [...this.expanded].sort().join('\u0000');
+    const cached = this.layouts.get(key);
+    let laidOut: { graph: ElkNode; ms: number; where: LayoutPlace | 'cache' };
     try {
-      laidOut = await this.engine.layout(graph);
+      if (cached) {
+        laidOut = { graph: cached, ms: 0, where: 'cache' };
+      } else {
+        const graph = toElkGraph(report.layers, this.views, { expanded: this.expanded, charWidth: this.charWidth, io: { inputs: report.inputs, outputs: report.outputs } });
+        const busy = window.setTimeout(() => this.setBusy(`Laying out ${countBoxes(graph).toLocaleString('en-US')} boxes…`), BUSY_AFTER_MS);
+        try {
+          laidOut = await this.engine.layout(graph);
+        } finally {
+          clearTimeout(busy);
+          if (seq === this.layoutSeq) this.setBusy(null);
+        }
+      }
     } catch (e) {
       if (isSuperseded(e) || seq !== this.layoutSeq) return false;
       this.showMessage(`The graph could not be laid out: ${(e as Error).message}`);
       return false;
     }
     if (seq !== this.layoutSeq) return false;
+    this.layouts.delete(key);
+    this.layouts.set(key, laidOut.graph);
+    if (this.layouts.size > LAYOUT_CACHE) this.layouts.delete(this.layouts.keys().next().value!);
     this.showMessage(null);
     this.draw(laidOut.graph);
     const visibleNodes = this.drawn!.boxIds.length;
@@ -313,6 +356,11 @@ export class GraphView {
   private applyOverlay(): void {
     if (!this.drawn || !this.report) return;
     this.legend.show(this.overlay, paintHeat(this.drawn, this.svg, this.report.layers, this.hierarchy, this.overlay, this.latencyMs));
+  }
+
+  private setBusy(text: string | null): void {
+    this.busy.hidden = text === null;
+    this.busy.replaceChildren(...(text === null ? [] : [progressRing(text), Object.assign(document.createElement('span'), { textContent: text })]));
   }
 
   private showMessage(text: string | null): void {

@@ -7,6 +7,7 @@
 import type { LayerReport, ProfileReport, TensorReport } from '../../src/core/report/profile';
 import type { RuntimeView } from '../../src/protocol';
 import type { ConstantView, LayerView, WeightView } from '../../src/core/report/layer-view';
+import { layerInputs, tensorIndex } from './layer-inputs';
 import type { WeightStats } from '../../src/core/analysis/weight-stats';
 import { figureText, formatShape, humanBytes, humanCount, withUnit } from '../../src/core/report/format';
 import { dtypeBytes } from '../../src/core/dtype';
@@ -189,6 +190,13 @@ export class DetailsPanel {
   private readonly root: HTMLDivElement;
   /** Stats requested for the current report, by `layer:input`. */
   private stats = new Map<string, Promise<WeightStats>>();
+  /** The report's tensors by name, made once per report (layerInputs reads them). */
+  private tensors?: { report: ProfileReport; index: Map<string, TensorReport> };
+
+  private tensorsOf(report: ProfileReport): Map<string, TensorReport> {
+    if (this.tensors?.report !== report) this.tensors = { report, index: tensorIndex(report) };
+    return this.tensors.index;
+  }
   private statsReport: ProfileReport | null = null;
   private runtime: RuntimeView | null = null;
   /** Bumped on every `show`, so late replies for an earlier layer are dropped. */
@@ -227,8 +235,8 @@ export class DetailsPanel {
       ...(this.runtime?.layers[layer] ? [section('Measured', pairs(measuredRows(this.runtime.layers[layer]!, this.runtime)))] : []),
       ...(v.outputSize?.length ? [section('Output size', this.outputSize(v.outputSize))] : []),
       ...(v.attributes.length ? [section('Attributes', this.attributes(v))] : []),
-      section('Inputs', this.tensors(v.inputs, tagsOf(v))),
-      section('Outputs', this.tensors(l.outputs, new Map())),
+      section('Inputs', this.tensorList(layerInputs(l, v, this.tensorsOf(report!)), tagsOf(v))),
+      section('Outputs', this.tensorList(l.outputs, new Map())),
       ...(v.weights.length ? [section('Weights', this.weights(layer, v.weights))] : []),
       ...(v.constants?.length ? [section('Constants', constantsList(v.constants))] : []),
       ...(v.doc ? [section('Documentation', docText(v.doc))] : []),
@@ -279,7 +287,7 @@ export class DetailsPanel {
     return t;
   }
 
-  private tensors(ts: readonly TensorReport[], tags: ReadonlyMap<number, string>): HTMLElement {
+  private tensorList(ts: readonly TensorReport[], tags: ReadonlyMap<number, string>): HTMLElement {
     if (ts.length === 0) return el('p', 'None', 'details-none');
     const ul = el('ul', undefined, 'details-tensors');
     ts.forEach((x, i) => {

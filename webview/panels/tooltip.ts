@@ -20,17 +20,17 @@ export interface TooltipContent {
 const exact = (n: number) => n.toLocaleString('en-US');
 
 /** Shapes of the layer's activation inputs (weights, folded constants and omitted inputs left out). */
-function inputShapes(view: LayerView): string[] {
+function inputShapes(layer: LayerReport, view: LayerView, tensors: ReadonlyMap<string, TensorReport>): string[] {
   const weights = new Set([...view.weights, ...(view.constants ?? [])].map((w) => w.input));
-  return view.inputs.filter((t, i) => t.name !== '' && !weights.has(i)).map((t) => formatShape(t.shape));
+  return layer.inputs.filter((name, i) => name !== '' && !weights.has(i)).map((name) => formatShape(tensors.get(name)?.shape ?? null));
 }
 
 /**
  * A node: its op title, shapes in → out, and the figures that are not zero
  * (a Relu shows no parameter or MAC rows); activation memory always.
  */
-export function layerTooltip(layer: LayerReport, view: LayerView, measured?: RuntimeView['layers'][number]): TooltipContent {
-  const ins = inputShapes(view);
+export function layerTooltip(layer: LayerReport, view: LayerView, tensors: ReadonlyMap<string, TensorReport>, measured?: RuntimeView['layers'][number]): TooltipContent {
+  const ins = inputShapes(layer, view, tensors);
   const outs = layer.outputs.map((o) => formatShape(o.shape));
   const rows: [string, string][] = [['Op', view.title || layer.op]];
   rows.push(['Shape', `${ins.length ? `${ins.join(', ')} ` : ''}→ ${outs.join(', ') || '?'}`]);

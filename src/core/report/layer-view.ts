@@ -1,8 +1,9 @@
 /**
  * What the graph view shows of each layer beyond the JSON report: a one-line
  * title with the key attributes (`Conv 3×3 /2 ×64`), every attribute as text,
- * the shapes of all inputs and the weights it reads. Plain data: it crosses
- * the webview boundary as JSON.
+ * the weights and folded constants it reads. Plain data: it crosses the
+ * webview boundary as JSON. Activation inputs are not repeated here: the
+ * page finds them in the report by name (webview/panels/layer-inputs.ts).
  */
 import type { Attribute, DType, Model, Node, TensorConst } from '../ir';
 import type { Profile, TensorReport } from './profile';
@@ -48,8 +49,6 @@ export interface LayerView {
   /** '' for the default ONNX domain. */
   domain: string;
   attributes: AttributeView[];
-  /** Every input ('' for an omitted optional one) with its inferred type and shape. */
-  inputs: TensorReport[];
   weights: WeightView[];
   /** Folded inputs that are not weights (analysis/folding.ts). */
   constants?: ConstantView[];
@@ -211,7 +210,6 @@ export function layerViews(model: Model, profile: Profile): LayerView[] {
       title: layerTitle(node, dimsOf),
       domain: node.domain,
       attributes: Object.entries(node.attributes).map(([name, a]) => ({ name, value: attributeText(a) })),
-      inputs: node.inputs.map((name) => (name ? profile.details.tensorOf(name) : { name: '', shape: null, dtype: null })),
       weights,
       ...(constants.length ? { constants } : {}),
     };
