@@ -23,13 +23,15 @@ const targets = [
   {
     ...common,
     // The extension; its worker threads: one loads and profiles models, one
-    // analyses and exports definitions as they are edited; and the child
+    // analyses and exports definitions as they are edited, one lays out graphs; and the child
     // process that runs models (onnxruntime-node, TensorFlow.js).
     entryPoints: {
       extension: 'src/extension.ts',
       'model-worker': 'src/extension/model-worker.ts',
       'definition-worker': 'src/extension/definition-worker.ts',
       'runtime-child': 'src/runtime/child.ts',
+      // ELK for the views' first layouts, kept warm for the extension's lifetime.
+      'layout-worker-node': 'src/extension/layout-worker.ts',
     },
     outdir: 'dist',
     platform: 'node',

@@ -17,6 +17,18 @@ import type { PreprocessSpec } from './core/image/preprocess';
 import type { ClassScore, FeatureMapPreview } from './core/image/feature-maps';
 import type { FeatureMapsSummary } from './core/image/capture';
 import type { SweepReport } from './core/timing/sweep';
+import type { ElkNode } from '../webview/graph/elk-graph';
+
+/**
+ * The first view's layout, made by the extension's long-lived ELK worker
+ * while the page booted: the expanded groups and the character width it was
+ * made for, and the laid-out graph. The page draws it when both match its own.
+ */
+export interface ViewLayout {
+  expanded: string[];
+  charWidth: number;
+  graph: ElkNode;
+}
 
 export type { ClassScore, FeatureMapPreview, FeatureMapsSummary, SweepReport, LayerView, PreprocessSpec, ProfileReport, RuntimeView, WeightStats };
 
@@ -39,7 +51,7 @@ export type ViewCommand = 'find' | 'fit' | 'showTable' | 'showGraph' | 'showFeat
 
 export type ToWebviewMessage =
   | { type: 'loading'; file: string }
-  | { type: 'model'; file: string; report: ProfileReport; layers: LayerView[]; summary: ViewSummary }
+  | { type: 'model'; file: string; report: ProfileReport; layers: LayerView[]; summary: ViewSummary; layout?: ViewLayout }
   /** The shown model's summary with figures found after the first paint (the largest batch that fits). */
   | { type: 'summary'; summary: ViewSummary }
   /** `inputShapes`: the file loaded, but the input shapes asked for (batch setting, overrides) do not fit its graph. */
@@ -64,7 +76,8 @@ export type ToWebviewMessage =
   | { type: 'featureMapsCaptured'; summary: FeatureMapsSummary | null };
 
 export type FromWebviewMessage =
-  | { type: 'ready' }
+  /** The page is up; `charWidth`: the box font's width per character it measured (the extension sizes its layouts by it). */
+  | { type: 'ready'; charWidth?: number }
   /** Re-profile at this batch size / memory budget (the summary header's controls). */
   | { type: 'setProfileOptions'; batch?: number | null; budgetBytes?: number }
   /** Statistics of a layer's weight input; answered with a `reply`. */
@@ -73,7 +86,7 @@ export type FromWebviewMessage =
   | { type: 'reply'; requestId: number; reply: Reply<HostReplies[keyof HostReplies]> }
   | { type: 'openDocs'; op: string; domain: string }
   /** The graph is on screen: figures for the log, tests and the benchmark. */
-  | { type: 'painted'; visibleNodes: number; layers: number; layoutMs: number; totalMs: number; layoutIn: 'worker' | 'main thread' | 'cache' }
+  | { type: 'painted'; visibleNodes: number; layers: number; layoutMs: number; totalMs: number; layoutIn: 'worker' | 'main thread' | 'cache' | 'extension' }
   | { type: 'selected'; layer: number | null }
   /** The user asked to manage workspace trust (Restricted Mode blocks running models). */
   | { type: 'manageTrust' }

@@ -15,7 +15,8 @@ import { SearchBar } from './panels/search';
 import { renderSummary } from './panels/summary';
 import { RuntimeStrip } from './panels/runtime-summary';
 import { FeatureMapsPanel } from './panels/feature-maps';
-import type { RuntimeView, ViewSummary } from '../src/protocol';
+import type { RuntimeView, ViewLayout, ViewSummary } from '../src/protocol';
+import { measureCharWidth } from './graph/decorate';
 import { Tooltip, groupTooltip, layerTooltip, tensorTooltip } from './panels/tooltip';
 import { tensorIndex } from './panels/layer-inputs';
 import { button, dropdown, registerToolkit } from './ui/toolkit';
@@ -177,7 +178,7 @@ class App {
         }
         return;
       case 'model':
-        void this.show(m.file, m.report, m.layers, m.summary);
+        void this.show(m.file, m.report, m.layers, m.summary, m.layout);
         return;
       case 'reply':
         this.requests.settle(m.requestId, m.reply);
@@ -240,7 +241,7 @@ class App {
     if (this.model && this.selected !== null) this.details.show(this.selected, this.model.report, this.model.layers);
   }
 
-  private async show(file: string, report: ProfileReport, layers: LayerView[], summary: Parameters<typeof renderSummary>[3]): Promise<void> {
+  private async show(file: string, report: ProfileReport, layers: LayerView[], summary: Parameters<typeof renderSummary>[3], ahead?: ViewLayout): Promise<void> {
     this.shownAt = performance.now();
     // The state saved before this page started (showTab and the panels save over it below).
     const saved = this.state;
@@ -257,7 +258,7 @@ class App {
     }
     this.showTab(this.tab);
     // Start the layout first: the worker lays out while the panels render here.
-    const drawing = this.graph.show(report, layers, restoring ? saved.graph : undefined);
+    const drawing = this.graph.show(report, layers, restoring ? saved.graph : undefined, ahead);
     renderSummary(this.summaryEl, file, report, summary, (o) => post({ type: 'setProfileOptions', ...o }));
     this.table.show(report, layers);
     this.featureMaps.setModel(report);
@@ -369,4 +370,6 @@ const app = new App();
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
   if (isToWebviewMessage(event.data)) app.handle(event.data);
 });
-post({ type: 'ready' });
+// The box font's width per character: the extension lays out the next views ahead with it.
+const charWidth = measureCharWidth(document.body);
+post(charWidth !== undefined ? { type: 'ready', charWidth } : { type: 'ready' });

@@ -17,6 +17,7 @@ import { activeTabUri, isModelPath, MODEL_FILE_FILTERS } from './model-files';
 import { registerRuntime, RuntimeRuns } from './runtime';
 import { FeatureMaps } from './feature-maps';
 import { summaryOf } from '../core/image/capture';
+import { LayoutHost } from './layout-host';
 
 let output: vscode.OutputChannel | undefined;
 
@@ -76,7 +77,11 @@ export function activate(context: vscode.ExtensionContext): void {
   const log = (line: string) => channel().appendLine(line);
   const worker = (name: string) => vscode.Uri.joinPath(context.extensionUri, 'dist', name).fsPath;
   context.subscriptions.push(vscode.commands.registerCommand('convlens.profileModel', profileCommand(worker('model-worker.js'), log)));
-  const provider = new ModelEditorProvider(context.extensionUri, log, context.globalState);
+  // ELK, warm for the extension's lifetime: each model's first view is laid out while its page boots.
+  const layouts = new LayoutHost(worker('layout-worker-node.js'), log);
+  layouts.start();
+  context.subscriptions.push({ dispose: () => layouts.dispose() });
+  const provider = new ModelEditorProvider(context.extensionUri, log, context.globalState, layouts);
   const runs = new RuntimeRuns(log, vscode.Uri.joinPath(context.globalStorageUri, 'device-peaks.json').fsPath);
   context.subscriptions.push(runs, ...provider.attachRuntime(runs), ...registerRuntime(runs, provider, log));
   const featureMaps = new FeatureMaps(context.extensionUri, context.workspaceState, log);

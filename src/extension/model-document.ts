@@ -12,6 +12,9 @@ import type { ModelViewData } from '../core/report/model-session';
 import { ModelHost } from './model-host';
 import { profileSettings } from './settings';
 import { isInputShapeMessage } from '../core/errors';
+import { defaultExpanded, toElkGraph } from '../../webview/graph/elk-graph';
+import type { ViewLayout } from '../protocol';
+import type { LayoutHost } from './layout-host';
 
 export interface Overrides {
   /** undefined: the setting's batch; null: the model's own. */
@@ -22,7 +25,7 @@ export interface Overrides {
 
 export type DocumentState =
   | { kind: 'loading' }
-  | { kind: 'ready'; data: ModelViewData; ms: number }
+  | { kind: 'ready'; data: ModelViewData; ms: number; layout?: ViewLayout }
   /** `inputShapes`: the profile at the asked input shapes failed (the file itself loaded). */
   | { kind: 'error'; message: string; inputShapes?: boolean };
 
@@ -45,6 +48,8 @@ export class ModelDocument implements vscode.CustomDocument {
     readonly uri: vscode.Uri,
     workerScript: string,
     private readonly log: (line: string) => void,
+    /** Lays out the first view ahead of the page (the extension's warm ELK worker), for the width the pages measure. */
+    private readonly ahead?: { layouts: LayoutHost; charWidth: () => number },
   ) {
     this.host = new ModelHost(uri.fsPath, workerScript, log);
     const folder = vscode.Uri.joinPath(uri, '..');
@@ -115,7 +120,9 @@ export class ModelDocument implements vscode.CustomDocument {
       if (gen !== this.generation) return;
       const ms = Date.now() - t0;
       this.log(`profiled ${this.fileName} (${data.report.layers.length} layers) in ${ms} ms`);
-      this.emit({ kind: 'ready', data, ms });
+      const layout = await this.layoutAhead(data);
+      if (gen !== this.generation) return;
+      this.emit({ kind: 'ready', data, ms, ...(layout ? { layout } : {}) });
     } catch (err) {
       // The file loaded; the graph may not take the batch or input shapes asked for.
       if (gen === this.generation) this.fail(err, isInputShapeMessage((err as Error).message));
@@ -134,6 +141,18 @@ export class ModelDocument implements vscode.CustomDocument {
     data.summary.largestTrainingBatch = largest;
     this.log(`${this.fileName}: largest training batch within the budget found in ${Date.now() - t1} ms`);
     this.summaryUpdates.fire(data.summary);
+  }
+
+  /** The default view laid out by the extension's ELK worker (undefined: none, the page lays out). */
+  private async layoutAhead(data: ModelViewData): Promise<ViewLayout | undefined> {
+    if (!this.ahead) return undefined;
+    const t0 = Date.now();
+    const expanded = defaultExpanded(data.report.layers);
+    const charWidth = this.ahead.charWidth();
+    const graph = await this.ahead.layouts.layout(toElkGraph(data.report.layers, data.layers, { expanded, charWidth, io: { inputs: data.report.inputs, outputs: data.report.outputs } }));
+    if (!graph) return undefined;
+    this.log(`${this.fileName}: laid out ahead of the view in ${Date.now() - t0} ms`);
+    return { expanded: [...expanded], charWidth, graph };
   }
 
   weightStats(layer: number, input: number) {

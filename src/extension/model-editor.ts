@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import { isFromWebviewMessage, operatorDocsUrl, replyOf, RequestTracker, type ExportFormat, type FromWebviewMessage, type HostReplies, type ToWebviewMessage, type ViewCommand } from '../protocol';
 import { webviewHtml, WEBVIEW_STYLES } from './webview-html';
+import type { LayoutHost } from './layout-host';
 import { ModelDocument, type DocumentState } from './model-document';
 import type { RuntimeReport } from '../core/timing/runtime-report';
 import { runtimeView } from '../core/timing/runtime-view';
@@ -52,6 +53,7 @@ export class ModelView {
     private readonly featureMaps?: FeatureMapSource,
     private readonly siblings: () => ModelView[] = () => [this],
     private readonly rememberHeader: (collapsed: boolean) => void = () => undefined,
+    private readonly rememberCharWidth: (width: number) => void = () => undefined,
   ) {
     this.whenReady = new Promise((r) => (this.markReady = r));
   }
@@ -66,7 +68,7 @@ export class ModelView {
     if (s.kind === 'loading') this.post({ type: 'loading', file });
     else if (s.kind === 'error') this.post({ type: 'error', file, message: s.message, ...(s.inputShapes ? { inputShapes: true } : {}) });
     else {
-      this.post({ type: 'model', file, report: s.data.report, layers: s.data.layers, summary: s.data.summary });
+      this.post({ type: 'model', file, report: s.data.report, layers: s.data.layers, summary: s.data.summary, ...(s.layout ? { layout: s.layout } : {}) });
       this.sendRuntime();
       if (this.runtime?.isRunning(this.document.uri)) this.post({ type: 'runStatus', running: true });
     }
@@ -111,6 +113,7 @@ export class ModelView {
   async receive(m: FromWebviewMessage): Promise<void> {
     switch (m.type) {
       case 'ready':
+        if (m.charWidth !== undefined) this.rememberCharWidth(m.charWidth);
         this.ready = true;
         this.markReady();
         this.sendState(this.document.state);
@@ -174,6 +177,10 @@ export class ModelView {
 }
 
 const HEADER_COLLAPSED_KEY = 'convlens.view.headerCollapsed';
+/** The character width the pages measured for box text (layouts made ahead are sized by it). */
+const CHAR_WIDTH_KEY = 'convlens.view.charWidth';
+/** Before any page has measured it: toElkGraph's own default. */
+const DEFAULT_CHAR_WIDTH = 7;
 
 export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<ModelDocument> {
   private readonly views = new Set<ModelView>();
@@ -195,8 +202,10 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly log: (line: string) => void,
-    /** Where the view's own choices are remembered across views and sessions (the summary header collapsed). */
+    /** Where the view's own choices are remembered across views and sessions (the summary header collapsed, the font's width). */
     private readonly memento?: vscode.Memento,
+    /** The extension's warm ELK worker: first views are laid out while their pages boot. */
+    private readonly layouts?: LayoutHost,
   ) {}
 
   /** Measured runs: shown in every view of their model, with the run's progress. */
@@ -227,7 +236,8 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
 
   openCustomDocument(uri: vscode.Uri): ModelDocument {
     const worker = vscode.Uri.joinPath(this.extensionUri, 'dist', 'model-worker.js').fsPath;
-    return new ModelDocument(uri, worker, this.log);
+    const ahead = this.layouts && { layouts: this.layouts, charWidth: () => this.memento?.get<number>(CHAR_WIDTH_KEY) ?? DEFAULT_CHAR_WIDTH };
+    return new ModelDocument(uri, worker, this.log, ahead);
   }
 
   resolveCustomEditor(document: ModelDocument, panel: vscode.WebviewPanel): void {
@@ -237,7 +247,9 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
       localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')],
     };
     const view = new ModelView(document, panel, this.log, (v) => this.selectedEmitter.fire(v), this.runtime, this.featureMaps, () => this.viewsOf(document.uri), (collapsed) =>
-      void this.memento?.update(HEADER_COLLAPSED_KEY, collapsed));
+      void this.memento?.update(HEADER_COLLAPSED_KEY, collapsed), (width) => {
+      if (Number.isFinite(width) && width >= 4 && width <= 12) void this.memento?.update(CHAR_WIDTH_KEY, width);
+    });
     webview.html = this.html(webview);
     this.views.add(view);
     const disposables: vscode.Disposable[] = [

@@ -21,6 +21,7 @@ import type { FromWebviewMessage, ToWebviewMessage } from '../../src/protocol';
 import { ROOT, TEST_NONCE, modelMessage, openView, type Harness, type OpenView } from './harness';
 import { PAINT_TIMEOUT_MS, UI_TIMEOUT_MS, drawnTransform, settled, until, zoomLayerTransform } from './waits';
 import { ensureGraphModels } from '../../bench/graph-models';
+import ELK from 'elkjs/lib/elk.bundled.js';
 import { runInChild } from '../../src/runtime/client';
 import { runtimeView } from '../../src/core/timing/runtime-view';
 import { SAMPLES } from '../../src/core/image/samples';
@@ -529,6 +530,30 @@ export const tests: BrowserTest[] = [
         assert.equal(reply.requestId, 41);
         assert.ok(reply.reply.ok && reply.reply.value, 'the export has a body');
         assert.doesNotMatch(reply.reply.value!, /opacity:\s*0\.35/, 'no box is dimmed in the export');
+      });
+    },
+  },
+  {
+    name: 'a layout made ahead by the extension for the page\'s character width is drawn as it is; one for another width is laid out again',
+    async run(ctx) {
+      const msg = await smallCnn();
+      // The width this Chromium measures, as the extension learns it from a page's `ready`.
+      let width = 0;
+      await withView(ctx, msg, 'ahead-probe', async (view) => {
+        const ready = (await view.messages()).find((m) => m.type === 'ready') as { charWidth?: number } | undefined;
+        width = ready?.charWidth ?? 0;
+      });
+      assert.ok(width > 4 && width < 12, `the page reports its character width: ${width}`);
+      const expanded = defaultExpanded(msg.report.layers);
+      const laid = async (charWidth: number) =>
+        (await new ELK().layout(toElkGraph(msg.report.layers, msg.layers, { expanded, charWidth, io: { inputs: msg.report.inputs, outputs: msg.report.outputs } }) as never)) as unknown as ElkNode;
+      await withView(ctx, { ...msg, layout: { expanded: [...expanded], charWidth: width, graph: await laid(width) } }, 'ahead', async (view, p) => {
+        assert.equal(p.layoutIn, 'extension');
+        assert.equal(await view.page.locator('svg.graph g.node').count(), msg.report.layers.length);
+        await assertCleanPage(view);
+      });
+      await withView(ctx, { ...msg, layout: { expanded: [...expanded], charWidth: width + 1, graph: await laid(width + 1) } }, 'ahead-other-width', async (_view, p) => {
+        assert.notEqual(p.layoutIn, 'extension');
       });
     },
   },

@@ -63,10 +63,10 @@ export function pointerTarget(target: Element): PointerTarget {
 }
 
 /** Average glyph width of box titles in the svg's font (canvas measure), for sizing boxes. */
-export function measureCharWidth(svg: SVGSVGElement): number | undefined {
+export function measureCharWidth(el: Element): number | undefined {
   const ctx = document.createElement('canvas').getContext('2d');
   if (!ctx) return undefined;
-  ctx.font = `600 12px ${getComputedStyle(svg).fontFamily || 'sans-serif'}`;
+  ctx.font = `600 12px ${getComputedStyle(el).fontFamily || 'sans-serif'}`;
   const sample = 'Conv 3×3 /2 ×64 BatchNormalization 1×64×112×112 GlobalAveragePool';
   const w = ctx.measureText(sample).width / sample.length;
   return Number.isFinite(w) && w > 0 ? Math.min(9, Math.max(5.5, w * 1.05)) : undefined;

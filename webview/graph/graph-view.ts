@@ -9,6 +9,7 @@ import type { ProfileReport } from '../../src/core/report/profile';
 import { formatShape } from '../../src/core/report/format';
 import { defaultExpanded, hierarchyOf, ioId, nodeId, toElkGraph, visibleIdOf, type ElkNode, type Hierarchy } from './elk-graph';
 import { progressRing } from '../ui/toolkit';
+import type { ViewLayout } from '../../src/protocol';
 import { createLayoutEngine, isSuperseded, type LayoutEngine, type LayoutPlace } from './layout';
 import { arrowDefs, renderGraph, svgEl, type RenderedGraph } from './render';
 import { Viewport, type Transform } from './viewport';
@@ -24,6 +25,9 @@ export type HoverTarget = { kind: 'layer'; layer: number } | { kind: 'group'; id
 const LAYOUT_CACHE = 8;
 /** A layout shorter than this shows no progress (it would only flicker). */
 const BUSY_AFTER_MS = 150;
+
+const expandedKey = (expanded: ReadonlySet<string>) => [...expanded].sort().join('\u0000');
+const sameSet = (a: readonly string[], b: ReadonlySet<string>) => a.length === b.size && a.every((x) => b.has(x));
 
 /** Boxes and groups in an ELK graph (the layout's size, for the progress line). */
 function countBoxes(g: ElkNode): number {
@@ -43,7 +47,7 @@ export interface GraphCallbacks {
   onSelect(layer: number | null): void;
   onHover(target: HoverTarget | null, clientX: number, clientY: number): void;
   /** After each layout is drawn (first paint and after expand/collapse). */
-  onPainted(info: { visibleNodes: number; layoutMs: number; layoutIn: 'worker' | 'main thread' | 'cache' }): void;
+  onPainted(info: { visibleNodes: number; layoutMs: number; layoutIn: 'worker' | 'main thread' | 'cache' | 'extension' }): void;
   /** Zoom, pan, expansion or overlay changed (the page persists `getState()`). */
   onStateChange(): void;
 }
@@ -86,6 +90,8 @@ export class GraphView {
    * without ELK. Emptied when another model or report is shown.
    */
   private readonly layouts = new Map<string, ElkNode>();
+  /** The cache entry the extension laid out ahead, until it is drawn (reported as laid out in the extension). */
+  private aheadKey: string | undefined;
   /** What the next drawing does to the view: the opening overview, or a saved transform. */
   private pendingView: Transform | 'overview' | 'fit' | undefined;
   private pendingReveal: number | undefined;
@@ -144,7 +150,7 @@ export class GraphView {
    * selection (file changed on disk). Else opens on the overview: the whole
    * graph fitted when it is legible so, else its top at a readable zoom.
    */
-  async show(report: ProfileReport, views: readonly LayerView[], state?: GraphState): Promise<void> {
+  async show(report: ProfileReport, views: readonly LayerView[], state?: GraphState, ahead?: ViewLayout): Promise<void> {
     const same = this.report !== undefined && sameNames(this.report, report);
     // A new report (another batch, a reload) may change every label: its layouts are made afresh.
     if (report !== this.report) this.layouts.clear();
@@ -170,6 +176,11 @@ export class GraphView {
       this.pendingView = 'overview';
     }
     if (this.selected !== null && this.selected >= report.layers.length) this.selected = null;
+    // Laid out by the extension while this page booted: drawn as it is when made for this view.
+    if (ahead && this.charWidth !== undefined && Math.abs(ahead.charWidth - this.charWidth) < 0.01 && sameSet(ahead.expanded, this.expanded)) {
+      this.layouts.set(expandedKey(this.expanded), ahead.graph);
+      this.aheadKey = expandedKey(this.expanded);
+    }
     await this.relayout();
   }
 
@@ -257,12 +268,16 @@ export class GraphView {
     const report = this.report;
     if (!report) return false;
     const seq = ++this.layoutSeq;
-    const key = [...this.expanded].sort().join('\u0000');
+    const key = expandedKey(this.expanded);
     const cached = this.layouts.get(key);
-    let laidOut: { graph: ElkNode; ms: number; where: LayoutPlace | 'cache' };
+    let laidOut: { graph: ElkNode; ms: number; where: LayoutPlace | 'cache' | 'extension' };
     try {
       if (cached) {
-        laidOut = { graph: cached, ms: 0, where: 'cache' };
+        laidOut = { graph: cached, ms: 0, where: key === this.aheadKey ? 'extension' : 'cache' };
+        // Laid out by the extension: the page's ELK has only its small warm-up behind it. Warm it
+        // on this graph now, so that the first expand is not a cold layout.
+        if (key === this.aheadKey) this.engine.warmWith(toElkGraph(report.layers, this.views, { expanded: this.expanded, charWidth: this.charWidth, io: { inputs: report.inputs, outputs: report.outputs } }));
+        this.aheadKey = undefined;
       } else {
         const graph = toElkGraph(report.layers, this.views, { expanded: this.expanded, charWidth: this.charWidth, io: { inputs: report.inputs, outputs: report.outputs } });
         const busy = window.setTimeout(() => this.setBusy(`Laying out ${countBoxes(graph).toLocaleString('en-US')} boxes…`), BUSY_AFTER_MS);

@@ -31,11 +31,17 @@ export interface LayoutEngine {
    * layout's time) happen while the extension is still loading the model.
    */
   warmUp(): void;
+  /**
+   * Lays out `graph` in the background and drops the answer: after a first
+   * view laid out elsewhere (the extension), the page's ELK is JIT-compiled
+   * on the real graph before the user expands a group.
+   */
+  warmWith(graph: ElkNode): void;
   dispose(): void;
 }
 
 /** Three groups of eight boxes with a skip edge: exercises hierarchy and orthogonal routing. */
-function warmUpGraph(): ElkNode {
+export function warmUpGraph(): ElkNode {
   const groups: ElkNode[] = [];
   const edges: ElkNode['edges'] = [];
   for (let g = 0; g < 3; g++) {
@@ -191,6 +197,12 @@ export function createLayoutEngine(urls: { worker: string; mainThread: string })
         // Id -1: its answer matches no pending request and is dropped.
         // Pointless once a real layout is waiting: it would only delay it.
         if (w && !disposed && seq === 0) w.postMessage({ id: -1, cmd: 'layout', graph: warmUpGraph() });
+      });
+    },
+    warmWith(graph) {
+      if (disposed || workerBroken) return;
+      void startWorker().then((w) => {
+        if (w && !disposed) w.postMessage({ id: -1, cmd: 'layout', graph });
       });
     },
     dispose() {

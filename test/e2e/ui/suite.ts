@@ -238,6 +238,9 @@ export async function runUiSuite(ctx: UiContext): Promise<{ passed: number; fail
       return { inView: input.top >= pane.top && input.bottom <= pane.bottom && input.left >= pane.left && input.right <= pane.right, zoom: Number(zoom ?? 1), titles };
     });
     if (!first.inView) throw new Error('the input box is not on the first screen');
+    // Laid out by the extension's warm ELK worker while the page booted (the font width was learnt from the first view).
+    const layoutIn = await view.locator('svg.graph').getAttribute('data-layout-in');
+    if (layoutIn !== 'extension') throw new Error(`the first view was laid out in the ${layoutIn}, not ahead by the extension`);
     if (12 * first.zoom < 11) throw new Error(`box titles are ${(12 * first.zoom).toFixed(1)} px on the first screen`);
     const exporterBoxes = first.titles.filter((t) => /^(Identity|Constant|Shape|Gather|Unsqueeze)\b/.test(t));
     if (exporterBoxes.length) throw new Error(`exporter nodes drawn as boxes: ${exporterBoxes.join(', ')}`);
