@@ -13,6 +13,7 @@ import { loadModelFileSync } from '../../src/core/loaders/index';
 import { profileModel } from '../../src/core/report/profile';
 import { layerViews } from '../../src/core/report/layer-view';
 import { defaultExpanded, toElkGraph, type ElkNode } from '../../webview/graph/elk-graph';
+import { LayoutCache } from '../../webview/graph/layout-cache';
 
 const WORKER = resolve(__dirname, '../../src/extension/layout-worker.ts');
 
@@ -48,5 +49,27 @@ describe('layouts made ahead by the extension', () => {
     const host = new LayoutHost(join(tmpdir(), 'no-such-layout-worker.js'), (l) => lines.push(l));
     assert.equal(await host.layout(graph()), undefined);
     host.dispose();
+  });
+});
+
+describe('the page\'s layout cache', () => {
+  const g = (id: string): ElkNode => ({ id, children: [] });
+  it('draws a layout made ahead only for the same expanded groups and character width, and says so once', () => {
+    const c = new LayoutCache();
+    c.seed({ expanded: ['group:a'], charWidth: 7.5, graph: g('ahead') }, new Set(['group:a']), 7.9);
+    assert.equal(c.take(new Set(['group:a'])), undefined, 'another width: laid out again');
+    c.seed({ expanded: ['group:a'], charWidth: 7.9, graph: g('ahead') }, new Set(['group:b']), 7.9);
+    assert.equal(c.take(new Set(['group:b'])), undefined, 'other groups expanded: laid out again');
+    c.seed({ expanded: ['group:a', 'group:b'], charWidth: 7.9, graph: g('ahead') }, new Set(['group:b', 'group:a']), 7.9);
+    assert.deepEqual(c.take(new Set(['group:a', 'group:b'])), { graph: g('ahead'), ahead: true });
+    assert.deepEqual(c.take(new Set(['group:a', 'group:b'])), { graph: g('ahead'), ahead: false });
+  });
+  it('keeps the 8 most recent states', () => {
+    const c = new LayoutCache();
+    for (let i = 0; i < 9; i++) c.put(new Set([`group:${i}`]), g(String(i)));
+    assert.equal(c.take(new Set(['group:0'])), undefined);
+    assert.equal(c.take(new Set(['group:8']))?.graph.id, '8');
+    c.clear();
+    assert.equal(c.take(new Set(['group:8'])), undefined);
   });
 });

@@ -80,6 +80,13 @@ const groupIdOf = (path: readonly string[]) => `group:${path.join('/')}`;
 export const nodeId = (index: number) => `node:${index}`;
 export const ioId = (kind: 'input' | 'output', index: number) => `${kind}:${index}`;
 
+/** Boxes and groups in an ELK graph (a layout's size, for its progress line). */
+export function countBoxes(g: ElkNode): number {
+  let n = 0;
+  for (const c of g.children ?? []) n += 1 + countBoxes(c);
+  return n;
+}
+
 export const DEFAULT_BUDGET = 300;
 /** Layers per synthetic chunk (at most the budget). */
 const CHUNK = 250;

@@ -7,9 +7,10 @@
 import type { LayerView } from '../../src/core/report/layer-view';
 import type { ProfileReport } from '../../src/core/report/profile';
 import { formatShape } from '../../src/core/report/format';
-import { defaultExpanded, hierarchyOf, ioId, nodeId, toElkGraph, visibleIdOf, type ElkNode, type Hierarchy } from './elk-graph';
+import { countBoxes, defaultExpanded, hierarchyOf, ioId, nodeId, toElkGraph, visibleIdOf, type ElkNode, type Hierarchy } from './elk-graph';
 import { progressRing } from '../ui/toolkit';
 import type { ViewLayout } from '../../src/protocol';
+import { LayoutCache } from './layout-cache';
 import { createLayoutEngine, isSuperseded, type LayoutEngine, type LayoutPlace } from './layout';
 import { arrowDefs, renderGraph, svgEl, type RenderedGraph } from './render';
 import { Viewport, type Transform } from './viewport';
@@ -21,20 +22,10 @@ import { measureCharWidth, paintHeat, paintMarks, pointerTarget } from './decora
 
 export type HoverTarget = { kind: 'layer'; layer: number } | { kind: 'group'; id: string; name: string; layers: number[] } | { kind: 'edge'; tensors: string[] };
 
-/** Laid-out expanded states kept per model (each holds one ELK graph with coordinates). */
-const LAYOUT_CACHE = 8;
 /** A layout shorter than this shows no progress (it would only flicker). */
 const BUSY_AFTER_MS = 150;
 
-const expandedKey = (expanded: ReadonlySet<string>) => [...expanded].sort().join('\u0000');
-const sameSet = (a: readonly string[], b: ReadonlySet<string>) => a.length === b.size && a.every((x) => b.has(x));
 
-/** Boxes and groups in an ELK graph (the layout's size, for the progress line). */
-function countBoxes(g: ElkNode): number {
-  let n = 0;
-  for (const c of g.children ?? []) n += 1 + countBoxes(c);
-  return n;
-}
 
 export interface GraphState {
   transform?: { x: number; y: number; k: number };
@@ -84,14 +75,8 @@ export class GraphView {
   /** The latest layout request; `reveal` waits for it. */
   private painting: Promise<boolean> = Promise.resolve(false);
   private layoutSeq = 0;
-  /**
-   * Laid-out graphs of this model by expanded set, most recent last: going
-   * back to a state seen before (collapse what was just expanded) repaints
-   * without ELK. Emptied when another model or report is shown.
-   */
-  private readonly layouts = new Map<string, ElkNode>();
-  /** The cache entry the extension laid out ahead, until it is drawn (reported as laid out in the extension). */
-  private aheadKey: string | undefined;
+  /** Layouts of the states this model has shown, and the one the extension made ahead. */
+  private readonly layouts = new LayoutCache();
   /** What the next drawing does to the view: the opening overview, or a saved transform. */
   private pendingView: Transform | 'overview' | 'fit' | undefined;
   private pendingReveal: number | undefined;
@@ -177,10 +162,7 @@ export class GraphView {
     }
     if (this.selected !== null && this.selected >= report.layers.length) this.selected = null;
     // Laid out by the extension while this page booted: drawn as it is when made for this view.
-    if (ahead && this.charWidth !== undefined && Math.abs(ahead.charWidth - this.charWidth) < 0.01 && sameSet(ahead.expanded, this.expanded)) {
-      this.layouts.set(expandedKey(this.expanded), ahead.graph);
-      this.aheadKey = expandedKey(this.expanded);
-    }
+    this.layouts.seed(ahead, this.expanded, this.charWidth);
     await this.relayout();
   }
 
@@ -268,16 +250,14 @@ export class GraphView {
     const report = this.report;
     if (!report) return false;
     const seq = ++this.layoutSeq;
-    const key = expandedKey(this.expanded);
-    const cached = this.layouts.get(key);
+    const cached = this.layouts.take(this.expanded);
     let laidOut: { graph: ElkNode; ms: number; where: LayoutPlace | 'cache' | 'extension' };
     try {
       if (cached) {
-        laidOut = { graph: cached, ms: 0, where: key === this.aheadKey ? 'extension' : 'cache' };
+        laidOut = { graph: cached.graph, ms: 0, where: cached.ahead ? 'extension' : 'cache' };
         // Laid out by the extension: the page's ELK has only its small warm-up behind it. Warm it
         // on this graph now, so that the first expand is not a cold layout.
-        if (key === this.aheadKey) this.engine.warmWith(toElkGraph(report.layers, this.views, { expanded: this.expanded, charWidth: this.charWidth, io: { inputs: report.inputs, outputs: report.outputs } }));
-        this.aheadKey = undefined;
+        if (cached.ahead) this.engine.warmWith(toElkGraph(report.layers, this.views, { expanded: this.expanded, charWidth: this.charWidth, io: { inputs: report.inputs, outputs: report.outputs } }));
       } else {
         const graph = toElkGraph(report.layers, this.views, { expanded: this.expanded, charWidth: this.charWidth, io: { inputs: report.inputs, outputs: report.outputs } });
         const busy = window.setTimeout(() => this.setBusy(`Laying out ${countBoxes(graph).toLocaleString('en-US')} boxes…`), BUSY_AFTER_MS);
@@ -294,9 +274,7 @@ export class GraphView {
       return false;
     }
     if (seq !== this.layoutSeq) return false;
-    this.layouts.delete(key);
-    this.layouts.set(key, laidOut.graph);
-    if (this.layouts.size > LAYOUT_CACHE) this.layouts.delete(this.layouts.keys().next().value!);
+    this.layouts.put(this.expanded, laidOut.graph);
     this.showMessage(null);
     this.draw(laidOut.graph);
     const visibleNodes = this.drawn!.boxIds.length;
