@@ -98,6 +98,11 @@ describe('a PyTorch export committed as a fixture (test/fixtures/torch-export-cn
     const all: ProfileReport = JSON.parse((await runCli('profile', file, '--json', '--all-nodes')).stdout);
     assert.equal(all.layers.length, 58);
     assert.deepEqual(all.totals, report.totals);
+    // The measured run and the export have no such list: the option is refused there (exit 1, a usage error).
+    const run = await runCli('profile', file, '--run', '--all-nodes');
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /--all-nodes applies to the static profile, not --run/);
+    assert.equal((await runCli('export', file, '-o', 'x.onnx', '--all-nodes')).code, 1);
     const table = await runCli('profile', file);
     assert.match(table.stdout, /^Layers: 28; 30 constant and shape nodes \(11 Constant, 8 Identity, 2 Concat, 2 Reshape, …\) folded into the layers that read them \(--all-nodes lists them\)$/m);
   });
