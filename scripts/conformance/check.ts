@@ -41,9 +41,13 @@ export function failed(o: Outcome): boolean {
 
 const CLI = join(__dirname, '../../dist/cli.js');
 
-/** `convlens profile <file> --json [extra]`: the report, or the one-line error. */
+/**
+ * `convlens profile <file> --json --all-nodes [extra]`: the report, or the
+ * one-line error. Every node is checked against execution, so the folded
+ * constant and shape nodes are listed too (the runtimes run them).
+ */
 export function profile(file: string, extra: string[] = []): { report?: ProfileReport; error?: string } {
-  const r = spawnSync(process.execPath, [CLI, 'profile', file, '--json', ...extra], { encoding: 'utf8', maxBuffer: 1 << 30, timeout: 600_000 });
+  const r = spawnSync(process.execPath, [CLI, 'profile', file, '--json', '--all-nodes', ...extra], { encoding: 'utf8', maxBuffer: 1 << 30, timeout: 600_000 });
   if (r.status !== 0) return { error: (r.stderr || `exit ${r.status ?? r.signal}`).trim().split('\n')[0].replace(/^convlens: /, '') };
   return { report: JSON.parse(r.stdout) as ProfileReport };
 }
