@@ -32,7 +32,7 @@ import type { Browser } from 'playwright-core';
 import { DEFAULT_BUDGET_BYTES } from '../src/core/report/model-session';
 import { ModelHost } from '../src/extension/model-host';
 import { LayoutHost } from '../src/extension/layout-host';
-import { defaultExpanded, toElkGraph } from '../webview/graph/elk-graph';
+import { defaultExpanded, viewGraph } from '../webview/graph/elk-graph';
 import { launchChromium, openView, startHarness, type Harness } from '../test/browser/harness';
 import { ensureGraphModels, GRAPH_MODEL_DIR } from './graph-models';
 
@@ -113,7 +113,7 @@ async function convlensOnce(browser: Browser, harness: Harness, t: Target): Prom
     const view = await host.view({ budgetBytes: DEFAULT_BUDGET_BYTES });
     const expanded = defaultExpanded(view.report.layers);
     const width = charWidth;
-    const graph = await layouts.layout(toElkGraph(view.report.layers, view.layers, { expanded, charWidth: width, io: { inputs: view.report.inputs, outputs: view.report.outputs } }));
+    const graph = await layouts.layout(viewGraph(view.report, view.layers, expanded, width));
     const layout = graph ? { expanded: [...expanded], charWidth: width, graph } : undefined;
     return { type: 'model' as const, file: t.file.split('/').pop()!, report: view.report, layers: view.layers, summary: view.summary, ...(layout ? { layout } : {}) };
   })();

@@ -12,7 +12,7 @@ import type { ModelViewData } from '../core/report/model-session';
 import { ModelHost } from './model-host';
 import { profileSettings } from './settings';
 import { isInputShapeMessage } from '../core/errors';
-import { defaultExpanded, toElkGraph } from '../../webview/graph/elk-graph';
+import { defaultExpanded, viewGraph } from '../../webview/graph/elk-graph';
 import type { ViewLayout } from '../protocol';
 import type { LayoutHost } from './layout-host';
 
@@ -149,7 +149,7 @@ export class ModelDocument implements vscode.CustomDocument {
     const t0 = Date.now();
     const expanded = defaultExpanded(data.report.layers);
     const charWidth = this.ahead.charWidth();
-    const graph = await this.ahead.layouts.layout(toElkGraph(data.report.layers, data.layers, { expanded, charWidth, io: { inputs: data.report.inputs, outputs: data.report.outputs } }));
+    const graph = await this.ahead.layouts.layout(viewGraph(data.report, data.layers, expanded, charWidth));
     if (!graph) return undefined;
     this.log(`${this.fileName}: laid out ahead of the view in ${Date.now() - t0} ms`);
     return { expanded: [...expanded], charWidth, graph };

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { Model } from '../../src/core/ir';
 import { GraphBuilder } from '../../src/core/onnx/builder';
-import { DEFAULT_BUDGET, defaultExpanded, toElkGraph, type ElkNode } from '../../webview/graph/elk-graph';
+import { DEFAULT_BUDGET, defaultExpanded, toElkGraph, viewGraph, type ElkNode } from '../../webview/graph/elk-graph';
 import type { FromWebviewMessage, ToWebviewMessage } from '../../src/protocol';
 import { ROOT, TEST_NONCE, modelMessage, openView, type Harness, type OpenView } from './harness';
 import { PAINT_TIMEOUT_MS, UI_TIMEOUT_MS, drawnTransform, settled, until, zoomLayerTransform } from './waits';
@@ -546,7 +546,7 @@ export const tests: BrowserTest[] = [
       assert.ok(width > 4 && width < 12, `the page reports its character width: ${width}`);
       const expanded = defaultExpanded(msg.report.layers);
       const laid = async (charWidth: number) =>
-        (await new ELK().layout(toElkGraph(msg.report.layers, msg.layers, { expanded, charWidth, io: { inputs: msg.report.inputs, outputs: msg.report.outputs } }) as never)) as unknown as ElkNode;
+        (await new ELK().layout(viewGraph(msg.report, msg.layers, expanded, charWidth) as never)) as unknown as ElkNode;
       await withView(ctx, { ...msg, layout: { expanded: [...expanded], charWidth: width, graph: await laid(width) } }, 'ahead', async (view, p) => {
         assert.equal(p.layoutIn, 'extension');
         assert.equal(await view.page.locator('svg.graph g.node').count(), msg.report.layers.length);

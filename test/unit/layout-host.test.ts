@@ -12,7 +12,7 @@ import { LayoutHost } from '../../src/extension/layout-host';
 import { loadModelFileSync } from '../../src/core/loaders/index';
 import { profileModel } from '../../src/core/report/profile';
 import { layerViews } from '../../src/core/report/layer-view';
-import { defaultExpanded, toElkGraph, type ElkNode } from '../../webview/graph/elk-graph';
+import { defaultExpanded, viewGraph, type ElkNode } from '../../webview/graph/elk-graph';
 import { LayoutCache } from '../../webview/graph/layout-cache';
 
 const WORKER = resolve(__dirname, '../../src/extension/layout-worker.ts');
@@ -28,7 +28,7 @@ function positions(g: ElkNode, out: Record<string, [number, number, number, numb
 describe('layouts made ahead by the extension', () => {
   const { model } = loadModelFileSync(join(resolve(__dirname, '../..'), 'examples/small-cnn.onnx'));
   const profile = profileModel(model);
-  const graph = () => toElkGraph(profile.report.layers, layerViews(model, profile), { expanded: defaultExpanded(profile.report.layers), charWidth: 7.5, io: { inputs: profile.report.inputs, outputs: profile.report.outputs } });
+  const graph = () => viewGraph(profile.report, layerViews(model, profile), defaultExpanded(profile.report.layers), 7.5);
 
   it('the worker lays out exactly what ELK lays out on the page (deterministic): every box at the same place', async () => {
     const host = new LayoutHost(WORKER, () => undefined);

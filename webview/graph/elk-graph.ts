@@ -12,7 +12,7 @@
  * The extra fields on the nodes (`layer`, `op`, `group`) and edges (`tensors`)
  * pass through elkjs unchanged; the renderer reads them from the laid-out graph.
  */
-import type { LayerReport, TensorReport } from '../../src/core/report/profile';
+import type { LayerReport, ProfileReport, TensorReport } from '../../src/core/report/profile';
 import type { LayerView } from '../../src/core/report/layer-view';
 import { formatShape } from '../../src/core/report/format';
 
@@ -361,6 +361,11 @@ export function toElkGraph(layers: readonly LayerReport[], views: readonly Layer
   if (o.io) addIoBoxes(graph, layers, o.io, producer, (i) => visibleIdOf(h, i, o.expanded), cw);
   for (const { edge, owner } of edges.values()) owner.edges!.push(edge);
   return graph;
+}
+
+/** A model view's ELK graph: its layers, grouped, with the model's inputs and outputs as boxes. */
+export function viewGraph(report: Pick<ProfileReport, 'layers' | 'inputs' | 'outputs'>, views: readonly LayerView[], expanded: ReadonlySet<string>, charWidth?: number): ElkNode {
+  return toElkGraph(report.layers, views, { expanded, charWidth, io: { inputs: report.inputs, outputs: report.outputs } });
 }
 
 /** A box per model input and output, at the top level, with edges to the boxes that read or make it. */

@@ -7,7 +7,7 @@
 import type { LayerView } from '../../src/core/report/layer-view';
 import type { ProfileReport } from '../../src/core/report/profile';
 import { formatShape } from '../../src/core/report/format';
-import { countBoxes, defaultExpanded, hierarchyOf, ioId, nodeId, toElkGraph, visibleIdOf, type ElkNode, type Hierarchy } from './elk-graph';
+import { countBoxes, defaultExpanded, hierarchyOf, ioId, nodeId, viewGraph, visibleIdOf, type ElkNode, type Hierarchy } from './elk-graph';
 import { progressRing } from '../ui/toolkit';
 import type { ViewLayout } from '../../src/protocol';
 import { LayoutCache } from './layout-cache';
@@ -257,9 +257,9 @@ export class GraphView {
         laidOut = { graph: cached.graph, ms: 0, where: cached.ahead ? 'extension' : 'cache' };
         // Laid out by the extension: the page's ELK has only its small warm-up behind it. Warm it
         // on this graph now, so that the first expand is not a cold layout.
-        if (cached.ahead) this.engine.warmWith(toElkGraph(report.layers, this.views, { expanded: this.expanded, charWidth: this.charWidth, io: { inputs: report.inputs, outputs: report.outputs } }));
+        if (cached.ahead) this.engine.warmWith(viewGraph(report, this.views, this.expanded, this.charWidth));
       } else {
-        const graph = toElkGraph(report.layers, this.views, { expanded: this.expanded, charWidth: this.charWidth, io: { inputs: report.inputs, outputs: report.outputs } });
+        const graph = viewGraph(report, this.views, this.expanded, this.charWidth);
         const busy = window.setTimeout(() => this.setBusy(`Laying out ${countBoxes(graph).toLocaleString('en-US')} boxes…`), BUSY_AFTER_MS);
         try {
           laidOut = await this.engine.layout(graph);

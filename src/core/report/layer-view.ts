@@ -10,6 +10,7 @@ import type { Profile, TensorReport } from './profile';
 import { outputSizeFormulas } from '../analysis/output-size';
 import { shownShape } from '../layout';
 import { foldedOrigin } from '../analysis/folding';
+import { isFloat } from '../dtype';
 
 export interface AttributeView {
   name: string;
@@ -195,7 +196,7 @@ export function layerViews(model: Model, profile: Profile): LayerView[] {
       const { ops, from } = foldedOrigin(name, folding);
       const via = ops.join(' → ');
       const dims = t.shape?.every((d): d is number => typeof d === 'number') ? t.shape : undefined;
-      if (t.dtype && dims && isFloatType(t.dtype) && profile.details.weightSources(name).length > 0) {
+      if (t.dtype && dims && isFloat(t.dtype) && profile.details.weightSources(name).length > 0) {
         weights.push({ input, name, dtype: t.dtype, dims, via, ...(from ? { from } : {}) });
       } else {
         constants.push({ input, name, dtype: t.dtype, shape: t.shape, via, ...(from ? { from } : {}), ...(valueText(name, profile) ?? {}) });
@@ -221,9 +222,6 @@ export function layerViews(model: Model, profile: Profile): LayerView[] {
     return view;
   });
 }
-
-const FLOAT_TYPES = new Set<DType>(['float32', 'float16', 'bfloat16', 'float64']);
-const isFloatType = (t: DType) => FLOAT_TYPES.has(t);
 
 /** A small folded value's elements as text (a Reshape's target `[1, 2048]`), when inference knows them. */
 function valueText(name: string, profile: Profile): { value: string } | undefined {
