@@ -23,11 +23,14 @@ import type { ElkNode } from '../webview/graph/elk-graph';
  * The first view's layout, made by the extension's long-lived ELK worker
  * while the page booted: the expanded groups and the character width it was
  * made for, and the laid-out graph. The page draws it when both match its own.
+ * `partial`: only the boxes the opening screen shows (firstScreenGraph); the
+ * whole view follows in a `layout` message.
  */
 export interface ViewLayout {
   expanded: string[];
   charWidth: number;
   graph: ElkNode;
+  partial?: boolean;
 }
 
 export type { ClassScore, FeatureMapPreview, FeatureMapsSummary, SweepReport, LayerView, PreprocessSpec, ProfileReport, RuntimeView, WeightStats };
@@ -54,6 +57,8 @@ export type ToWebviewMessage =
   | { type: 'model'; file: string; report: ProfileReport; layers: LayerView[]; summary: ViewSummary; layout?: ViewLayout }
   /** The shown model's summary with figures found after the first paint (the largest batch that fits). */
   | { type: 'summary'; summary: ViewSummary }
+  /** The whole first view, after a `model` message whose layout was partial (null: the extension could not; the page lays it out). */
+  | { type: 'layout'; layout: ViewLayout | null }
   /** `inputShapes`: the file loaded, but the input shapes asked for (batch setting, overrides) do not fit its graph. */
   | { type: 'error'; file: string; message: string; inputShapes?: boolean }
   /** The reply to the view's request `requestId` (ViewReplies says what each request is answered with). */
@@ -86,7 +91,8 @@ export type FromWebviewMessage =
   | { type: 'reply'; requestId: number; reply: Reply<HostReplies[keyof HostReplies]> }
   | { type: 'openDocs'; op: string; domain: string }
   /** The graph is on screen: figures for the log, tests and the benchmark. */
-  | { type: 'painted'; visibleNodes: number; layers: number; layoutMs: number; totalMs: number; layoutIn: 'worker' | 'main thread' | 'cache' | 'extension' }
+  /** `partial`: the opening screen's boxes, drawn while the whole view is laid out. */
+  | { type: 'painted'; visibleNodes: number; layers: number; layoutMs: number; totalMs: number; layoutIn: 'worker' | 'main thread' | 'cache' | 'extension'; partial?: boolean }
   | { type: 'selected'; layer: number | null }
   /** The user asked to manage workspace trust (Restricted Mode blocks running models). */
   | { type: 'manageTrust' }
@@ -115,7 +121,7 @@ export interface HostReplies {
   export: string;
 }
 
-const TO_WEBVIEW = new Set<ToWebviewMessage['type']>(['loading', 'model', 'summary', 'error', 'reply', 'export', 'command', 'reveal', 'runtime', 'runStatus', 'trust', 'sweep', 'featureMapsSetup', 'featureMapsStatus', 'featureMapsCaptured']);
+const TO_WEBVIEW = new Set<ToWebviewMessage['type']>(['loading', 'model', 'summary', 'layout', 'error', 'reply', 'export', 'command', 'reveal', 'runtime', 'runStatus', 'trust', 'sweep', 'featureMapsSetup', 'featureMapsStatus', 'featureMapsCaptured']);
 const FROM_WEBVIEW = new Set<FromWebviewMessage['type']>(['ready', 'setProfileOptions', 'weightStats', 'reply', 'openDocs', 'painted', 'selected', 'headerCollapsed', 'manageTrust', 'runProfile', 'runSweep', 'cancelRun', 'captureFeatureMaps', 'cancelCapture', 'pickImage', 'featureMap']);
 
 function tagged(m: unknown): m is { type: string } {

@@ -90,6 +90,8 @@ class App {
   /** The shown model; `tensors` indexes every graph input and layer output by name (for edge tooltips). */
   private model: { file: string; report: ProfileReport; layers: LayerView[]; summary: ViewSummary; tensors: Map<string, ProfileReport['inputs'][number]> } | undefined;
   private selected: number | null = null;
+  /** A model the table has yet to show (filled after the graph's first paint, or when its tab opens). */
+  private tableFor: { report: ProfileReport; layers: LayerView[] } | undefined;
   private tab: Tab = 'graph';
   private state: ViewState = vscode.getState() ?? {};
   private shownAt = 0;
@@ -101,16 +103,19 @@ class App {
   constructor() {
     registerToolkit();
     const body = document.body;
-    this.graph = new GraphView(this.graphPane, { worker: body.dataset.layoutWorker ?? '', mainThread: body.dataset.layoutMain ?? '' }, {
+    this.graph = new GraphView(this.graphPane, { worker: body.dataset.layoutWorker ?? '', mainThread: body.dataset.layoutMain ?? '', ahead: body.dataset.layoutAhead === 'true' }, {
       onSelect: (layer) => this.select(layer),
       onHover: (t, x, y) => this.hover(t, x, y),
       onPainted: (info) => requestAnimationFrame(() => {
         // The frame after the DOM change: the graph is on screen.
         const model = this.model;
         if (!model) return;
-        post({ type: 'painted', visibleNodes: info.visibleNodes, layers: model.report.layers.length, layoutMs: info.layoutMs, totalMs: performance.now() - this.shownAt, layoutIn: info.layoutIn });
-        this.painted = true;
-        this.paintWaiters.splice(0).forEach((w) => w());
+        post({ type: 'painted', visibleNodes: info.visibleNodes, layers: model.report.layers.length, layoutMs: info.layoutMs, totalMs: performance.now() - this.shownAt, layoutIn: info.layoutIn, ...(info.partial ? { partial: true } : {}) });
+        // An export waits for the whole graph, not the opening screen drawn before it.
+        if (!info.partial) {
+          this.painted = true;
+          this.paintWaiters.splice(0).forEach((w) => w());
+        }
         this.save();
       }),
       onStateChange: () => this.save(),
@@ -179,6 +184,9 @@ class App {
         return;
       case 'model':
         void this.show(m.file, m.report, m.layers, m.summary, m.layout);
+        return;
+      case 'layout':
+        if (this.model) void this.graph.completeLayout(m.layout);
         return;
       case 'reply':
         this.requests.settle(m.requestId, m.reply);
@@ -260,7 +268,10 @@ class App {
     // Start the layout first: the worker lays out while the panels render here.
     const drawing = this.graph.show(report, layers, restoring ? saved.graph : undefined, ahead);
     renderSummary(this.summaryEl, file, report, summary, (o) => post({ type: 'setProfileOptions', ...o }));
-    this.table.show(report, layers);
+    // The table is filled when shown, or just after the graph's first paint.
+    this.tableFor = { report, layers };
+    if (this.tab === 'table') this.fillTable();
+    else requestAnimationFrame(() => setTimeout(() => this.fillTable(), 0));
     this.featureMaps.setModel(report);
     this.search.setModel(report, layers);
     // Keep the selection across reloads by name; a new file starts unselected.
@@ -283,7 +294,15 @@ class App {
     this.save();
   }
 
+  /** The table gets the shown model (once per model). */
+  private fillTable(): void {
+    const t = this.tableFor;
+    this.tableFor = undefined;
+    if (t) this.table.show(t.report, t.layers);
+  }
+
   private showTab(tab: Tab): void {
+    if (tab === 'table') this.fillTable();
     this.tab = tab;
     this.graphPane.hidden = tab !== 'graph';
     this.tablePane.hidden = tab !== 'table';

@@ -18,6 +18,8 @@ import { registerRuntime, RuntimeRuns } from './runtime';
 import { FeatureMaps } from './feature-maps';
 import { summaryOf } from '../core/image/capture';
 import { LayoutHost } from './layout-host';
+import { SpareWorker } from './spare-worker';
+import type { ModelWorkerApi } from './model-requests';
 
 let output: vscode.OutputChannel | undefined;
 
@@ -80,8 +82,11 @@ export function activate(context: vscode.ExtensionContext): void {
   // ELK, warm for the extension's lifetime: each model's first view is laid out while its page boots.
   const layouts = new LayoutHost(worker('layout-worker-node.js'), log);
   layouts.start();
-  context.subscriptions.push({ dispose: () => layouts.dispose() });
-  const provider = new ModelEditorProvider(context.extensionUri, log, context.globalState, layouts);
+  // A model worker started ahead: the next model opened skips the thread's start-up.
+  const spares = new SpareWorker<ModelWorkerApi>(worker('model-worker.js'), 'the model worker');
+  spares.prepare();
+  context.subscriptions.push({ dispose: () => layouts.dispose() }, { dispose: () => spares.dispose() });
+  const provider = new ModelEditorProvider(context.extensionUri, log, context.globalState, layouts, spares);
   const runs = new RuntimeRuns(log, vscode.Uri.joinPath(context.globalStorageUri, 'device-peaks.json').fsPath);
   context.subscriptions.push(runs, ...provider.attachRuntime(runs), ...registerRuntime(runs, provider, log));
   const featureMaps = new FeatureMaps(context.extensionUri, context.workspaceState, log);

@@ -6,7 +6,7 @@
  * of the ~400 ms a fresh page's worker takes), while the page boots.
  */
 import ELK from 'elkjs/lib/elk.bundled.js';
-import type { ElkNode } from '../../webview/graph/elk-graph';
+import { compactLayout, type ElkNode } from '../../webview/graph/elk-graph';
 import { serveRequests } from './worker-thread';
 
 export type LayoutWorkerApi = {
@@ -15,5 +15,6 @@ export type LayoutWorkerApi = {
 
 const elk = new ELK();
 serveRequests<LayoutWorkerApi>({
-  layout: async ({ graph }) => (await elk.layout(graph as never)) as unknown as ElkNode,
+  // Sent to the extension host and on to the page: only what drawing needs.
+  layout: async ({ graph }) => compactLayout((await elk.layout(graph as never)) as unknown as ElkNode),
 });

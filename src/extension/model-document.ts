@@ -15,6 +15,8 @@ import { isInputShapeMessage } from '../core/errors';
 import { defaultExpanded, viewGraph } from '../../webview/graph/elk-graph';
 import type { ViewLayout } from '../protocol';
 import type { LayoutHost } from './layout-host';
+import type { SpareWorker } from './spare-worker';
+import type { ModelWorkerApi } from './model-requests';
 
 export interface Overrides {
   /** undefined: the setting's batch; null: the model's own. */
@@ -36,7 +38,10 @@ export class ModelDocument implements vscode.CustomDocument {
   private readonly summaryUpdates = new vscode.EventEmitter<ModelViewData['summary']>();
   /** The shown model's summary gained figures computed after the first paint (the largest batch that fits). */
   readonly onDidUpdateSummary = this.summaryUpdates.event;
-  private readonly disposables: vscode.Disposable[] = [this.updates, this.summaryUpdates];
+  private readonly wholeLayouts = new vscode.EventEmitter<ViewLayout | null>();
+  /** The whole first view, laid out after the opening screen's boxes were sent (null: it could not be). */
+  readonly onDidLayOutWhole = this.wholeLayouts.event;
+  private readonly disposables: vscode.Disposable[] = [this.updates, this.summaryUpdates, this.wholeLayouts];
   state: DocumentState = { kind: 'loading' };
   overrides: Overrides = {};
   /** Bumped by each load and refresh: only the latest one's outcome is shown. */
@@ -50,8 +55,10 @@ export class ModelDocument implements vscode.CustomDocument {
     private readonly log: (line: string) => void,
     /** Lays out the first view ahead of the page (the extension's warm ELK worker), for the width the pages measure. */
     private readonly ahead?: { layouts: LayoutHost; charWidth: () => number },
+    /** Model workers started ahead: opening takes one instead of starting a thread. */
+    spares?: SpareWorker<ModelWorkerApi>,
   ) {
-    this.host = new ModelHost(uri.fsPath, workerScript, log);
+    this.host = new ModelHost(uri.fsPath, workerScript, log, spares);
     const folder = vscode.Uri.joinPath(uri, '..');
     const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, this.fileName));
     this.disposables.push(
@@ -120,9 +127,16 @@ export class ModelDocument implements vscode.CustomDocument {
       if (gen !== this.generation) return;
       const ms = Date.now() - t0;
       this.log(`profiled ${this.fileName} (${data.report.layers.length} layers) in ${ms} ms`);
-      const layout = await this.layoutAhead(data);
+      const { layout, whole } = await this.layoutAhead(data);
       if (gen !== this.generation) return;
       this.emit({ kind: 'ready', data, ms, ...(layout ? { layout } : {}) });
+      if (whole) {
+        const done = await whole;
+        if (gen !== this.generation || this.disposed) return;
+        // A view opened from now on gets the whole layout with the model.
+        if (this.state.kind === 'ready' && this.state.data === data) this.state = { kind: 'ready', data, ms, ...(done ? { layout: done } : {}) };
+        this.wholeLayouts.fire(done ?? null);
+      }
     } catch (err) {
       // The file loaded; the graph may not take the batch or input shapes asked for.
       if (gen === this.generation) this.fail(err, isInputShapeMessage((err as Error).message));
@@ -143,16 +157,14 @@ export class ModelDocument implements vscode.CustomDocument {
     this.summaryUpdates.fire(data.summary);
   }
 
-  /** The default view laid out by the extension's ELK worker (undefined: none, the page lays out). */
-  private async layoutAhead(data: ModelViewData): Promise<ViewLayout | undefined> {
-    if (!this.ahead) return undefined;
-    const t0 = Date.now();
+  /** The default view laid out by the extension's ELK worker, in two steps when it is large (LayoutHost.layoutView). */
+  private async layoutAhead(data: ModelViewData): Promise<{ layout?: ViewLayout; whole?: Promise<ViewLayout | undefined> }> {
+    if (!this.ahead) return {};
     const expanded = defaultExpanded(data.report.layers);
     const charWidth = this.ahead.charWidth();
-    const graph = await this.ahead.layouts.layout(viewGraph(data.report, data.layers, expanded, charWidth));
-    if (!graph) return undefined;
-    this.log(`${this.fileName}: laid out ahead of the view in ${Date.now() - t0} ms`);
-    return { expanded: [...expanded], charWidth, graph };
+    return this.ahead.layouts.layoutView(viewGraph(data.report, data.layers, expanded, charWidth), expanded, charWidth, (what, ms) =>
+      this.log(`${this.fileName}: ${what} laid out ahead of the view in ${ms} ms`),
+    );
   }
 
   weightStats(layer: number, input: number) {

@@ -10,6 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { isFromWebviewMessage, operatorDocsUrl, replyOf, RequestTracker, type ExportFormat, type FromWebviewMessage, type HostReplies, type ToWebviewMessage, type ViewCommand } from '../protocol';
 import { webviewHtml, WEBVIEW_STYLES } from './webview-html';
 import type { LayoutHost } from './layout-host';
+import type { SpareWorker } from './spare-worker';
+import type { ModelWorkerApi } from './model-requests';
 import { ModelDocument, type DocumentState } from './model-document';
 import type { RuntimeReport } from '../core/timing/runtime-report';
 import { runtimeView } from '../core/timing/runtime-view';
@@ -141,7 +143,7 @@ export class ModelView {
         return;
       }
       case 'painted':
-        this.log(`${this.document.fileName}: graph painted, ${m.visibleNodes} boxes of ${m.layers} layers, layout ${Math.round(m.layoutMs)} ms in the ${m.layoutIn}, ${Math.round(m.totalMs)} ms in the view`);
+        this.log(`${this.document.fileName}: ${m.partial ? 'opening screen' : 'graph'} painted, ${m.visibleNodes} boxes of ${m.layers} layers, layout ${Math.round(m.layoutMs)} ms in the ${m.layoutIn}, ${Math.round(m.totalMs)} ms in the view`);
         return;
       case 'manageTrust':
         await vscode.commands.executeCommand('workbench.trust.manage');
@@ -206,6 +208,8 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
     private readonly memento?: vscode.Memento,
     /** The extension's warm ELK worker: first views are laid out while their pages boot. */
     private readonly layouts?: LayoutHost,
+    /** Model workers started ahead of the next open. */
+    private readonly spares?: SpareWorker<ModelWorkerApi>,
   ) {}
 
   /** Measured runs: shown in every view of their model, with the run's progress. */
@@ -237,7 +241,7 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
   openCustomDocument(uri: vscode.Uri): ModelDocument {
     const worker = vscode.Uri.joinPath(this.extensionUri, 'dist', 'model-worker.js').fsPath;
     const ahead = this.layouts && { layouts: this.layouts, charWidth: () => this.memento?.get<number>(CHAR_WIDTH_KEY) ?? DEFAULT_CHAR_WIDTH };
-    return new ModelDocument(uri, worker, this.log, ahead);
+    return new ModelDocument(uri, worker, this.log, ahead, this.spares);
   }
 
   resolveCustomEditor(document: ModelDocument, panel: vscode.WebviewPanel): void {
@@ -262,6 +266,7 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
         if (this.activeView === view) this.changed.fire(view);
       }),
       document.onDidUpdateSummary((summary) => view.ready && view.post({ type: 'summary', summary })),
+      document.onDidLayOutWhole((layout) => view.ready && view.post({ type: 'layout', layout })),
       // Trust granted while the view is open: its run buttons work at once.
       vscode.workspace.onDidGrantWorkspaceTrust(() => view.ready && view.post({ type: 'trust', trusted: true })),
       panel.onDidChangeViewState((e) => {
@@ -293,6 +298,7 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
         layoutMainThread: uri('dist', 'layout-main.js'),
         styles: WEBVIEW_STYLES.map((s) => uri('media', s)),
         headerCollapsed: this.memento?.get<boolean>(HEADER_COLLAPSED_KEY) === true,
+        layoutAhead: this.layouts !== undefined,
       },
       randomBytes(16).toString('base64'),
     );

@@ -13,6 +13,7 @@ import type { ProfileOptions, ProfileReport } from '../core/report/profile';
 import type { WeightStats } from '../core/analysis/weight-stats';
 import { describeModelError, modelRequestHandlers, type ModelWorkerApi } from './model-requests';
 import { SerialQueue, WorkerThread, type WorkerHandlers } from './worker-thread';
+import type { SpareWorker } from './spare-worker';
 
 export class ModelHost {
   private worker: WorkerThread<ModelWorkerApi> | undefined;
@@ -20,11 +21,15 @@ export class ModelHost {
   private inProcess: { handlers: WorkerHandlers<ModelWorkerApi>; queue: SerialQueue } | undefined;
   private disposed = false;
 
-  /** `workerScript`: dist/model-worker.js (a .ts entry runs through tsx); when missing, work runs in-process. */
+  /**
+   * `workerScript`: dist/model-worker.js (a .ts entry runs through tsx); when missing, work runs in-process.
+   * `spares`: model workers the extension starts ahead (of the same script); a host takes one when it needs a thread.
+   */
   constructor(
     readonly path: string,
     private readonly workerScript: string,
     private readonly log: (line: string) => void,
+    private readonly spares?: SpareWorker<ModelWorkerApi>,
   ) {}
 
   /** (Re)loads the file; requests made after this answer from this load, or fail with its error. */
@@ -79,10 +84,9 @@ export class ModelHost {
       return undefined;
     }
     try {
-      const worker = new WorkerThread<ModelWorkerApi>(this.workerScript, {
-        name: 'the model worker',
-        onStop: (why) => this.log(`the model worker stopped (${why}); the next request starts a fresh one`),
-      });
+      const onStop = (why: string) => this.log(`the model worker stopped (${why}); the next request starts a fresh one`);
+      const spare = this.spares?.script === this.workerScript ? this.spares.take(onStop) : undefined;
+      const worker = spare ?? new WorkerThread<ModelWorkerApi>(this.workerScript, { name: 'the model worker', onStop });
       // Its answer (or error) reaches the caller through the request that follows it.
       if (type !== 'open' && type !== 'profile') worker.request('open', { path: this.path }).catch(() => undefined);
       this.worker = worker;

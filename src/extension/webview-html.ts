@@ -21,6 +21,11 @@ export interface WebviewAssets {
   preamble?: string;
   /** The summary header starts collapsed to one line (the user's last choice, remembered by the extension). */
   headerCollapsed?: boolean;
+  /**
+   * The extension lays out the first view ahead (its warm ELK worker): the page then starts its
+   * own ELK only after the first paint, so that booting it does not slow the one coming.
+   */
+  layoutAhead?: boolean;
 }
 
 export function contentSecurityPolicy(cspSource: string, nonce: string): string {
@@ -51,7 +56,7 @@ export function webviewHtml(a: WebviewAssets, nonce: string): string {
 ${links}
 <title>ConvLens</title>
 </head>
-<body data-layout-worker="${attr(a.layoutWorker)}" data-layout-main="${attr(a.layoutMainThread)}"${a.headerCollapsed ? ' data-header-collapsed="true"' : ''}>
+<body data-layout-worker="${attr(a.layoutWorker)}" data-layout-main="${attr(a.layoutMainThread)}"${a.headerCollapsed ? ' data-header-collapsed="true"' : ''}${a.layoutAhead ? ' data-layout-ahead="true"' : ''}>
 <main id="root" aria-live="polite"><p class="loading">Loading model…</p></main>
 ${preamble}<script nonce="${nonce}" src="${attr(a.script)}"></script>
 </body>

@@ -58,6 +58,7 @@ export class WorkerThread<A extends WorkerApi<A>> {
 
   /** Throws when the thread cannot be started. */
   constructor(script: string, private readonly options: WorkerThreadOptions) {
+    this.options = { ...options };
     this.requests = new RequestTracker({ peer: options.name });
     this.ready = new Promise((resolve) => (this.markReady = resolve));
     this.worker = startWorker(script, options.resourceLimits);
@@ -73,6 +74,11 @@ export class WorkerThread<A extends WorkerApi<A>> {
 
   get stopped(): boolean {
     return this.stoppedBecause !== undefined;
+  }
+
+  /** Who hears that the thread stopped by itself from now on (a spare started ahead is handed to its user). */
+  setOnStop(onStop: (why: string) => void): void {
+    this.options.onStop = onStop;
   }
 
   /** Sends a request; rejects with a RequestError (the worker's error, `timeoutMs` passed, or the thread stopped). */

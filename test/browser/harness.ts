@@ -33,6 +33,10 @@ declare global {
     __cspViolations?: { directive: string; blockedURI: string; sample: string }[];
     __state?: unknown;
     __pwned?: unknown;
+    /** Where the page takes the harness's messages from (a long poll), and when each arrived. */
+    __harnessPush?: string;
+    __pulling?: boolean;
+    __deliveredAt?: number[];
   }
 }
 
@@ -44,6 +48,19 @@ window.acquireVsCodeApi = function () {
       (window.__fromWebview ||= []).push(m);
       (window.__fromWebviewAt ||= []).push(performance.now());
       window.dispatchEvent(new CustomEvent('convlens-from-webview', { detail: m }));
+      // Once ready, the page takes the messages the harness pushes, as a webview gets the extension's.
+      if (m && m.type === 'ready' && window.__harnessPush && !window.__pulling) {
+        window.__pulling = true;
+        (async () => {
+          for (;;) {
+            const r = await fetch(window.__harnessPush).catch(() => null);
+            if (!r || r.status !== 200) return;
+            const message = await r.json();
+            (window.__deliveredAt ||= []).push(performance.now());
+            window.postMessage(message, '*');
+          }
+        })();
+      }
     },
     getState() { return window.__state; },
     setState(s) { window.__state = s; },
@@ -154,18 +171,24 @@ export interface Harness {
 }
 
 /**
- * Messages waiting to be fetched by the page, per harness URL. Large messages
- * travel by HTTP: a 15 MB argument to `page.evaluate` takes Playwright seconds
- * to marshal, which would swamp what is measured.
+ * Each view's message channel, per harness URL: messages travel by HTTP, the
+ * page holding a request open (a long poll) from its `ready` on, so that a
+ * message is pushed as the extension posts one, with no Playwright round
+ * trip (a 150 KB argument to `page.evaluate` takes ~100 ms to marshal, a
+ * 15 MB one seconds, which would swamp what is measured).
  */
-const stagers = new Map<string, (body: string) => string>();
+const channels = new Map<string, () => { url: string; push(json: string): void }>();
 
-/** Starts the page server on 127.0.0.1 (a free port). */
-export async function startHarness(): Promise<Harness> {
+/**
+ * Starts the page server on 127.0.0.1 (a free port). `layoutAhead`: the page
+ * the extension serves when its ELK worker lays out first views (the page's
+ * own ELK then boots after the first paint).
+ */
+export async function startHarness(opts: { layoutAhead?: boolean } = {}): Promise<Harness> {
   let origin = '';
   let page = '';
-  const staged = new Map<string, string>();
-  let nextStaged = 0;
+  const pushed = new Map<string, { queue: string[]; waiting?: ServerResponse }>();
+  let nextChannel = 0;
   const send = (res: ServerResponse, status: number, type: string, body: string | Buffer) => {
     res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
     res.end(body);
@@ -178,11 +201,15 @@ export async function startHarness(): Promise<Harness> {
     // Browsers ask for it by themselves; a webview has none.
     if (path === '/favicon.ico') return send(res, 204, 'image/x-icon', '');
     if (path === '/harness/vscode-theme.css') return send(res, 200, MIME['.css'], THEME_CSS);
-    const message = /^\/harness\/message\/(\d+)$/.exec(path);
-    if (message) {
-      const body = staged.get(message[1]);
-      staged.delete(message[1]);
-      return body === undefined ? send(res, 404, 'text/plain', 'not found') : send(res, 200, MIME['.json'], body);
+    const push = /^\/harness\/push\/(\d+)$/.exec(path);
+    if (push) {
+      const channel = pushed.get(push[1]);
+      if (!channel) return send(res, 404, 'text/plain', 'not found');
+      const next = channel.queue.shift();
+      if (next !== undefined) return send(res, 200, MIME['.json'], next);
+      channel.waiting = res;
+      res.on('close', () => channel.waiting === res && (channel.waiting = undefined));
+      return;
     }
     const file = servedFile(path);
     if (file === null) return send(res, 403, 'text/plain', 'forbidden');
@@ -209,21 +236,31 @@ export async function startHarness(): Promise<Harness> {
       layoutMainThread: `${origin}/dist/layout-main.js`,
       styles: [`${origin}/harness/vscode-theme.css`, ...WEBVIEW_STYLES.map((s) => `${origin}/media/${s}`)],
       preamble: PREAMBLE,
+      layoutAhead: opts.layoutAhead,
     },
     TEST_NONCE,
   );
   const url = `${origin}/`;
-  stagers.set(url, (body) => {
-    const id = String(nextStaged++);
-    staged.set(id, body);
-    return `${origin}/harness/message/${id}`;
+  channels.set(url, () => {
+    const id = String(nextChannel++);
+    const channel: { queue: string[]; waiting?: ServerResponse } = { queue: [] };
+    pushed.set(id, channel);
+    return {
+      url: `${origin}/harness/push/${id}`,
+      push: (json) => {
+        const res = channel.waiting;
+        channel.waiting = undefined;
+        if (res) send(res, 200, MIME['.json'], json);
+        else channel.queue.push(json);
+      },
+    };
   });
   return {
     url,
     origin,
     close: () =>
       new Promise<void>((ok) => {
-        stagers.delete(url);
+        channels.delete(url);
         server.closeAllConnections();
         server.close(() => ok());
       }),
@@ -260,6 +297,8 @@ export interface OpenView {
   messages(): Promise<FromWebviewMessage[]>;
   /** The page's `performance.now()` just before the model message was posted to it. */
   deliveredAt: number;
+  /** Posts a further message as the extension would; resolves to the page's `performance.now()` just before. */
+  post(message: ToWebviewMessage): Promise<number>;
   /** Console errors and uncaught exceptions so far. */
   consoleErrors: string[];
   cspViolations(): Promise<NonNullable<Window['__cspViolations']>>;
@@ -272,16 +311,16 @@ export interface OpenOptions {
   readyTimeoutMs?: number;
   /** What `getState()` returns at start: the state a hidden view saved before VS Code discarded it. */
   state?: unknown;
+  /** Runs before the page loads (e.g. to start a CPU profile of its boot). */
+  beforeLoad?: (page: Page) => Promise<void>;
 }
 
-/** Messages from this size (JSON bytes) on are fetched by the page rather than passed through Playwright. */
-const STAGE_ABOVE = 256 * 1024;
-
 /**
- * Opens the view in a fresh browser context, waits for its `ready`, then
- * delivers `message` as the extension would: `window.postMessage(message, '*')`
- * (a large message is first fetched from the harness and parsed, untimed).
- * The caller waits for `painted`.
+ * Opens the view in a fresh browser context and delivers `pending` as the
+ * extension would, once the page is ready and the message made: the page
+ * takes it from its channel (as JSON, parsed there, as a webview's messages
+ * are) and `window.postMessage`s it. Resolves once the page has it; the
+ * caller waits for `painted`.
  */
 export async function openView(browser: Browser, harnessUrl: string, pending: ToWebviewMessage | Promise<ToWebviewMessage>, opts: OpenOptions = {}): Promise<OpenView> {
   const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1400, height: 900 } });
@@ -312,30 +351,31 @@ export async function openView(browser: Browser, harnessUrl: string, pending: To
   };
 
   if (opts.state !== undefined) await context.addInitScript((st) => ((window as { __state?: unknown }).__state = st), opts.state);
+  const channel = channels.get(harnessUrl)?.();
+  if (!channel) throw new Error(`no harness serves ${harnessUrl}`);
+  await context.addInitScript((u) => (window.__harnessPush = u), channel.url);
+  let posted = 0;
+  /** Posts `message` as the extension would; resolves to the page's `performance.now()` when it got it. */
+  const post = async (message: ToWebviewMessage): Promise<number> => {
+    const n = ++posted;
+    channel.push(JSON.stringify(message));
+    const at = await page.waitForFunction((k) => window.__deliveredAt?.[k - 1] ?? false, n, { polling: 20, timeout: 60_000 });
+    return (await at.jsonValue()) as number;
+  };
+  await opts.beforeLoad?.(page);
   await page.goto(harnessUrl);
+  // A message still being made (the benchmark's model worker) is pushed as soon as it is; the page
+  // takes it once ready (as the extension posts it on the page's `ready`).
+  const first = Promise.resolve(pending).then(post);
+  first.catch(() => undefined);
   await fromWebviewTimed('ready', opts.readyTimeoutMs ?? 60_000);
-  // A message still being made (the benchmark's model worker) is posted once the page is ready and it is.
-  const message = await pending;
-  const json = JSON.stringify(message);
-  const stage = stagers.get(harnessUrl);
-  const deliveredAt =
-    stage && json.length >= STAGE_ABOVE
-      ? await page.evaluate(async (url) => {
-          const m: unknown = await (await fetch(url)).json();
-          const t = performance.now();
-          window.postMessage(m, '*');
-          return t;
-        }, stage(json))
-      : await page.evaluate((m) => {
-          const t = performance.now();
-          window.postMessage(m, '*');
-          return t;
-        }, message);
+  const deliveredAt = await first;
 
   return {
     page,
     context,
     deliveredAt,
+    post,
     consoleErrors,
     fromWebviewTimed,
     fromWebview: async (type, timeoutMs, since) => (await fromWebviewTimed(type, timeoutMs, since)).message,

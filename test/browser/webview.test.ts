@@ -16,7 +16,8 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { Model } from '../../src/core/ir';
 import { GraphBuilder } from '../../src/core/onnx/builder';
-import { DEFAULT_BUDGET, defaultExpanded, toElkGraph, viewGraph, type ElkNode } from '../../webview/graph/elk-graph';
+import { compactLayout, countBoxes, DEFAULT_BUDGET, defaultExpanded, firstScreenGraph, ioId, toElkGraph, viewGraph, type ElkNode } from '../../webview/graph/elk-graph';
+import { resnet50 } from '../helpers/zoo';
 import type { FromWebviewMessage, ToWebviewMessage } from '../../src/protocol';
 import { ROOT, TEST_NONCE, modelMessage, openView, type Harness, type OpenView } from './harness';
 import { PAINT_TIMEOUT_MS, UI_TIMEOUT_MS, drawnTransform, settled, until, zoomLayerTransform } from './waits';
@@ -554,6 +555,66 @@ export const tests: BrowserTest[] = [
       });
       await withView(ctx, { ...msg, layout: { expanded: [...expanded], charWidth: width + 1, graph: await laid(width + 1) } }, 'ahead-other-width', async (_view, p) => {
         assert.notEqual(p.layoutIn, 'extension');
+      });
+    },
+  },
+  {
+    name: 'a view larger than a screen opens on its opening screen laid out ahead, then the whole view replaces it in place',
+    async run(ctx) {
+      const msg = await modelMessage(resnet50({ weights: 'none' }), 'resnet50.onnx');
+      let width = 0;
+      await withView(ctx, await smallCnn(), 'opening-probe', async (view) => {
+        width = ((await view.messages()).find((m) => m.type === 'ready') as { charWidth?: number } | undefined)?.charWidth ?? 0;
+      });
+      const expanded = defaultExpanded(msg.report.layers);
+      const whole = viewGraph(msg.report, msg.layers, expanded, width);
+      const first = firstScreenGraph(whole)!;
+      assert.ok(first, `ResNet-50 shows more boxes (${countBoxes(whole)}) than its opening screen`);
+      const laid = async (g: ElkNode) => compactLayout((await new ELK().layout(g as never)) as unknown as ElkNode);
+      const base = { expanded: [...expanded], charWidth: width };
+      const partial = { ...base, graph: await laid(first), partial: true };
+      const wholeLaid = { ...base, graph: await laid(whole) };
+      const inputAt = (page: Page) => page.locator(`svg.graph [data-id="${ioId('input', 0)}"]`).evaluate((e) => {
+        const r = e.getBoundingClientRect();
+        return [Math.round(r.x), Math.round(r.y)];
+      });
+      for (const movedFirst of [false, true]) {
+        await withView(ctx, { ...msg, layout: partial }, `opening-screen${movedFirst ? '-moved' : ''}`, async (view, p) => {
+          assert.equal(p.partial, true);
+          assert.equal(p.layoutIn, 'extension');
+          const shown = await view.page.locator('svg.graph g.node').count();
+          assert.ok(shown > 0 && shown < msg.report.layers.length, `the opening screen's layers only: ${shown}`);
+          // An export asked for now waits for the whole view.
+          const since = (await view.messages()).length;
+          await view.page.evaluate(() => window.postMessage({ type: 'export', requestId: 7, format: 'svg' }, '*'));
+          if (movedFirst) {
+            const start = await inputAt(view.page);
+            await view.page.locator('svg.graph').hover();
+            await view.page.mouse.wheel(0, 120);
+            for (let i = 0; i < 100 && (await inputAt(view.page)).join() === start.join(); i++) await view.page.waitForTimeout(20);
+            assert.notDeepEqual(await inputAt(view.page), start, 'the user moved the view');
+          }
+          const before = await inputAt(view.page);
+          await view.post({ type: 'layout', layout: wholeLaid });
+          const again = (await view.fromWebview('painted', PAINT_TIMEOUT_MS, since)) as PaintedMessage;
+          assert.equal(again.partial, undefined);
+          assert.equal(again.layoutIn, 'extension');
+          assert.equal(await view.page.locator('svg.graph g.node').count(), msg.report.layers.length, 'every layer drawn');
+          assert.deepEqual(await inputAt(view.page), before, 'the input box stays where it was on screen');
+          const reply = (await view.fromWebview('reply', UI_TIMEOUT_MS, since)) as { requestId: number; reply: { ok: boolean; value?: string } };
+          assert.equal(reply.requestId, 7);
+          assert.equal((reply.reply.value!.match(/class="node[ "]/g) ?? []).length, msg.report.layers.length, 'the export has the whole graph');
+          await assertCleanPage(view);
+        });
+      }
+      // The extension could not lay the whole view out: the page does.
+      await withView(ctx, { ...msg, layout: partial }, 'opening-screen-page-lays-out', async (view) => {
+        const since = (await view.messages()).length;
+        await view.post({ type: 'layout', layout: null });
+        const again = (await view.fromWebview('painted', PAINT_TIMEOUT_MS, since)) as PaintedMessage;
+        assert.equal(again.partial, undefined);
+        assert.notEqual(again.layoutIn, 'extension');
+        assert.equal(await view.page.locator('svg.graph g.node').count(), msg.report.layers.length);
       });
     },
   },

@@ -6,7 +6,7 @@ import ELK from 'elkjs/lib/elk.bundled.js';
 import { loadModelFileSync } from '../../src/core/loaders/index';
 import { profileModel, type LayerReport } from '../../src/core/report/profile';
 import { layerViews } from '../../src/core/report/layer-view';
-import { defaultExpanded, groupLayers, hierarchyOf, scopeOf, toElkGraph, visibleIdOf, type ElkNode } from '../../webview/graph/elk-graph';
+import { compactLayout, defaultExpanded, firstScreenGraph, groupLayers, hierarchyOf, ioId, nodeId, scopeOf, toElkGraph, visibleIdOf, type ElkNode } from '../../webview/graph/elk-graph';
 import { geometry, LabelSpace } from '../../webview/graph/render';
 import { formatShape } from '../../src/core/report/format';
 import { resnet50 } from '../helpers/zoo';
@@ -127,6 +127,39 @@ describe('visible-node budget', () => {
 
 describe('ELK layout', () => {
   const layout = async (g: ElkNode) => (await new ELK().layout(g as never)) as unknown as ElkNode;
+
+  it('the opening screen: the first boxes in model order, inside the groups that hold them, with the edges among them', () => {
+    const r50 = profileModel(resnet50({ weights: 'none' })).report;
+    const whole = toElkGraph(r50.layers, [], { expanded: defaultExpanded(r50.layers), io: { inputs: r50.inputs, outputs: r50.outputs } });
+    assert.equal(firstScreenGraph(whole, 1000), undefined, 'no more boxes than that: the whole graph is laid out at once');
+    const first = firstScreenGraph(whole, 20)!;
+    const leaves = ids(first).filter((id) => !id.startsWith('group:'));
+    // The input, then layers 0–18 (conv1, relu, maxpool and the first blocks of layer1).
+    assert.deepEqual(leaves, [ioId('input', 0), ...Array.from({ length: 19 }, (_, i) => nodeId(i))]);
+    const groups = ids(first).filter((id) => id.startsWith('group:'));
+    assert.ok(groups.includes('group:layer1') && !groups.includes('group:layer2'), `only groups holding kept boxes: ${groups}`);
+    const kept = new Set(leaves);
+    const edges = edgesOf(first);
+    assert.ok(edges.length > 0 && edges.every((e) => [...e.sources, ...e.targets].every((id) => kept.has(id))), 'edges only among kept boxes');
+    // Every edge of the whole graph between two kept boxes is kept.
+    assert.equal(edges.length, edgesOf(whole).filter((e) => [...e.sources, ...e.targets].every((id) => kept.has(id))).length);
+    assert.equal(ids(whole).length > ids(first).length, true, 'the whole graph is left as it was');
+  });
+
+  it('a layout sent from the extension keeps only what drawing needs: the same boxes, the same edge routes, a fraction of the JSON', async () => {
+    const full = await layout(toElkGraph(layers, views, { expanded: defaultExpanded(layers) }));
+    const compact = compactLayout(full);
+    const drawn = (g: ElkNode) => {
+      const geo = geometry(g);
+      return {
+        boxes: geo.nodes.map((n) => [n.node.id, n.x, n.y, n.width, n.height, n.node.labels?.map((l) => l.text), n.node.layer, n.node.op, n.node.group, n.node.io]),
+        edges: geo.edges.map((e) => [e.edge.id, e.edge.sources, e.edge.targets, e.edge.tensors, e.lines]),
+      };
+    };
+    assert.deepEqual(drawn(compact), drawn(full));
+    assert.ok(drawn(full).edges.length > 0);
+    assert.ok(JSON.stringify(compact).length < 0.75 * JSON.stringify(full).length, `${JSON.stringify(compact).length} of ${JSON.stringify(full).length} bytes`);
+  });
 
   it('every node placed, the same positions every time; extra fields pass through', async () => {
     const place = async () => {

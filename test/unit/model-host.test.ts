@@ -13,6 +13,8 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ModelHost } from '../../src/extension/model-host';
+import { SpareWorker } from '../../src/extension/spare-worker';
+import type { ModelWorkerApi } from '../../src/extension/model-requests';
 import { kerasMnistSequential, kerasResBlockFunctional, writeKerasH5 } from '../helpers/keras-writers';
 import { tempDir } from '../helpers/temp';
 
@@ -87,5 +89,42 @@ describe('model worker: requests answered in order', () => {
     host.dispose();
     await assert.rejects(view, /the model was closed/);
     await assert.rejects(host.view(OPTIONS), /the model was closed/);
+  });
+});
+
+describe('model workers started ahead (SpareWorker)', () => {
+  const waitFor = async (cond: () => boolean, what: string) => {
+    // A limit that only catches a hang; nothing is asserted about time.
+    for (let i = 0; i < 1000 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(cond(), what);
+  };
+
+  it('a host takes the spare, which answers for its file; the next spare starts after it', async () => {
+    const dir = tempDir('convlens-spare-');
+    const path = join(dir, 'mnist.h5');
+    await writeKerasH5(path, kerasMnistSequential());
+    const spares = new SpareWorker<ModelWorkerApi>(WORKER, 'the model worker', 0);
+    const hosts: ModelHost[] = [];
+    try {
+      spares.prepare();
+      await waitFor(() => spares.idle, 'a spare is started');
+      const host = new ModelHost(path, WORKER, () => undefined, spares);
+      hosts.push(host);
+      const open = host.open();
+      assert.equal(spares.idle, false, 'the host took the spare');
+      await open;
+      assert.equal((await host.view(OPTIONS)).report.totals.params, MNIST_PARAMS);
+      await waitFor(() => spares.idle, 'the next spare is started');
+      // A host of another worker script starts its own thread and leaves the spare alone.
+      const other = new ModelHost(path, join(tmpdir(), 'no-such-model-worker.js'), () => undefined, spares);
+      hosts.push(other);
+      await other.open();
+      assert.equal(spares.idle, true);
+    } finally {
+      hosts.forEach((h) => h.dispose());
+      spares.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    assert.equal(spares.idle, false, 'disposed: no spare left running');
   });
 });

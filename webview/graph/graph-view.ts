@@ -38,7 +38,7 @@ export interface GraphCallbacks {
   onSelect(layer: number | null): void;
   onHover(target: HoverTarget | null, clientX: number, clientY: number): void;
   /** After each layout is drawn (first paint and after expand/collapse). */
-  onPainted(info: { visibleNodes: number; layoutMs: number; layoutIn: 'worker' | 'main thread' | 'cache' | 'extension' }): void;
+  onPainted(info: { visibleNodes: number; layoutMs: number; layoutIn: 'worker' | 'main thread' | 'cache' | 'extension'; partial: boolean }): void;
   /** Zoom, pan, expansion or overlay changed (the page persists `getState()`). */
   onStateChange(): void;
 }
@@ -83,16 +83,20 @@ export class GraphView {
   private charWidth: number | undefined;
   /** A toggled group's screen position, kept across its re-layout. */
   private anchor: { id: string; screenX: number; screenY: number } | undefined;
+  /** The opening screen's boxes are drawn (a partial layout): the transform they were shown at, until the whole view replaces them. */
+  private partialShown: Transform | undefined;
   private hovering = false;
   private stateTimer = 0;
 
   constructor(
     container: HTMLElement,
-    urls: { worker: string; mainThread: string },
+    urls: { worker: string; mainThread: string; ahead?: boolean },
     private readonly callbacks: GraphCallbacks,
   ) {
     this.engine = createLayoutEngine(urls);
-    this.engine.warmUp();
+    // When the extension lays out the first view, the page's ELK starts after that view is drawn
+    // (booting ELK takes a core for a while); otherwise it boots now, ready for the model.
+    if (!urls.ahead) this.engine.warmUp();
     this.svg = svgEl('svg', { tabindex: 0, role: 'img', 'aria-label': 'Model graph' }, 'graph');
     this.zoomLayer = svgEl('g', {}, 'zoom');
     this.svg.append(arrowDefs(), this.zoomLayer);
@@ -255,9 +259,13 @@ export class GraphView {
     try {
       if (cached) {
         laidOut = { graph: cached.graph, ms: 0, where: cached.ahead ? 'extension' : 'cache' };
-        // Laid out by the extension: the page's ELK has only its small warm-up behind it. Warm it
-        // on this graph now, so that the first expand is not a cold layout.
-        if (cached.ahead) this.engine.warmWith(viewGraph(report, this.views, this.expanded, this.charWidth));
+        // Laid out by the extension: the page's ELK has not run yet. Once this view is on screen,
+        // warm it on this graph, so that the first expand is not a cold layout (not while the
+        // whole view is still coming: it is the next to draw).
+        if (cached.ahead && !cached.partial) {
+          const graph = viewGraph(report, this.views, this.expanded, this.charWidth);
+          requestAnimationFrame(() => setTimeout(() => this.engine.warmWith(graph), 0));
+        }
       } else {
         const graph = viewGraph(report, this.views, this.expanded, this.charWidth);
         const busy = window.setTimeout(() => this.setBusy(`Laying out ${countBoxes(graph).toLocaleString('en-US')} boxes…`), BUSY_AFTER_MS);
@@ -274,16 +282,42 @@ export class GraphView {
       return false;
     }
     if (seq !== this.layoutSeq) return false;
-    this.layouts.put(this.expanded, laidOut.graph);
+    const partial = cached?.partial === true;
+    if (!partial) this.layouts.put(this.expanded, laidOut.graph);
     this.showMessage(null);
     this.draw(laidOut.graph);
+    this.partialShown = partial ? this.viewport.getTransform() : undefined;
     const visibleNodes = this.drawn!.boxIds.length;
     const layoutMs = Math.round(laidOut.ms * 10) / 10;
     this.svg.dataset.visibleNodes = String(visibleNodes);
     this.svg.dataset.layoutMs = String(layoutMs);
     this.svg.dataset.layoutIn = laidOut.where;
-    this.callbacks.onPainted({ visibleNodes, layoutMs, layoutIn: laidOut.where });
+    this.svg.dataset.partial = String(partial);
+    this.callbacks.onPainted({ visibleNodes, layoutMs, layoutIn: laidOut.where, partial });
     return true;
+  }
+
+  /**
+   * The whole first view, after its opening screen was drawn from a partial layout (null: the
+   * extension could not lay it out; the page does). Drawn in place of the opening screen, with the
+   * input box kept where it is on screen (fitted instead when the whole graph fits legibly and the
+   * user has not moved the view). Ignored once the user has expanded or collapsed a group (the
+   * page laid that out).
+   */
+  async completeLayout(layout: ViewLayout | null): Promise<void> {
+    await this.painting;
+    if (!this.partialShown || !this.drawn) return;
+    if (layout && !layout.partial && !this.layouts.seed(layout, this.expanded, this.charWidth)) return;
+    const t = this.viewport.getTransform();
+    const still = this.partialShown;
+    const unmoved = t.k === still.k && t.x === still.x && t.y === still.y;
+    if (unmoved && layout && this.viewport.fitsLegibly(layout.graph.width ?? 0, layout.graph.height ?? 0)) this.pendingView = 'overview';
+    else {
+      const id = this.drawn.boxes.has(ioId('input', 0)) ? ioId('input', 0) : this.drawn.boxIds[0];
+      const box = id === undefined ? undefined : this.drawn.boxes.get(id);
+      if (id !== undefined && box) this.anchor = { id, screenX: t.x + box.x * t.k, screenY: t.y + box.y * t.k };
+    }
+    await this.relayout();
   }
 
   private draw(graph: ElkNode): void {

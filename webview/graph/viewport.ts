@@ -107,6 +107,13 @@ export class Viewport {
    * a column of specks; Netron opens at 100 % at the input too. Fit is one
    * key (F) away.
    */
+  /** Whether content of this size would open fitted (legible at the fit zoom) rather than at 100 % on its top. */
+  fitsLegibly(contentWidth: number, contentHeight: number): boolean {
+    const { width, height } = this.size();
+    const fitK = Math.min(FIT_MAX_ZOOM, (width - 2 * FIT_MARGIN) / Math.max(1, contentWidth), (height - 2 * FIT_MARGIN) / Math.max(1, contentHeight));
+    return width > 0 && height > 0 && fitK >= OVERVIEW_MIN_ZOOM;
+  }
+
   overview(focus?: Box): boolean {
     const { width, height } = this.size();
     if (width <= 0 || height <= 0) return false;
