@@ -56,6 +56,8 @@ export interface ElkNode {
   group?: GroupInfo;
   /** A model input or output box: which, and the tensor's name. */
   io?: { kind: 'input' | 'output'; name: string };
+  /** Border ports (a group laid out on its own, compose.ts). */
+  ports?: { id: string; x?: number; y?: number; width?: number; height?: number; layoutOptions?: Record<string, string> }[];
 }
 
 export interface ElkEdge {

@@ -43,6 +43,9 @@ export interface GraphCallbacks {
   onStateChange(): void;
 }
 
+/** Views one expand away laid out ahead, in the background, after the first view is drawn. */
+const PREPARED_EXPANDS = 8;
+
 /** Zoom from which edges show their tensor shapes. */
 const EDGE_LABEL_ZOOM = 0.7;
 /** Zoom below which box text is not drawn (unreadable anyway, and costly). */
@@ -260,17 +263,15 @@ export class GraphView {
       if (cached) {
         laidOut = { graph: cached.graph, ms: 0, where: cached.ahead ? 'extension' : 'cache' };
         // Laid out by the extension: the page's ELK has not run yet. Once this view is on screen,
-        // warm it on this graph, so that the first expand is not a cold layout (not while the
-        // whole view is still coming: it is the next to draw).
-        if (cached.ahead && !cached.partial) {
-          const graph = viewGraph(report, this.views, this.expanded, this.charWidth);
-          requestAnimationFrame(() => setTimeout(() => this.engine.warmWith(graph), 0));
-        }
+        // it lays this view out group by group in the background (warming ELK and keeping each
+        // group's interior), so that the first expand or collapse lays out only what it changes
+        // (not while the whole view is still coming: it is the next to draw).
+        if (cached.ahead && !cached.partial) requestAnimationFrame(() => setTimeout(() => this.prepareToggles(), 0));
       } else {
         const graph = viewGraph(report, this.views, this.expanded, this.charWidth);
         const busy = window.setTimeout(() => this.setBusy(`Laying out ${countBoxes(graph).toLocaleString('en-US')} boxes…`), BUSY_AFTER_MS);
         try {
-          laidOut = await this.engine.layout(graph);
+          laidOut = await this.engine.layoutView(graph);
         } finally {
           clearTimeout(busy);
           if (seq === this.layoutSeq) this.setBusy(null);
@@ -295,6 +296,24 @@ export class GraphView {
     this.svg.dataset.partial = String(partial);
     this.callbacks.onPainted({ visibleNodes, layoutMs, layoutIn: laidOut.where, partial });
     return true;
+  }
+
+  /**
+   * After a view laid out by the extension is drawn: the page's ELK starts (warm for the first
+   * toggle), and lays out in the background, group by group, this view and the views that expand
+   * the first collapsed groups shown (where a click is likeliest), so that an expand or collapse
+   * lays out only what it changes.
+   */
+  private prepareToggles(): void {
+    const report = this.report;
+    const h = this.hierarchy;
+    if (!report || !h || !this.drawn) return;
+    const expanded = new Set(this.expanded);
+    const views = this.views;
+    const charWidth = this.charWidth;
+    const collapsed = this.drawn.boxIds.filter((id) => h.groups.has(id) && !expanded.has(id)).slice(0, PREPARED_EXPANDS);
+    this.engine.warmUp();
+    this.engine.precompute([() => viewGraph(report, views, expanded, charWidth), ...collapsed.map((id) => () => viewGraph(report, views, new Set([...expanded, id]), charWidth))]);
   }
 
   /**

@@ -13,6 +13,7 @@
  * one is made rejects with `SupersededError` once it ends.
  */
 import { LAYERED_OPTIONS, type ElkNode } from './elk-graph';
+import { FrameCache, layoutComposed } from './compose';
 
 export type LayoutPlace = 'worker' | 'main thread';
 
@@ -26,17 +27,23 @@ export interface LayoutResult {
 export interface LayoutEngine {
   layout(g: ElkNode): Promise<LayoutResult>;
   /**
+   * Lays out a view one group at a time (compose.ts), each group's interior kept by this engine:
+   * after an expand or collapse only the groups that changed, and the groups around them, are
+   * laid out again. Supersedes (and is superseded) like `layout`.
+   */
+  layoutView(g: ElkNode): Promise<LayoutResult>;
+  /**
+   * Lays out these views one group at a time in the background (a second worker), in order,
+   * keeping every group's interior, so that the first expand or collapse lays out only what it
+   * changes: the shown view, then the views one expand away. A later call replaces the list.
+   */
+  precompute(views: (() => ElkNode)[]): void;
+  /**
    * Starts the worker and lays out a small nested graph, so that fetching
    * the script, starting the worker and JIT-compiling ELK (most of a first
    * layout's time) happen while the extension is still loading the model.
    */
   warmUp(): void;
-  /**
-   * Lays out `graph` in the background and drops the answer: after a first
-   * view laid out elsewhere (the extension), the page's ELK is JIT-compiled
-   * on the real graph before the user expands a group.
-   */
-  warmWith(graph: ElkNode): void;
   dispose(): void;
 }
 
@@ -99,43 +106,50 @@ export function createLayoutEngine(urls: { worker: string; mainThread: string })
     for (const p of all) p.reject(e);
   };
 
-  function startWorker(): Promise<Worker | null> {
-    worker ??= (async () => {
-      if (typeof Worker === 'undefined' || !urls.worker) return null;
-      try {
+  let script: Promise<string> | undefined;
+  /** A fresh ELK worker (its script fetched once), ready once ELK has answered; null when none can start. */
+  async function spawn(): Promise<Worker | null> {
+    if (typeof Worker === 'undefined' || !urls.worker) return null;
+    try {
+      script ??= (async () => {
         const res = await fetch(urls.worker);
         if (!res.ok) throw new Error(`HTTP ${res.status}`);
         const text = await res.text();
         blobUrl = URL.createObjectURL(new Blob([text], { type: 'text/javascript' }));
-        const w = new Worker(blobUrl);
-        // Ready once ELK has answered the first message: its script has loaded and run.
-        const ready = new Promise<boolean>((resolve) => {
-          w.onmessage = (e: MessageEvent<{ id: number; data?: ElkNode; error?: unknown }>) => {
-            if (e.data.id === 0) return resolve(e.data.error === undefined);
-            const p = pending.get(e.data.id);
-            if (!p) return;
-            pending.delete(e.data.id);
-            if (e.data.error !== undefined || !e.data.data) p.reject(errorOf(e.data.error));
-            else p.resolve(e.data.data);
-          };
-          w.onerror = (e) => {
-            e.preventDefault();
-            workerBroken = true;
-            resolve(false);
-            failAll(new WorkerFailed(e.message));
-          };
-        });
-        // ELK's worker knows no algorithm until told (elk-api.js does the same on start).
-        w.postMessage({ id: 0, cmd: 'register', algorithms: ['layered'] });
-        if (await ready) return w;
-        w.terminate();
-        workerBroken = true;
-        return null;
-      } catch {
-        workerBroken = true;
-        return null;
-      }
-    })();
+        return blobUrl;
+      })();
+      const w = new Worker(await script);
+      // Ready once ELK has answered the first message: its script has loaded and run.
+      const ready = new Promise<boolean>((resolve) => {
+        w.onmessage = (e: MessageEvent<{ id: number; data?: ElkNode; error?: unknown }>) => {
+          if (e.data.id === 0) return resolve(e.data.error === undefined);
+          const p = pending.get(e.data.id);
+          if (!p) return;
+          pending.delete(e.data.id);
+          if (e.data.error !== undefined || !e.data.data) p.reject(errorOf(e.data.error));
+          else p.resolve(e.data.data);
+        };
+        w.onerror = (e) => {
+          e.preventDefault();
+          workerBroken = true;
+          resolve(false);
+          failAll(new WorkerFailed(e.message));
+        };
+      });
+      // ELK's worker knows no algorithm until told (elk-api.js does the same on start).
+      w.postMessage({ id: 0, cmd: 'register', algorithms: ['layered'] });
+      if (await ready) return w;
+      w.terminate();
+      workerBroken = true;
+      return null;
+    } catch {
+      workerBroken = true;
+      return null;
+    }
+  }
+
+  function startWorker(): Promise<Worker | null> {
+    worker ??= spawn();
     return worker;
   }
 
@@ -164,7 +178,74 @@ export function createLayoutEngine(urls: { worker: string; mainThread: string })
       }
     });
 
+  // Each group's laid-out interior, by its ELK input (compose.ts).
+  const frames = new FrameCache();
+  let rawSeq = 1_000_000_000;
+  let background: { cancelled: boolean } | undefined;
+  /**
+   * A second ELK worker for the background layouts: a group's interior can take ELK seconds
+   * (DenseNet's dense blocks), and an expand or collapse meanwhile must not wait behind it.
+   */
+  let backgroundWorker: Promise<Worker | null> | undefined;
+  /** One ELK run in the worker (on the main thread when the worker failed), superseding nothing. */
+  const raw = async (g: ElkNode): Promise<{ graph: ElkNode; where: LayoutPlace }> => {
+    const w = workerBroken ? null : await startWorker();
+    if (w && !workerBroken) {
+      try {
+        return { graph: await viaWorker(w, ++rawSeq, g), where: 'worker' };
+      } catch (e) {
+        if (!(e instanceof WorkerFailed)) throw e;
+      }
+    }
+    const elk = await loadMainThread();
+    return { graph: await elk.layout(g), where: 'main thread' };
+  };
+
   return {
+    async layoutView(g) {
+      if (disposed) throw new Error('layout engine disposed');
+      const id = ++seq;
+      latest = id;
+      // ELK's start-up is not counted (as in `layout`).
+      if (!workerBroken) await startWorker();
+      if (id !== latest) throw new SupersededError();
+      const t0 = performance.now();
+      let where: LayoutPlace = 'worker';
+      const graph = await layoutComposed(
+        g,
+        async (one) => {
+          if (id !== latest || disposed) throw new SupersededError();
+          const r = await raw(one);
+          where = r.where;
+          return r.graph;
+        },
+        frames,
+      );
+      if (id !== latest || disposed) throw new SupersededError();
+      return { graph, ms: performance.now() - t0, where };
+    },
+    precompute(views) {
+      if (disposed || workerBroken) return;
+      if (background) background.cancelled = true;
+      const job = { cancelled: false };
+      background = job;
+      const one = async (g: ElkNode) => {
+        if (job.cancelled || disposed) throw new SupersededError();
+        const w = await (backgroundWorker ??= spawn());
+        if (!w || job.cancelled || disposed) throw new SupersededError();
+        return viaWorker(w, ++rawSeq, g);
+      };
+      void (async () => {
+        for (const view of views) {
+          if (job.cancelled || disposed) return;
+          await layoutComposed(view(), one, frames);
+        }
+      })()
+        .catch(() => undefined)
+        .finally(() => {
+          if (background === job) background = undefined;
+        });
+    },
     async layout(g) {
       if (disposed) throw new Error('layout engine disposed');
       const id = ++seq;
@@ -199,16 +280,11 @@ export function createLayoutEngine(urls: { worker: string; mainThread: string })
         if (w && !disposed && seq === 0) w.postMessage({ id: -1, cmd: 'layout', graph: warmUpGraph() });
       });
     },
-    warmWith(graph) {
-      if (disposed || workerBroken) return;
-      void startWorker().then((w) => {
-        if (w && !disposed) w.postMessage({ id: -1, cmd: 'layout', graph });
-      });
-    },
     dispose() {
       disposed = true;
       failAll(new SupersededError());
       void worker?.then((w) => w?.terminate());
+      void backgroundWorker?.then((w) => w?.terminate());
       if (blobUrl) URL.revokeObjectURL(blobUrl);
     },
   };
