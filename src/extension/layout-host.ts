@@ -6,7 +6,8 @@
  * No `vscode` import.
  */
 import { existsSync } from 'node:fs';
-import { countBoxes, firstScreenGraph, type ElkNode } from '../../webview/graph/elk-graph';
+import { countBoxes, type ElkNode } from '../../webview/graph/elk-graph';
+import { firstScreenGraph } from '../../webview/graph/ahead';
 import type { ViewLayout } from '../protocol';
 import { warmUpGraph } from '../../webview/graph/layout';
 import { WorkerThread } from './worker-thread';

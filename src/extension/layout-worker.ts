@@ -6,7 +6,8 @@
  * of the ~400 ms a fresh page's worker takes), while the page boots.
  */
 import ELK from 'elkjs/lib/elk.bundled.js';
-import { compactLayout, type ElkNode } from '../../webview/graph/elk-graph';
+import type { ElkNode } from '../../webview/graph/elk-graph';
+import { compactLayout } from '../../webview/graph/ahead';
 import { serveRequests } from './worker-thread';
 
 export type LayoutWorkerApi = {

@@ -13,7 +13,8 @@ import { loadModelFileSync } from '../../src/core/loaders/index';
 import { profileModel } from '../../src/core/report/profile';
 import { layerViews } from '../../src/core/report/layer-view';
 import { writeFileSync } from 'node:fs';
-import { countBoxes, defaultExpanded, FIRST_SCREEN_BOXES, firstScreenGraph, ioId, viewGraph, type ElkNode } from '../../webview/graph/elk-graph';
+import { countBoxes, defaultExpanded, ioId, viewGraph, type ElkNode } from '../../webview/graph/elk-graph';
+import { FIRST_SCREEN_BOXES, firstScreenGraph } from '../../webview/graph/ahead';
 import { tempDir } from '../helpers/temp';
 import { LayoutCache } from '../../webview/graph/layout-cache';
 
