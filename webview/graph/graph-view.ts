@@ -43,7 +43,8 @@ export interface GraphCallbacks {
   onStateChange(): void;
 }
 
-/** Views one expand away laid out ahead, in the background, after the first view is drawn. */
+/** Views one expand away laid out ahead, in the background, after the first view is drawn: the largest collapsed groups', then the first ones'. */
+const PREPARED_LARGEST = 3;
 const PREPARED_EXPANDS = 8;
 
 /** Zoom from which edges show their tensor shapes. */
@@ -301,8 +302,8 @@ export class GraphView {
   /**
    * After a view laid out by the extension is drawn: the page's ELK starts (warm for the first
    * toggle), and lays out in the background, group by group, this view and the views that expand
-   * the first collapsed groups shown (where a click is likeliest), so that an expand or collapse
-   * lays out only what it changes.
+   * its largest collapsed groups and the first ones shown (where a click is likeliest), so that an
+   * expand or collapse lays out only what it changes.
    */
   private prepareToggles(): void {
     const report = this.report;
@@ -311,7 +312,10 @@ export class GraphView {
     const expanded = new Set(this.expanded);
     const views = this.views;
     const charWidth = this.charWidth;
-    const collapsed = this.drawn.boxIds.filter((id) => h.groups.has(id) && !expanded.has(id)).slice(0, PREPARED_EXPANDS);
+    const shown = this.drawn.boxIds.filter((id) => h.groups.has(id) && !expanded.has(id));
+    // The largest collapsed groups first (the ones slowest to lay out), then the first ones shown.
+    const largest = [...shown].sort((a, b) => h.groups.get(b)!.layers.length - h.groups.get(a)!.layers.length).slice(0, PREPARED_LARGEST);
+    const collapsed = [...new Set([...largest, ...shown.slice(0, PREPARED_EXPANDS)])];
     this.engine.warmUp();
     this.engine.precompute([() => viewGraph(report, views, expanded, charWidth), ...collapsed.map((id) => () => viewGraph(report, views, new Set([...expanded, id]), charWidth))]);
   }
