@@ -66,6 +66,8 @@ const FRAME_ID = '\u0004frame';
 /** Options of every frame's own layout (the view's, one level at a time). */
 const FRAME_OPTIONS: Record<string, string> = { ...LAYERED_OPTIONS, 'elk.hierarchyHandling': 'SEPARATE_CHILDREN' };
 /** The wrapper around a group laid out with its border ports (ELK places ports only on a node). */
+/** In the background, frames laid out together in one ELK run up to this many boxes and edges. */
+const SMALL_RUN = 200;
 const WRAP_OPTIONS: Record<string, string> = { 'elk.algorithm': 'layered', 'elk.padding': '[top=0,left=0,bottom=0,right=0]', 'elk.hierarchyHandling': 'SEPARATE_CHILDREN' };
 
 interface LocalEdge {
@@ -87,7 +89,7 @@ const portId = (frame: string, side: 'in' | 'out', source: string) => `${frame}\
  * Lays out `graph` (a view graph: groups with children, edges single-source and single-target,
  * each held by any ancestor) frame by frame through `layoutOne`, with `cache`.
  */
-export async function layoutComposed(graph: ElkNode, layoutOne: LayoutOne, cache: FrameCache): Promise<ElkNode> {
+export async function layoutComposed(graph: ElkNode, layoutOne: LayoutOne, cache: FrameCache, opts: { oneAtATime?: boolean } = {}): Promise<ElkNode> {
   // Frames (the root and every expanded group), each node's frame, and each frame's parent.
   const frames = new Map<string, Frame>();
   const frameOf = new Map<string, string>();
@@ -166,24 +168,40 @@ export async function layoutComposed(graph: ElkNode, layoutOne: LayoutOne, cache
       else if (coming) waiting.push({ f, body, key, frame: coming });
       else todo.push({ f, body, key });
     }
-    if (todo.length) {
-      const wrapper: ElkNode = { id: '\u0003wrap', layoutOptions: WRAP_OPTIONS, children: todo.map((t, k) => numbered(t.body, k)), edges: [] };
-      const run = layoutOne(wrapper).then((result) => {
+    // One ELK run for the level; or, in the background, small frames together and larger ones
+    // alone, the smallest first, so that a toggle waiting for some of them (DenseNet: the small
+    // dense blocks) is not held up by the largest (the 24-layer block, seconds of ELK).
+    const size = (t: { body: ElkNode }) => (t.body.children?.length ?? 0) + (t.body.edges?.length ?? 0);
+    const runs: (typeof todo)[] = [];
+    if (!opts.oneAtATime) {
+      if (todo.length) runs.push(todo);
+    } else {
+      for (const t of [...todo].sort((a, b) => size(a) - size(b))) {
+        const last = runs[runs.length - 1];
+        if (last && last.reduce((n, x) => n + size(x), 0) + size(t) <= SMALL_RUN) last.push(t);
+        else runs.push([t]);
+      }
+    }
+    let previous: Promise<unknown> = Promise.resolve();
+    const done: Promise<Map<string, FrameLayout>>[] = runs.map((batch) => {
+      const run = previous.then(() => layoutOne({ id: '\u0003wrap', layoutOptions: WRAP_OPTIONS, children: batch.map((t, k) => numbered(t.body, k)), edges: [] })).then((result) => {
         const byNumber = new Map((result.children ?? []).map((c) => [c.id, c]));
-        return new Map(todo.map((t, k) => [t.f.node.id, frameResult(byNumber.get(`${k}${FRAME_ID}`)!, `${k}`)]));
+        return new Map(batch.map((t, k) => [t.f.node.id, frameResult(byNumber.get(`${k}${FRAME_ID}`)!, `${k}`)]));
       });
+      // A run that fails (a dropped background layout) fails this layout once, at its await below.
+      previous = run.catch(() => undefined);
       // Another layout needing one of these frames meanwhile waits for this run instead of repeating it.
-      for (const t of todo) {
+      for (const t of batch) {
         const frame = run.then((m) => m.get(t.f.node.id), () => undefined);
         cache.pending.set(t.key, frame);
         void frame.finally(() => cache.pending.get(t.key) === frame && cache.pending.delete(t.key));
+        void frame.then((f) => f && cache.set(t.key, f));
       }
+      return run;
+    });
+    for (const run of done) {
       const byId = await run;
-      for (const t of todo) {
-        const frame = byId.get(t.f.node.id)!;
-        cache.set(t.key, frame);
-        laid.set(t.f.node.id, frame);
-      }
+      for (const [id, frame] of byId) laid.set(id, frame);
     }
     for (const w of waiting) {
       // The other layout failed or was dropped: this one lays the frame out itself.

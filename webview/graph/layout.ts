@@ -238,7 +238,7 @@ export function createLayoutEngine(urls: { worker: string; mainThread: string })
       void (async () => {
         for (const view of views) {
           if (job.cancelled || disposed) return;
-          await layoutComposed(view(), one, frames);
+          await layoutComposed(view(), one, frames, { oneAtATime: true });
         }
       })()
         .catch(() => undefined)
