@@ -37,7 +37,7 @@ import { ModelHost } from '../src/extension/model-host';
 import { LayoutHost } from '../src/extension/layout-host';
 import { SpareWorker } from '../src/extension/spare-worker';
 import type { ModelWorkerApi } from '../src/extension/model-requests';
-import { defaultExpanded, hierarchyOf, viewGraph } from '../webview/graph/elk-graph';
+import { hierarchyOf } from '../webview/graph/elk-graph';
 import type { LayerReport } from '../src/core/report/profile';
 import { launchChromium, openView, startHarness, type Harness, type OpenView } from '../test/browser/harness';
 import { ensureGraphModels, GRAPH_MODEL_DIR } from './graph-models';
@@ -152,9 +152,7 @@ async function convlensOnce(
   const data = started.then(async () => {
     await host.open();
     const view = await host.view({ budgetBytes: DEFAULT_BUDGET_BYTES });
-    const expanded = defaultExpanded(view.report.layers);
-    const width = charWidth;
-    const { layout, whole } = await layouts.layoutView(viewGraph(view.report, view.layers, expanded, width), expanded, width);
+    const { layout, whole } = await layouts.layoutView(view, charWidth);
     const message = { type: 'model' as const, file: t.file.split('/').pop()!, report: view.report, layers: view.layers, summary: view.summary, ...(layout ? { layout } : {}) };
     return { message, whole };
   });

@@ -6,7 +6,8 @@
  * No `vscode` import.
  */
 import { existsSync } from 'node:fs';
-import { countBoxes, type ElkNode } from '../../webview/graph/elk-graph';
+import { countBoxes, defaultExpanded, viewGraph, type ElkNode } from '../../webview/graph/elk-graph';
+import type { ModelViewData } from '../core/report/model-session';
 import { firstScreenGraph } from '../../webview/graph/ahead';
 import type { ViewLayout } from '../protocol';
 import { warmUpGraph } from '../../webview/graph/layout';
@@ -81,17 +82,18 @@ export class LayoutHost {
   }
 
   /**
-   * A model's first view (`graph`, made for `expanded` and `charWidth`), laid out for its page.
-   * A view of more boxes than the opening screen shows comes in two steps: those boxes first
-   * (`partial`, quick to lay out, drawn at once), then, in `whole`, all of them. No layout: the
-   * page lays out by itself.
+   * A model's first view (its default expanded groups, boxes sized by `charWidth`), laid out for
+   * its page. A view of more boxes than the opening screen shows comes in two steps: those boxes
+   * first (`partial`, quick to lay out, drawn at once), then, in `whole`, all of them. No layout:
+   * the page lays out by itself.
    */
   async layoutView(
-    graph: ElkNode,
-    expanded: ReadonlySet<string>,
+    view: Pick<ModelViewData, 'report' | 'layers'>,
     charWidth: number,
     log: (what: string, ms: number) => void = () => undefined,
   ): Promise<{ layout?: ViewLayout; whole?: Promise<ViewLayout | undefined> }> {
+    const expanded = defaultExpanded(view.report.layers);
+    const graph = viewGraph(view.report, view.layers, expanded, charWidth);
     const first = firstScreenGraph(graph);
     const layOut = async (g: ElkNode, what: string): Promise<ViewLayout | undefined> => {
       const t0 = Date.now();

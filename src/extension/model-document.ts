@@ -12,7 +12,6 @@ import type { ModelViewData } from '../core/report/model-session';
 import { ModelHost } from './model-host';
 import { profileSettings } from './settings';
 import { isInputShapeMessage } from '../core/errors';
-import { defaultExpanded, viewGraph } from '../../webview/graph/elk-graph';
 import type { ViewLayout } from '../protocol';
 import type { LayoutHost } from './layout-host';
 import type { SpareWorker } from './spare-worker';
@@ -160,9 +159,7 @@ export class ModelDocument implements vscode.CustomDocument {
   /** The default view laid out by the extension's ELK worker, in two steps when it is large (LayoutHost.layoutView). */
   private async layoutAhead(data: ModelViewData): Promise<{ layout?: ViewLayout; whole?: Promise<ViewLayout | undefined> }> {
     if (!this.ahead) return {};
-    const expanded = defaultExpanded(data.report.layers);
-    const charWidth = this.ahead.charWidth();
-    return this.ahead.layouts.layoutView(viewGraph(data.report, data.layers, expanded, charWidth), expanded, charWidth, (what, ms) =>
+    return this.ahead.layouts.layoutView(data, this.ahead.charWidth(), (what, ms) =>
       this.log(`${this.fileName}: ${what} laid out ahead of the view in ${ms} ms`),
     );
   }

@@ -13,6 +13,7 @@ import type { LayoutHost } from './layout-host';
 import type { SpareWorker } from './spare-worker';
 import type { ModelWorkerApi } from './model-requests';
 import { ModelDocument, type DocumentState } from './model-document';
+import { DEFAULT_CHAR_WIDTH } from '../../webview/graph/elk-graph';
 import type { RuntimeReport } from '../core/timing/runtime-report';
 import { runtimeView } from '../core/timing/runtime-view';
 import type { SweepReport } from '../core/timing/sweep';
@@ -181,8 +182,6 @@ export class ModelView {
 const HEADER_COLLAPSED_KEY = 'convlens.view.headerCollapsed';
 /** The character width the pages measured for box text (layouts made ahead are sized by it). */
 const CHAR_WIDTH_KEY = 'convlens.view.charWidth';
-/** Before any page has measured it: toElkGraph's own default. */
-const DEFAULT_CHAR_WIDTH = 7;
 
 export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<ModelDocument> {
   private readonly views = new Set<ModelView>();

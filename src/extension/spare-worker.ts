@@ -42,7 +42,7 @@ export class SpareWorker<A extends WorkerApi<A>> {
 
   /** Starts a spare after the delay, unless one is running or on its way. */
   prepare(delayMs = this.delayMs): void {
-    if (this.disposed || this.timer || (this.spare && !this.spare.stopped)) return;
+    if (this.disposed || this.timer || this.idle) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       if (this.disposed || !existsSync(this.script)) return;

@@ -59,7 +59,7 @@ describe('layouts made ahead by the extension', () => {
     const host = new LayoutHost(WORKER, () => undefined);
     try {
       const steps: string[] = [];
-      const r = await host.layoutView(whole, expanded, 7.5, (what) => steps.push(what));
+      const r = await host.layoutView({ report: p.report, layers: layerViews(m, p) }, 7.5, (what) => steps.push(what));
       assert.equal(r.layout?.partial, true);
       const first = positions(r.layout!.graph);
       assert.equal(Object.keys(first).length, FIRST_SCREEN_BOXES, 'the opening screen: the input and the first layers');

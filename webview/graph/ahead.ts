@@ -26,37 +26,18 @@ export function firstScreenGraph(graph: ElkNode, boxes = FIRST_SCREEN_BOXES): El
   };
   walk(graph);
   if (leaves.length <= boxes) return undefined;
-  const keep = new Set(
-    leaves
-      .map((l, i) => ({ ...l, i }))
-      .sort((a, b) => a.order - b.order || a.i - b.i)
-      .slice(0, boxes)
-      .map((l) => l.node.id),
-  );
+  // Model order; ties (none between layers) keep the graph's order (the sort is stable).
+  const keep = new Set([...leaves].sort((a, b) => a.order - b.order).slice(0, boxes).map((l) => l.node.id));
+  const kept = (id: string) => keep.has(id);
+  // Edges stay in the node that held them; only those between kept boxes remain.
   const prune = (n: ElkNode): ElkNode | undefined => {
     if (!n.children) return keep.has(n.id) ? { ...n } : undefined;
     const children = n.children.map(prune).filter((c): c is ElkNode => c !== undefined);
     if (children.length === 0 && n !== graph) return undefined;
-    for (const c of children) if (!c.children) keep.add(c.id);
-    return { ...n, children, edges: [] };
+    const edges = (n.edges ?? []).filter((e) => e.sources.every(kept) && e.targets.every(kept)).map((e) => ({ ...e, tensors: [...e.tensors] }));
+    return { ...n, children, edges };
   };
-  const pruned = prune(graph)!;
-  // Edges live where they did; only those between kept boxes remain.
-  const kept = new Map<string, ElkNode>();
-  const index = (n: ElkNode) => {
-    kept.set(n.id, n);
-    n.children?.forEach(index);
-  };
-  index(pruned);
-  const leafKept = (id: string) => keep.has(id) && kept.has(id);
-  const copyEdges = (from: ElkNode) => {
-    const to = kept.get(from.id);
-    if (!to) return;
-    to.edges = (from.edges ?? []).filter((e) => e.sources.every(leafKept) && e.targets.every(leafKept)).map((e) => ({ ...e, tensors: [...e.tensors] }));
-    from.children?.forEach(copyEdges);
-  };
-  copyEdges(graph);
-  return pruned;
+  return prune(graph);
 }
 
 /**

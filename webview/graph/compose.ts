@@ -23,8 +23,8 @@ export type LayoutOne = (graph: ElkNode) => Promise<ElkNode>;
 export interface FrameLayout {
   width: number;
   height: number;
-  /** Its border ports (by position among the frame's ports), relative to its top-left. */
-  ports: [number, number, number][];
+  /** Its border ports' positions (in the order of the frame's ports), relative to its top-left. */
+  ports: [number, number][];
   /** Its children's positions, relative to its top-left. */
   children: [string, number, number][];
   /** Its local edges' routes (by position among the frame's edges), relative to its top-left. */
@@ -53,9 +53,6 @@ export class FrameCache {
     while (this.frames.size > this.limit) this.frames.delete(this.frames.keys().next().value!);
   }
 
-  get size(): number {
-    return this.frames.size;
-  }
 }
 
 /** Names by position in a frame's input (ports, edges), and the ids of the frame laid out. */
@@ -65,9 +62,9 @@ const FRAME_ID = '\u0004frame';
 
 /** Options of every frame's own layout (the view's, one level at a time). */
 const FRAME_OPTIONS: Record<string, string> = { ...LAYERED_OPTIONS, 'elk.hierarchyHandling': 'SEPARATE_CHILDREN' };
-/** The wrapper around a group laid out with its border ports (ELK places ports only on a node). */
 /** In the background, frames laid out together in one ELK run up to this many boxes and edges. */
 const SMALL_RUN = 200;
+/** The wrapper around groups laid out with their border ports (ELK places ports only on a node). */
 const WRAP_OPTIONS: Record<string, string> = { 'elk.algorithm': 'layered', 'elk.padding': '[top=0,left=0,bottom=0,right=0]', 'elk.hierarchyHandling': 'SEPARATE_CHILDREN' };
 
 interface LocalEdge {
@@ -149,8 +146,8 @@ export async function layoutComposed(graph: ElkNode, layoutOne: LayoutOne, cache
     segments.set(edge.id, segs);
   }
 
-  // Lay out the frames, inner groups first: all the frames of one height (the longest chain of
-  // groups below them) in one ELK run, side by side in a wrapper, each laid out on its own.
+  // Lay out the frames, inner groups first, one height (the longest chain of groups below them)
+  // at a time: frames side by side in a wrapper, each laid out on its own.
   const height = new Map<string, number>();
   for (const f of order) height.set(f.node.id, Math.max(-1, ...(f.node.children ?? []).filter((c) => c.children).map((c) => height.get(c.id)!)) + 1);
   const byHeight: Frame[][] = [];
@@ -184,10 +181,7 @@ export async function layoutComposed(graph: ElkNode, layoutOne: LayoutOne, cache
     }
     let previous: Promise<unknown> = Promise.resolve();
     const done: Promise<Map<string, FrameLayout>>[] = runs.map((batch) => {
-      const run = previous.then(() => layoutOne({ id: '\u0003wrap', layoutOptions: WRAP_OPTIONS, children: batch.map((t, k) => numbered(t.body, k)), edges: [] })).then((result) => {
-        const byNumber = new Map((result.children ?? []).map((c) => [c.id, c]));
-        return new Map(batch.map((t, k) => [t.f.node.id, frameResult(byNumber.get(`${k}${FRAME_ID}`)!, `${k}`)]));
-      });
+      const run = previous.then(() => layOutTogether(batch.map((t) => t.body), layoutOne)).then((laidOut) => new Map(batch.map((t, k) => [t.f.node.id, laidOut[k]])));
       // A run that fails (a dropped background layout) fails this layout once, at its await below.
       previous = run.catch(() => undefined);
       // Another layout needing one of these frames meanwhile waits for this run instead of repeating it.
@@ -205,7 +199,7 @@ export async function layoutComposed(graph: ElkNode, layoutOne: LayoutOne, cache
     }
     for (const w of waiting) {
       // The other layout failed or was dropped: this one lays the frame out itself.
-      const frame = (await w.frame) ?? frameResult((await layoutOne({ id: '\u0003wrap', layoutOptions: WRAP_OPTIONS, children: [numbered(w.body, 0)], edges: [] })).children![0], '0');
+      const frame = (await w.frame) ?? (await layOutTogether([w.body], layoutOne))[0];
       cache.set(w.key, frame);
       laid.set(w.f.node.id, frame);
     }
@@ -287,7 +281,7 @@ function frameInput(f: Frame, isRoot: boolean, laid: Map<string, FrameLayout>, f
       width: layout.width,
       height: layout.height,
       layoutOptions: { 'elk.portConstraints': 'FIXED_POS' },
-      ports: layout.ports.map(([i, x, y]) => ({ id: `${c.id}${CANON}${i}`, x, y, width: 0, height: 0 })),
+      ports: layout.ports.map(([x, y], i) => ({ id: `${c.id}${CANON}${i}`, x, y, width: 0, height: 0 })),
     };
   });
   const name = (id: string) => (own.has(id) ? `${CANON}${own.get(id)}` : inner.get(id) ?? id);
@@ -302,13 +296,20 @@ function frameInput(f: Frame, isRoot: boolean, laid: Map<string, FrameLayout>, f
 function frameResult(node: ElkNode, prefix: string): FrameLayout {
   const ports: FrameLayout['ports'] = [];
   const own = prefix.length + CANON.length;
-  for (const p of node.ports ?? []) ports[Number(p.id.slice(own))] = [Number(p.id.slice(own)), p.x ?? 0, p.y ?? 0];
+  for (const p of node.ports ?? []) ports[Number(p.id.slice(own))] = [p.x ?? 0, p.y ?? 0];
   const edges: FrameLayout['edges'] = [];
   for (const e of node.edges ?? []) {
     const sec = e.sections?.[0];
     edges[Number(e.id.slice(own + 1))] = sec ? [sec.startPoint, ...(sec.bendPoints ?? []), sec.endPoint] : [];
   }
   return { width: node.width ?? 0, height: node.height ?? 0, ports, children: (node.children ?? []).map((c) => [c.id, c.x ?? 0, c.y ?? 0]), edges };
+}
+
+/** Frames (their inputs) laid out side by side in one ELK run, each on its own: their layouts, in order. */
+async function layOutTogether(bodies: ElkNode[], layoutOne: LayoutOne): Promise<FrameLayout[]> {
+  const result = await layoutOne({ id: '\u0003wrap', layoutOptions: WRAP_OPTIONS, children: bodies.map(numbered), edges: [] });
+  const byId = new Map((result.children ?? []).map((c) => [c.id, c]));
+  return bodies.map((_, k) => frameResult(byId.get(`${k}${FRAME_ID}`)!, `${k}`));
 }
 
 /**

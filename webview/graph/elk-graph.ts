@@ -90,6 +90,8 @@ export function countBoxes(g: ElkNode): number {
 }
 
 export const DEFAULT_BUDGET = 300;
+/** Box text's width per character (px) when the page has not measured it. */
+export const DEFAULT_CHAR_WIDTH = 7;
 /** Layers per synthetic chunk (at most the budget). */
 const CHUNK = 250;
 
@@ -298,7 +300,7 @@ function shapeText(l: LayerReport): string {
 const boxWidth = (lines: string[], cw: number) => Math.max(80, Math.ceil(Math.max(...lines.map((t) => t.length)) * cw + 28));
 
 export function toElkGraph(layers: readonly LayerReport[], views: readonly LayerView[], o: GraphOptions): ElkNode {
-  const cw = o.charWidth ?? 7;
+  const cw = o.charWidth ?? DEFAULT_CHAR_WIDTH;
   const h = hierarchyOf(layers, o.budget ?? DEFAULT_BUDGET);
   const elkOf = new Map<string, ElkNode>();
 

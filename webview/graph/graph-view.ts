@@ -25,8 +25,6 @@ export type HoverTarget = { kind: 'layer'; layer: number } | { kind: 'group'; id
 /** A layout shorter than this shows no progress (it would only flicker). */
 const BUSY_AFTER_MS = 150;
 
-
-
 export interface GraphState {
   transform?: { x: number; y: number; k: number };
   expanded?: string[];
@@ -309,9 +307,9 @@ export class GraphView {
   /**
    * After a model's first whole view is drawn: the page's ELK starts (warm for the first toggle;
    * when the extension laid that view out, it has not run yet), and lays out in the background,
-   * group by group, this view and the views that expand
-   * its largest collapsed groups and the first ones shown (where a click is likeliest), so that an
-   * expand or collapse lays out only what it changes.
+   * group by group, this view and the views that expand its largest collapsed groups and the
+   * first ones shown (where a click is likeliest), so that an expand or collapse lays out only
+   * what it changes.
    */
   private prepareToggles(): void {
     const report = this.report;
@@ -344,7 +342,7 @@ export class GraphView {
     const unmoved = t.k === still.k && t.x === still.x && t.y === still.y;
     if (unmoved && layout && this.viewport.fitsLegibly(layout.graph.width ?? 0, layout.graph.height ?? 0)) this.pendingView = 'overview';
     else {
-      const id = this.drawn.boxes.has(ioId('input', 0)) ? ioId('input', 0) : this.drawn.boxIds[0];
+      const id = this.drawn.boxes.has(this.openingBox()) ? this.openingBox() : this.drawn.boxIds[0];
       const box = id === undefined ? undefined : this.drawn.boxes.get(id);
       if (id !== undefined && box) this.anchor = { id, screenX: t.x + box.x * t.k, screenY: t.y + box.y * t.k };
     }
@@ -373,12 +371,17 @@ export class GraphView {
     this.applyPendingView();
   }
 
+  /** The box the opening view shows first: the model's first input when drawn, else its first layer. */
+  private openingBox(): string {
+    return this.drawn?.boxes.has(ioId('input', 0)) ? ioId('input', 0) : nodeId(0);
+  }
+
   /** Fit, restore or reveal once the pane is on screen. */
   private applyPendingView(): void {
     if (!this.drawn || this.viewport.size().width <= 0) return;
     const v = this.pendingView;
     this.pendingView = undefined;
-    if (v === 'overview') this.viewport.overview(this.drawn.boxes.get(ioId('input', 0)) ?? this.drawn.boxes.get(nodeId(0)));
+    if (v === 'overview') this.viewport.overview(this.drawn.boxes.get(this.openingBox()));
     else if (v === 'fit') this.viewport.fit();
     else if (v) this.viewport.setTransform(v);
     if (this.pendingReveal !== undefined) {

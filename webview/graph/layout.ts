@@ -201,29 +201,32 @@ export function createLayoutEngine(urls: { worker: string; mainThread: string })
     return { graph: await elk.layout(g), where: 'main thread' };
   };
 
-  return {
-    async layoutView(g) {
-      if (disposed) throw new Error('layout engine disposed');
-      const id = ++seq;
-      latest = id;
-      // ELK's start-up is not counted (as in `layout`).
-      if (!workerBroken) await startWorker();
-      if (id !== latest) throw new SupersededError();
-      const t0 = performance.now();
-      let where: LayoutPlace = 'worker';
-      const graph = await layoutComposed(
-        g,
-        async (one) => {
-          if (id !== latest || disposed) throw new SupersededError();
-          const r = await raw(one);
-          where = r.where;
-          return r.graph;
-        },
-        frames,
-      );
+  /**
+   * A layout that only the latest request keeps: `work` runs ELK through the `one` it is given,
+   * which rejects once a newer request is made. ELK's start-up is not counted in `ms`.
+   */
+  const latestOnly = async (work: (one: (g: ElkNode) => Promise<ElkNode>) => Promise<ElkNode>): Promise<LayoutResult> => {
+    if (disposed) throw new Error('layout engine disposed');
+    const id = ++seq;
+    latest = id;
+    if (workerBroken) await loadMainThread();
+    else await startWorker();
+    if (id !== latest) throw new SupersededError();
+    const t0 = performance.now();
+    let where: LayoutPlace = 'worker';
+    const graph = await work(async (one) => {
       if (id !== latest || disposed) throw new SupersededError();
-      return { graph, ms: performance.now() - t0, where };
-    },
+      const r = await raw(one);
+      where = r.where;
+      return r.graph;
+    });
+    if (id !== latest || disposed) throw new SupersededError();
+    return { graph, ms: performance.now() - t0, where };
+  };
+
+  return {
+    layout: (g) => latestOnly((one) => one(g)),
+    layoutView: (g) => latestOnly((one) => layoutComposed(g, one, frames)),
     precompute(views) {
       if (disposed || workerBroken) return;
       if (background) background.cancelled = true;
@@ -245,32 +248,6 @@ export function createLayoutEngine(urls: { worker: string; mainThread: string })
         .finally(() => {
           if (background === job) background = undefined;
         });
-    },
-    async layout(g) {
-      if (disposed) throw new Error('layout engine disposed');
-      const id = ++seq;
-      latest = id;
-      const w = workerBroken ? null : await startWorker();
-      if (id !== latest) throw new SupersededError();
-      let t0 = performance.now();
-      let graph: ElkNode | undefined;
-      let where: LayoutPlace = 'worker';
-      if (w && !workerBroken) {
-        try {
-          graph = await viaWorker(w, id, g);
-        } catch (e) {
-          if (!(e instanceof WorkerFailed)) throw e;
-        }
-      }
-      if (!graph) {
-        where = 'main thread';
-        const elk = await loadMainThread();
-        if (id !== latest) throw new SupersededError();
-        t0 = performance.now();
-        graph = await elk.layout(g);
-      }
-      if (id !== latest || disposed) throw new SupersededError();
-      return { graph, ms: performance.now() - t0, where };
     },
     warmUp() {
       if (disposed || workerBroken) return;

@@ -100,13 +100,6 @@ export class Viewport {
     return true;
   }
 
-  /**
-   * The opening view: the whole drawing when it is still legible fitted
-   * (zoom ≥ OVERVIEW_MIN_ZOOM: shape text ≥ 11 px), else its top at 100 %
-   * with `focus` (the first input) in view. A 50-block ResNet fitted whole is
-   * a column of specks; Netron opens at 100 % at the input too. Fit is one
-   * key (F) away.
-   */
   /** Whether content of this size would open fitted (legible at the fit zoom) rather than at 100 % on its top. */
   fitsLegibly(contentWidth: number, contentHeight: number): boolean {
     const { width, height } = this.size();
@@ -114,13 +107,18 @@ export class Viewport {
     return width > 0 && height > 0 && fitK >= OVERVIEW_MIN_ZOOM;
   }
 
+  /**
+   * The opening view: the whole drawing when it is still legible fitted
+   * (zoom ≥ OVERVIEW_MIN_ZOOM: shape text ≥ 11 px), else its top at 100 %
+   * with `focus` (the first input) in view. A 50-block ResNet fitted whole is
+   * a column of specks; Netron opens at 100 % at the input too. Fit is one
+   * key (F) away.
+   */
   overview(focus?: Box): boolean {
     const { width, height } = this.size();
     if (width <= 0 || height <= 0) return false;
     const cw = Math.max(1, this.content.width);
-    const ch = Math.max(1, this.content.height);
-    const fitK = Math.min(FIT_MAX_ZOOM, (width - 2 * FIT_MARGIN) / cw, (height - 2 * FIT_MARGIN) / ch);
-    if (fitK >= OVERVIEW_MIN_ZOOM) return this.fit();
+    if (this.fitsLegibly(this.content.width, this.content.height)) return this.fit();
     // Too big to fit legibly: 100 %, the top of the graph (where the inputs are), centred on `focus`
     // (the first input) where the graph is wider than the pane, without empty space beside it.
     const k = 1;
