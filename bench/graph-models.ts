@@ -13,6 +13,7 @@
  * the file name, and a file is made again only with --force.
  */
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import type { Model } from '../src/core/ir';
 import { GraphBuilder } from '../src/core/onnx/builder';
@@ -111,6 +112,35 @@ export function ensureGraphModels(dir = GRAPH_MODEL_DIR, opts: { force?: boolean
     }
     return { name: r.name, file, nodes: r.nodes };
   });
+}
+
+/**
+ * torchvision's ResNet-50, Inception-v3 and DenseNet-121 as torch.onnx.export writes them
+ * (exported with Debian's torch on first use); none when Python has no torch.
+ */
+export function torchvisionModels(): { name: string; file: string }[] {
+  const names = [['resnet50', 224], ['inception_v3', 299], ['densenet121', 224]] as const;
+  const file = (n: string) => join(GRAPH_MODEL_DIR, `torchvision-${n}.onnx`);
+  const missing = names.filter(([n]) => !existsSync(file(n)));
+  if (missing.length) {
+    const py = ['python3', '/usr/bin/python3'].find((p) => spawnSync(p, ['-c', 'import torch, torchvision'], { encoding: 'utf8' }).status === 0);
+    if (!py) {
+      console.log('(torchvision exports skipped: Python with torch and torchvision is not available; apt-get install python3-torch python3-torchvision)');
+      return [];
+    }
+    mkdirSync(GRAPH_MODEL_DIR, { recursive: true });
+    const script = [
+      'import sys, torch, torchvision, warnings',
+      'warnings.filterwarnings("ignore")',
+      'for spec in sys.argv[2:]:',
+      '    n, s = spec.split(":")',
+      '    m = getattr(torchvision.models, n)(weights=None).eval()',
+      '    torch.onnx.export(m, torch.randn(1, 3, int(s), int(s)), f"{sys.argv[1]}/torchvision-{n}.onnx", opset_version=13)',
+    ].join('\n');
+    const r = spawnSync(py, ['-c', script, GRAPH_MODEL_DIR, ...missing.map(([n, s]) => `${n}:${s}`)], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`torch.onnx.export failed: ${r.stderr.slice(-2000)}`);
+  }
+  return names.map(([n]) => ({ name: `torchvision ${n}`, file: file(n) }));
 }
 
 if (require.main === module) {

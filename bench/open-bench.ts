@@ -26,10 +26,9 @@
  * bench/models/), and the generated 2,000- and 20,000-node CNNs.
  * Needs dist/ (npm run build) and /usr/bin/chromium.
  */
-import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { DEFAULT_BUDGET_BYTES } from '../src/core/report/model-session';
@@ -40,7 +39,7 @@ import type { ModelWorkerApi } from '../src/extension/model-requests';
 import { hierarchyOf } from '../webview/graph/elk-graph';
 import type { LayerReport } from '../src/core/report/profile';
 import { launchChromium, openView, startHarness, type Harness, type OpenView } from '../test/browser/harness';
-import { ensureGraphModels, GRAPH_MODEL_DIR } from './graph-models';
+import { ensureGraphModels, GRAPH_MODEL_DIR, torchvisionModels } from './graph-models';
 
 const ROOT = resolve(__dirname, '..');
 const NETRON = resolve(ROOT, '../shared/peers/netron/source');
@@ -57,31 +56,6 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 interface Target {
   name: string;
   file: string;
-}
-
-function torchvisionModels(): Target[] {
-  const names = [['resnet50', 224], ['inception_v3', 299], ['densenet121', 224]] as const;
-  const file = (n: string) => join(GRAPH_MODEL_DIR, `torchvision-${n}.onnx`);
-  const missing = names.filter(([n]) => !existsSync(file(n)));
-  if (missing.length) {
-    const py = ['python3', '/usr/bin/python3'].find((p) => spawnSync(p, ['-c', 'import torch, torchvision'], { encoding: 'utf8' }).status === 0);
-    if (!py) {
-      console.log('(torchvision exports skipped: Python with torch and torchvision is not available; apt-get install python3-torch python3-torchvision)');
-      return [];
-    }
-    mkdirSync(GRAPH_MODEL_DIR, { recursive: true });
-    const script = [
-      'import sys, torch, torchvision, warnings',
-      'warnings.filterwarnings("ignore")',
-      'for spec in sys.argv[2:]:',
-      '    n, s = spec.split(":")',
-      '    m = getattr(torchvision.models, n)(weights=None).eval()',
-      '    torch.onnx.export(m, torch.randn(1, 3, int(s), int(s)), f"{sys.argv[1]}/torchvision-{n}.onnx", opset_version=13)',
-    ].join('\n');
-    const r = spawnSync(py, ['-c', script, GRAPH_MODEL_DIR, ...missing.map(([n, s]) => `${n}:${s}`)], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`torch.onnx.export failed: ${r.stderr.slice(-2000)}`);
-  }
-  return names.map(([n]) => ({ name: `torchvision ${n}`, file: file(n) }));
 }
 
 /** A static server for Netron's viewer and the model files (by absolute path under /models/). */

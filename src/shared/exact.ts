@@ -20,8 +20,9 @@ export function exactCount(x: number): Figure {
 /** a × b × …, null when any factor is unknown or the product is not exact. */
 export function mulExact(...xs: readonly Figure[]): Figure {
   let p = 1;
-  for (const x of xs) {
-    if (x === null || exactCount(x) === null) return null;
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i];
+    if (x === null || !Number.isSafeInteger(x) || x < 0) return null;
     p *= x;
     if (!Number.isSafeInteger(p)) return null;
   }
@@ -36,7 +37,14 @@ export function addExact(a: Figure, b: Figure): Figure {
 
 /** Elements of a numeric shape, null when the count is not exact (or a dim is not a count). */
 export function productExact(dims: readonly number[]): Figure {
-  return mulExact(...dims);
+  let p = 1;
+  for (let i = 0; i < dims.length; i++) {
+    const x = dims[i];
+    if (!Number.isSafeInteger(x) || x < 0) return null;
+    p *= x;
+    if (!Number.isSafeInteger(p)) return null;
+  }
+  return p;
 }
 
 /** A sum over figures some of which may be unknown. */

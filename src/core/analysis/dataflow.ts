@@ -7,9 +7,21 @@
 import type { Graph, Node } from '../ir';
 import { append } from '../arrays';
 
-/** Names a node reads: its inputs plus outer-scope names used inside its subgraphs. */
-export function nodeReads(node: Node): string[] {
-  const reads = node.inputs.filter(Boolean);
+/** Whether a node holds subgraphs (If, Loop, Scan bodies). */
+export function hasSubgraph(node: Node): boolean {
+  const attrs = node.attributes;
+  for (const k in attrs) {
+    const t = attrs[k].type;
+    if (t === 'graph' || t === 'graphs') return true;
+  }
+  return false;
+}
+
+/** Names a node reads: its inputs plus outer-scope names used inside its subgraphs. Do not change the array. */
+export function nodeReads(node: Node): readonly string[] {
+  const inputs = node.inputs;
+  if (!hasSubgraph(node) && !inputs.includes('')) return inputs;
+  const reads = inputs.filter(Boolean);
   for (const a of Object.values(node.attributes)) {
     const graphs = a.type === 'graph' ? [a.value] : a.type === 'graphs' ? a.value : [];
     for (const g of graphs) append(reads, outerReferences(g));
@@ -46,25 +58,33 @@ export function analyseDataflow(graph: Graph, order: readonly Node[]): Dataflow 
   for (const name of graph.initializers) constSources.set(name, new Set([name]));
   const lastUse = new Map<string, number>();
   const producer = new Map<string, number>();
-  order.forEach((node, idx) => {
+  for (let idx = 0; idx < order.length; idx++) {
+    const node = order[idx];
     const reads = nodeReads(node);
-    for (const r of reads) lastUse.set(r, idx);
-    node.outputs.forEach((o) => o && producer.set(o, idx));
-    const isDynamic = reads.some((r) => dynamic.has(r)) || RANDOM_OPS.has(node.opType);
+    const outputs = node.outputs;
+    let isDynamic = RANDOM_OPS.has(node.opType);
+    for (const r of reads) {
+      lastUse.set(r, idx);
+      if (!isDynamic && dynamic.has(r)) isDynamic = true;
+    }
+    for (const o of outputs) if (o) producer.set(o, idx);
     if (isDynamic) {
-      node.outputs.forEach((o) => o && dynamic.add(o));
-      return;
+      for (const o of outputs) if (o) dynamic.add(o);
+      continue;
+    }
+    // A Constant's output, and an exporter's Identity copy of a stored tensor, are stored tensors of their own (metrics.ts).
+    if (node.opType === 'Constant' || isStoredCopy(node, constSources)) {
+      for (const o of outputs) if (o) constSources.set(o, new Set([o]));
+      continue;
     }
     // A constant computation: its outputs stem from the stored tensors it reads.
     const sources = new Set<string>();
-    for (const r of reads) for (const s of constSources.get(r) ?? []) sources.add(s);
-    // A Constant's output, and an exporter's Identity copy of a stored tensor, are stored tensors of their own (metrics.ts).
-    if (node.opType === 'Constant' || isStoredCopy(node, constSources)) {
-      node.outputs.forEach((o) => o && constSources.set(o, new Set([o])));
-      return;
+    for (const r of reads) {
+      const from = constSources.get(r);
+      if (from) for (const s of from) sources.add(s);
     }
-    node.outputs.forEach((o) => o && constSources.set(o, sources));
-  });
+    for (const o of outputs) if (o) constSources.set(o, sources);
+  }
   return { dynamic, constSources, lastUse, producer };
 }
 

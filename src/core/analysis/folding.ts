@@ -18,7 +18,7 @@
  */
 import type { Graph, Node } from '../ir';
 import type { Dataflow } from './dataflow';
-import { nodeReads } from './dataflow';
+import { hasSubgraph, nodeReads } from './dataflow';
 
 export interface Folding {
   /** Names of the folded nodes. */
@@ -28,7 +28,6 @@ export interface Folding {
 }
 
 const SHAPE_SOURCES = new Set(['Shape', 'Size']);
-const hasSubgraph = (n: Node) => Object.values(n.attributes).some((a) => a.type === 'graph' || a.type === 'graphs');
 
 export function foldableNodes(graph: Graph, order: readonly Node[], flow: Dataflow): Folding {
   const outputs = new Set(graph.outputs);

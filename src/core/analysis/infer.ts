@@ -147,20 +147,37 @@ class MinHeap {
   }
 }
 
+/**
+ * Whether no node reads a value before the file makes it (graph inputs and
+ * initializers are there from the start; a name made twice counts from the first).
+ */
+function inFileOrder(graph: Graph, produced: ReadonlyMap<string, number>): boolean {
+  const seen = new Set<string>([...graph.inputs, ...graph.initializers]);
+  for (const n of graph.nodes) {
+    for (const i of n.inputs) if (i && !seen.has(i) && produced.has(i)) return false;
+    for (const o of n.outputs) seen.add(o);
+  }
+  return true;
+}
+
 /** Orders nodes so every producer runs before its consumers (file order when already valid). */
 export function executionOrder(graph: Graph): Node[] {
   const produced = new Map<string, number>();
-  graph.nodes.forEach((n, i) => n.outputs.forEach((o) => o && produced.set(o, i)));
+  const nodes = graph.nodes;
+  for (let i = 0; i < nodes.length; i++) for (const o of nodes[i].outputs) if (o) produced.set(o, i);
+  // In file order when no node reads a value the same or a later node makes (the common case, checked without a set).
   let ordered = true;
-  const seen = new Set<string>([...graph.inputs, ...graph.initializers]);
-  for (const n of graph.nodes) {
-    for (const i of n.inputs) {
-      if (i && !seen.has(i) && produced.has(i)) ordered = false;
+  for (let k = 0; k < nodes.length && ordered; k++) {
+    for (const i of nodes[k].inputs) {
+      const at = i ? produced.get(i) : undefined;
+      if (at !== undefined && at >= k) {
+        ordered = false;
+        break;
+      }
     }
-    n.outputs.forEach((o) => seen.add(o));
-    if (!ordered) break;
   }
-  if (ordered) return graph.nodes;
+  if (!ordered) ordered = inFileOrder(graph, produced);
+  if (ordered) return nodes;
   // Kahn's algorithm, stable with respect to file order: of the nodes whose producers are done,
   // the first in the file goes next (a min-heap of indices), O((n + e) log n).
   const n = graph.nodes.length;
@@ -271,8 +288,10 @@ class Inferencer {
     for (const node of nodes) {
       const outs = this.runNode(node, scope, this.model.opset);
       const rebound = top && this.rebound.size > 0 && node.inputs.some((i) => i && this.rebound.has(i));
-      node.outputs.forEach((o, k) => {
-        if (!o) return;
+      const outputs = node.outputs;
+      for (let k = 0; k < outputs.length; k++) {
+        const o = outputs[k];
+        if (!o) continue;
         let info = outs[k];
         let declared = graph.values.get(o);
         if (rebound) {
@@ -297,14 +316,18 @@ class Inferencer {
           info = { ...info, dtype: declared.dtype };
         }
         scope.values.set(o, info ?? {});
-      });
+      }
     }
   }
 
   private runNode(node: Node, scope: Scope, opset: Record<string, number>): (TensorInfo | undefined)[] {
-    const inputs = node.inputs.map((i) => (i ? lookup(scope, i) ?? {} : undefined));
+    const inputs: (TensorInfo | undefined)[] = new Array(node.inputs.length);
+    for (let k = 0; k < inputs.length; k++) {
+      const i = node.inputs[k];
+      inputs[k] = i ? lookup(scope, i) ?? {} : undefined;
+    }
     const domain = node.domain === 'ai.onnx' ? '' : node.domain;
-    const fn = this.model.functions.get(`${node.domain}:${node.opType}`);
+    const fn = this.model.functions.size > 0 ? this.model.functions.get(`${node.domain}:${node.opType}`) : undefined;
     if (fn) return this.callFunction(fn, node, inputs);
     const rule = OP_RULES[opKey(domain, node.opType)];
     if (!rule) {
@@ -319,7 +342,8 @@ class Inferencer {
     const ctx = this.context(node, inputs, opsetOf({ opset }, domain), scope);
     try {
       const outs = rule(ctx);
-      for (const o of outs) {
+      for (let k = 0; k < outs.length; k++) {
+        const o = outs[k];
         const problem = o?.shape && shapeProblem(o.shape);
         if (problem) throw new ShapeError(`${node.opType} '${node.name}' would produce an invalid shape: ${problem}`);
       }
@@ -414,41 +438,72 @@ class Inferencer {
   }
 
   private context(node: Node, inputs: (TensorInfo | undefined)[], opset: number, scope: Scope): OpContext {
-    const attr = (name: string) => node.attributes[name];
-    const self = this;
-    const num = (name: string): number | undefined => {
-      const a = attr(name);
-      return a && (a.type === 'int' || a.type === 'float') ? a.value : undefined;
-    };
-    return {
-      node,
-      opset,
-      inputs,
-      attr,
-      int: ((name: string, fallback?: number) => num(name) ?? fallback) as OpContext['int'],
-      ints: (name: string) => {
-        const a = attr(name);
-        if (!a) return undefined;
-        if (a.type === 'ints' || a.type === 'floats') return a.value;
-        if (a.type === 'int') return [a.value];
-        return undefined;
-      },
-      float: (name: string, fallback: number) => num(name) ?? fallback,
-      floats: (name: string) => {
-        const a = attr(name);
-        return a && (a.type === 'floats' || a.type === 'ints') ? a.value : undefined;
-      },
-      string: ((name: string, fallback?: string) => {
-        const a = attr(name);
-        return a?.type === 'string' ? a.value : fallback;
-      }) as OpContext['string'],
-      warn: (message: string) => self.issues.push({ node: node.name, severity: 'warning', message }),
-      inferSubgraph: (g: Graph, formal: (TensorInfo | undefined)[]) => {
-        const sub: Scope = { values: new Map(), parent: scope };
-        self.runGraph(g, sub, formal);
-        return g.outputs.map((o) => lookup(sub, o));
-      },
-    };
+    return new NodeContext(this, node, inputs, opset, scope);
+  }
+
+  /** Infers a subgraph (If/Loop/Scan bodies) inside `scope`. */
+  inferSubgraph(g: Graph, formal: (TensorInfo | undefined)[], scope: Scope): (TensorInfo | undefined)[] {
+    const sub: Scope = { values: new Map(), parent: scope };
+    this.runGraph(g, sub, formal);
+    return g.outputs.map((o) => lookup(sub, o));
+  }
+}
+
+/** What a shape rule sees of one node: a class, not a bundle of closures, since there is one per node. */
+class NodeContext implements OpContext {
+  constructor(
+    private readonly inf: Inferencer,
+    readonly node: Node,
+    readonly inputs: (TensorInfo | undefined)[],
+    readonly opset: number,
+    private readonly scope: Scope,
+  ) {}
+
+  attr(name: string): Attribute | undefined {
+    return this.node.attributes[name];
+  }
+
+  private num(name: string): number | undefined {
+    const a = this.node.attributes[name];
+    return a && (a.type === 'int' || a.type === 'float') ? a.value : undefined;
+  }
+
+  int(name: string): number | undefined;
+  int(name: string, fallback: number): number;
+  int(name: string, fallback?: number): number | undefined {
+    return this.num(name) ?? fallback;
+  }
+
+  ints(name: string): number[] | undefined {
+    const a = this.node.attributes[name];
+    if (!a) return undefined;
+    if (a.type === 'ints' || a.type === 'floats') return a.value;
+    if (a.type === 'int') return [a.value];
+    return undefined;
+  }
+
+  float(name: string, fallback: number): number {
+    return this.num(name) ?? fallback;
+  }
+
+  floats(name: string): number[] | undefined {
+    const a = this.node.attributes[name];
+    return a && (a.type === 'floats' || a.type === 'ints') ? a.value : undefined;
+  }
+
+  string(name: string): string | undefined;
+  string(name: string, fallback: string): string;
+  string(name: string, fallback?: string): string | undefined {
+    const a = this.node.attributes[name];
+    return a?.type === 'string' ? a.value : fallback;
+  }
+
+  warn(message: string): void {
+    this.inf.issues.push({ node: this.node.name, severity: 'warning', message });
+  }
+
+  inferSubgraph(g: Graph, formal: (TensorInfo | undefined)[]): (TensorInfo | undefined)[] {
+    return this.inf.inferSubgraph(g, formal, this.scope);
   }
 }
 

@@ -17,7 +17,7 @@ import type { TensorInfo } from './ops/types';
 import { withCallAttributes, type FunctionCallScope } from './infer';
 import type { Dataflow } from './dataflow';
 import { allNumeric } from './ops/dims';
-import { addExact, bytesExact, exactCount, mulExact, productExact, sumFigures, type Figure } from '../../shared/exact';
+import { addExact, bytesExact, exactCount, mulExact, productExact, type Figure } from '../../shared/exact';
 import { einsumMacs } from './ops/misc';
 import { opMeta } from '../../shared/op-meta';
 
@@ -75,22 +75,24 @@ export function storedTensors(graph: Graph): Map<string, StoredTensor> {
   return out;
 }
 
+const NO_WEIGHTS: readonly StoredTensor[] = Object.freeze([]);
+
 /** The float stored tensors a node consumes as weights. */
-export function nodeWeights(node: Node, flow: Dataflow, stored: Map<string, StoredTensor>): StoredTensor[] {
-  if (!node.outputs.some((o) => flow.dynamic.has(o))) return [];
-  const seen = new Set<string>();
-  const out: StoredTensor[] = [];
+export function nodeWeights(node: Node, flow: Dataflow, stored: Map<string, StoredTensor>): readonly StoredTensor[] {
+  if (!node.outputs.some((o) => flow.dynamic.has(o))) return NO_WEIGHTS;
+  let out: StoredTensor[] | undefined;
   for (const input of node.inputs) {
     if (!input || flow.dynamic.has(input)) continue;
-    for (const src of flow.constSources.get(input) ?? []) {
+    const sources = flow.constSources.get(input);
+    if (!sources) continue;
+    for (const src of sources) {
       const t = stored.get(src);
-      if (t && t.float && !seen.has(src)) {
-        seen.add(src);
-        out.push(t);
-      }
+      if (!t || !t.float) continue;
+      if (!out) out = [t];
+      else if (!out.includes(t)) out.push(t);
     }
   }
-  return out;
+  return out ?? NO_WEIGHTS;
 }
 
 type Shapes = (name: string) => number[] | undefined;
@@ -230,19 +232,25 @@ export function layerCost(
   stored: Map<string, StoredTensor>,
   values: Map<string, TensorInfo>,
   opts: LayerCostOptions = {},
-): LayerCost {
+): LayerCost & { weights: readonly StoredTensor[] } {
   const weights = nodeWeights(node, flow, stored);
   const dynamic = node.outputs.some((o) => flow.dynamic.has(o));
+  let params: Figure = 0;
+  let paramBytes: Figure = 0;
+  for (const w of weights) {
+    params = w.elements === null || params === null ? null : addExact(params, w.elements);
+    paramBytes = w.bytes === null || paramBytes === null ? null : addExact(paramBytes, w.bytes);
+  }
+  if (!dynamic) return { params, paramBytes, macs: 0, flops: 0, weights };
+  if (opts.fn) {
+    const c = functionCost(opts.fn.def, opts.fn.call, opts.fn.functions, new Map());
+    return { params, paramBytes, macs: c.macs, flops: c.flops, weights };
+  }
+  if (opts.unknownOperator) return { params, paramBytes, macs: null, flops: null, weights };
   const shapeOf: Shapes = (name) => {
     const s = values.get(name)?.shape;
     return allNumeric(s) ? s : undefined;
   };
-  const params = sumFigures(weights.map((w) => w.elements));
-  const paramBytes = sumFigures(weights.map((w) => w.bytes));
-  const cost = { params: params.partial ? null : params.total, paramBytes: paramBytes.partial ? null : paramBytes.total };
-  if (!dynamic) return { ...cost, macs: 0, flops: 0 };
-  if (opts.fn) return { ...cost, ...functionCost(opts.fn.def, opts.fn.call, opts.fn.functions, new Map()) };
-  if (opts.unknownOperator) return { ...cost, macs: null, flops: null };
   const macs = nodeMacs(node, shapeOf);
-  return { ...cost, macs, flops: nodeFlops(node, macs, shapeOf) };
+  return { params, paramBytes, macs, flops: nodeFlops(node, macs, shapeOf), weights };
 }

@@ -37,16 +37,23 @@ export type ReceptiveField = { size: number[]; stride: number[]; offset: number[
 export function describeField(f: FieldState | undefined): ReceptiveField | null {
   if (!f) return null;
   if (f.kind === 'global') return { global: true };
-  const field = {
-    size: f.lo.map((lo, i) => round(f.hi[i] - lo + 1)),
-    stride: f.jump.map(round),
-    offset: f.lo.map((lo, i) => round((lo + f.hi[i]) / 2)),
-  };
+  const n = f.lo.length;
+  const size = new Array<number>(n);
+  const stride = new Array<number>(n);
+  const offset = new Array<number>(n);
   // Dozens of large strides overflow exact arithmetic: such a field is unknown, not a rounded guess.
-  const exact = (x: number) => Number.isFinite(x) && Math.abs(x) <= Number.MAX_SAFE_INTEGER;
-  const sane = field.size.every((x) => exact(x) && x >= 1) && field.stride.every((x) => exact(x) && x > 0) && field.offset.every(exact);
-  return sane ? field : null;
+  for (let i = 0; i < n; i++) {
+    const lo = f.lo[i];
+    const hi = f.hi[i];
+    size[i] = round(hi - lo + 1);
+    stride[i] = round(f.jump[i]);
+    offset[i] = round((lo + hi) / 2);
+    if (!exact(size[i]) || size[i] < 1 || !exact(stride[i]) || stride[i] <= 0 || !exact(offset[i])) return null;
+  }
+  return { size, stride, offset };
 }
+
+const exact = (x: number) => Number.isFinite(x) && Math.abs(x) <= Number.MAX_SAFE_INTEGER;
 
 function round(x: number): number {
   return Math.round(x * 1e6) / 1e6;

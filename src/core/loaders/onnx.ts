@@ -3,7 +3,7 @@
  * never copied: `raw_data` fields become views into the file's buffer, and
  * external-data tensors keep only their location until someone reads them.
  */
-import { ModelProto, TensorProto } from '../onnx/schema';
+import { decodeModel, decodeTensor, WireError } from '../onnx/decode';
 import type {
   PAttribute, PFunction, PGraph, PModel, PNode, PSparseTensor, PTensor, PTypeProto, PValueInfo,
 } from '../onnx/schema';
@@ -120,8 +120,7 @@ function findOverrun(bytes: Uint8Array): { field: number; at: number; missing: n
 }
 
 function explainDecodeError(file: string, bytes: Uint8Array, err: unknown): ModelLoadError {
-  const msg = err instanceof Error ? err.message : String(err);
-  if (/index out of range/.test(msg)) {
+  if (err instanceof WireError && err.kind === 'overrun') {
     const o = findOverrun(bytes);
     if (o) {
       const what = FIELD_NAMES[o.field] ? `the ${FIELD_NAMES[o.field]} field starting at byte ${formatCount(o.at)}` : `the field at byte ${formatCount(o.at)}`;
@@ -129,20 +128,10 @@ function explainDecodeError(file: string, bytes: Uint8Array, err: unknown): Mode
     }
     return new ModelLoadError(file, `corrupt ONNX file: a length inside the model points past the end of its message (${formatCount(bytes.length)} bytes)`);
   }
-  const range = /index out of range: (\d+) \+ (\d+) > (\d+)/.exec(msg);
-  if (range) {
-    const at = Number(range[1]);
-    const need = Number(range[2]);
-    return new ModelLoadError(
-      file,
-      `truncated or corrupt ONNX file: a field at byte ${formatCount(at)} needs ${formatCount(need)} more bytes but the file has ${formatCount(bytes.length)}`,
-    );
-  }
-  if (/Maximum call stack/.test(msg)) {
-    return new ModelLoadError(file, 'corrupt ONNX file: nesting too deep to decode');
-  }
-  if (/invalid wire type|illegal tag|invalid/i.test(msg)) {
-    return new ModelLoadError(file, `corrupt ONNX file (${msg})`);
+  if (err instanceof WireError && err.kind === 'nesting') return new ModelLoadError(file, `corrupt ONNX file: nesting too deep to decode (${err.message})`);
+  const msg = err instanceof Error ? err.message : String(err);
+  if (err instanceof WireError || /Maximum call stack/.test(msg)) {
+    return new ModelLoadError(file, err instanceof WireError ? `corrupt ONNX file (${msg})` : 'corrupt ONNX file: nesting too deep to decode');
   }
   return new ModelLoadError(file, `cannot decode ONNX file: ${msg}`);
 }
@@ -150,7 +139,7 @@ function explainDecodeError(file: string, bytes: Uint8Array, err: unknown): Mode
 export function decodeTensorProto(bytes: Uint8Array, file: string): TensorConst & { name: string } {
   let p: PTensor;
   try {
-    p = TensorProto.decode(bytes) as unknown as PTensor;
+    p = decodeTensor(bytes);
   } catch (err) {
     throw explainDecodeError(file, bytes, err);
   }
@@ -163,7 +152,7 @@ export function loadOnnx(bytes: Uint8Array, opts: OnnxLoadOptions): Model {
   if (!matchOnnx(bytes)) throw new ModelLoadError(file, 'not an ONNX model (the bytes do not start like an ONNX ModelProto)');
   let p: PModel;
   try {
-    p = ModelProto.decode(bytes) as unknown as PModel;
+    p = decodeModel(bytes);
   } catch (err) {
     throw explainDecodeError(file, bytes, err);
   }

@@ -10,7 +10,7 @@ import { allNumeric } from '../analysis/ops/dims';
 import { addExact, bytesExact, productExact, sumFigures, type Figure } from '../../shared/exact';
 import { analyseDataflow } from '../analysis/dataflow';
 import { foldableNodes, type Folding } from '../analysis/folding';
-import { layerCost, nodeWeights, storedTensors } from '../analysis/metrics';
+import { layerCost, storedTensors } from '../analysis/metrics';
 import { describeField, inputField, propagateField, type FieldState, type ReceptiveField } from '../analysis/receptive-field';
 import { peakActivation, trainingBytes, type Optimizer } from '../analysis/memory';
 import type { ExternalReader } from '../tensor-data';
@@ -221,29 +221,46 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
   };
   // A node refused by shape inference (a forbidden attribute, inconsistent shapes) has no field.
   // So has one whose operator is unknown: what it does to positions is unknown.
-  const refused = new Set(numeric.issues.filter((i) => i.severity === 'error' || i.unknownOperator).map((i) => i.node));
+  const refused = new Set<string>();
+  const unknownOps = new Set<string>();
+  for (const i of numeric.issues) {
+    if (i.unknownOperator) unknownOps.add(i.node);
+    if (i.severity === 'error' || i.unknownOperator) refused.add(i.node);
+  }
+  const isDynamic = (o: string) => flow.dynamic.has(o);
   for (const node of order) {
-    const dynamic = node.outputs.some((o) => flow.dynamic.has(o)) && !refused.has(node.name);
-    const f = dynamic ? propagateField(node, node.inputs.map((i) => fields.get(i)), fieldCtx) : undefined;
-    node.outputs.forEach((o) => fields.set(o, f));
+    const dynamic = node.outputs.some(isDynamic) && !refused.has(node.name);
+    let f: FieldState | undefined;
+    if (dynamic) {
+      const inputFields = new Array<FieldState | undefined>(node.inputs.length);
+      for (let k = 0; k < inputFields.length; k++) inputFields[k] = fields.get(node.inputs[k]);
+      f = propagateField(node, inputFields, fieldCtx);
+    }
+    for (const o of node.outputs) fields.set(o, f);
   }
 
   const usedWeights = new Set<string>();
-  const unknownOps = new Set(numeric.issues.filter((i) => i.unknownOperator).map((i) => i.node));
+  const hasFunctions = model.functions.size > 0;
   const layers: LayerReport[] = graph.nodes.map((node) => {
-    const def = model.functions.get(`${node.domain}:${node.opType}`);
-    const call = numeric.functionCalls.get(node.name);
+    const def = hasFunctions ? model.functions.get(`${node.domain}:${node.opType}`) : undefined;
+    const call = def && numeric.functionCalls.get(node.name);
     const cost = layerCost(node, flow, stored, numeric.values, { fn: def && call ? { def, call, functions: model.functions } : undefined, unknownOperator: unknownOps.has(node.name) });
-    for (const w of nodeWeights(node, flow, stored)) usedWeights.add(w.name);
-    const outBytes = sumFigures(node.outputs.filter((o) => o && flow.dynamic.has(o)).map(bytesOf));
-    const activationBytes = outBytes.partial ? null : outBytes.total;
+    for (const w of cost.weights) usedWeights.add(w.name);
+    let activationBytes: Figure = 0;
+    const outputs: TensorReport[] = [];
+    for (const o of node.outputs) {
+      outputs.push(tensorReport(o, display.values.get(o), model));
+      if (!o || !flow.dynamic.has(o)) continue;
+      const b = bytesOf(o);
+      activationBytes = b === null || activationBytes === null ? null : addExact(activationBytes, b);
+    }
     const out0 = node.outputs[0];
     const spatialOut = out0 && flow.dynamic.has(out0) ? fields.get(out0) : undefined;
     return {
       name: node.name,
       op: node.opType,
-      inputs: [...node.inputs],
-      outputs: node.outputs.map((o) => tensorReport(o, display.values.get(o), model)),
+      inputs: node.inputs.slice(),
+      outputs,
       params: cost.params,
       macs: cost.macs,
       flops: cost.flops,

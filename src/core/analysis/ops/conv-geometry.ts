@@ -77,10 +77,21 @@ function kernelOf(node: Node, weightShape: Shape | undefined): number[] | undefi
   return spatial.every(isNum) ? spatial : undefined;
 }
 
-/** Smallest allowed value of each window attribute (onnx/defs/nn/defs.cc rejects the rest). */
-const ATTR_MIN: Record<string, number> = { kernel_shape: 1, strides: 1, dilations: 1, pads: 0, output_padding: 0, output_shape: 0 };
+/** Each window attribute and its smallest allowed value (onnx/defs/nn/defs.cc rejects the rest). */
+const ATTR_NAMES = ['kernel_shape', 'strides', 'dilations', 'pads', 'output_padding', 'output_shape'];
+const ATTR_MIN = [1, 1, 1, 0, 0, 0];
 
 const listText = (v: readonly number[]): string => `[${v.join(', ')}]`;
+
+/** Why `v` is not a list of exact integers ≥ `min`, or undefined. */
+function valuesProblem(name: string, v: readonly number[], min: number): string | undefined {
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    if (Number.isSafeInteger(x) && x >= min) continue;
+    return `${name} ${listText(v)} must be ${min > 0 ? 'positive' : 'non-negative'}${v.some((y) => Math.abs(y) > Number.MAX_SAFE_INTEGER) ? ' integers below 2^53' : ''}`;
+  }
+  return undefined;
+}
 
 /**
  * Why the node's window attributes are inconsistent with `nSpatial` spatial
@@ -91,25 +102,33 @@ const listText = (v: readonly number[]): string => `[${v.join(', ')}]`;
  * negative; values must also be exact integers (below 2^53).
  */
 export function windowAttrProblem(node: Node, nSpatial: number, weightShape?: Shape): string | undefined {
-  for (const [name, min] of Object.entries(ATTR_MIN)) {
-    const a = node.attributes[name];
+  const attrs = node.attributes;
+  for (let k = 0; k < ATTR_NAMES.length; k++) {
+    const name = ATTR_NAMES[k];
+    const a = attrs[name];
     if (!a) continue;
     if (a.type !== 'ints' && a.type !== 'int') return `${name} must be a list of integers, not a ${a.type} attribute`;
-    const v = a.type === 'ints' ? a.value : [a.value];
-    if (v.some((x) => !Number.isSafeInteger(x) || x < min)) return `${name} ${listText(v)} must be ${min > 0 ? 'positive' : 'non-negative'}${v.some((x) => Math.abs(x) > Number.MAX_SAFE_INTEGER) ? ' integers below 2^53' : ''}`;
+    const problem = valuesProblem(name, a.type === 'ints' ? a.value : [a.value], ATTR_MIN[k]);
+    if (problem) return problem;
   }
   const k = intsAttr(node, 'kernel_shape');
   if (k && k.length !== nSpatial) return `kernel_shape has ${k.length} entries but the input has ${nSpatial} spatial axes`;
-  const wk = weightShape?.slice(2).filter(isNum);
-  if (!k && wk?.some((x) => x < 1)) return `the weight's kernel [${weightShape!.slice(2).join(', ')}] must be positive`;
-  if (k && weightShape && weightShape.length === nSpatial + 2) {
-    const bad = k.findIndex((v, i) => isNum(weightShape[i + 2]) && weightShape[i + 2] !== v);
-    if (bad >= 0) return `kernel_shape [${k.join(',')}] does not match the weight's spatial dims [${weightShape.slice(2).join(',')}]`;
+  if (weightShape) {
+    for (let i = 2; i < weightShape.length; i++) {
+      const d = weightShape[i];
+      if (!isNum(d)) continue;
+      if (!k && d < 1) return `the weight's kernel [${weightShape.slice(2).join(', ')}] must be positive`;
+      if (k && weightShape.length === nSpatial + 2 && d !== k[i - 2]) {
+        return `kernel_shape [${k.join(',')}] does not match the weight's spatial dims [${weightShape.slice(2).join(',')}]`;
+      }
+    }
   }
-  for (const [name, len] of [['strides', nSpatial], ['dilations', nSpatial], ['pads', 2 * nSpatial]] as const) {
-    const v = intsAttr(node, name);
-    if (v && v.length !== len) return `${name} has ${v.length} entries, expected ${len}`;
-  }
+  const strides = intsAttr(node, 'strides');
+  if (strides && strides.length !== nSpatial) return `strides has ${strides.length} entries, expected ${nSpatial}`;
+  const dilations = intsAttr(node, 'dilations');
+  if (dilations && dilations.length !== nSpatial) return `dilations has ${dilations.length} entries, expected ${nSpatial}`;
+  const pads = intsAttr(node, 'pads');
+  if (pads && pads.length !== 2 * nSpatial) return `pads has ${pads.length} entries, expected ${2 * nSpatial}`;
   return undefined;
 }
 

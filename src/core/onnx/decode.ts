@@ -1,0 +1,534 @@
+/**
+ * A protobuf reader for the ONNX messages the loader reads, written for the
+ * one schema (schema.ts names the same fields): it decodes straight into the
+ * plain `P*` objects, with no reflection and no generated code to build at
+ * start-up. protobufjs did the same job at about three times the cost on a
+ * 20,000-node graph (its decoders are generated at first use), and it is
+ * still what writes ONNX (writer.ts) and what the tests cross-check this
+ * reader against.
+ *
+ * What protobuf asks of a reader, and protobufjs does: int64 fields become
+ * numbers (exact below 2^53), repeated numbers are read packed or not, bytes
+ * are views into the input (weights are never copied), fields of unknown
+ * number, or known by number but sent with another wire type, are skipped.
+ * A length past the end of its message throws a WireError 'overrun'; an
+ * invalid wire type 'wire'; nesting deeper than MAX_NESTING 'nesting'.
+ */
+import type {
+  PAttribute, PDimension, PFunction, PGraph, PModel, PNode, POpset, PSparseTensor, PStringEntry, PTensor, PTypeProto, PValueInfo,
+} from './schema';
+
+export class WireError extends Error {
+  constructor(
+    readonly kind: 'overrun' | 'wire' | 'nesting',
+    message: string,
+    /** Byte where the problem is. */
+    readonly at: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Messages inside messages: real models nest a few dozen deep (subgraphs, sequence types); far more is a hostile file. */
+export const MAX_NESTING = 200;
+
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+const TWO_32 = 4294967296;
+
+/** A cursor over one message's bytes: `pos` moves, `end` is where the message ends. */
+class Wire {
+  pos: number;
+  depth = 0;
+  private readonly view: DataView;
+  /** Node's Buffer#utf8Slice, when the bytes are a Buffer. */
+  private readonly native: ((this: Uint8Array, start: number, end: number) => string) | undefined;
+
+  constructor(
+    readonly buf: Uint8Array,
+    public end: number,
+  ) {
+    this.pos = 0;
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    const slice = (buf as { utf8Slice?: unknown }).utf8Slice;
+    this.native = typeof slice === 'function' ? (slice as Wire['native']) : undefined;
+  }
+
+  private overrun(at: number, need: number): never {
+    throw new WireError('overrun', `index out of range: ${at} + ${need} > ${this.end}`, at);
+  }
+
+  /** A varint's low 32 bits as an unsigned number (tags, lengths, int32 and enum fields read from it). */
+  uint32(): number {
+    const b = this.buf;
+    let p = this.pos;
+    const end = this.end;
+    if (p >= end) this.overrun(p, 1);
+    let byte = b[p++];
+    let v = byte & 0x7f;
+    if (byte < 0x80) {
+      this.pos = p;
+      return v;
+    }
+    for (let shift = 7; ; shift += 7) {
+      if (p >= end) this.overrun(p, 1);
+      byte = b[p++];
+      if (shift < 32) v = (v | ((byte & 0x7f) << shift)) >>> 0;
+      if (byte < 0x80) break;
+      if (shift >= 63) throw new WireError('wire', `invalid varint encoding at offset ${p}`, p);
+    }
+    this.pos = p;
+    return v;
+  }
+
+  /** A varint as a 64-bit integer, signed (int64) or not (uint64), rounded to a double past 2^53. */
+  int64(unsigned: boolean): number {
+    const b = this.buf;
+    const start = this.pos;
+    // The common case: a value under 128.
+    if (start < this.end && b[start] < 0x80) {
+      this.pos = start + 1;
+      return b[start];
+    }
+    let lo = 0;
+    let hi = 0;
+    let p = start;
+    for (let i = 0; ; i++) {
+      if (p >= this.end) this.overrun(p, 1);
+      const byte = b[p++];
+      const bits = byte & 0x7f;
+      if (i < 4) lo |= bits << (7 * i);
+      else if (i === 4) {
+        lo |= bits << 28;
+        hi |= bits >>> 4;
+      } else hi |= bits << (7 * i - 32);
+      if (byte < 0x80) break;
+      if (i >= 9) throw new WireError('wire', `invalid varint encoding at offset ${p}`, p);
+    }
+    this.pos = p;
+    lo >>>= 0;
+    hi >>>= 0;
+    if (!unsigned && hi >>> 31) {
+      lo = (~lo + 1) >>> 0;
+      hi = ~hi >>> 0;
+      if (!lo) hi = (hi + 1) >>> 0;
+      return -(lo + hi * TWO_32);
+    }
+    return lo + hi * TWO_32;
+  }
+
+  int32(): number {
+    return this.uint32() | 0;
+  }
+
+  float(): number {
+    const p = this.pos;
+    if (p + 4 > this.end) this.overrun(p, 4);
+    this.pos = p + 4;
+    return this.view.getFloat32(p, true);
+  }
+
+  double(): number {
+    const p = this.pos;
+    if (p + 8 > this.end) this.overrun(p, 8);
+    this.pos = p + 8;
+    return this.view.getFloat64(p, true);
+  }
+
+  /** A length-delimited field's bounds: [start, end]; the cursor moves past it. */
+  span(): number {
+    const len = this.uint32();
+    const start = this.pos;
+    if (start + len > this.end) this.overrun(start, len);
+    this.pos = start + len;
+    return start;
+  }
+
+  bytes(): Uint8Array {
+    const start = this.span();
+    return this.buf.subarray(start, this.pos);
+  }
+
+  string(): string {
+    const start = this.span();
+    const end = this.pos;
+    const b = this.buf;
+    // Node's Buffer decodes in place; elsewhere short ASCII names take one fromCharCode.
+    if (this.native) return this.native.call(b, start, end);
+    if (end - start <= 64) {
+      for (let i = start; i < end; i++) if (b[i] >= 0x80) return utf8.decode(b.subarray(start, end));
+      return String.fromCharCode.apply(null, b.subarray(start, end) as unknown as number[]);
+    }
+    return utf8.decode(b.subarray(start, end));
+  }
+
+  /** Runs `read` over the embedded message that starts here, then restores the outer bounds. */
+  message<T>(read: (w: Wire) => T): T {
+    const len = this.uint32();
+    const start = this.pos;
+    if (start + len > this.end) this.overrun(start, len);
+    const outer = this.end;
+    if (++this.depth > MAX_NESTING) throw new WireError('nesting', `messages nested more than ${MAX_NESTING} deep`, start);
+    this.end = start + len;
+    const r = read(this);
+    this.pos = this.end;
+    this.end = outer;
+    this.depth--;
+    return r;
+  }
+
+  skip(wire: number): void {
+    switch (wire) {
+      case 0:
+        this.int64(true);
+        return;
+      case 1:
+        if (this.pos + 8 > this.end) this.overrun(this.pos, 8);
+        this.pos += 8;
+        return;
+      case 2:
+        this.span();
+        return;
+      case 5:
+        if (this.pos + 4 > this.end) this.overrun(this.pos, 4);
+        this.pos += 4;
+        return;
+      case 3:
+        // A group: skip fields up to its end tag.
+        for (;;) {
+          const tag = this.uint32();
+          if ((tag & 7) === 4) return;
+          this.skip(tag & 7);
+        }
+      default:
+        throw new WireError('wire', `invalid wire type ${wire} at offset ${this.pos}`, this.pos);
+    }
+  }
+
+  /** Appends a repeated number field's values, packed (wire type 2) or one (its own wire type). */
+  numbers(into: number[], wire: number, one: (w: Wire) => number): void {
+    if (wire !== 2) {
+      into.push(one(this));
+      return;
+    }
+    const len = this.uint32();
+    const end = this.pos + len;
+    if (end > this.end) this.overrun(this.pos, len);
+    const outer = this.end;
+    this.end = end;
+    while (this.pos < end) into.push(one(this));
+    this.end = outer;
+  }
+}
+
+const int64 = (w: Wire) => w.int64(false);
+const uint64 = (w: Wire) => w.int64(true);
+const int32 = (w: Wire) => w.int32();
+const float = (w: Wire) => w.float();
+const double = (w: Wire) => w.double();
+
+/** Wire types: varint 0, 64-bit 1, length-delimited 2, 32-bit 5. A known field sent with another is skipped. */
+const VARINT = 0;
+const FIXED64 = 1;
+const LEN = 2;
+const FIXED32 = 5;
+
+function push<T>(list: T[] | undefined, x: T): T[] {
+  if (list) {
+    list.push(x);
+    return list;
+  }
+  return [x];
+}
+
+/** A packable number field may come packed (wire 2) or one by one. */
+const numeric = (wire: number, own: number) => wire === own || wire === LEN;
+
+function readEntry(w: Wire): PStringEntry {
+  const e: PStringEntry = { key: '', value: '' };
+  while (w.pos < w.end) {
+    const tag = w.uint32();
+    const wire = tag & 7;
+    const f = tag >>> 3;
+    if (f === 1 && wire === LEN) e.key = w.string();
+    else if (f === 2 && wire === LEN) e.value = w.string();
+    else w.skip(wire);
+  }
+  return e;
+}
+
+function readOpset(w: Wire): POpset {
+  const o: POpset = {};
+  while (w.pos < w.end) {
+    const tag = w.uint32();
+    const wire = tag & 7;
+    const f = tag >>> 3;
+    if (f === 1 && wire === LEN) o.domain = w.string();
+    else if (f === 2 && wire === VARINT) o.version = w.int64(false);
+    else w.skip(wire);
+  }
+  return o;
+}
+
+function readDimension(w: Wire): PDimension {
+  const d: PDimension = {};
+  while (w.pos < w.end) {
+    const tag = w.uint32();
+    const wire = tag & 7;
+    const f = tag >>> 3;
+    if (f === 1 && wire === VARINT) d.dimValue = w.int64(false);
+    else if (f === 2 && wire === LEN) d.dimParam = w.string();
+    else w.skip(wire);
+  }
+  return d;
+}
+
+function readShape(w: Wire): { dim?: PDimension[] } {
+  const s: { dim?: PDimension[] } = {};
+  while (w.pos < w.end) {
+    const tag = w.uint32();
+    const wire = tag & 7;
+    if (tag >>> 3 === 1 && wire === LEN) s.dim = push(s.dim, w.message(readDimension));
+    else w.skip(wire);
+  }
+  return s;
+}
+
+function readTensorType(w: Wire): { elemType?: number; shape?: { dim?: PDimension[] } } {
+  const t: { elemType?: number; shape?: { dim?: PDimension[] } } = {};
+  while (w.pos < w.end) {
+    const tag = w.uint32();
+    const wire = tag & 7;
+    const f = tag >>> 3;
+    if (f === 1 && wire === VARINT) t.elemType = w.int32();
+    else if (f === 2 && wire === LEN) t.shape = w.message(readShape);
+    else w.skip(wire);
+  }
+  return t;
+}
+
+function readElemType(w: Wire): { elemType?: PTypeProto } {
+  const s: { elemType?: PTypeProto } = {};
+  while (w.pos < w.end) {
+    const tag = w.uint32();
+    const wire = tag & 7;
+    if (tag >>> 3 === 1 && wire === LEN) s.elemType = w.message(readType);
+    else w.skip(wire);
+  }
+  return s;
+}
+
+function readMapType(w: Wire): { keyType?: number; valueType?: PTypeProto } {
+  const m: { keyType?: number; valueType?: PTypeProto } = {};
+  while (w.pos < w.end) {
+    const tag = w.uint32();
+    const wire = tag & 7;
+    const f = tag >>> 3;
+    if (f === 1 && wire === VARINT) m.keyType = w.int32();
+    else if (f === 2 && wire === LEN) m.valueType = w.message(readType);
+    else w.skip(wire);
+  }
+  return m;
+}
+
+function readType(w: Wire): PTypeProto {
+  const t: PTypeProto = {};
+  while (w.pos < w.end) {
+    const tag = w.uint32();
+    const wire = tag & 7;
+    if (wire !== LEN) {
+      w.skip(wire);
+      continue;
+    }
+    switch (tag >>> 3) {
+      case 1: t.tensorType = w.message(readTensorType); break;
+      case 8: t.sparseTensorType = w.message(readTensorType); break;
+      case 4: t.sequenceType = w.message(readElemType); break;
+      case 9: t.optionalType = w.message(readElemType); break;
+      case 5: t.mapType = w.message(readMapType); break;
+      default: w.skip(wire);
+    }
+  }
+  return t;
+}
+
+function readValueInfo(w: Wire): PValueInfo {
+  const v: PValueInfo = {};
+  while (w.pos < w.end) {
+    const tag = w.uint32();
+    const wire = tag & 7;
+    const f = tag >>> 3;
+    if (f === 1 && wire === LEN) v.name = w.string();
+    else if (f === 2 && wire === LEN) v.type = w.message(readType);
+    else if (f === 3 && wire === LEN) v.docString = w.string();
+    else w.skip(wire);
+  }
+  return v;
+}
+
+function readTensor(w: Wire): PTensor {
+  const t: PTensor = {};
+  while (w.pos < w.end) {
+    const tag = w.uint32();
+    const wire = tag & 7;
+    switch (tag >>> 3) {
+      case 1: if (numeric(wire, VARINT)) { w.numbers((t.dims ??= []), wire, int64); continue; } break;
+      case 2: if (wire === VARINT) { t.dataType = w.int32(); continue; } break;
+      case 4: if (numeric(wire, FIXED32)) { w.numbers((t.floatData ??= []), wire, float); continue; } break;
+      case 5: if (numeric(wire, VARINT)) { w.numbers((t.int32Data ??= []), wire, int32); continue; } break;
+      case 6: if (wire === LEN) { t.stringData = push(t.stringData, w.bytes()); continue; } break;
+      case 7: if (numeric(wire, VARINT)) { w.numbers((t.int64Data ??= []), wire, int64); continue; } break;
+      case 8: if (wire === LEN) { t.name = w.string(); continue; } break;
+      case 9: if (wire === LEN) { t.rawData = w.bytes(); continue; } break;
+      case 10: if (numeric(wire, FIXED64)) { w.numbers((t.doubleData ??= []), wire, double); continue; } break;
+      case 11: if (numeric(wire, VARINT)) { w.numbers((t.uint64Data ??= []), wire, uint64); continue; } break;
+      case 13: if (wire === LEN) { t.externalData = push(t.externalData, w.message(readEntry)); continue; } break;
+      case 14: if (wire === VARINT) { t.dataLocation = w.int32(); continue; } break;
+    }
+    w.skip(wire);
+  }
+  return t;
+}
+
+function readSparseTensor(w: Wire): PSparseTensor {
+  const s: PSparseTensor = {};
+  while (w.pos < w.end) {
+    const tag = w.uint32();
+    const wire = tag & 7;
+    const f = tag >>> 3;
+    if (f === 1 && wire === LEN) s.values = w.message(readTensor);
+    else if (f === 2 && wire === LEN) s.indices = w.message(readTensor);
+    else if (f === 3 && numeric(wire, VARINT)) w.numbers((s.dims ??= []), wire, int64);
+    else w.skip(wire);
+  }
+  return s;
+}
+
+function readAttribute(w: Wire): PAttribute {
+  const a: PAttribute = {};
+  while (w.pos < w.end) {
+    const tag = w.uint32();
+    const wire = tag & 7;
+    switch (tag >>> 3) {
+      case 1: if (wire === LEN) { a.name = w.string(); continue; } break;
+      case 2: if (wire === FIXED32) { a.f = w.float(); continue; } break;
+      case 3: if (wire === VARINT) { a.i = w.int64(false); continue; } break;
+      case 4: if (wire === LEN) { a.s = w.bytes(); continue; } break;
+      case 5: if (wire === LEN) { a.t = w.message(readTensor); continue; } break;
+      case 6: if (wire === LEN) { a.g = w.message(readGraph); continue; } break;
+      case 7: if (numeric(wire, FIXED32)) { w.numbers((a.floats ??= []), wire, float); continue; } break;
+      case 8: if (numeric(wire, VARINT)) { w.numbers((a.ints ??= []), wire, int64); continue; } break;
+      case 9: if (wire === LEN) { a.strings = push(a.strings, w.bytes()); continue; } break;
+      case 10: if (wire === LEN) { a.tensors = push(a.tensors, w.message(readTensor)); continue; } break;
+      case 11: if (wire === LEN) { a.graphs = push(a.graphs, w.message(readGraph)); continue; } break;
+      case 20: if (wire === VARINT) { a.type = w.int32(); continue; } break;
+      case 21: if (wire === LEN) { a.refAttrName = w.string(); continue; } break;
+      case 22: if (wire === LEN) { a.sparseTensor = w.message(readSparseTensor); continue; } break;
+    }
+    w.skip(wire);
+  }
+  return a;
+}
+
+function readNode(w: Wire): PNode {
+  const n: PNode = {};
+  while (w.pos < w.end) {
+    const tag = w.uint32();
+    const wire = tag & 7;
+    if (wire !== LEN) {
+      w.skip(wire);
+      continue;
+    }
+    switch (tag >>> 3) {
+      case 1: n.input = push(n.input, w.string()); break;
+      case 2: n.output = push(n.output, w.string()); break;
+      case 3: n.name = w.string(); break;
+      case 4: n.opType = w.string(); break;
+      case 5: n.attribute = push(n.attribute, w.message(readAttribute)); break;
+      case 6: n.docString = w.string(); break;
+      case 7: n.domain = w.string(); break;
+      default: w.skip(wire);
+    }
+  }
+  return n;
+}
+
+function readGraph(w: Wire): PGraph {
+  const g: PGraph = {};
+  while (w.pos < w.end) {
+    const tag = w.uint32();
+    const wire = tag & 7;
+    if (wire !== LEN) {
+      w.skip(wire);
+      continue;
+    }
+    switch (tag >>> 3) {
+      case 1: g.node = push(g.node, w.message(readNode)); break;
+      case 2: g.name = w.string(); break;
+      case 5: g.initializer = push(g.initializer, w.message(readTensor)); break;
+      case 10: g.docString = w.string(); break;
+      case 11: g.input = push(g.input, w.message(readValueInfo)); break;
+      case 12: g.output = push(g.output, w.message(readValueInfo)); break;
+      case 13: g.valueInfo = push(g.valueInfo, w.message(readValueInfo)); break;
+      case 15: g.sparseInitializer = push(g.sparseInitializer, w.message(readSparseTensor)); break;
+      default: w.skip(wire);
+    }
+  }
+  return g;
+}
+
+function readFunction(w: Wire): PFunction {
+  const fn: PFunction = {};
+  while (w.pos < w.end) {
+    const tag = w.uint32();
+    const wire = tag & 7;
+    if (wire !== LEN) {
+      w.skip(wire);
+      continue;
+    }
+    switch (tag >>> 3) {
+      case 1: fn.name = w.string(); break;
+      case 4: fn.input = push(fn.input, w.string()); break;
+      case 5: fn.output = push(fn.output, w.string()); break;
+      case 6: fn.attribute = push(fn.attribute, w.string()); break;
+      case 7: fn.node = push(fn.node, w.message(readNode)); break;
+      case 9: fn.opsetImport = push(fn.opsetImport, w.message(readOpset)); break;
+      case 10: fn.domain = w.string(); break;
+      case 11: fn.attributeProto = push(fn.attributeProto, w.message(readAttribute)); break;
+      case 12: fn.valueInfo = push(fn.valueInfo, w.message(readValueInfo)); break;
+      default: w.skip(wire);
+    }
+  }
+  return fn;
+}
+
+function readModel(w: Wire): PModel {
+  const m: PModel = {};
+  while (w.pos < w.end) {
+    const tag = w.uint32();
+    const wire = tag & 7;
+    switch (tag >>> 3) {
+      case 1: if (wire === VARINT) { m.irVersion = w.int64(false); continue; } break;
+      case 2: if (wire === LEN) { m.producerName = w.string(); continue; } break;
+      case 3: if (wire === LEN) { m.producerVersion = w.string(); continue; } break;
+      case 4: if (wire === LEN) { m.domain = w.string(); continue; } break;
+      case 5: if (wire === VARINT) { m.modelVersion = w.int64(false); continue; } break;
+      case 6: if (wire === LEN) { m.docString = w.string(); continue; } break;
+      case 7: if (wire === LEN) { m.graph = w.message(readGraph); continue; } break;
+      case 8: if (wire === LEN) { m.opsetImport = push(m.opsetImport, w.message(readOpset)); continue; } break;
+      case 14: if (wire === LEN) { m.metadataProps = push(m.metadataProps, w.message(readEntry)); continue; } break;
+      case 25: if (wire === LEN) { m.functions = push(m.functions, w.message(readFunction)); continue; } break;
+    }
+    w.skip(wire);
+  }
+  return m;
+}
+
+/** Decodes a ModelProto. Throws WireError. */
+export function decodeModel(bytes: Uint8Array): PModel {
+  return readModel(new Wire(bytes, bytes.length));
+}
+
+/** Decodes one TensorProto (an ONNX `.pb` tensor file). Throws WireError. */
+export function decodeTensor(bytes: Uint8Array): PTensor {
+  return readTensor(new Wire(bytes, bytes.length));
+}
