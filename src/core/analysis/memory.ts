@@ -33,27 +33,33 @@ export interface PeakResult {
  */
 export function peakActivation(graph: Graph, order: readonly Node[], flow: Dataflow, bytesOf: BytesOf, views?: ReadonlySet<string>): PeakResult {
   const end = order.length; // graph outputs live past the last node
-  const intervals: { name: string; from: number; to: number; bytes: number }[] = [];
+  // Each activation's live interval [from, to] (execution steps) and size.
+  const names: string[] = [];
+  const from: number[] = [];
+  const to: number[] = [];
+  const sizes: number[] = [];
   let partial = false;
   let allBytes: Figure = 0;
   const outputs = new Set(graph.outputs);
   const lastUse = views?.size ? viewSourcesReach(order, flow.lastUse, outputs, views) : flow.lastUse;
-  const add = (name: string, from: number) => {
+  const add = (name: string, step: number) => {
     if (!flow.dynamic.has(name)) return;
-    let to = lastUse.get(name) ?? from;
-    if (outputs.has(name)) to = end;
+    const last = outputs.has(name) ? end : lastUse.get(name) ?? step;
     const bytes = bytesOf(name);
     if (bytes === null) partial = true;
-    allBytes = addExact(allBytes, bytes ?? 0);
-    intervals.push({ name, from, to: Math.max(from, to), bytes: bytes ?? 0 });
+    else allBytes = addExact(allBytes, bytes);
+    names.push(name);
+    from.push(step);
+    to.push(Math.max(step, last));
+    sizes.push(bytes ?? 0);
   };
   for (const i of graph.inputs) add(i, 0);
-  order.forEach((n, idx) => n.outputs.forEach((o) => o && add(o, idx)));
+  for (let idx = 0; idx < order.length; idx++) for (const o of order[idx].outputs) if (o) add(o, idx);
   // Sweep: +bytes at `from`, −bytes after `to`.
   const delta = new Float64Array(end + 2);
-  for (const iv of intervals) {
-    delta[iv.from] += iv.bytes;
-    delta[iv.to + 1] -= iv.bytes;
+  for (let k = 0; k < sizes.length; k++) {
+    delta[from[k]] += sizes[k];
+    delta[to[k] + 1] -= sizes[k];
   }
   let live = 0;
   let peakBytes = 0;
@@ -65,7 +71,8 @@ export function peakActivation(graph: Graph, order: readonly Node[], flow: Dataf
       atStep = s;
     }
   }
-  const liveAtPeak = intervals.filter((iv) => iv.from <= atStep && atStep <= iv.to).map((iv) => iv.name);
+  const liveAtPeak: string[] = [];
+  for (let k = 0; k < names.length; k++) if (from[k] <= atStep && atStep <= to[k]) liveAtPeak.push(names[k]);
   // Every running sum is at most the sum of all sizes: when that is exact, so is the peak.
   return { peakBytes: allBytes === null ? null : peakBytes, partial, atStep, liveAtPeak };
 }

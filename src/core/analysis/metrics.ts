@@ -100,27 +100,38 @@ type Shapes = (name: string) => number[] | undefined;
 /** Elements of a known numeric shape; null when the shape is unknown or the count not exact. */
 const elems = (s: number[] | undefined): Figure => (s ? productExact(s) : null);
 
+/** Elements of `s[from:]` (a weight's kernel area), null when not exact. */
+function elemsFrom(s: readonly number[], from: number): Figure {
+  let p = 1;
+  for (let i = from; i < s.length; i++) {
+    const d = s[i];
+    if (!Number.isSafeInteger(d) || d < 0) return null;
+    p *= d;
+    if (!Number.isSafeInteger(p)) return null;
+  }
+  return p;
+}
+
 /**
  * MACs of one node, by its operator's cost class (op-meta.ts). Ops without
  * multiply-accumulates have 0 whatever their shapes; for the others a shape
  * that is not known makes the count unknown (null), never 0. An operator
  * ConvLens has no entry for, or whose work it does not count, is unknown.
  */
-export function nodeMacs(node: Node, shapeOf: Shapes): Figure {
-  const meta = opMeta(node.domain, node.opType);
+export function nodeMacs(node: Node, shapeOf: Shapes, meta = opMeta(node.domain, node.opType)): Figure {
   if (!meta) return null;
   const out = shapeOf(node.outputs[0]);
   switch (meta.cost.kind) {
     case 'conv': {
       const w = shapeOf(node.inputs[meta.weight ?? 1]);
       if (!out || !w || w.length < 3) return null;
-      return mulExact(elems(out), w[1], elems(w.slice(2)));
+      return mulExact(elems(out), w[1], elemsFrom(w, 2));
     }
     case 'convTranspose': {
       const x = shapeOf(node.inputs[0]);
       const w = shapeOf(node.inputs[meta.weight ?? 1]);
       if (!x || !w || w.length < 3) return null;
-      return mulExact(elems(x), w[1], elems(w.slice(2)));
+      return mulExact(elems(x), w[1], elemsFrom(w, 2));
     }
     case 'gemm': {
       const a = shapeOf(node.inputs[0]);
@@ -148,8 +159,7 @@ export function nodeMacs(node: Node, shapeOf: Shapes): Figure {
 }
 
 /** FLOPs of one node given its MACs, by its cost class; null when a shape it needs is unknown. */
-export function nodeFlops(node: Node, macs: Figure, shapeOf: Shapes): Figure {
-  const meta = opMeta(node.domain, node.opType);
+export function nodeFlops(node: Node, macs: Figure, shapeOf: Shapes, meta = opMeta(node.domain, node.opType)): Figure {
   if (!meta) return null;
   const outElems = () => elems(shapeOf(node.outputs[0]));
   const cost = meta.cost;
@@ -251,6 +261,7 @@ export function layerCost(
     const s = values.get(name)?.shape;
     return allNumeric(s) ? s : undefined;
   };
-  const macs = nodeMacs(node, shapeOf);
-  return { params, paramBytes, macs, flops: nodeFlops(node, macs, shapeOf), weights };
+  const meta = opMeta(node.domain, node.opType);
+  const macs = nodeMacs(node, shapeOf, meta);
+  return { params, paramBytes, macs, flops: nodeFlops(node, macs, shapeOf, meta), weights };
 }

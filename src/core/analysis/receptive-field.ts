@@ -66,10 +66,20 @@ export function inputField(shape: Shape | undefined): FieldState | undefined {
   return { kind: 'spatial', axes, lo: axes.map(() => 0), hi: axes.map(() => 0), jump: axes.map(() => 1) };
 }
 
+const GLOBAL: FieldState = Object.freeze({ kind: 'global' });
+
+/** Fields are never changed once made: a layer that keeps positions shares its input's. */
 function union(fields: (FieldState | undefined)[], warn: (m: string) => void): FieldState | undefined {
+  let only: FieldState | undefined;
+  let count = 0;
+  for (const f of fields) {
+    if (!f) continue;
+    if (f.kind === 'global') return GLOBAL;
+    only = f;
+    count++;
+  }
+  if (count <= 1) return only;
   const present = fields.filter((f): f is FieldState => f !== undefined);
-  if (present.length === 0) return undefined;
-  if (present.some((f) => f.kind === 'global')) return { kind: 'global' };
   const spatial = present as SpatialField[];
   const first = spatial[0];
   const out: SpatialField = { kind: 'spatial', axes: first.axes, lo: [...first.lo], hi: [...first.hi], jump: [...first.jump] };
@@ -106,13 +116,17 @@ export function propagateField(node: Node, inputs: (FieldState | undefined)[], c
     if (!x || x.kind === 'global') return x;
     const g = convPoolGeometry(node, ctx.shapeOf(node.inputs[0]), meta.weight !== undefined ? ctx.shapeOf(node.inputs[meta.weight]) : undefined);
     if (!g || g.kernel.length !== x.axes.length) return undefined;
-    return {
-      kind: 'spatial',
-      axes: x.axes,
-      lo: x.lo.map((lo, i) => lo - g.padsBegin[i] * x.jump[i]),
-      hi: x.hi.map((hi, i) => hi + ((g.kernel[i] - 1) * g.dilations[i] - g.padsBegin[i]) * x.jump[i]),
-      jump: x.jump.map((j, i) => j * g.strides[i]),
-    };
+    const n = x.axes.length;
+    const lo = new Array<number>(n);
+    const hi = new Array<number>(n);
+    const jump = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      const j = x.jump[i];
+      lo[i] = x.lo[i] - g.padsBegin[i] * j;
+      hi[i] = x.hi[i] + ((g.kernel[i] - 1) * g.dilations[i] - g.padsBegin[i]) * j;
+      jump[i] = j * g.strides[i];
+    }
+    return { kind: 'spatial', axes: x.axes, lo, hi, jump };
   }
   if (rule === 'transposedWindow') {
     if (!x || x.kind === 'global') return x;
@@ -136,7 +150,7 @@ export function propagateField(node: Node, inputs: (FieldState | undefined)[], c
       const b = ctx.shapeOf(node.outputs[0]);
       if (a && b && a.length === b.length && x.axes.every((ax) => a[ax] === b[ax])) return x;
     }
-    return { kind: 'global' };
+    return GLOBAL;
   }
   switch (rule) {
     case 'transpose': {

@@ -224,7 +224,7 @@ function tensorLabel(t: PTensor): string {
 
 export function convertTensor(t: PTensor, file: string): TensorConst {
   const dtype = dtypeFromOnnx(t.dataType ?? 0);
-  const dims = (t.dims ?? []).map(Number);
+  const dims = t.dims ?? [];
   if (!dtype) {
     throw new ModelLoadError(file, t.dataType ? `${tensorLabel(t)} has unknown data type ${t.dataType}` : `${tensorLabel(t)} has no data type`);
   }
@@ -280,25 +280,25 @@ function convertAttribute(a: PAttribute, ctx: ConvertContext): Attribute {
   const type = a.type ?? 0;
   switch (type) {
     case 1: return { type: 'float', value: a.f ?? 0 };
-    case 2: return { type: 'int', value: Number(a.i ?? 0) };
+    case 2: return { type: 'int', value: a.i ?? 0 };
     case 3: return { type: 'string', value: utf8.decode(a.s ?? new Uint8Array()) };
     case 4: return { type: 'tensor', value: convertTensor(a.t ?? {}, ctx.file) };
     case 5: return { type: 'graph', value: convertGraph(a.g ?? {}, ctx, false) };
     case 6: return { type: 'floats', value: a.floats ?? [] };
-    case 7: return { type: 'ints', value: (a.ints ?? []).map(Number) };
+    case 7: return { type: 'ints', value: a.ints ?? [] };
     case 8: return { type: 'strings', value: (a.strings ?? []).map((s) => utf8.decode(s)) };
     case 9: return { type: 'tensors', value: (a.tensors ?? []).map((t) => convertTensor(t, ctx.file)) };
     case 10: return { type: 'graphs', value: (a.graphs ?? []).map((g) => convertGraph(g, ctx, false)) };
     case 11: return { type: 'tensor', value: convertSparse(a.sparseTensor ?? {}, ctx.file) };
     case 0: {
-      if (a.ints?.length) return { type: 'ints', value: a.ints.map(Number) };
+      if (a.ints?.length) return { type: 'ints', value: a.ints };
       if (a.floats?.length) return { type: 'floats', value: a.floats };
       if (a.strings?.length) return { type: 'strings', value: a.strings.map((s) => utf8.decode(s)) };
       if (a.t) return { type: 'tensor', value: convertTensor(a.t, ctx.file) };
       if (a.g) return { type: 'graph', value: convertGraph(a.g, ctx, false) };
       if (a.s?.length) return { type: 'string', value: utf8.decode(a.s) };
       if (a.f) return { type: 'float', value: a.f };
-      return { type: 'int', value: Number(a.i ?? 0) };
+      return { type: 'int', value: a.i ?? 0 };
     }
     default:
       return { type: 'unsupported', value: `attribute type ${type}` };

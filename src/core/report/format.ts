@@ -8,7 +8,6 @@
 import { nullProto } from '../lookup';
 import type { BatchFit, LayerReport, ProfileReport, TensorReport, TotalFigure, Totals } from './profile';
 import { csvNumber, csvText, mdText, visibleText } from './safe-text';
-import { maxOf } from '../arrays';
 
 export function formatShape(shape: TensorReport['shape']): string {
   return shape ? shape.join('×') : '?';
@@ -147,14 +146,21 @@ const ioText = (label: string, ts: TensorReport[]) => `${label}: ${ts.map((t) =>
 
 /** The terminal table: aligned columns, long names truncated from the left. */
 export function formatTable(report: ProfileReport, opts: FormatOptions = {}, maxName = 48): string {
-  const body = rows(report).map((r) => {
+  const body = rows(report);
+  const widths = HEADERS.map((h) => h.length);
+  for (const r of body) {
     if (r[1].length > maxName) r[1] = '…' + r[1].slice(r[1].length - maxName + 1);
-    return r;
-  });
-  const all = [HEADERS, ...body];
-  const widths = HEADERS.map((_, c) => maxOf(all.map((r) => r[c].length), 0));
-  const line = (r: string[]) => r.map((cell, c) => (NUMERIC.has(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd();
-  return [
+    for (let c = 0; c < r.length; c++) if (r[c].length > widths[c]) widths[c] = r[c].length;
+  }
+  const line = (r: string[]) => {
+    let out = '';
+    for (let c = 0; c < r.length; c++) {
+      if (c > 0) out += '  ';
+      out += NUMERIC.has(c) ? r[c].padStart(widths[c]) : r[c].padEnd(widths[c]);
+    }
+    return out.trimEnd();
+  };
+  const lines = [
     visibleText(ioText('Inputs', report.inputs)),
     visibleText(ioText('Outputs', report.outputs)),
     ...[layoutText(report) ?? []].flat(),
@@ -162,11 +168,11 @@ export function formatTable(report: ProfileReport, opts: FormatOptions = {}, max
     '',
     line(HEADERS),
     widths.map((w) => '-'.repeat(w)).join('  '),
-    ...body.map(line),
-    '',
-    ...totalsLines(report, opts),
-    ...report.warnings.map((w) => `warning: ${visibleText(w)}`),
-  ].join('\n');
+  ];
+  for (const r of body) lines.push(line(r));
+  lines.push('', ...totalsLines(report, opts));
+  for (const w of report.warnings) lines.push(`warning: ${visibleText(w)}`);
+  return lines.join('\n');
 }
 
 /** One row per layer; model strings as `csvText`, numbers exact, unknown figures empty. */

@@ -132,9 +132,12 @@ function tensorReport(name: string, info: TensorInfo | undefined, model?: Pick<M
   return { name, shape: shape && model ? shownShape(model, name, shape) : shape, dtype: info?.dtype ?? null };
 }
 
-function collectSymbols(values: Iterable<TensorInfo>): Set<string> {
+function collectSymbols(values: Map<string, TensorInfo>): Set<string> {
   const out = new Set<string>();
-  for (const v of values) for (const d of v.shape ?? []) if (typeof d === 'string') out.add(d);
+  values.forEach((v) => {
+    const shape = v.shape;
+    if (shape) for (let i = 0; i < shape.length; i++) if (typeof shape[i] === 'string') out.add(shape[i] as string);
+  });
   return out;
 }
 
@@ -179,7 +182,7 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
   // Shapes as reported keep symbolic dims; counts need numbers, so any symbol
   // still unbound is taken as 1 for a second, numeric pass.
   const display = inferShapes(model, base);
-  const symbols = collectSymbols(display.values.values());
+  const symbols = collectSymbols(display.values);
   const numeric = symbols.size > 0 ? inferShapes(model, { ...base, bindRemaining: 1 }) : display;
   if (rebound.length > 0) refuseBrokenRebinding(model, options, rebound, inputShapes, [display, numeric]);
   const listed = (names: Set<string>) => [...names].slice(0, 5).map((s) => `'${s}'`).join(', ') + (names.size > 5 ? ', …' : '');
@@ -189,7 +192,7 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
   if (numeric.boundRemaining.size > 0) {
     warnings.push(`symbolic dims ${listed(numeric.boundRemaining)} taken as 1 for counts and memory (bind them with --input or --batch)`);
   }
-  const unresolved = numeric === display ? new Set<string>() : collectSymbols(numeric.values.values());
+  const unresolved = numeric === display ? new Set<string>() : collectSymbols(numeric.values);
   if (unresolved.size > 0) {
     warnings.push(`dims ${listed(unresolved)} are known only when the model runs (data-dependent, or not inferable): figures that need them are unknown`);
   }
@@ -269,9 +272,8 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
     };
   });
 
-  const weights = [...usedWeights].map((name) => stored.get(name)!);
-  const params = sumFigures(weights.map((w) => w.elements));
-  const paramBytes = sumFigures(weights.map((w) => w.bytes));
+  const params = sumFigures([...usedWeights].map((name) => stored.get(name)!.elements));
+  const paramBytes = sumFigures([...usedWeights].map((name) => stored.get(name)!.bytes));
   const macs = sumFigures(layers.map((l) => l.macs));
   const flops = sumFigures(layers.map((l) => l.flops));
   const activations = sumFigures(layers.map((l) => l.activationBytes));

@@ -143,9 +143,8 @@ export function windowAttrs(node: Node, nSpatial: number | undefined, weightShap
   const n = nSpatial ?? kernel.length;
   // Forbidden values have no geometry: no output size, no receptive field.
   if (kernel.length !== n || windowAttrProblem(node, n, weightShape)) return undefined;
-  const ones = new Array<number>(n).fill(1);
-  const strides = intsAttr(node, 'strides') ?? ones;
-  const dilations = intsAttr(node, 'dilations') ?? ones;
+  const strides = intsAttr(node, 'strides') ?? new Array<number>(n).fill(1);
+  const dilations = intsAttr(node, 'dilations') ?? new Array<number>(n).fill(1);
   const pads = intsAttr(node, 'pads') ?? new Array<number>(2 * n).fill(0);
   if (strides.length !== n || dilations.length !== n || pads.length !== 2 * n) return undefined;
   return { kernel, strides, dilations, pads, autoPad: autoPadOf(node), ceilMode: intAttr(node, 'ceil_mode', 0) === 1 };

@@ -82,7 +82,9 @@ function forwardConv(ctx: OpContext, wIdx: number, biasIdx?: number): Shape | un
     }
   }
   checkChannelsDivide(ctx, x.shape[1], group);
-  const problem = windowAttrProblem(ctx.node, n, ws);
+  // Geometry is undefined when the kernel is unknown or an attribute is forbidden: only then is there a problem to name.
+  const attrs = windowAttrs(ctx.node, n, ws);
+  const problem = attrs ? undefined : windowAttrProblem(ctx.node, n, ws);
   if (problem) throw new ShapeError(`${where(ctx)}: ${problem}`);
   const m: Dim = ws?.[0] ?? freshDim(ctx, 0, 1);
   if (biasIdx !== undefined) {
@@ -91,7 +93,6 @@ function forwardConv(ctx: OpContext, wIdx: number, biasIdx?: number): Shape | un
       throw new ShapeError(`${where(ctx)}: bias ${fmtShape(b)} must be a vector of the ${m} output channels`);
     }
   }
-  const attrs = windowAttrs(ctx.node, n, ws);
   const spatial = attrs ? convPoolOutputSpatial(x.shape.slice(2), attrs) : x.shape.slice(2).map((_, i) => freshDim(ctx, 0, i + 2));
   checkPositive(ctx, x.shape, spatial);
   return [x.shape[0], m, ...spatial];
