@@ -12,9 +12,7 @@ import { readFileSync } from 'node:fs';
 import { sameFile, writeFileAtomic } from './core/files';
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { runInChild, RuntimeError } from './runtime/client';
 import { describeError, oneLine, printable } from './core/user-message';
-import { batchSweep } from './runtime/sweep';
 import { formatSweep } from './core/timing/sweep';
 import { DEFAULT_PREPROCESS, PRESETS, type PresetName } from './core/image/preprocess';
 import { ENGINE_SETTINGS, PROVIDER_SETTINGS, type EngineSetting, type ProfileRequest, type ProviderSetting } from './runtime/messages';
@@ -280,6 +278,9 @@ async function runCommand(values: Record<string, unknown>, modelPath: string, ou
   };
   // The progress line is ours (carriage return, erase line); the message in it may quote layer names.
   const status = (m: string) => err(`\r\x1b[K${visibleText(m)}`);
+  // Loaded only for --run: the runtime client brings child processes and sockets, which a static profile never needs.
+  const { runInChild, RuntimeError } = await import('./runtime/client.js');
+  const { batchSweep } = await import('./runtime/sweep.js');
   try {
     const notHere = (['dtype', 'optimizer', 'budget', 'all-nodes'] as const).find((k) => values[k] !== undefined);
     if (notHere) throw new UsageError(`--${notHere} applies to the static profile, not --run`);
@@ -460,5 +461,7 @@ if (require.main === module) {
   };
   process.on('uncaughtException', crash);
   process.on('unhandledRejection', crash);
+  // The reader went away (`convlens profile big.onnx | head`): stop quietly, as Unix tools do.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' ? process.exit(0) : crash(e)));
   void main(process.argv.slice(2), undefined, err).then((code) => (process.exitCode = code));
 }

@@ -9,9 +9,14 @@ export class ModelLoadError extends Error {
   }
 }
 
-/** Formats a byte count with thousands separators, as in error messages. */
+/**
+ * A count with thousands separators (1,234,567), as in messages and the CLI's
+ * totals. Whole numbers are grouped here: the first toLocaleString of a
+ * process loads ICU's number formats, about 50 ms of CPU for a short CLI run.
+ */
 export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
+  if (!Number.isSafeInteger(n)) return n.toLocaleString('en-US');
+  return String(n).replace(/\B(?=(\d{3})+$)/g, ',');
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ModelProto, type PModel } from '../../src/core/onnx/schema';
+import { onnxTypes, type PModel } from '../../src/core/onnx/schema';
 import { encodeOnnx } from '../../src/core/onnx/writer';
 import { MODEL_DIR, SECRET_FILE, type CaseFile, type OutputKind } from './case';
 import { exportCommand } from './commands';
@@ -16,6 +16,8 @@ import { kerasSeeds } from './keras-seeds';
 import type { CaseBody } from './onnx-cases';
 import { externalConvNet, smallConvNet } from './onnx-seeds';
 import type { Rng } from './rng';
+
+const { ModelProto } = onnxTypes();
 
 const EXAMPLES = resolve(__dirname, '../../examples');
 

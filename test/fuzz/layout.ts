@@ -8,9 +8,11 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ModelProto } from '../../src/core/onnx/schema';
+import { onnxTypes } from '../../src/core/onnx/schema';
 import { MODEL_DIR, SECRET_FILE, SECRET_INT, SECRET_TEXT, secretBytes, type FuzzCase } from './case';
 import type { SideEffects } from './classify';
+
+const { ModelProto } = onnxTypes();
 
 export interface Prepared {
   dir: string;

@@ -3,7 +3,7 @@
  * (decode → mutate → re-encode), hostile models made from scratch, and
  * external data that points where it must not.
  */
-import { ModelProto, type PModel } from '../../src/core/onnx/schema';
+import { onnxTypes, type PModel } from '../../src/core/onnx/schema';
 import { MODEL_DIR, type FuzzCase } from './case';
 import { someCommand } from './commands';
 import { havoc, hugeLength } from './mutate-bytes';
@@ -12,6 +12,8 @@ import { generateOnnx } from './onnx-generators';
 import { onnxSeed } from './onnx-seeds';
 import { mutateStructure } from './onnx-struct';
 import type { Rng } from './rng';
+
+const { ModelProto } = onnxTypes();
 
 export type CaseBody = Omit<FuzzCase, 'format' | 'index'>;
 

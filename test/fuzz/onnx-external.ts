@@ -5,10 +5,12 @@
  * A tensor read from secret.bin shows SECRET_INT (the Reshape target becomes
  * [24681357, 24681357]) or its bytes in an exported file.
  */
-import { ModelProto, type PModel, type PTensor } from '../../src/core/onnx/schema';
+import { onnxTypes, type PModel, type PTensor } from '../../src/core/onnx/schema';
 import { MODEL_DIR, SECRET_FILE, type CaseFile } from './case';
 import { externalConvNet } from './onnx-seeds';
 import type { Rng } from './rng';
+
+const { ModelProto } = onnxTypes();
 
 export interface ExternalCase {
   files: CaseFile[];

@@ -5,9 +5,11 @@
  * bombs (small integer inputs that ask for huge tensors), and If nodes
  * nested deeper than protobufjs will encode (written field by field).
  */
-import { GraphProto, ModelProto, type PGraph, type PModel, type PNode, type PTensor, type PValueInfo } from '../../src/core/onnx/schema';
+import { onnxTypes, type PGraph, type PModel, type PNode, type PTensor, type PValueInfo } from '../../src/core/onnx/schema';
 import { concat } from './mutate-bytes';
 import type { Rng } from './rng';
+
+const { GraphProto, ModelProto } = onnxTypes();
 
 const FLOAT = 1;
 const INT64 = 7;

@@ -1,7 +1,12 @@
 /** The CLI's contract: options, and the exact `--json` structure of README. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { GraphBuilder } from '../../src/core/onnx/builder';
+import { encodeOnnx } from '../../src/core/onnx/writer';
 import { runCli } from '../helpers/cli';
 import { onnxNodeModelPath } from '../helpers/onnx-node-fixtures';
 
@@ -92,6 +97,26 @@ describe('convlens profile', () => {
     assert.deepEqual(i.layers.find((l: { op: string }) => l.op === 'Conv').outputs[0].shape, [2, 64, 64, 16]);
     const table = (await runCli('profile', TFJS)).stdout;
     assert.match(table, /N×32×32×3 float32\n.*\nShapes: NHWC/);
+  });
+
+  it('stops quietly when the reader of its output goes away (| head)', async () => {
+    // 3,000 layers: a table far larger than a pipe's buffer, so the CLI is still writing when the reader leaves.
+    const b = new GraphBuilder('long', { weights: 'none' });
+    b.input('x', 'float32', [1, 3, 8, 8]);
+    for (let i = 0; i < 3000; i++) b.relu();
+    b.output();
+    const dir = mkdtempSync(join(tmpdir(), 'convlens-epipe-'));
+    const big = join(dir, 'long.onnx');
+    writeFileSync(big, encodeOnnx(b.build()));
+    const child = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, '../../src/cli.ts'), 'profile', big], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    // Like `head -1`: read the first chunk, then close the pipe while the CLI still has lines to write.
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((done) => child.on('close', done));
+    rmSync(dir, { recursive: true, force: true });
+    assert.equal(stderr, '');
+    assert.equal(code, 0);
   });
 
   it('warns about an --input that names no input', async () => {

@@ -11,7 +11,9 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { decodeModel, decodeTensor, MAX_NESTING, WireError } from '../../src/core/onnx/decode';
-import { ModelProto, TensorProto } from '../../src/core/onnx/schema';
+import { onnxTypes } from '../../src/core/onnx/schema';
+
+const { ModelProto, TensorProto } = onnxTypes();
 
 const ROOT = resolve(__dirname, '../..');
 

@@ -1,9 +1,11 @@
 /** ONNX loader details: old IR forms, content sniffing, unset dims. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ModelProto } from '../../src/core/onnx/schema';
+import { onnxTypes } from '../../src/core/onnx/schema';
 import { loadOnnx, matchOnnx } from '../../src/core/loaders/onnx';
 import { profileModel } from '../../src/core/report/profile';
+
+const { ModelProto } = onnxTypes();
 
 const f32 = (name: string, dims: (number | string | null)[]) => ({
   name,

@@ -14,11 +14,13 @@ import {
 } from '../../src/core/onnx/writer';
 import { GraphBuilder, torchScope } from '../../src/core/onnx/builder';
 import { decodeTensorProto, loadOnnx } from '../../src/core/loaders/onnx';
-import { ModelProto, type PModel } from '../../src/core/onnx/schema';
+import { onnxTypes, type PModel } from '../../src/core/onnx/schema';
 import { elementCount, tensorNumbers } from '../../src/core/tensor-data';
 import * as zoo from '../helpers/zoo';
 import { PYTHON_ONNX_HINT, pythonWithOnnx } from '../helpers/python-onnx';
 import { tempDir } from '../helpers/temp';
+
+const { ModelProto } = onnxTypes();
 
 const roundTrip = (m: Model): Model => loadOnnx(encodeOnnx(m), { file: 'roundtrip.onnx' });
 

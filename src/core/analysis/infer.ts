@@ -12,6 +12,7 @@ import { opKey } from '../../shared/op-meta';
 import { MAX_FOLD_ELEMENTS, ShapeError, type OpContext, type TensorInfo } from './ops/types';
 import { dimProblem, fmtShape, isNum, shapeProblem } from './ops/dims';
 import { dict } from '../lookup';
+import { formatCount } from '../errors';
 
 export interface InferOptions {
   /** Overrides graph input shapes (e.g. from `--input x=1x3x224x224`). */
@@ -399,7 +400,7 @@ class Inferencer {
       return result.outputs;
     } catch (err) {
       if (!(err instanceof FunctionBudgetError) || !outermost) throw err;
-      this.functionBudgetSpent = `expanding model-local functions would evaluate more than ${MAX_FUNCTION_NODES.toLocaleString('en-US')} nodes (function ${err.inside}, called from ${key} at node '${call.name}')`;
+      this.functionBudgetSpent = `expanding model-local functions would evaluate more than ${formatCount(MAX_FUNCTION_NODES)} nodes (function ${err.inside}, called from ${key} at node '${call.name}')`;
       this.issues.push({ node: call.name, severity: 'error', message: `function ${key}: ${this.functionBudgetSpent}; its outputs are unknown` });
       return [];
     } finally {

@@ -4,12 +4,7 @@
  * never reads (training info, quantization annotations) are left out and
  * skipped by the decoder as unknown fields.
  */
-import * as protobuf from 'protobufjs/light';
-
-// int64 fields decode to JS numbers (exact below 2^53, which covers every dim,
-// attribute and offset in a real model) instead of Long objects.
-(protobuf.util as { Long: unknown }).Long = null;
-protobuf.configure();
+import type * as Protobuf from 'protobufjs/light';
 
 const entry = { fields: { key: { type: 'string', id: 1 }, value: { type: 'string', id: 2 } } };
 
@@ -157,10 +152,31 @@ const descriptor = {
   },
 };
 
-const root = protobuf.Root.fromJSON(descriptor);
-export const ModelProto = root.lookupType('onnx.ModelProto');
-export const TensorProto = root.lookupType('onnx.TensorProto');
-export const GraphProto = root.lookupType('onnx.GraphProto');
+export interface OnnxTypes {
+  ModelProto: Protobuf.Type;
+  TensorProto: Protobuf.Type;
+  GraphProto: Protobuf.Type;
+}
+
+let types: OnnxTypes | undefined;
+
+/**
+ * protobufjs types for the messages, built on first use: the writer needs
+ * them, reading does not (decode.ts), and building them and loading
+ * protobufjs cost a CLI run about 10 ms.
+ */
+export function onnxTypes(): OnnxTypes {
+  if (types) return types;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const protobuf = require('protobufjs/light') as typeof Protobuf;
+  // int64 fields decode to JS numbers (exact below 2^53, which covers every dim,
+  // attribute and offset in a real model) instead of Long objects.
+  (protobuf.util as { Long: unknown }).Long = null;
+  protobuf.configure();
+  const root = protobuf.Root.fromJSON(descriptor);
+  types = { ModelProto: root.lookupType('onnx.ModelProto'), TensorProto: root.lookupType('onnx.TensorProto'), GraphProto: root.lookupType('onnx.GraphProto') };
+  return types;
+}
 
 // Plain-object views of the decoded messages (protobufjs camelCases field names).
 export interface PStringEntry { key: string; value: string }

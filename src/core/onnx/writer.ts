@@ -5,7 +5,7 @@
  * re-encoded little-endian into `raw_data`, external data as
  * `data_location: EXTERNAL` with location/offset/length entries.
  */
-import { ModelProto, TensorProto } from './schema';
+import { onnxTypes } from './schema';
 import type {
   PAttribute, PDimension, PFunction, PGraph, PModel, PNode, POpset, PTensor, PTypeProto, PValueInfo,
 } from './schema';
@@ -135,7 +135,7 @@ interface WriteContext {
 }
 
 export function encodeTensorProto(name: string, t: TensorConst): Uint8Array {
-  return TensorProto.encode(tensorProto(name, t)).finish();
+  return onnxTypes().TensorProto.encode(tensorProto(name, t)).finish();
 }
 
 function tensorProto(name: string, t: TensorConst): PTensor {
@@ -343,7 +343,7 @@ export function modelProto(model: Model, options: EncodeOptions = {}): PModel {
  * without data (`none`) are written with dims and type only.
  */
 export function encodeOnnx(model: Model, options: EncodeOptions = {}): Uint8Array {
-  return ModelProto.encode(modelProto(model, options)).finish();
+  return onnxTypes().ModelProto.encode(modelProto(model, options)).finish();
 }
 
 // ---------------------------------------------------------------------------

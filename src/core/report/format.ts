@@ -6,6 +6,7 @@
  * neutralised, Markdown syntax escaped.
  */
 import { nullProto } from '../lookup';
+import { formatCount } from '../errors';
 import type { BatchFit, LayerReport, ProfileReport, TensorReport, TotalFigure, Totals } from './profile';
 import { csvNumber, csvText, mdText, visibleText } from './safe-text';
 
@@ -46,7 +47,7 @@ export function humanBytes(n: number | null): string {
 
 /** An exact count with thousands separators; unknown → "?". */
 export function exactText(n: number | null): string {
-  return showable(n) ? n.toLocaleString('en-US') : UNKNOWN;
+  return showable(n) ? formatCount(n) : UNKNOWN;
 }
 
 /**

@@ -7,6 +7,7 @@
  * for) is compared with the memory free, before any of it is taken.
  */
 import { printable } from '../user-message';
+import { formatCount } from '../errors';
 
 /**
  * Most elements one input may have: the longest typed array Node allocates
@@ -42,7 +43,7 @@ export function feedShapeProblem(input: string, dims: readonly number[]): string
   }
   const elements = dims.reduce((a, b) => a * b, 1);
   if (elements > MAX_FEED_ELEMENTS) {
-    return `${name} has shape ${shapeText(dims)}: ${elements.toPrecision(3)} elements, more than the ${MAX_FEED_ELEMENTS.toLocaleString('en-US')} one input can hold`;
+    return `${name} has shape ${shapeText(dims)}: ${elements.toPrecision(3)} elements, more than the ${formatCount(MAX_FEED_ELEMENTS)} one input can hold`;
   }
   return undefined;
 }
