@@ -91,6 +91,8 @@ function copyTfjsWasm() {
 }
 
 copyTfjsWasm();
+// The PyTorch bridge is Python, run by the user's interpreter beside the bundles that start it.
+copyFileSync('src/runtime/torch_bridge.py', 'dist/torch_bridge.py');
 if (watch) {
   for (const t of targets) (await esbuild.context(t)).watch();
 } else {

@@ -26,7 +26,9 @@ import { definitionAtBatch } from './core/export/runnable';
 import packageJson from '../package.json';
 import { parseShape } from './core/analysis/infer';
 import { parseDType } from './core/dtype';
-import { largestBatchThatFits, profileModel, type ProfileOptions } from './core/report/profile';
+import { BARE_INPUT, largestBatchThatFits, profileModel, type ProfileOptions, type ProfileReport } from './core/report/profile';
+import { withTorchFacts } from './core/report/pytorch';
+import { parsePythonTarget } from './core/pytorch/modules';
 import { formatBatchFit, formatCsv, formatMarkdown, formatTable, parseByteSize } from './core/report/format';
 import { visibleLines, visibleText } from './core/report/safe-text';
 import type { Optimizer } from './core/analysis/memory';
@@ -35,6 +37,7 @@ import { dict } from './core/lookup';
 import { append } from './core/arrays';
 
 const USAGE = `Usage: convlens profile <model.onnx> [options]
+       convlens profile <model.py:ClassName> [--input 1x3x224x224] [--python PATH] [options]
        convlens profile <model> --run [run options]
        convlens export <model.cnn.yaml> -o <out.onnx> [--seed N] [--opset N] [--batch N]
 
@@ -43,7 +46,10 @@ activation memory, and the model's totals.
 
 Options:
   --input NAME=DIMS   set an input's shape, e.g. --input input=1x3x299x299 (repeatable;
-                      DIMS may name symbolic dims: Nx3x224x224)
+                      DIMS may name symbolic dims: Nx3x224x224); bare DIMS for a model
+                      with one input
+  --python PATH       the Python (with torch ≥ 1.13) that builds a PyTorch model
+                      (default: $CONVLENS_PYTHON, else python3). It runs the file's code.
   --batch N           set the batch (first) dim: of every input whose first dim is
                       symbolic, else of the first input
   --dtype T           element type of the inputs (float32, float16, …)
@@ -128,7 +134,13 @@ function inputShapesOf(specs: readonly string[] | undefined): Record<string, Sha
   const shapes: Record<string, Shape> = dict();
   for (const spec of specs ?? []) {
     const eq = spec.lastIndexOf('=');
-    if (eq <= 0) throw new UsageError(`--input: expected NAME=DIMS, got '${spec}'`);
+    if (eq < 0 && parseShape(spec).error === undefined) {
+      // Bare dims: the model's only input.
+      if (Object.keys(shapes).length > 0) throw new UsageError(`--input ${spec}: bare dims name no input; with several --input, write NAME=DIMS`);
+      shapes[BARE_INPUT] = (parseShape(spec) as { shape: Shape }).shape;
+      continue;
+    }
+    if (eq <= 0) throw new UsageError(`--input: expected NAME=DIMS or DIMS, got '${spec}'`);
     const parsed = parseShape(spec.slice(eq + 1));
     if (parsed.error !== undefined) throw new OptionValueError(`--input ${spec.slice(0, eq)}: ${parsed.error}`);
     shapes[spec.slice(0, eq)] = parsed.shape;
@@ -176,6 +188,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         html: { type: 'boolean' },
         force: { type: 'boolean' },
         'all-nodes': { type: 'boolean' },
+        python: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -219,15 +232,39 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     // Every option is read before anything is printed: an error never follows a report.
     const budget = values.budget === undefined ? undefined : parseBytes(values.budget);
 
-    const loaded = await loadModelFile(modelPath);
-    options.readExternal = loaded.readExternal;
-    const { report } = profileModel(loaded.model, options);
+    const python = parsePythonTarget(modelPath);
+    if (values.python !== undefined && !python) throw new UsageError('--python applies to a PyTorch source (model.py:ClassName)');
+    let report: ProfileReport;
+    let model: Model;
+    if (python) {
+      // The example input is fed and exported at these shapes: the export's own are then static.
+      const { loadTorchModel } = await import('./runtime/torch-model.js');
+      const torchModel = await loadTorchModel(python.file, python.target, {
+        python: values.python ?? process.env.CONVLENS_PYTHON,
+        inputs: Object.values(options.inputShapes ?? {}),
+        batch: options.batch,
+        timeoutMs: 300_000,
+      });
+      model = torchModel.model;
+      const staticOptions = { ...options, inputShapes: undefined, batch: undefined };
+      const profile = profileModel(model, staticOptions);
+      report = withTorchFacts(profile.report, torchModel.torch, { optimizer: options.optimizer, inputBytes: profile.details.inputBytes });
+    } else {
+      const loaded = await loadModelFile(modelPath);
+      options.readExternal = loaded.readExternal;
+      model = loaded.model;
+      const inputs = model.graph.inputs;
+      if (options.inputShapes?.[BARE_INPUT] && inputs.length !== 1) {
+        throw new OptionValueError(`--input without a name is for a model with one input; ${modelPath} has ${inputs.length} (${inputs.join(', ') || 'none'}): write NAME=DIMS`);
+      }
+      report = profileModel(model, options).report;
+    }
     const fmt = { optimizer: options.optimizer };
     if (values.json) out(JSON.stringify(report, null, 2) + '\n');
     else if (values.csv) out(formatCsv(report));
     else if (values.markdown) out(formatMarkdown(report, fmt));
     else out(formatTable(report, fmt) + '\n');
-    if (budget !== undefined) err(formatBatchFit(budget, largestBatchThatFits(loaded.model, budget, 'training', options)) + '\n');
+    if (budget !== undefined) err(formatBatchFit(budget, largestBatchThatFits(model, budget, 'training', options)) + '\n');
     return 0;
   } catch (e) {
     if (e instanceof UsageError || e instanceof OptionValueError) {
@@ -248,7 +285,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   }
 }
 
-const PROFILE_ONLY = ['input', 'dtype', 'optimizer', 'budget', 'all-nodes', 'json', 'csv', 'markdown', 'run', 'provider', 'engine', 'tfjs-backend', 'runs', 'warmup', 'timeout', 'zeros', 'html', 'sweep', 'image', 'normalize', 'force'] as const;
+const PROFILE_ONLY = ['input', 'python', 'dtype', 'optimizer', 'budget', 'all-nodes', 'json', 'csv', 'markdown', 'run', 'provider', 'engine', 'tfjs-backend', 'runs', 'warmup', 'timeout', 'zeros', 'html', 'sweep', 'image', 'normalize', 'force'] as const;
 const RUN_ONLY = ['provider', 'engine', 'tfjs-backend', 'runs', 'warmup', 'timeout', 'zeros', 'html', 'sweep', 'image', 'normalize', 'force'] as const;
 
 /** Where measured device peaks are cached between runs. */

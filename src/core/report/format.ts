@@ -124,6 +124,8 @@ export function totalsLines(report: ProfileReport, opts: FormatOptions = {}): st
     `Activations: ${totalText(t, 'activationBytes', humanBytes)} in total, ${totalText(t, 'peakActivationBytes', humanBytes)} peak during inference`,
     `Training memory (${opts.optimizer ?? 'adam'}: params + gradients + optimizer state + saved activations): ${totalText(t, 'trainingBytes', humanBytes)}`,
   ];
+  const torch = report.pytorch;
+  if (torch) lines.splice(1, 0, `Buffers: ${exactText(torch.buffers)} (${humanBytes(torch.bufferBytes)}; running statistics and other state, not parameters)`);
   const note = partialNote(t);
   return note ? [...lines, note] : lines;
 }

@@ -51,6 +51,8 @@ export interface TensorReport {
  */
 export interface LayerReport {
   name: string;
+  /** PyTorch models: the module that owns this layer (`layer1.0.conv1`); absent for other formats and the model's own forward. */
+  module?: string;
   op: string;
   inputs: string[];
   outputs: TensorReport[];
@@ -82,7 +84,7 @@ export interface Totals {
 
 /** The `--json` report, exactly as documented in README. */
 export interface ProfileReport {
-  format: Model['format'];
+  format: Model['format'] | 'pytorch';
   opset: number;
   /** The layout of every shape here: the model's own (NHWC for Keras and TF.js layers models, batch symbolic when open). */
   layout: LayoutName;
@@ -97,6 +99,19 @@ export interface ProfileReport {
    */
   foldedNodes: { name: string; op: string }[];
   warnings: string[];
+  /** PyTorch models only: what torch itself counted and recorded (report/pytorch.ts). */
+  pytorch?: PytorchFacts;
+}
+
+/** A PyTorch model as torch sees it: its counts and every submodule's shapes from forward hooks. */
+export interface PytorchFacts {
+  /** torch.__version__ of the interpreter that ran it. */
+  torch: string;
+  /** Buffers (BatchNorm running statistics and the like): elements and bytes, apart from the parameters. */
+  buffers: number;
+  bufferBytes: number;
+  /** Every module (named_modules order; '' is the model): its class, own parameters and each call's shapes. */
+  modules: { path: string; type: string; params: number; calls: { inputs: number[][]; outputs: number[][] }[] }[];
 }
 
 /** Facts beyond the JSON report that the UI shows (not serialised by `--json`). */
@@ -152,9 +167,21 @@ export function batchedInputs(inputs: readonly string[], shapes: Record<string, 
   return symbolic.length > 0 ? symbolic : withRank.slice(0, 1);
 }
 
+/** The key of `inputShapes` that stands for the model's only input (`--input 1x3x224x224`). */
+export const BARE_INPUT = '';
+
 export function profileModel(model: Model, options: ProfileOptions = {}): Profile {
   const graph = model.graph;
   const warnings = [...model.warnings];
+  const bare = options.inputShapes?.[BARE_INPUT];
+  if (bare) {
+    const { [BARE_INPUT]: _bare, ...named } = options.inputShapes!;
+    if (graph.inputs.length === 1) options = { ...options, inputShapes: { ...named, [graph.inputs[0]]: bare } };
+    else {
+      options = { ...options, inputShapes: named };
+      warnings.push(`an input shape without a name (${bare.join('×')}) is for a model with one input; this one has ${graph.inputs.length}: it is not used`);
+    }
+  }
   const inputShapes: Record<string, Shape> = dict();
   const overrides = irInputShapes(model, options.inputShapes);
   for (const name of graph.inputs) {

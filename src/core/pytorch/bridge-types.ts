@@ -1,0 +1,64 @@
+/**
+ * What the PyTorch bridge (src/runtime/torch_bridge.py) answers: the model's
+ * parameter and buffer counts as torch counts them, and every submodule's
+ * input and output shapes as its forward hooks saw them.
+ */
+
+export type TorchErrorKind =
+  /** No interpreter at that path or name. */
+  | 'no-python'
+  | 'no-torch'
+  | 'old-torch'
+  /** The user's file raised while being imported. */
+  | 'import'
+  /** No such class or function, or it did not make an nn.Module. */
+  | 'target'
+  /** Building the model raised. */
+  | 'build'
+  /** The forward pass raised (a shape mismatch, usually). */
+  | 'forward'
+  | 'crashed'
+  | 'timeout'
+  | 'cancelled';
+
+/** One traceback frame; `user`: in the user's file. */
+export interface TorchFrame {
+  file: string;
+  line: number;
+  function: string;
+  user: boolean;
+}
+
+export interface TorchModuleCall {
+  inputs: number[][];
+  outputs: number[][];
+}
+
+export interface TorchModule {
+  /** As named_modules() names it: '' for the model, `layer1.0.conv1` below. */
+  path: string;
+  /** Its class name (Conv2d, BasicBlock, …). */
+  type: string;
+  /** Its own parameters' elements (not its children's). */
+  params: number;
+  buffers: number;
+  /** Each forward call of it, in order (a module used twice is called twice). */
+  calls: TorchModuleCall[];
+}
+
+export interface TorchResult {
+  /** torch.__version__ */
+  torch: string;
+  params: number;
+  paramBytes: number;
+  /** Buffers (BatchNorm running statistics and the like): state, not parameters. */
+  buffers: number;
+  bufferBytes: number;
+  modules: TorchModule[];
+  /** The model's output shapes. */
+  outputs: number[][];
+  /** The ONNX export, when it was asked for and succeeded. */
+  onnx?: string;
+  /** Why the export failed (the hooks' shapes are still there). */
+  exportError?: string;
+}

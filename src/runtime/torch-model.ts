@@ -1,0 +1,92 @@
+/**
+ * A model defined in a PyTorch source file, ready for the engine: the bridge
+ * builds it from the user's file, records its submodules' shapes and exports
+ * it to ONNX, which is loaded like any ONNX file. Used by the CLI
+ * (`convlens profile model.py:Net`); no vscode here. It runs the user's code.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import type { Model, Shape } from '../core/ir';
+import { ModelLoadError } from '../core/errors';
+import { loadModelFile } from '../core/loaders/index';
+import { convlensComment } from '../core/pytorch/modules';
+import type { TorchResult } from '../core/pytorch/bridge-types';
+import { runTorchBridge, TorchBridgeError, TORCH_HINT, type BridgeOptions } from './torch-bridge';
+
+/** What a model is fed when neither the command line nor its `# convlens:` comment says. */
+export const DEFAULT_TORCH_INPUT = [1, 3, 224, 224];
+
+export interface TorchModelOptions extends BridgeOptions {
+  /** Input shapes in order (overrides the `# convlens:` comment). */
+  inputs?: Shape[];
+  /** Sets the first dim of every input. */
+  batch?: number;
+}
+
+/** The module classes and factory functions a file defines at its top level (by its text). */
+export function torchTargets(source: string): string[] {
+  const out: string[] = [];
+  for (const m of source.matchAll(/^class\s+([A-Za-z_]\w*)\s*\(([^)]*)\)\s*:/gm)) if (/Module|Sequential|nn\./.test(m[2])) out.push(m[1]);
+  return out;
+}
+
+/**
+ * Loads `file`'s `target` through Python: the ONNX export as a Model, and what torch counted
+ * and recorded. Errors name the file, and the line of the user's code that raised.
+ */
+export async function loadTorchModel(file: string, target: string | undefined, opts: TorchModelOptions = {}): Promise<{ model: Model; torch: TorchResult }> {
+  let source: string;
+  try {
+    source = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ModelLoadError(file, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message);
+  }
+  if (!target) {
+    const found = torchTargets(source);
+    throw new ModelLoadError(file, `name the model to build: ${basename(file)}:ClassName${found.length ? ` (module classes here: ${found.slice(0, 6).join(', ')})` : ''}`);
+  }
+  const comment = convlensComment(source, target);
+  const shapes = opts.inputs?.length ? opts.inputs : comment?.inputs?.length ? comment.inputs : [DEFAULT_TORCH_INPUT];
+  const inputs = shapes.map((s, i) => {
+    if (!s.every((d): d is number => typeof d === 'number')) throw new ModelLoadError(file, `input ${i}: PyTorch needs sizes, not names (${s.join('×')})`);
+    return opts.batch !== undefined && s.length > 0 ? [opts.batch, ...s.slice(1)] : s;
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'convlens-export-'));
+  try {
+    const onnx = join(dir, 'model.onnx');
+    let torch: TorchResult;
+    try {
+      torch = await runTorchBridge({ file, target, args: comment?.args, inputs, onnx }, opts);
+    } catch (e) {
+      throw e instanceof TorchBridgeError ? bridgeError(file, e) : e;
+    }
+    if (!torch.onnx) throw new ModelLoadError(file, `${target} ran, but torch.onnx.export failed: ${torch.exportError ?? 'no file written'}`);
+    const loaded = await loadModelFile(onnx);
+    return { model: loaded.model, torch };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A bridge failure as a one-line load error: `file:line: RuntimeError: …` when the user's code raised. */
+function bridgeError(file: string, e: TorchBridgeError): ModelLoadError {
+  const at = [...e.frames].reverse().find((f) => f.user);
+  const where = at ? `line ${at.line}: ` : '';
+  switch (e.kind) {
+    case 'no-python':
+      return new ModelLoadError(file, `${e.message}: choose the interpreter with --python or CONVLENS_PYTHON`);
+    case 'no-torch':
+      return new ModelLoadError(file, `torch cannot be imported (${e.message}); ${TORCH_HINT}`);
+    case 'old-torch':
+      return new ModelLoadError(file, `${e.message}; ${TORCH_HINT}`);
+    case 'forward':
+      return new ModelLoadError(file, `${where}the forward pass failed: ${e.message}`);
+    case 'build':
+      return new ModelLoadError(file, `${where}building the model failed: ${e.message}`);
+    case 'import':
+      return new ModelLoadError(file, `${where}importing the file failed: ${e.message}`);
+    default:
+      return new ModelLoadError(file, e.message);
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * PyTorch source files through the bridge (src/runtime/torch_bridge.py) with
+ * Debian's python3-torch: `convlens profile model.py:Net`. Checked against
+ * torch itself (its forward hooks' shapes, its parameter count) and against
+ * torchvision's published ResNet-18 figures, never against ConvLens.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { runCli } from '../helpers/cli';
+import { tempDir } from '../helpers/temp';
+import type { ProfileReport } from '../../src/core/report/profile';
+import { convlensComment, moduleOfNode, parsePythonTarget } from '../../src/core/pytorch/modules';
+
+const ROOT = resolve(__dirname, '../..');
+const EXAMPLES = join(ROOT, 'examples', 'pytorch');
+
+function pythonWithTorch(): string | null {
+  for (const py of [process.env.CONVLENS_PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean) as string[]) {
+    if (spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0) return py;
+  }
+  return null;
+}
+
+const python = pythonWithTorch();
+const SKIP = python ? false : 'PyTorch is not available (Debian: apt-get install python3-torch; or set CONVLENS_PYTHON)';
+
+async function profile(spec: string, ...args: string[]): Promise<ProfileReport> {
+  const r = await runCli('profile', spec, '--json', '--python', python!, ...args);
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout) as ProfileReport;
+}
+
+/**
+ * Every layer a leaf module owns has the shapes torch's hooks saw that module produce, call by
+ * call; returns how many modules were compared.
+ */
+function assertShapesAsTorch(report: ProfileReport): number {
+  const modules = report.pytorch!.modules;
+  const paths = new Set(modules.map((m) => m.path));
+  let compared = 0;
+  for (const m of modules) {
+    if (m.path === '' || modules.some((c) => c.path.startsWith(`${m.path}.`))) continue;
+    const layers = report.layers.filter((l) => l.module === m.path);
+    // BatchNorm is folded into the convolution before it by the exporter: no layer of its own.
+    if (layers.length === 0) continue;
+    const torchShapes = m.calls.map((c) => c.outputs[0]);
+    // Each call of the module is one layer (an activation module used twice: two layers).
+    assert.deepEqual(layers.map((l) => l.outputs[0].shape), torchShapes, `${m.path} (${m.type})`);
+    compared++;
+  }
+  assert.ok(paths.size > 0);
+  return compared;
+}
+
+describe('PyTorch sources (convlens profile model.py:Net)', { skip: SKIP }, () => {
+  const dir = tempDir('convlens-pysrc-');
+
+  it('ResNet-18 written out in one file: torchvision\'s 11,689,512 parameters and 1.814 G MACs, buffers apart', async () => {
+    const j = await profile(join(EXAMPLES, 'resnet18.py:ResNet18'));
+    assert.equal(j.format, 'pytorch');
+    assert.equal(j.totals.params, 11_689_512);
+    assert.equal(j.totals.macs, 1_814_073_344);
+    // 20 BatchNorm layers: running mean and variance per channel (4,800 each) plus num_batches_tracked.
+    assert.equal(j.pytorch!.buffers, 2 * 4800 + 20);
+    assert.ok(assertShapesAsTorch(j) >= 30);
+    const conv1 = j.layers.find((l) => l.module === 'conv1')!;
+    assert.deepEqual(conv1.outputs[0].shape, [1, 64, 112, 112]);
+    assert.deepEqual(j.layers.find((l) => l.module === 'layer1.0.conv1')?.outputs[0].shape, [1, 64, 56, 56]);
+  });
+
+  it('LeNet-5 at the input its # convlens: line gives; a bare --input overrides it', async () => {
+    const j = await profile(join(EXAMPLES, 'lenet5.py:LeNet5'));
+    assert.deepEqual(j.inputs[0].shape, [1, 1, 32, 32]);
+    assert.ok(assertShapesAsTorch(j) >= 7);
+    // conv 6·25+6, conv 16·6·25+16, fc 400·120+120, 120·84+84, 84·10+10.
+    assert.equal(j.totals.params, 156 + 2416 + 48120 + 10164 + 850);
+    const big = await profile(join(EXAMPLES, 'lenet5.py:LeNet5'), '--input', '2x1x32x32');
+    assert.deepEqual(big.inputs[0].shape, [2, 1, 32, 32]);
+    assert.equal(big.totals.macs, 2 * j.totals.macs!);
+  });
+
+  it('a depthwise-separable net built in loops and a ModuleList, as a class and through a factory function', async () => {
+    const j = await profile(join(EXAMPLES, 'mobilenet_style.py:TinyMobileNet'));
+    assert.ok(assertShapesAsTorch(j) >= 10);
+    const dw = j.layers.find((l) => l.module === 'blocks.0.0')!;
+    assert.equal(dw.op, 'Conv');
+    assert.deepEqual(dw.outputs[0].shape, [1, 32, 48, 48]);
+    // Depthwise: one 3×3 filter per channel, 48·48 outputs × 32 channels × 9.
+    assert.equal(dw.macs, 48 * 48 * 32 * 9);
+    const f = await profile(join(EXAMPLES, 'mobilenet_style.py:tiny_mobilenet'), '--input', '1x3x96x96');
+    assert.deepEqual(f.outputs[0].shape, [1, 100]);
+  });
+
+  it('a shape bug in forward: exit 2, the line of the user\'s code and PyTorch\'s message', async () => {
+    const file = join(dir, 'buggy.py');
+    writeFileSync(file, [
+      'import torch',
+      'from torch import nn',
+      '',
+      'class Buggy(nn.Module):',
+      '    def __init__(self):',
+      '        super().__init__()',
+      '        self.conv = nn.Conv2d(3, 8, 3)',
+      '        self.fc = nn.Linear(100, 10)',
+      '',
+      '    def forward(self, x):',
+      '        x = self.conv(x).flatten(1)',
+      '        return self.fc(x)',
+      '',
+    ].join('\n'));
+    const r = await runCli('profile', `${file}:Buggy`, '--input', '1x3x8x8', '--python', python!);
+    assert.equal(r.code, 2, r.stdout);
+    assert.match(r.stderr, /buggy\.py: line 12: the forward pass failed: RuntimeError: mat1 and mat2 shapes cannot be multiplied \(1x288 and 100x10\)/);
+    assert.equal(r.stderr.trimEnd().split('\n').length, 1);
+  });
+
+  it('a missing target names the module classes of the file; an unknown one says so', async () => {
+    const r = await runCli('profile', join(EXAMPLES, 'resnet18.py'), '--python', python!);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /name the model to build: resnet18\.py:ClassName \(module classes here: BasicBlock, ResNet18\)/);
+    const u = await runCli('profile', `${join(EXAMPLES, 'resnet18.py')}:ResNet50`, '--python', python!);
+    assert.match(u.stderr, /has no class or function named 'ResNet50'/);
+  });
+
+  it('a Python whose torch cannot be imported: one line with how to fix it', async () => {
+    // A `torch` package that fails to import, ahead of the real one on the path.
+    const shadow = join(dir, 'shadow', 'torch');
+    mkdirSync(shadow, { recursive: true });
+    writeFileSync(join(shadow, '__init__.py'), 'raise ImportError("this torch is broken on purpose")\n');
+    const before = process.env.PYTHONPATH;
+    process.env.PYTHONPATH = join(dir, 'shadow');
+    try {
+      const r = await runCli('profile', join(EXAMPLES, 'lenet5.py:LeNet5'), '--python', python!);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /torch cannot be imported \(ImportError: this torch is broken on purpose\); install PyTorch ≥ 1\.13/);
+    } finally {
+      if (before === undefined) delete process.env.PYTHONPATH;
+      else process.env.PYTHONPATH = before;
+    }
+    const none = await runCli('profile', join(EXAMPLES, 'lenet5.py:LeNet5'), '--python', join(dir, 'no-such-python'));
+    assert.match(none.stderr, /Python was not found/);
+  });
+});
+
+describe('PyTorch source helpers', () => {
+  it('model.py:Target on the command line', () => {
+    assert.deepEqual(parsePythonTarget('nets/model.py:ResNet'), { file: 'nets/model.py', target: 'ResNet' });
+    assert.deepEqual(parsePythonTarget('model.py'), { file: 'model.py' });
+    assert.equal(parsePythonTarget('model.onnx'), undefined);
+  });
+
+  it('the # convlens: line above a class: call arguments (nested brackets, strings) and inputs', () => {
+    const src = ['import torch', '', "# convlens: Net(widths=[32, 64], act='relu)'), input=1x3x32x32, input=1x10", '@some.decorator', 'class Net(nn.Module):', '    pass'].join('\n');
+    assert.deepEqual(convlensComment(src, 'Net'), { line: 3, args: "widths=[32, 64], act='relu)'", inputs: [[1, 3, 32, 32], [1, 10]] });
+    assert.equal(convlensComment('class Net(nn.Module):\n  pass', 'Net'), undefined);
+  });
+
+  it('the module that owns an exported node, by its scope', () => {
+    const paths = new Set(['conv1', 'layer1', 'layer1.0', 'layer1.0.conv1', 'layer1.0.relu', 'layer1.0.downsample', 'layer1.0.downsample.0', 'blocks', 'blocks.0', 'blocks.0.0']);
+    assert.equal(moduleOfNode('/layer1/layer1.0/conv1/Conv', paths), 'layer1.0.conv1');
+    assert.equal(moduleOfNode('/layer1/layer1.0/relu_1/Relu', paths), 'layer1.0.relu');
+    assert.equal(moduleOfNode('/layer1/layer1.0/Add', paths), 'layer1.0');
+    assert.equal(moduleOfNode('/blocks.0/blocks.0.0/Conv', paths), 'blocks.0.0');
+    assert.equal(moduleOfNode('/layer1/layer1.0/downsample/downsample.0/Conv', paths), 'layer1.0.downsample.0');
+    assert.equal(moduleOfNode('/Flatten', paths), undefined);
+    assert.equal(moduleOfNode('Conv_12', paths), undefined);
+  });
+});
