@@ -8,7 +8,7 @@
  *   convlens export <model.cnn.yaml> -o <out.onnx> [--seed N] [--opset 17] [--batch N]
  */
 import { parseArgs } from 'node:util';
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { sameFile, writeFileAtomic } from './core/files';
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
@@ -29,6 +29,8 @@ import { parseDType } from './core/dtype';
 import { BARE_INPUT, largestBatchThatFits, profileModel, type ProfileOptions, type ProfileReport } from './core/report/profile';
 import { withTorchFacts } from './core/report/pytorch';
 import { parsePythonTarget } from './core/pytorch/modules';
+import { isLegacyTorch, isZip, looksLikeTorchArchive, readCheckpoint } from './core/pytorch/checkpoint';
+import { formatWeightsCsv, formatWeightsMarkdown, formatWeightsTable, weightsReport } from './core/report/weights';
 import { formatBatchFit, formatCsv, formatMarkdown, formatTable, parseByteSize } from './core/report/format';
 import { visibleLines, visibleText } from './core/report/safe-text';
 import type { Optimizer } from './core/analysis/memory';
@@ -127,6 +129,27 @@ function parseBytes(s: string): number {
   const bytes = parseByteSize(s);
   if (bytes === null) throw new OptionValueError(`--budget: cannot read '${s}' as a size (e.g. 8GiB, 512MB)`);
   return bytes;
+}
+
+/** A torch.save file's bytes, when `path` is one (by its bytes: a zip with data.pkl, or the legacy format; or by a .pt/.pth name). */
+function torchCheckpoint(path: string): Uint8Array | undefined {
+  if (parsePythonTarget(path)) return undefined;
+  // The first bytes decide: a large ONNX file is not read twice.
+  const head = new Uint8Array(600);
+  try {
+    // Never blocks: a FIFO is left to the loader, which refuses it.
+    const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      if (!fstatSync(fd).isFile()) return undefined;
+      readSync(fd, head, 0, head.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined; // the loader says what is wrong with the path
+  }
+  const torch = looksLikeTorchArchive(head) || isLegacyTorch(head) || (/\.(pt|pth)$/i.test(path) && isZip(head));
+  return torch ? readFileSync(path) : undefined;
 }
 
 /** `--input NAME=DIMS` options as input shapes. */
@@ -232,6 +255,17 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     // Every option is read before anything is printed: an error never follows a report.
     const budget = values.budget === undefined ? undefined : parseBytes(values.budget);
 
+    const checkpoint = torchCheckpoint(modelPath);
+    if (checkpoint) {
+      const asked = (['input', 'batch', 'dtype', 'optimizer', 'budget', 'all-nodes', 'python'] as const).find((k) => values[k] !== undefined);
+      if (asked) throw new UsageError(`--${asked} applies to a model; ${basename(modelPath)} is a PyTorch checkpoint (weights only)`);
+      const weights = weightsReport(readCheckpoint(checkpoint, modelPath));
+      if (values.json) out(JSON.stringify(weights, null, 2) + '\n');
+      else if (values.csv) out(formatWeightsCsv(weights));
+      else if (values.markdown) out(formatWeightsMarkdown(weights));
+      else out(formatWeightsTable(weights) + '\n');
+      return 0;
+    }
     const python = parsePythonTarget(modelPath);
     if (values.python !== undefined && !python) throw new UsageError('--python applies to a PyTorch source (model.py:ClassName)');
     let report: ProfileReport;

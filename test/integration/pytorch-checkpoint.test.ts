@@ -1,0 +1,150 @@
+/**
+ * PyTorch checkpoints read natively (pytorch/checkpoint.ts, pickle.ts):
+ * files written by torch.save itself (Debian's python3-torch), compared with
+ * the tensor list torch reports, and pickles that would run code, which must
+ * be refused without running anything.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { zipSync } from 'fflate';
+import { readCheckpoint } from '../../src/core/pytorch/checkpoint';
+import { unpickle, PickleError } from '../../src/core/pytorch/pickle';
+import { ModelLoadError } from '../../src/core/errors';
+import { runCli } from '../helpers/cli';
+import { tempDir } from '../helpers/temp';
+
+function pythonWithTorch(): string | null {
+  for (const py of [process.env.CONVLENS_PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean) as string[]) {
+    if (spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0) return py;
+  }
+  return null;
+}
+
+const python = pythonWithTorch();
+const SKIP = python ? false : 'PyTorch is not available (Debian: apt-get install python3-torch; or set CONVLENS_PYTHON)';
+const dir = tempDir('convlens-ckpt-');
+
+/** Runs a Python script with torch; returns its stdout. */
+function py(script: string): string {
+  const r = spawnSync(python!, ['-c', script], { encoding: 'utf8', cwd: dir });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout;
+}
+
+const ascii = (s: string) => [...s].map((c) => c.charCodeAt(0));
+
+/** A pickle (protocol 2) that asks for os.system('touch MARKER') when Python loads it. */
+function evilPickle(marker: string): Uint8Array {
+  const cmd = ascii(`touch ${marker}`);
+  return new Uint8Array([0x80, 0x02, 0x63, ...ascii('os\nsystem\n'), 0x58, cmd.length, 0, 0, 0, ...cmd, 0x85, 0x52, 0x2e]);
+}
+
+describe('PyTorch checkpoints, read without running them', () => {
+  it('a pickle that would run a command is refused by name, and the command never runs', () => {
+    const marker = join(dir, 'pwned');
+    const file = join(dir, 'evil.pth');
+    writeFileSync(file, zipSync({ 'evil/data.pkl': evilPickle(marker) }, { level: 0 }));
+    assert.throws(() => readCheckpoint(readFileSync(file), file), (e: unknown) => e instanceof ModelLoadError && /asks Python to import os\.system/.test(e.message));
+    assert.equal(existsSync(marker), false);
+  });
+
+  it('every prefix of a real pickle is an error or a value, never a crash or a hang', () => {
+    // A state_dict-like pickle: OrderedDict with one tensor, as torch writes it (protocol 2).
+    const pkl = new Uint8Array([
+      0x80, 0x02, 0x63, ...ascii('collections\nOrderedDict\n'), 0x71, 0x00, 0x29, 0x52, 0x71, 0x01, 0x28,
+      0x58, 1, 0, 0, 0, ...ascii('w'), 0x63, ...ascii('torch._utils\n_rebuild_tensor_v2\n'), 0x28,
+      0x28, 0x58, 7, 0, 0, 0, ...ascii('storage'), 0x63, ...ascii('torch\nFloatStorage\n'), 0x58, 1, 0, 0, 0, ...ascii('0'), 0x58, 3, 0, 0, 0, ...ascii('cpu'), 0x4b, 6, 0x74, 0x51,
+      0x4b, 0, 0x4b, 2, 0x4b, 3, 0x86, 0x4b, 3, 0x4b, 1, 0x86, 0x89, 0x68, 0x00, 0x29, 0x52, 0x74, 0x52,
+      0x75, 0x2e,
+    ]);
+    const whole = unpickle(pkl) as { kind: 'dict'; entries: [unknown, { shape: number[] }][] };
+    assert.deepEqual(whole.entries[0][1].shape, [2, 3]);
+    for (let cut = 0; cut < pkl.length; cut++) {
+      assert.throws(() => unpickle(pkl.subarray(0, cut)), PickleError, `cut at ${cut}`);
+    }
+  });
+
+  it('a state_dict from torch.save: exactly the tensors torch lists, in order, with shapes and dtypes', { skip: SKIP }, () => {
+    const listed = JSON.parse(py(`
+import json, torch
+from torch import nn
+m = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU(), nn.Flatten(), nn.Linear(8 * 30 * 30, 10))
+sd = m.state_dict()
+sd['extra.half'] = torch.zeros(4, 5, dtype=torch.float16)
+sd['extra.bf16'] = torch.zeros(3, dtype=torch.bfloat16)
+sd['extra.view'] = sd['4.weight'][:, ::2]
+sd['extra.scalar'] = torch.tensor(7, dtype=torch.int32)
+torch.save(sd, 'sd.pth')
+print(json.dumps([[k, list(v.shape), str(v.dtype).replace('torch.', '')] for k, v in sd.items()]))
+`)) as [string, number[], string][];
+    const ck = readCheckpoint(readFileSync(join(dir, 'sd.pth')), 'sd.pth');
+    assert.deepEqual(ck.tensors.map((t) => [t.name, t.shape, t.dtype]), listed);
+    assert.deepEqual(ck.warnings, []);
+    const bn = ck.tensors.find((t) => t.name === '1.num_batches_tracked')!;
+    assert.equal(bn.dtype, 'int64');
+    assert.equal(ck.tensors.find((t) => t.name === 'extra.half')!.bytes, 40);
+  });
+
+  it('a training checkpoint: tensors by their path in the saved dict, plain values beside them', { skip: SKIP }, () => {
+    py(`
+import torch
+from torch import nn
+m = nn.Linear(4, 2)
+opt = torch.optim.Adam(m.parameters())
+m(torch.zeros(1, 4)).sum().backward(); opt.step()
+torch.save({'epoch': 3, 'arch': 'linear', 'model': m.state_dict(), 'optimizer': opt.state_dict()}, 'train.pt')
+`);
+    const ck = readCheckpoint(readFileSync(join(dir, 'train.pt')), 'train.pt');
+    assert.deepEqual(ck.tensors.filter((t) => t.name.startsWith('model.')).map((t) => t.name), ['model.weight', 'model.bias']);
+    assert.ok(ck.tensors.some((t) => /^optimizer\.state\.0\.exp_avg$/.test(t.name)), ck.tensors.map((t) => t.name).join(', '));
+    assert.ok(ck.values.some((v) => v.name === 'epoch' && v.value === '3'));
+    assert.ok(ck.values.some((v) => v.name === 'arch' && v.value === 'linear'));
+  });
+
+  it('torch.save of an object that would run code: refused, and its payload never runs', { skip: SKIP }, () => {
+    const marker = join(dir, 'ran');
+    py(`
+import os, torch
+class Evil:
+    def __reduce__(self):
+        return (os.system, ('touch ${marker}',))
+torch.save({'w': torch.zeros(2), 'x': Evil()}, 'evil2.pth')
+`);
+    assert.equal(existsSync(marker), false, 'saving must not run it either');
+    assert.throws(() => readCheckpoint(readFileSync(join(dir, 'evil2.pth')), 'evil2.pth'), /asks Python to import (posix|nt)\.system/);
+    assert.equal(existsSync(marker), false);
+  });
+
+  it('legacy files and TorchScript archives are named, with what to do', { skip: SKIP }, () => {
+    py(`
+import torch
+from torch import nn
+torch.save({'w': torch.zeros(2)}, 'legacy.pth', _use_new_zipfile_serialization=False)
+torch.jit.save(torch.jit.script(nn.Linear(2, 2)), 'script.pt')
+`);
+    assert.throws(() => readCheckpoint(readFileSync(join(dir, 'legacy.pth')), 'legacy.pth'), /legacy format/);
+    assert.throws(() => readCheckpoint(readFileSync(join(dir, 'script.pt')), 'script.pt'), /TorchScript archive/);
+  });
+
+  it('convlens profile model.pth: the weights table and --json; model options are a usage error', { skip: SKIP }, async () => {
+    py(`
+import torch
+from torch import nn
+torch.save(nn.Sequential(nn.Conv2d(3, 16, 3), nn.BatchNorm2d(16)).state_dict(), 'small.pth')
+`);
+    const file = join(dir, 'small.pth');
+    const table = await runCli('profile', file);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /0\.weight\s+16×3×3×3\s+float32\s+432\s+1\.7 KiB/);
+    const j = JSON.parse((await runCli('profile', file, '--json')).stdout);
+    assert.equal(j.format, 'pytorch-checkpoint');
+    // conv 432 + 16, BatchNorm weight, bias, running mean and var 4 × 16, num_batches_tracked 1.
+    assert.equal(j.totals.elements, 432 + 16 + 64 + 1);
+    const usage = await runCli('profile', file, '--input', '1x3x8x8');
+    assert.equal(usage.code, 1);
+    assert.match(usage.stderr, /--input applies to a model; small\.pth is a PyTorch checkpoint/);
+  });
+});
