@@ -27,7 +27,6 @@ import packageJson from '../package.json';
 import { parseShape } from './core/analysis/infer';
 import { parseDType } from './core/dtype';
 import { BARE_INPUT, largestBatchThatFits, profileModel, type ProfileOptions, type ProfileReport } from './core/report/profile';
-import { withTorchFacts } from './core/report/pytorch';
 import { parsePythonTarget } from './core/pytorch/modules';
 import { isLegacyTorch, isZip, looksLikeTorchArchive, readCheckpoint } from './core/pytorch/checkpoint';
 import { formatWeightsCsv, formatWeightsMarkdown, formatWeightsTable, weightsReport } from './core/report/weights';
@@ -272,17 +271,17 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     let model: Model;
     if (python) {
       // The example input is fed and exported at these shapes: the export's own are then static.
-      const { loadTorchModel } = await import('./runtime/torch-model.js');
-      const torchModel = await loadTorchModel(python.file, python.target, {
+      const { profileTorchSource } = await import('./runtime/torch-model.js');
+      const profiled = await profileTorchSource(python.file, python.target, {
         python: values.python ?? process.env.CONVLENS_PYTHON,
         inputs: Object.values(options.inputShapes ?? {}),
         batch: options.batch,
         timeoutMs: 300_000,
+        optimizer: options.optimizer,
+        showFoldedNodes: options.showFoldedNodes,
       });
-      model = torchModel.model;
-      const staticOptions = { ...options, inputShapes: undefined, batch: undefined };
-      const profile = profileModel(model, staticOptions);
-      report = withTorchFacts(profile.report, torchModel.torch, { optimizer: options.optimizer, inputBytes: profile.details.inputBytes });
+      model = profiled.model;
+      report = profiled.report;
     } else {
       const loaded = await loadModelFile(modelPath);
       options.readExternal = loaded.readExternal;

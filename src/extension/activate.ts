@@ -20,6 +20,7 @@ import { summaryOf } from '../core/image/capture';
 import { LayoutHost } from './layout-host';
 import { SpareWorker } from './spare-worker';
 import type { ModelWorkerApi } from './model-requests';
+import { PytorchFeatures, registerPytorchFeatures } from './pytorch';
 
 let output: vscode.OutputChannel | undefined;
 
@@ -110,6 +111,7 @@ export function activate(context: vscode.ExtensionContext): void {
       return c ? summaryOf(c) : undefined;
     }),
   );
+  context.subscriptions.push(...registerPytorchFeatures(new PytorchFeatures(context.globalStorageUri, log)));
   const definitions = new DefinitionFeatures(new DefinitionAnalyser({ workerScript: worker('definition-worker.js'), log }));
   context.subscriptions.push(...registerModelEditor(provider), ...registerViewCommands(provider, log), ...registerStatusBar(provider), ...registerDefinitionFeatures(definitions), ...registerDefinitionSync(provider, definitions), registerExportOnnx(worker('definition-worker.js'), log));
 }

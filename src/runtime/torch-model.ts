@@ -12,6 +12,9 @@ import { ModelLoadError } from '../core/errors';
 import { loadModelFile } from '../core/loaders/index';
 import { convlensComment } from '../core/pytorch/modules';
 import type { TorchResult } from '../core/pytorch/bridge-types';
+import { profileModel, type ProfileReport } from '../core/report/profile';
+import { withTorchFacts } from '../core/report/pytorch';
+import type { Optimizer } from '../core/analysis/memory';
 import { runTorchBridge, TorchBridgeError, TORCH_HINT, type BridgeOptions } from './torch-bridge';
 
 /** What a model is fed when neither the command line nor its `# convlens:` comment says. */
@@ -22,6 +25,8 @@ export interface TorchModelOptions extends BridgeOptions {
   inputs?: Shape[];
   /** Sets the first dim of every input. */
   batch?: number;
+  /** Write the ONNX export here and keep it (the model view opens it); by default it is a temporary file. */
+  onnxPath?: string;
 }
 
 /** The module classes and factory functions a file defines at its top level (by its text). */
@@ -54,7 +59,7 @@ export async function loadTorchModel(file: string, target: string | undefined, o
   });
   const dir = mkdtempSync(join(tmpdir(), 'convlens-export-'));
   try {
-    const onnx = join(dir, 'model.onnx');
+    const onnx = opts.onnxPath ?? join(dir, 'model.onnx');
     let torch: TorchResult;
     try {
       torch = await runTorchBridge({ file, target, args: comment?.args, inputs, onnx }, opts);
@@ -69,7 +74,18 @@ export async function loadTorchModel(file: string, target: string | undefined, o
   }
 }
 
-/** A bridge failure as a one-line load error: `file:line: RuntimeError: …` when the user's code raised. */
+/** A failure of the user's model, with the traceback (innermost last) for the editor's diagnostic. */
+export class TorchSourceError extends ModelLoadError {
+  constructor(
+    file: string,
+    problem: string,
+    readonly frames: TorchBridgeError['frames'],
+  ) {
+    super(file, problem);
+  }
+}
+
+/** A bridge failure as a one-line load error: `file: line 12: RuntimeError: …` when the user's code raised. */
 function bridgeError(file: string, e: TorchBridgeError): ModelLoadError {
   const at = [...e.frames].reverse().find((f) => f.user);
   const where = at ? `line ${at.line}: ` : '';
@@ -81,12 +97,23 @@ function bridgeError(file: string, e: TorchBridgeError): ModelLoadError {
     case 'old-torch':
       return new ModelLoadError(file, `${e.message}; ${TORCH_HINT}`);
     case 'forward':
-      return new ModelLoadError(file, `${where}the forward pass failed: ${e.message}`);
+      return new TorchSourceError(file, `${where}the forward pass failed: ${e.message}`, e.frames);
     case 'build':
-      return new ModelLoadError(file, `${where}building the model failed: ${e.message}`);
+      return new TorchSourceError(file, `${where}building the model failed: ${e.message}`, e.frames);
     case 'import':
-      return new ModelLoadError(file, `${where}importing the file failed: ${e.message}`);
+      return new TorchSourceError(file, `${where}importing the file failed: ${e.message}`, e.frames);
     default:
       return new ModelLoadError(file, e.message);
   }
+}
+
+/**
+ * A PyTorch source's profile: the export's, with torch's facts put back (report/pytorch.ts).
+ * `optimizer` chooses the training-memory estimate.
+ */
+export async function profileTorchSource(file: string, target: string | undefined, opts: TorchModelOptions & { optimizer?: Optimizer; showFoldedNodes?: boolean } = {}): Promise<{ report: ProfileReport; model: Model; torch: TorchResult }> {
+  const { model, torch } = await loadTorchModel(file, target, opts);
+  // Fed and exported at the asked shapes: the export's own are static.
+  const profile = profileModel(model, { optimizer: opts.optimizer, ...(opts.showFoldedNodes ? { showFoldedNodes: true } : {}) });
+  return { report: withTorchFacts(profile.report, torch, { optimizer: opts.optimizer, inputBytes: profile.details.inputBytes }), model, torch };
 }

@@ -38,6 +38,8 @@ export interface CodeServerOptions {
   args?: string[];
   extensionsDir?: string;
   theme?: string;
+  /** More user settings. */
+  settings?: Record<string, unknown>;
 }
 
 function baseEnv(tools: Toolchain, state: string): NodeJS.ProcessEnv {
@@ -80,7 +82,7 @@ export async function startCodeServer(o: CodeServerOptions): Promise<CodeServer>
   const userDataDir = join(state, 'user');
   const extensionsDir = o.extensionsDir ?? join(state, 'extensions');
   mkdirSync(extensionsDir, { recursive: true });
-  userSettings(userDataDir, o.theme ? { 'workbench.colorTheme': o.theme } : {});
+  userSettings(userDataDir, { ...(o.theme ? { 'workbench.colorTheme': o.theme } : {}), ...o.settings });
   const port = await freePort();
   const args = [
     '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',

@@ -35,6 +35,8 @@ export async function smallCnnWorkspace(): Promise<string> {
   for (const f of ['small-cnn.onnx', 'alexnet.cnn.yaml', 'keras-cnn.keras']) copyFileSync(join(ROOT, 'examples', f), join(ws, f));
   // A file PyTorch's exporter wrote (exporter Identity and Constant nodes, shape arithmetic).
   copyFileSync(join(ROOT, 'test', 'fixtures', 'torch-export-cnn.onnx'), join(ws, 'torch-export-cnn.onnx'));
+  // A PyTorch source, for the Python editor's CodeLens and hovers.
+  copyFileSync(join(ROOT, 'examples', 'pytorch', 'resnet18.py'), join(ws, 'resnet18.py'));
   await writeKerasH5(join(ws, 'keras-cnn.h5'), exampleCnn().toJSON(null, false));
   return ws;
 }

@@ -14,6 +14,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { format } from 'node:util';
 import { ProvisionError, listVsix, provision, type Toolchain } from './provision';
+import { spawnSync } from 'node:child_process';
 import { launchBrowser, startCodeServer, installVsix, type CodeServer } from './code-server';
 import { runUiSuite } from './ui/suite';
 import { bundleHostSuite, smallCnnWorkspace } from './host-bundle';
@@ -90,11 +91,14 @@ async function uiSuite(tools: Toolchain): Promise<{ passed: number; failed: numb
   await installVsix(tools, vsix, extensionsDir, installLog);
   log(`installed ${vsix.split('/').pop()} into code-server`);
   const ws = await workspace();
-  const server: CodeServer = await startCodeServer({ tools, logFile: join(RESULTS, 'code-server-ui.log'), extensionsDir, theme: 'Default Light Modern' });
+  // The Python that builds PyTorch models in the editor: one with torch, when there is one.
+  const python = [process.env.CONVLENS_PYTHON, '/usr/bin/python3', 'python3'].find((p) => p && spawnSync(p, ['-c', 'import torch']).status === 0);
+  const settings = python ? { 'convlens.python.interpreter': python } : {};
+  const server: CodeServer = await startCodeServer({ tools, logFile: join(RESULTS, 'code-server-ui.log'), extensionsDir, theme: 'Default Light Modern', settings });
   cleanups.push(server.stop);
   const browser = await launchBrowser(tools);
   cleanups.push(() => browser.close());
-  return runUiSuite({ server, browser, workspace: ws, results: RESULTS });
+  return runUiSuite({ server, browser, workspace: ws, results: RESULTS, python });
 }
 
 async function main(): Promise<number> {

@@ -13,6 +13,8 @@ import { runCli } from '../helpers/cli';
 import { tempDir } from '../helpers/temp';
 import type { ProfileReport } from '../../src/core/report/profile';
 import { convlensComment, moduleOfNode, parsePythonTarget } from '../../src/core/pytorch/modules';
+import { moduleClasses, moduleSites, modulesAt, siteAt } from '../../src/core/pytorch/source-map';
+import { readFileSync } from 'node:fs';
 
 const ROOT = resolve(__dirname, '../..');
 const EXAMPLES = join(ROOT, 'examples', 'pytorch');
@@ -167,5 +169,27 @@ describe('PyTorch source helpers', () => {
     assert.equal(moduleOfNode('/layer1/layer1.0/downsample/downsample.0/Conv', paths), 'layer1.0.downsample.0');
     assert.equal(moduleOfNode('/Flatten', paths), undefined);
     assert.equal(moduleOfNode('Conv_12', paths), undefined);
+  });
+
+  it('where a source names its submodules: assignments that build them, calls in forward, and the modules each stands for', () => {
+    const src = readFileSync(join(EXAMPLES, 'resnet18.py'), 'utf8');
+    assert.deepEqual(moduleClasses(src).map((c) => c.name), ['BasicBlock', 'ResNet18']);
+    const sites = moduleSites(src);
+    const lines = src.split('\n');
+    const conv1 = sites.find((s) => s.className === 'ResNet18' && s.attr === 'conv1' && s.kind === 'assign')!;
+    assert.equal(lines[conv1.line].slice(conv1.start, conv1.end), 'self.conv1');
+    assert.equal(conv1.builds, true);
+    // `self.downsample = None` names the attribute but builds nothing; the Sequential below does.
+    const down = sites.filter((s) => s.className === 'BasicBlock' && s.attr === 'downsample' && s.kind === 'assign');
+    assert.deepEqual(down.map((s) => s.builds), [false, true]);
+    assert.ok(sites.some((s) => s.className === 'BasicBlock' && s.attr === 'conv1' && s.kind === 'call'));
+    assert.equal(siteAt(sites, conv1.line, conv1.start + 7), conv1);
+    assert.equal(siteAt(sites, conv1.line, conv1.end + 3), undefined);
+    const modules = [
+      { path: '', type: 'ResNet18' }, { path: 'conv1', type: 'Conv2d' }, { path: 'layer1', type: 'Sequential' },
+      { path: 'layer1.0', type: 'BasicBlock' }, { path: 'layer1.0.conv1', type: 'Conv2d' }, { path: 'layer1.1', type: 'BasicBlock' }, { path: 'layer1.1.conv1', type: 'Conv2d' },
+    ];
+    assert.deepEqual(modulesAt(conv1, modules).map((m) => m.path), ['conv1']);
+    assert.deepEqual(modulesAt({ className: 'BasicBlock', attr: 'conv1' }, modules).map((m) => m.path), ['layer1.0.conv1', 'layer1.1.conv1']);
   });
 });

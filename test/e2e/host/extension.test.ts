@@ -3,7 +3,7 @@
  * same numbers as the CLI. Runs in the extension host (real `vscode` API).
  */
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import * as sax from 'sax';
@@ -222,6 +222,52 @@ describe('ConvLens in VS Code', () => {
     const report = JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(json)).toString('utf8'));
     // LeNet-5 with tanh, as written: 156 + 2,416 + 48,120 + 10,164 + 850.
     assert.equal(report.totals.params, 61_706);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('a PyTorch source: a CodeLens profiles the class, then its totals; hover on self.conv1 reads torch\'s shapes; inlay hints; an error on its line', async function () {
+    this.timeout(TEST_MS);
+    const python = [process.env.CONVLENS_PYTHON, '/usr/bin/python3', 'python3'].find((p) => p && spawnSync(p, ['-c', 'import torch']).status === 0);
+    if (!python) {
+      console.log('    (skipped: no Python with torch; Debian: apt-get install python3-torch)');
+      this.skip();
+    }
+    await vscode.workspace.getConfiguration('convlens').update('python.interpreter', python, vscode.ConfigurationTarget.Global);
+    const folder = vscode.workspace.workspaceFolders![0].uri;
+    const uri = vscode.Uri.joinPath(folder, 'resnet18.py');
+    await vscode.workspace.fs.copy(vscode.Uri.file(join(extension().extensionPath, 'examples', 'pytorch', 'resnet18.py')), uri, { overwrite: true });
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc);
+    const before = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
+    assert.deepEqual(before.map((l) => l.command?.title), ['ConvLens: profile this model', 'ConvLens: profile this model']);
+    // What clicking ResNet18's CodeLens runs.
+    const lens = before[1];
+    await vscode.commands.executeCommand(lens.command!.command, ...(lens.command!.arguments ?? []));
+    const after = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
+    assert.equal(after[1].command?.title, '11.69 M params · 1.81 GMACs · peak 6.13 MiB — Open Model View');
+    const text = doc.getText();
+    const conv1 = doc.positionAt(text.indexOf('self.conv1 = nn.Conv2d(3, 64') + 6);
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, conv1);
+    const hoverText = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n').replace(/&nbsp;/g, ' ').replace(/\\([^\w\s])/g, '$1');
+    assert.match(hoverText, /1×3×224×224 → 1×64×112×112/);
+    assert.match(hoverText, /Parameters: 9,408/);
+    // In BasicBlock, self.conv1 stands for every block's: layer1.0.conv1 first.
+    const blockConv = doc.positionAt(text.indexOf('self.conv1 = nn.Conv2d(inplanes') + 6);
+    const blockHover = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, blockConv)).flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n').replace(/&nbsp;/g, ' ');
+    assert.match(blockHover, /1×64×56×56 → 1×64×56×56/);
+    assert.match(blockHover, /layer1\.0\.conv1/);
+    const hints = await vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', uri, new vscode.Range(0, 0, doc.lineCount, 0));
+    const labels = hints.map((h) => (typeof h.label === 'string' ? h.label : h.label.map((p) => p.value).join('')));
+    assert.ok(labels.includes('→ 64×112×112') && labels.includes('→ 1000'), labels.join(' | '));
+    // A shape bug: the diagnostic sits on the line of forward that raised.
+    const buggy = vscode.Uri.joinPath(folder, 'buggy.py');
+    await vscode.workspace.fs.writeFile(buggy, Buffer.from(['import torch', 'from torch import nn', '', 'class Buggy(nn.Module):', '    def __init__(self):', '        super().__init__()', '        self.fc = nn.Linear(100, 10)', '', '    def forward(self, x):', '        x = x.flatten(1)', '        return self.fc(x)', ''].join('\n')));
+    await vscode.commands.executeCommand('convlens.profilePythonModel', buggy, 'Buggy');
+    const problems = vscode.languages.getDiagnostics(buggy);
+    assert.equal(problems.length, 1, problems.map((d) => d.message).join('\n'));
+    assert.equal(problems[0].range.start.line, 10);
+    assert.match(problems[0].message, /mat1 and mat2 shapes cannot be multiplied/);
+    await vscode.workspace.getConfiguration('convlens').update('python.interpreter', undefined, vscode.ConfigurationTarget.Global);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 

@@ -19,6 +19,8 @@ export interface UiContext {
   browser: BrowserContext;
   workspace: string;
   results: string;
+  /** A Python with torch (the editor's PyTorch features need one); none: those tests say why they do not run. */
+  python?: string;
 }
 
 /** Opens the palette and runs `command`, or with `run: false` only waits until it is listed. */
@@ -271,6 +273,28 @@ export async function runUiSuite(ctx: UiContext): Promise<{ passed: number; fail
     await view.locator('#summary-toggle').click();
     await view.locator('.summary-totals').waitFor({ state: 'visible', timeout: UI_MS });
     await setTheme(page, 'Dark Modern', 'vs-dark');
+  });
+
+  await test('a PyTorch source: the CodeLens profiles the class, shows its totals, and self.conv1\'s hover reads torch\'s shapes', async () => {
+    if (!ctx.python) {
+      console.log('    (not run: no Python with torch; Debian: apt-get install python3-torch)');
+      return;
+    }
+    await openPalette(page, 'View: Close All Editors');
+    await page.getByRole('treeitem', { name: /resnet18\.py/ }).click();
+    const editor = page.locator('.editor-instance .monaco-editor').first();
+    await editor.locator('.view-lines', { hasText: 'class ResNet18' }).waitFor({ timeout: UI_MS });
+    const lenses = editor.locator('.codelens-decoration a', { hasText: 'ConvLens: profile this model' });
+    await lenses.nth(1).waitFor({ timeout: UI_MS });
+    await lenses.nth(1).click();
+    await editor.locator('.codelens-decoration a', { hasText: '11.69 M params · 1.81 GMACs' }).waitFor({ timeout: 120_000 });
+    await editor.locator('.view-lines').getByText('→ 64×112×112').first().waitFor({ timeout: UI_MS });
+    await page.screenshot({ path: join(ctx.results, 'pytorch-codelens.png') });
+    await editor.locator('.view-line', { hasText: 'self.conv1 = nn.Conv2d(3, 64' }).getByText(/conv1/).first().hover();
+    const hover = page.locator('.monaco-hover-content', { hasText: '1×3×224×224 → 1×64×112×112' });
+    await hover.waitFor({ timeout: UI_MS });
+    await page.screenshot({ path: join(ctx.results, 'pytorch-hover.png') });
+    await page.keyboard.press('Escape');
   });
 
   await test('a definition in the text editor: inlay hints, hover shapes, and a diagnostic for a shape error', async () => {

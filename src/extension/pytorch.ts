@@ -1,0 +1,220 @@
+/**
+ * PyTorch sources in the Python editor: a CodeLens on each nn.Module class
+ * (profile it; then its totals, which open the model view), hovers on
+ * `self.conv1 = …` and `self.conv1(x)` with the shapes torch recorded and
+ * ConvLens's figures, inlay hints `→ 64×112×112` after submodule
+ * assignments, and the user's error as a diagnostic on the line that
+ * raised. Profiling runs the user's code through the bridge
+ * (runtime/torch-model.ts), so only in a trusted workspace; results refresh
+ * on save and read "stale" while the file has unsaved edits.
+ */
+import * as vscode from 'vscode';
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { profileTorchSource, TorchSourceError } from '../runtime/torch-model';
+import { ModelLoadError } from '../core/errors';
+import { moduleClasses, moduleSites, modulesAt, siteAt } from '../core/pytorch/source-map';
+import { moduleFigures } from '../core/report/pytorch';
+import type { ProfileReport } from '../core/report/profile';
+import { exactText, figureText, humanBytes, humanCount, totalText, withUnit } from '../core/report/format';
+
+const PYTHON: vscode.DocumentSelector = { language: 'python', scheme: 'file' };
+const TIMEOUT_MS = 300_000;
+
+interface Profiled {
+  target: string;
+  report: ProfileReport;
+  /** The export the model view opens. */
+  onnx: vscode.Uri;
+}
+
+const shapeText = (s: number[] | undefined) => (s ? s.join('×') : '?');
+
+/** The interpreter: the setting, else the Python extension's active environment, else $CONVLENS_PYTHON, else python3. */
+async function interpreter(uri: vscode.Uri): Promise<string> {
+  const set = vscode.workspace.getConfiguration('convlens', uri).get<string>('python.interpreter', '').trim();
+  if (set) return set;
+  try {
+    const ext = vscode.extensions.getExtension<{ environments?: { getActiveEnvironmentPath(r?: vscode.Uri): { path: string } } }>('ms-python.python');
+    const api = ext && (ext.isActive ? ext.exports : await ext.activate());
+    const active = api?.environments?.getActiveEnvironmentPath(uri)?.path;
+    if (active) return active;
+  } catch {
+    // no Python extension, or an older API: the fallbacks below
+  }
+  return process.env.CONVLENS_PYTHON || 'python3';
+}
+
+export class PytorchFeatures implements vscode.Disposable {
+  private readonly results = new Map<string, Map<string, Profiled>>();
+  private readonly diagnostics = vscode.languages.createDiagnosticCollection('convlens-python');
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+
+  constructor(
+    private readonly storage: vscode.Uri,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  resultsOf(doc: vscode.TextDocument): Map<string, Profiled> | undefined {
+    return this.results.get(doc.uri.toString());
+  }
+
+  /** Profiles `target` of `uri` (after saving it), with progress; the result feeds the editor features. */
+  async profile(uri: vscode.Uri, target: string): Promise<ProfileReport | undefined> {
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage('ConvLens: profiling a PyTorch model runs its Python code; trust this workspace first.');
+      return undefined;
+    }
+    const python = await interpreter(uri);
+    const dir = join(this.storage.fsPath, 'torch', createHash('sha256').update(uri.fsPath).digest('hex').slice(0, 16));
+    mkdirSync(dir, { recursive: true });
+    const onnx = vscode.Uri.file(join(dir, `${target}.onnx`));
+    return vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `ConvLens: building ${target} with Python`, cancellable: true },
+      async (_progress, token) => {
+        const ac = new AbortController();
+        const cancelled = token.onCancellationRequested(() => ac.abort());
+        const t0 = Date.now();
+        try {
+          const { report } = await profileTorchSource(uri.fsPath, target, { python, onnxPath: onnx.fsPath, timeoutMs: TIMEOUT_MS, signal: ac.signal });
+          this.log(`${uri.fsPath}:${target}: profiled with ${python} (torch ${report.pytorch?.torch}) in ${Date.now() - t0} ms`);
+          const byTarget = this.results.get(uri.toString()) ?? new Map<string, Profiled>();
+          byTarget.set(target, { target, report, onnx });
+          this.results.set(uri.toString(), byTarget);
+          this.diagnostics.delete(uri);
+          this.changed.fire();
+          return report;
+        } catch (e) {
+          if (token.isCancellationRequested) return undefined;
+          this.showError(uri, target, e);
+          return undefined;
+        } finally {
+          cancelled.dispose();
+        }
+      },
+    );
+  }
+
+  /** Profiles again every target of `doc` that was profiled before (on save). */
+  refresh(doc: vscode.TextDocument): void {
+    const done = this.results.get(doc.uri.toString());
+    if (done) for (const target of done.keys()) void this.profile(doc.uri, target);
+  }
+
+  forget(doc: vscode.TextDocument): void {
+    this.results.delete(doc.uri.toString());
+    this.diagnostics.delete(doc.uri);
+  }
+
+  private showError(uri: vscode.Uri, target: string, e: unknown): void {
+    const message = e instanceof ModelLoadError ? e.problem : (e as Error).message;
+    this.log(`error: ${uri.fsPath}:${target}: ${message}`);
+    const frames = e instanceof TorchSourceError ? e.frames : [];
+    const at = [...frames].reverse().find((f) => f.user && f.file === uri.fsPath);
+    if (at) {
+      const line = Math.max(0, at.line - 1);
+      const d = new vscode.Diagnostic(new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER), message.replace(/^line \d+: /, ''), vscode.DiagnosticSeverity.Error);
+      d.source = 'ConvLens (PyTorch)';
+      this.diagnostics.set(uri, [d]);
+    }
+    void vscode.window.showErrorMessage(`ConvLens: ${target}: ${message}`);
+  }
+
+  dispose(): void {
+    this.diagnostics.dispose();
+    this.changed.dispose();
+  }
+}
+
+function hoverOf(doc: vscode.TextDocument, features: PytorchFeatures, position: vscode.Position): vscode.Hover | undefined {
+  const results = features.resultsOf(doc);
+  if (!results) return undefined;
+  const site = siteAt(moduleSites(doc.getText()), position.line, position.character);
+  if (!site) return undefined;
+  for (const r of results.values()) {
+    const modules = modulesAt(site, r.report.pytorch?.modules ?? []);
+    if (modules.length === 0) continue;
+    const md = new vscode.MarkdownString();
+    if (doc.isDirty) md.appendMarkdown('*Stale: save the file to profile it again.*\n\n');
+    for (const m of modules.slice(0, 4)) {
+      const f = moduleFigures(r.report, m.path)!;
+      const call = f.calls[0];
+      md.appendMarkdown('**');
+      md.appendText(`${call ? `${shapeText(call.inputs[0])} → ${shapeText(call.outputs[0])}` : 'not called'}`);
+      md.appendMarkdown('** ');
+      md.appendText(`${f.path} (${f.type})${f.calls.length > 1 ? `, called ${f.calls.length} times` : ''}`);
+      md.appendMarkdown('  \n');
+      md.appendText(`Parameters: ${exactText(f.params)} · MACs: ${figureText(f.macs, (n) => (n ? `${humanCount(n)} (${exactText(n)})` : '0'))} · receptive field: ${f.receptiveField || '—'} · activations: ${figureText(f.activationBytes, humanBytes)}`);
+      md.appendMarkdown('\n\n');
+    }
+    if (modules.length > 4) md.appendText(`…and ${modules.length - 4} more ${site.className} modules`);
+    return new vscode.Hover(md, new vscode.Range(site.line, site.start, site.line, site.end));
+  }
+  return undefined;
+}
+
+function inlayHintsOf(doc: vscode.TextDocument, features: PytorchFeatures, range: vscode.Range): vscode.InlayHint[] {
+  const results = features.resultsOf(doc);
+  if (!results) return [];
+  const hints: vscode.InlayHint[] = [];
+  for (const site of moduleSites(doc.getText())) {
+    if (!site.builds || site.line < range.start.line || site.line > range.end.line) continue;
+    for (const r of results.values()) {
+      const m = modulesAt(site, r.report.pytorch?.modules ?? [])[0];
+      const out = m?.calls[0]?.outputs[0];
+      if (!out) continue;
+      // Without the batch dim, as the layer's own output reads: `→ 64×112×112`.
+      const hint = new vscode.InlayHint(doc.lineAt(site.line).range.end, `→ ${shapeText(out.slice(1))}`);
+      hint.paddingLeft = true;
+      hint.tooltip = `${m.path}: ${shapeText(m.calls[0].inputs[0])} → ${shapeText(out)}${doc.isDirty ? ' (stale: save to refresh)' : ''}`;
+      hints.push(hint);
+      break;
+    }
+  }
+  return hints;
+}
+
+function codeLensesOf(doc: vscode.TextDocument, features: PytorchFeatures): vscode.CodeLens[] {
+  const results = features.resultsOf(doc);
+  return moduleClasses(doc.getText()).map((c) => {
+    const range = new vscode.Range(c.line, 0, c.line, 0);
+    const r = results?.get(c.name);
+    if (!r) {
+      const title = vscode.workspace.isTrusted ? 'ConvLens: profile this model' : 'ConvLens: trust the workspace to profile this model (it runs the code)';
+      return new vscode.CodeLens(range, { title, command: 'convlens.profilePythonModel', arguments: [doc.uri, c.name], tooltip: 'Builds the model with your Python and torch, runs one forward pass with hooks and profiles its ONNX export' });
+    }
+    const t = r.report.totals;
+    const stale = doc.isDirty ? ' (stale)' : '';
+    const title = `${totalText(t, 'params', humanCount)} params · ${totalText(t, 'macs', (n) => withUnit(n, 'MACs'))} · peak ${totalText(t, 'peakActivationBytes', humanBytes)}${stale} — Open Model View`;
+    return new vscode.CodeLens(range, { title, command: 'convlens.openGraphToSide', arguments: [r.onnx], tooltip: `ConvLens: ${c.name} at input ${r.report.inputs.map((i) => shapeText(i.shape as number[])).join(', ')}; refreshed on save` });
+  });
+}
+
+export function registerPytorchFeatures(features: PytorchFeatures): vscode.Disposable[] {
+  const lensChanged = new vscode.EventEmitter<void>();
+  return [
+    features,
+    lensChanged,
+    features.onDidChange(() => lensChanged.fire()),
+    vscode.commands.registerCommand('convlens.profilePythonModel', async (uri?: unknown, target?: unknown) => {
+      const doc = uri instanceof vscode.Uri ? await vscode.workspace.openTextDocument(uri) : vscode.window.activeTextEditor?.document;
+      if (!doc) return undefined;
+      let name = typeof target === 'string' ? target : undefined;
+      if (!name) {
+        const classes = moduleClasses(doc.getText()).map((c) => c.name);
+        name = classes.length === 1 ? classes[0] : await vscode.window.showQuickPick(classes, { title: 'ConvLens: which model?' });
+      }
+      if (!name) return undefined;
+      if (doc.isDirty) await doc.save();
+      return features.profile(doc.uri, name);
+    }),
+    vscode.workspace.onDidSaveTextDocument((doc) => doc.languageId === 'python' && features.refresh(doc)),
+    vscode.workspace.onDidChangeTextDocument((e) => e.document.languageId === 'python' && features.resultsOf(e.document) && lensChanged.fire()),
+    vscode.workspace.onDidCloseTextDocument((doc) => features.forget(doc)),
+    vscode.languages.registerHoverProvider(PYTHON, { provideHover: (doc, position) => hoverOf(doc, features, position) }),
+    vscode.languages.registerInlayHintsProvider(PYTHON, { provideInlayHints: (doc, range) => inlayHintsOf(doc, features, range), onDidChangeInlayHints: features.onDidChange }),
+    vscode.languages.registerCodeLensProvider(PYTHON, { provideCodeLenses: (doc) => codeLensesOf(doc, features), onDidChangeCodeLenses: lensChanged.event }),
+  ];
+}
