@@ -14,7 +14,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { profileTorchSource, TorchSourceError } from '../runtime/torch-model';
 import { ModelLoadError } from '../core/errors';
-import { moduleClasses, moduleSites, modulesAt, siteAt } from '../core/pytorch/source-map';
+import { factoryFunctions, moduleClasses, moduleSites, modulesAt, siteAt } from '../core/pytorch/source-map';
 import { moduleFigures } from '../core/report/pytorch';
 import type { ProfileReport } from '../core/report/profile';
 import { exactText, figureText, humanBytes, humanCount, totalText, withUnit } from '../core/report/format';
@@ -159,17 +159,23 @@ function inlayHintsOf(doc: vscode.TextDocument, features: PytorchFeatures, range
   const results = features.resultsOf(doc);
   if (!results) return [];
   const hints: vscode.InlayHint[] = [];
+  const hinted = new Set<number>();
   for (const site of moduleSites(doc.getText())) {
     if (!site.builds || site.line < range.start.line || site.line > range.end.line) continue;
+    if (hinted.has(site.line)) continue;
     for (const r of results.values()) {
-      const m = modulesAt(site, r.report.pytorch?.modules ?? [])[0];
-      const out = m?.calls[0]?.outputs[0];
-      if (!out) continue;
-      // Without the batch dim, as the layer's own output reads: `→ 64×112×112`.
-      const hint = new vscode.InlayHint(doc.lineAt(site.line).range.end, `→ ${shapeText(out.slice(1))}`);
+      const modules = modulesAt(site, r.report.pytorch?.modules ?? []).filter((m) => m.calls[0]?.outputs[0]);
+      if (modules.length === 0) continue;
+      const m = modules[0];
+      const out = m.calls[0].outputs[0];
+      // Without the batch dim, as the layer's own output reads: `→ 64×112×112`; a loop's modules: first … last.
+      const last = site.kind === 'loop' && modules.length > 1 ? modules[modules.length - 1].calls[0].outputs[0] : undefined;
+      const label = last ? `→ ${shapeText(out.slice(1))} … ${shapeText(last.slice(1))}` : `→ ${shapeText(out.slice(1))}`;
+      const hint = new vscode.InlayHint(doc.lineAt(site.line).range.end, label);
       hint.paddingLeft = true;
-      hint.tooltip = `${m.path}: ${shapeText(m.calls[0].inputs[0])} → ${shapeText(out)}${doc.isDirty ? ' (stale: save to refresh)' : ''}`;
+      hint.tooltip = `${modules.map((x) => x.path).slice(0, 6).join(', ')}${modules.length > 6 ? ', …' : ''}: ${shapeText(m.calls[0].inputs[0])} → ${shapeText(out)}${doc.isDirty ? ' (stale: save to refresh)' : ''}`;
       hints.push(hint);
+      hinted.add(site.line);
       break;
     }
   }
@@ -178,7 +184,8 @@ function inlayHintsOf(doc: vscode.TextDocument, features: PytorchFeatures, range
 
 function codeLensesOf(doc: vscode.TextDocument, features: PytorchFeatures): vscode.CodeLens[] {
   const results = features.resultsOf(doc);
-  return moduleClasses(doc.getText()).map((c) => {
+  const text = doc.getText();
+  return [...moduleClasses(text), ...factoryFunctions(text)].sort((a, b) => a.line - b.line).map((c) => {
     const range = new vscode.Range(c.line, 0, c.line, 0);
     const r = results?.get(c.name);
     if (!r) {
@@ -203,7 +210,7 @@ export function registerPytorchFeatures(features: PytorchFeatures): vscode.Dispo
       if (!doc) return undefined;
       let name = typeof target === 'string' ? target : undefined;
       if (!name) {
-        const classes = moduleClasses(doc.getText()).map((c) => c.name);
+        const classes = [...moduleClasses(doc.getText()), ...factoryFunctions(doc.getText())].map((c) => c.name);
         name = classes.length === 1 ? classes[0] : await vscode.window.showQuickPick(classes, { title: 'ConvLens: which model?' });
       }
       if (!name) return undefined;

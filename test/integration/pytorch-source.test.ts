@@ -13,7 +13,7 @@ import { runCli } from '../helpers/cli';
 import { tempDir } from '../helpers/temp';
 import type { ProfileReport } from '../../src/core/report/profile';
 import { convlensComment, moduleOfNode, parsePythonTarget } from '../../src/core/pytorch/modules';
-import { moduleClasses, moduleSites, modulesAt, siteAt } from '../../src/core/pytorch/source-map';
+import { factoryFunctions, moduleClasses, moduleSites, modulesAt, siteAt } from '../../src/core/pytorch/source-map';
 import { readFileSync } from 'node:fs';
 
 const ROOT = resolve(__dirname, '../..');
@@ -189,6 +189,18 @@ describe('PyTorch source helpers', () => {
       { path: '', type: 'ResNet18' }, { path: 'conv1', type: 'Conv2d' }, { path: 'layer1', type: 'Sequential' },
       { path: 'layer1.0', type: 'BasicBlock' }, { path: 'layer1.0.conv1', type: 'Conv2d' }, { path: 'layer1.1', type: 'BasicBlock' }, { path: 'layer1.1.conv1', type: 'Conv2d' },
     ];
+    // nn.Sequential entries: each on its own line gets its own site and hint; entries on the assignment's line only a site.
+    const entries = sites.filter((s) => s.kind === 'entry');
+    assert.deepEqual(entries.filter((s) => s.className === 'BasicBlock').map((s) => [s.attr, lines[s.line].trim().slice(0, 10), s.builds]), [['downsample.0', 'nn.Conv2d(', true], ['downsample.1', 'nn.BatchNo', true]]);
+    assert.deepEqual(entries.filter((s) => s.className === 'ResNet18' && s.attr.startsWith('layer1.')).map((s) => [s.attr, s.builds]), [['layer1.0', false], ['layer1.1', false]]);
+    // A loop's appends to the list that becomes a ModuleList stand for all of its modules.
+    const mobile = moduleSites(readFileSync(join(EXAMPLES, 'mobilenet_style.py'), 'utf8'));
+    const loop = mobile.find((s) => s.kind === 'loop')!;
+    // A zero-argument function that returns a module class of the file gets a CodeLens too; one with parameters does not.
+    assert.deepEqual(factoryFunctions(readFileSync(join(EXAMPLES, 'mobilenet_style.py'), 'utf8')).map((f) => f.name), ['tiny_mobilenet']);
+    assert.equal(loop.attr, 'blocks');
+    const mods = [{ path: '', type: 'TinyMobileNet' }, { path: 'blocks', type: 'ModuleList' }, { path: 'blocks.0', type: 'Sequential' }, { path: 'blocks.0.0', type: 'Conv2d' }, { path: 'blocks.1', type: 'Sequential' }];
+    assert.deepEqual(modulesAt(loop, mods).map((m) => m.path), ['blocks.0', 'blocks.1']);
     assert.deepEqual(modulesAt(conv1, modules).map((m) => m.path), ['conv1']);
     assert.deepEqual(modulesAt({ className: 'BasicBlock', attr: 'conv1' }, modules).map((m) => m.path), ['layer1.0.conv1', 'layer1.1.conv1']);
   });
