@@ -21,6 +21,7 @@ import { LayoutHost } from './layout-host';
 import { SpareWorker } from './spare-worker';
 import type { ModelWorkerApi } from './model-requests';
 import { PytorchFeatures, registerPytorchFeatures } from './pytorch';
+import { registerWeightsEditor } from './weights-editor';
 
 let output: vscode.OutputChannel | undefined;
 
@@ -111,7 +112,7 @@ export function activate(context: vscode.ExtensionContext): void {
       return c ? summaryOf(c) : undefined;
     }),
   );
-  context.subscriptions.push(...registerPytorchFeatures(new PytorchFeatures(context.globalStorageUri, log)));
+  context.subscriptions.push(...registerPytorchFeatures(new PytorchFeatures(context.globalStorageUri, log)), registerWeightsEditor(log));
   const definitions = new DefinitionFeatures(new DefinitionAnalyser({ workerScript: worker('definition-worker.js'), log }));
   context.subscriptions.push(...registerModelEditor(provider), ...registerViewCommands(provider, log), ...registerStatusBar(provider), ...registerDefinitionFeatures(definitions), ...registerDefinitionSync(provider, definitions), registerExportOnnx(worker('definition-worker.js'), log));
 }

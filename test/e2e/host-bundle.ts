@@ -37,6 +37,8 @@ export async function smallCnnWorkspace(): Promise<string> {
   copyFileSync(join(ROOT, 'test', 'fixtures', 'torch-export-cnn.onnx'), join(ws, 'torch-export-cnn.onnx'));
   // A PyTorch source, for the Python editor's CodeLens and hovers.
   copyFileSync(join(ROOT, 'examples', 'pytorch', 'resnet18.py'), join(ws, 'resnet18.py'));
+  // A state_dict torch.save wrote: the weights view.
+  copyFileSync(join(ROOT, 'test', 'fixtures', 'small-state-dict.pth'), join(ws, 'small-state-dict.pth'));
   await writeKerasH5(join(ws, 'keras-cnn.h5'), exampleCnn().toJSON(null, false));
   return ws;
 }

@@ -14,6 +14,7 @@ import { readCheckpoint } from '../../src/core/pytorch/checkpoint';
 import { unpickle, PickleError } from '../../src/core/pytorch/pickle';
 import { ModelLoadError } from '../../src/core/errors';
 import { runCli } from '../helpers/cli';
+import { weightsHtml, weightsReport } from '../../src/core/report/weights';
 import { tempDir } from '../helpers/temp';
 
 function pythonWithTorch(): string | null {
@@ -146,5 +147,22 @@ torch.save(nn.Sequential(nn.Conv2d(3, 16, 3), nn.BatchNorm2d(16)).state_dict(), 
     const usage = await runCli('profile', file, '--input', '1x3x8x8');
     assert.equal(usage.code, 1);
     assert.match(usage.stderr, /--input applies to a model; small\.pth is a PyTorch checkpoint/);
+  });
+
+  it('a state_dict torch wrote, kept in the repository: its tensors, and a page that escapes every name', () => {
+    const fixture = join(__dirname, '..', 'fixtures', 'small-state-dict.pth');
+    const r = weightsReport(readCheckpoint(readFileSync(fixture), fixture));
+    // nn.Sequential(Conv2d(3, 16, 3), BatchNorm2d(16), ReLU(), Conv2d(16, 32, 3, groups=2), Flatten(), Linear(512, 10)):
+    // 7,946 parameters and 33 buffer elements (running mean and var, num_batches_tracked).
+    assert.deepEqual(r.tensors.map((t) => t.name), ['0.weight', '0.bias', '1.weight', '1.bias', '1.running_mean', '1.running_var', '1.num_batches_tracked', '3.weight', '3.bias', '5.weight', '5.bias']);
+    assert.equal(r.totals.elements, 7946 + 33);
+    assert.deepEqual(r.tensors.find((t) => t.name === '3.weight')!.shape, [32, 8, 3, 3]);
+    const hostile = { ...r, tensors: [{ ...r.tensors[0], name: '<img src=x onerror=alert(1)>.w\u202e' }], groups: [{ module: '<img src=x onerror=alert(1)>', tensors: 1, elements: 1, bytes: 4 }] };
+    const html = weightsHtml(hostile, 'a<b>.pth', 'NONCE');
+    assert.ok(!html.includes('<img'), 'a model string became markup');
+    assert.ok(!html.includes('<script'), 'the page has no scripts');
+    assert.ok(!html.includes('\u202e'), 'a bidi override reached the page');
+    assert.match(html, /Content-Security-Policy" content="default-src 'none'; style-src 'nonce-NONCE'"/);
+    assert.match(html, /&lt;img src=x onerror=alert\(1\)&gt;/);
   });
 });

@@ -7,6 +7,7 @@
 import type { Checkpoint, CheckpointTensor } from '../pytorch/checkpoint';
 import { csvText, mdText, visibleText } from './safe-text';
 import { exactText, humanBytes, humanCount } from './format';
+import { escapeHtml } from './html';
 import { addExact, type Figure } from '../../shared/exact';
 
 export interface WeightsGroup {
@@ -90,4 +91,64 @@ export function formatWeightsMarkdown(r: WeightsReport): string {
     `- ${mdText(totalsLine(r))}`,
     ...r.warnings.map((w) => `- warning: ${mdText(w)}`),
   ].join('\n') + '\n';
+}
+
+/** The page style: VS Code's theme colours where a webview has them, plain ones elsewhere. */
+const PAGE_STYLE = `
+body { font: var(--vscode-font-size, 13px)/1.45 var(--vscode-font-family, system-ui, sans-serif); color: var(--vscode-foreground, #1f2328); background: var(--vscode-editor-background, #fff); margin: 16px 20px; }
+h1 { font-size: 16px; margin: 0 0 2px; }
+.note { color: var(--vscode-descriptionForeground, #59636e); margin: 0 0 12px; }
+dl { display: flex; flex-wrap: wrap; gap: 4px 28px; margin: 0 0 16px; }
+dt { color: var(--vscode-descriptionForeground, #59636e); font-size: 11px; }
+dd { margin: 0; font-size: 15px; font-variant-numeric: tabular-nums; }
+table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
+th, td { padding: 2px 12px 2px 0; text-align: left; white-space: nowrap; }
+th { color: var(--vscode-descriptionForeground, #59636e); font-weight: 600; border-bottom: 1px solid var(--vscode-panel-border, #d0d7de); }
+td.n, th.n { text-align: right; }
+tr.module td { padding-top: 8px; font-weight: 600; }
+tr.tensor td:first-child { padding-left: 16px; }
+.error { color: var(--vscode-errorForeground, #cf222e); }
+`;
+
+/** A checkpoint's weights as a page with no scripts (`nonce` for its style); every model string is escaped. */
+export function weightsHtml(r: WeightsReport, title: string, nonce: string): string {
+  const e = escapeHtml;
+  const byModule = new Map<string, WeightsReport['tensors']>();
+  for (const t of r.tensors) {
+    const m = moduleOf(t.name);
+    byModule.set(m, [...(byModule.get(m) ?? []), t]);
+  }
+  const rows: string[] = [];
+  for (const g of r.groups) {
+    rows.push(`<tr class="module"><td>${e(g.module || '(top level)')}</td><td></td><td></td><td class="n">${e(humanCount(g.elements))}</td><td class="n">${e(humanBytes(g.bytes))}</td></tr>`);
+    for (const t of byModule.get(g.module) ?? []) {
+      const leaf = g.module ? t.name.slice(g.module.length + 1) : t.name;
+      rows.push(`<tr class="tensor"><td title="${e(t.name)}">${e(leaf)}</td><td>${e(shapeText(t.shape))}</td><td>${e(t.dtype)}</td><td class="n" title="${e(exactText(t.elements))}">${e(humanCount(t.elements))}</td><td class="n">${e(humanBytes(t.bytes))}</td></tr>`);
+    }
+  }
+  const values = r.values.length ? `<p class="note">Also saved: ${r.values.slice(0, 12).map((v) => `${e(v.name)} = ${e(v.value)}`).join(', ')}${r.values.length > 12 ? ', …' : ''}</p>` : '';
+  const warnings = r.warnings.map((w) => `<p class="error">${e(w)}</p>`).join('');
+  return page(title, nonce, `<h1>${e(title)}</h1>
+<p class="note">PyTorch checkpoint: the weights it holds, read without running it (a checkpoint has no graph: open the model's .py or an ONNX export to see one).</p>
+<dl><div><dt>Tensors</dt><dd>${e(exactText(r.totals.tensors))}</dd></div><div><dt>Elements</dt><dd>${e(exactText(r.totals.elements))} (${e(humanCount(r.totals.elements))})</dd></div><div><dt>Size</dt><dd>${e(humanBytes(r.totals.bytes))}</dd></div><div><dt>Modules</dt><dd>${e(exactText(r.groups.length))}</dd></div></dl>
+${warnings}${values}
+<table><thead><tr><th>Module / tensor</th><th>Shape</th><th>Dtype</th><th class="n">Elements</th><th class="n">Bytes</th></tr></thead><tbody>
+${rows.join('\n')}
+</tbody></table>`);
+}
+
+/** The same page saying why the file could not be read. */
+export function weightsErrorHtml(title: string, message: string, nonce: string): string {
+  return page(title, nonce, `<h1>${escapeHtml(title)}</h1><p class="error">${escapeHtml(message)}</p>`);
+}
+
+function page(title: string, nonce: string, body: string): string {
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'nonce-${nonce}'">
+<title>${escapeHtml(title)}</title>
+<style nonce="${nonce}">${PAGE_STYLE}</style>
+</head><body>
+${body}
+</body></html>`;
 }

@@ -50,6 +50,16 @@ describe('ConvLens in VS Code', () => {
     assert.deepEqual(contributed.filter((c) => !registered.has(c)), []);
   });
 
+  it('opening a .pth checkpoint shows the weights view (read natively, no Python)', async () => {
+    const folder = vscode.workspace.workspaceFolders![0].uri;
+    await vscode.commands.executeCommand('vscode.open', vscode.Uri.joinPath(folder, 'small-state-dict.pth'));
+    await until('the weights view tab', () => {
+      const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+      return input instanceof vscode.TabInputCustom && input.viewType === 'convlens.weights';
+    });
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
   it("opening a .onnx file shows ConvLens' model view, not binary text", async () => {
     await vscode.commands.executeCommand('vscode.open', workspaceModel());
     await until('the model view tab', () => {

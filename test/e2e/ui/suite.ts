@@ -297,6 +297,16 @@ export async function runUiSuite(ctx: UiContext): Promise<{ passed: number; fail
     await page.keyboard.press('Escape');
   });
 
+  await test('a .pth checkpoint opens in the weights view: tensors by module, totals', async () => {
+    await openPalette(page, 'View: Close All Editors');
+    await page.getByRole('treeitem', { name: /small-state-dict\.pth/ }).click();
+    const weights = page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
+    await weights.locator('td', { hasText: 'running_mean' }).waitFor({ timeout: UI_MS });
+    const totals = await weights.locator('dl').textContent();
+    if (!totals?.includes('7,979')) throw new Error(`totals: ${totals}`);
+    await page.screenshot({ path: join(ctx.results, 'pytorch-weights.png') });
+  });
+
   await test('a definition in the text editor: inlay hints, hover shapes, and a diagnostic for a shape error', async () => {
     await openPalette(page, 'View: Close All Editors');
     await page.getByRole('treeitem', { name: /alexnet\.cnn\.yaml/ }).click();
