@@ -14,18 +14,12 @@ import { readCheckpoint } from '../../src/core/pytorch/checkpoint';
 import { unpickle, PickleError } from '../../src/core/pytorch/pickle';
 import { ModelLoadError } from '../../src/core/errors';
 import { runCli } from '../helpers/cli';
+import { pythonWith, PYTHON_TORCH_HINT } from '../helpers/python-torch';
 import { weightsHtml, weightsReport } from '../../src/core/report/weights';
 import { tempDir } from '../helpers/temp';
 
-function pythonWithTorch(): string | null {
-  for (const py of [process.env.CONVLENS_PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean) as string[]) {
-    if (spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0) return py;
-  }
-  return null;
-}
-
-const python = pythonWithTorch();
-const SKIP = python ? false : 'PyTorch is not available (Debian: apt-get install python3-torch; or set CONVLENS_PYTHON)';
+const python = pythonWith('torch');
+const SKIP = python ? false : PYTHON_TORCH_HINT;
 const dir = tempDir('convlens-ckpt-');
 
 /** Runs a Python script with torch; returns its stdout. */

@@ -6,28 +6,20 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { runCli } from '../helpers/cli';
+import { pythonWith, PYTHON_TORCH_HINT } from '../helpers/python-torch';
 import { tempDir } from '../helpers/temp';
 import type { ProfileReport } from '../../src/core/report/profile';
 import { convlensComment, moduleOfNode, parsePythonTarget } from '../../src/core/pytorch/modules';
 import { factoryFunctions, moduleClasses, moduleSites, modulesAt, siteAt } from '../../src/core/pytorch/source-map';
-import { readFileSync } from 'node:fs';
 
 const ROOT = resolve(__dirname, '../..');
 const EXAMPLES = join(ROOT, 'examples', 'pytorch');
 
-function pythonWithTorch(): string | null {
-  for (const py of [process.env.CONVLENS_PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean) as string[]) {
-    if (spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0) return py;
-  }
-  return null;
-}
-
-const python = pythonWithTorch();
-const SKIP = python ? false : 'PyTorch is not available (Debian: apt-get install python3-torch; or set CONVLENS_PYTHON)';
+const python = pythonWith('torch');
+const SKIP = python ? false : PYTHON_TORCH_HINT;
 
 async function profile(spec: string, ...args: string[]): Promise<ProfileReport> {
   const r = await runCli('profile', spec, '--json', '--python', python!, ...args);

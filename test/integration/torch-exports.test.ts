@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { runCli } from '../helpers/cli';
+import { pythonWith } from '../helpers/python-torch';
 import { tempDir } from '../helpers/temp';
 import { ModelSession } from '../../src/core/report/model-session';
 import type { ProfileReport } from '../../src/core/report/profile';
@@ -24,14 +25,7 @@ interface Exported {
   ops: Record<string, number>;
 }
 
-function pythonWithTorch(): string | null {
-  for (const py of [process.env.CONVLENS_PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean) as string[]) {
-    if (spawnSync(py, ['-c', 'import torch, torchvision, onnx'], { encoding: 'utf8' }).status === 0) return py;
-  }
-  return null;
-}
-
-const python = pythonWithTorch();
+const python = pythonWith('torch, torchvision, onnx');
 const SKIP = python ? false : 'PyTorch with torchvision and onnx is not available (Debian: apt-get install python3-torch python3-torchvision python3-onnx; or set CONVLENS_PYTHON)';
 
 describe('torchvision exports (torch.onnx.export): exporter Identity and Constant nodes are folded, not layers', { skip: SKIP }, () => {
