@@ -12,7 +12,9 @@ import * as vscode from 'vscode';
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { profileTorchSource, TorchSourceError } from '../runtime/torch-model';
+import { DEFAULT_TORCH_INPUT, profileTorchSource, TorchSourceError } from '../runtime/torch-model';
+import { convlensComment, convlensCommentPlace, convlensCommentText, requiredInitArgs } from '../core/pytorch/modules';
+import { parseShape } from '../core/analysis/infer';
 import { ModelLoadError } from '../core/errors';
 import { factoryFunctions, moduleClasses, moduleSites, modulesAt, siteAt } from '../core/pytorch/source-map';
 import { moduleFigures } from '../core/report/pytorch';
@@ -185,18 +187,32 @@ function inlayHintsOf(doc: vscode.TextDocument, features: PytorchFeatures, range
 function codeLensesOf(doc: vscode.TextDocument, features: PytorchFeatures): vscode.CodeLens[] {
   const results = features.resultsOf(doc);
   const text = doc.getText();
-  return [...moduleClasses(text), ...factoryFunctions(text)].sort((a, b) => a.line - b.line).map((c) => {
+  return [...moduleClasses(text), ...factoryFunctions(text)].sort((a, b) => a.line - b.line).flatMap((c) => {
     const range = new vscode.Range(c.line, 0, c.line, 0);
     const r = results?.get(c.name);
     if (!r) {
+      // A class whose __init__ needs arguments is built from its `# convlens:` line: that comes first.
+      const needs = requiredInitArgs(text, c.name);
+      if (needs.length > 0 && !convlensComment(text, c.name)?.args) {
+        return [new vscode.CodeLens(range, { title: `ConvLens: set ${needs.join(', ')} to profile this model`, command: 'convlens.setPythonModelCall', arguments: [doc.uri, c.name], tooltip: 'Writes a # convlens: line above the class with its arguments and input shape' })];
+      }
       const title = vscode.workspace.isTrusted ? 'ConvLens: profile this model' : 'ConvLens: trust the workspace to profile this model (it runs the code)';
-      return new vscode.CodeLens(range, { title, command: 'convlens.profilePythonModel', arguments: [doc.uri, c.name], tooltip: 'Builds the model with your Python and torch, runs one forward pass with hooks and profiles its ONNX export' });
+      return [
+        new vscode.CodeLens(range, { title, command: 'convlens.profilePythonModel', arguments: [doc.uri, c.name], tooltip: 'Builds the model with your Python and torch, runs one forward pass with hooks and profiles its ONNX export' }),
+        new vscode.CodeLens(range, { title: 'arguments and input…', command: 'convlens.setPythonModelCall', arguments: [doc.uri, c.name], tooltip: 'Writes a # convlens: line above the class with its arguments and input shape' }),
+      ];
     }
     const t = r.report.totals;
     const stale = doc.isDirty ? ' (stale)' : '';
     const title = `${totalText(t, 'params', humanCount)} params · ${totalText(t, 'macs', (n) => withUnit(n, 'MACs'))} · peak ${totalText(t, 'peakActivationBytes', humanBytes)}${stale} — Open Model View`;
-    return new vscode.CodeLens(range, { title, command: 'convlens.openGraphToSide', arguments: [r.onnx], tooltip: `ConvLens: ${c.name} at input ${r.report.inputs.map((i) => shapeText(i.shape as number[])).join(', ')}; refreshed on save` });
+    return [new vscode.CodeLens(range, { title, command: 'convlens.openGraphToSide', arguments: [r.onnx], tooltip: `ConvLens: ${c.name} at input ${r.report.inputs.map((i) => shapeText(i.shape as number[])).join(', ')}; refreshed on save` })];
   });
+}
+
+/** The file's only model, or the one the user picks. */
+async function pickModel(text: string): Promise<string | undefined> {
+  const names = [...moduleClasses(text), ...factoryFunctions(text)].map((c) => c.name);
+  return names.length === 1 ? names[0] : vscode.window.showQuickPick(names, { title: 'ConvLens: which model?' });
 }
 
 export function registerPytorchFeatures(features: PytorchFeatures): vscode.Disposable[] {
@@ -208,14 +224,44 @@ export function registerPytorchFeatures(features: PytorchFeatures): vscode.Dispo
     vscode.commands.registerCommand('convlens.profilePythonModel', async (uri?: unknown, target?: unknown) => {
       const doc = uri instanceof vscode.Uri ? await vscode.workspace.openTextDocument(uri) : vscode.window.activeTextEditor?.document;
       if (!doc) return undefined;
-      let name = typeof target === 'string' ? target : undefined;
-      if (!name) {
-        const classes = [...moduleClasses(doc.getText()), ...factoryFunctions(doc.getText())].map((c) => c.name);
-        name = classes.length === 1 ? classes[0] : await vscode.window.showQuickPick(classes, { title: 'ConvLens: which model?' });
-      }
+      const name = typeof target === 'string' ? target : await pickModel(doc.getText());
       if (!name) return undefined;
       if (doc.isDirty) await doc.save();
       return features.profile(doc.uri, name);
+    }),
+    // Writes (or rewrites) the `# convlens: Net(args), input=…` line above a class, then profiles it.
+    // Arguments and input may be given (scripts, tests); otherwise they are asked for.
+    vscode.commands.registerCommand('convlens.setPythonModelCall', async (uriArg?: unknown, targetArg?: unknown, args?: unknown, input?: unknown) => {
+      const doc = uriArg instanceof vscode.Uri ? await vscode.workspace.openTextDocument(uriArg) : vscode.window.activeTextEditor?.document;
+      if (!doc) return undefined;
+      const uri = doc.uri;
+      const text = doc.getText();
+      const target = typeof targetArg === 'string' ? targetArg : await pickModel(text);
+      if (!target) return undefined;
+      const known = convlensComment(text, target);
+      const needs = requiredInitArgs(text, target);
+      const callArgs = typeof args === 'string' ? args : await vscode.window.showInputBox({
+        title: `ConvLens: arguments for ${target}(…)`,
+        prompt: needs.length ? `Python call arguments; ${target} needs ${needs.join(', ')}` : 'Python call arguments (empty: none)',
+        value: known?.args ?? needs.map((n) => `${n}=`).join(', '),
+      });
+      if (callArgs === undefined) return undefined;
+      const shape = typeof input === 'string' ? input : await vscode.window.showInputBox({
+        title: `ConvLens: input shape for ${target}`,
+        prompt: 'NCHW, e.g. 1x3x224x224',
+        value: known?.inputs?.[0]?.join('x') ?? DEFAULT_TORCH_INPUT.join('x'),
+        validateInput: (v) => (parseShape(v).error ?? undefined),
+      });
+      if (shape === undefined) return undefined;
+      const place = convlensCommentPlace(text, target);
+      if (!place) return undefined;
+      const line = convlensCommentText(target, callArgs, [shape.trim()]);
+      const edit = new vscode.WorkspaceEdit();
+      if (place.replace) edit.replace(uri, doc.lineAt(place.line).range, line);
+      else edit.insert(uri, new vscode.Position(place.line, 0), `${line}\n`);
+      await vscode.workspace.applyEdit(edit);
+      await doc.save();
+      return features.profile(uri, target);
     }),
     vscode.workspace.onDidSaveTextDocument((doc) => doc.languageId === 'python' && features.refresh(doc)),
     vscode.workspace.onDidChangeTextDocument((e) => e.document.languageId === 'python' && features.resultsOf(e.document) && lensChanged.fire()),

@@ -12,7 +12,7 @@ import { runCli } from '../helpers/cli';
 import { pythonWith, PYTHON_TORCH_HINT } from '../helpers/python-torch';
 import { tempDir } from '../helpers/temp';
 import type { ProfileReport } from '../../src/core/report/profile';
-import { convlensComment, moduleOfNode, parsePythonTarget } from '../../src/core/pytorch/modules';
+import { convlensComment, convlensCommentPlace, convlensCommentText, moduleOfNode, parsePythonTarget, requiredInitArgs } from '../../src/core/pytorch/modules';
 import { factoryFunctions, moduleClasses, moduleSites, modulesAt, siteAt } from '../../src/core/pytorch/source-map';
 
 const ROOT = resolve(__dirname, '../..');
@@ -150,6 +150,33 @@ describe('PyTorch source helpers', () => {
     const src = ['import torch', '', "# convlens: Net(widths=[32, 64], act='relu)'), input=1x3x32x32, input=1x10", '@some.decorator', 'class Net(nn.Module):', '    pass'].join('\n');
     assert.deepEqual(convlensComment(src, 'Net'), { line: 3, args: "widths=[32, 64], act='relu)'", inputs: [[1, 3, 32, 32], [1, 10]] });
     assert.equal(convlensComment('class Net(nn.Module):\n  pass', 'Net'), undefined);
+  });
+
+  it('which classes need arguments, and where their # convlens: line goes', () => {
+    const src = [
+      'class A(nn.Module):',
+      '    def __init__(self, inplanes: int, planes,',
+      '                 stride: int = 1, *layers, act=nn.ReLU(inplace=True), **kw):',
+      '        super().__init__()',
+      '',
+      '@register',
+      'class B(nn.Module):',
+      '    def __init__(self, width=(8, 16)):',
+      '        pass',
+      '',
+      '# convlens: C(3), input=1x3x8x8',
+      'class C(nn.Module):',
+      '    pass',
+    ].join('\n');
+    assert.deepEqual(requiredInitArgs(src, 'A'), ['inplanes', 'planes']);
+    assert.deepEqual(requiredInitArgs(src, 'B'), []);
+    assert.deepEqual(requiredInitArgs(src, 'C'), []);
+    assert.deepEqual(convlensCommentPlace(src, 'A'), { line: 0, replace: false });
+    assert.deepEqual(convlensCommentPlace(src, 'B'), { line: 5, replace: false });
+    assert.deepEqual(convlensCommentPlace(src, 'C'), { line: 10, replace: true });
+    const line = convlensCommentText('A', 'inplanes=64, planes=64', ['1x64x56x56']);
+    assert.equal(line, '# convlens: A(inplanes=64, planes=64), input=1x64x56x56');
+    assert.deepEqual(convlensComment(`${line}\nclass A(nn.Module):`, 'A'), { line: 1, args: 'inplanes=64, planes=64', inputs: [[1, 64, 56, 56]] });
   });
 
   it('the module that owns an exported node, by its scope', () => {

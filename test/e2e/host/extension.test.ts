@@ -249,7 +249,8 @@ describe('ConvLens in VS Code', () => {
     const doc = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(doc);
     const before = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
-    assert.deepEqual(before.map((l) => l.command?.title), ['ConvLens: profile this model', 'ConvLens: profile this model']);
+    // BasicBlock's __init__ needs inplanes and planes: its lens offers to write them; ResNet18 builds as it is.
+    assert.deepEqual(before.map((l) => l.command?.title), ['ConvLens: set inplanes, planes to profile this model', 'ConvLens: profile this model', 'arguments and input…']);
     // What clicking ResNet18's CodeLens runs.
     const lens = before[1];
     await vscode.commands.executeCommand(lens.command!.command, ...(lens.command!.arguments ?? []));
@@ -269,6 +270,11 @@ describe('ConvLens in VS Code', () => {
     const hints = await vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', uri, new vscode.Range(0, 0, doc.lineCount, 0));
     const labels = hints.map((h) => (typeof h.label === 'string' ? h.label : h.label.map((p) => p.value).join('')));
     assert.ok(labels.includes('→ 64×112×112') && labels.includes('→ 1000'), labels.join(' | '));
+    // BasicBlock through its lens's command: the # convlens: line is written above it, then it is profiled.
+    await vscode.commands.executeCommand('convlens.setPythonModelCall', uri, 'BasicBlock', 'inplanes=64, planes=128, stride=2', '1x64x56x56');
+    assert.match(doc.getText(), /\n# convlens: BasicBlock\(inplanes=64, planes=128, stride=2\), input=1x64x56x56\nclass BasicBlock/);
+    const blockLens = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri))[0];
+    assert.match(blockLens.command!.title, /^230\.14 K params/);
     // A shape bug: the diagnostic sits on the line of forward that raised.
     const buggy = vscode.Uri.joinPath(folder, 'buggy.py');
     await vscode.workspace.fs.writeFile(buggy, Buffer.from(['import torch', 'from torch import nn', '', 'class Buggy(nn.Module):', '    def __init__(self):', '        super().__init__()', '        self.fc = nn.Linear(100, 10)', '', '    def forward(self, x):', '        x = x.flatten(1)', '        return self.fc(x)', ''].join('\n')));

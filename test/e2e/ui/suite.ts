@@ -285,8 +285,9 @@ export async function runUiSuite(ctx: UiContext): Promise<{ passed: number; fail
     const editor = page.locator('.editor-instance .monaco-editor').first();
     await editor.locator('.view-lines', { hasText: 'class ResNet18' }).waitFor({ timeout: UI_MS });
     const lenses = editor.locator('.codelens-decoration a', { hasText: 'ConvLens: profile this model' });
-    await lenses.nth(1).waitFor({ timeout: UI_MS });
-    await lenses.nth(1).click();
+    // BasicBlock needs arguments (its lens offers to write them); ResNet18 builds as it is.
+    await lenses.first().waitFor({ timeout: UI_MS });
+    await lenses.first().click();
     await editor.locator('.codelens-decoration a', { hasText: '11.69 M params · 1.81 GMACs' }).waitFor({ timeout: 120_000 });
     await editor.locator('.view-lines').getByText('→ 64×112×112').first().waitFor({ timeout: UI_MS });
     await page.screenshot({ path: join(ctx.results, 'pytorch-codelens.png') });
