@@ -28,7 +28,7 @@ import { parseShape } from './core/analysis/infer';
 import { parseDType } from './core/dtype';
 import { BARE_INPUT, largestBatchThatFits, profileModel, type ProfileOptions, type ProfileReport } from './core/report/profile';
 import { parsePythonTarget } from './core/pytorch/modules';
-import { isLegacyTorch, isZip, looksLikeTorchArchive, readCheckpoint } from './core/pytorch/checkpoint';
+import { isLegacyTorch, isTorchScriptArchive, isZip, looksLikeTorchArchive, readCheckpoint } from './core/pytorch/checkpoint';
 import { formatWeightsCsv, formatWeightsMarkdown, formatWeightsTable, weightsReport } from './core/report/weights';
 import { formatBatchFit, formatCsv, formatMarkdown, formatTable, parseByteSize } from './core/report/format';
 import { visibleLines, visibleText } from './core/report/safe-text';
@@ -253,8 +253,33 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     if (formats > 1) throw new UsageError('choose one of --json, --csv, --markdown');
     // Every option is read before anything is printed: an error never follows a report.
     const budget = values.budget === undefined ? undefined : parseBytes(values.budget);
+    const printProfile = (report: ProfileReport, model: Model): number => {
+      const fmt = { optimizer: options.optimizer };
+      if (values.json) out(JSON.stringify(report, null, 2) + '\n');
+      else if (values.csv) out(formatCsv(report));
+      else if (values.markdown) out(formatMarkdown(report, fmt));
+      else out(formatTable(report, fmt) + '\n');
+      if (budget !== undefined) err(formatBatchFit(budget, largestBatchThatFits(model, budget, 'training', options)) + '\n');
+      return 0;
+    };
 
     const checkpoint = torchCheckpoint(modelPath);
+    let report: ProfileReport;
+    let model: Model;
+    if (checkpoint && isTorchScriptArchive(checkpoint)) {
+      // A TorchScript archive is a graph: through Python (torch.jit.load), exported and profiled.
+      const { profileTorchSource } = await import('./runtime/torch-model.js');
+      const profiled = await profileTorchSource(modelPath, undefined, {
+        jit: true,
+        python: values.python ?? process.env.CONVLENS_PYTHON,
+        inputs: Object.values(options.inputShapes ?? {}),
+        batch: options.batch,
+        timeoutMs: 300_000,
+        optimizer: options.optimizer,
+        showFoldedNodes: options.showFoldedNodes,
+      });
+      return printProfile(profiled.report, profiled.model);
+    }
     if (checkpoint) {
       const asked = (['input', 'batch', 'dtype', 'optimizer', 'budget', 'all-nodes', 'python'] as const).find((k) => values[k] !== undefined);
       if (asked) throw new UsageError(`--${asked} applies to a model; ${basename(modelPath)} is a PyTorch checkpoint (weights only)`);
@@ -266,9 +291,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       return 0;
     }
     const python = parsePythonTarget(modelPath);
-    if (values.python !== undefined && !python) throw new UsageError('--python applies to a PyTorch source (model.py:ClassName)');
-    let report: ProfileReport;
-    let model: Model;
+    if (values.python !== undefined && !python) throw new UsageError('--python applies to a PyTorch source (model.py:ClassName) or a TorchScript archive');
     if (python) {
       // The example input is fed and exported at these shapes: the export's own are then static.
       const { profileTorchSource } = await import('./runtime/torch-model.js');
@@ -292,13 +315,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       }
       report = profileModel(model, options).report;
     }
-    const fmt = { optimizer: options.optimizer };
-    if (values.json) out(JSON.stringify(report, null, 2) + '\n');
-    else if (values.csv) out(formatCsv(report));
-    else if (values.markdown) out(formatMarkdown(report, fmt));
-    else out(formatTable(report, fmt) + '\n');
-    if (budget !== undefined) err(formatBatchFit(budget, largestBatchThatFits(model, budget, 'training', options)) + '\n');
-    return 0;
+    return printProfile(report, model);
   } catch (e) {
     if (e instanceof UsageError || e instanceof OptionValueError) {
       fail(err, e.message);

@@ -25,10 +25,12 @@ export class TorchBridgeError extends Error {
 }
 
 export interface TorchRequest {
-  /** The user's Python file. */
+  /** The user's Python file, or with `jit` a TorchScript archive. */
   file: string;
-  /** A torch.nn.Module subclass or a function of the file. */
+  /** A torch.nn.Module subclass or a function of the file ('' with `jit`). */
   target: string;
+  /** `file` is a TorchScript archive (torch.jit.save), loaded with torch.jit.load: no hooks (TorchScript refuses them). */
+  jit?: boolean;
   /** Python call arguments for the target (`num_classes=10`); none by default. */
   args?: string;
   /** The example inputs' shapes (zeros, float32). */

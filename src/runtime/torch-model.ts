@@ -15,7 +15,7 @@ import type { TorchResult } from '../core/pytorch/bridge-types';
 import { profileModel, type ProfileReport } from '../core/report/profile';
 import { withTorchFacts } from '../core/report/pytorch';
 import type { Optimizer } from '../core/analysis/memory';
-import { runTorchBridge, TorchBridgeError, TORCH_HINT, type BridgeOptions } from './torch-bridge';
+import { runTorchBridge, TorchBridgeError, TORCH_HINT, type BridgeOptions, type TorchRequest } from './torch-bridge';
 
 /** What a model is fed when neither the command line nor its `# convlens:` comment says. */
 export const DEFAULT_TORCH_INPUT = [1, 3, 224, 224];
@@ -52,26 +52,39 @@ export async function loadTorchModel(file: string, target: string | undefined, o
     throw new ModelLoadError(file, `name the model to build: ${basename(file)}:ClassName${found.length ? ` (module classes here: ${found.slice(0, 6).join(', ')})` : ''}`);
   }
   const comment = convlensComment(source, target);
-  const shapes = opts.inputs?.length ? opts.inputs : comment?.inputs?.length ? comment.inputs : [DEFAULT_TORCH_INPUT];
-  const inputs = shapes.map((s, i) => {
-    if (!s.every((d): d is number => typeof d === 'number')) throw new ModelLoadError(file, `input ${i}: PyTorch needs sizes, not names (${s.join('×')})`);
-    return opts.batch !== undefined && s.length > 0 ? [opts.batch, ...s.slice(1)] : s;
-  });
+  const inputs = exampleShapes(file, opts.inputs?.length ? opts.inputs : comment?.inputs?.length ? comment.inputs : [DEFAULT_TORCH_INPUT], opts.batch);
+  return bridgeToModel({ file, target, args: comment?.args, inputs }, opts);
+}
+
+/** A TorchScript archive (torch.jit.save) through the bridge: its export as a Model, and what torch counts. */
+export async function loadTorchScript(file: string, opts: TorchModelOptions = {}): Promise<{ model: Model; torch: TorchResult }> {
+  return bridgeToModel({ file, target: '', jit: true, inputs: exampleShapes(file, opts.inputs?.length ? opts.inputs : [DEFAULT_TORCH_INPUT], opts.batch) }, opts);
+}
+
+async function bridgeToModel(req: Omit<TorchRequest, 'onnx'>, opts: TorchModelOptions): Promise<{ model: Model; torch: TorchResult }> {
   const dir = mkdtempSync(join(tmpdir(), 'convlens-export-'));
   try {
     const onnx = opts.onnxPath ?? join(dir, 'model.onnx');
     let torch: TorchResult;
     try {
-      torch = await runTorchBridge({ file, target, args: comment?.args, inputs, onnx }, opts);
+      torch = await runTorchBridge({ ...req, onnx }, opts);
     } catch (e) {
-      throw e instanceof TorchBridgeError ? bridgeError(file, e) : e;
+      throw e instanceof TorchBridgeError ? bridgeError(req.file, e) : e;
     }
-    if (!torch.onnx) throw new ModelLoadError(file, `${target} ran, but torch.onnx.export failed: ${torch.exportError ?? 'no file written'}`);
+    if (!torch.onnx) throw new ModelLoadError(req.file, `${req.target || 'the model'} ran, but torch.onnx.export failed: ${torch.exportError ?? 'no file written'}`);
     const loaded = await loadModelFile(onnx);
     return { model: loaded.model, torch };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The example inputs' sizes, the batch applied; a named dim is an error (PyTorch needs sizes). */
+function exampleShapes(file: string, shapes: readonly Shape[], batch: number | undefined): number[][] {
+  return shapes.map((s, i) => {
+    if (!s.every((d): d is number => typeof d === 'number')) throw new ModelLoadError(file, `input ${i}: PyTorch needs sizes, not names (${s.join('×')})`);
+    return batch !== undefined && s.length > 0 ? [batch, ...s.slice(1)] : s;
+  });
 }
 
 /** A failure of the user's model, with the traceback (innermost last) for the editor's diagnostic. */
@@ -111,8 +124,8 @@ function bridgeError(file: string, e: TorchBridgeError): ModelLoadError {
  * A PyTorch source's profile: the export's, with torch's facts put back (report/pytorch.ts).
  * `optimizer` chooses the training-memory estimate.
  */
-export async function profileTorchSource(file: string, target: string | undefined, opts: TorchModelOptions & { optimizer?: Optimizer; showFoldedNodes?: boolean } = {}): Promise<{ report: ProfileReport; model: Model; torch: TorchResult }> {
-  const { model, torch } = await loadTorchModel(file, target, opts);
+export async function profileTorchSource(file: string, target: string | undefined, opts: TorchModelOptions & { optimizer?: Optimizer; showFoldedNodes?: boolean; jit?: boolean } = {}): Promise<{ report: ProfileReport; model: Model; torch: TorchResult }> {
+  const { model, torch } = opts.jit ? await loadTorchScript(file, opts) : await loadTorchModel(file, target, opts);
   // Fed and exported at the asked shapes: the export's own are static.
   const profile = profileModel(model, { optimizer: opts.optimizer, ...(opts.showFoldedNodes ? { showFoldedNodes: true } : {}) });
   return { report: withTorchFacts(profile.report, torch, { optimizer: opts.optimizer, inputBytes: profile.details.inputBytes }), model, torch };

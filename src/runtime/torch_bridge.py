@@ -72,6 +72,14 @@ def main():
     if (major, minor) < (1, 13):
         fail('old-torch', f'torch {torch.__version__} is older than 1.13')
 
+    if req.get('jit'):
+        # A TorchScript archive (torch.jit.save): TorchScript's own loader, no Python code of the user runs.
+        try:
+            model = torch.jit.load(user_file, map_location='cpu')
+        except BaseException as e:  # noqa: BLE001
+            fail('import', f'{type(e).__name__}: {e}'.splitlines()[0][:500])
+        return profile(torch, model, req, user_file, hooks=False)
+
     # The user's file as a module of its own name (its `if __name__ == "__main__":` block does not run),
     # importable siblings beside it.
     sys.path.insert(0, os.path.dirname(user_file))
@@ -94,6 +102,11 @@ def main():
         fail('build', f'{type(e).__name__}: {e}', user_frames(e.__traceback__, user_file))
     if not isinstance(model, torch.nn.Module):
         fail('target', f"{target}({req.get('args') or ''}) made a {type(model).__name__}, not a torch.nn.Module")
+    profile(torch, model, req, user_file, hooks=True)
+
+
+def profile(torch, model, req, user_file, hooks):
+    """Hooks (not on TorchScript modules, which refuse them), one forward pass, the export; emits the result."""
     model.eval()
 
     modules = []
@@ -103,7 +116,8 @@ def main():
         own = sum(p.numel() for p in m.parameters(recurse=False))
         modules.append({
             'path': path,
-            'type': type(m).__name__,
+            # A TorchScript module's own class is RecursiveScriptModule; it keeps the original's name.
+            'type': getattr(m, 'original_name', None) or type(m).__name__,
             'params': own,
             'buffers': sum(b.numel() for b in m.buffers(recurse=False)),
             'calls': [],
@@ -114,7 +128,7 @@ def main():
         if i is not None:
             modules[i]['calls'].append({'inputs': shapes_of(inputs), 'outputs': shapes_of(output)})
 
-    handles = [m.register_forward_hook(hook) for m in model.modules()]
+    handles = [m.register_forward_hook(hook) for m in model.modules()] if hooks else []
     example = tuple(torch.zeros(*shape) for shape in req['inputs'])
     try:
         with torch.no_grad():

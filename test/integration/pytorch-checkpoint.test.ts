@@ -124,6 +124,23 @@ torch.jit.save(torch.jit.script(nn.Linear(2, 2)), 'script.pt')
     assert.throws(() => readCheckpoint(readFileSync(join(dir, 'script.pt')), 'script.pt'), /TorchScript archive/);
   });
 
+  it('a TorchScript archive profiles through Python (torch.jit.load, then the export): torch\'s counts, the graph\'s shapes', { skip: SKIP }, async () => {
+    py(`
+import torch
+from torch import nn
+torch.jit.save(torch.jit.script(nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU())), 'conv.pt')
+`);
+    const r = await runCli('profile', join(dir, 'conv.pt'), '--input', '1x3x8x8', '--json', '--python', python!);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.format, 'pytorch');
+    // Conv 8·3·9 + 8, BatchNorm 8 + 8 (its running statistics are buffers: 8 + 8 + 1).
+    assert.equal(j.totals.params, 216 + 8 + 16);
+    assert.equal(j.pytorch.buffers, 17);
+    assert.deepEqual(j.outputs[0].shape, [1, 8, 6, 6]);
+    assert.equal(j.totals.macs, 6 * 6 * 8 * 3 * 9);
+  });
+
   it('convlens profile model.pth: the weights table and --json; model options are a usage error', { skip: SKIP }, async () => {
     py(`
 import torch

@@ -56,6 +56,20 @@ export function looksLikeTorchArchive(bytes: Uint8Array): boolean {
   return /(^|\/)data\.pkl$/.test(name);
 }
 
+/** Whether a zip is a TorchScript archive (torch.jit.save: `code/` and `constants.pkl` records); lists names only. */
+export function isTorchScriptArchive(bytes: Uint8Array): boolean {
+  if (!isZip(bytes)) return false;
+  let script = false;
+  try {
+    unzipSync(bytes, { filter: (f) => ((script ||= isTorchScriptRecord(f.name)), false) });
+  } catch {
+    return false;
+  }
+  return script;
+}
+
+const isTorchScriptRecord = (name: string) => /(^|\/)code\//.test(name) || /(^|\/)constants\.pkl$/.test(name);
+
 export function readCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
   if (isLegacyTorch(bytes)) {
     throw new ModelLoadError(file, 'a PyTorch file in the legacy format (torch.save before PyTorch 1.6, or _use_new_zipfile_serialization=False): load it with torch and save it again with torch.save to read it here');
@@ -74,8 +88,8 @@ export function readCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
     throw new ModelLoadError(file, `a damaged zip archive (${(e as Error).message})`);
   }
   const names = [...records.keys()];
-  if (names.some((n) => /(^|\/)code\//.test(n) || /(^|\/)constants\.pkl$/.test(n))) {
-    throw new ModelLoadError(file, 'a TorchScript archive (torch.jit.save): its graph is TorchScript code, which ConvLens does not read natively; export it to ONNX, or save the state_dict (torch.save(model.state_dict(), f)) to see its weights');
+  if (names.some(isTorchScriptRecord)) {
+    throw new ModelLoadError(file, 'a TorchScript archive (torch.jit.save): its graph is TorchScript code, which ConvLens reads only through Python (`convlens profile model.pt --input 1x3x224x224`, torch needed), or save the state_dict (torch.save(model.state_dict(), f)) to see its weights here');
   }
   if (names.some((n) => /(^|\/)(archive_format|serialized_exported_program\.json)$/.test(n) || /(^|\/)models\/.*\.json$/.test(n))) {
     throw new ModelLoadError(file, 'a torch.export archive (.pt2): ConvLens does not read it natively; export the model to ONNX, or save its state_dict');
