@@ -264,13 +264,11 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     };
 
     const checkpoint = torchCheckpoint(modelPath);
-    let report: ProfileReport;
-    let model: Model;
-    if (checkpoint && isTorchScriptArchive(checkpoint)) {
-      // A TorchScript archive is a graph: through Python (torch.jit.load), exported and profiled.
+    // Through Python: fed and exported at the asked shapes (the export's own are then static).
+    const viaTorch = async (file: string, target: string | undefined, jit: boolean) => {
       const { profileTorchSource } = await import('./runtime/torch-model.js');
-      const profiled = await profileTorchSource(modelPath, undefined, {
-        jit: true,
+      const profiled = await profileTorchSource(file, target, {
+        jit,
         python: values.python ?? process.env.CONVLENS_PYTHON,
         inputs: Object.values(options.inputShapes ?? {}),
         batch: options.batch,
@@ -279,7 +277,9 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         showFoldedNodes: options.showFoldedNodes,
       });
       return printProfile(profiled.report, profiled.model);
-    }
+    };
+    // A TorchScript archive is a graph: torch.jit.load, then the export. (`return await`: its errors are this try's.)
+    if (checkpoint && isTorchScriptArchive(checkpoint)) return await viaTorch(modelPath, undefined, true);
     if (checkpoint) {
       const asked = (['input', 'batch', 'dtype', 'optimizer', 'budget', 'all-nodes', 'python'] as const).find((k) => values[k] !== undefined);
       if (asked) throw new UsageError(`--${asked} applies to a model; ${basename(modelPath)} is a PyTorch checkpoint (weights only)`);
@@ -292,30 +292,15 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     }
     const python = parsePythonTarget(modelPath);
     if (values.python !== undefined && !python) throw new UsageError('--python applies to a PyTorch source (model.py:ClassName) or a TorchScript archive');
-    if (python) {
-      // The example input is fed and exported at these shapes: the export's own are then static.
-      const { profileTorchSource } = await import('./runtime/torch-model.js');
-      const profiled = await profileTorchSource(python.file, python.target, {
-        python: values.python ?? process.env.CONVLENS_PYTHON,
-        inputs: Object.values(options.inputShapes ?? {}),
-        batch: options.batch,
-        timeoutMs: 300_000,
-        optimizer: options.optimizer,
-        showFoldedNodes: options.showFoldedNodes,
-      });
-      model = profiled.model;
-      report = profiled.report;
-    } else {
-      const loaded = await loadModelFile(modelPath);
-      options.readExternal = loaded.readExternal;
-      model = loaded.model;
-      const inputs = model.graph.inputs;
-      if (options.inputShapes?.[BARE_INPUT] && inputs.length !== 1) {
-        throw new OptionValueError(`--input without a name is for a model with one input; ${modelPath} has ${inputs.length} (${inputs.join(', ') || 'none'}): write NAME=DIMS`);
-      }
-      report = profileModel(model, options).report;
+    if (python) return await viaTorch(python.file, python.target, false);
+    const loaded = await loadModelFile(modelPath);
+    options.readExternal = loaded.readExternal;
+    const model = loaded.model;
+    const inputs = model.graph.inputs;
+    if (options.inputShapes?.[BARE_INPUT] && inputs.length !== 1) {
+      throw new OptionValueError(`--input without a name is for a model with one input; ${modelPath} has ${inputs.length} (${inputs.join(', ') || 'none'}): write NAME=DIMS`);
     }
-    return printProfile(report, model);
+    return printProfile(profileModel(model, options).report, model);
   } catch (e) {
     if (e instanceof UsageError || e instanceof OptionValueError) {
       fail(err, e.message);
