@@ -8,7 +8,7 @@
  *   convlens export <model.cnn.yaml> -o <out.onnx> [--seed N] [--opset 17] [--batch N]
  */
 import { parseArgs } from 'node:util';
-import { closeSync, constants, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { sameFile, writeFileAtomic } from './core/files';
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
@@ -28,7 +28,7 @@ import { parseShape } from './core/analysis/infer';
 import { parseDType } from './core/dtype';
 import { BARE_INPUT, largestBatchThatFits, profileModel, type ProfileOptions, type ProfileReport } from './core/report/profile';
 import { parsePythonTarget } from './core/pytorch/modules';
-import { isLegacyTorch, isTorchScriptArchive, isZip, looksLikeTorchArchive, readCheckpoint } from './core/pytorch/checkpoint';
+import { isTorchScriptArchive, readCheckpoint, readTorchFile } from './core/pytorch/checkpoint';
 import { formatWeightsCsv, formatWeightsMarkdown, formatWeightsTable, weightsReport } from './core/report/weights';
 import { formatBatchFit, formatCsv, formatMarkdown, formatTable, parseByteSize } from './core/report/format';
 import { visibleLines, visibleText } from './core/report/safe-text';
@@ -128,27 +128,6 @@ function parseBytes(s: string): number {
   const bytes = parseByteSize(s);
   if (bytes === null) throw new OptionValueError(`--budget: cannot read '${s}' as a size (e.g. 8GiB, 512MB)`);
   return bytes;
-}
-
-/** A torch.save file's bytes, when `path` is one (by its bytes: a zip with data.pkl, or the legacy format; or by a .pt/.pth name). */
-function torchCheckpoint(path: string): Uint8Array | undefined {
-  if (parsePythonTarget(path)) return undefined;
-  // The first bytes decide: a large ONNX file is not read twice.
-  const head = new Uint8Array(600);
-  try {
-    // Never blocks: a FIFO is left to the loader, which refuses it.
-    const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-    try {
-      if (!fstatSync(fd).isFile()) return undefined;
-      readSync(fd, head, 0, head.length, 0);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    return undefined; // the loader says what is wrong with the path
-  }
-  const torch = looksLikeTorchArchive(head) || isLegacyTorch(head) || (/\.(pt|pth)$/i.test(path) && isZip(head));
-  return torch ? readFileSync(path) : undefined;
 }
 
 /** `--input NAME=DIMS` options as input shapes. */
@@ -263,7 +242,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       return 0;
     };
 
-    const checkpoint = torchCheckpoint(modelPath);
+    const checkpoint = parsePythonTarget(modelPath) ? undefined : readTorchFile(modelPath);
     // Through Python: fed and exported at the asked shapes (the export's own are then static).
     const viaTorch = async (file: string, target: string | undefined, jit: boolean) => {
       const { profileTorchSource } = await import('./runtime/torch-model.js');

@@ -205,7 +205,10 @@ function codeLensesOf(doc: vscode.TextDocument, features: PytorchFeatures): vsco
     const t = r.report.totals;
     const stale = doc.isDirty ? ' (stale)' : '';
     const title = `${totalText(t, 'params', humanCount)} params · ${totalText(t, 'macs', (n) => withUnit(n, 'MACs'))} · peak ${totalText(t, 'peakActivationBytes', humanBytes)}${stale} — Open Model View`;
-    return [new vscode.CodeLens(range, { title, command: 'convlens.openGraphToSide', arguments: [r.onnx], tooltip: `ConvLens: ${c.name} at input ${r.report.inputs.map((i) => shapeText(i.shape as number[])).join(', ')}; refreshed on save` })];
+    return [
+      new vscode.CodeLens(range, { title, command: 'convlens.openGraphToSide', arguments: [r.onnx], tooltip: `ConvLens: ${c.name} at input ${r.report.inputs.map((i) => shapeText(i.shape as number[])).join(', ')}; refreshed on save` }),
+      new vscode.CodeLens(range, { title: 'arguments and input…', command: 'convlens.setPythonModelCall', arguments: [doc.uri, c.name], tooltip: 'Rewrites the # convlens: line above the class with its arguments and input shape, and profiles again' }),
+    ];
   });
 }
 

@@ -8,6 +8,7 @@
  * not read. TorchScript and torch.export archives and the legacy (pre-1.6)
  * format are recognised and refused with what to do instead.
  */
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { unzipSync } from 'fflate';
 import { ModelLoadError } from '../errors';
 import { PickleError, unpickle, type PyValue, type TorchDtype, type TorchTensor } from './pickle';
@@ -69,6 +70,28 @@ export function isTorchScriptArchive(bytes: Uint8Array): boolean {
 }
 
 const isTorchScriptRecord = (name: string) => /(^|\/)code\//.test(name) || /(^|\/)constants\.pkl$/.test(name);
+
+/**
+ * A torch.save file's bytes, when `path` is one: a zip whose first record is `data.pkl`, the legacy
+ * format, or a zip named .pt/.pth. Decided from its first bytes, opened without blocking (a FIFO
+ * is left to the model loader, which refuses it), so a large ONNX file is not read twice.
+ */
+export function readTorchFile(path: string): Uint8Array | undefined {
+  const head = new Uint8Array(600);
+  try {
+    const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      if (!fstatSync(fd).isFile()) return undefined;
+      readSync(fd, head, 0, head.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined; // the loader says what is wrong with the path
+  }
+  const torch = looksLikeTorchArchive(head) || isLegacyTorch(head) || (/\.(pt|pth)$/i.test(path) && isZip(head));
+  return torch ? readFileSync(path) : undefined;
+}
 
 export function readCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
   if (isLegacyTorch(bytes)) {
