@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ensureGraphModels, torchvisionModels } from './graph-models';
 import { pythonWithOnnx, PYTHON_ONNX_HINT } from '../test/helpers/python-onnx';
+import { median, table } from './tables';
 
 const ROOT = resolve(__dirname, '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -26,12 +27,6 @@ interface Run {
   cpuMs: number;
   wallMs: number;
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 function convlens(file: string, scratch: string): Run {
   const out = join(scratch, 'cpu.json');
@@ -53,13 +48,6 @@ function python(py: string, file: string): Run {
   const wallMs = performance.now() - t;
   if (r.status !== 0) throw new Error(`python onnx on ${file} failed: ${(r.stderr || '').trim().split('\n').pop()}`);
   return { cpuMs: (JSON.parse(r.stdout.trim().split('\n').pop()!) as { cpuMs: number }).cpuMs, wallMs };
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  const line = (r: string[]) => `| ${r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join(' | ')} |`;
-  const rule = `|${widths.map((w, c) => (c === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
-  return [line(rows[0]), rule, ...rows.slice(1).map(line)].join('\n');
 }
 
 function main(): void {

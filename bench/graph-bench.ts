@@ -33,6 +33,7 @@ import * as zoo from '../test/helpers/zoo';
 import { CHROMIUM, ROOT, launchChromium, openView, startHarness, type Harness } from '../test/browser/harness';
 import { DEFAULT_MODEL_DIR } from './make-models';
 import { ensureGraphModels } from './graph-models';
+import { median, table } from './tables';
 
 type ModelMessage = Extract<ToWebviewMessage, { type: 'model' }>;
 
@@ -62,12 +63,6 @@ interface PageRun {
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 /** bench/models/resnet50.onnx as bench/make-models.ts writes it (made here when missing). */
 function ensureResnet50(): string {
@@ -124,13 +119,6 @@ async function pageSide(browser: Browser, harness: Harness, message: ModelMessag
   } finally {
     await view.close();
   }
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  const line = (r: string[]) => `| ${r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join(' | ')} |`;
-  const rule = `|${widths.map((w, c) => (c === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
-  return [line(rows[0]), rule, ...rows.slice(1).map(line)].join('\n');
 }
 
 const ms = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(0));

@@ -18,17 +18,12 @@ import { inferShapes } from '../src/core/analysis/infer';
 import { ensureModels, type BenchModel } from './make-models';
 import { findProfiler, loadModel, type OneResult } from './profile-one';
 import { pythonWithOnnx, PYTHON_ONNX_HINT } from '../test/helpers/python-onnx';
+import { median, table } from './tables';
 
 const RUNS = 5;
 const root = resolve(__dirname, '..');
 
 interface PythonResult { onnxVersion: string; totalMs: number; maxRssBytes: number }
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 function timed<T>(f: () => T): [T, number] {
   const t = performance.now();
@@ -44,13 +39,6 @@ function runJson<T>(cmd: string, args: string[]): T | string {
   } catch {
     return `unreadable output: ${r.stdout.slice(0, 200)}`;
   }
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  const line = (r: string[]) => `| ${r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join(' | ')} |`;
-  const rule = `|${widths.map((w, c) => (c === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
-  return [line(rows[0]), rule, ...rows.slice(1).map(line)].join('\n');
 }
 
 const fmt = (x: number | null | undefined, digits = 0) => (x === null || x === undefined ? '–' : x.toFixed(digits));
