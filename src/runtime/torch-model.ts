@@ -11,6 +11,7 @@ import type { Model, Shape } from '../core/ir';
 import { ModelLoadError } from '../core/errors';
 import { loadModelFile } from '../core/loaders/index';
 import { convlensComment } from '../core/pytorch/modules';
+import { moduleClasses } from '../core/pytorch/source-map';
 import type { TorchResult } from '../core/pytorch/bridge-types';
 import { profileModel, type ProfileReport } from '../core/report/profile';
 import { withTorchFacts } from '../core/report/pytorch';
@@ -29,13 +30,6 @@ export interface TorchModelOptions extends BridgeOptions {
   onnxPath?: string;
 }
 
-/** The module classes and factory functions a file defines at its top level (by its text). */
-export function torchTargets(source: string): string[] {
-  const out: string[] = [];
-  for (const m of source.matchAll(/^class\s+([A-Za-z_]\w*)\s*\(([^)]*)\)\s*:/gm)) if (/Module|Sequential|nn\./.test(m[2])) out.push(m[1]);
-  return out;
-}
-
 /**
  * Loads `file`'s `target` through Python: the ONNX export as a Model, and what torch counted
  * and recorded. Errors name the file, and the line of the user's code that raised.
@@ -48,7 +42,7 @@ export async function loadTorchModel(file: string, target: string | undefined, o
     throw new ModelLoadError(file, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message);
   }
   if (!target) {
-    const found = torchTargets(source);
+    const found = moduleClasses(source).map((c) => c.name);
     throw new ModelLoadError(file, `name the model to build: ${basename(file)}:ClassName${found.length ? ` (module classes here: ${found.slice(0, 6).join(', ')})` : ''}`);
   }
   const comment = convlensComment(source, target);

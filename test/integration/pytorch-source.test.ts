@@ -193,6 +193,9 @@ describe('PyTorch source helpers', () => {
   it('where a source names its submodules: assignments that build them, calls in forward, and the modules each stands for', () => {
     const src = readFileSync(join(EXAMPLES, 'resnet18.py'), 'utf8');
     assert.deepEqual(moduleClasses(src).map((c) => c.name), ['BasicBlock', 'ResNet18']);
+    // A subclass of any nn. class, or of a module class of the file, is a module class too; other classes are not.
+    const derived = ['class Base(nn.Module):', '    pass', 'class Net(Base):', '    pass', 'class Wide(torch.nn.Conv2d):', '    pass', 'class Config(object):', '    pass'].join('\n');
+    assert.deepEqual(moduleClasses(derived).map((c) => c.name), ['Base', 'Net', 'Wide']);
     const sites = moduleSites(src);
     const lines = src.split('\n');
     const conv1 = sites.find((s) => s.className === 'ResNet18' && s.attr === 'conv1' && s.kind === 'assign')!;

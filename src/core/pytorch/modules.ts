@@ -7,6 +7,7 @@
  */
 import type { Shape } from '../ir';
 import { parseShape } from '../analysis/infer';
+import { callArguments } from './source-map';
 
 /** `model.py:ClassName` (or a factory function's name); undefined when `spec` is not a Python file. */
 export function parsePythonTarget(spec: string): { file: string; target?: string } | undefined {
@@ -111,20 +112,15 @@ export function moduleOfNode(nodeName: string, paths: ReadonlySet<string>): stri
  * `__init__` of its own or every parameter has a default.
  */
 export function requiredInitArgs(source: string, className: string): string[] {
-  const lines = source.split(/\r?\n/);
+  const lines = source.split(/\r?\n/).map((l) => l.replace(/#.*$/, ''));
   const at = lines.findIndex((l) => new RegExp(`^class\\s+${className}\\b`).test(l));
   if (at < 0) return [];
   for (let i = at + 1; i < lines.length && (lines[i].trim() === '' || /^\s/.test(lines[i])); i++) {
     const m = /^\s+def\s+__init__\s*\(/.exec(lines[i]);
     if (!m) continue;
-    // The signature, up to its closing parenthesis, across lines.
-    let text = lines[i].slice(m[0].length);
-    for (let j = i + 1; closingIndex(text) < 0 && j < lines.length; j++) text += ` ${lines[j]}`;
-    const close = closingIndex(text);
-    const params = splitTopLevel(close >= 0 ? text.slice(0, close) : text);
-    return params
-      .map((p) => p.replace(/#.*$/, '').trim())
-      .filter((p) => p && !p.startsWith('*') && p !== '/' && !p.includes('='))
+    return callArguments(lines, i, m[0].length, lines.length)
+      .map((p) => p.text)
+      .filter((p) => !p.startsWith('*') && p !== '/' && !p.includes('='))
       .map((p) => p.split(':')[0].trim())
       .filter((p) => p !== 'self');
   }
@@ -145,33 +141,4 @@ export function convlensCommentPlace(source: string, target: string): { line: nu
   if (at < 0) return undefined;
   while (at > 0 && /^\s*@/.test(lines[at - 1])) at--;
   return { line: at, replace: false };
-}
-
-/** Index of the ')' that closes the parenthesis opened just before `text`, or -1. */
-function closingIndex(text: string): number {
-  const at = matchingParen(`(${text}`, 0);
-  return at < 0 ? -1 : at - 1;
-}
-
-function splitTopLevel(text: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let cur = '';
-  let quote: string | undefined;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quote) {
-      if (c === quote) quote = undefined;
-    } else if (c === '"' || c === "'") quote = c;
-    else if ('([{'.includes(c)) depth++;
-    else if (')]}'.includes(c)) depth--;
-    else if (c === ',' && depth === 0) {
-      out.push(cur);
-      cur = '';
-      continue;
-    }
-    cur += c;
-  }
-  out.push(cur);
-  return out;
 }

@@ -81,9 +81,23 @@ export function factoryFunctions(source: string): { name: string; line: number }
   return out;
 }
 
-/** Classes that derive from a torch module class (by their bases' names). */
+/**
+ * Classes that derive from a torch module class, by their bases' names: `nn.Module` and its
+ * containers, any `nn.` class (`nn.Conv2d`), or a module class of the file itself (`Net(Base)`).
+ */
 export function moduleClasses(source: string): PythonClass[] {
-  return pythonClasses(source).filter((c) => /\b(Module|Sequential|ModuleList|ModuleDict)\b/.test(c.bases));
+  const classes = pythonClasses(source);
+  const modules = new Set<string>();
+  const isModuleBase = (b: string) => /^(nn\.|torch\.nn\.)/.test(b) || /^(Module|Sequential|ModuleList|ModuleDict)$/.test(b) || modules.has(b);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const c of classes) {
+      if (modules.has(c.name) || !c.bases.split(',').some((b) => isModuleBase(b.trim()))) continue;
+      modules.add(c.name);
+      grew = true;
+    }
+  }
+  return classes.filter((c) => modules.has(c.name));
 }
 
 /**
@@ -128,8 +142,8 @@ export function moduleSites(source: string): ModuleSite[] {
   return out;
 }
 
-/** The top-level arguments of a call whose '(' ends just before (`line`, `col`), up to its ')'. */
-function callArguments(lines: readonly string[], line: number, col: number, end: number): { text: string; line: number; start: number }[] {
+/** The top-level arguments of a call whose '(' ends just before (`line`, `col`), up to its ')' (lines without comments). */
+export function callArguments(lines: readonly string[], line: number, col: number, end: number): { text: string; line: number; start: number }[] {
   const args: { text: string; line: number; start: number }[] = [];
   let depth = 0;
   let quote: string | undefined;
