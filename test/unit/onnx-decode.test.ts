@@ -1,5 +1,5 @@
 /**
- * The ONNX wire reader (src/core/onnx/decode.ts) against protobufjs, which
+ * The ONNX wire reader (src/core/onnx/decode.ts on wire.ts) against protobufjs, which
  * decoded ONNX before it and still writes it: the same objects for every
  * model the ONNX project ships for its node tests and for a torch.onnx export,
  * and the protobuf rules a hand-written reader can get wrong (negative and
@@ -10,7 +10,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { decodeModel, decodeTensor, MAX_NESTING, WireError } from '../../src/core/onnx/decode';
+import { decodeModel, decodeTensor } from '../../src/core/onnx/decode';
+import { MAX_NESTING, WireError } from '../../src/core/onnx/wire';
 import { onnxTypes } from '../../src/core/onnx/schema';
 
 const { ModelProto, TensorProto } = onnxTypes();

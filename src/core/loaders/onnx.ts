@@ -3,7 +3,8 @@
  * never copied: `raw_data` fields become views into the file's buffer, and
  * external-data tensors keep only their location until someone reads them.
  */
-import { decodeModel, decodeTensor, WireError } from '../onnx/decode';
+import { decodeModel, decodeTensor } from '../onnx/decode';
+import { WireError } from '../onnx/wire';
 import type {
   PAttribute, PFunction, PGraph, PModel, PNode, PSparseTensor, PTensor, PTypeProto, PValueInfo,
 } from '../onnx/schema';
