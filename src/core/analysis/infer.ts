@@ -12,6 +12,7 @@ import { opKey } from '../../shared/op-meta';
 import { MAX_FOLD_ELEMENTS, ShapeError, type OpContext, type TensorInfo } from './ops/types';
 import { dimProblem, fmtShape, isNum, shapeProblem } from './ops/dims';
 import { dict } from '../lookup';
+import { NodeContext } from './node-context';
 import { formatCount } from '../errors';
 
 export interface InferOptions {
@@ -447,64 +448,6 @@ class Inferencer {
     const sub: Scope = { values: new Map(), parent: scope };
     this.runGraph(g, sub, formal);
     return g.outputs.map((o) => lookup(sub, o));
-  }
-}
-
-/** What a shape rule sees of one node: a class, not a bundle of closures, since there is one per node. */
-class NodeContext implements OpContext {
-  constructor(
-    private readonly inf: Inferencer,
-    readonly node: Node,
-    readonly inputs: (TensorInfo | undefined)[],
-    readonly opset: number,
-    private readonly scope: Scope,
-  ) {}
-
-  attr(name: string): Attribute | undefined {
-    return this.node.attributes[name];
-  }
-
-  private num(name: string): number | undefined {
-    const a = this.node.attributes[name];
-    return a && (a.type === 'int' || a.type === 'float') ? a.value : undefined;
-  }
-
-  int(name: string): number | undefined;
-  int(name: string, fallback: number): number;
-  int(name: string, fallback?: number): number | undefined {
-    return this.num(name) ?? fallback;
-  }
-
-  ints(name: string): number[] | undefined {
-    const a = this.node.attributes[name];
-    if (!a) return undefined;
-    if (a.type === 'ints' || a.type === 'floats') return a.value;
-    if (a.type === 'int') return [a.value];
-    return undefined;
-  }
-
-  float(name: string, fallback: number): number {
-    return this.num(name) ?? fallback;
-  }
-
-  floats(name: string): number[] | undefined {
-    const a = this.node.attributes[name];
-    return a && (a.type === 'floats' || a.type === 'ints') ? a.value : undefined;
-  }
-
-  string(name: string): string | undefined;
-  string(name: string, fallback: string): string;
-  string(name: string, fallback?: string): string | undefined {
-    const a = this.node.attributes[name];
-    return a?.type === 'string' ? a.value : fallback;
-  }
-
-  warn(message: string): void {
-    this.inf.issues.push({ node: this.node.name, severity: 'warning', message });
-  }
-
-  inferSubgraph(g: Graph, formal: (TensorInfo | undefined)[]): (TensorInfo | undefined)[] {
-    return this.inf.inferSubgraph(g, formal, this.scope);
   }
 }
 
