@@ -49,7 +49,7 @@ function readEntry(w: Wire): PStringEntry {
     const f = tag >>> 3;
     if (f === 1 && wire === LEN) e.key = w.string();
     else if (f === 2 && wire === LEN) e.value = w.string();
-    else w.skip(wire);
+    else w.skipField(wire);
   }
   return e;
 }
@@ -62,7 +62,7 @@ function readOpset(w: Wire): POpset {
     const f = tag >>> 3;
     if (f === 1 && wire === LEN) o.domain = w.string();
     else if (f === 2 && wire === VARINT) o.version = w.int64(false);
-    else w.skip(wire);
+    else w.skipField(wire);
   }
   return o;
 }
@@ -75,7 +75,7 @@ function readDimension(w: Wire): PDimension {
     const f = tag >>> 3;
     if (f === 1 && wire === VARINT) d.dimValue = w.int64(false);
     else if (f === 2 && wire === LEN) d.dimParam = w.string();
-    else w.skip(wire);
+    else w.skipField(wire);
   }
   return d;
 }
@@ -86,7 +86,7 @@ function readShape(w: Wire): { dim?: PDimension[] } {
     const tag = w.uint32();
     const wire = tag & 7;
     if (tag >>> 3 === 1 && wire === LEN) s.dim = push(s.dim, w.message(readDimension));
-    else w.skip(wire);
+    else w.skipField(wire);
   }
   return s;
 }
@@ -99,7 +99,7 @@ function readTensorType(w: Wire): { elemType?: number; shape?: { dim?: PDimensio
     const f = tag >>> 3;
     if (f === 1 && wire === VARINT) t.elemType = w.int32();
     else if (f === 2 && wire === LEN) t.shape = w.message(readShape);
-    else w.skip(wire);
+    else w.skipField(wire);
   }
   return t;
 }
@@ -110,7 +110,7 @@ function readElemType(w: Wire): { elemType?: PTypeProto } {
     const tag = w.uint32();
     const wire = tag & 7;
     if (tag >>> 3 === 1 && wire === LEN) s.elemType = w.message(readType);
-    else w.skip(wire);
+    else w.skipField(wire);
   }
   return s;
 }
@@ -123,7 +123,7 @@ function readMapType(w: Wire): { keyType?: number; valueType?: PTypeProto } {
     const f = tag >>> 3;
     if (f === 1 && wire === VARINT) m.keyType = w.int32();
     else if (f === 2 && wire === LEN) m.valueType = w.message(readType);
-    else w.skip(wire);
+    else w.skipField(wire);
   }
   return m;
 }
@@ -134,7 +134,7 @@ function readType(w: Wire): PTypeProto {
     const tag = w.uint32();
     const wire = tag & 7;
     if (wire !== LEN) {
-      w.skip(wire);
+      w.skipField(wire);
       continue;
     }
     switch (tag >>> 3) {
@@ -143,7 +143,7 @@ function readType(w: Wire): PTypeProto {
       case 4: t.sequenceType = w.message(readElemType); break;
       case 9: t.optionalType = w.message(readElemType); break;
       case 5: t.mapType = w.message(readMapType); break;
-      default: w.skip(wire);
+      default: w.skipField(wire);
     }
   }
   return t;
@@ -158,7 +158,7 @@ function readValueInfo(w: Wire): PValueInfo {
     if (f === 1 && wire === LEN) v.name = w.string();
     else if (f === 2 && wire === LEN) v.type = w.message(readType);
     else if (f === 3 && wire === LEN) v.docString = w.string();
-    else w.skip(wire);
+    else w.skipField(wire);
   }
   return v;
 }
@@ -182,7 +182,7 @@ function readTensor(w: Wire): PTensor {
       case 13: if (wire === LEN) { t.externalData = push(t.externalData, w.message(readEntry)); continue; } break;
       case 14: if (wire === VARINT) { t.dataLocation = w.int32(); continue; } break;
     }
-    w.skip(wire);
+    w.skipField(wire);
   }
   return t;
 }
@@ -196,7 +196,7 @@ function readSparseTensor(w: Wire): PSparseTensor {
     if (f === 1 && wire === LEN) s.values = w.message(readTensor);
     else if (f === 2 && wire === LEN) s.indices = w.message(readTensor);
     else if (f === 3 && numeric(wire, VARINT)) w.numbers((s.dims ??= []), wire, int64);
-    else w.skip(wire);
+    else w.skipField(wire);
   }
   return s;
 }
@@ -222,7 +222,7 @@ function readAttribute(w: Wire): PAttribute {
       case 21: if (wire === LEN) { a.refAttrName = w.string(); continue; } break;
       case 22: if (wire === LEN) { a.sparseTensor = w.message(readSparseTensor); continue; } break;
     }
-    w.skip(wire);
+    w.skipField(wire);
   }
   return a;
 }
@@ -233,7 +233,7 @@ function readNode(w: Wire): PNode {
     const tag = w.uint32();
     const wire = tag & 7;
     if (wire !== LEN) {
-      w.skip(wire);
+      w.skipField(wire);
       continue;
     }
     switch (tag >>> 3) {
@@ -244,7 +244,7 @@ function readNode(w: Wire): PNode {
       case 5: n.attribute = push(n.attribute, w.message(readAttribute)); break;
       case 6: n.docString = w.string(); break;
       case 7: n.domain = w.string(); break;
-      default: w.skip(wire);
+      default: w.skipField(wire);
     }
   }
   return n;
@@ -256,7 +256,7 @@ function readGraph(w: Wire): PGraph {
     const tag = w.uint32();
     const wire = tag & 7;
     if (wire !== LEN) {
-      w.skip(wire);
+      w.skipField(wire);
       continue;
     }
     switch (tag >>> 3) {
@@ -268,7 +268,7 @@ function readGraph(w: Wire): PGraph {
       case 12: g.output = push(g.output, w.message(readValueInfo)); break;
       case 13: g.valueInfo = push(g.valueInfo, w.message(readValueInfo)); break;
       case 15: g.sparseInitializer = push(g.sparseInitializer, w.message(readSparseTensor)); break;
-      default: w.skip(wire);
+      default: w.skipField(wire);
     }
   }
   return g;
@@ -280,7 +280,7 @@ function readFunction(w: Wire): PFunction {
     const tag = w.uint32();
     const wire = tag & 7;
     if (wire !== LEN) {
-      w.skip(wire);
+      w.skipField(wire);
       continue;
     }
     switch (tag >>> 3) {
@@ -293,7 +293,7 @@ function readFunction(w: Wire): PFunction {
       case 10: fn.domain = w.string(); break;
       case 11: fn.attributeProto = push(fn.attributeProto, w.message(readAttribute)); break;
       case 12: fn.valueInfo = push(fn.valueInfo, w.message(readValueInfo)); break;
-      default: w.skip(wire);
+      default: w.skipField(wire);
     }
   }
   return fn;
@@ -316,7 +316,7 @@ function readModel(w: Wire): PModel {
       case 14: if (wire === LEN) { m.metadataProps = push(m.metadataProps, w.message(readEntry)); continue; } break;
       case 25: if (wire === LEN) { m.functions = push(m.functions, w.message(readFunction)); continue; } break;
     }
-    w.skip(wire);
+    w.skipField(wire);
   }
   return m;
 }

@@ -167,7 +167,7 @@ export class Wire {
     return r;
   }
 
-  skip(wire: number): void {
+  skipField(wire: number): void {
     switch (wire) {
       case 0:
         this.int64(true);
@@ -188,7 +188,7 @@ export class Wire {
         for (;;) {
           const tag = this.uint32();
           if ((tag & 7) === 4) return;
-          this.skip(tag & 7);
+          this.skipField(tag & 7);
         }
       default:
         throw new WireError('wire', `invalid wire type ${wire} at offset ${this.pos}`, this.pos);
