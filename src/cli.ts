@@ -28,8 +28,10 @@ import { parseShape } from './core/analysis/infer';
 import { parseDType } from './core/dtype';
 import { BARE_INPUT, largestBatchThatFits, profileModel, type ProfileOptions, type ProfileReport } from './core/report/profile';
 import { parsePythonTarget } from './core/pytorch/modules';
-import { isTorchScriptArchive, readCheckpoint, readTorchFile } from './core/pytorch/checkpoint';
-import { formatWeightsCsv, formatWeightsMarkdown, formatWeightsTable, weightsReport } from './core/report/weights';
+import { isExportArchive, isTorchFile, isTorchScriptArchive, readCheckpoint } from './core/pytorch/checkpoint';
+import { checkpointStats } from './core/pytorch/tensor-stats';
+import { withFile } from './core/pytorch/zip';
+import { formatWeightsCsv, formatWeightsMarkdown, formatWeightsTable, weightsReport, withStats } from './core/report/weights';
 import { formatBatchFit, formatCsv, formatMarkdown, formatTable, parseByteSize } from './core/report/format';
 import { visibleLines, visibleText } from './core/report/safe-text';
 import type { Optimizer } from './core/analysis/memory';
@@ -39,6 +41,7 @@ import { append } from './core/arrays';
 
 const USAGE = `Usage: convlens profile <model.onnx> [options]
        convlens profile <model.py:ClassName> [--input 1x3x224x224] [--python PATH] [options]
+       convlens profile <checkpoint.pth> [--stats] [--json|--csv|--markdown]
        convlens profile <model> --run [run options]
        convlens export <model.cnn.yaml> -o <out.onnx> [--seed N] [--opset N] [--batch N]
 
@@ -51,6 +54,10 @@ Options:
                       with one input
   --python PATH       the Python (with torch ≥ 1.13) that builds a PyTorch model
                       (default: $CONVLENS_PYTHON, else python3). It runs the file's code.
+                      A TorchScript (.pt) or torch.export (.pt2) archive's graph also comes
+                      through Python; its weights (--stats) do not.
+  --stats             a checkpoint's (or TorchScript archive's) weights with each tensor's
+                      mean, std, min, max and zeros (reads every tensor)
   --batch N           set the batch (first) dim: of every input whose first dim is
                       symbolic, else of the first input
   --dtype T           element type of the inputs (float32, float16, …)
@@ -190,6 +197,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         force: { type: 'boolean' },
         'all-nodes': { type: 'boolean' },
         python: { type: 'string' },
+        stats: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -242,12 +250,12 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       return 0;
     };
 
-    const checkpoint = parsePythonTarget(modelPath) ? undefined : readTorchFile(modelPath);
+    const torchFile = !parsePythonTarget(modelPath) && isTorchFile(modelPath);
     // Through Python: fed and exported at the asked shapes (the export's own are then static).
-    const viaTorch = async (file: string, target: string | undefined, jit: boolean) => {
+    const viaTorch = async (file: string, target: string | undefined, archive?: 'torchscript' | 'export') => {
       const { profileTorchSource } = await import('./runtime/torch-model.js');
       const profiled = await profileTorchSource(file, target, {
-        jit,
+        archive,
         python: values.python ?? process.env.CONVLENS_PYTHON,
         inputs: Object.values(options.inputShapes ?? {}),
         batch: options.batch,
@@ -257,12 +265,21 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       });
       return printProfile(profiled.report, profiled.model);
     };
-    // A TorchScript archive is a graph: torch.jit.load, then the export. (`return await`: its errors are this try's.)
-    if (checkpoint && isTorchScriptArchive(checkpoint)) return await viaTorch(modelPath, undefined, true);
-    if (checkpoint) {
+    if (values.stats && !torchFile) throw new UsageError('--stats applies to a PyTorch checkpoint or TorchScript archive (.pt/.pth)');
+    // A TorchScript or torch.export archive is a graph: loaded by torch, then the export; --stats reads its weights instead.
+    // (`return await`: its errors are this try's.)
+    if (torchFile && !values.stats) {
+      const archive = withFile(modelPath, (src) => (isTorchScriptArchive(src) ? 'torchscript' : isExportArchive(src) ? 'export' : undefined));
+      if (archive) return await viaTorch(modelPath, undefined, archive);
+    }
+    if (torchFile) {
       const asked = (['input', 'batch', 'dtype', 'optimizer', 'budget', 'all-nodes', 'python'] as const).find((k) => values[k] !== undefined);
       if (asked) throw new UsageError(`--${asked} applies to a model; ${basename(modelPath)} is a PyTorch checkpoint (weights only)`);
-      const weights = weightsReport(readCheckpoint(checkpoint, modelPath));
+      const weights = withFile(modelPath, (src) => {
+        const ck = readCheckpoint(src, modelPath);
+        const report = weightsReport(ck);
+        return values.stats ? withStats(report, checkpointStats(src, ck)) : report;
+      });
       if (values.json) out(JSON.stringify(weights, null, 2) + '\n');
       else if (values.csv) out(formatWeightsCsv(weights));
       else if (values.markdown) out(formatWeightsMarkdown(weights));
@@ -271,7 +288,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     }
     const python = parsePythonTarget(modelPath);
     if (values.python !== undefined && !python) throw new UsageError('--python applies to a PyTorch source (model.py:ClassName) or a TorchScript archive');
-    if (python) return await viaTorch(python.file, python.target, false);
+    if (python) return await viaTorch(python.file, python.target);
     const loaded = await loadModelFile(modelPath);
     options.readExternal = loaded.readExternal;
     const model = loaded.model;
@@ -299,7 +316,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   }
 }
 
-const PROFILE_ONLY = ['input', 'python', 'dtype', 'optimizer', 'budget', 'all-nodes', 'json', 'csv', 'markdown', 'run', 'provider', 'engine', 'tfjs-backend', 'runs', 'warmup', 'timeout', 'zeros', 'html', 'sweep', 'image', 'normalize', 'force'] as const;
+const PROFILE_ONLY = ['input', 'python', 'stats', 'dtype', 'optimizer', 'budget', 'all-nodes', 'json', 'csv', 'markdown', 'run', 'provider', 'engine', 'tfjs-backend', 'runs', 'warmup', 'timeout', 'zeros', 'html', 'sweep', 'image', 'normalize', 'force'] as const;
 const RUN_ONLY = ['provider', 'engine', 'tfjs-backend', 'runs', 'warmup', 'timeout', 'zeros', 'html', 'sweep', 'image', 'normalize', 'force'] as const;
 
 /** Where measured device peaks are cached between runs. */

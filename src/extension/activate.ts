@@ -22,6 +22,7 @@ import { SpareWorker } from './spare-worker';
 import type { ModelWorkerApi } from './model-requests';
 import { PytorchFeatures, registerPytorchFeatures } from './pytorch';
 import { registerWeightsEditor } from './weights-editor';
+import { registerPytorchSync } from './pytorch-sync';
 
 let output: vscode.OutputChannel | undefined;
 
@@ -112,7 +113,9 @@ export function activate(context: vscode.ExtensionContext): void {
       return c ? summaryOf(c) : undefined;
     }),
   );
-  context.subscriptions.push(...registerPytorchFeatures(new PytorchFeatures(context.globalStorageUri, log)), registerWeightsEditor(log));
+  const pytorch = new PytorchFeatures(context.globalStorageUri, log);
+  provider.attachTorchArchives((uri, signal) => pytorch.exportArchive(uri, signal));
+  context.subscriptions.push(...registerPytorchFeatures(pytorch), ...registerPytorchSync(provider, pytorch), ...registerWeightsEditor(log));
   const definitions = new DefinitionFeatures(new DefinitionAnalyser({ workerScript: worker('definition-worker.js'), log }));
   context.subscriptions.push(...registerModelEditor(provider), ...registerViewCommands(provider, log), ...registerStatusBar(provider), ...registerDefinitionFeatures(definitions), ...registerDefinitionSync(provider, definitions), registerExportOnnx(worker('definition-worker.js'), log));
 }

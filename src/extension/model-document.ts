@@ -47,6 +47,7 @@ export class ModelDocument implements vscode.CustomDocument {
   private generation = 0;
   private disposed = false;
   private opened: Promise<void> | undefined;
+  private preparing: AbortController | undefined;
 
   constructor(
     readonly uri: vscode.Uri,
@@ -56,6 +57,11 @@ export class ModelDocument implements vscode.CustomDocument {
     private readonly ahead?: { layouts: LayoutHost; charWidth: () => number },
     /** Model workers started ahead: opening takes one instead of starting a thread. */
     spares?: SpareWorker<ModelWorkerApi>,
+    /**
+     * Makes the file the worker loads, before each load: a TorchScript or torch.export archive's ONNX
+     * export, through Python (PytorchFeatures.exportArchive). Its error is the view's.
+     */
+    private readonly prepare?: (signal: AbortSignal) => Promise<string>,
   ) {
     this.host = new ModelHost(uri.fsPath, workerScript, log, spares);
     const folder = vscode.Uri.joinPath(uri, '..');
@@ -96,6 +102,12 @@ export class ModelDocument implements vscode.CustomDocument {
     this.emit({ kind: 'loading' });
     const t0 = Date.now();
     try {
+      if (this.prepare) {
+        this.preparing?.abort();
+        const ac = (this.preparing = new AbortController());
+        this.host.path = await this.prepare(ac.signal);
+        if (gen !== this.generation) return;
+      }
       await this.host.open();
       this.log(`loaded ${this.uri.fsPath} in ${Date.now() - t0} ms`);
     } catch (err) {
@@ -182,6 +194,7 @@ export class ModelDocument implements vscode.CustomDocument {
 
   dispose(): void {
     this.disposed = true;
+    this.preparing?.abort();
     this.host.dispose();
     this.disposables.forEach((d) => d.dispose());
   }

@@ -34,6 +34,8 @@ export interface RuntimeSource {
 export const MODEL_EDITOR_VIEW_TYPE = 'convlens.graph';
 /** The same view for `*.cnn.yaml` definitions: an option beside the text editor, not the default. */
 export const DEFINITION_VIEW_TYPE = 'convlens.graphDefinition';
+/** A TorchScript (.pt) or torch.export (.pt2) archive's graph, through Python (its ONNX export). */
+export const TORCH_GRAPH_VIEW_TYPE = 'convlens.torchGraph';
 const EXPORT_TIMEOUT_MS = 60_000;
 
 /** One editor (webview panel) showing a ModelDocument. */
@@ -200,6 +202,13 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
     this.featureMaps = f;
   }
 
+  private archives: ((uri: vscode.Uri, signal: AbortSignal) => Promise<string>) | undefined;
+
+  /** How a PyTorch archive (.pt/.pth/.pt2) becomes a file the model view reads: its ONNX export, through Python. */
+  attachTorchArchives(exportArchive: (uri: vscode.Uri, signal: AbortSignal) => Promise<string>): void {
+    this.archives = exportArchive;
+  }
+
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly log: (line: string) => void,
@@ -240,7 +249,9 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
   openCustomDocument(uri: vscode.Uri): ModelDocument {
     const worker = vscode.Uri.joinPath(this.extensionUri, 'dist', 'model-worker.js').fsPath;
     const ahead = this.layouts && { layouts: this.layouts, charWidth: () => this.memento?.get<number>(CHAR_WIDTH_KEY) ?? DEFAULT_CHAR_WIDTH };
-    return new ModelDocument(uri, worker, this.log, ahead, this.spares);
+    const archives = this.archives;
+    const prepare = archives && /\.(pt|pth|pt2)$/i.test(uri.path) ? (signal: AbortSignal) => archives(uri, signal) : undefined;
+    return new ModelDocument(uri, worker, this.log, ahead, this.spares, prepare);
   }
 
   resolveCustomEditor(document: ModelDocument, panel: vscode.WebviewPanel): void {
@@ -305,7 +316,7 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
 }
 
 export function registerModelEditor(provider: ModelEditorProvider): vscode.Disposable[] {
-  return [MODEL_EDITOR_VIEW_TYPE, DEFINITION_VIEW_TYPE].map((viewType) =>
+  return [MODEL_EDITOR_VIEW_TYPE, DEFINITION_VIEW_TYPE, TORCH_GRAPH_VIEW_TYPE].map((viewType) =>
     vscode.window.registerCustomEditorProvider(viewType, provider, { supportsMultipleEditorsPerDocument: true }),
   );
 }

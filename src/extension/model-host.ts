@@ -26,7 +26,8 @@ export class ModelHost {
    * `spares`: model workers the extension starts ahead (of the same script); a host takes one when it needs a thread.
    */
   constructor(
-    readonly path: string,
+    /** The file the worker loads; a PyTorch archive's document points it at its ONNX export before opening. */
+    public path: string,
     private readonly workerScript: string,
     private readonly log: (line: string) => void,
     private readonly spares?: SpareWorker<ModelWorkerApi>,

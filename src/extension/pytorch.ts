@@ -12,7 +12,9 @@ import * as vscode from 'vscode';
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_TORCH_INPUT, profileTorchSource, TorchSourceError } from '../runtime/torch-model';
+import { DEFAULT_TORCH_INPUT, loadTorchArchive, profileTorchSource, TorchSourceError } from '../runtime/torch-model';
+import { isExportArchive, isTorchScriptArchive } from '../core/pytorch/checkpoint';
+import { withFile } from '../core/pytorch/zip';
 import { convlensComment, convlensCommentPlace, convlensCommentText, requiredInitArgs } from '../core/pytorch/modules';
 import { parseShape } from '../core/analysis/infer';
 import { ModelLoadError } from '../core/errors';
@@ -63,6 +65,14 @@ export class PytorchFeatures implements vscode.Disposable {
     return this.results.get(doc.uri.toString());
   }
 
+  /** The source and profile whose export is `onnx` (a model view's file). */
+  sourceOfExport(onnx: vscode.Uri): { source: vscode.Uri; result: Profiled } | undefined {
+    for (const [source, byTarget] of this.results) {
+      for (const r of byTarget.values()) if (r.onnx.toString() === onnx.toString()) return { source: vscode.Uri.parse(source), result: r };
+    }
+    return undefined;
+  }
+
   /** Profiles `target` of `uri` (after saving it), with progress; the result feeds the editor features. */
   async profile(uri: vscode.Uri, target: string): Promise<ProfileReport | undefined> {
     if (!vscode.workspace.isTrusted) {
@@ -94,6 +104,38 @@ export class PytorchFeatures implements vscode.Disposable {
           return undefined;
         } finally {
           cancelled.dispose();
+        }
+      },
+    );
+  }
+
+  /**
+   * A TorchScript (.pt) or torch.export (.pt2) archive's ONNX export, made by torch through the bridge
+   * (the model view's file for it); at the default input, 1×3×224×224. Throws what stops it.
+   */
+  async exportArchive(uri: vscode.Uri, signal: AbortSignal): Promise<string> {
+    const kind = withFile(uri.fsPath, (src) => (isTorchScriptArchive(src) ? 'torchscript' : isExportArchive(src) ? 'export' : undefined));
+    if (!kind) throw new Error(`${uri.fsPath}: a checkpoint of weights only (no graph in it); it opens in the ConvLens Weights view`);
+    if (!vscode.workspace.isTrusted) throw new Error(`${uri.fsPath}: its graph comes from torch loading it (Python): trust this workspace first, or reopen it in the ConvLens Weights view, which reads its weights without Python`);
+    const python = await interpreter(uri);
+    const dir = join(this.storage.fsPath, 'torch', createHash('sha256').update(uri.fsPath).digest('hex').slice(0, 16));
+    mkdirSync(dir, { recursive: true });
+    const onnxPath = join(dir, 'archive.onnx');
+    const t0 = Date.now();
+    return vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `ConvLens: loading ${uri.path.split('/').pop()} with torch`, cancellable: true },
+      async (_progress, token) => {
+        const ac = new AbortController();
+        const stop = () => ac.abort();
+        signal.addEventListener('abort', stop);
+        const cancelled = token.onCancellationRequested(stop);
+        try {
+          const { torch } = await loadTorchArchive(uri.fsPath, kind, { python, onnxPath, timeoutMs: TIMEOUT_MS, signal: ac.signal });
+          this.log(`${uri.fsPath}: ${kind === 'torchscript' ? 'TorchScript' : 'torch.export'} archive exported with ${python} (torch ${torch.torch}) at ${DEFAULT_TORCH_INPUT.join('×')} in ${Date.now() - t0} ms`);
+          return onnxPath;
+        } finally {
+          cancelled.dispose();
+          signal.removeEventListener('abort', stop);
         }
       },
     );

@@ -24,13 +24,19 @@ export class TorchBridgeError extends Error {
   }
 }
 
+export type TorchArchiveKind = 'torchscript' | 'export';
+
 export interface TorchRequest {
-  /** The user's Python file, or with `jit` a TorchScript archive. */
+  /** The user's Python file, or with `archive` a TorchScript or torch.export archive. */
   file: string;
-  /** A torch.nn.Module subclass or a function of the file ('' with `jit`). */
+  /** A torch.nn.Module subclass or a function of the file ('' with `archive`). */
   target: string;
-  /** `file` is a TorchScript archive (torch.jit.save), loaded with torch.jit.load: no hooks (TorchScript refuses them). */
-  jit?: boolean;
+  /**
+   * `file` is an archive, not a source: `torchscript` (torch.jit.save), loaded with torch.jit.load, no
+   * hooks (TorchScript refuses them); `export` (torch.export.save, `.pt2`, torch >= 2.1), loaded with
+   * torch.export.load. Neither runs Python code of the user's.
+   */
+  archive?: TorchArchiveKind;
   /** Python call arguments for the target (`num_classes=10`); none by default. */
   args?: string;
   /** The example inputs' shapes (zeros, float32). */

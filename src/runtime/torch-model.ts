@@ -16,7 +16,7 @@ import type { TorchResult } from '../core/pytorch/bridge-types';
 import { profileModel, type ProfileReport } from '../core/report/profile';
 import { withTorchFacts } from '../core/report/pytorch';
 import type { Optimizer } from '../core/analysis/memory';
-import { runTorchBridge, TorchBridgeError, TORCH_HINT, type BridgeOptions, type TorchRequest } from './torch-bridge';
+import { runTorchBridge, TorchBridgeError, TORCH_HINT, type BridgeOptions, type TorchArchiveKind, type TorchRequest } from './torch-bridge';
 
 /** What a model is fed when neither the command line nor its `# convlens:` comment says. */
 export const DEFAULT_TORCH_INPUT = [1, 3, 224, 224];
@@ -50,9 +50,9 @@ export async function loadTorchModel(file: string, target: string | undefined, o
   return bridgeToModel({ file, target, args: comment?.args, inputs }, opts);
 }
 
-/** A TorchScript archive (torch.jit.save) through the bridge: its export as a Model, and what torch counts. */
-export async function loadTorchScript(file: string, opts: TorchModelOptions = {}): Promise<{ model: Model; torch: TorchResult }> {
-  return bridgeToModel({ file, target: '', jit: true, inputs: exampleShapes(file, opts.inputs?.length ? opts.inputs : [DEFAULT_TORCH_INPUT], opts.batch) }, opts);
+/** A TorchScript (torch.jit.save) or torch.export (.pt2) archive through the bridge: its export as a Model, and what torch counts. */
+export async function loadTorchArchive(file: string, archive: TorchArchiveKind, opts: TorchModelOptions = {}): Promise<{ model: Model; torch: TorchResult }> {
+  return bridgeToModel({ file, target: '', archive, inputs: exampleShapes(file, opts.inputs?.length ? opts.inputs : [DEFAULT_TORCH_INPUT], opts.batch) }, opts);
 }
 
 async function bridgeToModel(req: Omit<TorchRequest, 'onnx'>, opts: TorchModelOptions): Promise<{ model: Model; torch: TorchResult }> {
@@ -118,8 +118,8 @@ function bridgeError(file: string, e: TorchBridgeError): ModelLoadError {
  * A PyTorch source's profile: the export's, with torch's facts put back (report/pytorch.ts).
  * `optimizer` chooses the training-memory estimate.
  */
-export async function profileTorchSource(file: string, target: string | undefined, opts: TorchModelOptions & { optimizer?: Optimizer; showFoldedNodes?: boolean; jit?: boolean } = {}): Promise<{ report: ProfileReport; model: Model; torch: TorchResult }> {
-  const { model, torch } = opts.jit ? await loadTorchScript(file, opts) : await loadTorchModel(file, target, opts);
+export async function profileTorchSource(file: string, target: string | undefined, opts: TorchModelOptions & { optimizer?: Optimizer; showFoldedNodes?: boolean; archive?: TorchArchiveKind } = {}): Promise<{ report: ProfileReport; model: Model; torch: TorchResult }> {
+  const { model, torch } = opts.archive ? await loadTorchArchive(file, opts.archive, opts) : await loadTorchModel(file, target, opts);
   // Fed and exported at the asked shapes: the export's own are static.
   const profile = profileModel(model, { optimizer: opts.optimizer, ...(opts.showFoldedNodes ? { showFoldedNodes: true } : {}) });
   return { report: withTorchFacts(profile.report, torch, { optimizer: opts.optimizer, inputBytes: profile.details.inputBytes }), model, torch };

@@ -72,13 +72,22 @@ def main():
     if (major, minor) < (1, 13):
         fail('old-torch', f'torch {torch.__version__} is older than 1.13')
 
-    if req.get('jit'):
+    if req.get('archive') == 'torchscript':
         # A TorchScript archive (torch.jit.save): TorchScript's own loader, no Python code of the user runs.
         try:
             model = torch.jit.load(user_file, map_location='cpu')
         except BaseException as e:  # noqa: BLE001
             fail('import', f'{type(e).__name__}: {e}'.splitlines()[0][:500])
         return profile(torch, model, req, user_file, hooks=False)
+    if req.get('archive') == 'export':
+        # A torch.export archive (.pt2): its graph module; no Python code of the user runs.
+        if (major, minor) < (2, 1):
+            fail('old-torch', f'torch {torch.__version__} cannot read torch.export archives (.pt2); torch 2.1 or newer can')
+        try:
+            model = torch.export.load(user_file).module()
+        except BaseException as e:  # noqa: BLE001
+            fail('import', f'{type(e).__name__}: {e}'.splitlines()[0][:500])
+        return profile(torch, model, req, user_file, hooks=True)
 
     # The user's file as a module of its own name (its `if __name__ == "__main__":` block does not run),
     # importable siblings beside it.
@@ -107,7 +116,10 @@ def main():
 
 def profile(torch, model, req, user_file, hooks):
     """Hooks (not on TorchScript modules, which refuse them), one forward pass, the export; emits the result."""
-    model.eval()
+    try:
+        model.eval()
+    except Exception:  # noqa: BLE001 - torch.export's graph modules refuse eval() (they were exported in a mode already)
+        pass
 
     modules = []
     index = {}

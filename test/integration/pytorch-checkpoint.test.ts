@@ -11,6 +11,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { readCheckpoint } from '../../src/core/pytorch/checkpoint';
+import { checkpointStats } from '../../src/core/pytorch/tensor-stats';
+import { withFile } from '../../src/core/pytorch/zip';
 import { unpickle, PickleError } from '../../src/core/pytorch/pickle';
 import { ModelLoadError } from '../../src/core/errors';
 import { runCli } from '../helpers/cli';
@@ -113,15 +115,70 @@ torch.save({'w': torch.zeros(2), 'x': Evil()}, 'evil2.pth')
     assert.equal(existsSync(marker), false);
   });
 
-  it('legacy files and TorchScript archives are named, with what to do', { skip: SKIP }, () => {
-    py(`
-import torch
+  it('legacy files are named, with what to do; a TorchScript archive\'s weights read natively, exactly as torch.jit.load lists them', { skip: SKIP }, () => {
+    const listed = JSON.parse(py(`
+import json, torch
 from torch import nn
 torch.save({'w': torch.zeros(2)}, 'legacy.pth', _use_new_zipfile_serialization=False)
-torch.jit.save(torch.jit.script(nn.Linear(2, 2)), 'script.pt')
-`);
+net = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU(), nn.Sequential(nn.Flatten(), nn.Linear(8, 2)))
+torch.jit.save(torch.jit.script(net), 'script.pt')
+m = torch.jit.load('script.pt')
+print(json.dumps([[k, list(v.shape), str(v.dtype)] for k, v in m.state_dict().items()]))
+`));
     assert.throws(() => readCheckpoint(readFileSync(join(dir, 'legacy.pth')), 'legacy.pth'), /legacy format/);
-    assert.throws(() => readCheckpoint(readFileSync(join(dir, 'script.pt')), 'script.pt'), /TorchScript archive/);
+    const ck = withFile(join(dir, 'script.pt'), (src) => readCheckpoint(src, 'script.pt'));
+    assert.equal(ck.kind, 'torchscript');
+    assert.deepEqual(ck.tensors.map((t) => [t.name, t.shape, `torch.${t.dtype}`]), listed);
+    assert.deepEqual(ck.values, [], 'a TorchScript module\'s own attributes are not values saved beside the weights');
+  });
+
+  it('statistics of every tensor equal torch\'s (float32/16, bfloat16, int8, bool, strided views, an offset slice, NaN), also from a re-zipped ZIP64 archive', { skip: SKIP }, () => {
+    const expected = JSON.parse(py(`
+import json, math, zipfile, torch
+torch.manual_seed(0)
+base = torch.randn(10, 6) * 3 + 1
+sd = {
+  'f32': torch.randn(64, 3, 3, 3) * 0.1,
+  'f16': (torch.randn(300) * 2).half(),
+  'bf16': torch.randn(50).bfloat16(),
+  'i8': torch.randint(-128, 127, (40,), dtype=torch.int8),
+  'flags': torch.tensor([True, False, True]),
+  'transposed': base.t(),
+  'slice': base[3:7],
+  'columns': base[:, 1:4],
+  'nan': torch.tensor([1.0, float('nan'), 3.0, 0.0, float('inf')]),
+  'one': torch.tensor([2.5]),
+}
+torch.save(sd, 'mixed.pth')
+# The same archive re-zipped: deflated records, ZIP64 records and directory.
+with zipfile.ZipFile('mixed.pth') as src, zipfile.ZipFile('rezipped.pth', 'w', zipfile.ZIP_DEFLATED) as dst:
+    for info in src.infolist():
+        with dst.open(info.filename, 'w', force_zip64=True) as f:
+            f.write(src.read(info.filename))
+out = {}
+for k, v in sd.items():
+    d = v.double()
+    finite = d[torch.isfinite(d)]
+    std = finite.std().item() if finite.numel() > 1 else None
+    out[k] = [finite.mean().item(), std, finite.min().item(), finite.max().item(), int((v == 0).sum()), int((~torch.isfinite(d)).sum())]
+print(json.dumps(out))
+`));
+    for (const file of ['mixed.pth', 'rezipped.pth']) {
+      const results = withFile(join(dir, file), (src) => checkpointStats(src, readCheckpoint(src, file)));
+      assert.deepEqual(results.map((r) => r.name), Object.keys(expected), file);
+      for (const r of results) {
+        assert.ok('stats' in r, `${file} ${r.name}: ${'skipped' in r ? r.skipped : ''}`);
+        const [mean, std, min, max, zeros, nonFinite] = expected[r.name] as number[];
+        const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)), `${file} ${r.name} ${what}: ${a} vs torch ${b}`);
+        close(r.stats.mean, mean, 'mean');
+        if (std === null) assert.ok(Number.isNaN(r.stats.std), `${r.name}: one value has no std`);
+        else close(r.stats.std, std, 'std');
+        close(r.stats.min, min, 'min');
+        close(r.stats.max, max, 'max');
+        assert.equal(r.stats.zeros, zeros, `${file} ${r.name} zeros`);
+        assert.equal(r.stats.nonFinite, nonFinite, `${file} ${r.name} non-finite`);
+      }
+    }
   });
 
   it('a TorchScript archive profiles through Python (torch.jit.load, then the export): torch\'s counts, the graph\'s shapes', { skip: SKIP }, async () => {
@@ -155,6 +212,14 @@ torch.save(nn.Sequential(nn.Conv2d(3, 16, 3), nn.BatchNorm2d(16)).state_dict(), 
     assert.equal(j.format, 'pytorch-checkpoint');
     // conv 432 + 16, BatchNorm weight, bias, running mean and var 4 × 16, num_batches_tracked 1.
     assert.equal(j.totals.elements, 432 + 16 + 64 + 1);
+    const stats = await runCli('profile', file, '--stats', '--csv');
+    assert.equal(stats.code, 0, stats.stderr);
+    assert.match(stats.stdout, /^name,shape,dtype,elements,bytes,mean,std,min,max,zeros\n/);
+    // BatchNorm's running mean starts at zeros: 16 of 16.
+    assert.match(stats.stdout, /\n1\.running_mean,16,float32,16,64,0,0,0,0,16\n/);
+    const notTorch = await runCli('profile', join(__dirname, '..', '..', 'examples', 'resnet18.cnn.yaml'), '--stats');
+    assert.equal(notTorch.code, 1);
+    assert.match(notTorch.stderr, /--stats applies to a PyTorch checkpoint/);
     const usage = await runCli('profile', file, '--input', '1x3x8x8');
     assert.equal(usage.code, 1);
     assert.match(usage.stderr, /--input applies to a model; small\.pth is a PyTorch checkpoint/);

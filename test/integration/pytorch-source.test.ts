@@ -14,6 +14,7 @@ import { tempDir } from '../helpers/temp';
 import type { ProfileReport } from '../../src/core/report/profile';
 import { convlensComment, convlensCommentPlace, convlensCommentText, moduleOfNode, parsePythonTarget, requiredInitArgs } from '../../src/core/pytorch/modules';
 import { factoryFunctions, moduleClasses, moduleSites, modulesAt, siteAt } from '../../src/core/pytorch/source-map';
+import { layerOfModules, modulesOnLine, sourceOfModule } from '../../src/core/pytorch/source-sync';
 
 const ROOT = resolve(__dirname, '../..');
 const EXAMPLES = join(ROOT, 'examples', 'pytorch');
@@ -49,6 +50,19 @@ function assertShapesAsTorch(report: ProfileReport): number {
   return compared;
 }
 
+/** Graph ↔ source: every layer goes to a line of the file (or its module's class line), and that line's modules hold it. */
+function assertSourceSync(report: ProfileReport, src: string): void {
+  const lines = src.split('\n');
+  const modules = report.pytorch!.modules;
+  for (const l of report.layers.filter((x) => x.module !== undefined)) {
+    const at = sourceOfModule(src, modules, l.module!);
+    assert.ok(at, `${l.name} (${l.module}) has no line`);
+    const here = modulesOnLine(src, modules, at.line);
+    if (at.start === 0 && at.end === 0) assert.match(lines[at.line], /^class /, `${l.module}: a class line`);
+    else assert.ok(here.some((p) => l.module === p || l.module!.startsWith(`${p}.`)), `${l.module} → line ${at.line + 1}, which holds ${here.join(', ')}`);
+  }
+}
+
 describe('PyTorch sources (convlens profile model.py:Net)', { skip: SKIP }, () => {
   const dir = tempDir('convlens-pysrc-');
 
@@ -63,6 +77,22 @@ describe('PyTorch sources (convlens profile model.py:Net)', { skip: SKIP }, () =
     const conv1 = j.layers.find((l) => l.module === 'conv1')!;
     assert.deepEqual(conv1.outputs[0].shape, [1, 64, 112, 112]);
     assert.deepEqual(j.layers.find((l) => l.module === 'layer1.0.conv1')?.outputs[0].shape, [1, 64, 56, 56]);
+
+    // Graph ↔ source: every layer goes to a line of the file, and that line's modules hold it.
+    const src = readFileSync(join(EXAMPLES, 'resnet18.py'), 'utf8');
+    const lines = src.split('\n');
+    const modules = j.pytorch!.modules;
+    assertSourceSync(j, src);
+    const conv = sourceOfModule(src, modules, 'layer3.1.conv1')!;
+    assert.match(lines[conv.line].slice(conv.start), /^self\.conv1 = nn\.Conv2d\(inplanes/);
+    // The cursor there selects the first block's conv; on the call in forward, the same.
+    assert.equal(layerOfModules(j.layers, modulesOnLine(src, modules, conv.line)), j.layers.find((l) => l.module === 'layer1.0.conv1')!.name);
+    const call = lines.findIndex((t) => t.includes('self.conv1(x)') && t.includes('self.bn1'));
+    assert.equal(layerOfModules(j.layers, modulesOnLine(src, modules, call)), j.layers.find((l) => l.module === 'layer1.0.conv1')!.name);
+    // A block's addition belongs to the block: its Sequential entry.
+    const block = sourceOfModule(src, modules, 'layer2.1')!;
+    assert.match(lines[block.line], /self\.layer2 = nn\.Sequential\(/);
+    assert.equal(lines[block.line].slice(block.start, block.end), 'BasicBlock');
   });
 
   it('LeNet-5 at the input its # convlens: line gives; a bare --input overrides it', async () => {
@@ -84,6 +114,7 @@ describe('PyTorch sources (convlens profile model.py:Net)', { skip: SKIP }, () =
     assert.deepEqual(dw.outputs[0].shape, [1, 32, 48, 48]);
     // Depthwise: one 3×3 filter per channel, 48·48 outputs × 32 channels × 9.
     assert.equal(dw.macs, 48 * 48 * 32 * 9);
+    assertSourceSync(j, readFileSync(join(EXAMPLES, 'mobilenet_style.py'), 'utf8'));
     const f = await profile(join(EXAMPLES, 'mobilenet_style.py:tiny_mobilenet'), '--input', '1x3x96x96');
     assert.deepEqual(f.outputs[0].shape, [1, 100]);
   });

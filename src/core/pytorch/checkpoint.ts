@@ -4,14 +4,17 @@
  * `<name>/data/<key>` per storage) and its pickle through pickle.ts, which
  * runs nothing. What comes out is the list of tensors, named by their path
  * in the saved object (`conv1.weight`, or `state_dict.conv1.weight` inside
- * a training checkpoint), with shapes, dtypes and sizes. Tensor bytes are
- * not read. TorchScript and torch.export archives and the legacy (pre-1.6)
- * format are recognised and refused with what to do instead.
+ * a training checkpoint), with shapes, dtypes and sizes. The archive is read
+ * by random access (zip.ts): its directory and its pickle, never its
+ * tensors' bytes, which tensor-stats.ts reads when asked. A TorchScript
+ * archive's weights read the same way (its code is never compiled or run);
+ * torch.export archives and the legacy (pre-1.6) format are recognised and
+ * refused with what to do instead.
  */
-import { closeSync, constants, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
-import { unzipSync } from 'fflate';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { ModelLoadError } from '../errors';
 import { PickleError, unpickle, type PyValue, type TorchDtype, type TorchTensor } from './pickle';
+import { bytesSource, readEntry, ZipError, zipEntries, type ByteSource, type ZipEntry } from './zip';
 
 export interface CheckpointTensor {
   /** Its path in the saved object: dict keys and list indices joined by dots. */
@@ -22,18 +25,27 @@ export interface CheckpointTensor {
   bytes: number;
   /** Saved as an nn.Parameter (whole-model saves). */
   parameter: boolean;
-  /** The archive record holding its bytes. */
+  /** The archive record holding its bytes (`data/<storage>`). */
   storage: string;
+  /** Where it starts in its storage, and its strides, in elements. */
+  offset: number;
+  stride: number[];
 }
 
 export interface Checkpoint {
+  /** `torchscript`: a torch.jit.save archive, whose saved module attributes were read (its code was not). */
+  kind: 'state' | 'torchscript';
   tensors: CheckpointTensor[];
   /** Plain values beside the tensors (`epoch`, `arch`, hyper-parameters), as short text. */
   values: { name: string; value: string }[];
   warnings: string[];
+  /** The archive record of each storage key. */
+  storages: ReadonlyMap<string, ZipEntry>;
+  /** The byte order the tensors were written in (the archive's `byteorder` record; little before torch 2.1 wrote one). */
+  byteOrder: 'little' | 'big';
 }
 
-const ITEM_BYTES: Record<TorchDtype, number> = {
+export const ITEM_BYTES: Record<TorchDtype, number> = {
   float32: 4, float64: 8, float16: 2, bfloat16: 2, int64: 8, int32: 4, int16: 2, int8: 1, uint8: 1, bool: 1, complex64: 8, complex128: 16,
 };
 
@@ -57,81 +69,94 @@ export function looksLikeTorchArchive(bytes: Uint8Array): boolean {
   return /(^|\/)data\.pkl$/.test(name);
 }
 
-/** Whether a zip is a TorchScript archive (torch.jit.save: `code/` and `constants.pkl` records); lists names only. */
-export function isTorchScriptArchive(bytes: Uint8Array): boolean {
-  if (!isZip(bytes)) return false;
-  let script = false;
+const asSource = (input: Uint8Array | ByteSource): ByteSource => (input instanceof Uint8Array ? bytesSource(input) : input);
+
+/** Whether an archive is TorchScript (torch.jit.save: `code/` and `constants.pkl` records); reads its directory only. */
+export function isTorchScriptArchive(input: Uint8Array | ByteSource): boolean {
+  const src = asSource(input);
+  if (!isZip(src.read(0, 4))) return false;
   try {
-    unzipSync(bytes, { filter: (f) => ((script ||= isTorchScriptRecord(f.name)), false) });
+    return zipEntries(src).some((e) => isTorchScriptRecord(e.name));
   } catch {
     return false;
   }
-  return script;
 }
 
 const isTorchScriptRecord = (name: string) => /(^|\/)code\//.test(name) || /(^|\/)constants\.pkl$/.test(name);
+const isExportRecord = (name: string) => /(^|\/)(archive_format|serialized_exported_program\.json)$/.test(name) || /(^|\/)models\/.*\.json$/.test(name);
+
+/** Whether a zip is a torch.export archive (`.pt2`); reads its directory only. */
+export function isExportArchive(input: Uint8Array | ByteSource): boolean {
+  const src = asSource(input);
+  if (!isZip(src.read(0, 4))) return false;
+  try {
+    return zipEntries(src).some((e) => isExportRecord(e.name));
+  } catch {
+    return false;
+  }
+}
 
 /**
- * A torch.save file's bytes, when `path` is one: a zip whose first record is `data.pkl`, the legacy
- * format, or a zip named .pt/.pth. Decided from its first bytes, opened without blocking (a FIFO
- * is left to the model loader, which refuses it), so a large ONNX file is not read twice.
+ * Whether the file at `path` is a torch file: a zip whose first record is `data.pkl`, the legacy
+ * format, or a zip named .pt/.pth/.pt2. Decided from its first bytes, opened without blocking (a
+ * FIFO is left to the model loader, which refuses it).
  */
-export function readTorchFile(path: string): Uint8Array | undefined {
+export function isTorchFile(path: string): boolean {
   const head = new Uint8Array(600);
   try {
     const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
     try {
-      if (!fstatSync(fd).isFile()) return undefined;
+      if (!fstatSync(fd).isFile()) return false;
       readSync(fd, head, 0, head.length, 0);
     } finally {
       closeSync(fd);
     }
   } catch {
-    return undefined; // the loader says what is wrong with the path
+    return false; // the loader says what is wrong with the path
   }
-  const torch = looksLikeTorchArchive(head) || isLegacyTorch(head) || (/\.(pt|pth)$/i.test(path) && isZip(head));
-  return torch ? readFileSync(path) : undefined;
+  return looksLikeTorchArchive(head) || isLegacyTorch(head) || (/\.(pt|pth|pt2)$/i.test(path) && isZip(head));
 }
 
-export function readCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
-  if (isLegacyTorch(bytes)) {
+/** Reads a checkpoint's tensor list from its bytes, or from a file by random access (zip.ts FileSource). */
+export function readCheckpoint(input: Uint8Array | ByteSource, file: string): Checkpoint {
+  const src = asSource(input);
+  const head = src.read(0, 16);
+  if (isLegacyTorch(head)) {
     throw new ModelLoadError(file, 'a PyTorch file in the legacy format (torch.save before PyTorch 1.6, or _use_new_zipfile_serialization=False): load it with torch and save it again with torch.save to read it here');
   }
-  if (!isZip(bytes)) throw new ModelLoadError(file, 'not a PyTorch checkpoint (torch.save writes a zip archive; these bytes are not one)');
-  const records = new Map<string, number>();
-  let files: Record<string, Uint8Array>;
+  if (!isZip(head)) throw new ModelLoadError(file, 'not a PyTorch checkpoint (torch.save writes a zip archive; these bytes are not one)');
+  let entries: ZipEntry[];
   try {
-    files = unzipSync(bytes, {
-      filter: (f) => {
-        records.set(f.name, f.originalSize);
-        return /(^|\/)data\.pkl$/.test(f.name);
-      },
-    });
+    entries = zipEntries(src);
   } catch (e) {
     throw new ModelLoadError(file, `a damaged zip archive (${(e as Error).message})`);
   }
-  const names = [...records.keys()];
-  if (names.some(isTorchScriptRecord)) {
-    throw new ModelLoadError(file, 'a TorchScript archive (torch.jit.save): its graph is TorchScript code, which ConvLens reads only through Python (`convlens profile model.pt --input 1x3x224x224`, torch needed), or save the state_dict (torch.save(model.state_dict(), f)) to see its weights here');
+  const names = entries.map((e) => e.name);
+  const script = names.some(isTorchScriptRecord);
+  if (names.some(isExportRecord)) {
+    throw new ModelLoadError(file, 'a torch.export archive (.pt2): ConvLens reads it through Python with torch 2.1 or newer (open it in a trusted workspace, or `convlens profile model.pt2`), or save its state_dict to see its weights here');
   }
-  if (names.some((n) => /(^|\/)(archive_format|serialized_exported_program\.json)$/.test(n) || /(^|\/)models\/.*\.json$/.test(n))) {
-    throw new ModelLoadError(file, 'a torch.export archive (.pt2): ConvLens does not read it natively; export the model to ONNX, or save its state_dict');
-  }
-  const pkl = Object.keys(files).find((n) => /(^|\/)data\.pkl$/.test(n));
+  const pkl = entries.find((e) => /(^|\/)data\.pkl$/.test(e.name));
   if (!pkl) throw new ModelLoadError(file, `a zip archive without data.pkl: not written by torch.save (records: ${names.slice(0, 4).join(', ')}${names.length > 4 ? ', …' : ''})`);
-  const prefix = pkl.slice(0, pkl.length - 'data.pkl'.length);
+  const prefix = pkl.name.slice(0, pkl.name.length - 'data.pkl'.length);
   let root: PyValue;
+  let byteOrder: Checkpoint['byteOrder'] = 'little';
   try {
-    root = unpickle(files[pkl]);
+    root = unpickle(readEntry(src, pkl, 1 << 30));
+    const order = entries.find((e) => e.name === `${prefix}byteorder`);
+    if (order && new TextDecoder().decode(readEntry(src, order, 16)).trim() === 'big') byteOrder = 'big';
   } catch (e) {
     if (e instanceof PickleError) throw new ModelLoadError(file, `not read: ${e.message}`);
+    if (e instanceof ZipError) throw new ModelLoadError(file, `a damaged zip archive (${e.message})`);
     throw e;
   }
-  const out: Checkpoint = { tensors: [], values: [], warnings: [] };
+  const storages = new Map<string, ZipEntry>();
+  const dataPrefix = `${prefix}data/`;
+  for (const e of entries) if (e.name.startsWith(dataPrefix)) storages.set(e.name.slice(dataPrefix.length), e);
+  const out: Checkpoint = { kind: script ? 'torchscript' : 'state', tensors: [], values: [], warnings: [], storages, byteOrder };
   walk(root, '', out, 0);
   for (const t of out.tensors) {
-    const size = records.get(`${prefix}data/${t.storage}`);
-    if (size === undefined) out.warnings.push(`${t.name}: its storage record data/${t.storage} is missing from the archive`);
+    if (!storages.has(t.storage)) out.warnings.push(`${t.name}: its storage record data/${t.storage} is missing from the archive`);
   }
   if (out.tensors.length === 0) out.warnings.push('the file holds no tensors');
   return out;
@@ -141,7 +166,8 @@ const MAX_DEPTH = 64;
 const MAX_VALUES = 1000;
 
 /** Tensors and plain values of the saved object, by path. */
-function walk(v: PyValue, path: string, out: Checkpoint, depth: number): void {
+/** `script`: inside a TorchScript module, whose plain attributes (`training`, `padding`) are its code's, not values saved beside the weights. */
+function walk(v: PyValue, path: string, out: Checkpoint, depth: number, script = false): void {
   if (depth > MAX_DEPTH) {
     out.warnings.push(`${path || 'the object'}: nested more than ${MAX_DEPTH} deep; not read further`);
     return;
@@ -153,20 +179,24 @@ function walk(v: PyValue, path: string, out: Checkpoint, depth: number): void {
         out.tensors.push(tensorEntry(path || 'tensor', v));
         return;
       case 'dict':
-        for (const [k, x] of v.entries) walk(x, at(keyText(k)), out, depth + 1);
+        for (const [k, x] of v.entries) walk(x, at(keyText(k)), out, depth + 1, script);
         return;
       case 'tuple':
-        v.items.forEach((x, i) => walk(x, at(String(i)), out, depth + 1));
+        v.items.forEach((x, i) => walk(x, at(String(i)), out, depth + 1, script));
+        return;
+      case 'object':
+        // A TorchScript module: its attributes, as a dict (`training` and the like become values).
+        walk(v.state, path, out, depth + 1, true);
         return;
       default:
         return;
     }
   }
   if (Array.isArray(v)) {
-    v.forEach((x, i) => walk(x, at(String(i)), out, depth + 1));
+    v.forEach((x, i) => walk(x, at(String(i)), out, depth + 1, script));
     return;
   }
-  if (out.values.length < MAX_VALUES && path) out.values.push({ name: path, value: valueText(v) });
+  if (!script && out.values.length < MAX_VALUES && path) out.values.push({ name: path, value: valueText(v) });
 }
 
 function keyText(k: PyValue): string {
@@ -183,5 +213,5 @@ function valueText(v: PyValue): string {
 function tensorEntry(name: string, t: TorchTensor): CheckpointTensor {
   let elements = 1;
   for (const d of t.shape) elements *= d;
-  return { name, shape: t.shape, dtype: t.storage.dtype, elements, bytes: elements * ITEM_BYTES[t.storage.dtype], parameter: t.parameter, storage: t.storage.key };
+  return { name, shape: t.shape, dtype: t.storage.dtype, elements, bytes: elements * ITEM_BYTES[t.storage.dtype], parameter: t.parameter, storage: t.storage.key, offset: t.offset, stride: t.stride };
 }

@@ -5,9 +5,12 @@
  * nothing. It understands the opcodes of protocols 2–5 that hold data
  * (dicts, lists, tuples, strings, numbers, bytes) and exactly the globals a
  * tensor checkpoint names: `collections.OrderedDict`, the `torch._utils`
- * tensor and parameter rebuilders, the typed storage classes and `torch.Size`.
- * Any other global, or a call of something that is not one of those
- * rebuilders, is refused by name before anything else happens.
+ * tensor and parameter rebuilders, the typed storage classes and `torch.Size`;
+ * and, for TorchScript archives (torch.jit.save), the `__torch__.*` module
+ * classes as plain records of their saved attributes (their code is never
+ * compiled or run) and `torch.jit._pickle`'s list builders. Any other
+ * global, or a call of something that is not one of those, is refused by
+ * name before anything else happens.
  *
  * Tensors come out as descriptions (dtype, shape, strides, offset, and the
  * storage record of the archive that holds their bytes); no bytes are read.
@@ -47,7 +50,14 @@ export interface PyTuple {
   items: PyValue[];
 }
 
-export type PyValue = null | boolean | number | bigint | string | Uint8Array | PyValue[] | PyTuple | PyDict | TorchTensor | TorchStorage | PyGlobal;
+/** A TorchScript module (`__torch__.torch.nn.modules.conv.Conv2d`): its saved attributes, nothing else. */
+export interface PyObject {
+  kind: 'object';
+  type: string;
+  state: PyValue;
+}
+
+export type PyValue = null | boolean | number | bigint | string | Uint8Array | PyValue[] | PyTuple | PyDict | TorchTensor | TorchStorage | PyGlobal | PyObject;
 
 interface PyGlobal {
   kind: 'global';
@@ -75,9 +85,13 @@ const CALLABLE = new Set([
   'torch.Size',
 ]);
 const CLASSES = new Set(['torch.Tensor', 'torch.nn.parameter.Parameter']);
+/** TorchScript's helpers that tag a list or value with its type: read as the value itself. */
+const TYPE_TAGS = new Set(['build_intlist', 'build_doublelist', 'build_boollist', 'build_tensorlist', 'restore_type_tag']);
+const isScriptClass = (module: string) => module === '__torch__' || module.startsWith('__torch__.');
 
 const isAllowed = (module: string, name: string) =>
-  CALLABLE.has(`${module}.${name}`) || CLASSES.has(`${module}.${name}`) || (module === 'torch' && name in STORAGE_DTYPES);
+  CALLABLE.has(`${module}.${name}`) || CLASSES.has(`${module}.${name}`) || (module === 'torch' && name in STORAGE_DTYPES) ||
+  isScriptClass(module) || (module === 'torch.jit._pickle' && TYPE_TAGS.has(name));
 
 /** Refused: names what the pickle asks for, so the user knows why. */
 function refuse(what: string): never {
@@ -226,16 +240,21 @@ export function unpickle(bytes: Uint8Array): PyValue {
         break;
       }
       case 0x52: { const args = pop(); push(call(pop(), args)); break; } // REDUCE
-      case 0x81: { // NEWOBJ
-        pop();
+      case 0x81: { // NEWOBJ: only a TorchScript module, made empty; its BUILD gives its attributes
+        const args = pop();
         const cls = pop();
+        if (isGlobal(cls) && isScriptClass(cls.module) && isTuple(args) && args.items.length === 0) {
+          push({ kind: 'object', type: `${cls.module}.${cls.name}`, state: null });
+          break;
+        }
         if (isGlobal(cls)) refuse(`create a ${cls.module}.${cls.name}`);
         throw new PickleError('the pickle creates an object from something that is not a class');
       }
-      case 0x62: { // BUILD: state for an OrderedDict (its _metadata) or a tensor is not needed
-        pop();
+      case 0x62: { // BUILD: a TorchScript module's attributes are kept; an OrderedDict's _metadata or a tensor's state is not needed
+        const state = pop();
         const obj = top();
-        if (!isDict(obj) && !isTensor(obj)) refuse(`set the state of ${describe(obj)}`);
+        if (isObject(obj)) obj.state = state;
+        else if (!isDict(obj) && !isTensor(obj)) refuse(`set the state of ${describe(obj)}`);
         break;
       }
       case 0x51: push(persistent(pop())); break; // BINPERSID
@@ -259,6 +278,7 @@ const isDict = (v: PyValue | undefined): v is PyDict => typeof v === 'object' &&
 const isTuple = (v: PyValue): v is PyTuple => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) && v.kind === 'tuple';
 const isGlobal = (v: PyValue): v is PyGlobal => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) && v.kind === 'global';
 const isTensor = (v: PyValue): v is TorchTensor => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) && v.kind === 'tensor';
+const isObject = (v: PyValue): v is PyObject => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) && v.kind === 'object';
 const isStorage = (v: PyValue): v is TorchStorage => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) && v.kind === 'storage';
 
 function describe(v: PyValue): string {
@@ -278,6 +298,10 @@ const ints = (v: PyValue, what: string): number[] => {
 function call(fn: PyValue, args: PyValue): PyValue {
   if (!isGlobal(fn)) throw new PickleError(`the pickle calls ${describe(fn)}, which is not a function`);
   const name = `${fn.module}.${fn.name}`;
+  if (fn.module === 'torch.jit._pickle' && TYPE_TAGS.has(fn.name)) {
+    if (!isTuple(args) || args.items.length === 0) throw new PickleError(`${name} is called without a value`);
+    return args.items[0];
+  }
   if (!CALLABLE.has(name)) refuse(`call ${name}`);
   if (!isTuple(args)) throw new PickleError(`${name} is called with ${describe(args)}, not a tuple of arguments`);
   const a = args.items;

@@ -52,11 +52,14 @@ describe('ConvLens in VS Code', () => {
 
   it('opening a .pth checkpoint shows the weights view (read natively, no Python)', async () => {
     const folder = vscode.workspace.workspaceFolders![0].uri;
-    await vscode.commands.executeCommand('vscode.open', vscode.Uri.joinPath(folder, 'small-state-dict.pth'));
+    const uri = vscode.Uri.joinPath(folder, 'small-state-dict.pth');
+    await vscode.commands.executeCommand('vscode.open', uri);
     await until('the weights view tab', () => {
       const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
       return input instanceof vscode.TabInputCustom && input.viewType === 'convlens.weights';
     });
+    // What the page's "Compute weight statistics" link runs: every one of its 11 tensors gets them.
+    assert.equal(await vscode.commands.executeCommand<number>('convlens.weightStatistics', uri.toString()), 11);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
@@ -283,6 +286,50 @@ describe('ConvLens in VS Code', () => {
     assert.equal(problems.length, 1, problems.map((d) => d.message).join('\n'));
     assert.equal(problems[0].range.start.line, 10);
     assert.match(problems[0].message, /mat1 and mat2 shapes cannot be multiplied/);
+    await vscode.workspace.getConfiguration('convlens').update('python.interpreter', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('a TorchScript archive opens as a graph through Python (trusted workspace); reopened with the weights view, its weights and statistics', async function () {
+    this.timeout(TEST_MS);
+    const python = [process.env.CONVLENS_PYTHON, '/usr/bin/python3', 'python3'].find((p) => p && spawnSync(p, ['-c', 'import torch']).status === 0);
+    if (!python) {
+      console.log('    (skipped: no Python with torch; Debian: apt-get install python3-torch)');
+      this.skip();
+    }
+    await vscode.workspace.getConfiguration('convlens').update('python.interpreter', python, vscode.ConfigurationTarget.Global);
+    const folder = vscode.workspace.workspaceFolders![0].uri;
+    const uri = vscode.Uri.joinPath(folder, 'scripted.pt');
+    const made = spawnSync(python!, ['-c', `import torch, sys
+from torch import nn
+net = nn.Sequential(nn.Conv2d(3, 8, 3, stride=2), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 10))
+torch.jit.save(torch.jit.script(net), sys.argv[1])`, uri.fsPath], { encoding: 'utf8' });
+    assert.equal(made.status, 0, made.stderr);
+    await vscode.commands.executeCommand('vscode.open', uri);
+    await until('the PyTorch archive\'s model view', () => {
+      const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+      return input instanceof vscode.TabInputCustom && input.viewType === 'convlens.torchGraph';
+    }, TEST_MS / 2);
+    const json = vscode.Uri.joinPath(folder, 'scripted.json');
+    let written: unknown;
+    const start = Date.now();
+    while (!written && Date.now() - start < TEST_MS / 2) {
+      written = await vscode.commands.executeCommand('convlens.exportProfile', 'json', json);
+      if (!written) await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.ok(written, 'the archive\'s profile was exported');
+    const report = JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(json)).toString('utf8'));
+    // Conv 8·3·9 + 8, Linear 8·10 + 10; at the default 1×3×224×224: 8×111×111 after the conv.
+    assert.equal(report.totals.params, 224 + 90);
+    assert.equal(report.totals.macs, 111 * 111 * 8 * 27 + 80);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    // Reopened in the weights view, it stays there: its four tensors, read natively, with statistics.
+    await vscode.commands.executeCommand('vscode.openWith', uri, 'convlens.weights');
+    await until('the weights view tab', () => {
+      const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+      return input instanceof vscode.TabInputCustom && input.viewType === 'convlens.weights';
+    });
+    assert.equal(await vscode.commands.executeCommand<number>('convlens.weightStatistics', uri.toString()), 4);
     await vscode.workspace.getConfiguration('convlens').update('python.interpreter', undefined, vscode.ConfigurationTarget.Global);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });

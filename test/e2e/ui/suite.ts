@@ -298,6 +298,26 @@ export async function runUiSuite(ctx: UiContext): Promise<{ passed: number; fail
     await page.keyboard.press('Escape');
   });
 
+  await test('a PyTorch source and its model view follow each other: the cursor on a module selects its layer, a layer moves the cursor to its line', async () => {
+    if (!ctx.python) {
+      console.log('    (not run: no Python with torch; Debian: apt-get install python3-torch)');
+      return;
+    }
+    const editor = page.locator('.editor-instance .monaco-editor').first();
+    await editor.locator('.codelens-decoration a', { hasText: 'Open Model View' }).first().click();
+    const graph = page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
+    await graph.locator('svg.graph g.node').first().waitFor({ timeout: UI_MS });
+    // Cursor → graph: a click on `self.fc = nn.Linear(…)` selects the classifier's Gemm.
+    await page.locator('.view-line', { hasText: 'self.fc = nn.Linear' }).getByText('Linear').click();
+    await graph.locator('svg.graph g.node.selected', { hasText: 'Gemm' }).waitFor({ timeout: UI_MS });
+    await page.screenshot({ path: join(ctx.results, 'pytorch-sync-cursor.png') });
+    // Graph → text: selecting the stem's max pool moves the cursor to `self.maxpool = …` (line 34).
+    await graph.locator('#fit').click();
+    await graph.locator('svg.graph g.node', { hasText: 'MaxPool' }).first().click();
+    await page.locator('.editor-instance .monaco-editor .line-numbers.active-line-number', { hasText: /^\s*34\s*$/ }).first().waitFor({ timeout: UI_MS });
+    await page.screenshot({ path: join(ctx.results, 'pytorch-sync-graph.png') });
+  });
+
   await test('a .pth checkpoint opens in the weights view: tensors by module, totals', async () => {
     await openPalette(page, 'View: Close All Editors');
     await page.getByRole('treeitem', { name: /small-state-dict\.pth/ }).click();
@@ -306,6 +326,12 @@ export async function runUiSuite(ctx: UiContext): Promise<{ passed: number; fail
     const totals = await weights.locator('dl').textContent();
     if (!totals?.includes('7,979')) throw new Error(`totals: ${totals}`);
     await page.screenshot({ path: join(ctx.results, 'pytorch-weights.png') });
+    // Statistics on request: the page's link (a command link; the page runs no scripts).
+    await weights.locator('a', { hasText: 'Compute weight statistics' }).click();
+    const stats = page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
+    await stats.locator('th', { hasText: 'Std' }).waitFor({ timeout: UI_MS });
+    await stats.locator('td', { hasText: '16 (100%)' }).first().waitFor({ timeout: UI_MS });
+    await page.screenshot({ path: join(ctx.results, 'pytorch-weights-stats.png') });
   });
 
   await test('a definition in the text editor: inlay hints, hover shapes, and a diagnostic for a shape error', async () => {
