@@ -114,7 +114,7 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
   );
   const pytorch = new PytorchFeatures(context.globalStorageUri, log);
-  provider.attachTorchArchives((uri, signal) => pytorch.exportArchive(uri, signal));
+  provider.attachTorch({ exportArchive: (uri, signal) => pytorch.exportArchive(uri, signal), factsOf: (uri) => pytorch.factsOf(uri) });
   context.subscriptions.push(...registerPytorchFeatures(pytorch), ...registerPytorchSync(provider, pytorch), ...registerWeightsEditor(log));
   const definitions = new DefinitionFeatures(new DefinitionAnalyser({ workerScript: worker('definition-worker.js'), log }));
   context.subscriptions.push(...registerModelEditor(provider), ...registerViewCommands(provider, log), ...registerStatusBar(provider), ...registerDefinitionFeatures(definitions), ...registerDefinitionSync(provider, definitions), registerExportOnnx(worker('definition-worker.js'), log));

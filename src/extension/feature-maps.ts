@@ -5,6 +5,7 @@
  * at a time sent to the view. Thin glue over src/runtime and src/core/image.
  */
 import * as vscode from 'vscode';
+import { modelFileOf } from './model-document';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { FeatureMapSettings, FromWebviewMessage } from '../protocol';
@@ -122,7 +123,7 @@ export class FeatureMaps implements vscode.Disposable {
           token.onCancellationRequested(() => ac.abort());
           const request: CaptureRequest = {
             kind: 'capture',
-            modelPath: uri.fsPath,
+            modelPath: modelFileOf(uri),
             provider: run.provider,
             engine: run.engine,
             tfjsBackend: run.tfjsBackend,

@@ -16,6 +16,7 @@ import type { ViewLayout } from '../protocol';
 import type { LayoutHost } from './layout-host';
 import type { SpareWorker } from './spare-worker';
 import type { ModelWorkerApi } from './model-requests';
+import type { TorchResult } from '../core/pytorch/bridge-types';
 
 export interface Overrides {
   /** undefined: the setting's batch; null: the model's own. */
@@ -29,6 +30,14 @@ export type DocumentState =
   | { kind: 'ready'; data: ModelViewData; ms: number; layout?: ViewLayout }
   /** `inputShapes`: the profile at the asked input shapes failed (the file itself loaded). */
   | { kind: 'error'; message: string; inputShapes?: boolean };
+
+/** The file a document's model was loaded from, where it is not the document's own (a PyTorch archive's ONNX export). */
+const loadedFrom = new Map<string, string>();
+
+/** The file that runs for `uri`: what its model view loaded (a PyTorch archive's export), else the file itself. */
+export function modelFileOf(uri: vscode.Uri): string {
+  return loadedFrom.get(uri.toString()) ?? uri.fsPath;
+}
 
 export class ModelDocument implements vscode.CustomDocument {
   private readonly host: ModelHost;
@@ -58,10 +67,11 @@ export class ModelDocument implements vscode.CustomDocument {
     /** Model workers started ahead: opening takes one instead of starting a thread. */
     spares?: SpareWorker<ModelWorkerApi>,
     /**
-     * Makes the file the worker loads, before each load: a TorchScript or torch.export archive's ONNX
-     * export, through Python (PytorchFeatures.exportArchive). Its error is the view's.
+     * Before each load, the file the worker loads and torch's facts about it: a TorchScript or
+     * torch.export archive's ONNX export made through Python (PytorchFeatures.exportArchive), or a
+     * PyTorch source's export with its profile's facts. Its error is the view's.
      */
-    private readonly prepare?: (signal: AbortSignal) => Promise<string>,
+    private readonly prepare?: (signal: AbortSignal) => Promise<{ path: string; torch?: TorchResult }>,
   ) {
     this.host = new ModelHost(uri.fsPath, workerScript, log, spares);
     const folder = vscode.Uri.joinPath(uri, '..');
@@ -74,6 +84,11 @@ export class ModelDocument implements vscode.CustomDocument {
         if (e.affectsConfiguration('convlens.profile', uri)) void this.refresh();
       }),
     );
+  }
+
+  /** torch's facts the loaded file's report takes (a PyTorch model's export). */
+  get torchFacts(): TorchResult | undefined {
+    return this.host.torch;
   }
 
   get fileName(): string {
@@ -105,7 +120,10 @@ export class ModelDocument implements vscode.CustomDocument {
       if (this.prepare) {
         this.preparing?.abort();
         const ac = (this.preparing = new AbortController());
-        this.host.path = await this.prepare(ac.signal);
+        const prepared = await this.prepare(ac.signal);
+        this.host.path = prepared.path;
+        this.host.torch = prepared.torch;
+        if (prepared.path !== this.uri.fsPath) loadedFrom.set(this.uri.toString(), prepared.path);
         if (gen !== this.generation) return;
       }
       await this.host.open();
@@ -195,6 +213,7 @@ export class ModelDocument implements vscode.CustomDocument {
   dispose(): void {
     this.disposed = true;
     this.preparing?.abort();
+    loadedFrom.delete(this.uri.toString());
     this.host.dispose();
     this.disposables.forEach((d) => d.dispose());
   }

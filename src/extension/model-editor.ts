@@ -6,6 +6,7 @@
  * model strings travel as message data and are rendered as text.
  */
 import * as vscode from 'vscode';
+import type { TorchResult } from '../core/pytorch/bridge-types';
 import { randomBytes } from 'node:crypto';
 import { isFromWebviewMessage, operatorDocsUrl, replyOf, RequestTracker, type ExportFormat, type FromWebviewMessage, type HostReplies, type ToWebviewMessage, type ViewCommand } from '../protocol';
 import { webviewHtml, WEBVIEW_STYLES } from './webview-html';
@@ -29,6 +30,12 @@ export interface RuntimeSource {
   get(uri: vscode.Uri): RuntimeReport | undefined;
   sweepOf(uri: vscode.Uri): SweepReport | undefined;
   isRunning(uri: vscode.Uri): boolean;
+}
+
+export interface TorchSources {
+  exportArchive(uri: vscode.Uri, signal: AbortSignal): Promise<{ path: string; torch: TorchResult }>;
+  /** torch's facts when `uri` is the export of a profiled PyTorch source. */
+  factsOf(uri: vscode.Uri): TorchResult | undefined;
 }
 
 export const MODEL_EDITOR_VIEW_TYPE = 'convlens.graph';
@@ -202,11 +209,14 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
     this.featureMaps = f;
   }
 
-  private archives: ((uri: vscode.Uri, signal: AbortSignal) => Promise<string>) | undefined;
+  private torch: TorchSources | undefined;
 
-  /** How a PyTorch archive (.pt/.pth/.pt2) becomes a file the model view reads: its ONNX export, through Python. */
-  attachTorchArchives(exportArchive: (uri: vscode.Uri, signal: AbortSignal) => Promise<string>): void {
-    this.archives = exportArchive;
+  /**
+   * PyTorch models: how an archive (.pt/.pth/.pt2) becomes a file the model view reads (its ONNX
+   * export, through Python), and torch's facts about a source's export the view opens.
+   */
+  attachTorch(sources: TorchSources): void {
+    this.torch = sources;
   }
 
   constructor(
@@ -249,8 +259,12 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
   openCustomDocument(uri: vscode.Uri): ModelDocument {
     const worker = vscode.Uri.joinPath(this.extensionUri, 'dist', 'model-worker.js').fsPath;
     const ahead = this.layouts && { layouts: this.layouts, charWidth: () => this.memento?.get<number>(CHAR_WIDTH_KEY) ?? DEFAULT_CHAR_WIDTH };
-    const archives = this.archives;
-    const prepare = archives && /\.(pt|pth|pt2)$/i.test(uri.path) ? (signal: AbortSignal) => archives(uri, signal) : undefined;
+    const torch = this.torch;
+    const prepare = !torch
+      ? undefined
+      : /\.(pt|pth|pt2)$/i.test(uri.path)
+        ? (signal: AbortSignal) => torch.exportArchive(uri, signal)
+        : () => Promise.resolve({ path: uri.fsPath, torch: torch.factsOf(uri) });
     return new ModelDocument(uri, worker, this.log, ahead, this.spares, prepare);
   }
 

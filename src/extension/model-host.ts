@@ -14,6 +14,7 @@ import type { WeightStats } from '../core/analysis/weight-stats';
 import { describeModelError, modelRequestHandlers, type ModelWorkerApi } from './model-requests';
 import { SerialQueue, WorkerThread, type WorkerHandlers } from './worker-thread';
 import type { SpareWorker } from './spare-worker';
+import type { TorchResult } from '../core/pytorch/bridge-types';
 
 export class ModelHost {
   private worker: WorkerThread<ModelWorkerApi> | undefined;
@@ -35,7 +36,14 @@ export class ModelHost {
 
   /** (Re)loads the file; requests made after this answer from this load, or fail with its error. */
   async open(): Promise<void> {
-    await this.request('open', { path: this.path });
+    await this.request('open', this.opening());
+  }
+
+  /** A PyTorch model's export: what torch counted, for the report (set before `open`). */
+  torch: TorchResult | undefined;
+
+  private opening(): ModelWorkerApi['open']['params'] {
+    return this.torch ? { path: this.path, torch: this.torch } : { path: this.path };
   }
 
   view(options: SessionOptions): Promise<ModelViewData> {
@@ -89,7 +97,7 @@ export class ModelHost {
       const spare = this.spares?.script === this.workerScript ? this.spares.take(onStop) : undefined;
       const worker = spare ?? new WorkerThread<ModelWorkerApi>(this.workerScript, { name: 'the model worker', onStop });
       // Its answer (or error) reaches the caller through the request that follows it.
-      if (type !== 'open' && type !== 'profile') worker.request('open', { path: this.path }).catch(() => undefined);
+      if (type !== 'open' && type !== 'profile') worker.request('open', this.opening()).catch(() => undefined);
       this.worker = worker;
       return worker;
     } catch (err) {

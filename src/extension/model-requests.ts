@@ -11,10 +11,12 @@ import { profileModel, type ProfileOptions, type ProfileReport } from '../core/r
 import type { WeightStats } from '../core/analysis/weight-stats';
 import { errorMessage } from '../protocol';
 import type { WorkerHandlers } from './worker-thread';
+import type { TorchResult } from '../core/pytorch/bridge-types';
 
 export type ModelWorkerApi = {
   /** (Re)load the file; later requests answer from this load. */
-  open: { params: { path: string }; reply: null };
+  /** `torch`: the file is a PyTorch model's export; its report takes torch's facts (parameters, modules). */
+  open: { params: { path: string; torch?: TorchResult }; reply: null };
   /** The view's data from one profile; its largest batch that fits is 'pending' (ask `batchFit`). */
   view: { params: { options: SessionOptions }; reply: ModelViewData };
   batchFit: { params: { options: SessionOptions }; reply: number | 'unbounded' | null };
@@ -35,8 +37,8 @@ export function modelRequestHandlers(): WorkerHandlers<ModelWorkerApi> {
     return session;
   };
   return {
-    async open({ path }) {
-      session = ModelSession.open(path);
+    async open({ path, torch }) {
+      session = ModelSession.open(path, torch);
       // Kept even when it fails: the requests after it report the same error.
       session.catch(() => undefined);
       await session;

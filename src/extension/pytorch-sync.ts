@@ -7,6 +7,7 @@
  */
 import * as vscode from 'vscode';
 import type { ModelEditorProvider } from './model-editor';
+import type { ModelDocument } from './model-document';
 import type { PytorchFeatures } from './pytorch';
 import { layerOfModules, modulesOnLine, sourceOfModule } from '../core/pytorch/source-sync';
 
@@ -39,6 +40,16 @@ export function registerPytorchSync(provider: ModelEditorProvider, features: Pyt
   };
 
   return [
+    // A source profiled again (on save): its open model views take the new facts (the export's file watcher may fire first).
+    features.onDidChange(() => {
+      const stale = new Set<ModelDocument>();
+      for (const editor of vscode.window.visibleTextEditors) {
+        for (const r of features.resultsOf(editor.document)?.values() ?? []) {
+          for (const view of provider.viewsOf(r.onnx)) if (view.document.torchFacts !== r.torch) stale.add(view.document);
+        }
+      }
+      for (const doc of stale) void doc.reload();
+    }),
     provider.onDidSelect((view) => {
       const name = view.selectedName();
       if (!name || name === fromCursor) {

@@ -21,6 +21,7 @@ import { ModelLoadError } from '../core/errors';
 import { factoryFunctions, moduleClasses, moduleSites, modulesAt, siteAt } from '../core/pytorch/source-map';
 import { moduleFigures } from '../core/report/pytorch';
 import type { ProfileReport } from '../core/report/profile';
+import type { TorchResult } from '../core/pytorch/bridge-types';
 import { exactText, figureText, humanBytes, humanCount, totalText, withUnit } from '../core/report/format';
 
 const PYTHON: vscode.DocumentSelector = { language: 'python', scheme: 'file' };
@@ -31,6 +32,8 @@ interface Profiled {
   report: ProfileReport;
   /** The export the model view opens. */
   onnx: vscode.Uri;
+  /** What torch counted and recorded (the model view's report takes it). */
+  torch: TorchResult;
 }
 
 const shapeText = (s: number[] | undefined) => (s ? s.join('×') : '?');
@@ -65,6 +68,11 @@ export class PytorchFeatures implements vscode.Disposable {
     return this.results.get(doc.uri.toString());
   }
 
+  /** torch's facts about the export `onnx`, when it is a profiled source's. */
+  factsOf(onnx: vscode.Uri): TorchResult | undefined {
+    return this.sourceOfExport(onnx)?.result.torch;
+  }
+
   /** The source and profile whose export is `onnx` (a model view's file). */
   sourceOfExport(onnx: vscode.Uri): { source: vscode.Uri; result: Profiled } | undefined {
     for (const [source, byTarget] of this.results) {
@@ -90,10 +98,10 @@ export class PytorchFeatures implements vscode.Disposable {
         const cancelled = token.onCancellationRequested(() => ac.abort());
         const t0 = Date.now();
         try {
-          const { report } = await profileTorchSource(uri.fsPath, target, { python, onnxPath: onnx.fsPath, timeoutMs: TIMEOUT_MS, signal: ac.signal });
+          const { report, torch } = await profileTorchSource(uri.fsPath, target, { python, onnxPath: onnx.fsPath, timeoutMs: TIMEOUT_MS, signal: ac.signal });
           this.log(`${uri.fsPath}:${target}: profiled with ${python} (torch ${report.pytorch?.torch}) in ${Date.now() - t0} ms`);
           const byTarget = this.results.get(uri.toString()) ?? new Map<string, Profiled>();
-          byTarget.set(target, { target, report, onnx });
+          byTarget.set(target, { target, report, onnx, torch });
           this.results.set(uri.toString(), byTarget);
           this.diagnostics.delete(uri);
           this.changed.fire();
@@ -113,7 +121,7 @@ export class PytorchFeatures implements vscode.Disposable {
    * A TorchScript (.pt) or torch.export (.pt2) archive's ONNX export, made by torch through the bridge
    * (the model view's file for it); at the default input, 1×3×224×224. Throws what stops it.
    */
-  async exportArchive(uri: vscode.Uri, signal: AbortSignal): Promise<string> {
+  async exportArchive(uri: vscode.Uri, signal: AbortSignal): Promise<{ path: string; torch: TorchResult }> {
     const kind = withFile(uri.fsPath, (src) => (isTorchScriptArchive(src) ? 'torchscript' : isExportArchive(src) ? 'export' : undefined));
     if (!kind) throw new Error(`${uri.fsPath}: a checkpoint of weights only (no graph in it); it opens in the ConvLens Weights view`);
     if (!vscode.workspace.isTrusted) throw new Error(`${uri.fsPath}: its graph comes from torch loading it (Python): trust this workspace first, or reopen it in the ConvLens Weights view, which reads its weights without Python`);
@@ -132,7 +140,7 @@ export class PytorchFeatures implements vscode.Disposable {
         try {
           const { torch } = await loadTorchArchive(uri.fsPath, kind, { python, onnxPath, timeoutMs: TIMEOUT_MS, signal: ac.signal });
           this.log(`${uri.fsPath}: ${kind === 'torchscript' ? 'TorchScript' : 'torch.export'} archive exported with ${python} (torch ${torch.torch}) at ${DEFAULT_TORCH_INPUT.join('×')} in ${Date.now() - t0} ms`);
-          return onnxPath;
+          return { path: onnxPath, torch };
         } finally {
           cancelled.dispose();
           signal.removeEventListener('abort', stop);

@@ -6,6 +6,7 @@
  * item (p50), and exports it. Thin glue: the figures come from src/core/timing.
  */
 import * as vscode from 'vscode';
+import { modelFileOf } from './model-document';
 import { basename } from 'node:path';
 import type { RuntimeReport } from '../core/timing/runtime-report';
 import { formatRuntimeCsv, formatRuntimeHtml, formatRuntimeMarkdown, formatRuntimeTable, shortProvider } from '../core/report/runtime-format';
@@ -86,7 +87,7 @@ export class RuntimeRuns implements vscode.Disposable {
     const { settings, problems } = runtimeSettings(uri);
     for (const p of problems) this.log(`warning: ${p}`);
     const base: ProfileRequest = {
-      kind: 'profile', modelPath: uri.fsPath, provider: settings.provider, engine: settings.engine, tfjsBackend: settings.tfjsBackend,
+      kind: 'profile', modelPath: modelFileOf(uri), provider: settings.provider, engine: settings.engine, tfjsBackend: settings.tfjsBackend,
       input: settings.input, warmup: settings.warmup, runs: settings.runs,
     };
     const ac = new AbortController();

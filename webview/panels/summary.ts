@@ -115,8 +115,9 @@ function info(file: string, report: ProfileReport, s: ViewSummary): Node[] {
   const t = report.totals;
   const heading = el('h1', baseName(file), 'summary-file');
   heading.title = visibleText(file);
-  const meta = [`${report.format.toUpperCase()} opset ${report.opset}`];
-  if (s.producer) meta.push(s.producer);
+  // A PyTorch model is shown through its ONNX export: say both.
+  const meta = [report.format === 'pytorch' ? `PyTorch (torch ${report.pytorch?.torch ?? '?'}), ONNX export opset ${report.opset}` : `${report.format.toUpperCase()} opset ${report.opset}`];
+  if (s.producer && report.format !== 'pytorch') meta.push(s.producer);
   // Shapes are the model's own layout (report.layout); say so where it is not ONNX's NCHW.
   if (report.layout === 'NHWC') meta.push('shapes NHWC (channels last)');
   meta.push(`${report.layers.length.toLocaleString('en-US')} layers`);

@@ -4,6 +4,8 @@
  * asked for weight statistics on demand. Pure core: the extension runs it in
  * a worker thread so loading never blocks the extension host.
  */
+import type { TorchResult } from '../pytorch/bridge-types';
+import { withTorchFacts } from './pytorch';
 import { loadModelFile, type LoadedModel } from '../loaders/index';
 import { largestBatchThatFits, profileModel, type ProfileOptions, type ProfileReport } from './profile';
 import { layerViews, type LayerView } from './layer-view';
@@ -46,11 +48,15 @@ export class ModelSession {
   /** Names of the layers the last view listed: the webview's layer indices point into them. */
   private layerNames: string[] = [];
 
-  private constructor(private readonly loaded: LoadedModel) {}
+  private constructor(
+    private readonly loaded: LoadedModel,
+    /** The file is a PyTorch model's ONNX export: reports take torch's facts (report/pytorch.ts). */
+    private readonly torch?: TorchResult,
+  ) {}
 
   /** Throws ModelLoadError (file and problem) when the file cannot be read. */
-  static async open(path: string): Promise<ModelSession> {
-    return new ModelSession(await loadModelFile(path));
+  static async open(path: string, torch?: TorchResult): Promise<ModelSession> {
+    return new ModelSession(await loadModelFile(path), torch);
   }
 
   /** A model built in memory (tests, benchmarks): it has no file, so no external data. */
@@ -68,6 +74,7 @@ export class ModelSession {
   view(o: SessionOptions, when: { batchFit?: 'now' | 'later' } = {}): ModelViewData {
     const model = this.loaded.model;
     const profile = profileModel(model, { ...o, readExternal: this.loaded.readExternal });
+    if (this.torch) profile.report = withTorchFacts(profile.report, this.torch, { optimizer: o.optimizer, inputBytes: profile.details.inputBytes });
     const largest = when.batchFit === 'later' ? 'pending' : this.batchFit(o);
     const summary: ModelViewData['summary'] = {
       optimizer: o.optimizer ?? 'adam',

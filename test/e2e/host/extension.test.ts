@@ -320,8 +320,12 @@ torch.jit.save(torch.jit.script(net), sys.argv[1])`, uri.fsPath], { encoding: 'u
     assert.ok(written, 'the archive\'s profile was exported');
     const report = JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(json)).toString('utf8'));
     // Conv 8·3·9 + 8, Linear 8·10 + 10; at the default 1×3×224×224: 8×111×111 after the conv.
+    assert.equal(report.format, 'pytorch');
     assert.equal(report.totals.params, 224 + 90);
     assert.equal(report.totals.macs, 111 * 111 * 8 * 27 + 80);
+    // Profile (run) measures the export on onnxruntime, as for an ONNX file.
+    const measured = await vscode.commands.executeCommand<{ latencyMs: { p50: number }; layers: unknown[] } | undefined>('convlens.runProfile', uri);
+    assert.ok(measured && measured.latencyMs.p50 > 0 && measured.layers.length > 0, 'the archive\'s export ran');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     // Reopened in the weights view, it stays there: its four tensors, read natively, with statistics.
     await vscode.commands.executeCommand('vscode.openWith', uri, 'convlens.weights');

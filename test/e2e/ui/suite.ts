@@ -307,6 +307,8 @@ export async function runUiSuite(ctx: UiContext): Promise<{ passed: number; fail
     await editor.locator('.codelens-decoration a', { hasText: 'Open Model View' }).first().click();
     const graph = page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
     await graph.locator('svg.graph g.node').first().waitFor({ timeout: UI_MS });
+    // torch's parameter count (BatchNorm's included, which the export folds into the convolutions), as the CodeLens says.
+    await graph.getByText('11,689,512').first().waitFor({ timeout: UI_MS });
     // Cursor → graph: a click on `self.fc = nn.Linear(…)` selects the classifier's Gemm.
     await page.locator('.view-line', { hasText: 'self.fc = nn.Linear' }).getByText('Linear').click();
     await graph.locator('svg.graph g.node.selected', { hasText: 'Gemm' }).waitFor({ timeout: UI_MS });
