@@ -57,6 +57,11 @@ const DECODERS: Partial<Record<TorchDtype, Decode>> = {
   bool: (v, at) => (v.getUint8(at) ? 1 : 0),
 };
 
+type TypedCtor = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => ArrayLike<number>;
+const TYPED: Partial<Record<TorchDtype, TypedCtor>> = {
+  float32: Float32Array, float64: Float64Array, int32: Int32Array, int16: Int16Array, int8: Int8Array, uint8: Uint8Array,
+};
+
 /** Running statistics, merged chunk by chunk. */
 class Accumulator {
   count = 0;
@@ -152,8 +157,14 @@ export function* tensorStatsSteps(src: ByteSource, ck: Checkpoint, t: Checkpoint
       const n = Math.min(CHUNK_ELEMENTS, t.elements - done);
       const bytes = src.read(base + (t.offset + done) * item, n * item);
       if (bytes.length < n * item) return { name: t.name, skipped: 'the file ends inside it (truncated)' };
-      const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      for (let i = 0; i < n; i++) values[i] = decode(v, i * item, little);
+      const Typed = little ? TYPED[t.dtype] : undefined;
+      if (Typed && bytes.byteOffset % item === 0) {
+        // The machine's own order (every platform Node runs on is little-endian): a view, no decoding.
+        values.set(new Typed(bytes.buffer, bytes.byteOffset, n));
+      } else {
+        const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        for (let i = 0; i < n; i++) values[i] = decode(v, i * item, little);
+      }
       acc.add(values, n);
       done += n;
       yield done * item;
