@@ -28,7 +28,7 @@ import { parseShape } from './core/analysis/infer';
 import { parseDType } from './core/dtype';
 import { BARE_INPUT, largestBatchThatFits, profileModel, type ProfileOptions, type ProfileReport } from './core/report/profile';
 import { parsePythonTarget } from './core/pytorch/modules';
-import { isExportArchive, isTorchFile, isTorchScriptArchive, readCheckpoint } from './core/pytorch/checkpoint';
+import { isTorchFile, readCheckpoint, torchArchiveKind } from './core/pytorch/checkpoint';
 import { checkpointStats } from './core/pytorch/tensor-stats';
 import { withFile } from './core/pytorch/zip';
 import { formatWeightsCsv, formatWeightsMarkdown, formatWeightsTable, weightsReport, withStats } from './core/report/weights';
@@ -269,7 +269,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     // A TorchScript or torch.export archive is a graph: loaded by torch, then the export; --stats reads its weights instead.
     // (`return await`: its errors are this try's.)
     if (torchFile && !values.stats) {
-      const archive = withFile(modelPath, (src) => (isTorchScriptArchive(src) ? 'torchscript' : isExportArchive(src) ? 'export' : undefined));
+      const archive = withFile(modelPath, torchArchiveKind);
       if (archive) return await viaTorch(modelPath, undefined, archive);
     }
     if (torchFile) {

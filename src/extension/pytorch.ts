@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_TORCH_INPUT, loadTorchArchive, profileTorchSource, TorchSourceError } from '../runtime/torch-model';
-import { isExportArchive, isTorchScriptArchive } from '../core/pytorch/checkpoint';
+import { torchArchiveKind } from '../core/pytorch/checkpoint';
 import { withFile } from '../core/pytorch/zip';
 import { convlensComment, convlensCommentPlace, convlensCommentText, requiredInitArgs } from '../core/pytorch/modules';
 import { parseShape } from '../core/analysis/infer';
@@ -122,7 +122,7 @@ export class PytorchFeatures implements vscode.Disposable {
    * (the model view's file for it); at the default input, 1×3×224×224. Throws what stops it.
    */
   async exportArchive(uri: vscode.Uri, signal: AbortSignal): Promise<{ path: string; torch: TorchResult }> {
-    const kind = withFile(uri.fsPath, (src) => (isTorchScriptArchive(src) ? 'torchscript' : isExportArchive(src) ? 'export' : undefined));
+    const kind = withFile(uri.fsPath, torchArchiveKind);
     if (!kind) throw new Error(`${uri.fsPath}: a checkpoint of weights only (no graph in it); it opens in the ConvLens Weights view`);
     if (!vscode.workspace.isTrusted) throw new Error(`${uri.fsPath}: its graph comes from torch loading it (Python): trust this workspace first, or reopen it in the ConvLens Weights view, which reads its weights without Python`);
     const python = await interpreter(uri);

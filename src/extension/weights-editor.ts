@@ -12,7 +12,7 @@
  */
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
-import { isExportArchive, readCheckpoint, type Checkpoint } from '../core/pytorch/checkpoint';
+import { readCheckpoint, torchArchiveKind, type Checkpoint } from '../core/pytorch/checkpoint';
 import { checkpointStatsSteps, type TensorStatsResult } from '../core/pytorch/tensor-stats';
 import { withFile, FileSource } from '../core/pytorch/zip';
 import { weightsErrorHtml, weightsHtml, weightsReport, withStats, type WeightsPageLinks, type WeightsReport } from '../core/report/weights';
@@ -61,7 +61,7 @@ export function registerWeightsEditor(log: (line: string) => void): vscode.Dispo
     const t0 = Date.now();
     try {
       withFile(doc.uri.fsPath, (src) => {
-        doc.graph = isExportArchive(src);
+        doc.graph = torchArchiveKind(src) === 'export';
         doc.checkpoint = readCheckpoint(src, doc.uri.fsPath);
         doc.graph ||= doc.checkpoint.kind === 'torchscript';
         doc.report = weightsReport(doc.checkpoint);

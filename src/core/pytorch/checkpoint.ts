@@ -71,29 +71,24 @@ export function looksLikeTorchArchive(bytes: Uint8Array): boolean {
 
 const asSource = (input: Uint8Array | ByteSource): ByteSource => (input instanceof Uint8Array ? bytesSource(input) : input);
 
-/** Whether an archive is TorchScript (torch.jit.save: `code/` and `constants.pkl` records); reads its directory only. */
-export function isTorchScriptArchive(input: Uint8Array | ByteSource): boolean {
-  const src = asSource(input);
-  if (!isZip(src.read(0, 4))) return false;
-  try {
-    return zipEntries(src).some((e) => isTorchScriptRecord(e.name));
-  } catch {
-    return false;
-  }
-}
-
 const isTorchScriptRecord = (name: string) => /(^|\/)code\//.test(name) || /(^|\/)constants\.pkl$/.test(name);
 const isExportRecord = (name: string) => /(^|\/)(archive_format|serialized_exported_program\.json)$/.test(name) || /(^|\/)models\/.*\.json$/.test(name);
 
-/** Whether a zip is a torch.export archive (`.pt2`); reads its directory only. */
-export function isExportArchive(input: Uint8Array | ByteSource): boolean {
+/**
+ * Which archive with a graph a file is: `torchscript` (torch.jit.save: `code/` and `constants.pkl`
+ * records) or `export` (torch.export, `.pt2`); undefined for a checkpoint or not a zip. Reads the
+ * directory only.
+ */
+export function torchArchiveKind(input: Uint8Array | ByteSource): 'torchscript' | 'export' | undefined {
   const src = asSource(input);
-  if (!isZip(src.read(0, 4))) return false;
+  if (!isZip(src.read(0, 4))) return undefined;
+  let names: string[];
   try {
-    return zipEntries(src).some((e) => isExportRecord(e.name));
+    names = zipEntries(src).map((e) => e.name);
   } catch {
-    return false;
+    return undefined;
   }
+  return names.some(isTorchScriptRecord) ? 'torchscript' : names.some(isExportRecord) ? 'export' : undefined;
 }
 
 /**

@@ -38,6 +38,17 @@ function workspaceModel(): vscode.Uri {
   return vscode.Uri.joinPath(folder.uri, 'small-cnn.onnx');
 }
 
+/** A Python with torch, set as the interpreter setting; the test is skipped, saying why, where there is none. */
+async function usePythonWithTorch(test: Mocha.Context): Promise<string> {
+  const python = [process.env.CONVLENS_PYTHON, '/usr/bin/python3', 'python3'].find((p) => p && spawnSync(p, ['-c', 'import torch']).status === 0);
+  if (!python) {
+    console.log('    (skipped: no Python with torch; Debian: apt-get install python3-torch)');
+    test.skip();
+  }
+  await vscode.workspace.getConfiguration('convlens').update('python.interpreter', python, vscode.ConfigurationTarget.Global);
+  return python!;
+}
+
 describe('ConvLens in VS Code', () => {
   it('activates by itself in a workspace with an .onnx file (no explicit activate call)', async () => {
     await until('activation', () => extension().isActive);
@@ -240,12 +251,7 @@ describe('ConvLens in VS Code', () => {
 
   it('a PyTorch source: a CodeLens profiles the class, then its totals; hover on self.conv1 reads torch\'s shapes; inlay hints; an error on its line', async function () {
     this.timeout(TEST_MS);
-    const python = [process.env.CONVLENS_PYTHON, '/usr/bin/python3', 'python3'].find((p) => p && spawnSync(p, ['-c', 'import torch']).status === 0);
-    if (!python) {
-      console.log('    (skipped: no Python with torch; Debian: apt-get install python3-torch)');
-      this.skip();
-    }
-    await vscode.workspace.getConfiguration('convlens').update('python.interpreter', python, vscode.ConfigurationTarget.Global);
+    const python = await usePythonWithTorch(this);
     const folder = vscode.workspace.workspaceFolders![0].uri;
     const uri = vscode.Uri.joinPath(folder, 'resnet18.py');
     await vscode.workspace.fs.copy(vscode.Uri.file(join(extension().extensionPath, 'examples', 'pytorch', 'resnet18.py')), uri, { overwrite: true });
@@ -292,12 +298,7 @@ describe('ConvLens in VS Code', () => {
 
   it('a TorchScript archive opens as a graph through Python (trusted workspace); reopened with the weights view, its weights and statistics', async function () {
     this.timeout(TEST_MS);
-    const python = [process.env.CONVLENS_PYTHON, '/usr/bin/python3', 'python3'].find((p) => p && spawnSync(p, ['-c', 'import torch']).status === 0);
-    if (!python) {
-      console.log('    (skipped: no Python with torch; Debian: apt-get install python3-torch)');
-      this.skip();
-    }
-    await vscode.workspace.getConfiguration('convlens').update('python.interpreter', python, vscode.ConfigurationTarget.Global);
+    const python = await usePythonWithTorch(this);
     const folder = vscode.workspace.workspaceFolders![0].uri;
     const uri = vscode.Uri.joinPath(folder, 'scripted.pt');
     const made = spawnSync(python!, ['-c', `import torch, sys
