@@ -37,6 +37,8 @@ import { visibleLines, visibleText } from './core/report/safe-text';
 import type { Optimizer } from './core/analysis/memory';
 import type { Model, Shape } from './core/ir';
 import { dict } from './core/lookup';
+import { checkCommand, COMPARE_USAGE, diffCommand } from './cli-compare';
+import { describeWriteError, fail, OptionValueError, parseBytes, positiveInt, unexpected, UsageError } from './cli-common';
 import { append } from './core/arrays';
 
 const USAGE = `Usage: convlens profile <model.onnx> [options]
@@ -44,6 +46,7 @@ const USAGE = `Usage: convlens profile <model.onnx> [options]
        convlens profile <checkpoint.pth> [--stats] [--json|--csv|--markdown]
        convlens profile <model> --run [run options]
        convlens export <model.cnn.yaml> -o <out.onnx> [--seed N] [--opset N] [--batch N]
+${COMPARE_USAGE}
 
 Prints every layer's output shape, parameters, MACs/FLOPs, receptive field and
 activation memory, and the model's totals.
@@ -101,42 +104,6 @@ own opset).
   --batch N           batch size of the input (definitions only; default 1)
 `;
 
-/** The command line is malformed (unknown command or option, a missing argument, options that do not go together): exit 1. */
-class UsageError extends Error {}
-
-/**
- * The command line is well formed but an option's value cannot be used (a `-1` dim, a batch of
- * 2^53, an unknown element type): like a model that cannot be profiled, exit 2 with one line.
- */
-class OptionValueError extends Error {}
-
-/** An error for the user: exactly one stderr line, whatever the message holds (library text, a model's names). */
-function fail(err: (s: string) => void, message: string): void {
-  err(`convlens: ${oneLine(message)}\n`);
-}
-
-/** An error no message was written for: what kind of trouble, and the stack only on request. */
-function unexpected(e: unknown): string {
-  if (process.env.CONVLENS_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? String(e)}\n`);
-  return describeError(e);
-}
-
-/** A file-system error in words, without Node's `EACCES: permission denied, open '…'` framing. */
-function describeWriteError(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  const words: Record<string, string> = {
-    EACCES: 'permission denied', EPERM: 'not permitted', ENOENT: 'its folder does not exist', EISDIR: 'it is a folder',
-    ENOSPC: 'the disk is full', EROFS: 'the file system is read-only', ENOTDIR: 'a part of the path is not a folder',
-  };
-  return (code && words[code]) || (e as Error).message;
-}
-
-function parseBytes(s: string): number {
-  const bytes = parseByteSize(s);
-  if (bytes === null) throw new OptionValueError(`--budget: cannot read '${s}' as a size (e.g. 8GiB, 512MB)`);
-  return bytes;
-}
-
 /** `--input NAME=DIMS` options as input shapes. */
 function inputShapesOf(specs: readonly string[] | undefined): Record<string, Shape> {
   const shapes: Record<string, Shape> = dict();
@@ -156,15 +123,13 @@ function inputShapesOf(specs: readonly string[] | undefined): Record<string, Sha
   return shapes;
 }
 
-function positiveInt(name: string, s: string): number {
-  if (!/^\d+$/.test(s) || !Number.isSafeInteger(Number(s)) || Number(s) < 1) throw new OptionValueError(`${name}: expected a positive integer below 2^53, got '${s}'`);
-  return Number(s);
-}
 
 /** Runs the CLI; `profile --run` is asynchronous (it waits for the runtime process). */
 export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), rawErr: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
   // Messages quote file and model names: their control characters are shown, never obeyed (safe-text.ts).
   const err = (s: string) => rawErr(visibleLines(s));
+  if (argv[0] === 'diff') return diffCommand(argv.slice(1), out, err);
+  if (argv[0] === 'check') return checkCommand(argv.slice(1), out, err);
   let parsed;
   try {
     parsed = parseArgs({
@@ -212,7 +177,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   }
   const [command, modelPath, ...extra] = positionals;
   if ((command !== 'profile' && command !== 'export') || !modelPath || extra.length > 0) {
-    err(`convlens: expected 'profile <model>' or 'export <model> -o <out.onnx>'\n${USAGE}`);
+    err(`convlens: expected 'profile <model>', 'export <model> -o <out.onnx>', 'diff <a> <b>' or 'check <model> --max-…'\n${USAGE}`);
     return 1;
   }
   if (command === 'export') return exportCommand(values, modelPath, out, err);

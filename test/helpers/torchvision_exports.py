@@ -17,14 +17,13 @@ import torch
 import torchvision
 
 warnings.filterwarnings("ignore")
-out = sys.argv[1]
-result = {}
-for spec in sys.argv[2:]:
-    name, _, size = spec.partition(":")
-    size = int(size or 224)
+
+
+def export(name, out, size=224, file=None, **kwargs):
+    """Exports torchvision.models.<name>(**kwargs) to OUT/<file or name>.onnx; returns the model and its facts."""
     torch.manual_seed(0)
-    model = getattr(torchvision.models, name)(weights=None).eval()
-    path = f"{out}/{name}.onnx"
+    model = getattr(torchvision.models, name)(weights=None, **kwargs).eval()
+    path = f"{out}/{file or name}.onnx"
     torch.onnx.export(model, torch.randn(1, 3, size, size), path, opset_version=13)
     # The exporter folds each BatchNorm2d that follows a convolution into it: its
     # scale goes (-1 parameter per channel), its shift becomes the convolution's
@@ -39,10 +38,17 @@ for spec in sys.argv[2:]:
         return dims[name]
     kept = sum(stored_dims(n.input[1])[0] for n in graph.node if n.op_type == "BatchNormalization")
     bn = sum(m.num_features for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d))
-    result[name] = {
+    return model, {
         "file": path,
         "params": sum(p.numel() for p in model.parameters()),
         "expected_params": sum(p.numel() for p in model.parameters()) - (bn - kept) + 2 * kept,
         "ops": dict(collections.Counter(n.op_type for n in graph.node)),
     }
-print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    result = {}
+    for spec in sys.argv[2:]:
+        name, _, size = spec.partition(":")
+        result[name] = export(name, sys.argv[1], int(size or 224))[1]
+    print(json.dumps(result))

@@ -219,6 +219,11 @@ describe('PyTorch source helpers', () => {
     assert.equal(moduleOfNode('/layer1/layer1.0/downsample/downsample.0/Conv', paths), 'layer1.0.downsample.0');
     assert.equal(moduleOfNode('/Flatten', paths), undefined);
     assert.equal(moduleOfNode('Conv_12', paths), undefined);
+    // A Sequential inside a Sequential (torchvision's MobileNetV2: features.1.conv.0 is a Conv-BN-ReLU6 Sequential).
+    const nested = new Set(['features', 'features.1', 'features.1.conv', 'features.1.conv.0', 'features.1.conv.0.0', 'features.1.conv.0.2', 'features.1.conv.1']);
+    assert.equal(moduleOfNode('/features/features.1/conv/conv.0/conv.0.0/Conv', nested), 'features.1.conv.0.0');
+    assert.equal(moduleOfNode('/features/features.1/conv/conv.0/conv.0.2/Clip', nested), 'features.1.conv.0.2');
+    assert.equal(moduleOfNode('/features/features.1/conv/conv.1/Conv', nested), 'features.1.conv.1');
   });
 
   it('where a source names its submodules: assignments that build them, calls in forward, and the modules each stands for', () => {

@@ -95,9 +95,15 @@ export function moduleOfNode(nodeName: string, paths: ReadonlySet<string>): stri
   for (const s of segments) {
     // A module called again gets its scope numbered: the second call of `relu` is `relu_1`.
     const again = /^(.+)_\d+$/.exec(s)?.[1];
-    // A container's child is scoped by the container's own name and its key: `downsample.0` in `layer2.0.downsample`.
-    const last = cur.slice(cur.lastIndexOf('.') + 1);
-    const keyed = cur && s.startsWith(`${last}.`) ? `${cur}.${s.slice(last.length + 1)}` : undefined;
+    // A container's child is scoped by the container's own name and its key: `downsample.0` in `layer2.0.downsample`,
+    // and a nested one's by the names down from an ancestor: `conv.0.0` in `features.1.conv.0`.
+    let keyed: string | undefined;
+    const parts = cur ? cur.split('.') : [];
+    for (let k = 0; k < parts.length && keyed === undefined; k++) {
+      const tail = parts.slice(k).join('.');
+      const candidate = `${cur}.${s.slice(tail.length + 1)}`;
+      if (s.startsWith(`${tail}.`) && paths.has(candidate)) keyed = candidate;
+    }
     const next = [cur ? `${cur}.${s}` : s, keyed, s, ...(again ? [cur ? `${cur}.${again}` : again, again] : [])].find((p) => p !== undefined && paths.has(p));
     if (next === undefined) break;
     cur = next;

@@ -1,0 +1,48 @@
+/**
+ * What the CLI's commands share: the two kinds of user error and their exit
+ * codes, one-line messages, and the option parsers they have in common.
+ */
+import { describeError, oneLine } from './core/user-message';
+import { parseByteSize } from './core/report/format';
+
+/** The command line is malformed (unknown command or option, a missing argument, options that do not go together): exit 1. */
+export class UsageError extends Error {}
+
+/**
+ * The command line is well formed but an option's value cannot be used (a `-1` dim, a batch of
+ * 2^53, an unknown element type): like a model that cannot be profiled, exit 2 with one line.
+ */
+export class OptionValueError extends Error {}
+
+/** An error for the user: exactly one stderr line, whatever the message holds (library text, a model's names). */
+export function fail(err: (s: string) => void, message: string): void {
+  err(`convlens: ${oneLine(message)}\n`);
+}
+
+/** An error no message was written for: what kind of trouble, and the stack only on request. */
+export function unexpected(e: unknown): string {
+  if (process.env.CONVLENS_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? String(e)}\n`);
+  return describeError(e);
+}
+
+/** A file-system error in words, without Node's `EACCES: permission denied, open '…'` framing. */
+export function describeWriteError(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  const words: Record<string, string> = {
+    EACCES: 'permission denied', EPERM: 'not permitted', ENOENT: 'its folder does not exist', EISDIR: 'it is a folder',
+    ENOSPC: 'the disk is full', EROFS: 'the file system is read-only', ENOTDIR: 'a part of the path is not a folder',
+  };
+  return (code && words[code]) || (e as Error).message;
+}
+
+/** A size option (`8GiB`, `512MB`). */
+export function parseBytes(s: string, option = '--budget'): number {
+  const bytes = parseByteSize(s);
+  if (bytes === null) throw new OptionValueError(`${option}: cannot read '${s}' as a size (e.g. 8GiB, 512MB)`);
+  return bytes;
+}
+
+export function positiveInt(name: string, s: string): number {
+  if (!/^\d+$/.test(s) || !Number.isSafeInteger(Number(s)) || Number(s) < 1) throw new OptionValueError(`${name}: expected a positive integer below 2^53, got '${s}'`);
+  return Number(s);
+}
