@@ -17,6 +17,7 @@ import type { PreprocessSpec } from './core/image/preprocess';
 import type { ClassScore, FeatureMapPreview } from './core/image/feature-maps';
 import type { FeatureMapsSummary } from './core/image/capture';
 import type { SweepReport } from './core/timing/sweep';
+import type { CompareData } from './core/diff/compare-view';
 import type { ElkNode } from '../webview/graph/elk-graph';
 
 /**
@@ -33,7 +34,7 @@ export interface ViewLayout {
   partial?: boolean;
 }
 
-export type { ClassScore, FeatureMapPreview, FeatureMapsSummary, SweepReport, LayerView, PreprocessSpec, ProfileReport, RuntimeView, WeightStats };
+export type { CompareData, ClassScore, FeatureMapPreview, FeatureMapsSummary, SweepReport, LayerView, PreprocessSpec, ProfileReport, RuntimeView, WeightStats };
 
 /** The image feature maps are computed on: a bundled sample (media/samples) or a file. */
 export type ImageChoice = { kind: 'sample'; file: string } | { kind: 'file'; path: string };
@@ -54,7 +55,7 @@ export type ViewCommand = 'find' | 'fit' | 'showTable' | 'showGraph' | 'showFeat
 
 export type ToWebviewMessage =
   | { type: 'loading'; file: string }
-  | { type: 'model'; file: string; report: ProfileReport; layers: LayerView[]; summary: ViewSummary; layout?: ViewLayout }
+  | { type: 'model'; file: string; report: ProfileReport; layers: LayerView[]; summary: ViewSummary; layout?: ViewLayout; compare?: CompareData }
   /** The shown model's summary with figures found after the first paint (the largest batch that fits). */
   | { type: 'summary'; summary: ViewSummary }
   /** The whole first view, after a `model` message whose layout was partial (null: the extension could not; the page lays it out). */

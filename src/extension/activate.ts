@@ -23,6 +23,7 @@ import type { ModelWorkerApi } from './model-requests';
 import { PytorchFeatures, registerPytorchFeatures } from './pytorch';
 import { registerWeightsEditor } from './weights-editor';
 import { registerPytorchSync } from './pytorch-sync';
+import { registerCompare } from './compare';
 
 let output: vscode.OutputChannel | undefined;
 
@@ -115,6 +116,7 @@ export function activate(context: vscode.ExtensionContext): void {
   );
   const pytorch = new PytorchFeatures(context.globalStorageUri, log);
   provider.attachTorch({ exportArchive: (uri, signal) => pytorch.exportArchive(uri, signal), factsOf: (uri) => pytorch.factsOf(uri) });
+  context.subscriptions.push(...registerCompare(provider, context.globalStorageUri, log));
   context.subscriptions.push(...registerPytorchFeatures(pytorch), ...registerPytorchSync(provider, pytorch), ...registerWeightsEditor(log));
   const definitions = new DefinitionFeatures(new DefinitionAnalyser({ workerScript: worker('definition-worker.js'), log }));
   context.subscriptions.push(...registerModelEditor(provider), ...registerViewCommands(provider, log), ...registerStatusBar(provider), ...registerDefinitionFeatures(definitions), ...registerDefinitionSync(provider, definitions), registerExportOnnx(worker('definition-worker.js'), log));

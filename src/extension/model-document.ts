@@ -71,7 +71,7 @@ export class ModelDocument implements vscode.CustomDocument {
      * torch.export archive's ONNX export made through Python (PytorchFeatures.exportArchive), or a
      * PyTorch source's export with its profile's facts. Its error is the view's.
      */
-    private readonly prepare?: (signal: AbortSignal) => Promise<{ path: string; torch?: TorchResult }>,
+    private readonly prepare?: (signal: AbortSignal) => Promise<{ path: string; torch?: TorchResult; compareWith?: string }>,
   ) {
     this.host = new ModelHost(uri.fsPath, workerScript, log, spares);
     const folder = vscode.Uri.joinPath(uri, '..');
@@ -123,6 +123,7 @@ export class ModelDocument implements vscode.CustomDocument {
         const prepared = await this.prepare(ac.signal);
         this.host.path = prepared.path;
         this.host.torch = prepared.torch;
+        this.host.compareWith = prepared.compareWith;
         if (prepared.path !== this.uri.fsPath) loadedFrom.set(this.uri.toString(), prepared.path);
         if (gen !== this.generation) return;
       }

@@ -43,6 +43,8 @@ export const MODEL_EDITOR_VIEW_TYPE = 'convlens.graph';
 export const DEFINITION_VIEW_TYPE = 'convlens.graphDefinition';
 /** A TorchScript (.pt) or torch.export (.pt2) archive's graph, through Python (its ONNX export). */
 export const TORCH_GRAPH_VIEW_TYPE = 'convlens.torchGraph';
+/** The compare view's panels (not a custom editor: it shows two files). */
+export const COMPARE_VIEW_TYPE = 'convlens.compare';
 const EXPORT_TIMEOUT_MS = 60_000;
 
 /** One editor (webview panel) showing a ModelDocument. */
@@ -80,7 +82,7 @@ export class ModelView {
     if (s.kind === 'loading') this.post({ type: 'loading', file });
     else if (s.kind === 'error') this.post({ type: 'error', file, message: s.message, ...(s.inputShapes ? { inputShapes: true } : {}) });
     else {
-      this.post({ type: 'model', file, report: s.data.report, layers: s.data.layers, summary: s.data.summary, ...(s.layout ? { layout: s.layout } : {}) });
+      this.post({ type: 'model', file, report: s.data.report, layers: s.data.layers, summary: s.data.summary, ...(s.layout ? { layout: s.layout } : {}), ...(s.data.compare ? { compare: s.data.compare } : {}) });
       this.sendRuntime();
       if (this.runtime?.isRunning(this.document.uri)) this.post({ type: 'runStatus', running: true });
     }
@@ -266,6 +268,20 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
         ? (signal: AbortSignal) => torch.exportArchive(uri, signal)
         : () => Promise.resolve({ path: uri.fsPath, torch: torch.factsOf(uri) });
     return new ModelDocument(uri, worker, this.log, ahead, this.spares, prepare);
+  }
+
+  /**
+   * A compare view, A → B, in a panel of its own: the model view of B in compare mode (its worker
+   * loads both and draws the merged model, diff/compare-view.ts). Reloads when B changes on disk.
+   */
+  openCompare(a: vscode.Uri, b: vscode.Uri, title: string, column: vscode.ViewColumn = vscode.ViewColumn.Active): { panel: vscode.WebviewPanel; document: ModelDocument } {
+    const panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, title, column, { enableScripts: true });
+    const worker = vscode.Uri.joinPath(this.extensionUri, 'dist', 'model-worker.js').fsPath;
+    const ahead = this.layouts && { layouts: this.layouts, charWidth: () => this.memento?.get<number>(CHAR_WIDTH_KEY) ?? DEFAULT_CHAR_WIDTH };
+    const document = new ModelDocument(b, worker, this.log, ahead, this.spares, () => Promise.resolve({ path: b.fsPath, compareWith: a.fsPath }));
+    this.resolveCustomEditor(document, panel);
+    panel.onDidDispose(() => document.dispose());
+    return { panel, document };
   }
 
   resolveCustomEditor(document: ModelDocument, panel: vscode.WebviewPanel): void {

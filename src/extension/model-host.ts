@@ -41,9 +41,11 @@ export class ModelHost {
 
   /** A PyTorch model's export: what torch counted, for the report (set before `open`). */
   torch: TorchResult | undefined;
+  /** A compare view: the model (A) this one (B) is compared with (set before `open`). */
+  compareWith: string | undefined;
 
   private opening(): ModelWorkerApi['open']['params'] {
-    return this.torch ? { path: this.path, torch: this.torch } : { path: this.path };
+    return { path: this.path, ...(this.torch ? { torch: this.torch } : {}), ...(this.compareWith !== undefined ? { compareWith: this.compareWith } : {}) };
   }
 
   view(options: SessionOptions): Promise<ModelViewData> {

@@ -16,7 +16,7 @@ import type { TorchResult } from '../core/pytorch/bridge-types';
 export type ModelWorkerApi = {
   /** (Re)load the file; later requests answer from this load. */
   /** `torch`: the file is a PyTorch model's export; its report takes torch's facts (parameters, modules). */
-  open: { params: { path: string; torch?: TorchResult }; reply: null };
+  open: { params: { path: string; torch?: TorchResult; compareWith?: string }; reply: null };
   /** The view's data from one profile; its largest batch that fits is 'pending' (ask `batchFit`). */
   view: { params: { options: SessionOptions }; reply: ModelViewData };
   batchFit: { params: { options: SessionOptions }; reply: number | 'unbounded' | null };
@@ -37,8 +37,8 @@ export function modelRequestHandlers(): WorkerHandlers<ModelWorkerApi> {
     return session;
   };
   return {
-    async open({ path, torch }) {
-      session = ModelSession.open(path, torch);
+    async open({ path, torch, compareWith }) {
+      session = ModelSession.open(path, torch, compareWith);
       // Kept even when it fails: the requests after it report the same error.
       session.catch(() => undefined);
       await session;

@@ -155,14 +155,16 @@ export function lcs(x: readonly string[], y: readonly string[]): [number, number
 
 /**
  * Pairs of a stretch where the orders disagree: the alignment that maximises the score of its
- * pairs (op and attributes 3, op and shapes 2, op alone 1; different ops never pair). Quadratic, so
+ * pairs (the same op 1, plus 2 for the same attributes, plus 2 for the same output shapes;
+ * different ops never pair). Quadratic, so
  * only for stretches up to MAX_SCORED_CELLS; a larger one pairs layers of equal op and attributes in order.
  */
 function scoredAlignment(a: readonly AlignItem[], b: readonly AlignItem[]): [number, number, boolean][] {
   const n = a.length;
   const m = b.length;
   if (n * m > MAX_SCORED_CELLS) return inOrder(a, b);
-  const score = (x: AlignItem, y: AlignItem) => (x.op !== y.op ? 0 : x.opAttrs === y.opAttrs ? 3 : x.opShapes === y.opShapes ? 2 : 1);
+  // The same op; more for the same attributes, and more again for the same output shapes.
+  const score = (x: AlignItem, y: AlignItem) => (x.op !== y.op ? 0 : 1 + (x.opAttrs === y.opAttrs ? 2 : 0) + (x.opShapes === y.opShapes ? 2 : 0));
   const w = m + 1;
   const best = new Int32Array((n + 1) * w);
   for (let i = n - 1; i >= 0; i--) {

@@ -7,12 +7,15 @@
 import type { TorchResult } from '../pytorch/bridge-types';
 import { withTorchFacts } from './pytorch';
 import { loadModelFile, type LoadedModel } from '../loaders/index';
-import { largestBatchThatFits, profileModel, type ProfileOptions, type ProfileReport } from './profile';
+import { ModelLoadError } from '../errors';
+import { largestBatchThatFits, profileModel, type Profile, type ProfileOptions, type ProfileReport } from './profile';
 import { layerViews, type LayerView } from './layer-view';
 import { weightStats, type WeightStats } from '../analysis/weight-stats';
 import type { Optimizer } from '../analysis/memory';
 import type { Graph, Model, TensorConst } from '../ir';
 import type { ExternalReader } from '../tensor-data';
+import { mergedView, type CompareData } from '../diff/compare-view';
+import { diffModels } from '../diff/model-diff';
 
 export interface SessionOptions extends Omit<ProfileOptions, 'readExternal'> {
   /** Memory budget for the largest training batch that fits. */
@@ -22,6 +25,8 @@ export interface SessionOptions extends Omit<ProfileOptions, 'readExternal'> {
 export interface ModelViewData {
   report: ProfileReport;
   layers: LayerView[];
+  /** A compare view: the merged model of two, each layer's diff status and both sides' figures (diff/compare-view.ts). */
+  compare?: CompareData;
   /** Figures for the view's summary header beyond the report's totals. */
   summary: {
     optimizer: Optimizer;
@@ -52,11 +57,28 @@ export class ModelSession {
     private readonly loaded: LoadedModel,
     /** The file is a PyTorch model's ONNX export: reports take torch's facts (report/pytorch.ts). */
     private readonly torch?: TorchResult,
+    /** A compare view: this model (B) against `before` (A); views are the merged model (diff/compare-view.ts). */
+    private readonly before?: { file: string; loaded: LoadedModel; self: string },
   ) {}
 
-  /** Throws ModelLoadError (file and problem) when the file cannot be read. */
-  static async open(path: string, torch?: TorchResult): Promise<ModelSession> {
-    return new ModelSession(await loadModelFile(path), torch);
+  /** Throws ModelLoadError (file and problem) when the file cannot be read. `compareWith`: a compare view of that file (A) → this one (B). */
+  static async open(path: string, torch?: TorchResult, compareWith?: string): Promise<ModelSession> {
+    const loaded = await loadModelFile(path);
+    if (compareWith === undefined) return new ModelSession(loaded, torch);
+    let before: LoadedModel;
+    try {
+      before = await loadModelFile(compareWith);
+    } catch (e) {
+      // The view names B's file; this error is A's: its message names A.
+      throw new Error(e instanceof ModelLoadError ? e.message : `${compareWith}: ${(e as Error).message}`);
+    }
+    return new ModelSession(loaded, torch, { file: compareWith, loaded: before, self: path });
+  }
+
+  /** A compare view of two models built in memory (tests): `before` (A) → `after` (B). */
+  static compareModels(before: Model, after: Model, files: { a: string; b: string } = { a: 'A', b: 'B' }): ModelSession {
+    const inMemory = (model: Model): LoadedModel => ({ model, fileBytes: 0, readExternal: (location) => { throw new Error(`an in-memory model has no external data file '${location}'`); } });
+    return new ModelSession(inMemory(after), undefined, { file: files.a, loaded: inMemory(before), self: files.b });
   }
 
   /** A model built in memory (tests, benchmarks): it has no file, so no external data. */
@@ -72,9 +94,25 @@ export class ModelSession {
    * batch that fits 'pending' (the caller asks `batchFit` after the first paint).
    */
   view(o: SessionOptions, when: { batchFit?: 'now' | 'later' } = {}): ModelViewData {
-    const model = this.loaded.model;
-    const profile = profileModel(model, { ...o, readExternal: this.loaded.readExternal });
-    if (this.torch) profile.report = withTorchFacts(profile.report, this.torch, { optimizer: o.optimizer, inputBytes: profile.details.inputBytes });
+    const single = this.single(this.loaded, o, when);
+    if (!this.before) {
+      this.layerNames = single.data.report.layers.map((l) => l.name);
+      return single.data;
+    }
+    const before = this.single(this.before.loaded, o, { batchFit: 'later' });
+    const diff = diffModels(
+      { file: this.before.file, model: this.before.loaded.model, profile: before.profile, readExternal: this.before.loaded.readExternal },
+      { file: this.before.self, model: this.loaded.model, profile: single.profile, readExternal: this.loaded.readExternal },
+    );
+    const merged = mergedView(before.data, single.data, diff);
+    this.layerNames = merged.report.layers.map((l) => l.name);
+    return merged;
+  }
+
+  private single(loaded: LoadedModel, o: SessionOptions, when: { batchFit?: 'now' | 'later' }): { data: ModelViewData; profile: Profile } {
+    const model = loaded.model;
+    const profile = profileModel(model, { ...o, readExternal: loaded.readExternal });
+    if (this.torch && loaded === this.loaded) profile.report = withTorchFacts(profile.report, this.torch, { optimizer: o.optimizer, inputBytes: profile.details.inputBytes });
     const largest = when.batchFit === 'later' ? 'pending' : this.batchFit(o);
     const summary: ModelViewData['summary'] = {
       optimizer: o.optimizer ?? 'adam',
@@ -84,8 +122,7 @@ export class ModelSession {
       largestTrainingBatch: largest,
     };
     if (model.producer) summary.producer = model.producer;
-    this.layerNames = profile.report.layers.map((l) => l.name);
-    return { report: profile.report, layers: layerViews(model, profile), summary };
+    return { data: { report: profile.report, layers: layerViews(model, profile), summary }, profile };
   }
 
   /** The largest training batch within `o.budgetBytes` (null: unknown, or the model has no inputs). */
@@ -97,13 +134,17 @@ export class ModelSession {
 
   /** Statistics of the weight feeding input `input` of layer `layer` (an index into the last view's layers). */
   weightStats(layer: number, input: number): WeightStats {
-    const graph = this.loaded.model.graph;
-    const node = graph.nodes.find((n) => n.name === this.layerNames[layer]);
+    // A compare view's removed layers are A's (`A:name`).
+    const name0 = this.layerNames[layer] ?? '';
+    const fromA = this.before !== undefined && name0.startsWith('A:');
+    const graph = fromA ? this.before!.loaded.model.graph : this.loaded.model.graph;
+    const readExternal = fromA ? this.before!.loaded.readExternal : this.loaded.readExternal;
+    const node = graph.nodes.find((n) => n.name === (fromA ? name0.slice(2) : name0));
     if (!node) throw new Error(`no layer #${layer}`);
     const name = node.inputs[input];
     const data = name ? storedThroughIdentity(graph, name) : undefined;
     if (!data) throw new Error(`input ${input} of ${node.name} is not a stored weight (statistics are of the tensors stored in the file)`);
-    const stats = weightStats(data, this.loaded.readExternal);
+    const stats = weightStats(data, readExternal);
     if (!stats) throw new Error(`the elements of ${name} are not available (${data.storage.kind === 'external' ? 'external data file missing' : `${data.dtype} data`})`);
     return stats;
   }

@@ -339,6 +339,48 @@ torch.jit.save(torch.jit.script(net), sys.argv[1])`, uri.fsPath], { encoding: 'u
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
+  it('Compare Models on two definitions opens the compare view: the diff\'s counts and deltas; Open Changes in ConvLens compares a file with its HEAD version', async function () {
+    this.timeout(TEST_MS);
+    const folder = vscode.workspace.workspaceFolders![0].uri;
+    const a = vscode.Uri.joinPath(folder, 'lenet-a.cnn.yaml');
+    const b = vscode.Uri.joinPath(folder, 'lenet-b.cnn.yaml');
+    const text = Buffer.from(await vscode.workspace.fs.readFile(vscode.Uri.file(join(extension().extensionPath, 'examples', 'lenet5.cnn.yaml')))).toString('utf8');
+    await vscode.workspace.fs.writeFile(a, Buffer.from(text));
+    // B: C3 widened from 16 to 32 filters.
+    await vscode.workspace.fs.writeFile(b, Buffer.from(text.replace('filters: 16', 'filters: 32')));
+    type Result = { summary: { changed: number; added: number; removed: number; unchanged: number }; delta: { params: number } } | { error: string } | undefined;
+    const r = await vscode.commands.executeCommand<Result>('convlens.compareModels', a, b);
+    assert.ok(r && 'summary' in r, JSON.stringify(r));
+    assert.deepEqual([r.summary.added, r.summary.removed], [0, 0]);
+    assert.ok(r.summary.changed >= 2, JSON.stringify(r.summary));
+    // C3 5·5·6·16 more weights and 16 more biases; C5 reads 16 more channels: 5·5·16·120.
+    assert.equal(r.delta.params, 5 * 5 * 6 * 16 + 16 + 5 * 5 * 16 * 120);
+    await until('the compare tab', () => {
+      const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+      return input instanceof vscode.TabInputWebview && vscode.window.tabGroups.activeTabGroup.activeTab!.label === 'lenet-a.cnn.yaml ↔ lenet-b.cnn.yaml';
+    });
+    // An unreadable model: the error names it.
+    const broken = vscode.Uri.joinPath(folder, 'broken-compare.onnx');
+    await vscode.workspace.fs.writeFile(broken, Buffer.from('not a model'));
+    const bad = await vscode.commands.executeCommand<Result>('convlens.compareModels', broken, b);
+    assert.ok(bad && 'error' in bad && bad.error.includes('broken-compare.onnx'), JSON.stringify(bad));
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    // Under git: the working copy against HEAD.
+    const repo = vscode.Uri.joinPath(folder, 'repo');
+    const model = vscode.Uri.joinPath(repo, 'net.cnn.yaml');
+    await vscode.workspace.fs.writeFile(model, Buffer.from(text));
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], { cwd: repo.fsPath });
+    git('init', '-q');
+    git('add', 'net.cnn.yaml');
+    git('commit', '-qm', 'LeNet-5');
+    await vscode.workspace.fs.writeFile(model, Buffer.from(text.replace('  - Dense: {units: 10,', '  - Dense: {units: 42, activation: relu}\n  - Dense: {units: 10,')));
+    const changes = await vscode.commands.executeCommand<Result>('convlens.openChangesInConvLens', model);
+    assert.ok(changes && 'summary' in changes, JSON.stringify(changes));
+    // The new Dense and its ReLU added; the output layer reads 42 features instead of 84: changed.
+    assert.deepEqual([changes.summary.added, changes.summary.changed, changes.summary.removed], [2, 1, 0], JSON.stringify(changes.summary));
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
   it('a .cnn.yaml in the text editor: hover shows a layer\'s shapes, inlay hints its output, and a shape error appears as you type', async function () {
     this.timeout(TEST_MS);
     const folder = vscode.workspace.workspaceFolders![0].uri;
