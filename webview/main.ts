@@ -8,18 +8,18 @@
  */
 import { isToWebviewMessage, replyOf, RequestTracker, type FromWebviewMessage, type LayerView, type ProfileReport, type ToWebviewMessage, type ViewReplies } from '../src/protocol';
 import { GraphView, type GraphState, type HoverTarget } from './graph/graph-view';
-import type { OverlayMode } from './graph/overlay';
+import { CHANGE_OVERLAY, OVERLAY_MENU } from './graph/overlay';
 import { LayerTable, type SortKey } from './panels/table';
 import { DetailsPanel } from './panels/details';
 import { SearchBar } from './panels/search';
 import { renderSummary } from './panels/summary';
 import { RuntimeStrip } from './panels/runtime-summary';
 import { FeatureMapsPanel } from './panels/feature-maps';
-import type { RuntimeView, ViewLayout, ViewSummary } from '../src/protocol';
+import type { CompareData, RuntimeView, ViewLayout, ViewSummary } from '../src/protocol';
 import { measureCharWidth } from './graph/decorate';
 import { Tooltip, groupTooltip, layerTooltip, tensorTooltip } from './panels/tooltip';
 import { tensorIndex } from './panels/layer-inputs';
-import { button, dropdown, registerToolkit } from './ui/toolkit';
+import { button, dropdown, registerToolkit, setOptionPresent } from './ui/toolkit';
 import { visibleText } from '../src/core/report/safe-text';
 
 interface VsCodeApi<S> {
@@ -55,15 +55,6 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: 
   return e;
 }
 
-const OVERLAYS: { value: OverlayMode; label: string }[] = [
-  { value: 'none', label: 'Colour: op type' },
-  { value: 'macs', label: 'Heat: MACs' },
-  { value: 'params', label: 'Heat: parameters' },
-  { value: 'memory', label: 'Heat: activation memory' },
-  { value: 'receptiveField', label: 'Heat: receptive field' },
-  { value: 'latency', label: 'Heat: latency (measured)' },
-];
-
 class App {
   private readonly root = document.getElementById('root')!;
   private readonly summaryEl = el('header', 'summary-host');
@@ -88,10 +79,10 @@ class App {
   private readonly headerToggle: HTMLElement;
   private headerCollapsed = false;
   /** The shown model; `tensors` indexes every graph input and layer output by name (for edge tooltips). */
-  private model: { file: string; report: ProfileReport; layers: LayerView[]; summary: ViewSummary; tensors: Map<string, ProfileReport['inputs'][number]> } | undefined;
+  private model: { file: string; report: ProfileReport; layers: LayerView[]; summary: ViewSummary; tensors: Map<string, ProfileReport['inputs'][number]>; compare?: CompareData } | undefined;
   private selected: number | null = null;
   /** A model the table has yet to show (filled after the graph's first paint, or when its tab opens). */
-  private tableFor: { report: ProfileReport; layers: LayerView[] } | undefined;
+  private tableFor: { report: ProfileReport; layers: LayerView[]; compare?: CompareData } | undefined;
   private tab: Tab = 'graph';
   private state: ViewState = vscode.getState() ?? {};
   private shownAt = 0;
@@ -149,7 +140,7 @@ class App {
       table: button('Table', () => this.showTab('table'), { appearance: 'secondary', id: 'tab-table', title: 'Show the layer table' }),
       features: button('Feature maps', () => this.showTab('features'), { appearance: 'secondary', id: 'tab-features', title: 'Run the model on an image and see each layer’s channels' }),
     };
-    this.overlay = dropdown(OVERLAYS, this.state.graph?.overlay ?? 'none', (mode) => {
+    this.overlay = dropdown(OVERLAY_MENU, this.state.graph?.overlay ?? 'none', (mode) => {
       this.graph.setOverlay(mode);
       this.save();
     }, { title: 'Colour nodes by', id: 'overlay' });
@@ -179,11 +170,11 @@ class App {
       case 'summary':
         if (this.model) {
           this.model.summary = m.summary;
-          renderSummary(this.summaryEl, this.model.file, this.model.report, m.summary, (o) => post({ type: 'setProfileOptions', ...o }));
+          renderSummary(this.summaryEl, this.model.file, this.model.report, m.summary, (o) => post({ type: 'setProfileOptions', ...o }), this.model.compare);
         }
         return;
       case 'model':
-        void this.show(m.file, m.report, m.layers, m.summary, m.layout);
+        void this.show(m.file, m.report, m.layers, m.summary, m.layout, m.compare);
         return;
       case 'layout':
         if (this.model) void this.graph.completeLayout(m.layout);
@@ -249,7 +240,7 @@ class App {
     if (this.model && this.selected !== null) this.details.show(this.selected, this.model.report, this.model.layers);
   }
 
-  private async show(file: string, report: ProfileReport, layers: LayerView[], summary: Parameters<typeof renderSummary>[3], ahead?: ViewLayout): Promise<void> {
+  private async show(file: string, report: ProfileReport, layers: LayerView[], summary: ViewSummary, ahead?: ViewLayout, compare?: CompareData): Promise<void> {
     this.shownAt = performance.now();
     // The state saved before this page started (showTab and the panels save over it below).
     const saved = this.state;
@@ -258,7 +249,8 @@ class App {
     const firstShow = !this.root.contains(this.graphPane);
     const previous = this.model?.report;
     const tensors = tensorIndex(report);
-    this.model = { file, report, layers, summary, tensors };
+    this.model = { file, report, layers, summary, tensors, compare };
+    this.setCompareMode(compare);
     if (firstShow) {
       const workspace = el('div', 'workspace');
       workspace.append(this.graphPane, this.tablePane, this.featuresPane, this.detailsPane);
@@ -266,10 +258,12 @@ class App {
     }
     this.showTab(this.tab);
     // Start the layout first: the worker lays out while the panels render here.
-    const drawing = this.graph.show(report, layers, restoring ? saved.graph : undefined, ahead);
-    renderSummary(this.summaryEl, file, report, summary, (o) => post({ type: 'setProfileOptions', ...o }));
+    const drawing = this.graph.show(report, layers, restoring ? saved.graph : undefined, ahead, compare?.layers.map((l) => l.status));
+    // The graph picks the overlay (a compare view opens on 'change'; a saved one comes back).
+    this.overlay.value = this.graph.getState().overlay ?? 'none';
+    renderSummary(this.summaryEl, file, report, summary, (o) => post({ type: 'setProfileOptions', ...o }), compare);
     // The table is filled when shown, or just after the graph's first paint.
-    this.tableFor = { report, layers };
+    this.tableFor = { report, layers, compare };
     if (this.tab === 'table') this.fillTable();
     else requestAnimationFrame(() => setTimeout(() => this.fillTable(), 0));
     this.featureMaps.setModel(report);
@@ -279,6 +273,20 @@ class App {
     const index = selectedName ? report.layers.findIndex((l) => l.name === selectedName) : -1;
     await drawing;
     this.select(index >= 0 ? index : null);
+  }
+
+  /**
+   * A compare view shows two models: what measures one model (a run, a sweep,
+   * feature maps) is hidden; the change overlay is offered; the details and
+   * table show both sides.
+   */
+  private setCompareMode(compare: CompareData | undefined): void {
+    const on = compare !== undefined;
+    this.runtimeEl.hidden = on;
+    this.tabButtons.features.hidden = on;
+    if (on && this.tab === 'features') this.tab = 'graph';
+    setOptionPresent(this.overlay, CHANGE_OVERLAY, on);
+    this.details.setCompare(compare ?? null);
   }
 
   private setHeaderCollapsed(collapsed: boolean, byUser: boolean): void {
@@ -298,10 +306,11 @@ class App {
   private fillTable(): void {
     const t = this.tableFor;
     this.tableFor = undefined;
-    if (t) this.table.show(t.report, t.layers);
+    if (t) this.table.show(t.report, t.layers, t.compare);
   }
 
   private showTab(tab: Tab): void {
+    if (tab === 'features' && this.model?.compare) tab = 'graph';
     if (tab === 'table') this.fillTable();
     this.tab = tab;
     this.graphPane.hidden = tab !== 'graph';

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import type { ModelEditorProvider } from './model-editor';
+import type { DocumentState } from './model-document';
 import { MODEL_FILE_FILTERS } from './model-files';
 
 const SELECTED_KEY = 'convlens.compareSelected';
@@ -55,9 +56,20 @@ export function registerCompare(provider: ModelEditorProvider, storage: vscode.U
   /** Opens the compare view; resolves, once both models are read, to the diff's summary and deltas (scripts, tests) or the error. */
   const open = async (a: vscode.Uri, b: vscode.Uri, title = `${name(a)} ↔ ${name(b)}`) => {
     log(`comparing ${a.fsPath} → ${b.fsPath}`);
-    const { document } = provider.openCompare(a, b, title);
-    await document.ensureLoaded();
-    const s = document.state;
+    const { document, panel } = provider.openCompare(a, b, title);
+    // The first state that is not "loading" (a file written just before may reload it once).
+    const s = document.state.kind !== 'loading' ? document.state : await new Promise<DocumentState>((resolve) => {
+      const sub = document.onDidUpdate((state) => {
+        if (state.kind === 'loading') return;
+        sub.dispose();
+        resolve(state);
+      });
+      // Closed before it loaded.
+      panel.onDidDispose(() => {
+        sub.dispose();
+        resolve(document.state);
+      });
+    });
     if (s.kind === 'error') return { error: s.message };
     return s.kind === 'ready' && s.data.compare ? { summary: s.data.compare.summary, delta: s.data.compare.delta } : undefined;
   };

@@ -7,6 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { countBoxes, defaultExpanded, viewGraph, type ElkNode } from '../../webview/graph/elk-graph';
+import { changeExpanded } from '../../webview/graph/change';
 import type { ModelViewData } from '../core/report/model-session';
 import { firstScreenGraph } from '../../webview/graph/ahead';
 import type { ViewLayout } from '../protocol';
@@ -88,11 +89,12 @@ export class LayoutHost {
    * the page lays out by itself.
    */
   async layoutView(
-    view: Pick<ModelViewData, 'report' | 'layers'>,
+    view: Pick<ModelViewData, 'report' | 'layers' | 'compare'>,
     charWidth: number,
     log: (what: string, ms: number) => void = () => undefined,
   ): Promise<{ layout?: ViewLayout; whole?: Promise<ViewLayout | undefined> }> {
-    const expanded = defaultExpanded(view.report.layers);
+    // A compare view opens the groups that hold changes (as the page does: graph/change.ts).
+    const expanded = view.compare ? changeExpanded(view.report.layers, view.compare.layers.map((l) => l.status)) : defaultExpanded(view.report.layers);
     const graph = viewGraph(view.report, view.layers, expanded, charWidth);
     const first = firstScreenGraph(graph);
     const layOut = async (g: ElkNode, what: string): Promise<ViewLayout | undefined> => {

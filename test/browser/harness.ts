@@ -122,6 +122,87 @@ const THEME_CSS = `:root {
 }
 `;
 
+/**
+ * The Light Modern theme's variables (the same subset), for screenshots of the
+ * light theme: `setTheme` swaps the page's theme sheet for this one.
+ */
+const LIGHT_THEME_CSS = `:root {
+  --vscode-font-family: system-ui, -apple-system, "Segoe UI", "Ubuntu", "Droid Sans", sans-serif;
+  --vscode-font-size: 13px;
+  --vscode-font-weight: normal;
+  --vscode-editor-font-family: "Droid Sans Mono", "monospace", monospace;
+  --vscode-editor-font-size: 14px;
+  --vscode-foreground: #3b3b3b;
+  --vscode-descriptionForeground: #717171;
+  --vscode-errorForeground: #f85149;
+  --vscode-focusBorder: #005fb8;
+  --vscode-editor-background: #ffffff;
+  --vscode-editor-foreground: #3b3b3b;
+  --vscode-sideBar-background: #f8f8f8;
+  --vscode-panel-border: #e5e5e5;
+  --vscode-editorWidget-background: #f8f8f8;
+  --vscode-editorWidget-border: #e5e5e5;
+  --vscode-widget-shadow: rgba(0, 0, 0, 0.16);
+  --vscode-input-background: #ffffff;
+  --vscode-input-foreground: #3b3b3b;
+  --vscode-input-border: #cecece;
+  --vscode-button-background: #005fb8;
+  --vscode-button-foreground: #ffffff;
+  --vscode-button-hoverBackground: #0258a8;
+  --vscode-button-secondaryBackground: #e5e5e5;
+  --vscode-button-secondaryForeground: #3b3b3b;
+  --vscode-dropdown-background: #ffffff;
+  --vscode-dropdown-foreground: #3b3b3b;
+  --vscode-dropdown-border: #cecece;
+  --vscode-list-hoverBackground: #f2f2f2;
+  --vscode-list-activeSelectionBackground: #e8e8e8;
+  --vscode-textLink-foreground: #005fb8;
+  --vscode-badge-background: #cccccc;
+  --vscode-badge-foreground: #3b3b3b;
+  --vscode-editor-findMatchHighlightBackground: rgba(234, 92, 0, 0.33);
+  --vscode-charts-red: #e51400;
+  --vscode-charts-blue: #1a85ff;
+  --vscode-charts-yellow: #bf8803;
+  --vscode-charts-orange: #d18616;
+  --vscode-charts-green: #388a34;
+  --vscode-charts-purple: #652d90;
+}
+`;
+
+const THEMES = { dark: '/harness/vscode-theme.css', light: '/harness/vscode-theme-light.css' } as const;
+
+/**
+ * Switches an open view to VS Code's light or dark theme, as VS Code does: the
+ * theme's variables (here, the harness's theme sheet), then the body's theme
+ * class, whose change makes the toolkit read the variables again. Resolves
+ * once both apply.
+ */
+export async function setTheme(page: Page, theme: keyof typeof THEMES): Promise<void> {
+  // (No named functions inside: tsx would wrap them in a helper the page lacks.)
+  await page.evaluate(
+    (href) =>
+      new Promise<void>((done, fail) => {
+        const link = Array.from(document.querySelectorAll<HTMLLinkElement>('link[rel="stylesheet"]')).find((l) => l.href.includes('/harness/vscode-theme'));
+        if (!link) return fail(new Error('the page has no harness theme sheet'));
+        if (new URL(link.href).pathname === href) return done();
+        link.addEventListener('load', () => done(), { once: true });
+        link.addEventListener('error', () => fail(new Error(`${href} did not load`)), { once: true });
+        link.href = href;
+      }),
+    THEMES[theme],
+  );
+  await page.evaluate(
+    (kind) =>
+      new Promise<void>((done) => {
+        document.body.classList.remove('vscode-dark', 'vscode-light');
+        document.body.classList.add(`vscode-${kind}`);
+        document.body.dataset.vscodeThemeKind = `vscode-${kind}`;
+        requestAnimationFrame(() => requestAnimationFrame(() => done()));
+      }),
+    theme,
+  );
+}
+
 const MIME: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
   '.mjs': 'text/javascript; charset=utf-8',
@@ -200,7 +281,8 @@ export async function startHarness(opts: { layoutAhead?: boolean } = {}): Promis
     if (path === '/' || path === '/index.html') return send(res, 200, MIME['.html'], page);
     // Browsers ask for it by themselves; a webview has none.
     if (path === '/favicon.ico') return send(res, 204, 'image/x-icon', '');
-    if (path === '/harness/vscode-theme.css') return send(res, 200, MIME['.css'], THEME_CSS);
+    if (path === THEMES.dark) return send(res, 200, MIME['.css'], THEME_CSS);
+    if (path === THEMES.light) return send(res, 200, MIME['.css'], LIGHT_THEME_CSS);
     const push = /^\/harness\/push\/(\d+)$/.exec(path);
     if (push) {
       const channel = pushed.get(push[1]);
@@ -234,7 +316,7 @@ export async function startHarness(opts: { layoutAhead?: boolean } = {}): Promis
       script: `${origin}/dist/webview.js`,
       layoutWorker: `${origin}/dist/layout-worker.js`,
       layoutMainThread: `${origin}/dist/layout-main.js`,
-      styles: [`${origin}/harness/vscode-theme.css`, ...WEBVIEW_STYLES.map((s) => `${origin}/media/${s}`)],
+      styles: [`${origin}${THEMES.dark}`, ...WEBVIEW_STYLES.map((s) => `${origin}/media/${s}`)],
       preamble: PREAMBLE,
       layoutAhead: opts.layoutAhead,
     },

@@ -1,6 +1,6 @@
 /**
  * `npm run test:browser` (= `node scripts/build.mjs && node --import tsx test/browser/run.ts`):
- * the browser suite of webview.test.ts against the built page (dist/), in
+ * the browser suites of webview.test.ts and compare.test.ts against the built page (dist/), in
  * Debian's headless Chromium. Prints one line per test and exits non-zero on
  * any failure. Without /usr/bin/chromium it fails, saying so, unless
  * CONVLENS_SKIP_BROWSER=1. Screenshots go to test-results/browser/.
@@ -8,7 +8,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHROMIUM, ROOT, launchChromium, startHarness } from './harness';
-import { tests } from './webview.test';
+import { tests as viewTests } from './webview.test';
+import { compareTests } from './compare.test';
+
+const tests = [...viewTests, ...compareTests];
 
 /** Catches a hung test, nothing else: a test on a busy machine may take minutes. */
 const TEST_TIMEOUT_MS = 300_000;

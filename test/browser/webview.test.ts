@@ -45,13 +45,13 @@ type PaintedMessage = Extract<FromWebviewMessage, { type: 'painted' }>;
 
 const SHOTS = join(ROOT, 'test-results', 'browser');
 
-async function screenshot(page: Page, name: string): Promise<void> {
+export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: join(SHOTS, `${name}.png`) });
 }
 
 /** The page's `painted` (the wait fails with the page's own errors, so a broken page reads as such). */
-const painted = (view: OpenView) => view.fromWebview('painted', PAINT_TIMEOUT_MS);
+export const painted = (view: OpenView) => view.fromWebview('painted', PAINT_TIMEOUT_MS);
 
 // ---------------------------------------------------------------------------
 // A model whose every string is markup
@@ -149,7 +149,7 @@ async function drawnBoxes(page: Page): Promise<{ gNodes: number; attribute: stri
  * Opens `msg` in a fresh page, runs `check` once it has painted, and closes the
  * page; on failure, saves `<shot>-failure.png` first.
  */
-async function withView(
+export async function withView(
   { browser, harness }: BrowserTestContext,
   msg: ModelMessage,
   shot: string,
@@ -166,7 +166,7 @@ async function withView(
   }
 }
 
-async function assertCleanPage(view: OpenView): Promise<void> {
+export async function assertCleanPage(view: OpenView): Promise<void> {
   assert.deepEqual(view.consoleErrors, [], 'console errors');
   assert.deepEqual(await view.cspViolations(), [], 'CSP violations');
 }

@@ -1,5 +1,5 @@
 /** Shared by both ways of running the extension-host suite (code-server, @vscode/test-electron). */
-import { copyFileSync, rmSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
 import { writeKerasH5 } from '../helpers/keras-writers';
@@ -39,6 +39,10 @@ export async function smallCnnWorkspace(): Promise<string> {
   copyFileSync(join(ROOT, 'examples', 'pytorch', 'resnet18.py'), join(ws, 'resnet18.py'));
   // A state_dict torch.save wrote: the weights view.
   copyFileSync(join(ROOT, 'test', 'fixtures', 'small-state-dict.pth'), join(ws, 'small-state-dict.pth'));
+  // Two definitions to compare: LeNet-5 and a copy whose C3 has 32 filters instead of 16.
+  const lenet = readFileSync(join(ROOT, 'examples', 'lenet5.cnn.yaml'), 'utf8');
+  writeFileSync(join(ws, 'lenet5.cnn.yaml'), lenet);
+  writeFileSync(join(ws, 'lenet5-wide.cnn.yaml'), lenet.replace('filters: 16', 'filters: 32'));
   await writeKerasH5(join(ws, 'keras-cnn.h5'), exampleCnn().toJSON(null, false));
   return ws;
 }

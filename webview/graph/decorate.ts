@@ -1,12 +1,15 @@
 /**
  * What the graph view paints onto a drawing after it is made: selection and
- * search marks, heat-overlay fills; and what lies under the pointer. Classes
- * only (media/graph.css), except the heat fill, set through the CSSOM.
+ * search marks, heat- and change-overlay fills; and what lies under the
+ * pointer. Classes only (media/graph.css), except the fills, set through the CSSOM.
  */
 import type { LayerReport } from '../../src/core/report/profile';
 import type { Hierarchy } from './elk-graph';
 import type { RenderedGraph } from './render';
-import { groupValue, heatScale, overlayValues, textOn, type HeatScale, type OverlayMode } from './overlay';
+import { groupValue, heatScale, overlayValues, textOn, type OverlayMode } from './overlay';
+import { CHANGE_KINDS, changeColor, changeLegend, groupStatus } from './change';
+import { changeLegendData, heatLegend, type LegendData } from './legend';
+import type { DiffStatus } from '../../src/core/diff/model-diff';
 
 export interface Marks {
   selected: number | null;
@@ -26,27 +29,41 @@ export function paintMarks(d: RenderedGraph, svg: SVGSVGElement, elementOf: (lay
 /**
  * Fills each drawn box from one log scale over every layer and every group
  * (a collapsed group counts its layers together), whatever is collapsed: a
- * colour keeps its meaning when a group is expanded or collapsed.
+ * colour keeps its meaning when a group is expanded or collapsed. The
+ * 'change' overlay fills by diff status instead (`statuses`, by layer).
+ * Returns what the legend shows (undefined: no overlay).
  */
-export function paintHeat(d: RenderedGraph, svg: SVGSVGElement, layers: readonly LayerReport[], h: Hierarchy | undefined, mode: OverlayMode, latencyMs?: readonly number[]): HeatScale | undefined {
+export function paintHeat(d: RenderedGraph, svg: SVGSVGElement, layers: readonly LayerReport[], h: Hierarchy | undefined, mode: OverlayMode, latencyMs?: readonly number[], statuses?: readonly DiffStatus[]): LegendData | undefined {
   svg.classList.toggle('heat', mode !== 'none');
-  const values = mode === 'none' ? [] : overlayValues(layers, mode, latencyMs);
-  const valueOf = (id: string): number | undefined => {
-    if (id.startsWith('node:')) return values[Number(id.slice(5))];
-    return groupValue((h?.groups.get(id)?.layers ?? []).map((i) => values[i]), mode);
-  };
-  const shown = mode === 'none' ? [] : d.boxIds.map(valueOf);
-  const domain = mode === 'none' ? [] : [...values, ...[...(h?.groups.keys() ?? [])].map(valueOf)];
-  const scale = mode === 'none' ? undefined : heatScale(domain, mode);
-  d.boxIds.forEach((id, k) => {
+  const groupIds = [...(h?.groups.keys() ?? [])];
+  const membersOf = (id: string) => h?.groups.get(id)?.layers ?? [];
+  let colorOf: (id: string) => string | null = () => null;
+  let statusOf: (id: string) => DiffStatus | undefined = () => undefined;
+  let legend: LegendData | undefined;
+  if (mode === 'change') {
+    const all = statuses ?? [];
+    statusOf = (id) => (id.startsWith('node:') ? all[Number(id.slice(5))] : groupStatus(membersOf(id).map((i) => all[i])));
+    colorOf = (id) => changeColor(statusOf(id));
+    legend = changeLegendData(changeLegend(all, groupIds.map((id) => statusOf(id) ?? 'unchanged')));
+  } else if (mode !== 'none') {
+    const values = overlayValues(layers, mode, latencyMs);
+    const valueOf = (id: string): number | undefined => (id.startsWith('node:') ? values[Number(id.slice(5))] : groupValue(membersOf(id).map((i) => values[i]), mode));
+    const scale = heatScale([...values, ...groupIds.map(valueOf)], mode);
+    colorOf = (id) => scale.colorOf(valueOf(id));
+    legend = heatLegend(mode, scale);
+  }
+  for (const id of d.boxIds) {
     const el = d.elements.get(id)!;
-    const color = scale?.colorOf(shown[k]) ?? null;
+    const color = colorOf(id);
     const body = el.querySelector<SVGRectElement>('rect.body');
     if (body) body.style.fill = color ?? '';
     el.classList.toggle('heat-dark', color !== null && textOn(color) === 'dark');
     el.classList.toggle('heat-light', color !== null && textOn(color) === 'light');
-  });
-  return scale;
+    // The kind as a class too: removed boxes are struck through, not told by hue alone (media/graph.css).
+    const status = statusOf(id);
+    for (const kind of CHANGE_KINDS) el.classList.toggle(`change-${kind}`, status === kind);
+  }
+  return legend;
 }
 
 export type PointerTarget = { kind: 'toggle'; group: string } | { kind: 'layer'; layer: number } | { kind: 'edge'; edge: number } | { kind: 'frame' } | null;

@@ -270,9 +270,10 @@ function frameOf(h: Hierarchy, layerIndex: number, expanded: ReadonlySet<string>
 /**
  * Groups to expand by default within a visible-box budget: all collapsed, then
  * breadth first (shallowest first, in model order) each group whose expansion
- * keeps the number of visible boxes ≤ budget.
+ * keeps the number of visible boxes ≤ budget. `open`: only groups it accepts
+ * (a compare view opens those holding a change).
  */
-export function defaultExpanded(layers: readonly LayerReport[], budget = DEFAULT_BUDGET): Set<string> {
+export function defaultExpanded(layers: readonly LayerReport[], budget = DEFAULT_BUDGET, open: (g: Group) => boolean = () => true): Set<string> {
   const h = hierarchyOf(layers, budget);
   const out = new Set<string>();
   let visible = h.root.items.length;
@@ -280,7 +281,7 @@ export function defaultExpanded(layers: readonly LayerReport[], budget = DEFAULT
   for (let q = 0; q < queue.length; q++) {
     const g = queue[q];
     const cost = g.items.length - 1;
-    if (visible + cost > budget) continue;
+    if (visible + cost > budget || !open(g)) continue;
     out.add(g.id);
     visible += cost;
     for (const i of g.items) if (i.kind === 'group') queue.push(i.group);

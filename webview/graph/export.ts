@@ -8,8 +8,11 @@ import { SVG_NS, svgEl } from './render';
 /** Computed properties written onto each exported element. */
 const PROPS = [
   'fill', 'fill-opacity', 'stroke', 'stroke-width', 'stroke-dasharray', 'stroke-opacity', 'stroke-linejoin', 'stroke-linecap',
-  'paint-order', 'opacity', 'font-family', 'font-size', 'font-weight', 'font-style', 'font-variant-numeric', 'text-anchor', 'dominant-baseline',
+  'paint-order', 'opacity', 'font-family', 'font-size', 'font-weight', 'font-style', 'font-variant-numeric', 'text-anchor', 'dominant-baseline', 'text-decoration-line',
 ] as const;
+
+/** Properties whose presentation attribute has another name (a removed layer's struck-through title). */
+const ATTRIBUTE: Record<string, string> = { 'text-decoration-line': 'text-decoration' };
 
 const MARGIN = 16;
 const MAX_SIDE = 16384;
@@ -47,7 +50,7 @@ function inline(from: Element, to: Element, parent: { key: string; props: Props 
   }
   for (const [p, v] of props) {
     if (v === '' || (p === 'opacity' ? v === '1' : parent.props.get(p) === v)) continue;
-    to.setAttribute(p, v);
+    to.setAttribute(ATTRIBUTE[p] ?? p, v);
   }
   to.removeAttribute('style');
   const a = from.children;

@@ -5,7 +5,7 @@
  * talks to it only through this class.
  */
 import type { LayerView } from '../../src/core/report/layer-view';
-import type { ProfileReport } from '../../src/core/report/profile';
+import type { LayerReport, ProfileReport } from '../../src/core/report/profile';
 import { formatShape } from '../../src/core/report/format';
 import { countBoxes, defaultExpanded, hierarchyOf, ioId, nodeId, viewGraph, visibleIdOf, type ElkNode, type Hierarchy } from './elk-graph';
 import { progressRing } from '../ui/toolkit';
@@ -18,6 +18,8 @@ import { Minimap } from './minimap';
 import { Legend } from './legend';
 import { exportedSize, pngFromSvg, svgForExport } from './export';
 import { availableModes, type OverlayMode } from './overlay';
+import { changeExpanded } from './change';
+import type { DiffStatus } from '../../src/core/diff/model-diff';
 import { measureCharWidth, paintHeat, paintMarks, pointerTarget } from './decorate';
 
 export type HoverTarget = { kind: 'layer'; layer: number } | { kind: 'group'; id: string; name: string; layers: number[] } | { kind: 'edge'; tensors: string[] };
@@ -49,7 +51,7 @@ const PREPARED_EXPANDS = 8;
 const EDGE_LABEL_ZOOM = 0.7;
 /** Zoom below which box text is not drawn (unreadable anyway, and costly). */
 const FAR_ZOOM = 0.3;
-const OVERLAYS: readonly OverlayMode[] = ['none', 'macs', 'params', 'memory', 'receptiveField', 'latency'];
+const OVERLAYS: readonly OverlayMode[] = ['none', 'macs', 'params', 'memory', 'receptiveField', 'latency', 'change'];
 
 const sameNames = (a: ProfileReport, b: ProfileReport) => a.layers.length === b.layers.length && a.layers.every((l, i) => l.name === b.layers[i].name);
 
@@ -70,6 +72,8 @@ export class GraphView {
   private expanded = new Set<string>();
   private overlay: OverlayMode = 'none';
   private latencyMs: number[] | undefined;
+  /** A compare view: each layer's diff status (the 'change' overlay, the groups it opens with). */
+  private statuses: readonly DiffStatus[] | undefined;
   private selected: number | null = null;
   private matches: readonly number[] = [];
   private current: number | null = null;
@@ -142,9 +146,16 @@ export class GraphView {
    * model with the same layer names keeps the current zoom, expansion and
    * selection (file changed on disk). Else opens on the overview: the whole
    * graph fitted when it is legible so, else its top at a readable zoom.
+   * `statuses`: a compare view's diff status per layer; it opens on the
+   * 'change' overlay with the groups holding a change expanded.
    */
-  async show(report: ProfileReport, views: readonly LayerView[], state?: GraphState, ahead?: ViewLayout): Promise<void> {
+  async show(report: ProfileReport, views: readonly LayerView[], state?: GraphState, ahead?: ViewLayout, statuses?: readonly DiffStatus[]): Promise<void> {
     const same = this.report !== undefined && sameNames(this.report, report);
+    const opened = (layers: readonly LayerReport[]) => (statuses ? changeExpanded(layers, statuses) : defaultExpanded(layers));
+    // A view turning into a compare view opens on its changes; the change overlay leaves with it.
+    if (statuses && !this.statuses) this.overlay = 'change';
+    else if (!statuses && this.overlay === 'change') this.overlay = 'none';
+    this.statuses = statuses;
     // A new report (another batch, a reload) may change every label: its layouts are made afresh.
     if (report !== this.report) {
       this.layouts.clear();
@@ -159,13 +170,13 @@ export class GraphView {
     this.charWidth ??= measureCharWidth(this.svg);
     this.svg.setAttribute('aria-label', `Model graph: ${report.layers.length} layers`);
     if (state) {
-      this.expanded = state.expanded ? new Set(state.expanded.filter((id) => h.groups.has(id))) : defaultExpanded(report.layers);
-      if (state.overlay && OVERLAYS.includes(state.overlay)) this.overlay = state.overlay;
+      this.expanded = state.expanded ? new Set(state.expanded.filter((id) => h.groups.has(id))) : opened(report.layers);
+      if (state.overlay && OVERLAYS.includes(state.overlay) && (state.overlay !== 'change' || statuses)) this.overlay = state.overlay;
       this.pendingView = state.transform ?? 'overview';
     } else if (same) {
       this.expanded = new Set([...this.expanded].filter((id) => h.groups.has(id)));
     } else {
-      this.expanded = defaultExpanded(report.layers);
+      this.expanded = opened(report.layers);
       this.selected = null;
       this.matches = [];
       this.current = null;
@@ -209,7 +220,7 @@ export class GraphView {
   }
 
   setOverlay(mode: OverlayMode): void {
-    if (!OVERLAYS.includes(mode)) return;
+    if (!OVERLAYS.includes(mode) || (mode === 'change' && !this.statuses)) return;
     this.overlay = mode;
     this.applyOverlay();
     this.callbacks.onStateChange();
@@ -218,7 +229,7 @@ export class GraphView {
   /** Measured time per layer (ms), enabling the 'latency' overlay; undefined removes it. */
   setLatency(latencyMs: number[] | undefined): void {
     this.latencyMs = latencyMs;
-    if (!availableModes(latencyMs).includes(this.overlay)) this.overlay = 'none';
+    if (!availableModes(latencyMs, this.statuses !== undefined).includes(this.overlay)) this.overlay = 'none';
     this.applyOverlay();
   }
 
@@ -416,7 +427,7 @@ export class GraphView {
 
   private applyOverlay(): void {
     if (!this.drawn || !this.report) return;
-    this.legend.show(this.overlay, paintHeat(this.drawn, this.svg, this.report.layers, this.hierarchy, this.overlay, this.latencyMs));
+    this.legend.show(paintHeat(this.drawn, this.svg, this.report.layers, this.hierarchy, this.overlay, this.latencyMs, this.statuses));
   }
 
   private setBusy(text: string | null): void {

@@ -1,13 +1,14 @@
 /**
  * Heat-map overlays: a figure per layer (MACs, parameters, activation memory,
  * receptive field, latency) coloured on a log scale, so a 1 K-MAC Relu and a
- * 1 G-MAC conv both read on the same map. Pure: tested in Node.
+ * 1 G-MAC conv both read on the same map. A compare view adds 'change', a
+ * colour per diff status, not a scale (change.ts). Pure: tested in Node.
  */
 import type { LayerReport } from '../../src/core/report/profile';
 import { maxOf, minOf } from '../../src/core/arrays';
 import { humanBytes, humanCount } from '../../src/core/report/format';
 
-export type OverlayMode = 'none' | 'macs' | 'params' | 'memory' | 'receptiveField' | 'latency';
+export type OverlayMode = 'none' | 'macs' | 'params' | 'memory' | 'receptiveField' | 'latency' | 'change';
 
 export const OVERLAY_TITLES: Record<OverlayMode, string> = {
   none: 'Op type',
@@ -16,7 +17,20 @@ export const OVERLAY_TITLES: Record<OverlayMode, string> = {
   memory: 'Activation memory',
   receptiveField: 'Receptive field (px)',
   latency: 'Latency',
+  change: 'Change',
 };
+
+/** The page's "Colour nodes by" menu. */
+export const OVERLAY_MENU: { value: OverlayMode; label: string }[] = [
+  { value: 'none', label: 'Colour: op type' },
+  { value: 'macs', label: 'Heat: MACs' },
+  { value: 'params', label: 'Heat: parameters' },
+  { value: 'memory', label: 'Heat: activation memory' },
+  { value: 'receptiveField', label: 'Heat: receptive field' },
+  { value: 'latency', label: 'Heat: latency (measured)' },
+];
+/** Offered, first, only in a compare view (a model message with `compare`). */
+export const CHANGE_OVERLAY: { value: OverlayMode; label: string } = { value: 'change', label: 'Colour: change' };
 
 /**
  * The figure a layer contributes. A receptive field counts by its largest side
@@ -39,6 +53,7 @@ export function overlayValue(layer: LayerReport, mode: OverlayMode): number | un
       return rf.size.length ? Math.max(...rf.size) : undefined;
     }
     case 'latency':
+    case 'change':
     case 'none':
       return undefined;
   }
@@ -50,16 +65,18 @@ export function overlayValues(layers: readonly LayerReport[], mode: OverlayMode,
   return layers.map((l) => overlayValue(l, mode));
 }
 
-/** Modes that can be shown: latency only with measured values. */
-export function availableModes(latencyMs?: readonly number[]): OverlayMode[] {
+/** Modes that can be shown: latency only with measured values, change only in a compare view. */
+export function availableModes(latencyMs?: readonly number[], compare = false): OverlayMode[] {
   const modes: OverlayMode[] = ['none', 'macs', 'params', 'memory', 'receptiveField'];
-  return latencyMs?.length ? [...modes, 'latency'] : modes;
+  if (latencyMs?.length) modes.push('latency');
+  if (compare) modes.push('change');
+  return modes;
 }
 
 /** A collapsed group's figure: the sum of its layers' (work, weights, memory, time); the largest receptive field. */
 export function groupValue(values: readonly (number | undefined)[], mode: OverlayMode): number | undefined {
   const known = values.filter((v): v is number => v !== undefined && !Number.isNaN(v));
-  if (known.length === 0 || mode === 'none') return undefined;
+  if (known.length === 0 || mode === 'none' || mode === 'change') return undefined;
   if (mode === 'receptiveField') return maxOf(known);
   return known.reduce((a, v) => a + v, 0);
 }
@@ -106,6 +123,7 @@ export function formatOverlay(v: number, mode: OverlayMode): string {
       return v >= 1 ? `${v.toFixed(1)} ms` : `${(v * 1000).toFixed(0)} µs`;
     case 'macs':
     case 'params':
+    case 'change':
     case 'none':
       return humanCount(Math.round(v));
   }

@@ -1,8 +1,9 @@
 /**
  * The details panel of the selected layer: op and docs, metrics, attributes,
  * inputs and outputs, weights with statistics on request (computed by the
- * extension, never up front) and the doc string. Every model string is set
- * as text.
+ * extension, never up front) and the doc string; in a compare view, first
+ * the layer's status and its figures in A and B (compare.ts). Every model
+ * string is set as text.
  */
 import type { LayerReport, ProfileReport, TensorReport } from '../../src/core/report/profile';
 import type { RuntimeView } from '../../src/protocol';
@@ -14,6 +15,8 @@ import { dtypeBytes } from '../../src/core/dtype';
 import { operatorDocsUrl } from '../../src/protocol';
 import { button, progressRing } from '../ui/toolkit';
 import { visibleLines, visibleText } from '../../src/core/report/safe-text';
+import type { CompareData } from '../../src/core/diff/compare-view';
+import { compareSection } from './compare';
 
 export interface DetailsHost {
   requestWeightStats(layer: number, input: number): Promise<WeightStats>;
@@ -199,6 +202,7 @@ export class DetailsPanel {
   }
   private statsReport: ProfileReport | null = null;
   private runtime: RuntimeView | null = null;
+  private compare: CompareData | null = null;
   /** Bumped on every `show`, so late replies for an earlier layer are dropped. */
   private generation = 0;
 
@@ -210,6 +214,11 @@ export class DetailsPanel {
     this.root.className = 'details';
     el.append(this.root);
     this.show(null, null, []);
+  }
+
+  /** A compare view's data (a "Compare" section first, per layer); null: a single model. */
+  setCompare(compare: CompareData | null): void {
+    this.compare = compare;
   }
 
   /** The model's last measured run (a "Measured" section per layer); null removes it. */
@@ -229,8 +238,10 @@ export class DetailsPanel {
       this.root.replaceChildren(el('p', 'Select a node to see its details', 'details-hint'));
       return;
     }
+    const compared = this.compare?.layers[layer];
     this.root.replaceChildren(
       this.header(l, v),
+      ...(compared ? [compareSection(compared)] : []),
       section('Metrics', this.metrics(l)),
       ...(this.runtime?.layers[layer] ? [section('Measured', pairs(measuredRows(this.runtime.layers[layer]!, this.runtime)))] : []),
       ...(v.outputSize?.length ? [section('Output size', this.outputSize(v.outputSize))] : []),

@@ -1,7 +1,9 @@
 /**
  * The summary header: the file, its format and I/O, the model's totals, and
  * the two controls that re-profile it (batch size, memory budget) with the
- * largest training batch that fits. `parseBytes` is pure (tested in Node).
+ * largest training batch that fits. In a compare view, `A → B`, B's totals
+ * with their deltas from A, and the counts of changed layers.
+ * `parseBytes` is pure (tested in Node).
  *
  * The controls survive re-renders of the same element (a re-profile sends a
  * new report while the user may still be in a field), so focus and caret
@@ -12,6 +14,8 @@ import type { ViewSummary } from '../../src/protocol';
 import { exactText, formatShape, humanBytes, humanCount, parseByteSize, partialNote, totalText, withUnit } from '../../src/core/report/format';
 import { textField } from '../ui/toolkit';
 import { visibleText } from '../../src/core/report/safe-text';
+import type { CompareData } from '../../src/core/diff/compare-view';
+import { COMPARE_TOTALS, countsText, totalDeltaText } from './compare';
 
 export interface SummaryOptions {
   /** null: the model's own input shapes. */
@@ -87,6 +91,7 @@ export function renderSummary(
   report: ProfileReport,
   summary: ViewSummary,
   onOptions: (o: SummaryOptions) => void,
+  compare?: CompareData,
 ): void {
   let dom = rendered.get(el);
   if (!dom || !el.contains(dom.root)) {
@@ -97,7 +102,7 @@ export function renderSummary(
   dom.onOptions = onOptions;
   dom.lastBatch = summary.batch;
   dom.lastBudget = summary.budgetBytes;
-  dom.info.replaceChildren(...info(file, report, summary));
+  dom.info.replaceChildren(...(compare ? compareInfo(report, summary, compare) : info(file, report, summary)));
   // Fields the user is not editing show the figures the profile was made with.
   const active = document.activeElement;
   if (active !== dom.batchField) {
@@ -157,14 +162,54 @@ function info(file: string, report: ProfileReport, s: ViewSummary): Node[] {
   const out: Node[] = [compact, heading, io, totals];
   const note = partialNote(t);
   if (note) out.push(el('p', note, 'summary-partial'));
-  if (report.warnings.length) {
-    const details = el('details', undefined, 'summary-warnings');
-    details.append(el('summary', `${report.warnings.length} warning${report.warnings.length === 1 ? '' : 's'}`));
-    const ul = el('ul');
-    for (const w of report.warnings) ul.append(el('li', w));
-    details.append(ul);
-    out.push(details);
+  if (report.warnings.length) out.push(warnings(report.warnings));
+  return out;
+}
+
+function warnings(ws: readonly string[]): HTMLElement {
+  const details = el('details', undefined, 'summary-warnings');
+  details.append(el('summary', `${ws.length} warning${ws.length === 1 ? '' : 's'}`));
+  const ul = el('ul');
+  for (const w of ws) ul.append(el('li', w));
+  details.append(ul);
+  return details;
+}
+
+/** The header of a compare view: A → B, B's totals each with its delta from A (and A's own), the counts. */
+function compareInfo(report: ProfileReport, s: ViewSummary, c: CompareData): Node[] {
+  const [a, b] = [baseName(c.a.file), baseName(c.b.file)];
+  const heading = el('h1', `${a} → ${b}`, 'summary-file');
+  heading.title = `A: ${visibleText(c.a.file)}\nB: ${visibleText(c.b.file)}`;
+  const meta = [`B: ${report.format === 'pytorch' ? 'PyTorch' : report.format.toUpperCase()} opset ${report.opset}`, `${report.layers.length.toLocaleString('en-US')} layers shown: B's ${(report.layers.length - c.summary.removed).toLocaleString('en-US')} and ${c.summary.removed.toLocaleString('en-US')} removed from A`];
+  const io = el('div', undefined, 'summary-io');
+  io.append(el('p', meta.join(' · '), 'summary-meta'), el('p', `Inputs: ${tensorsText(report.inputs)}`), el('p', `Outputs: ${tensorsText(report.outputs)}`));
+  const totals = el('dl', undefined, 'summary-totals');
+  for (const f of COMPARE_TOTALS) {
+    const delta = c.delta[f.key];
+    const item = el('div', undefined, 'summary-total');
+    const dd = el('dd', totalText(c.b.totals, f.key, f.human));
+    const change = el('span', totalDeltaText(delta, c.a.totals[f.key], f.human), `summary-delta ${delta === null || delta === 0 ? 'summary-delta-none' : delta > 0 ? 'summary-delta-up' : 'summary-delta-down'}`);
+    dd.append(change);
+    const was = `A: ${totalText(c.a.totals, f.key, f.human)}`;
+    const note = f.key === 'trainingBytes' ? `${was} · ${OPTIMIZER_NAMES[s.optimizer] ?? s.optimizer}` : was;
+    const n = el('dd', note, 'summary-note');
+    n.title = visibleText(note);
+    item.append(el('dt', f.label), dd, n);
+    totals.append(item);
   }
+  const counts = el('p', `${countsText(c.summary)} · ${Math.round(c.summary.similarity * 100)}% of layers aligned`, 'summary-counts');
+  const compact = el('p', [
+    `${a} → ${b}`,
+    countsText(c.summary),
+    `params ${totalDeltaText(c.delta.params, c.a.totals.params, humanCount)}`,
+    `MACs ${totalDeltaText(c.delta.macs, c.a.totals.macs, humanCount)}`,
+  ].join(' · '), 'summary-compact');
+  compact.title = heading.title;
+  const out: Node[] = [compact, heading, io, totals, counts];
+  if (c.summary.unrelated) out.push(el('p', c.summary.unrelated, 'summary-unrelated'));
+  const note = partialNote(c.b.totals) ?? partialNote(c.a.totals);
+  if (note) out.push(el('p', note, 'summary-partial'));
+  if (report.warnings.length) out.push(warnings(report.warnings));
   return out;
 }
 

@@ -1,5 +1,6 @@
 /**
- * The per-layer table: sortable columns, click a row to reveal the layer.
+ * The per-layer table: sortable columns, click a row to reveal the layer; in
+ * a compare view, each layer's status and deltas, removed layers marked.
  * Its columns and sort are in ./table-columns.ts (tested in Node). Only the rows in view (plus a
  * margin) are in the DOM; spacer rows stand for the rest, so a 20,000-layer
  * model sorts, scrolls and reveals without freezing the page.
@@ -8,8 +9,10 @@ import type { ProfileReport } from '../../src/core/report/profile';
 import type { LayerView } from '../../src/core/report/layer-view';
 import type { RuntimeView } from '../../src/protocol';
 import { formatField, formatShape, humanBytes, humanCount, UNKNOWN, UNKNOWN_TITLE } from '../../src/core/report/format';
-import { COLUMNS, RUNTIME_AT, RUNTIME_COLUMNS, runtimeCells, sortLayers, type Column, type SortKey, type TableState } from './table-columns';
+import { COLUMNS, COMPARE_COLUMNS, compareCells, RUNTIME_COLUMNS, runtimeCells, sortLayers, tableColumns, type Column, type SortKey, type TableState } from './table-columns';
 import { visibleText } from '../../src/core/report/safe-text';
+import type { CompareData } from '../../src/core/diff/compare-view';
+import { statusSwatch } from './compare';
 
 export type { SortKey, TableState };
 
@@ -39,7 +42,7 @@ function spacer(): HTMLTableRowElement {
   const tr = document.createElement('tr');
   tr.className = 'layers-spacer';
   tr.setAttribute('aria-hidden', 'true');
-  tr.insertCell().colSpan = COLUMNS.length + RUNTIME_COLUMNS.length;
+  tr.insertCell().colSpan = COLUMNS.length + RUNTIME_COLUMNS.length + COMPARE_COLUMNS.length;
   return tr;
 }
 
@@ -54,6 +57,7 @@ export class LayerTable {
   private report: ProfileReport | null = null;
   private views: readonly LayerView[] = [];
   private runtime: RuntimeView | null = null;
+  private compare: CompareData | null = null;
   private columns: Column[] = COLUMNS;
   private readonly headRow: HTMLTableRowElement;
   /** Layer indices in display order, and each layer's position in it. */
@@ -172,20 +176,24 @@ export class LayerTable {
   setRuntime(view: RuntimeView | null): void {
     this.runtime = view;
     this.table.classList.toggle('layers-with-runtime', view !== null);
-    // A run's columns come right after the op, where they are seen without scrolling sideways.
-    const columns = view ? [...COLUMNS.slice(0, RUNTIME_AT), ...RUNTIME_COLUMNS, ...COLUMNS.slice(RUNTIME_AT)] : COLUMNS;
-    if (columns !== this.columns) {
-      this.columns = columns;
-      this.buildHeader();
-      this.updateHeaders();
-    }
+    this.setColumns();
     if (this.report) this.rebuild();
   }
 
-  show(report: ProfileReport, views: readonly LayerView[]): void {
+  /** `compare`: a compare view's data (status and delta columns). */
+  show(report: ProfileReport, views: readonly LayerView[], compare?: CompareData): void {
     this.report = report;
     this.views = views;
+    this.compare = compare ?? null;
+    this.table.classList.toggle('layers-with-compare', this.compare !== null);
+    this.setColumns();
     this.rebuild();
+  }
+
+  private setColumns(): void {
+    this.columns = tableColumns(this.runtime !== null, this.compare !== null);
+    this.buildHeader();
+    this.updateHeaders();
   }
 
   setSelected(layer: number | null): void {
@@ -238,7 +246,7 @@ export class LayerTable {
 
   private rebuild(): void {
     const report = this.report!;
-    this.order = sortLayers(report.layers, this.state.key, this.state.descending, this.runtime);
+    this.order = sortLayers(report.layers, this.state.key, this.state.descending, this.runtime, this.compare);
     this.positionOf = new Int32Array(this.order.length);
     this.order.forEach((layer, pos) => (this.positionOf[layer] = pos));
     this.table.setAttribute('aria-rowcount', String(this.order.length + 1));
@@ -343,6 +351,14 @@ export class LayerTable {
       cell(l.name, 'layers-name', l.name),
       cell(title, 'layers-op', title),
     );
+    const compared = this.compare?.layers[i];
+    if (compared) {
+      // Status (with its overlay colour) and deltas; a removed layer's row is marked as such (media/panels.css).
+      const cells = compareCells(compared).map((c, k) => cell(c.text, COMPARE_COLUMNS[k].numeric ? 'num' : 'layers-status', c.title));
+      if (compared.status !== 'unchanged') cells[0].prepend(statusSwatch(compared.status));
+      tr.append(...cells);
+      tr.classList.add(`layers-status-${compared.status}`);
+    }
     if (this.runtime) {
       const cells = runtimeCells(this.runtime.layers[i]);
       cells.forEach((c, k) => tr.append(cell(c.text, RUNTIME_COLUMNS[k].numeric ? 'num layers-runtime' : 'layers-runtime', c.title)));

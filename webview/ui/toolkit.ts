@@ -91,6 +91,21 @@ export function dropdown<T extends string>(
   return d;
 }
 
+/**
+ * Adds (first) or removes the option `o` of a dropdown made by `dropdown`:
+ * an option that only some views offer is not there at all in the others
+ * (a disabled one would still be listed).
+ */
+export function setOptionPresent(d: HTMLElement, o: { value: string; label: string }, present: boolean): void {
+  const existing = Array.from(d.querySelectorAll('vscode-option')).find((e) => e.getAttribute('value') === o.value);
+  if (!present) return existing?.remove();
+  if (existing) return;
+  const option = document.createElement('vscode-option');
+  option.setAttribute('value', o.value);
+  option.textContent = o.label;
+  d.prepend(option);
+}
+
 export interface TextFieldOptions {
   placeholder?: string;
   value?: string;

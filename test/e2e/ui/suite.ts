@@ -309,7 +309,11 @@ export async function runUiSuite(ctx: UiContext): Promise<{ passed: number; fail
     await graph.locator('svg.graph g.node').first().waitFor({ timeout: UI_MS });
     // torch's parameter count (BatchNorm's included, which the export folds into the convolutions), as the CodeLens says.
     await graph.getByText('11,689,512').first().waitFor({ timeout: UI_MS });
-    // Cursor → graph: a click on `self.fc = nn.Linear(…)` selects the classifier's Gemm.
+    // Cursor → graph: a click on `self.fc = nn.Linear(…)` selects the classifier's Gemm. (Line 40 brought into view first: the editor draws only the lines it shows.)
+    await page.locator('.tabs-container .tab', { hasText: 'resnet18.py' }).first().click();
+    await page.keyboard.press('Control+G');
+    await page.keyboard.type('40');
+    await page.keyboard.press('Enter');
     await page.locator('.view-line', { hasText: 'self.fc = nn.Linear' }).getByText('Linear').click();
     await graph.locator('svg.graph g.node.selected', { hasText: 'Gemm' }).waitFor({ timeout: UI_MS });
     await page.screenshot({ path: join(ctx.results, 'pytorch-sync-cursor.png') });
@@ -334,6 +338,53 @@ export async function runUiSuite(ctx: UiContext): Promise<{ passed: number; fail
     await stats.locator('th', { hasText: 'Std' }).waitFor({ timeout: UI_MS });
     await stats.locator('td', { hasText: '16 (100%)' }).first().waitFor({ timeout: UI_MS });
     await page.screenshot({ path: join(ctx.results, 'pytorch-weights-stats.png') });
+  });
+
+  await test('Compare Models…: the compare view colours the changes, shows the deltas and the delta table; light and dark', async () => {
+    await openPalette(page, 'View: Close All Editors');
+    // Compare Models… asks for A, then B, in VS Code's file dialog (the path typed in its box).
+    const pickFile = async (name: string, then: () => Promise<void>) => {
+      // The dialog's box holds the workspace folder's path: the file's name typed after it, then Enter.
+      const input = page.locator('.quick-input-widget input');
+      await page.locator('.quick-input-list .monaco-list-row').filter({ has: page.getByText(name, { exact: true }) }).first().waitFor({ timeout: UI_MS });
+      await input.press('End');
+      await input.pressSequentially(name);
+      await page.waitForTimeout(300); // lets the dialog read the box; settles the widget only
+      await page.keyboard.press('Enter');
+      await then();
+    };
+    await openPalette(page, 'ConvLens: Compare Models…');
+    // The second dialog takes the first one's place (the widget stays up, its title changes).
+    await pickFile('lenet5.cnn.yaml', () => page.locator('.quick-input-widget', { hasText: 'compare lenet5.cnn.yaml with (B)' }).waitFor({ timeout: UI_MS }));
+    await pickFile('lenet5-wide.cnn.yaml', () => page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: UI_MS }));
+    const view = page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
+    const step = async (what: string, fn: () => Promise<unknown>) => {
+      try {
+        await fn();
+      } catch (e) {
+        throw new Error(`${what}: ${(e as Error).message.split('\n')[0]}`);
+      }
+    };
+    // C3 widened: it and the layers after it that read more channels are changed (coloured), the rest not.
+    await step('a changed box', () => view.locator('svg.graph g.node.change-changed').first().waitFor({ timeout: UI_MS }));
+    await step('the legend', () => view.locator('.graph-legend', { hasText: 'Change' }).waitFor({ timeout: UI_MS }));
+    await step('the heading', () => view.locator('.summary-host', { hasText: 'lenet5-wide.cnn.yaml' }).first().waitFor({ timeout: UI_MS }));
+    await step('the counts', () => view.locator('.summary-counts', { hasText: /changed · 0 added · 0 removed/ }).waitFor({ timeout: UI_MS }));
+    await step('a click on the changed convolution', () => view.locator('svg.graph g.node.change-changed', { hasText: 'Conv' }).first().click());
+    await step('the details\' Compare section', () => view.locator('.details-pane .details-compare').waitFor({ timeout: UI_MS }));
+    await openPalette(page, 'Notifications: Clear All Notifications');
+    await page.waitForTimeout(500); // settles the picture only
+    await page.screenshot({ path: join(ctx.results, 'compare-dark.png') });
+    await view.locator('#tab-table').click();
+    await step('the Status column', () => view.locator('th', { hasText: 'Status' }).first().waitFor({ timeout: UI_MS }));
+    await setTheme(page, 'Light Modern', 'vs');
+    await view.locator('body.vscode-light').waitFor({ timeout: UI_MS });
+    await page.waitForTimeout(800); // settles the picture only
+    await page.screenshot({ path: join(ctx.results, 'compare-table-light.png') });
+    await view.locator('#tab-graph').click();
+    await page.waitForTimeout(500); // settles the picture only
+    await page.screenshot({ path: join(ctx.results, 'compare-light.png') });
+    await setTheme(page, 'Dark Modern', 'vs-dark');
   });
 
   await test('a definition in the text editor: inlay hints, hover shapes, and a diagnostic for a shape error', async () => {
