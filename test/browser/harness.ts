@@ -79,13 +79,16 @@ document.body.dataset.vscodeThemeKind = 'vscode-dark';
  * screenshots look like the editor. Served as a style sheet: the CSP allows no
  * inline styles.
  */
-const THEME_CSS = `:root {
+/** The fonts, the same in both themes. */
+const FONT_VARS = `
   --vscode-font-family: system-ui, -apple-system, "Segoe UI", "Ubuntu", "Droid Sans", sans-serif;
   --vscode-font-size: 13px;
   --vscode-font-weight: normal;
   --vscode-editor-font-family: "Droid Sans Mono", "monospace", monospace;
   --vscode-editor-font-size: 14px;
-  --vscode-foreground: #cccccc;
+`;
+
+const THEME_CSS = `:root {${FONT_VARS}  --vscode-foreground: #cccccc;
   --vscode-descriptionForeground: #9d9d9d;
   --vscode-errorForeground: #f85149;
   --vscode-focusBorder: #0078d4;
@@ -126,13 +129,7 @@ const THEME_CSS = `:root {
  * The Light Modern theme's variables (the same subset), for screenshots of the
  * light theme: `setTheme` swaps the page's theme sheet for this one.
  */
-const LIGHT_THEME_CSS = `:root {
-  --vscode-font-family: system-ui, -apple-system, "Segoe UI", "Ubuntu", "Droid Sans", sans-serif;
-  --vscode-font-size: 13px;
-  --vscode-font-weight: normal;
-  --vscode-editor-font-family: "Droid Sans Mono", "monospace", monospace;
-  --vscode-editor-font-size: 14px;
-  --vscode-foreground: #3b3b3b;
+const LIGHT_THEME_CSS = `:root {${FONT_VARS}  --vscode-foreground: #3b3b3b;
   --vscode-descriptionForeground: #717171;
   --vscode-errorForeground: #f85149;
   --vscode-focusBorder: #005fb8;

@@ -8,20 +8,13 @@
 import type { CompareData, CompareLayer } from '../../src/core/diff/compare-view';
 import type { DeltaFigure, DiffChange, DiffStatus } from '../../src/core/diff/model-diff';
 import type { LayerReport } from '../../src/core/report/profile';
-import { deltaText } from '../../src/core/diff/diff-format';
+import { deltaText, DIFF_TOTALS } from '../../src/core/diff/diff-format';
 import { formatShape, humanBytes, humanCount, withUnit } from '../../src/core/report/format';
 import { visibleText } from '../../src/core/report/safe-text';
 import { CHANGE_COLORS } from '../graph/change';
 
 /** Each total of the header: B's figure, the delta from A and A's figure, in the same unit. */
-export const COMPARE_TOTALS: { key: DeltaFigure; label: string; human: (n: number) => string }[] = [
-  { key: 'params', label: 'Parameters', human: humanCount },
-  { key: 'macs', label: 'MACs', human: (n) => withUnit(n, 'MACs') },
-  { key: 'flops', label: 'FLOPs', human: (n) => withUnit(n, 'FLOPs') },
-  { key: 'activationBytes', label: 'Activations', human: humanBytes },
-  { key: 'peakActivationBytes', label: 'Peak inference memory', human: humanBytes },
-  { key: 'trainingBytes', label: 'Training memory', human: humanBytes },
-];
+export const COMPARE_TOTALS = DIFF_TOTALS;
 
 /** A total's delta as the header shows it: `+10.10 M (+86.5%)`, `no change`, `unknown`. */
 export function totalDeltaText(delta: number | null, before: number | null, human: (n: number) => string): string {

@@ -8,7 +8,8 @@ import { humanBytes, humanCount, withUnit } from '../report/format';
 import { mdText, visibleText } from '../report/safe-text';
 import type { DeltaFigure, DiffLayer, ModelDiff } from './model-diff';
 
-const FIGURES: { key: DeltaFigure; label: string; human: (n: number) => string }[] = [
+/** The totals a diff compares, as people read them (the CLI's table, the compare view's header). */
+export const DIFF_TOTALS: { key: DeltaFigure; label: string; human: (n: number) => string }[] = [
   { key: 'params', label: 'Parameters', human: humanCount },
   { key: 'macs', label: 'MACs', human: (n) => withUnit(n, 'MACs') },
   { key: 'flops', label: 'FLOPs', human: (n) => withUnit(n, 'FLOPs') },
@@ -29,7 +30,7 @@ export function deltaText(delta: number | null, before: Figure, human: (n: numbe
 const figureText = (x: Figure, human: (n: number) => string) => (x === null ? '?' : human(x));
 
 function totalsRows(d: ModelDiff): string[][] {
-  return FIGURES.map((f) => [f.label, figureText(d.a.totals[f.key], f.human), figureText(d.b.totals[f.key], f.human), deltaText(d.delta[f.key], d.a.totals[f.key], f.human)]);
+  return DIFF_TOTALS.map((f) => [f.label, figureText(d.a.totals[f.key], f.human), figureText(d.b.totals[f.key], f.human), deltaText(d.delta[f.key], d.a.totals[f.key], f.human)]);
 }
 
 export function summaryText(d: ModelDiff): string {

@@ -359,6 +359,11 @@ torch.jit.save(torch.jit.script(net), sys.argv[1])`, uri.fsPath], { encoding: 'u
       const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
       return input instanceof vscode.TabInputWebview && vscode.window.tabGroups.activeTabGroup.activeTab!.label === 'lenet-a.cnn.yaml ↔ lenet-b.cnn.yaml';
     });
+    // The Explorer's Select for Compare, then Compare with Selected: the same diff.
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.commands.executeCommand('convlens.selectForCompare', a);
+    const selected = await vscode.commands.executeCommand<Result>('convlens.compareWithSelected', b);
+    assert.deepEqual(selected, r);
     // An unreadable model: the error names it.
     const broken = vscode.Uri.joinPath(folder, 'broken-compare.onnx');
     await vscode.workspace.fs.writeFile(broken, Buffer.from('not a model'));
