@@ -19,14 +19,20 @@ const SELECTED_KEY = 'convlens.compareSelected';
 /** Runs git in `cwd`; its stdout to `out` when given, else returned as text. */
 function git(cwd: string, args: string[], out?: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn('git', args, { cwd, stdio: ['ignore', out ? 'pipe' : 'pipe', 'pipe'] });
+    const child = spawn('git', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let text = '';
     let err = '';
-    if (out) child.stdout.pipe(createWriteStream(out));
+    // With `out`, done once git has exited and the file is written to the end.
+    const file = out ? createWriteStream(out) : undefined;
+    const written = file ? new Promise<void>((ok, fail) => file.on('finish', ok).on('error', fail)) : Promise.resolve();
+    if (file) child.stdout.pipe(file);
     else child.stdout.on('data', (d: Buffer) => (text += d.toString('utf8')));
     child.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
     child.on('error', (e) => reject(new Error(`git could not be run (${e.message})`)));
-    child.on('close', (code) => (code === 0 ? resolve(text.trim()) : reject(new Error(err.trim().split('\n')[0] || `git exited with ${code}`))));
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(err.trim().split('\n')[0] || `git exited with ${code}`));
+      else written.then(() => resolve(text.trim()), reject);
+    });
   });
 }
 

@@ -21,7 +21,7 @@ export function registerDefinitionSync(provider: ModelEditorProvider, definition
     const locations = await locationsOf(editor.document);
     const node = locations?.nodeAt(editor.document.offsetAt(editor.selection.active));
     if (!node) return;
-    for (const view of views) if (view.selectedName() !== node) view.reveal(view.layerIndex(node));
+    for (const view of views) if (view.selectedName() !== node) view.revealByName(node);
   };
 
   return [

@@ -118,6 +118,19 @@ export class ModelView {
     if (this.ready && layer >= 0) this.post({ type: 'reveal', layer });
   }
 
+  /** Selects the layer named `name`: now, or, while the model is (re)loading (a save on disk), once it is shown. */
+  revealByName(name: string): void {
+    if (this.document.state.kind !== 'loading') {
+      this.reveal(this.layerIndex(name));
+      return;
+    }
+    const sub = this.document.onDidUpdate((s) => {
+      if (s.kind === 'loading') return;
+      sub.dispose();
+      this.reveal(this.layerIndex(name));
+    });
+  }
+
   /** Asks the view to draw its graph as SVG text or PNG (base64). */
   requestExport(format: ExportFormat): Promise<string> {
     // Messages posted before the page's script runs are lost: wait for its `ready`.

@@ -34,7 +34,7 @@ export function registerPytorchSync(provider: ModelEditorProvider, features: Pyt
         const name = layerOfModules(r.report.layers, paths);
         if (!name) continue;
         fromCursor = name;
-        view.reveal(view.layerIndex(name));
+        view.revealByName(name);
       }
     }
   };

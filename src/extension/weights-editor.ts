@@ -80,39 +80,48 @@ export function registerWeightsEditor(log: (line: string) => void): vscode.Dispo
     const ck = doc.checkpoint;
     if (!ck || !doc.report) return 0;
     const total = doc.report.totals.tensors;
-    const results = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `ConvLens: weight statistics of ${doc.uri.path.split('/').pop()}`, cancellable: true },
-      async (progress, token): Promise<TensorStatsResult[] | undefined> => {
-        const src = new FileSource(doc.uri.fsPath);
-        const t0 = Date.now();
-        try {
-          const all = Number(doc.report!.totals.bytes) || 1;
-          const steps = checkpointStatsSteps(src, ck);
-          let shown = 0;
-          let done = 0;
-          for (;;) {
-            const slice = Date.now();
-            let r = steps.next();
-            while (!r.done && Date.now() - slice < SLICE_MS) r = steps.next();
-            if (r.done) {
-              log(`${doc.uri.fsPath}: statistics of ${total} tensors (${humanBytes(all)}) in ${Date.now() - t0} ms`);
-              return r.value;
+    let results: TensorStatsResult[] | undefined;
+    try {
+      results = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `ConvLens: weight statistics of ${doc.uri.path.split('/').pop()}`, cancellable: true },
+        async (progress, token): Promise<TensorStatsResult[] | undefined> => {
+          const src = new FileSource(doc.uri.fsPath);
+          const t0 = Date.now();
+          try {
+            const all = Number(doc.report!.totals.bytes) || 1;
+            const steps = checkpointStatsSteps(src, ck);
+            let shown = 0;
+            let done = 0;
+            for (;;) {
+              const slice = Date.now();
+              let r = steps.next();
+              while (!r.done && Date.now() - slice < SLICE_MS) r = steps.next();
+              if (r.done) {
+                log(`${doc.uri.fsPath}: statistics of ${total} tensors (${humanBytes(all)}) in ${Date.now() - t0} ms`);
+                return r.value;
+              }
+              if (r.value.result) done++;
+              const pct = (100 * r.value.bytes) / all;
+              progress.report({ increment: pct - shown, message: `${done} of ${total} tensors` });
+              shown = pct;
+              await new Promise((resolve) => setImmediate(resolve));
+              if (token.isCancellationRequested) {
+                log(`${doc.uri.fsPath}: statistics cancelled`);
+                return undefined;
+              }
             }
-            if (r.value.result) done++;
-            const pct = (100 * r.value.bytes) / all;
-            progress.report({ increment: pct - shown, message: `${done} of ${total} tensors` });
-            shown = pct;
-            await new Promise((resolve) => setImmediate(resolve));
-            if (token.isCancellationRequested) {
-              log(`${doc.uri.fsPath}: statistics cancelled`);
-              return undefined;
-            }
+          } finally {
+            src.close();
           }
-        } finally {
-          src.close();
-        }
-      },
-    );
+        },
+      );
+    } catch (e) {
+      // The file went away or became unreadable since it was opened.
+      const message = e instanceof Error ? e.message : String(e);
+      log(`error: ${doc.uri.fsPath}: statistics: ${message}`);
+      void vscode.window.showErrorMessage(`ConvLens: ${doc.uri.path.split('/').pop()}: the weights could not be read (${message})`);
+      return 0;
+    }
     if (!results) return 0;
     doc.report = withStats(doc.report, results);
     render(doc);
