@@ -1,7 +1,9 @@
 /**
  * The one message protocol between the extension and its webviews. Every
- * message either side sends is a member of these unions; the extension side
- * (`src/extension/`) and the webview (`webview/`) share nothing else.
+ * message either side sends is a member of these unions, and no other
+ * channel joins the extension (`src/extension/`) and the webview
+ * (`webview/`); the types they send, and the pure helpers that read them
+ * (src/core/report), both sides import from the core.
  * Requests that want an answer carry a `requestId` and are answered by a
  * `reply` (ViewReplies, HostReplies); RequestTracker, at the end, keeps
  * the books for every request/reply conversation of the project.

@@ -20,7 +20,7 @@ import { measureCharWidth } from './graph/decorate';
 import { Tooltip, groupTooltip, layerTooltip, tensorTooltip } from './panels/tooltip';
 import { tensorIndex } from './panels/layer-inputs';
 import { button, dropdown, registerToolkit, setOptionPresent } from './ui/toolkit';
-import { visibleText } from '../src/core/report/safe-text';
+import { el } from './ui/dom';
 
 interface VsCodeApi<S> {
   postMessage(m: FromWebviewMessage): void;
@@ -47,28 +47,20 @@ interface ViewState {
 const vscode = acquireVsCodeApi<ViewState>();
 const post = (m: FromWebviewMessage) => vscode.postMessage(m);
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  // Model strings are shown, control and bidi characters as escapes (safe-text.ts).
-  if (text !== undefined) e.textContent = visibleText(text);
-  return e;
-}
-
 class App {
   private readonly root = document.getElementById('root')!;
-  private readonly summaryEl = el('header', 'summary-host');
-  private readonly runtimeEl = el('div', 'runtime-host');
+  private readonly summaryEl = el('header', undefined, 'summary-host');
+  private readonly runtimeEl = el('div', undefined, 'runtime-host');
   private readonly runtimeStrip: RuntimeStrip;
   private runtime: RuntimeView | null = null;
   /** A run was started from this page (or seen running): its result switches the overlay to latency. */
   private awaitingRun = false;
-  private readonly toolbar = el('div', 'toolbar');
-  private readonly graphPane = el('section', 'graph-pane');
-  private readonly tablePane = el('section', 'table-pane');
-  private readonly featuresPane = el('section', 'features-pane');
+  private readonly toolbar = el('div', undefined, 'toolbar');
+  private readonly graphPane = el('section', undefined, 'graph-pane');
+  private readonly tablePane = el('section', undefined, 'table-pane');
+  private readonly featuresPane = el('section', undefined, 'features-pane');
   private readonly featureMaps: FeatureMapsPanel;
-  private readonly detailsPane = el('aside', 'details-pane');
+  private readonly detailsPane = el('aside', undefined, 'details-pane');
   private readonly graph: GraphView;
   private readonly table: LayerTable;
   private readonly details: DetailsPanel;
@@ -130,7 +122,7 @@ class App {
       cancel: () => post({ type: 'cancelRun' }),
       manageTrust: () => post({ type: 'manageTrust' }),
     });
-    const searchHost = el('div', 'search-host');
+    const searchHost = el('div', undefined, 'search-host');
     this.search = new SearchBar(searchHost, (matches, current) => {
       this.graph.highlight(matches, current);
       if (current !== null) void this.reveal(current, false);
@@ -252,7 +244,7 @@ class App {
     this.model = { file, report, layers, summary, tensors, compare };
     this.setCompareMode(compare);
     if (firstShow) {
-      const workspace = el('div', 'workspace');
+      const workspace = el('div', undefined, 'workspace');
       workspace.append(this.graphPane, this.tablePane, this.featuresPane, this.detailsPane);
       this.root.replaceChildren(this.summaryEl, this.runtimeEl, this.toolbar, workspace);
     }
@@ -381,15 +373,15 @@ class App {
   }
 
   private message(cls: string, text: string): void {
-    this.root.replaceChildren(el('p', cls, text));
+    this.root.replaceChildren(el('p', text, cls));
   }
 
   private error(file: string, message: string, inputShapes: boolean): void {
-    const box = el('div', 'error');
+    const box = el('div', undefined, 'error');
     box.setAttribute('role', 'alert');
-    box.append(el('h1', undefined, inputShapes ? `Cannot profile ${file} at these input shapes` : `Cannot open ${file}`), el('p', undefined, message));
+    box.append(el('h1', inputShapes ? `Cannot profile ${file} at these input shapes` : `Cannot open ${file}`, undefined), el('p', message, undefined));
     // The batch control is part of the profile view, gone now: say where the shapes are set.
-    if (inputShapes) box.append(el('p', undefined, 'Set them back with "ConvLens: Set Input Shape / Batch Size" (Reset) or the convlens.profile.batchSize setting.'));
+    if (inputShapes) box.append(el('p', 'Set them back with "ConvLens: Set Input Shape / Batch Size" (Reset) or the convlens.profile.batchSize setting.', undefined));
     this.root.replaceChildren(box);
   }
 }

@@ -1,7 +1,9 @@
 /**
  * The format-independent graph IR. Every loader (ONNX, Keras, TF.js, YAML)
- * produces a `Graph`; every analysis reads one. Plain data, no methods, so it
- * can cross a process or webview boundary as JSON (tensor bytes aside).
+ * produces a `Graph`; every analysis reads one. Plain data, no methods: a
+ * structured clone (worker threads) copies it whole, `Map` and `Set`
+ * included; JSON would not (what crosses to the webview is the report, not
+ * the IR).
  */
 
 /** A dimension: a concrete size, or a symbolic name such as `N` or `batch`. */

@@ -4,7 +4,7 @@
  */
 import type * as Ort from 'onnxruntime-node';
 import type { DType } from '../core/ir';
-import { mulberry32 } from '../core/export/init-weights';
+import { mulberry32 } from '../core/random';
 import { floatToHalfBits } from '../core/onnx/writer';
 import type { InputFill } from './messages';
 import type { OrtModule } from './ort-session';

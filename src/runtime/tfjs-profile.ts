@@ -24,7 +24,7 @@ import { loadTfjs, type Tfjs } from './tfjs-backend';
 import type { ProfileRequest } from './messages';
 import { PeakRss, rssBytes } from './process-memory';
 import type { Progress } from './ort-profile';
-import { mulberry32 } from '../core/export/init-weights';
+import { mulberry32 } from '../core/random';
 import { checkFeedShapes, checkHostMemory, feedBytes, runNeed } from './run-checks';
 import { append } from '../core/arrays';
 

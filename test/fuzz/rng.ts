@@ -3,7 +3,8 @@
  * (run seed, format, case index), so a case is the same whatever ran before
  * it, how many workers there are or how long the run lasts.
  */
-import { mulberry32, tensorSeed } from '../../src/core/export/init-weights';
+import { tensorSeed } from '../../src/core/export/init-weights';
+import { mulberry32 } from '../../src/core/random';
 
 export class Rng {
   private readonly next: () => number;

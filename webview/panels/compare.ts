@@ -10,8 +10,8 @@ import type { DeltaFigure, DiffChange, DiffStatus } from '../../src/core/diff/mo
 import type { LayerReport } from '../../src/core/report/profile';
 import { deltaText, DIFF_TOTALS } from '../../src/core/diff/diff-format';
 import { formatShape, humanBytes, humanCount, withUnit } from '../../src/core/report/format';
-import { visibleText } from '../../src/core/report/safe-text';
 import { CHANGE_COLORS } from '../graph/change';
+import { el } from '../ui/dom';
 
 /** Each total of the header: B's figure, the delta from A and A's figure, in the same unit. */
 export const COMPARE_TOTALS = DIFF_TOTALS;
@@ -140,14 +140,6 @@ export function statusText(c: CompareLayer): string {
   if (c.status === 'removed') return 'removed: only in A';
   if (c.status === 'changed') return 'changed';
   return 'unchanged';
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, cls?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  // Model strings are shown, control and bidi characters as escapes (safe-text.ts).
-  if (text !== undefined) e.textContent = visibleText(text);
-  if (cls) e.className = cls;
-  return e;
 }
 
 /** A status's colour chip (the change overlay's colour, through the CSSOM). */

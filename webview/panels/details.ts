@@ -17,6 +17,7 @@ import { button, progressRing } from '../ui/toolkit';
 import { visibleLines, visibleText } from '../../src/core/report/safe-text';
 import type { CompareData } from '../../src/core/diff/compare-view';
 import { compareSection } from './compare';
+import { el } from '../ui/dom';
 
 export interface DetailsHost {
   requestWeightStats(layer: number, input: number): Promise<WeightStats>;
@@ -32,14 +33,6 @@ function docText(doc: string): HTMLElement {
   const p = el('p', undefined, 'details-doc');
   p.textContent = visibleLines(doc);
   return p;
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, cls?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  // Model strings are shown, control and bidi characters as escapes (safe-text.ts).
-  if (text !== undefined) e.textContent = visibleText(text);
-  if (cls) e.className = cls;
-  return e;
 }
 
 function section(title: string, ...content: Node[]): HTMLElement {

@@ -11,15 +11,7 @@ import type { FeatureMapPreview, FeatureMapSettings, FeatureMapsSummary, ImageCh
 import { PRESETS, type PresetName } from '../../src/core/image/preprocess';
 import { bytes, channelOrder, drawGray, parseNumbers, receptiveBox, type Box, type ChannelSort } from './feature-map-images';
 import { button, dropdown, setDisabled, textField, trustNote } from '../ui/toolkit';
-import { visibleText } from '../../src/core/report/safe-text';
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  // Model strings are shown, control and bidi characters as escapes (safe-text.ts).
-  if (text !== undefined) e.textContent = visibleText(text);
-  return e;
-}
+import { el } from '../ui/dom';
 
 const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(2));
 
@@ -40,7 +32,7 @@ const READ_AT_CAPTURE = (): void => undefined;
 const FIRST_TILES = 128;
 
 export class FeatureMapsPanel {
-  private readonly root = el('section', 'fm');
+  private readonly root = el('section', undefined, 'fm');
   private readonly imageSelect: HTMLElement & { value: string };
   private readonly resize: HTMLElement & { value: string };
   private readonly order: HTMLElement & { value: string };
@@ -50,13 +42,13 @@ export class FeatureMapsPanel {
   private readonly mean: HTMLElement & { value: string };
   private readonly std: HTMLElement & { value: string };
   private readonly captureButton: HTMLElement;
-  private readonly status = el('p', 'fm-status');
-  private readonly inputCanvas = el('canvas', 'fm-input-canvas');
-  private readonly inputInfo = el('p', 'fm-input-info');
-  private readonly topList = el('ol', 'fm-top');
-  private readonly layerTitle = el('h3', 'fm-layer-title');
-  private readonly grid = el('div', 'fm-grid');
-  private readonly zoom = el('div', 'fm-zoom');
+  private readonly status = el('p', undefined, 'fm-status');
+  private readonly inputCanvas = el('canvas', undefined, 'fm-input-canvas');
+  private readonly inputInfo = el('p', undefined, 'fm-input-info');
+  private readonly topList = el('ol', undefined, 'fm-top');
+  private readonly layerTitle = el('h3', undefined, 'fm-layer-title');
+  private readonly grid = el('div', undefined, 'fm-grid');
+  private readonly zoom = el('div', undefined, 'fm-zoom');
   private readonly sortSelect: HTMLElement & { value: string };
   private readonly colourSelect: HTMLElement & { value: string };
   private settings: FeatureMapSettings | undefined;
@@ -87,17 +79,17 @@ export class FeatureMapsPanel {
     this.sortSelect = dropdown<ChannelSort>([{ value: 'index', label: 'Order: channel' }, { value: 'max', label: 'Order: max activation' }, { value: 'meanAbs', label: 'Order: mean |activation|' }], 'index', () => this.renderGrid(), { title: 'Channel order', id: 'fm-sort' });
     this.colourSelect = dropdown([{ value: 'gray', label: 'Grey' }, { value: 'viridis', label: 'Viridis' }], 'gray', () => this.renderMap(), { title: 'Colour map', id: 'fm-colour' });
 
-    const controls = el('div', 'fm-controls');
+    const controls = el('div', undefined, 'fm-controls');
     this.trust = trustNote(() => this.host.manageTrust(), 'Capturing feature maps runs the model and');
     controls.append(this.imageSelect, chooser, this.resize, this.order, this.preset, this.layout, this.scale, this.mean, this.std, this.captureButton, this.trust);
-    const inputBox = el('div', 'fm-input');
+    const inputBox = el('div', undefined, 'fm-input');
     inputBox.append(this.inputCanvas, this.inputInfo, this.topList);
     this.inputCanvas.width = this.inputCanvas.height = 1;
-    const layerBox = el('div', 'fm-layer');
-    const layerBar = el('div', 'fm-layer-bar');
+    const layerBox = el('div', undefined, 'fm-layer');
+    const layerBar = el('div', undefined, 'fm-layer-bar');
     layerBar.append(this.layerTitle, this.sortSelect, this.colourSelect);
     layerBox.append(layerBar, this.zoom, this.grid);
-    const body = el('div', 'fm-body');
+    const body = el('div', undefined, 'fm-body');
     body.append(inputBox, layerBox);
     this.status.setAttribute('role', 'status');
     this.root.append(controls, this.status, body);
@@ -279,7 +271,7 @@ export class FeatureMapsPanel {
     this.inputInfo.textContent = `${s.image} → ${s.input.name} ${s.input.dims.join('×')} (${s.input.layout}), ${p.resize === 'crop' ? 'centre crop' : 'stretched'}, ${p.channelOrder}${this.box ? ` · receptive field x ${Math.round(this.box.x0)}–${Math.round(this.box.x1)}, y ${Math.round(this.box.y0)}–${Math.round(this.box.y1)}` : ''}`;
     this.topList.replaceChildren(
       ...(s.top?.classes ?? []).map((c) => {
-        const li = el('li', undefined, `${c.label} — ${(c.probability * 100).toFixed(1)}%`);
+        const li = el('li', `${c.label} — ${(c.probability * 100).toFixed(1)}%`, undefined);
         li.title = `class ${c.index}; labels from ${s.top!.labels}`;
         return li;
       }),
@@ -324,14 +316,14 @@ export class FeatureMapsPanel {
     const order = channelOrder(m, (this.sortSelect.value as ChannelSort) || 'index');
     const shown = this.showAll ? order : order.slice(0, FIRST_TILES);
     const tiles = shown.map((c) => {
-      const tile = el('button', 'fm-tile');
+      const tile = el('button', undefined, 'fm-tile');
       tile.type = 'button';
       tile.dataset.channel = String(c);
       const st = m.stats[c];
       tile.title = `channel ${c}: min ${fmt(st.min)}, max ${fmt(st.max)}, mean ${fmt(st.mean)}, mean |x| ${fmt(st.meanAbs)}`;
-      const canvas = el('canvas', 'fm-tile-canvas');
+      const canvas = el('canvas', undefined, 'fm-tile-canvas');
       drawGray(canvas, px, c * m.height * m.width, m.width, m.height, colour);
-      tile.append(canvas, el('span', 'fm-tile-label', `#${c} ${fmt(st.max)}`));
+      tile.append(canvas, el('span', `#${c} ${fmt(st.max)}`, 'fm-tile-label'));
       if (c === this.selectedChannel) tile.classList.add('selected');
       return tile;
     });
@@ -357,7 +349,7 @@ export class FeatureMapsPanel {
       return;
     }
     const st = m.stats[c];
-    const canvas = el('canvas', 'fm-zoom-canvas');
+    const canvas = el('canvas', undefined, 'fm-zoom-canvas');
     drawGray(canvas, bytes(m.pixels), c * m.height * m.width, m.width, m.height, this.colourSelect.value === 'viridis');
     canvas.title = 'Click a unit to see its receptive field on the input';
     canvas.addEventListener('click', (ev) => {
@@ -369,8 +361,8 @@ export class FeatureMapsPanel {
       unit.textContent = `unit (${y}, ${x})${this.box ? '' : ': no spatial receptive field'}`;
       this.renderInput();
     });
-    const info = el('p', 'fm-zoom-info', `Channel ${c} · min ${fmt(st.min)} · max ${fmt(st.max)} · mean ${fmt(st.mean)} · mean |x| ${fmt(st.meanAbs)} · map ${m.mapHeight}×${m.mapWidth}`);
-    const unit = el('p', 'fm-zoom-unit', 'Click a unit to draw its receptive field on the input');
+    const info = el('p', `Channel ${c} · min ${fmt(st.min)} · max ${fmt(st.max)} · mean ${fmt(st.mean)} · mean |x| ${fmt(st.meanAbs)} · map ${m.mapHeight}×${m.mapWidth}`, 'fm-zoom-info');
+    const unit = el('p', 'Click a unit to draw its receptive field on the input', 'fm-zoom-unit');
     this.zoom.replaceChildren(canvas, info, unit);
   }
 }

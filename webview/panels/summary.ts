@@ -16,6 +16,7 @@ import { textField } from '../ui/toolkit';
 import { visibleText } from '../../src/core/report/safe-text';
 import type { CompareData } from '../../src/core/diff/compare-view';
 import { COMPARE_TOTALS, countsText, totalDeltaText } from './compare';
+import { el } from '../ui/dom';
 
 export interface SummaryOptions {
   /** null: the model's own input shapes. */
@@ -50,14 +51,6 @@ function budgetText(bytes: number): string {
 }
 
 const OPTIMIZER_NAMES: Record<ViewSummary['optimizer'], string> = { sgd: 'SGD', momentum: 'SGD with momentum', adam: 'Adam' };
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, cls?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  // Model strings are shown, control and bidi characters as escapes (safe-text.ts).
-  if (text !== undefined) e.textContent = visibleText(text);
-  if (cls) e.className = cls;
-  return e;
-}
 
 function tensorsText(ts: readonly TensorReport[]): string {
   return ts.length ? ts.map((t) => `${t.name} ${formatShape(t.shape)} ${t.dtype ?? '?'}`).join(', ') : 'none';

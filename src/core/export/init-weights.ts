@@ -26,18 +26,7 @@
 import type { Graph, Node, TensorConst } from '../ir';
 import { elementCount } from '../tensor-data';
 import { nullProto } from '../lookup';
-
-/** mulberry32 (Tommy Ettinger): a uniform in [0, 1) per call. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../random';
 
 /** FNV-1a of a string mixed with a seed: one independent stream per tensor. */
 export function tensorSeed(seed: number, name: string): number {

@@ -6,7 +6,7 @@
  * writes them; a test checks the committed files equal these pixels.
  */
 import type { RgbaImage } from './decode';
-import { mulberry32 } from '../export/init-weights';
+import { mulberry32 } from '../random';
 
 export const SAMPLE_SIZE = 224;
 

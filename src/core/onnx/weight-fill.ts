@@ -7,6 +7,7 @@ import type { DType, TensorConst } from '../ir';
 import { dtypeBytes, isFloat } from '../dtype';
 import { encodeElements } from './writer';
 import { elementCount } from '../tensor-data';
+import { mulberry32Uint } from '../random';
 
 export type Fill =
   | 'zeros'
@@ -20,18 +21,6 @@ export type Fill =
 
 /** How weights without explicit values are stored (see GraphBuilderOptions.weights). */
 export type WeightMode = 'random' | 'zeros' | 'none';
-
-/** mulberry32 (Tommy Ettinger): a tiny, fast 32-bit PRNG, plenty for fake weights. Returns uint32. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
 
 /** Standard normal quantile, Acklam's rational approximation (relative error < 1.2e-9). */
 function normalQuantile(p: number): number {
@@ -75,7 +64,7 @@ export class WeightFiller {
 
   /** A numeric seed, or a string (e.g. the graph name) hashed into one. */
   constructor(seed: number | string, private readonly mode: WeightMode) {
-    this.random = mulberry32(typeof seed === 'number' ? seed : fnv1a(seed));
+    this.random = mulberry32Uint(typeof seed === 'number' ? seed : fnv1a(seed));
   }
 
   /** `what` names the tensor in error messages. */
