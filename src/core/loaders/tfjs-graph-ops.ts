@@ -12,6 +12,7 @@ import type { Dim } from '../ir';
 import type { AttrInput } from '../onnx/attr-input';
 import { nullProto } from '../lookup';
 import { shownValue } from '../errors';
+import { samePads } from '../analysis/ops/conv-geometry';
 import { TENSOR_OPS } from './tfjs-graph-ops-tensor';
 import { LIST_OPS } from './tfjs-graph-ops-lists';
 import { nchw, normAxes, num, opaque, tf, type Layout, type Lowered, type OpEnv, type OpLowering } from './tfjs-graph-env';
@@ -45,23 +46,21 @@ function hw(e: OpEnv, name: string, fallback: number): [number, number] {
 }
 
 /**
- * Window attributes with explicit pads. TF SAME pads more at the end:
- * out = ceil(in/s), total = max((out−1)·s + (k−1)·d + 1 − in, 0), begin =
- * floor(total/2) (tensorflow/core/framework/kernel_shape_util.cc,
- * GetWindowedOutputSizeVerbose). With unknown sizes, ONNX SAME_UPPER is the same rule.
+ * Window attributes with explicit pads. TF SAME pads more at the end, as
+ * ONNX SAME_UPPER does (tensorflow/core/framework/kernel_shape_util.cc,
+ * GetWindowedOutputSizeVerbose; conv-geometry.ts `samePads`): written out
+ * when the sizes are known, else left as SAME_UPPER.
  */
 function windowAttrs(e: OpEnv, inHW: Dim[] | undefined, k: number[], s: number[], d: number[]): Record<string, AttrInput> {
   const attrs: Record<string, AttrInput> = { kernel_shape: k, strides: s, dilations: d };
   const padding = e.attrStr('padding') ?? 'VALID';
   if (padding === 'VALID') attrs.pads = [0, 0, 0, 0];
   else if (padding === 'SAME') {
-    if (inHW && num(inHW[0]) && num(inHW[1])) {
-      const total = [0, 1].map((a) => {
-        const n = inHW[a] as number;
-        return Math.max((Math.ceil(n / s[a]) - 1) * s[a] + (k[a] - 1) * d[a] + 1 - n, 0);
-      });
-      attrs.pads = [Math.floor(total[0] / 2), Math.floor(total[1] / 2), total[0] - Math.floor(total[0] / 2), total[1] - Math.floor(total[1] / 2)];
-    } else attrs.auto_pad = 'SAME_UPPER';
+    // ONNX's SAME_UPPER pads as TF SAME does (conv-geometry.ts); with known sizes, written out.
+    const h = inHW && num(inHW[0]) ? samePads('SAME_UPPER', inHW[0], k[0], s[0], d[0]) : undefined;
+    const w = inHW && num(inHW[1]) ? samePads('SAME_UPPER', inHW[1], k[1], s[1], d[1]) : undefined;
+    if (h && w) attrs.pads = [h[0], w[0], h[1], w[1]];
+    else attrs.auto_pad = 'SAME_UPPER';
   } else if (padding === 'EXPLICIT') {
     const p = e.attrInts('explicit_paddings');
     if (!p || p.length !== 8) e.fail(`padding EXPLICIT needs 8 explicit_paddings, got ${p ? p.length : 'none'}`);
