@@ -17,7 +17,7 @@ import { withTorchFacts } from './core/report/pytorch';
 import { diffModels, type DiffSide } from './core/diff/model-diff';
 import { formatDiffMarkdown, formatDiffTable } from './core/diff/diff-format';
 import { budgetFailures, budgetSummary, parseCount, type Budgets } from './core/report/budgets';
-import type { Optimizer } from './core/analysis/memory';
+import { parseOptimizer } from './core/analysis/memory';
 import { fail, OptionValueError, parseBytes, positiveInt, unexpected, UsageError } from './cli-common';
 
 export const COMPARE_USAGE = `       convlens diff <a> <b> [--json | --markdown] [--weights]
@@ -158,8 +158,9 @@ export async function checkCommand(argv: string[], out: (s: string) => void, err
     const options: ProfileOptions = {};
     if (values.batch !== undefined) options.batch = positiveInt('--batch', values.batch as string);
     if (values.optimizer !== undefined) {
-      if (!['sgd', 'momentum', 'adam'].includes(values.optimizer as string)) throw new OptionValueError(`--optimizer: expected sgd, momentum or adam, got '${values.optimizer}'`);
-      options.optimizer = values.optimizer as Optimizer;
+      const o = parseOptimizer(values.optimizer as string);
+      if ('error' in o) throw new OptionValueError(`--optimizer: ${o.error}`);
+      options.optimizer = o.optimizer;
     }
     const side = await loadSide(positionals[0], options, values.python as string | undefined);
     const totals = side.profile.report.totals;

@@ -15,7 +15,7 @@ import { basename, join, resolve } from 'node:path';
 import { describeError, oneLine, printable } from './core/user-message';
 import { formatSweep } from './core/timing/sweep';
 import { DEFAULT_PREPROCESS, PRESETS, type PresetName } from './core/image/preprocess';
-import { ENGINE_SETTINGS, PROVIDER_SETTINGS, type EngineSetting, type ProfileRequest, type ProviderSetting } from './runtime/messages';
+import { ENGINE_SETTINGS, PROVIDER_SETTINGS, TFJS_BACKEND_SETTINGS, type EngineSetting, type ProfileRequest, type ProviderSetting, type TfjsBackendSetting } from './runtime/messages';
 import { formatRuntimeCsv, formatRuntimeHtml, formatRuntimeMarkdown, formatRuntimeTable } from './core/report/runtime-format';
 import { InputShapeError, ModelLoadError, formatCount } from './core/errors';
 import { isCnnYamlName, loadModelFile } from './core/loaders/index';
@@ -34,7 +34,7 @@ import { withFile } from './core/pytorch/zip';
 import { formatWeightsCsv, formatWeightsMarkdown, formatWeightsTable, weightsReport, withStats } from './core/report/weights';
 import { formatBatchFit, formatCsv, formatMarkdown, formatTable, parseByteSize } from './core/report/format';
 import { visibleLines, visibleText } from './core/report/safe-text';
-import type { Optimizer } from './core/analysis/memory';
+import { parseOptimizer } from './core/analysis/memory';
 import type { Model, Shape } from './core/ir';
 import { dict } from './core/lookup';
 import { checkCommand, COMPARE_USAGE, diffCommand } from './cli-compare';
@@ -198,8 +198,9 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       options.inputDtype = d;
     }
     if (values.optimizer !== undefined) {
-      if (!['sgd', 'momentum', 'adam'].includes(values.optimizer)) throw new OptionValueError(`--optimizer: expected sgd, momentum or adam, got '${values.optimizer}'`);
-      options.optimizer = values.optimizer as Optimizer;
+      const o = parseOptimizer(values.optimizer);
+      if ('error' in o) throw new OptionValueError(`--optimizer: ${o.error}`);
+      options.optimizer = o.optimizer;
     }
     const formats = [values.json, values.csv, values.markdown].filter(Boolean).length;
     if (formats > 1) throw new UsageError('choose one of --json, --csv, --markdown');
@@ -322,7 +323,7 @@ async function runCommand(values: Record<string, unknown>, modelPath: string, ou
     const engine = (values.engine as string | undefined) ?? 'auto';
     if (!(ENGINE_SETTINGS as readonly string[]).includes(engine)) throw new OptionValueError(`--engine: expected ${ENGINE_SETTINGS.join(', ')}, got '${engine}'`);
     const tfjsBackend = (values['tfjs-backend'] as string | undefined) ?? 'auto';
-    if (!['auto', 'wasm', 'cpu'].includes(tfjsBackend)) throw new OptionValueError(`--tfjs-backend: expected auto, wasm or cpu, got '${tfjsBackend}'`);
+    if (!(TFJS_BACKEND_SETTINGS as readonly string[]).includes(tfjsBackend)) throw new OptionValueError(`--tfjs-backend: expected ${TFJS_BACKEND_SETTINGS.join(', ')}, got '${tfjsBackend}'`);
     const count = (name: string, fallback: number, min: number) => {
       const v = values[name] as string | undefined;
       if (v === undefined) return fallback;
@@ -336,7 +337,7 @@ async function runCommand(values: Record<string, unknown>, modelPath: string, ou
       modelPath: resolve(modelPath),
       provider: provider as ProviderSetting,
       engine: engine as EngineSetting,
-      tfjsBackend: tfjsBackend as 'auto' | 'wasm' | 'cpu',
+      tfjsBackend: tfjsBackend as TfjsBackendSetting,
       input: values.zeros ? 'zeros' : 'random',
       warmup: count('warmup', 3, 0),
       runs: count('runs', 20, 1),

@@ -5,12 +5,11 @@
 import * as vscode from 'vscode';
 import type { ProfileOptions } from '../core/report/profile';
 import { parseDType } from '../core/dtype';
-import type { Optimizer } from '../core/analysis/memory';
+import { OPTIMIZERS, type Optimizer } from '../core/analysis/memory';
 import { parseByteSize } from '../core/report/format';
 import { DEFAULT_BUDGET_BYTES } from '../core/report/model-session';
-import { ENGINE_SETTINGS, PROVIDER_SETTINGS, type EngineSetting, type InputFill, type ProviderSetting } from '../runtime/messages';
+import { ENGINE_SETTINGS, PROVIDER_SETTINGS, TFJS_BACKEND_SETTINGS, type EngineSetting, type InputFill, type ProviderSetting, type TfjsBackendSetting } from '../runtime/messages';
 
-const OPTIMIZERS: readonly Optimizer[] = ['sgd', 'momentum', 'adam'];
 
 /**
  * The `convlens.profile.*` settings (package.json `contributes.configuration`)
@@ -53,7 +52,7 @@ export interface RuntimeSettings {
   timeoutMs: number;
   input: InputFill;
   engine: EngineSetting;
-  tfjsBackend: 'auto' | 'wasm' | 'cpu';
+  tfjsBackend: TfjsBackendSetting;
 }
 
 export function runtimeSettings(resource?: vscode.Uri): { settings: RuntimeSettings; problems: string[] } {
@@ -80,8 +79,8 @@ export function runtimeSettings(resource?: vscode.Uri): { settings: RuntimeSetti
   if ((ENGINE_SETTINGS as readonly unknown[]).includes(engine)) settings.engine = engine as EngineSetting;
   else problems.push(`convlens.runtime.engine: expected ${ENGINE_SETTINGS.join(', ')}, got ${JSON.stringify(engine)}; using auto`);
   const backend = config.get<unknown>('runtime.tfjsBackend', 'auto');
-  if (backend === 'auto' || backend === 'wasm' || backend === 'cpu') settings.tfjsBackend = backend;
-  else problems.push(`convlens.runtime.tfjsBackend: expected auto, wasm or cpu, got ${JSON.stringify(backend)}; using auto`);
+  if ((TFJS_BACKEND_SETTINGS as readonly unknown[]).includes(backend)) settings.tfjsBackend = backend as TfjsBackendSetting;
+  else problems.push(`convlens.runtime.tfjsBackend: expected ${TFJS_BACKEND_SETTINGS.join(', ')}, got ${JSON.stringify(backend)}; using auto`);
   if (!(PROVIDER_SETTINGS as readonly unknown[]).includes(provider)) problems.push(`convlens.runtime.executionProvider: expected ${PROVIDER_SETTINGS.join(', ')}, got ${JSON.stringify(provider)}; using auto`);
   if (input !== 'zeros' && input !== 'random') problems.push(`convlens.runtime.input: expected random or zeros, got ${JSON.stringify(input)}; using random`);
   return { settings, problems };

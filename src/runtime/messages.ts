@@ -15,6 +15,7 @@ export type ProviderSetting = 'auto' | 'cuda' | 'tensorrt' | 'cpu';
 export const PROVIDER_SETTINGS: readonly ProviderSetting[] = ['auto', 'cuda', 'tensorrt', 'cpu'];
 
 export type InputFill = 'random' | 'zeros';
+export const INPUT_FILLS: readonly InputFill[] = ['random', 'zeros'];
 
 export interface ProfileRequest {
   kind: 'profile';
@@ -38,13 +39,17 @@ export interface ProfileRequest {
   /** Which runtime: auto (TensorFlow.js for Keras and TF.js layers models, onnxruntime otherwise), onnxruntime (everything through ONNX), tfjs. */
   engine?: EngineSetting;
   /** TF.js backend: auto (tfjs-node-gpu, then wasm, then cpu), wasm, cpu. */
-  tfjsBackend?: 'auto' | 'wasm' | 'cpu';
+  tfjsBackend?: TfjsBackendSetting;
   /** Run even when the static estimate needs more memory than is free (the resident-memory watch still applies). */
   force?: boolean;
 }
 
 export type EngineSetting = 'auto' | 'onnxruntime' | 'tfjs';
 export const ENGINE_SETTINGS: readonly EngineSetting[] = ['auto', 'onnxruntime', 'tfjs'];
+
+/** `convlens.runtime.tfjsBackend`, `--tfjs-backend`: auto tries tfjs-node-gpu, then wasm, then cpu. */
+export type TfjsBackendSetting = 'auto' | 'wasm' | 'cpu';
+export const TFJS_BACKEND_SETTINGS: readonly TfjsBackendSetting[] = ['auto', 'wasm', 'cpu'];
 
 export interface CaptureRequest {
   kind: 'capture';
@@ -61,7 +66,7 @@ export interface CaptureRequest {
   /** The bundled ImageNet labels, used for 1,000-class outputs without a labels file. */
   imagenetLabels?: string;
   engine?: EngineSetting;
-  tfjsBackend?: 'auto' | 'wasm' | 'cpu';
+  tfjsBackend?: TfjsBackendSetting;
   force?: boolean;
 }
 

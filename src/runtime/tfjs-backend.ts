@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
+import type { TfjsBackendSetting } from './messages';
 
 export type Tfjs = typeof TF;
 
@@ -46,7 +47,7 @@ const quiet = <T>(f: () => T): T => {
 
 let loaded: Promise<LoadedTfjs> | undefined;
 
-export function loadTfjs(prefer: 'auto' | 'wasm' | 'cpu' = 'auto'): Promise<LoadedTfjs> {
+export function loadTfjs(prefer: TfjsBackendSetting = 'auto'): Promise<LoadedTfjs> {
   loaded ??= (async () => {
     const notices: string[] = [];
     if (prefer === 'auto') {

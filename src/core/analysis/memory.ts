@@ -92,6 +92,13 @@ function viewSourcesReach(order: readonly Node[], lastUse: ReadonlyMap<string, n
 }
 
 export type Optimizer = 'sgd' | 'momentum' | 'adam';
+/** Every optimizer the training-memory estimate knows (setting `convlens.profile.optimizer`, `--optimizer`). */
+export const OPTIMIZERS: readonly Optimizer[] = ['sgd', 'momentum', 'adam'];
+
+/** The optimizer `s` names, or a message saying what is expected. */
+export function parseOptimizer(s: string): { optimizer: Optimizer } | { error: string } {
+  return (OPTIMIZERS as readonly string[]).includes(s) ? { optimizer: s as Optimizer } : { error: `expected ${OPTIMIZERS.join(', ')}, got '${s}'` };
+}
 
 /** Optimizer state tensors kept per parameter (SGD none, momentum 1, Adam 2 moments). */
 export function optimizerStateFactor(o: Optimizer): number {
