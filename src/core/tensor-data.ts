@@ -3,7 +3,7 @@
  * statistics. Weight bytes stay where the loader left them (a view into the
  * file); only what is asked for is decoded.
  */
-import type { DType, TensorConst } from './ir';
+import type { DType, Graph, TensorConst } from './ir';
 import { dtypeBytes } from './dtype';
 
 export function elementCount(dims: readonly number[]): number {
@@ -84,4 +84,23 @@ export function tensorNumbers(t: TensorConst, readExternal?: ExternalReader): Ar
 
 export function constFromNumbers(dtype: DType, dims: number[], values: ArrayLike<number>): TensorConst {
   return { dtype, dims, storage: { kind: 'values', values } };
+}
+
+/**
+ * The data behind a value name, following exporters' `Identity` copies back
+ * (PyTorch writes one for each parameter whose values equal another's, such
+ * as a fresh network's zero biases) to a name `dataOf` has data for.
+ */
+export function dataThroughIdentity(graph: Graph, dataOf: (name: string) => TensorConst | undefined): (name: string) => TensorConst | undefined {
+  const copyOf = new Map<string, string>();
+  for (const n of graph.nodes) if (n.opType === 'Identity' && n.inputs[0]) copyOf.set(n.outputs[0], n.inputs[0]);
+  return (name) => {
+    let cur: string | undefined = name;
+    // A chain is at most every copy long; a cycle (a hostile file) ends there.
+    for (let hops = 0; cur !== undefined && hops <= copyOf.size; hops++, cur = copyOf.get(cur)) {
+      const data = dataOf(cur);
+      if (data) return data;
+    }
+    return undefined;
+  };
 }

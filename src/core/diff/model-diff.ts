@@ -7,9 +7,9 @@
  * the IR and its profile. Weights' values are compared on request (the
  * largest absolute difference) where both files hold them.
  */
-import type { Attribute, Model } from '../ir';
+import type { Attribute, Model, TensorConst } from '../ir';
 import type { LayerReport, Profile, Totals } from '../report/profile';
-import { tensorNumbers, type ExternalReader } from '../tensor-data';
+import { dataThroughIdentity, tensorNumbers, type ExternalReader } from '../tensor-data';
 import { alignLayers, type AlignItem } from './align';
 
 export type DiffStatus = 'added' | 'removed' | 'changed' | 'unchanged';
@@ -121,6 +121,8 @@ interface LayerFacts extends AlignItem {
   dtypes: string;
   weightShapes: string;
   weightNames: string[];
+  /** The data of each weight (through Identity copies), in `weightNames`' order. */
+  weights: (TensorConst | undefined)[];
   rf: string;
 }
 
@@ -128,18 +130,7 @@ function factsOf(side: DiffSide): LayerFacts[] {
   const graph = side.model.graph;
   const nodes = new Map(graph.nodes.map((n) => [n.name, n]));
   const details = side.profile.details;
-  const identityOf = new Map(graph.nodes.filter((n) => n.opType === 'Identity').map((n) => [n.outputs[0], n.inputs[0]]));
-  // A weight's data, also behind exporters' Identity copies (PyTorch shares one zero bias among several).
-  const stored = (name: string) => {
-    for (let hops = 0; hops < 64; hops++) {
-      const data = graph.values.get(name)?.data;
-      if (data) return data;
-      const from = identityOf.get(name);
-      if (!from) return undefined;
-      name = from;
-    }
-    return undefined;
-  };
+  const stored = dataThroughIdentity(graph, (name) => graph.values.get(name)?.data);
   // Layers' outputs are activations: no weight comes from them.
   const activations = new Set<string>();
   for (const l of side.profile.report.layers) for (const o of l.outputs) activations.add(o.name);
@@ -172,6 +163,7 @@ function factsOf(side: DiffSide): LayerFacts[] {
       dtypes,
       weightShapes,
       weightNames,
+      weights,
       rf,
     };
   });
@@ -240,7 +232,7 @@ export function diffModels(A: DiffSide, B: DiffSide, opts: DiffOptions = {}): Mo
       delta: { params: minus(y.report.params, x.report.params), macs: minus(y.report.macs, x.report.macs), activationBytes: minus(y.report.activationBytes, x.report.activationBytes) },
     };
     if (x.name !== y.name) entry.renamed = true;
-    if (opts.weights && x.weightShapes === y.weightShapes) compareValues(A, B, x, y, entry);
+    if (opts.weights && x.weightShapes === y.weightShapes) compareValues(A.readExternal, B.readExternal, x, y, entry);
     layers.push(entry);
   }
   flushAdded(fb.length);
@@ -256,23 +248,24 @@ export function diffModels(A: DiffSide, B: DiffSide, opts: DiffOptions = {}): Mo
 }
 
 /** The largest absolute difference of each pair of weights both models hold (same shapes). */
-function compareValues(A: DiffSide, B: DiffSide, x: LayerFacts, y: LayerFacts, entry: DiffLayer): void {
+function compareValues(readA: ExternalReader | undefined, readB: ExternalReader | undefined, x: LayerFacts, y: LayerFacts, entry: DiffLayer): void {
   const out: Record<string, number> = {};
-  x.weightNames.forEach((wa, k) => {
-    const wb = y.weightNames[k];
-    const da = A.model.graph.values.get(wa)?.data;
-    const db = wb ? B.model.graph.values.get(wb)?.data : undefined;
+  x.weights.forEach((da, k) => {
+    const db = y.weights[k];
     if (!da || !db) return;
-    const va = tensorNumbers(da, A.readExternal);
-    const vb = tensorNumbers(db, B.readExternal);
+    const va = tensorNumbers(da, readA);
+    const vb = tensorNumbers(db, readB);
     if (!va || !vb || va.length !== vb.length) return;
     let max = 0;
     for (let i = 0; i < va.length; i++) {
       const d = Math.abs(va[i] - vb[i]);
-      if (d > max || Number.isNaN(d)) max = Number.isNaN(d) ? NaN : d;
-      if (Number.isNaN(max)) break;
+      if (Number.isNaN(d)) {
+        max = NaN;
+        break;
+      }
+      if (d > max) max = d;
     }
-    out[wb] = max;
+    out[y.weightNames[k]] = max;
   });
   if (Object.keys(out).length === 0) return;
   entry.maxAbsDiff = out;

@@ -13,7 +13,7 @@ import { layerViews, type LayerView } from './layer-view';
 import { weightStats, type WeightStats } from '../analysis/weight-stats';
 import type { Optimizer } from '../analysis/memory';
 import type { Graph, Model, TensorConst } from '../ir';
-import type { ExternalReader } from '../tensor-data';
+import { dataThroughIdentity, type ExternalReader } from '../tensor-data';
 import { mergedView, type CompareData } from '../diff/compare-view';
 import { diffModels } from '../diff/model-diff';
 
@@ -142,23 +142,10 @@ export class ModelSession {
     const node = graph.nodes.find((n) => n.name === (fromA ? name0.slice(2) : name0));
     if (!node) throw new Error(`no layer #${layer}`);
     const name = node.inputs[input];
-    const data = name ? storedThroughIdentity(graph, name) : undefined;
+    const data = name ? dataThroughIdentity(graph, (n) => (graph.initializers.has(n) ? graph.values.get(n)?.data : undefined))(name) : undefined;
     if (!data) throw new Error(`input ${input} of ${node.name} is not a stored weight (statistics are of the tensors stored in the file)`);
     const stats = weightStats(data, readExternal);
     if (!stats) throw new Error(`the elements of ${name} are not available (${data.storage.kind === 'external' ? 'external data file missing' : `${data.dtype} data`})`);
     return stats;
   }
-}
-
-/** The stored data behind `name`, also when exporter Identity nodes forward it (PyTorch's shared weights). */
-function storedThroughIdentity(graph: Graph, name: string): TensorConst | undefined {
-  let cur = name;
-  for (let hops = 0; hops <= graph.nodes.length; hops++) {
-    const data = graph.initializers.has(cur) ? graph.values.get(cur)?.data : undefined;
-    if (data) return data;
-    const producer = graph.nodes.find((n) => n.outputs.includes(cur));
-    if (producer?.opType !== 'Identity' || !producer.inputs[0]) return undefined;
-    cur = producer.inputs[0];
-  }
-  return undefined;
 }
