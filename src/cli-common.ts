@@ -4,6 +4,7 @@
  */
 import { describeError, oneLine } from './core/user-message';
 import { parseByteSize } from './core/report/format';
+import { InputShapeError, ModelLoadError } from './core/errors';
 
 /** The command line is malformed (unknown command or option, a missing argument, options that do not go together): exit 1. */
 export class UsageError extends Error {}
@@ -45,4 +46,28 @@ export function parseBytes(s: string, option = '--budget'): number {
 export function positiveInt(name: string, s: string): number {
   if (!/^\d+$/.test(s) || !Number.isSafeInteger(Number(s)) || Number(s) < 1) throw new OptionValueError(`${name}: expected a positive integer below 2^53, got '${s}'`);
   return Number(s);
+}
+
+/**
+ * Writes the one line a failed command ends with and returns its exit code: 1 for the command
+ * line, 2 for an option value or a model that cannot be used. `file`: the model the command was
+ * on, named before the problems that do not name it.
+ */
+export function failure(err: (s: string) => void, e: unknown, file?: string): number {
+  const on = file === undefined ? '' : `${file}: `;
+  if (e instanceof UsageError) {
+    fail(err, e.message);
+    return 1;
+  }
+  if (e instanceof OptionValueError || e instanceof ModelLoadError) {
+    fail(err, e.message);
+    return 2;
+  }
+  // Never a report that mixes the asked shapes with the file's: the node that breaks, and exit 2.
+  if (e instanceof InputShapeError) {
+    fail(err, `${on}${e.message}`);
+    return 2;
+  }
+  fail(err, `${on}${unexpected(e)}`);
+  return 2;
 }

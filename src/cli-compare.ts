@@ -18,7 +18,7 @@ import { diffModels, type DiffSide } from './core/diff/model-diff';
 import { formatDiffMarkdown, formatDiffTable } from './core/diff/diff-format';
 import { budgetFailures, budgetSummary, parseCount, type Budgets } from './core/report/budgets';
 import { parseOptimizer } from './core/analysis/memory';
-import { fail, OptionValueError, parseBytes, positiveInt, unexpected, UsageError } from './cli-common';
+import { failure, OptionValueError, parseBytes, positiveInt, UsageError } from './cli-common';
 
 export const COMPARE_USAGE = `       convlens diff <a> <b> [--json | --markdown] [--weights]
        convlens check <model> [--max-params N] [--max-macs N] [--max-peak-memory SIZE]
@@ -64,16 +64,7 @@ async function guarded(err: (s: string) => void, body: () => Promise<number>): P
   try {
     return await body();
   } catch (e) {
-    if (e instanceof UsageError) {
-      fail(err, e.message);
-      return 1;
-    }
-    if (e instanceof OptionValueError || e instanceof ModelLoadError) {
-      fail(err, e.message);
-      return 2;
-    }
-    fail(err, unexpected(e));
-    return 2;
+    return failure(err, e);
   }
 }
 

@@ -38,7 +38,7 @@ import { parseOptimizer } from './core/analysis/memory';
 import type { Model, Shape } from './core/ir';
 import { dict } from './core/lookup';
 import { checkCommand, COMPARE_USAGE, diffCommand } from './cli-compare';
-import { describeWriteError, fail, OptionValueError, parseBytes, positiveInt, unexpected, UsageError } from './cli-common';
+import { describeWriteError, fail, failure, OptionValueError, parseBytes, positiveInt, unexpected, UsageError } from './cli-common';
 import { append } from './core/arrays';
 
 const USAGE = `Usage: convlens profile <model.onnx> [options]
@@ -264,21 +264,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     }
     return printProfile(profileModel(model, options).report, model);
   } catch (e) {
-    if (e instanceof UsageError || e instanceof OptionValueError) {
-      fail(err, e.message);
-      return e instanceof UsageError ? 1 : 2;
-    }
-    if (e instanceof ModelLoadError) {
-      fail(err, e.message);
-      return 2;
-    }
-    if (e instanceof InputShapeError) {
-      // Never a report that mixes the asked shapes with the file's: the node that breaks, and exit 2.
-      fail(err, `${modelPath}: ${e.message}`);
-      return 2;
-    }
-    fail(err, `${modelPath}: ${unexpected(e)}`);
-    return 2;
+    return failure(err, e, modelPath);
   }
 }
 

@@ -61,9 +61,9 @@ export function registerWeightsEditor(log: (line: string) => void): vscode.Dispo
     const t0 = Date.now();
     try {
       withFile(doc.uri.fsPath, (src) => {
-        doc.graph = torchArchiveKind(src) === 'export';
+        // TorchScript and torch.export archives have a graph (a .pt2's weights are not read here: readCheckpoint says so).
+        doc.graph = torchArchiveKind(src) !== undefined;
         doc.checkpoint = readCheckpoint(src, doc.uri.fsPath);
-        doc.graph ||= doc.checkpoint.kind === 'torchscript';
         doc.report = weightsReport(doc.checkpoint);
       });
       log(`${doc.uri.fsPath}: ${doc.report!.totals.tensors} tensors read in ${Date.now() - t0} ms`);

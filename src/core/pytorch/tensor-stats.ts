@@ -152,14 +152,14 @@ export function* tensorStatsSteps(src: ByteSource, ck: Checkpoint, t: Checkpoint
   const values = new Float64Array(Math.min(CHUNK_ELEMENTS, Math.max(1, t.elements)));
   if (t.elements === 0) return { name: t.name, stats: acc.result() };
   if (isContiguous(t.shape, t.stride)) {
+    // The machine's own order (every platform Node runs on is little-endian): typed-array views, no decoding.
+    const Typed = little ? TYPED[t.dtype] : undefined;
     if ((t.offset + t.elements) * item > entry.size) return { name: t.name, skipped: 'it runs past the end of its storage' };
     for (let done = 0; done < t.elements; ) {
       const n = Math.min(CHUNK_ELEMENTS, t.elements - done);
       const bytes = src.read(base + (t.offset + done) * item, n * item);
       if (bytes.length < n * item) return { name: t.name, skipped: 'the file ends inside it (truncated)' };
-      const Typed = little ? TYPED[t.dtype] : undefined;
       if (Typed && bytes.byteOffset % item === 0) {
-        // The machine's own order (every platform Node runs on is little-endian): a view, no decoding.
         values.set(new Typed(bytes.buffer, bytes.byteOffset, n));
       } else {
         const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
