@@ -5,6 +5,10 @@
 import { describeError, oneLine } from './core/user-message';
 import { parseByteSize } from './core/report/format';
 import { InputShapeError, ModelLoadError } from './core/errors';
+import { BARE_INPUT } from './core/report/profile';
+import { parseShape } from './core/analysis/infer';
+import { dict } from './core/lookup';
+import type { Shape } from './core/ir';
 
 /** The command line is malformed (unknown command or option, a missing argument, options that do not go together): exit 1. */
 export class UsageError extends Error {}
@@ -70,4 +74,27 @@ export function failure(err: (s: string) => void, e: unknown, file?: string): nu
   }
   fail(err, `${on}${unexpected(e)}`);
   return 2;
+}
+
+/** Options of `profile` alone (export refuses them), and of `profile --run` alone. */
+export const PROFILE_ONLY = ['input', 'python', 'stats', 'dtype', 'optimizer', 'budget', 'all-nodes', 'json', 'csv', 'markdown', 'run', 'provider', 'engine', 'tfjs-backend', 'runs', 'warmup', 'timeout', 'zeros', 'html', 'sweep', 'image', 'normalize', 'force'] as const;
+export const RUN_ONLY = ['provider', 'engine', 'tfjs-backend', 'runs', 'warmup', 'timeout', 'zeros', 'sweep', 'image', 'normalize', 'force'] as const;
+
+/** `--input NAME=DIMS` options as input shapes. */
+export function inputShapesOf(specs: readonly string[] | undefined): Record<string, Shape> {
+  const shapes: Record<string, Shape> = dict();
+  for (const spec of specs ?? []) {
+    const eq = spec.lastIndexOf('=');
+    if (eq < 0 && parseShape(spec).error === undefined) {
+      // Bare dims: the model's only input.
+      if (Object.keys(shapes).length > 0) throw new UsageError(`--input ${spec}: bare dims name no input; with several --input, write NAME=DIMS`);
+      shapes[BARE_INPUT] = (parseShape(spec) as { shape: Shape }).shape;
+      continue;
+    }
+    if (eq <= 0) throw new UsageError(`--input: expected NAME=DIMS or DIMS, got '${spec}'`);
+    const parsed = parseShape(spec.slice(eq + 1));
+    if (parsed.error !== undefined) throw new OptionValueError(`--input ${spec.slice(0, eq)}: ${parsed.error}`);
+    shapes[spec.slice(0, eq)] = parsed.shape;
+  }
+  return shapes;
 }

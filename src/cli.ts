@@ -2,44 +2,33 @@
  * `convlens` command line: the same engine as the extension, for terminals and CI.
  *   convlens profile <model> [--input NAME=1x3x224x224] [--batch N] [--dtype T]
  *                            [--optimizer sgd|momentum|adam] [--budget 8GiB]
- *                            [--json | --csv | --markdown]
+ *                            [--json | --csv | --markdown | --html]
  *   convlens profile <model> --run [--provider auto|cuda|tensorrt|cpu] [--engine auto|onnxruntime|tfjs] [--runs N] [--warmup N]
  *                            [--timeout S] [--zeros] [--batch N] [--force] [--json | --csv | --markdown | --html]
  *   convlens export <model.cnn.yaml> -o <out.onnx> [--seed N] [--opset 17] [--batch N]
  */
 import { parseArgs } from 'node:util';
-import { readFileSync } from 'node:fs';
-import { sameFile, writeFileAtomic } from './core/files';
-import { homedir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
-import { describeError, oneLine, printable } from './core/user-message';
-import { formatSweep } from './core/timing/sweep';
-import { DEFAULT_PREPROCESS, PRESETS, type PresetName } from './core/image/preprocess';
-import { ENGINE_SETTINGS, PROVIDER_SETTINGS, TFJS_BACKEND_SETTINGS, type EngineSetting, type ProfileRequest, type ProviderSetting, type TfjsBackendSetting } from './runtime/messages';
-import { formatRuntimeCsv, formatRuntimeHtml, formatRuntimeMarkdown, formatRuntimeTable } from './core/report/runtime-format';
-import { InputShapeError, ModelLoadError, formatCount } from './core/errors';
-import { isCnnYamlName, loadModelFile } from './core/loaders/index';
-import { loadCnnYaml } from './core/loaders/cnn-yaml-model';
+import { basename, join } from 'node:path';
+import { oneLine } from './core/user-message';
+import { loadModelFile } from './core/loaders/index';
 import { MAX_EXPORT_OPSET as MAX_OPSET, MIN_EXPORT_OPSET as MIN_OPSET } from './core/export/opset';
-import { DEFAULT_EXPORT_OPSET, ExportError, exportOnnx, exportOpset, isLowered, type ExportOptions } from './core/export/onnx-export';
-import { definitionAtBatch } from './core/export/runnable';
-import packageJson from '../package.json';
-import { parseShape } from './core/analysis/infer';
+import { DEFAULT_EXPORT_OPSET } from './core/export/onnx-export';
 import { parseDType } from './core/dtype';
 import { BARE_INPUT, largestBatchThatFits, profileModel, type ProfileOptions, type ProfileReport } from './core/report/profile';
 import { parsePythonTarget } from './core/pytorch/modules';
 import { isTorchFile, readCheckpoint, torchArchiveKind } from './core/pytorch/checkpoint';
 import { checkpointStats } from './core/pytorch/tensor-stats';
 import { withFile } from './core/pytorch/zip';
-import { formatWeightsCsv, formatWeightsMarkdown, formatWeightsTable, weightsReport, withStats } from './core/report/weights';
-import { formatBatchFit, formatCsv, formatMarkdown, formatTable, parseByteSize } from './core/report/format';
-import { visibleLines, visibleText } from './core/report/safe-text';
+import { weightsReport, withStats } from './core/report/weights';
+import { formatOfFlags, renderProfile, renderWeights } from './core/report/render';
+import { formatBatchFit } from './core/report/format';
+import { visibleLines } from './core/report/safe-text';
 import { parseOptimizer } from './core/analysis/memory';
 import type { Model, Shape } from './core/ir';
-import { dict } from './core/lookup';
 import { checkCommand, COMPARE_USAGE, diffCommand } from './cli-compare';
-import { describeWriteError, fail, failure, OptionValueError, parseBytes, positiveInt, unexpected, UsageError } from './cli-common';
-import { append } from './core/arrays';
+import { fail, failure, inputShapesOf, OptionValueError, parseBytes, positiveInt, RUN_ONLY, unexpected, UsageError } from './cli-common';
+import { runCommand } from './cli-run';
+import { exportCommand } from './cli-export';
 
 const USAGE = `Usage: convlens profile <model.onnx> [options]
        convlens profile <model.py:ClassName> [--input 1x3x224x224] [--python PATH] [options]
@@ -70,6 +59,7 @@ Options:
                       Constant, Shape → Gather → Concat) as layers; by default they are
                       folded into the layers that read them
   --json | --csv | --markdown   machine-readable output instead of the table
+  --html              a self-contained HTML report (no scripts, nothing remote)
   -h, --help          this text
 
 --run measures instead: runs the model on onnxruntime-node in a separate process
@@ -104,24 +94,6 @@ own opset).
   --batch N           batch size of the input (definitions only; default 1)
 `;
 
-/** `--input NAME=DIMS` options as input shapes. */
-function inputShapesOf(specs: readonly string[] | undefined): Record<string, Shape> {
-  const shapes: Record<string, Shape> = dict();
-  for (const spec of specs ?? []) {
-    const eq = spec.lastIndexOf('=');
-    if (eq < 0 && parseShape(spec).error === undefined) {
-      // Bare dims: the model's only input.
-      if (Object.keys(shapes).length > 0) throw new UsageError(`--input ${spec}: bare dims name no input; with several --input, write NAME=DIMS`);
-      shapes[BARE_INPUT] = (parseShape(spec) as { shape: Shape }).shape;
-      continue;
-    }
-    if (eq <= 0) throw new UsageError(`--input: expected NAME=DIMS or DIMS, got '${spec}'`);
-    const parsed = parseShape(spec.slice(eq + 1));
-    if (parsed.error !== undefined) throw new OptionValueError(`--input ${spec.slice(0, eq)}: ${parsed.error}`);
-    shapes[spec.slice(0, eq)] = parsed.shape;
-  }
-  return shapes;
-}
 
 
 /** Runs the CLI; `profile --run` is asynchronous (it waits for the runtime process). */
@@ -202,16 +174,12 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       if ('error' in o) throw new OptionValueError(`--optimizer: ${o.error}`);
       options.optimizer = o.optimizer;
     }
-    const formats = [values.json, values.csv, values.markdown].filter(Boolean).length;
-    if (formats > 1) throw new UsageError('choose one of --json, --csv, --markdown');
+    const format = formatOfFlags(values, ['json', 'csv', 'markdown', 'html']);
+    if (typeof format === 'object') throw new UsageError(format.error);
     // Every option is read before anything is printed: an error never follows a report.
     const budget = values.budget === undefined ? undefined : parseBytes(values.budget);
     const printProfile = (report: ProfileReport, model: Model): number => {
-      const fmt = { optimizer: options.optimizer };
-      if (values.json) out(JSON.stringify(report, null, 2) + '\n');
-      else if (values.csv) out(formatCsv(report));
-      else if (values.markdown) out(formatMarkdown(report, fmt));
-      else out(formatTable(report, fmt) + '\n');
+      out(renderProfile(report, format, { title: basename(modelPath), optimizer: options.optimizer, generatedAt: new Date().toISOString() }));
       if (budget !== undefined) err(formatBatchFit(budget, largestBatchThatFits(model, budget, 'training', options)) + '\n');
       return 0;
     };
@@ -246,10 +214,8 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         const report = weightsReport(ck);
         return values.stats ? withStats(report, checkpointStats(src, ck)) : report;
       });
-      if (values.json) out(JSON.stringify(weights, null, 2) + '\n');
-      else if (values.csv) out(formatWeightsCsv(weights));
-      else if (values.markdown) out(formatWeightsMarkdown(weights));
-      else out(formatWeightsTable(weights) + '\n');
+      if (format === 'html') throw new UsageError(`--html applies to a model; ${basename(modelPath)} is a PyTorch checkpoint (weights only)`);
+      out(renderWeights(weights, format));
       return 0;
     }
     const python = parsePythonTarget(modelPath);
@@ -268,205 +234,6 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   }
 }
 
-const PROFILE_ONLY = ['input', 'python', 'stats', 'dtype', 'optimizer', 'budget', 'all-nodes', 'json', 'csv', 'markdown', 'run', 'provider', 'engine', 'tfjs-backend', 'runs', 'warmup', 'timeout', 'zeros', 'html', 'sweep', 'image', 'normalize', 'force'] as const;
-const RUN_ONLY = ['provider', 'engine', 'tfjs-backend', 'runs', 'warmup', 'timeout', 'zeros', 'html', 'sweep', 'image', 'normalize', 'force'] as const;
-
-/** Where measured device peaks are cached between runs. */
-function peaksCachePath(): string {
-  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(base, 'convlens', 'device-peaks.json');
-}
-
-/** Exit codes of `profile --run`: 1 usage, 2 the model could not be run (any reason), 128 + n a signal. */
-const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
-
-async function runCommand(values: Record<string, unknown>, modelPath: string, out: (s: string) => void, err: (s: string) => void): Promise<number> {
-  const tty = process.stderr.isTTY;
-  // SIGINT/SIGTERM stop the runtime process before this one ends (it also ends by itself when this one is killed).
-  const ac = new AbortController();
-  let signalled: NodeJS.Signals | undefined;
-  const onSignal = (sig: NodeJS.Signals) => {
-    signalled = sig;
-    ac.abort();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  const failRun = (message: string) => {
-    if (tty) err('\r\x1b[K');
-    err(`${oneLine(`convlens: ${printable(modelPath)}: ${message}`)}\n`);
-    return 2;
-  };
-  // The progress line is ours (carriage return, erase line); the message in it may quote layer names.
-  const status = (m: string) => err(`\r\x1b[K${visibleText(m)}`);
-  // Loaded only for --run: the runtime client brings child processes and sockets, which a static profile never needs.
-  const { runInChild, RuntimeError } = await import('./runtime/client.js');
-  const { batchSweep } = await import('./runtime/sweep.js');
-  try {
-    const notHere = (['dtype', 'optimizer', 'budget', 'all-nodes'] as const).find((k) => values[k] !== undefined);
-    if (notHere) throw new UsageError(`--${notHere} applies to the static profile, not --run`);
-    const provider = (values.provider as string | undefined) ?? 'auto';
-    if (!(PROVIDER_SETTINGS as readonly string[]).includes(provider)) throw new OptionValueError(`--provider: expected ${PROVIDER_SETTINGS.join(', ')}, got '${provider}'`);
-    const engine = (values.engine as string | undefined) ?? 'auto';
-    if (!(ENGINE_SETTINGS as readonly string[]).includes(engine)) throw new OptionValueError(`--engine: expected ${ENGINE_SETTINGS.join(', ')}, got '${engine}'`);
-    const tfjsBackend = (values['tfjs-backend'] as string | undefined) ?? 'auto';
-    if (!(TFJS_BACKEND_SETTINGS as readonly string[]).includes(tfjsBackend)) throw new OptionValueError(`--tfjs-backend: expected ${TFJS_BACKEND_SETTINGS.join(', ')}, got '${tfjsBackend}'`);
-    const count = (name: string, fallback: number, min: number) => {
-      const v = values[name] as string | undefined;
-      if (v === undefined) return fallback;
-      if (!/^\d+$/.test(v) || Number(v) < min) throw new OptionValueError(`--${name}: expected an integer ≥ ${min}, got '${v}'`);
-      return Number(v);
-    };
-    const formats = [values.json, values.csv, values.markdown, values.html].filter(Boolean).length;
-    if (formats > 1) throw new UsageError('choose one of --json, --csv, --markdown, --html');
-    const request: ProfileRequest = {
-      kind: 'profile',
-      modelPath: resolve(modelPath),
-      provider: provider as ProviderSetting,
-      engine: engine as EngineSetting,
-      tfjsBackend: tfjsBackend as TfjsBackendSetting,
-      input: values.zeros ? 'zeros' : 'random',
-      warmup: count('warmup', 3, 0),
-      runs: count('runs', 20, 1),
-      peaksCache: peaksCachePath(),
-      inputShapes: inputShapesOf(values.input as string[] | undefined),
-      ...(values.batch !== undefined ? { batch: positiveInt('--batch', values.batch as string) } : {}),
-      ...(values.force ? { force: true } : {}),
-    };
-    if (values.image !== undefined) {
-      const preset = ((values.normalize as string | undefined) ?? 'imagenet') as PresetName;
-      if (!(preset in PRESETS)) throw new OptionValueError(`--normalize: expected ${Object.keys(PRESETS).join(', ')}, got '${preset}'`);
-      request.image = resolve(values.image as string);
-      const { scale, mean, std } = PRESETS[preset];
-      request.preprocess = { ...DEFAULT_PREPROCESS, scale, mean, std };
-    } else if (values.normalize !== undefined) throw new UsageError('--normalize applies with --image');
-    const timeoutS = count('timeout', 300, 1);
-    if (values.sweep !== undefined) {
-      if (values.batch !== undefined) throw new UsageError('--sweep chooses the batches; leave out --batch');
-      if (values.csv || values.markdown || values.html) throw new UsageError('--sweep prints a table or --json');
-      const sweep = await batchSweep({ ...request, runs: count('runs', 5, 1), warmup: count('warmup', 1, 0) }, {
-        maxBatch: positiveInt('--sweep', values.sweep as string),
-        timeoutMs: timeoutS * 1000,
-        signal: ac.signal,
-        onProgress: (m) => tty && status(m),
-      });
-      if (tty) err('\r\x1b[K');
-      sweep.file = modelPath;
-      out(values.json ? JSON.stringify(sweep, null, 2) + '\n' : formatSweep(sweep) + '\n');
-      return 0;
-    }
-    const { report } = await runInChild(request, {
-      timeoutMs: timeoutS * 1000,
-      signal: ac.signal,
-      onProgress: (m) => tty && status(m),
-      // The runtime process's own diagnostics, for a bug report.
-      ...(process.env.CONVLENS_DEBUG ? { onLog: (line: string) => err(`runtime: ${line}\n`) } : {}),
-    });
-    if (tty) err('\r\x1b[K');
-    report.file = modelPath;
-    if (values.json) out(JSON.stringify(report, null, 2) + '\n');
-    else if (values.csv) out(formatRuntimeCsv(report));
-    else if (values.markdown) out(formatRuntimeMarkdown(report));
-    else if (values.html) out(formatRuntimeHtml(report, { title: basename(modelPath), generatedAt: new Date().toISOString() }));
-    else out(formatRuntimeTable(report) + '\n');
-    return 0;
-  } catch (e) {
-    if (e instanceof UsageError || e instanceof OptionValueError) {
-      err(`convlens: ${oneLine(e.message)}\n`);
-      return e instanceof UsageError ? 1 : 2;
-    }
-    if (e instanceof RuntimeError && e.kind === 'cancelled' && signalled) {
-      failRun(`stopped by ${signalled}`);
-      return SIGNAL_EXIT[signalled] ?? 2;
-    }
-    if (e instanceof RuntimeError && e.kind === 'refused') return failRun(`${e.message}; --force to run anyway`);
-    return failRun(e instanceof RuntimeError ? e.message : describeError(e));
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-}
-
-/**
- * The model to export: a definition is lowered at the asked batch (Reshape
- * targets embed it, so it cannot be patched in afterwards); it is loaded at
- * batch 1 first so that its problems are reported as `profile` reports them.
- */
-async function loadForExport(path: string, batch: number | undefined): Promise<{ model: Model; readExternal?: ExportOptions['readExternal'] }> {
-  if (!isCnnYamlName(path)) {
-    if (batch !== undefined) throw new UsageError('--batch applies to .cnn.yaml definitions; an ONNX file keeps its own input shapes');
-    const loaded = await loadModelFile(path);
-    return { model: loaded.model, readExternal: loaded.readExternal };
-  }
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new ModelLoadError(path, `cannot read: ${(e as Error).message}`);
-  }
-  const model = loadCnnYaml(text, path);
-  if (batch === undefined || batch === 1) return { model };
-  const rebatched = definitionAtBatch(text, path, batch);
-  append(rebatched.warnings, model.warnings);
-  return { model: rebatched };
-}
-
-async function exportCommand(values: Record<string, unknown>, modelPath: string, out: (s: string) => void, err: (s: string) => void): Promise<number> {
-  try {
-    const profileOnly = PROFILE_ONLY.find((k) => values[k] !== undefined);
-    if (profileOnly) throw new UsageError(`--${profileOnly} applies to 'profile', not 'export'`);
-    const output = values.output as string | undefined;
-    if (!output) throw new UsageError("export: give the output file with -o <out.onnx>");
-    if (sameFile(output, modelPath)) {
-      // Never over the user's model: an export replaces its target.
-      fail(err, `${modelPath}: cannot export over the model itself (-o ${output}); choose another output file`);
-      return 2;
-    }
-    const options: ExportOptions = { producerVersion: packageJson.version };
-    if (values.seed !== undefined) {
-      const s = values.seed as string;
-      if (!/^\d+$/.test(s) || Number(s) > 0xffffffff) throw new OptionValueError(`--seed: expected an integer 0–4294967295, got '${s}'`);
-      options.seed = Number(s);
-    }
-    if (values.opset !== undefined) {
-      const o = positiveInt('--opset', values.opset as string);
-      if (o < MIN_OPSET || o > MAX_OPSET) throw new OptionValueError(`--opset: expected ${MIN_OPSET}–${MAX_OPSET}, got ${o}`);
-      options.opset = o;
-    }
-    const batch = values.batch === undefined ? undefined : positiveInt('--batch', values.batch as string);
-    const { model, readExternal } = await loadForExport(modelPath, batch);
-    options.readExternal = readExternal;
-    const bytes = exportOnnx(model, options);
-    try {
-      writeFileAtomic(output, bytes);
-    } catch (e) {
-      fail(err, `cannot write ${output}: ${describeWriteError(e)}`);
-      return 2;
-    }
-    const { params } = profileModel(model, { readExternal }).report.totals;
-    const input = model.graph.inputs.map((i) => `${i} ${(model.graph.values.get(i)?.shape ?? []).join('×')}`).join(', ');
-    const opset = exportOpset(model, options);
-    out(visibleText(`Wrote ${output}: ${formatCount(bytes.length)} bytes, ${params === null ? 'unknown' : formatCount(params)} params, opset ${opset}, input ${input} (NCHW)`) +
-      (isLowered(model) ? `, initial weights seed ${options.seed ?? 0}` : '') + '\n');
-    // Warnings go with the report on stdout: stderr carries at most one line.
-    for (const w of model.warnings) out(`warning: ${w}\n`);
-    return 0;
-  } catch (e) {
-    if (e instanceof UsageError || e instanceof OptionValueError) {
-      fail(err, e.message);
-      return e instanceof UsageError ? 1 : 2;
-    }
-    if (e instanceof ModelLoadError) {
-      fail(err, e.message);
-      return 2;
-    }
-    if (e instanceof ExportError) {
-      fail(err, `${modelPath}: cannot export: ${e.message}`);
-      return 2;
-    }
-    fail(err, `${modelPath}: ${unexpected(e)}`);
-    return 2;
-  }
-}
 
 if (require.main === module) {
   // stderr carries the CLI's own lines only: a library's noise (Emscripten's

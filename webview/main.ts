@@ -6,10 +6,9 @@
  * View state (zoom, expanded groups, selection, overlay, tab, table sort)
  * survives the panel being hidden through getState/setState.
  */
-import { isToWebviewMessage, replyOf, RequestTracker, type FromWebviewMessage, type LayerView, type ProfileReport, type ToWebviewMessage, type ViewReplies } from '../src/protocol';
-import { GraphView, type GraphState, type HoverTarget } from './graph/graph-view';
-import { CHANGE_OVERLAY, OVERLAY_MENU } from './graph/overlay';
-import { LayerTable, type SortKey } from './panels/table';
+import { isToWebviewMessage, replyOf, RequestTracker, type LayerView, type ProfileReport, type ToWebviewMessage, type ViewReplies } from '../src/protocol';
+import { GraphView, type HoverTarget } from './graph/graph-view';
+import { LayerTable } from './panels/table';
 import { DetailsPanel } from './panels/details';
 import { SearchBar } from './panels/search';
 import { renderSummary } from './panels/summary';
@@ -17,35 +16,16 @@ import { RuntimeStrip } from './panels/runtime-summary';
 import { FeatureMapsPanel } from './panels/feature-maps';
 import type { CompareData, RuntimeView, ViewLayout, ViewSummary } from '../src/protocol';
 import { measureCharWidth } from './graph/decorate';
-import { Tooltip, groupTooltip, layerTooltip, tensorTooltip } from './panels/tooltip';
+import { hoverTooltip, Tooltip } from './panels/tooltip';
 import { tensorIndex } from './panels/layer-inputs';
-import { button, dropdown, registerToolkit, setOptionPresent } from './ui/toolkit';
+import { OverlayPicker } from './panels/overlay-picker';
+import { loadError } from './panels/load-error';
+import { button, registerToolkit } from './ui/toolkit';
 import { el } from './ui/dom';
-
-interface VsCodeApi<S> {
-  postMessage(m: FromWebviewMessage): void;
-  getState(): S | undefined;
-  setState(s: S): void;
-}
-declare function acquireVsCodeApi<S>(): VsCodeApi<S>;
-
-type Tab = 'graph' | 'table' | 'features';
+import { post, vscode, type Tab, type ViewState } from './host';
 
 /** Weight statistics of a large tensor wait behind the model's profile in the extension's worker. */
 const REQUEST_TIMEOUT_MS = 120_000;
-
-interface ViewState {
-  file?: string;
-  graph?: GraphState;
-  selected?: string | null;
-  tab?: Tab;
-  sort?: { key: SortKey; descending: boolean };
-  /** The summary header collapsed to one line (also remembered by the extension for new views). */
-  headerCollapsed?: boolean;
-}
-
-const vscode = acquireVsCodeApi<ViewState>();
-const post = (m: FromWebviewMessage) => vscode.postMessage(m);
 
 class App {
   private readonly root = document.getElementById('root')!;
@@ -66,7 +46,7 @@ class App {
   private readonly details: DetailsPanel;
   private readonly search: SearchBar;
   private readonly tooltip: Tooltip;
-  private readonly overlay: HTMLElement & { value: string };
+  private readonly overlay: OverlayPicker;
   private readonly tabButtons: Record<Tab, HTMLElement>;
   private readonly headerToggle: HTMLElement;
   private headerCollapsed = false;
@@ -84,7 +64,7 @@ class App {
   private readonly requests = new RequestTracker<ViewReplies>({ peer: 'ConvLens', timeoutMs: REQUEST_TIMEOUT_MS });
 
   constructor() {
-    registerToolkit();
+    void registerToolkit();
     const body = document.body;
     this.graph = new GraphView(this.graphPane, { worker: body.dataset.layoutWorker ?? '', mainThread: body.dataset.layoutMain ?? '', ahead: body.dataset.layoutAhead === 'true' }, {
       onSelect: (layer) => this.select(layer),
@@ -132,16 +112,15 @@ class App {
       table: button('Table', () => this.showTab('table'), { appearance: 'secondary', id: 'tab-table', title: 'Show the layer table' }),
       features: button('Feature maps', () => this.showTab('features'), { appearance: 'secondary', id: 'tab-features', title: 'Run the model on an image and see each layer’s channels' }),
     };
-    this.overlay = dropdown(OVERLAY_MENU, this.state.graph?.overlay ?? 'none', (mode) => {
+    this.overlay = new OverlayPicker(this.state.graph?.overlay ?? 'none', (mode) => {
       this.graph.setOverlay(mode);
       this.save();
-    }, { title: 'Colour nodes by', id: 'overlay' });
-    this.overlay.querySelector('vscode-option[value="latency"]')?.toggleAttribute('disabled', true);
+    });
     const fit = button('Fit', () => this.graph.fit(), { appearance: 'secondary', title: 'Fit the graph to the view (0)', id: 'fit' });
     // The summary collapses to one line so the graph gets the editor; the choice is remembered.
     this.headerToggle = button('', () => this.setHeaderCollapsed(!this.headerCollapsed, true), { appearance: 'icon', id: 'summary-toggle' });
     this.setHeaderCollapsed(this.state.headerCollapsed ?? body.dataset.headerCollapsed === 'true', false);
-    this.toolbar.append(this.headerToggle, this.tabButtons.graph, this.tabButtons.table, this.tabButtons.features, this.overlay, fit, searchHost);
+    this.toolbar.append(this.headerToggle, this.tabButtons.graph, this.tabButtons.table, this.tabButtons.features, this.overlay.element, fit, searchHost);
     if (this.state.sort) this.table.setState(this.state.sort);
     this.tab = this.state.tab ?? 'graph';
   }
@@ -217,11 +196,8 @@ class App {
     this.table.setRuntime(view);
     this.details.setRuntime(view);
     const hasLatency = !!view && view.latencyMs.some((v) => v !== null);
-    this.graph.setLatency(hasLatency ? view!.latencyMs.map((v) => (v === null ? NaN : v)) : undefined);
-    // Latency is offered once there is a measured run.
-    const option = this.overlay.querySelector('vscode-option[value="latency"]');
-    option?.toggleAttribute('disabled', !hasLatency);
-    option?.setAttribute('title', hasLatency ? 'Measured time per layer (median of the timed runs)' : 'Run the model first: Profile (run)');
+    this.graph.setLatency(hasLatency ? view.latencyMs.map((v) => (v === null ? NaN : v)) : undefined);
+    this.overlay.setLatency(hasLatency);
     if (hasLatency && (this.awaitingRun || this.state.graph?.overlay === 'latency')) {
       this.awaitingRun = false;
       this.overlay.value = 'latency';
@@ -277,7 +253,7 @@ class App {
     this.runtimeEl.hidden = on;
     this.tabButtons.features.hidden = on;
     if (on && this.tab === 'features') this.tab = 'graph';
-    setOptionPresent(this.overlay, CHANGE_OVERLAY, on);
+    this.overlay.setCompare(on);
     this.details.setCompare(compare ?? null);
   }
 
@@ -337,12 +313,7 @@ class App {
   private hover(t: HoverTarget | null, x: number, y: number): void {
     const model = this.model;
     if (!t || !model) return this.tooltip.hide();
-    const { report, layers } = model;
-    if (t.kind === 'layer') this.tooltip.show(layerTooltip(report.layers[t.layer], layers[t.layer], model.tensors, this.runtime?.layers[t.layer]), x, y);
-    else if (t.kind === 'group') this.tooltip.show(groupTooltip(t.name, t.layers.map((i) => report.layers[i])), x, y);
-    else {
-      this.tooltip.show(tensorTooltip(t.tensors.map((n) => model.tensors.get(n) ?? { name: n, shape: null, dtype: null })), x, y);
-    }
+    this.tooltip.show(hoverTooltip(t, model.report.layers, model.layers, model.tensors, this.runtime), x, y);
   }
 
   /** Answers the extension's export request with the graph as SVG text or PNG (base64). */
@@ -377,12 +348,7 @@ class App {
   }
 
   private error(file: string, message: string, inputShapes: boolean): void {
-    const box = el('div', undefined, 'error');
-    box.setAttribute('role', 'alert');
-    box.append(el('h1', inputShapes ? `Cannot profile ${file} at these input shapes` : `Cannot open ${file}`, undefined), el('p', message, undefined));
-    // The batch control is part of the profile view, gone now: say where the shapes are set.
-    if (inputShapes) box.append(el('p', 'Set them back with "ConvLens: Set Input Shape / Batch Size" (Reset) or the convlens.profile.batchSize setting.', undefined));
-    this.root.replaceChildren(box);
+    this.root.replaceChildren(loadError(file, message, inputShapes));
   }
 }
 

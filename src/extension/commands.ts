@@ -5,21 +5,12 @@
  * take an optional target Uri so scripts and tests can skip the save dialog.
  */
 import * as vscode from 'vscode';
-import { formatCsv, formatMarkdown } from '../core/report/format';
-import { formatHtml } from '../core/report/html';
+import { FILE_FORMATS, renderProfile } from '../core/report/render';
 import { parseShape } from '../core/analysis/infer';
 import type { ExportFormat, ViewCommand } from '../protocol';
 import type { ModelEditorProvider, ModelView } from './model-editor';
 import { activeTabUri, isModelPath, MODEL_FILE_FILTERS, viewTypeFor } from './model-files';
 
-export type ProfileFormat = 'json' | 'csv' | 'markdown' | 'html';
-
-const PROFILE_FORMATS: { format: ProfileFormat; label: string; ext: string }[] = [
-  { format: 'json', label: 'JSON', ext: 'json' },
-  { format: 'csv', label: 'CSV', ext: 'csv' },
-  { format: 'markdown', label: 'Markdown', ext: 'md' },
-  { format: 'html', label: 'HTML (self-contained)', ext: 'html' },
-];
 
 
 async function modelUri(uri?: unknown): Promise<vscode.Uri | undefined> {
@@ -85,16 +76,12 @@ export function registerViewCommands(provider: ModelEditorProvider, log: (line: 
       void vscode.window.showWarningMessage(`ConvLens: ${view.document.fileName} has no profile to export (${state.kind === 'error' ? state.message : 'still loading'}).`);
       return undefined;
     }
-    const chosen = PROFILE_FORMATS.find((f) => f.format === format) ??
-      (await vscode.window.showQuickPick(PROFILE_FORMATS.map((f) => ({ ...f, label: f.label })), { title: 'Export profile as' }));
+    const chosen = FILE_FORMATS.find((f) => f.format === format) ?? (await vscode.window.showQuickPick(FILE_FORMATS.map((f) => ({ ...f })), { title: 'Export profile as' }));
     if (!chosen) return undefined;
     const uri = await saveTarget(view, chosen.ext, chosen.label, target);
     if (!uri) return undefined;
     const { report, summary } = state.data;
-    const text = chosen.format === 'json' ? JSON.stringify(report, null, 2) + '\n'
-      : chosen.format === 'csv' ? formatCsv(report)
-      : chosen.format === 'markdown' ? formatMarkdown(report, { optimizer: summary.optimizer })
-      : formatHtml(report, { title: view.document.fileName, optimizer: summary.optimizer, generatedAt: new Date().toISOString() });
+    const text = renderProfile(report, chosen.format, { title: view.document.fileName, optimizer: summary.optimizer, generatedAt: new Date().toISOString() });
     await write(uri, new TextEncoder().encode(text), log);
     return uri;
   };

@@ -1,16 +1,10 @@
-/** Which files ConvLens opens, and in which of its two views. */
+/** Which files ConvLens opens, and in which of its views: core/formats.ts decides; this adds the editor's tab. */
 import * as vscode from 'vscode';
-import { DEFINITION_VIEW_TYPE, MODEL_EDITOR_VIEW_TYPE } from './model-editor';
+import { modelFileFilters } from '../core/formats';
 
-/** Model files: ONNX, Keras (.keras, .h5, model JSON), TF.js model.json, and `*.cnn.yaml` definitions. */
-export const isModelPath = (path: string): boolean => /\.(onnx|keras|h5|json|cnn\.ya?ml)$/i.test(path);
+export { isModelPath, viewTypeFor } from '../core/formats';
 
-/** Text formats open beside their text editor; binary ones replace it. */
-export const isTextModelPath = (path: string): boolean => /\.(json|cnn\.ya?ml)$/i.test(path);
-
-export const viewTypeFor = (path: string): string => (isTextModelPath(path) ? DEFINITION_VIEW_TYPE : MODEL_EDITOR_VIEW_TYPE);
-
-export const MODEL_FILE_FILTERS = { 'Models (ONNX, Keras, TF.js, ConvLens YAML)': ['onnx', 'keras', 'h5', 'json', 'yaml', 'yml'] };
+export const MODEL_FILE_FILTERS = modelFileFilters();
 
 /** The file of the active editor tab (text, custom or notebook editors alike). */
 export function activeTabUri(): vscode.Uri | undefined {

@@ -9,7 +9,8 @@ import * as vscode from 'vscode';
 import { modelFileOf } from './model-document';
 import { basename } from 'node:path';
 import type { RuntimeReport } from '../core/timing/runtime-report';
-import { formatRuntimeCsv, formatRuntimeHtml, formatRuntimeMarkdown, formatRuntimeTable, shortProvider } from '../core/report/runtime-format';
+import { formatRuntimeMarkdown, formatRuntimeTable, shortProvider } from '../core/report/runtime-format';
+import { FILE_FORMATS, renderRuntime } from '../core/report/render';
 import { runInChild, RuntimeError } from '../runtime/client';
 import { batchSweep } from '../runtime/sweep';
 import { formatSweep, type SweepReport } from '../core/timing/sweep';
@@ -183,12 +184,6 @@ export class RuntimeRuns implements vscode.Disposable {
   }
 }
 
-const FORMATS = [
-  { format: 'json', label: 'JSON', ext: 'json' },
-  { format: 'csv', label: 'CSV', ext: 'csv' },
-  { format: 'markdown', label: 'Markdown', ext: 'md' },
-  { format: 'html', label: 'HTML (self-contained)', ext: 'html' },
-] as const;
 
 
 export function registerRuntime(runs: RuntimeRuns, provider: ModelEditorProvider, log: (line: string) => void): vscode.Disposable[] {
@@ -225,17 +220,14 @@ export function registerRuntime(runs: RuntimeRuns, provider: ModelEditorProvider
       void vscode.window.showWarningMessage('ConvLens: no measured profile yet; run "ConvLens: Profile Model…" first.');
       return undefined;
     }
-    const chosen = FORMATS.find((f) => f.format === format) ?? (await vscode.window.showQuickPick(FORMATS.map((f) => ({ ...f })), { title: 'Export the measured profile as' }));
+    const chosen = FILE_FORMATS.find((f) => f.format === format) ?? (await vscode.window.showQuickPick(FILE_FORMATS.map((f) => ({ ...f })), { title: 'Export the measured profile as' }));
     if (!chosen) return undefined;
     const base = found.uri.path.replace(/(\.cnn)?\.[^./]+$/, '');
     const uri = dest instanceof vscode.Uri ? dest : await vscode.window.showSaveDialog({ defaultUri: found.uri.with({ path: `${base}.runtime.${chosen.ext}` }), filters: { [chosen.label]: [chosen.ext] } });
     if (!uri) return undefined;
     const r = found.report;
     const title = basename(found.uri.fsPath);
-    const text = chosen.format === 'json' ? JSON.stringify(r, null, 2) + '\n'
-      : chosen.format === 'csv' ? formatRuntimeCsv(r)
-      : chosen.format === 'markdown' ? formatRuntimeMarkdown(r)
-      : formatRuntimeHtml(r, { title, generatedAt: new Date().toISOString() });
+    const text = renderRuntime(r, chosen.format, { title, generatedAt: new Date().toISOString() });
     await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
     log(`wrote ${uri.fsPath}`);
     return uri;

@@ -64,6 +64,16 @@ describe('convlens profile', () => {
     assert.match(md.stdout, /\| 1 \| Conv_0 \| Conv \| 1×1×4×3 \|/);
   });
 
+  it('--html: one self-contained page, the same report the extension exports', async () => {
+    const r = await runCli('profile', CONV, '--html');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^<!DOCTYPE html>/i);
+    assert.match(r.stdout, /<title>[^<]*test_conv_with_strides_padding|<title>model\.onnx/);
+    assert.match(r.stdout, />Conv_0</);
+    assert.doesNotMatch(r.stdout, /<script|https?:\/\/(?!www\.w3\.org)/);
+    assert.match((await runCli('profile', CONV, '--html', '--json')).stderr, /choose one of --json, --csv, --markdown, --html/);
+  });
+
   it('--budget prints the largest training batch that fits', async () => {
     // SGD, no params. Per sample: x 140 B + y 48 B = 188 B; W (a graph input, not batched) 36 B once.
     // 1000 B → 5 samples: 5·188 + 36 = 976 B (6 would need 1,164 B).

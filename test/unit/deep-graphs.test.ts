@@ -7,7 +7,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Model, Node } from '../../src/core/ir';
-import { executionOrder } from '../../src/core/analysis/infer';
+import { executionOrder } from '../../src/core/analysis/execution-order';
 import { profileModel } from '../../src/core/report/profile';
 import { formatCsv, formatMarkdown, formatTable } from '../../src/core/report/format';
 import { encodeOnnx } from '../../src/core/onnx/writer';

@@ -16,7 +16,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Attribute, Shape } from '../../src/core/ir';
 import { profileModel, type ProfileReport } from '../../src/core/report/profile';
-import { parseShape } from '../../src/core/analysis/infer';
+import { parseShape } from '../../src/core/analysis/shape-text';
 import { layerTitle } from '../../src/core/report/layer-view';
 import { parseCnnYaml } from '../../src/core/loaders/cnn-yaml';
 import { definitionToModel } from '../../src/core/loaders/cnn-yaml-model';

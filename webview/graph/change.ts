@@ -7,7 +7,7 @@
  */
 import type { DiffStatus } from '../../src/core/diff/model-diff';
 import type { LayerReport } from '../../src/core/report/profile';
-import { DEFAULT_BUDGET, defaultExpanded } from './elk-graph';
+import { DEFAULT_BUDGET, defaultExpanded } from './hierarchy';
 
 export type ChangeKind = Exclude<DiffStatus, 'unchanged'>;
 

@@ -4,12 +4,13 @@
  * pointer. Classes only (media/graph.css), except the fills, set through the CSSOM.
  */
 import type { LayerReport } from '../../src/core/report/profile';
-import type { Hierarchy } from './elk-graph';
+import type { Hierarchy } from './hierarchy';
 import type { RenderedGraph } from './render';
 import { groupValue, heatScale, overlayValues, textOn, type OverlayMode } from './overlay';
 import { CHANGE_KINDS, changeColor, changeLegend, groupStatus } from './change';
 import { changeLegendData, heatLegend, type LegendData } from './legend';
 import type { DiffStatus } from '../../src/core/diff/model-diff';
+import type { HoverTarget } from './graph-view';
 
 export interface Marks {
   selected: number | null;
@@ -77,6 +78,16 @@ export function pointerTarget(target: Element): PointerTarget {
   const edge = target.closest('[data-edge]');
   if (edge) return { kind: 'edge', edge: Number(edge.getAttribute('data-edge')) };
   return target.closest('.group') ? { kind: 'frame' } : null;
+}
+
+/** What the view reports the pointer is over (see GraphCallbacks.onHover): a layer, a group (its toggle), an edge's tensors, or nothing. */
+export function hoverTarget(t: PointerTarget, h: Hierarchy | undefined, d: RenderedGraph | undefined): HoverTarget | null {
+  const g = t?.kind === 'toggle' ? h?.groups.get(t.group) : undefined;
+  const tensors = t?.kind === 'edge' ? d?.edges[t.edge]?.tensors : undefined;
+  if (t?.kind === 'layer') return { kind: 'layer', layer: t.layer };
+  if (g) return { kind: 'group', id: g.id, name: g.name, layers: g.layers };
+  if (tensors) return { kind: 'edge', tensors };
+  return null;
 }
 
 /** Average glyph width of box titles in the svg's font (canvas measure), for sizing boxes. */

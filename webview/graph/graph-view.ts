@@ -2,16 +2,17 @@
  * The interactive graph of the model view: ELK layout in a worker, SVG
  * drawing, pan/zoom, minimap, collapsible name-scope groups, selection,
  * search highlights, heat overlays and export. The page (webview/main.ts)
- * talks to it only through this class.
+ * talks to it only through this class. Where its layouts come from is
+ * ./view-layouts.ts; where it looks after each drawing, ./placement.ts.
  */
 import type { LayerView } from '../../src/core/report/layer-view';
 import type { LayerReport, ProfileReport } from '../../src/core/report/profile';
 import { formatShape } from '../../src/core/report/format';
-import { countBoxes, defaultExpanded, hierarchyOf, ioId, nodeId, viewGraph, visibleIdOf, type ElkNode, type Hierarchy } from './elk-graph';
-import { progressRing } from '../ui/toolkit';
+import type { ElkNode } from './elk-graph';
+import { defaultExpanded, hierarchyOf, nodeId, visibleIdOf, type Hierarchy } from './hierarchy';
 import type { ViewLayout } from '../../src/protocol';
-import { LayoutCache } from './layout-cache';
-import { createLayoutEngine, isSuperseded, type LayoutEngine, type LayoutPlace } from './layout';
+import { ViewLayouts, type LaidOut } from './view-layouts';
+import { openingBox, Placement } from './placement';
 import { arrowDefs, renderGraph, svgEl, type RenderedGraph } from './render';
 import { Viewport, type Transform } from './viewport';
 import { Minimap } from './minimap';
@@ -20,12 +21,9 @@ import { exportedSize, pngFromSvg, svgForExport } from './export';
 import { availableModes, type OverlayMode } from './overlay';
 import { changeExpanded } from './change';
 import type { DiffStatus } from '../../src/core/diff/model-diff';
-import { measureCharWidth, paintHeat, paintMarks, pointerTarget } from './decorate';
+import { hoverTarget, measureCharWidth, paintHeat, paintMarks, pointerTarget } from './decorate';
 
 export type HoverTarget = { kind: 'layer'; layer: number } | { kind: 'group'; id: string; name: string; layers: number[] } | { kind: 'edge'; tensors: string[] };
-
-/** A layout shorter than this shows no progress (it would only flicker). */
-const BUSY_AFTER_MS = 150;
 
 export interface GraphState {
   transform?: { x: number; y: number; k: number };
@@ -43,10 +41,6 @@ export interface GraphCallbacks {
   onStateChange(): void;
 }
 
-/** Views one expand away laid out ahead, in the background, after the first view is drawn: the largest collapsed groups', then the first ones'. */
-const PREPARED_LARGEST = 3;
-const PREPARED_EXPANDS = 8;
-
 /** Zoom from which edges show their tensor shapes. */
 const EDGE_LABEL_ZOOM = 0.7;
 /** Zoom below which box text is not drawn (unreadable anyway, and costly). */
@@ -59,12 +53,11 @@ export class GraphView {
   private readonly svg: SVGSVGElement;
   private readonly zoomLayer: SVGGElement;
   private readonly viewport: Viewport;
+  private readonly placement: Placement;
   private readonly minimap: Minimap;
   private readonly legend: Legend;
   private readonly message: HTMLDivElement;
-  /** Shown while a layout runs longer than BUSY_AFTER_MS: what is being laid out. */
-  private readonly busy: HTMLDivElement;
-  private readonly engine: LayoutEngine;
+  private readonly layouts: ViewLayouts;
   private report: ProfileReport | undefined;
   private views: readonly LayerView[] = [];
   private hierarchy: Hierarchy | undefined;
@@ -80,19 +73,9 @@ export class GraphView {
   private drawn: RenderedGraph | undefined;
   /** The latest layout request; `reveal` waits for it. */
   private painting: Promise<boolean> = Promise.resolve(false);
-  private layoutSeq = 0;
-  /** Layouts of the states this model has shown, and the one the extension made ahead. */
-  private readonly layouts = new LayoutCache();
-  /** What the next drawing does to the view: the opening overview, or a saved transform. */
-  private pendingView: Transform | 'overview' | 'fit' | undefined;
-  private pendingReveal: number | undefined;
   private charWidth: number | undefined;
-  /** A toggled group's screen position, kept across its re-layout. */
-  private anchor: { id: string; screenX: number; screenY: number } | undefined;
   /** The opening screen's boxes are drawn (a partial layout): the transform they were shown at, until the whole view replaces them. */
   private partialShown: Transform | undefined;
-  /** This model's first whole view has been drawn: later layouts go group by group. */
-  private wholeDrawn = false;
   private hovering = false;
   private stateTimer = 0;
 
@@ -101,10 +84,7 @@ export class GraphView {
     urls: { worker: string; mainThread: string; ahead?: boolean },
     private readonly callbacks: GraphCallbacks,
   ) {
-    this.engine = createLayoutEngine(urls);
-    // When the extension lays out the first view, the page's ELK starts after that view is drawn
-    // (booting ELK takes a core for a while); otherwise it boots now, ready for the model.
-    if (!urls.ahead) this.engine.warmUp();
+    this.layouts = new ViewLayouts(urls);
     this.svg = svgEl('svg', { tabindex: 0, role: 'img', 'aria-label': 'Model graph' }, 'graph');
     this.zoomLayer = svgEl('g', {}, 'zoom');
     this.svg.append(arrowDefs(), this.zoomLayer);
@@ -114,11 +94,8 @@ export class GraphView {
     container.append(this.svg, this.message);
     this.viewport = new Viewport(this.svg, this.zoomLayer);
     this.minimap = new Minimap(container, this.viewport);
-    this.busy = document.createElement('div');
-    this.busy.className = 'graph-busy';
-    this.busy.setAttribute('role', 'status');
-    this.busy.hidden = true;
-    container.append(this.busy);
+    this.placement = new Placement(this.viewport, this.minimap);
+    container.append(this.layouts.busy);
     this.legend = new Legend(container);
     this.viewport.onChange((t) => {
       this.svg.classList.toggle('edge-labels', t.k >= EDGE_LABEL_ZOOM);
@@ -136,7 +113,7 @@ export class GraphView {
     });
     // Fit once the pane has a size (a model can arrive while the table tab is shown).
     new ResizeObserver(() => {
-      if (this.viewport.size().width > 0) this.applyPendingView();
+      if (this.viewport.size().width > 0) this.placement.apply(this.drawn);
       this.minimap.schedule();
     }).observe(container);
   }
@@ -157,10 +134,7 @@ export class GraphView {
     else if (!statuses && this.overlay === 'change') this.overlay = 'none';
     this.statuses = statuses;
     // A new report (another batch, a reload) may change every label: its layouts are made afresh.
-    if (report !== this.report) {
-      this.layouts.clear();
-      this.wholeDrawn = false;
-    }
+    if (report !== this.report) this.layouts.reset();
     this.report = report;
     this.views = views;
     const h = (this.hierarchy = hierarchyOf(report.layers));
@@ -172,7 +146,7 @@ export class GraphView {
     if (state) {
       this.expanded = state.expanded ? new Set(state.expanded.filter((id) => h.groups.has(id))) : opened(report.layers);
       if (state.overlay && OVERLAYS.includes(state.overlay) && (state.overlay !== 'change' || statuses)) this.overlay = state.overlay;
-      this.pendingView = state.transform ?? 'overview';
+      this.placement.openOn(state.transform ?? 'overview');
     } else if (same) {
       this.expanded = new Set([...this.expanded].filter((id) => h.groups.has(id)));
     } else {
@@ -180,7 +154,7 @@ export class GraphView {
       this.selected = null;
       this.matches = [];
       this.current = null;
-      this.pendingView = 'overview';
+      this.placement.openOn('overview');
     }
     if (this.selected !== null && this.selected >= report.layers.length) this.selected = null;
     // Laid out by the extension while this page booted: drawn as it is when made for this view.
@@ -207,9 +181,7 @@ export class GraphView {
     this.selected = layer;
     this.applyMarks();
     const box = this.drawn?.boxes.get(nodeId(layer));
-    if (!box) return;
-    if (this.viewport.size().width > 0) this.viewport.reveal(box);
-    else this.pendingReveal = layer;
+    if (box) this.placement.reveal(layer, box);
   }
 
   /** Search matches: layers inside collapsed groups highlight their group. */
@@ -234,7 +206,7 @@ export class GraphView {
   }
 
   fit(): void {
-    if (!this.viewport.fit()) this.pendingView = 'fit';
+    this.placement.fit();
   }
 
   zoomBy(factor: number): void {
@@ -271,40 +243,22 @@ export class GraphView {
   private async layoutOnce(): Promise<boolean> {
     const report = this.report;
     if (!report) return false;
-    const seq = ++this.layoutSeq;
-    const cached = this.layouts.take(this.expanded);
-    let laidOut: { graph: ElkNode; ms: number; where: LayoutPlace | 'cache' | 'extension' };
+    let laidOut: LaidOut | null;
     try {
-      if (cached) {
-        laidOut = { graph: cached.graph, ms: 0, where: cached.ahead ? 'extension' : 'cache' };
-      } else {
-        const graph = viewGraph(report, this.views, this.expanded, this.charWidth);
-        const busy = window.setTimeout(() => this.setBusy(`Laying out ${countBoxes(graph).toLocaleString('en-US')} boxes…`), BUSY_AFTER_MS);
-        try {
-          // A model's first view in one ELK run (2–3× quicker for a whole graph); every later one
-          // group by group, each group's interior kept (compose.ts).
-          laidOut = this.wholeDrawn ? await this.engine.layoutView(graph) : await this.engine.layout(graph);
-        } finally {
-          clearTimeout(busy);
-          if (seq === this.layoutSeq) this.setBusy(null);
-        }
-      }
+      const made = this.layouts.layout(report, this.views, this.expanded, this.charWidth);
+      // One made before is drawn in this task, with no await.
+      laidOut = made instanceof Promise ? await made : made;
     } catch (e) {
-      if (isSuperseded(e) || seq !== this.layoutSeq) return false;
       this.showMessage(`The graph could not be laid out: ${(e as Error).message}`);
       return false;
     }
-    if (seq !== this.layoutSeq) return false;
-    const partial = cached?.partial === true;
-    if (!partial) this.layouts.put(this.expanded, laidOut.graph);
+    if (!laidOut) return false;
+    const { partial } = laidOut;
     this.showMessage(null);
     this.draw(laidOut.graph);
     this.partialShown = partial ? this.viewport.getTransform() : undefined;
     // The model's first whole view is on screen: the background layouts start.
-    if (!partial && !this.wholeDrawn) {
-      this.wholeDrawn = true;
-      requestAnimationFrame(() => setTimeout(() => this.prepareToggles(), 0));
-    }
+    if (this.layouts.drawn(partial)) requestAnimationFrame(() => setTimeout(() => this.prepareToggles(), 0));
     const visibleNodes = this.drawn!.boxIds.length;
     const layoutMs = Math.round(laidOut.ms * 10) / 10;
     this.svg.dataset.visibleNodes = String(visibleNodes);
@@ -315,26 +269,9 @@ export class GraphView {
     return true;
   }
 
-  /**
-   * After a model's first whole view is drawn: the page's ELK starts (warm for the first toggle;
-   * when the extension laid that view out, it has not run yet), and lays out in the background,
-   * group by group, this view and the views that expand its largest collapsed groups and the
-   * first ones shown (where a click is likeliest), so that an expand or collapse lays out only
-   * what it changes.
-   */
+  /** Views one expand away, laid out in the background (ViewLayouts.prepareToggles). */
   private prepareToggles(): void {
-    const report = this.report;
-    const h = this.hierarchy;
-    if (!report || !h || !this.drawn) return;
-    const expanded = new Set(this.expanded);
-    const views = this.views;
-    const charWidth = this.charWidth;
-    const shown = this.drawn.boxIds.filter((id) => h.groups.has(id) && !expanded.has(id));
-    // The largest collapsed groups first (the ones slowest to lay out), then the first ones shown.
-    const largest = [...shown].sort((a, b) => h.groups.get(b)!.layers.length - h.groups.get(a)!.layers.length).slice(0, PREPARED_LARGEST);
-    const collapsed = [...new Set([...largest, ...shown.slice(0, PREPARED_EXPANDS)])];
-    this.engine.warmUp();
-    this.engine.precompute([() => viewGraph(report, views, expanded, charWidth), ...collapsed.map((id) => () => viewGraph(report, views, new Set([...expanded, id]), charWidth))]);
+    if (this.report && this.hierarchy && this.drawn) this.layouts.prepareToggles(this.report, this.views, this.hierarchy, this.expanded, this.charWidth, this.drawn.boxIds);
   }
 
   /**
@@ -351,18 +288,17 @@ export class GraphView {
     const t = this.viewport.getTransform();
     const still = this.partialShown;
     const unmoved = t.k === still.k && t.x === still.x && t.y === still.y;
-    if (unmoved && layout && this.viewport.fitsLegibly(layout.graph.width ?? 0, layout.graph.height ?? 0)) this.pendingView = 'overview';
+    if (unmoved && layout && this.viewport.fitsLegibly(layout.graph.width ?? 0, layout.graph.height ?? 0)) this.placement.openOn('overview');
     else {
-      const id = this.drawn.boxes.has(this.openingBox()) ? this.openingBox() : this.drawn.boxIds[0];
+      const id = this.drawn.boxes.has(openingBox(this.drawn)) ? openingBox(this.drawn) : this.drawn.boxIds[0];
       const box = id === undefined ? undefined : this.drawn.boxes.get(id);
-      if (id !== undefined && box) this.anchor = { id, screenX: t.x + box.x * t.k, screenY: t.y + box.y * t.k };
+      if (id !== undefined && box) this.placement.keep(id, box);
     }
     await this.relayout();
   }
 
   private draw(graph: ElkNode): void {
-    const anchor = this.anchor;
-    this.anchor = undefined;
+    const kept = this.placement.takeKept();
     const r = renderGraph(graph, (t) => this.shapes.get(t));
     this.drawn?.scene.remove();
     this.drawn = r;
@@ -373,42 +309,13 @@ export class GraphView {
     this.minimap.setContent(r.boxIds.map((id) => r.boxes.get(id)!), r.width, r.height);
     this.applyMarks();
     this.applyOverlay();
-    // Keep a toggled group where it was on screen.
-    const moved = anchor && r.boxes.get(anchor.id);
-    if (moved) {
-      const t = this.viewport.getTransform();
-      this.viewport.setTransform({ k: t.k, x: anchor.screenX - moved.x * t.k, y: anchor.screenY - moved.y * t.k });
-    }
-    this.applyPendingView();
-  }
-
-  /** The box the opening view shows first: the model's first input when drawn, else its first layer. */
-  private openingBox(): string {
-    return this.drawn?.boxes.has(ioId('input', 0)) ? ioId('input', 0) : nodeId(0);
-  }
-
-  /** Fit, restore or reveal once the pane is on screen. */
-  private applyPendingView(): void {
-    if (!this.drawn || this.viewport.size().width <= 0) return;
-    const v = this.pendingView;
-    this.pendingView = undefined;
-    if (v === 'overview') this.viewport.overview(this.drawn.boxes.get(this.openingBox()));
-    else if (v === 'fit') this.viewport.fit();
-    else if (v) this.viewport.setTransform(v);
-    if (this.pendingReveal !== undefined) {
-      const box = this.drawn.boxes.get(nodeId(this.pendingReveal));
-      this.pendingReveal = undefined;
-      if (box) this.viewport.reveal(box);
-    }
-    this.minimap.schedule();
+    // Keep a toggled group where it was on screen; then fit, restore or reveal.
+    this.placement.placeDrawing(r, kept);
   }
 
   private toggle(id: string): void {
     const box = this.drawn?.boxes.get(id);
-    if (box) {
-      const t = this.viewport.getTransform();
-      this.anchor = { id, screenX: t.x + box.x * t.k, screenY: t.y + box.y * t.k };
-    }
+    if (box) this.placement.keep(id, box);
     if (this.expanded.has(id)) this.expanded.delete(id);
     else this.expanded.add(id);
     this.hover(null);
@@ -428,11 +335,6 @@ export class GraphView {
   private applyOverlay(): void {
     if (!this.drawn || !this.report) return;
     this.legend.show(paintHeat(this.drawn, this.svg, this.report.layers, this.hierarchy, this.overlay, this.latencyMs, this.statuses));
-  }
-
-  private setBusy(text: string | null): void {
-    this.busy.hidden = text === null;
-    this.busy.replaceChildren(...(text === null ? [] : [progressRing(text), Object.assign(document.createElement('span'), { textContent: text })]));
   }
 
   private showMessage(text: string | null): void {
@@ -459,12 +361,7 @@ export class GraphView {
 
   private onPointerMove(e: PointerEvent): void {
     const t = this.viewport.dragging ? null : pointerTarget(e.target as Element);
-    const g = t?.kind === 'toggle' ? this.hierarchy?.groups.get(t.group) : undefined;
-    const tensors = t?.kind === 'edge' ? this.drawn?.edges[t.edge]?.tensors : undefined;
-    if (t?.kind === 'layer') this.hover({ kind: 'layer', layer: t.layer }, e);
-    else if (g) this.hover({ kind: 'group', id: g.id, name: g.name, layers: g.layers }, e);
-    else if (tensors) this.hover({ kind: 'edge', tensors }, e);
-    else this.hover(null, e);
+    this.hover(hoverTarget(t, this.hierarchy, this.drawn), e);
   }
 
   /** Targets are reported on every move (the tooltip follows the pointer); "nothing" once. */

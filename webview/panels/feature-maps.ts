@@ -10,7 +10,7 @@
 import type { FeatureMapPreview, FeatureMapSettings, FeatureMapsSummary, ImageChoice, PreprocessSpec, ProfileReport } from '../../src/protocol';
 import { PRESETS, type PresetName } from '../../src/core/image/preprocess';
 import { bytes, channelOrder, drawGray, parseNumbers, receptiveBox, type Box, type ChannelSort } from './feature-map-images';
-import { button, dropdown, setDisabled, textField, trustNote } from '../ui/toolkit';
+import { button, dropdown, setDisabled, setOptions, textField, trustNote } from '../ui/toolkit';
 import { el } from '../ui/dom';
 
 const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(2));
@@ -112,14 +112,7 @@ export class FeatureMapsPanel {
     this.settings = settings;
     const options = [...samples.map((s) => ({ value: s.file, label: s.label }))];
     if (settings.image.kind === 'file') options.push({ value: 'file', label: imageLabel });
-    this.imageSelect.replaceChildren(
-      ...options.map((o) => {
-        const opt = document.createElement('vscode-option');
-        opt.setAttribute('value', o.value);
-        opt.textContent = o.label;
-        return opt;
-      }),
-    );
+    setOptions(this.imageSelect, options);
     const value = settings.image.kind === 'file' ? 'file' : settings.image.file;
     // The toolkit reads the options after they are slotted.
     requestAnimationFrame(() => (this.imageSelect.value = value));

@@ -1,18 +1,17 @@
 /**
  * The per-layer table: sortable columns, click a row to reveal the layer; in
  * a compare view, each layer's status and deltas, removed layers marked.
- * Its columns and sort are in ./table-columns.ts (tested in Node). Only the rows in view (plus a
- * margin) are in the DOM; spacer rows stand for the rest, so a 20,000-layer
- * model sorts, scrolls and reveals without freezing the page.
+ * Its columns and sort are in ./table-columns.ts (tested in Node), its rows'
+ * cells in ./table-rows.ts. Only the rows in view (plus a margin) are in the
+ * DOM; spacer rows stand for the rest, so a 20,000-layer model sorts, scrolls
+ * and reveals without freezing the page.
  */
 import type { ProfileReport } from '../../src/core/report/profile';
 import type { LayerView } from '../../src/core/report/layer-view';
 import type { RuntimeView } from '../../src/protocol';
-import { formatField, formatShape, humanBytes, humanCount, UNKNOWN, UNKNOWN_TITLE } from '../../src/core/report/format';
-import { COLUMNS, COMPARE_COLUMNS, compareCells, RUNTIME_COLUMNS, runtimeCells, sortLayers, tableColumns, type Column, type SortKey, type TableState } from './table-columns';
-import { visibleText } from '../../src/core/report/safe-text';
+import { COLUMNS, sortLayers, tableColumns, type Column, type SortKey, type TableState } from './table-columns';
 import type { CompareData } from '../../src/core/diff/compare-view';
-import { statusSwatch } from './compare';
+import { layerRow, spacer } from './table-rows';
 
 export type { SortKey, TableState };
 
@@ -20,31 +19,6 @@ export type { SortKey, TableState };
 const OVERSCAN = 40;
 /** Row height assumed until a row is measured, px. */
 const DEFAULT_ROW_HEIGHT = 22;
-
-const exact = (n: number) => n.toLocaleString('en-US');
-
-function cell(text: string, cls?: string, title?: string): HTMLTableCellElement {
-  const td = document.createElement('td');
-  // Model strings are shown, control and bidi characters as escapes (safe-text.ts).
-  td.textContent = visibleText(text);
-  if (cls) td.className = cls;
-  if (title) td.title = visibleText(title);
-  return td;
-}
-
-/** A figure's cell: empty for 0, `?` when unknown (its tooltip says why), else `text` with the exact count as tooltip. */
-function figureCell(n: number | null, text: (n: number) => string, exactText: (n: number) => string): HTMLTableCellElement {
-  if (n === null) return cell(UNKNOWN, 'num layers-unknown', UNKNOWN_TITLE);
-  return n ? cell(text(n), 'num', exactText(n)) : cell('', 'num');
-}
-
-function spacer(): HTMLTableRowElement {
-  const tr = document.createElement('tr');
-  tr.className = 'layers-spacer';
-  tr.setAttribute('aria-hidden', 'true');
-  tr.insertCell().colSpan = COLUMNS.length + RUNTIME_COLUMNS.length + COMPARE_COLUMNS.length;
-  return tr;
-}
 
 export class LayerTable {
   private readonly wrap: HTMLDivElement;
@@ -338,39 +312,7 @@ export class LayerTable {
 
   private row(pos: number): HTMLTableRowElement {
     const i = this.order[pos];
-    const l = this.report!.layers[i];
-    const tr = document.createElement('tr');
-    tr.dataset.layer = String(i);
-    tr.dataset.pos = String(pos);
-    tr.setAttribute('aria-rowindex', String(pos + 2));
-    const shapes = l.outputs.map((o) => formatShape(o.shape)).join(', ');
-    const rf = l.receptiveField;
-    const title = this.views[i]?.title ?? l.op;
-    tr.append(
-      cell(String(i + 1), 'num'),
-      cell(l.name, 'layers-name', l.name),
-      cell(title, 'layers-op', title),
-    );
-    const compared = this.compare?.layers[i];
-    if (compared) {
-      // Status (with its overlay colour) and deltas; a removed layer's row is marked as such (media/panels.css).
-      const cells = compareCells(compared).map((c, k) => cell(c.text, COMPARE_COLUMNS[k].numeric ? 'num' : 'layers-status', c.title));
-      if (compared.status !== 'unchanged') cells[0].prepend(statusSwatch(compared.status));
-      tr.append(...cells);
-      tr.classList.add(`layers-status-${compared.status}`);
-    }
-    if (this.runtime) {
-      const cells = runtimeCells(this.runtime.layers[i]);
-      cells.forEach((c, k) => tr.append(cell(c.text, RUNTIME_COLUMNS[k].numeric ? 'num layers-runtime' : 'layers-runtime', c.title)));
-    }
-    tr.append(
-      cell(shapes, 'layers-shape', shapes),
-      figureCell(l.params, humanCount, exact),
-      figureCell(l.macs, humanCount, exact),
-      figureCell(l.flops, humanCount, exact),
-      cell(formatField(rf), undefined, rf && !('global' in rf) ? `offset ${rf.offset.join(', ')}` : undefined),
-      figureCell(l.activationBytes, humanBytes, (n) => `${exact(n)} B`),
-    );
+    const tr = layerRow({ report: this.report!, views: this.views, runtime: this.runtime, compare: this.compare }, i, pos);
     this.mark(tr, i === this.selected);
     this.rows.set(i, tr);
     return tr;

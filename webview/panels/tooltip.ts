@@ -6,6 +6,7 @@
 import type { LayerReport, TensorReport } from '../../src/core/report/profile';
 import type { LayerView } from '../../src/core/report/layer-view';
 import type { RuntimeView } from '../../src/protocol';
+import type { HoverTarget } from '../graph/graph-view';
 import { figureText, formatField, formatShape, humanBytes, withUnit } from '../../src/core/report/format';
 import { sumFigures, tensorBytes } from '../../src/shared/exact';
 import { visibleText } from '../../src/core/report/safe-text';
@@ -88,6 +89,13 @@ export function tensorTooltip(tensors: readonly TensorReport[]): TooltipContent 
     return { title: t.name, rows };
   }
   return { title: `${tensors.length} tensors`, rows: tensors.map((t) => [t.name, tensorSummary(t)]) };
+}
+
+/** What the pointer is over in the graph: a layer's box, a collapsed group, or an edge (a tensor not in `tensors` shows as unknown). */
+export function hoverTooltip(t: HoverTarget, layers: readonly LayerReport[], views: readonly LayerView[], tensors: ReadonlyMap<string, TensorReport>, runtime: RuntimeView | null): TooltipContent {
+  if (t.kind === 'layer') return layerTooltip(layers[t.layer], views[t.layer], tensors, runtime?.layers[t.layer]);
+  if (t.kind === 'group') return groupTooltip(t.name, t.layers.map((i) => layers[i]));
+  return tensorTooltip(t.tensors.map((n) => tensors.get(n) ?? { name: n, shape: null, dtype: null }));
 }
 
 /** Gap between the pointer and the tooltip, and between the tooltip and the window edge, px. */

@@ -70,11 +70,9 @@ export function dropdown<T extends string>(
 ): HTMLElement & { value: string } {
   const d = document.createElement('vscode-dropdown') as HTMLElement & { value: string };
   for (const o of options) {
-    const option = document.createElement('vscode-option');
-    option.setAttribute('value', o.value);
-    option.textContent = o.label;
-    if (o.value === value) option.setAttribute('selected', '');
-    d.append(option);
+    const item = option(o);
+    if (o.value === value) item.setAttribute('selected', '');
+    d.append(item);
   }
   if (opts.title) {
     d.title = opts.title;
@@ -91,19 +89,48 @@ export function dropdown<T extends string>(
   return d;
 }
 
+/** One `vscode-option` of a dropdown: `o.value` is what the dropdown's `.value` reads when it is chosen. */
+function option(o: { value: string; label: string }): HTMLElement {
+  const item = document.createElement('vscode-option');
+  item.setAttribute('value', o.value);
+  item.textContent = o.label;
+  return item;
+}
+
+/** The option of a dropdown made by `dropdown` whose value is `value` (the first, as `querySelector` finds). */
+function optionOf(d: HTMLElement, value: string): Element | undefined {
+  return Array.from(d.querySelectorAll('vscode-option')).find((e) => e.getAttribute('value') === value);
+}
+
+/**
+ * Replaces every option of a dropdown made by `dropdown` with `options`. Set
+ * its `.value` a frame later: the toolkit reads options once they are slotted.
+ */
+export function setOptions(d: HTMLElement, options: readonly { value: string; label: string }[]): void {
+  d.replaceChildren(...options.map(option));
+}
+
 /**
  * Adds (first) or removes the option `o` of a dropdown made by `dropdown`:
  * an option that only some views offer is not there at all in the others
  * (a disabled one would still be listed).
  */
 export function setOptionPresent(d: HTMLElement, o: { value: string; label: string }, present: boolean): void {
-  const existing = Array.from(d.querySelectorAll('vscode-option')).find((e) => e.getAttribute('value') === o.value);
+  const existing = optionOf(d, o.value);
   if (!present) return existing?.remove();
   if (existing) return;
-  const option = document.createElement('vscode-option');
-  option.setAttribute('value', o.value);
-  option.textContent = o.label;
-  d.prepend(option);
+  d.prepend(option(o));
+}
+
+/**
+ * Disables or enables the option `value` of a dropdown made by `dropdown`
+ * (listed, but not choosable: one that needs something first); `title`, when
+ * given, becomes its hover text (what it needs, or what it shows).
+ */
+export function setOptionDisabled(d: HTMLElement, value: string, disabled: boolean, title?: string): void {
+  const item = optionOf(d, value);
+  item?.toggleAttribute('disabled', disabled);
+  if (title !== undefined) item?.setAttribute('title', title);
 }
 
 export interface TextFieldOptions {

@@ -4,76 +4,21 @@
  * inconsistent nodes produce warnings and unknown outputs; the rest of the
  * graph still gets shapes.
  */
-import type { Attribute, Dim, DType, FunctionDef, Graph, Model, Node, Shape, TensorConst } from '../ir';
+import type { Attribute, FunctionDef, Graph, Model, Node, Shape, TensorConst } from '../ir';
 import { opsetOf } from '../ir';
 import { elementCount, tensorNumbers, type ExternalReader } from '../tensor-data';
 import { OP_RULES } from './ops/index';
 import { opKey } from '../../shared/op-meta';
 import { MAX_FOLD_ELEMENTS, ShapeError, type OpContext, type TensorInfo } from './ops/types';
-import { dimProblem, fmtShape, isNum, shapeProblem } from './ops/dims';
+import { fmtShape, isNum, shapeProblem } from './ops/dims';
 import { dict } from '../lookup';
 import { NodeContext } from './node-context';
 import { formatCount } from '../errors';
+import { executionOrder } from './execution-order';
+import type { FunctionCallScope, InferOptions, InferResult, NodeIssue } from './infer-types';
 
-export interface InferOptions {
-  /** Overrides graph input shapes (e.g. from `--input x=1x3x224x224`). */
-  inputShapes?: Record<string, Shape>;
-  /** Overrides graph input element types (e.g. `--dtype float16`). */
-  inputDtypes?: Record<string, DType>;
-  /** Values for symbolic dims (e.g. `{ N: 32 }`); unbound symbols stay symbolic. */
-  bindings?: Record<string, number>;
-  /** Bind every symbolic dim that is still unbound to this size. */
-  bindRemaining?: number;
-  /** Constant values for graph inputs (used by conformance tests for integer inputs). */
-  inputValues?: Record<string, number[]>;
-  readExternal?: ExternalReader;
-  /** Fall back to shapes declared in the file when a rule cannot infer one (default true). */
-  useDeclared?: boolean;
-  /**
-   * Top-level inputs given a shape other than the file's (`--input`, `--batch`).
-   * The file's declared shapes of values computed from them describe the
-   * file's input shapes, not these: they are neither used nor compared.
-   */
-  reboundInputs?: readonly string[];
-  /**
-   * Symbols of the file's input shapes that the asked shapes gave a number,
-   * when no fixed dim changed (`[N,3,224,224]` asked as 8×3×224×224): a
-   * declared shape written in them still holds once they are bound.
-   */
-  parametricSymbols?: readonly string[];
-}
-
-export interface NodeIssue {
-  node: string;
-  message: string;
-  /** 'error' for inconsistent shapes, 'warning' for unsupported/unknown parts. */
-  severity: 'error' | 'warning';
-  /** Set when the node's operator has no rule; `warnings` already says so once per operator. */
-  unknownOperator?: string;
-}
-
-export interface InferResult {
-  /** Everything known about every value of the top-level graph. */
-  values: Map<string, TensorInfo>;
-  /** The node order used (file order unless it was not topological). */
-  order: Node[];
-  issues: NodeIssue[];
-  warnings: string[];
-  /** For nodes that call a model-local function: what is known inside its body. */
-  functionScopes: Map<string, Map<string, TensorInfo>>;
-  /** Per top-level call of a model-local function: what is known inside its body, and in the calls the body makes. */
-  functionCalls: Map<string, FunctionCallScope>;
-  /** The symbolic dims (of inputs and declared shapes) that `bindRemaining` gave its value. */
-  boundRemaining: Set<string>;
-}
-
-/** What is known inside one call of a model-local function, and inside the calls its body makes (by body node name). */
-export interface FunctionCallScope {
-  values: Map<string, TensorInfo>;
-  calls: Map<string, FunctionCallScope>;
-  /** The call's attributes over the function's defaults: what the body's attribute references stand for. */
-  attributes: Record<string, Attribute>;
-}
+// The CLI and the extension read typed shapes from here.
+export { parseShape, type ParsedShape } from './shape-text';
 
 interface Scope {
   values: Map<string, TensorInfo>;
@@ -112,102 +57,6 @@ export function constValues(t: TensorConst, readExternal?: ExternalReader): numb
   }
 }
 
-/** A binary min-heap of node indices. */
-class MinHeap {
-  private readonly items: number[] = [];
-  get size(): number {
-    return this.items.length;
-  }
-  push(x: number): void {
-    const a = this.items;
-    a.push(x);
-    for (let i = a.length - 1; i > 0; ) {
-      const p = (i - 1) >> 1;
-      if (a[p] <= a[i]) break;
-      [a[p], a[i]] = [a[i], a[p]];
-      i = p;
-    }
-  }
-  pop(): number {
-    const a = this.items;
-    const top = a[0];
-    const last = a.pop()!;
-    if (a.length > 0) {
-      a[0] = last;
-      for (let i = 0; ; ) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && a[l] < a[m]) m = l;
-        if (r < a.length && a[r] < a[m]) m = r;
-        if (m === i) break;
-        [a[m], a[i]] = [a[i], a[m]];
-        i = m;
-      }
-    }
-    return top;
-  }
-}
-
-/**
- * Whether no node reads a value before the file makes it (graph inputs and
- * initializers are there from the start; a name made twice counts from the first).
- */
-function inFileOrder(graph: Graph, produced: ReadonlyMap<string, number>): boolean {
-  const seen = new Set<string>([...graph.inputs, ...graph.initializers]);
-  for (const n of graph.nodes) {
-    for (const i of n.inputs) if (i && !seen.has(i) && produced.has(i)) return false;
-    for (const o of n.outputs) seen.add(o);
-  }
-  return true;
-}
-
-/** Orders nodes so every producer runs before its consumers (file order when already valid). */
-export function executionOrder(graph: Graph): Node[] {
-  const produced = new Map<string, number>();
-  const nodes = graph.nodes;
-  for (let i = 0; i < nodes.length; i++) for (const o of nodes[i].outputs) if (o) produced.set(o, i);
-  // In file order when no node reads a value the same or a later node makes (the common case, checked without a set).
-  let ordered = true;
-  for (let k = 0; k < nodes.length && ordered; k++) {
-    for (const i of nodes[k].inputs) {
-      const at = i ? produced.get(i) : undefined;
-      if (at !== undefined && at >= k) {
-        ordered = false;
-        break;
-      }
-    }
-  }
-  if (!ordered) ordered = inFileOrder(graph, produced);
-  if (ordered) return nodes;
-  // Kahn's algorithm, stable with respect to file order: of the nodes whose producers are done,
-  // the first in the file goes next (a min-heap of indices), O((n + e) log n).
-  const n = graph.nodes.length;
-  const waitingOn = new Int32Array(n);
-  const consumers: number[][] = Array.from({ length: n }, () => []);
-  graph.nodes.forEach((node, i) => {
-    const deps = new Set<number>();
-    for (const input of node.inputs) {
-      const d = input ? produced.get(input) : undefined;
-      if (d !== undefined && d !== i) deps.add(d);
-    }
-    waitingOn[i] = deps.size;
-    for (const d of deps) consumers[d].push(i);
-  });
-  const ready = new MinHeap();
-  for (let i = 0; i < n; i++) if (waitingOn[i] === 0) ready.push(i);
-  const out: Node[] = [];
-  const done = new Uint8Array(n);
-  while (ready.size > 0) {
-    const i = ready.pop();
-    done[i] = 1;
-    out.push(graph.nodes[i]);
-    for (const c of consumers[i]) if (--waitingOn[c] === 0) ready.push(c);
-  }
-  // A cycle: keep the remaining nodes in file order; their inputs stay unknown.
-  if (out.length < n) for (let i = 0; i < n; i++) if (!done[i]) out.push(graph.nodes[i]);
-  return out;
-}
 
 /**
  * Nodes evaluated inside model-local function bodies, for the whole model.
@@ -513,28 +362,3 @@ export class GrowingGraphInference {
     return this.inf.issues;
   }
 }
-
-/** A shape typed by a user, or why it cannot be one. */
-export type ParsedShape = { shape: Shape; error?: undefined } | { error: string };
-
-/**
- * Parses `1x3x224x224` or `N,3,224,224` into a shape: each dim an integer
- * from 0 to 2^53 − 1 or a name (`N`, `batch_size`), which stays symbolic.
- * Anything else (-1, 1e308, 2.5, an empty dim) is an error naming the dim.
- */
-export function parseShape(text: string): ParsedShape {
-  const parts = text.split(/[x×,]/i).map((p) => p.trim());
-  if (parts.every((p) => p === '')) return { error: `no dims in '${text}'` };
-  const shape: Dim[] = [];
-  for (const [i, p] of parts.entries()) {
-    if (/^\d+$/.test(p)) {
-      // Number('9007199254740993') rounds to 2^53, which dimProblem refuses like every size from 2^53 up.
-      const problem = dimProblem(Number(p));
-      if (problem) return { error: `dim ${i} of '${text}': ${problem}` };
-      shape.push(Number(p));
-    } else if (/^[A-Za-z_][\w.]*$/.test(p)) shape.push(p);
-    else return { error: `dim ${i} of '${text}': '${p}' is neither a size (an integer ≥ 0) nor a name such as N` };
-  }
-  return { shape };
-}
-

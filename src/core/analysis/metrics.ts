@@ -14,7 +14,8 @@
 import type { FunctionDef, Graph, Node } from '../ir';
 import { isFloat } from '../dtype';
 import type { TensorInfo } from './ops/types';
-import { withCallAttributes, type FunctionCallScope } from './infer';
+import { withCallAttributes } from './infer';
+import type { FunctionCallScope } from './infer-types';
 import type { Dataflow } from './dataflow';
 import { allNumeric } from './ops/dims';
 import { addExact, bytesExact, exactCount, mulExact, productExact, type Figure } from '../../shared/exact';

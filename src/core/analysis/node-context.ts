@@ -5,7 +5,7 @@
  */
 import type { Attribute, Graph, Node } from '../ir';
 import type { OpContext, TensorInfo } from './ops/types';
-import type { NodeIssue } from './infer';
+import type { NodeIssue } from './infer-types';
 
 /** The inference a context reports to, and the scope (`S`) its subgraphs are inferred in. */
 export interface ContextHost<S> {

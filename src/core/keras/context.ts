@@ -7,7 +7,8 @@
  * lazily, so layer semantics never re-derive an operator's output shape.
  */
 import type { DType, Graph, Model } from '../ir';
-import { GrowingGraphInference, type NodeIssue } from '../analysis/infer';
+import { GrowingGraphInference } from '../analysis/infer';
+import type { NodeIssue } from '../analysis/infer-types';
 import { toAttribute, type AttrInput } from '../onnx/attr-input';
 import { dict } from '../lookup';
 

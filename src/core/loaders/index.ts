@@ -1,6 +1,7 @@
 /**
  * Model loading from bytes or from a file path: picks the loader by content
- * (not the extension; `*.cnn.yaml` text definitions by name) and wires
+ * (not the extension; `*.cnn.yaml` text definitions by name), trying the
+ * formats of `../formats.ts` in its order with each one's matcher, and wires
  * external-data reading for ONNX. Keras/TF.js JSON, `.keras` zips and
  * legacy `.h5` (HDF5) files are Keras models. `loadModelFile` and
  * `loadModelBytes` start HDF5 support themselves; the `…Sync` variants are for
@@ -11,17 +12,15 @@ import { basename, dirname, resolve } from 'node:path';
 import { readSideFile, sideFileSize } from './side-files';
 import type { Model } from '../ir';
 import { ModelLoadError, formatCount } from '../errors';
+import { isCnnYamlName, MODEL_FORMATS, type FormatId } from '../formats';
 import type { ExternalReader } from '../tensor-data';
 import { loadOnnx, matchOnnx } from './onnx';
 import { readOnnxSkeleton } from './onnx-ranges';
 import { loadCnnYaml } from './cnn-yaml-model';
-import { isJsonObject, kerasModelFromJson, parseJsonText } from './keras';
+import { isJsonObject, kerasModelFromJson, parseJsonText, type Json } from './keras';
 import { isZip, loadKerasArchive } from './keras-archive';
 import { Hdf5StartError, initHdf5, isHdf5, loadKerasH5, loadKerasH5File } from './keras-h5';
 import { looksLikeTfjsModel, tfjsModelFromJson, type TfjsLoadOptions } from './tfjs-layers';
-
-/** ConvLens's own model definitions: `*.cnn.yaml` (or `.cnn.yml`). */
-export const isCnnYamlName = (file: string): boolean => /\.cnn\.ya?ml$/i.test(file);
 
 export interface LoadedModel {
   model: Model;
@@ -53,32 +52,67 @@ async function startHdf5(file: string): Promise<void> {
   }
 }
 
+/** What a format's matcher sees: the bytes, the name, and the JSON text parsed once on demand. */
+interface Probe {
+  bytes: Uint8Array;
+  file: string;
+  /** The bytes as JSON when they start like JSON (undefined otherwise); a parse error is the file's load error. */
+  json(): unknown;
+}
+
+interface FormatLoader {
+  match(probe: Probe): boolean;
+  load(probe: Probe, options: BytesLoadOptions): Model;
+}
+
+/** Each loadable format's matcher and loader (formats.ts holds the rest of its entry); tried in MODEL_FORMATS order. */
+const LOADERS: Record<Exclude<FormatId, 'pytorch'>, FormatLoader> = {
+  onnx: { match: (p) => matchOnnx(p.bytes), load: (p) => loadOnnx(p.bytes, { file: p.file }) },
+  'cnn-yaml': { match: (p) => isCnnYamlName(p.file), load: (p) => loadCnnYaml(utf8Text(p), p.file) },
+  tfjs: { match: (p) => looksLikeTfjsModel(p.json()), load: (p, options) => tfjsModelFromJson(p.json() as Json, p.file, options) },
+  'keras-json': { match: (p) => isKerasConfig(p.json()), load: (p) => kerasModelFromJson(p.json(), p.file) },
+  'keras-h5': { match: (p) => isHdf5(p.bytes), load: (p) => loadKerasH5(p.bytes, p.file) },
+  'keras-archive': { match: (p) => isZip(p.bytes), load: (p) => loadKerasArchive(p.bytes, p.file) },
+};
+
+const isKerasConfig = (v: unknown): boolean => isJsonObject(v) && 'class_name' in v && 'config' in v;
+
+function utf8Text(p: Probe): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(p.bytes);
+  } catch {
+    throw new ModelLoadError(p.file, 'is not UTF-8 text (a .cnn.yaml definition is YAML text)');
+  }
+}
+
+function probeOf(bytes: Uint8Array, file: string): Probe {
+  const head = new TextDecoder().decode(bytes.subarray(0, 64)).replace(/^\uFEFF/, '').trimStart();
+  const jsonLike = head.startsWith('{') || head.startsWith('[');
+  let parsed: { value: unknown } | undefined;
+  return {
+    bytes,
+    file,
+    json: () => {
+      if (!jsonLike) return undefined;
+      parsed ??= { value: parseJsonText(new TextDecoder().decode(bytes), file, 'the JSON model') };
+      return parsed.value;
+    },
+  };
+}
+
 /** `loadModelBytes` for callers that cannot wait: an HDF5 file needs `initHdf5()` to have resolved. */
 export function loadModelBytesSync(bytes: Uint8Array, file: string, options: BytesLoadOptions = {}): Model {
   if (bytes.length === 0) throw new ModelLoadError(file, 'empty file');
-  if (matchOnnx(bytes)) return loadOnnx(bytes, { file });
-  if (isCnnYamlName(file)) {
-    let text: string;
-    try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    } catch {
-      throw new ModelLoadError(file, 'is not UTF-8 text (a .cnn.yaml definition is YAML text)');
-    }
-    return loadCnnYaml(text, file);
+  const probe = probeOf(bytes, file);
+  for (const format of MODEL_FORMATS) {
+    if (!format.loadable) continue;
+    const loader = LOADERS[format.id as keyof typeof LOADERS];
+    if (loader.match(probe)) return loader.load(probe, options);
   }
-  const head = new TextDecoder().decode(bytes.subarray(0, 64)).replace(/^\uFEFF/, '').trimStart();
-  if (head.startsWith('{') || head.startsWith('[')) return loadJsonModel(bytes, file, options);
-  if (isHdf5(bytes)) return loadKerasH5(bytes, file);
-  if (isZip(bytes)) return loadKerasArchive(bytes, file);
+  if (probe.json() !== undefined) {
+    throw new ModelLoadError(file, 'JSON that is neither a Keras model config (class_name, config) nor a TF.js model.json (modelTopology, weightsManifest)');
+  }
   throw new ModelLoadError(file, 'not a model file ConvLens recognises (expected ONNX, a Keras .keras/.h5/JSON model or a TF.js model.json)');
-}
-
-/** JSON text: a TF.js model.json (`modelTopology`/`weightsManifest`) or a Keras config (`class_name` + `config`). */
-function loadJsonModel(bytes: Uint8Array, file: string, options: BytesLoadOptions): Model {
-  const v = parseJsonText(new TextDecoder().decode(bytes), file, 'the JSON model');
-  if (looksLikeTfjsModel(v)) return tfjsModelFromJson(v, file, options);
-  if (isJsonObject(v) && 'class_name' in v && 'config' in v) return kerasModelFromJson(v, file);
-  throw new ModelLoadError(file, 'JSON that is neither a Keras model config (class_name, config) nor a TF.js model.json (modelTopology, weightsManifest)');
 }
 
 /** An external-data reader confined to the model's real folder (side-files.ts). */

@@ -7,7 +7,8 @@
 import { unzipSync } from 'fflate';
 import type { Model } from '../ir';
 import { ModelLoadError, formatCount } from '../errors';
-import { kerasModelFromJson, parseJsonText } from './keras';
+import { kerasModelFromJson } from './keras';
+import { parseJsonText } from './keras-json';
 
 /** A model config far beyond any real one: refuse to inflate it (a zip bomb, or not a Keras file). */
 const MAX_CONFIG_BYTES = 64 * 2 ** 20;

@@ -8,11 +8,11 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { isJsonObject, parseJsonText, type Json } from './keras';
+import { isJsonObject, parseJsonText, type Json } from './keras-json';
 import { isZip, readKerasArchiveConfig } from './keras-archive';
 import { initHdf5, isHdf5, readKerasH5Config } from './keras-h5';
 import { isTfjsGraphModel, looksLikeTfjsModel } from './tfjs-layers';
-import { isCnnYamlName } from './index';
+import { isCnnYamlName } from '../formats';
 
 export interface KerasConfig {
   /** `{class_name, config}` of the model. */

@@ -15,7 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Model } from '../ir';
 import { ModelLoadError } from '../errors';
-import { kerasModelFromJson, parseJsonText } from './keras';
+import { kerasModelFromJson } from './keras';
+import { parseJsonText } from './keras-json';
 
 type H5wasm = typeof import('h5wasm/node', { with: { 'resolution-mode': 'import' } });
 

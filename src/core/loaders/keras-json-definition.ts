@@ -15,7 +15,8 @@ import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode, type 
 import type { SourceRange } from './cnn-yaml';
 import type { DefinitionModel, ModelProblem } from './cnn-yaml-model';
 import { LoweringContext } from '../keras/layers';
-import { isJsonObject, lowerKerasModel, type JsonPath, type LoweredKeras } from './keras';
+import { lowerKerasModel, type LoweredKeras } from './keras';
+import { isJsonObject, type JsonPath } from './keras-json';
 import { isTfjsGraphModel, looksLikeTfjsModel, lowerTfjsLayersModel } from './tfjs-layers';
 
 const rangeOf = (n: JsonNode): SourceRange => ({ start: n.offset, end: n.offset + n.length });

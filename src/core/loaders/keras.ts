@@ -21,9 +21,11 @@ import { KNOWN_LAYERS, LAYERS, LoweringContext, MERGE_LAYERS, lowerLayer, lowerM
 import { ModelLoadError, shownValue } from '../errors';
 import { definitionInputShape } from './cnn-yaml-model';
 import { append } from '../arrays';
+import { isJsonObject, parseJsonText, type Json, type JsonPath } from './keras-json';
+import { MODEL_CLASSES, inboundCalls, nodeOffsets, refList, type LayerEntry, type TensorRef } from './keras-calls';
 
-export type JsonPath = (string | number)[];
-export type Json = Record<string, unknown>;
+// The loaders' registry (index.ts) reads Keras JSON through this module.
+export { isJsonObject, parseJsonText, type Json } from './keras-json';
 
 export interface KerasProblem extends LayerProblem {
   /** Path of the JSON object concerned: a layer entry, or the model. */
@@ -37,9 +39,6 @@ export interface LoweredKeras {
   layerOf: Map<string, JsonPath>;
 }
 
-export const isJsonObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-const MODEL_CLASSES = ['Sequential', 'Functional', 'Model'];
 /** Models nested deeper than this are refused (a real network nests a few levels). */
 const MAX_NESTING = 32;
 /** The name of a batch Keras leaves open (None): TF.js graph models name theirs the same. */
@@ -49,76 +48,6 @@ const DTYPES = new Set<string>(['float32', 'float16', 'bfloat16', 'float64', 'in
 /** A `{class_name, config}` object that names a Keras model class. */
 export function looksLikeKerasModel(v: unknown): v is Json {
   return isJsonObject(v) && typeof v.class_name === 'string' && MODEL_CLASSES.includes(v.class_name) && 'config' in v;
-}
-
-/** A reference to a layer call's output: Keras's `[layer, node_index, tensor_index]`. */
-interface TensorRef {
-  layer: string;
-  node: number;
-  tensor: number;
-}
-
-interface LayerEntry {
-  className: string;
-  name: string;
-  config: Json;
-  path: JsonPath;
-  /** The entry itself (a model entry is lowered as a model). */
-  raw: Json;
-}
-
-const ref = (v: unknown): TensorRef | undefined =>
-  Array.isArray(v) && typeof v[0] === 'string' && Number.isInteger(v[1]) && Number.isInteger(v[2]) ? { layer: v[0], node: v[1] as number, tensor: v[2] as number } : undefined;
-
-/** Every `__keras_tensor__` in a Keras 3 call's args, in order (merge layers get a list). */
-function kerasTensors(v: unknown, out: TensorRef[] = [], depth = 0): TensorRef[] {
-  if (depth > 8) return out;
-  if (Array.isArray(v)) for (const x of v) kerasTensors(x, out, depth + 1);
-  else if (isJsonObject(v) && v.class_name === '__keras_tensor__' && isJsonObject(v.config)) {
-    const r = ref(v.config.keras_history);
-    if (r) out.push(r);
-  }
-  return out;
-}
-
-/** A layer's calls, each a list of input references (Keras 2 and Keras 3 forms). */
-function inboundCalls(entry: Json): TensorRef[][] | undefined {
-  const nodes = entry.inbound_nodes ?? [];
-  if (!Array.isArray(nodes)) return undefined;
-  const calls: TensorRef[][] = [];
-  for (const n of nodes) {
-    if (isJsonObject(n)) calls.push(kerasTensors(n.args));
-    else if (Array.isArray(n) && n.every((r) => ref(r))) calls.push(n.map((r) => ref(r)!));
-    else return undefined;
-  }
-  return calls;
-}
-
-/** `input_layers`/`output_layers`: `[["x", 0, 0], …]`, or Keras 3's flat `["x", 0, 0]` for one. */
-function refList(v: unknown): TensorRef[] | undefined {
-  if (ref(v)) return [ref(v)!];
-  if (!Array.isArray(v) || !v.every((r) => ref(r))) return undefined;
-  return v.map((r) => ref(r)!);
-}
-
-/**
- * Per nested-model layer, the node index of its first call in the outer
- * graph: 1 where the model's own construction counts as node 0 (Keras 2's
- * `_should_skip_first_node`, TF.js, Keras 3's `kept_nodes = 1` for
- * Functional), else 0. Which one a writer used shows in the references: the
- * last call's output is always used, so a reference past the call count
- * means the count starts at 1.
- */
-function nodeOffsets(byName: Map<string, LayerEntry>, calls: { e: LayerEntry; refs: TensorRef[] }[], outRefs: TensorRef[]): Map<string, number> {
-  const maxRef = new Map<string, number>();
-  for (const r of [...calls.flatMap((c) => c.refs), ...outRefs]) maxRef.set(r.layer, Math.max(maxRef.get(r.layer) ?? 0, r.node));
-  const offsets = new Map<string, number>();
-  for (const [name, e] of byName) {
-    if (!MODEL_CLASSES.includes(e.className)) continue;
-    const count = calls.filter((c) => c.e === e).length;
-    if ((maxRef.get(name) ?? -1) >= count) offsets.set(name, 1);
-  }
-  return offsets;
 }
 
 /** Keras-written arguments in the forms the layer semantics read. */
@@ -398,15 +327,6 @@ export function modelOrThrow(lowered: { model: Model; problems: readonly { messa
 /** A parsed Keras model config → IR; throws ModelLoadError on the first error. */
 export function kerasModelFromJson(json: unknown, file: string, format: Model['format'] = 'keras'): Model {
   return modelOrThrow(lowerKerasModel(json, { format }), file);
-}
-
-/** JSON text → a value, or a ModelLoadError saying where the text is broken. */
-export function parseJsonText(text: string, file: string, what: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new ModelLoadError(file, `${what} is not valid JSON (${err instanceof Error ? err.message : String(err)})`);
-  }
 }
 
 /** Keras JSON text (`model.to_json()`) → IR. */

@@ -12,7 +12,7 @@
  * flow) take the entering value's shape; the others are unknown. Constants
  * inside the frame become inputs of the loop node, so parameter counts keep them.
  */
-import type { TfNode } from './tfjs-graph';
+import type { TfNode } from './tfjs-graph-def';
 
 /** The IR op type of a collapsed TF1 while loop (domain ai.tensorflow; shape rule in analysis/ops/control.ts). */
 export const WHILE_LOOP_OP = 'WhileLoop';

@@ -7,6 +7,10 @@
  * or 'tf' (the IR value is the TF tensor as is). Axis-taking ops remap their
  * axes; layout-sensitive ops (Reshape, Shape, StridedSlice …) read the TF
  * layout, going through an explicit Transpose so element order is TF's.
+ * Convolution, pooling, normalisation, activation, elementwise and matmul
+ * ops are here; the axis-taking family is in tfjs-graph-ops-axes.ts,
+ * indexing and generators in tfjs-graph-ops-tensor.ts, TensorArray/List ops
+ * in tfjs-graph-ops-lists.ts.
  */
 import type { Dim } from '../ir';
 import type { AttrInput } from '../onnx/attr-input';
@@ -15,14 +19,11 @@ import { shownValue } from '../errors';
 import { samePads } from '../analysis/ops/conv-geometry';
 import { TENSOR_OPS } from './tfjs-graph-ops-tensor';
 import { LIST_OPS } from './tfjs-graph-ops-lists';
-import { nchw, normAxes, num, opaque, tf, type Layout, type Lowered, type OpEnv, type OpLowering } from './tfjs-graph-env';
+import { AXIS_OPS } from './tfjs-graph-ops-axes';
+import { nchw, num, tf, type Layout, type Lowered, type OpEnv, type OpLowering } from './tfjs-graph-env';
 
 export type { Layout, Lowered, OpEnv, OpLowering } from './tfjs-graph-env';
 export { opaque } from './tfjs-graph-env';
-
-/** Position of TF NHWC axis a in the NCHW value. */
-const NHWC_TO_NCHW = [0, 2, 3, 1];
-const TO_NCHW = [0, 3, 1, 2];
 
 function channelsFirst(e: OpEnv): boolean {
   const f = e.attrStr('data_format') ?? 'NHWC';
@@ -184,47 +185,6 @@ function unary(onnx: string, attrs?: (e: OpEnv) => Record<string, AttrInput>): O
 
 const passThrough: OpLowering = (e) => e.raw(0);
 
-/**
- * Axes of an NHWC value held NCHW: the NCHW axes, and whether the axes left
- * after removing them keep TF's order (so a rank-reduced result is TF layout).
- */
-function remapAxes(axes: number[]): { axes: number[]; keepsOrder: boolean } {
-  const mapped = axes.map((a) => NHWC_TO_NCHW[a]);
-  const left = [0, 1, 2, 3].filter((a) => !axes.includes(a)).map((a) => NHWC_TO_NCHW[a]);
-  return { axes: mapped, keepsOrder: left.every((p, i) => i === 0 || p > left[i - 1]) };
-}
-
-
-/** Mean/Max/Min/Sum/Prod(x, axis, keep_dims); Mean/Max over H,W of NHWC is global pooling. */
-function reduce(onnx: string, global?: string): OpLowering {
-  return (e) => {
-    const keep = e.attrBool('keep_dims') ?? false;
-    const rank = e.shape(0)?.length;
-    let axes = e.constInts(1);
-    if (!axes && rank === 4 && e.shape(1)?.[0] === 2 && (global !== undefined)) {
-      // Without the weight bytes the axes are unknown; two axes of a 4-D image are H and W in every converted CNN.
-      e.warn(`reduction axes are in the weights file; assumed [1, 2] (global pooling)`);
-      axes = [1, 2];
-    }
-    if (!axes || rank === undefined) {
-      if (!axes) e.warn(`reduction axes are not known (they are in the weights file); the output shape is unknown`);
-      return tf(e.node(onnx, [e.tf(0), e.tf(1)], { keepdims: keep ? 1 : 0 }));
-    }
-    const norm = [...new Set(normAxes(e, axes, rank))].sort();
-    if (rank === 4 && e.layout(0) === 'nchw') {
-      const m = remapAxes(norm);
-      if (keep || m.keepsOrder) {
-        const x = e.nchw(0);
-        const isGlobal = global && norm.length === 2 && norm[0] === 1 && norm[1] === 2;
-        const y = isGlobal ? e.node(global, [x]) : e.node(onnx, [x, e.ints(m.axes)], { keepdims: 1 });
-        if (keep) return nchw(y);
-        return tf(e.node('Squeeze', [y, e.ints(m.axes.sort())]));
-      }
-    }
-    return tf(norm.length ? e.node(onnx, [e.tf(0), e.ints(norm)], { keepdims: keep ? 1 : 0 }) : e.tf(0));
-  };
-}
-
 const pool = (onnx: 'MaxPool' | 'AveragePool'): OpLowering => (e) => {
   const { x, out } = spatialInput(e, 0);
   const k = hw(e, 'ksize', 1);
@@ -290,71 +250,6 @@ const softmax = (onnx: string): OpLowering => (e) => {
   return x.layout === 'nchw' && r === 4 ? nchw(e.node(onnx, [x.value], { axis: 1 })) : tf(e.node(onnx, [e.tf(0)], { axis: -1 }));
 };
 
-const reshape: OpLowering = (e) => {
-  const target = e.constInts(1);
-  // A computed target (Shape → StridedSlice → Pack) folds in shape inference; a Const one needs the weight bytes.
-  if (!target && e.isConst(1)) e.warn('the target shape is in the weights file; the output shape is unknown without it');
-  return tf(e.node('Reshape', [e.tf(0), target ? e.ints(target) : e.tf(1)]));
-};
-
-const squeeze: OpLowering = (e) => {
-  const s = e.shape(0);
-  const given = e.attrInts('squeeze_dims') ?? e.attrInts('axis') ?? [];
-  if (!s) return tf(given.length ? e.node('Squeeze', [e.tf(0), e.ints(given)]) : e.node('Squeeze', [e.tf(0)]));
-  const axes = given.length ? normAxes(e, given, s.length) : s.flatMap((d, i) => (d === 1 ? [i] : []));
-  axes.forEach((a) => num(s[a]) && s[a] !== 1 && e.fail(`cannot squeeze axis ${a} of size ${s[a]} (input [${s.join(',')}])`));
-  if (s.length === 4 && e.layout(0) === 'nchw') {
-    const m = remapAxes(axes);
-    if (m.keepsOrder) return tf(e.node('Squeeze', [e.nchw(0), e.ints(m.axes.sort())]));
-  }
-  return tf(e.node('Squeeze', [e.tf(0), e.ints(axes)]));
-};
-
-/** ConcatV2(values…, axis): axis is the last input. */
-const concat: OpLowering = (e) => {
-  const n = e.arity - 1;
-  if (n < 1) e.fail('needs at least one value and an axis');
-  const idx = Array.from({ length: n }, (_, i) => i);
-  const shapes = idx.map((i) => e.shape(i));
-  const rank = shapes.find((s) => s)?.length;
-  let axis = e.constInts(n)?.[0];
-  if (axis === undefined && rank !== undefined) {
-    const known = shapes.filter((s): s is Dim[] => !!s);
-    const differ = Array.from({ length: rank }, (_, a) => a).filter((a) => known.some((s) => s[a] !== known[0][a]));
-    axis = differ.length === 1 ? differ[0] : rank - 1;
-    e.warn(`the concat axis is in the weights file; assumed axis ${axis}${differ.length === 1 ? ' (the only axis the inputs differ on)' : ' (channels)'}`);
-  }
-  if (axis !== undefined && rank === undefined) return tf(e.node('Concat', idx.map((i) => e.tf(i)), { axis }));
-  if (axis === undefined || rank === undefined) {
-    e.warn('the concat axis is in the weights file and the inputs\' ranks are unknown; the output shape is unknown');
-    return opaque(e, false)[0];
-  }
-  const a = normAxes(e, [axis], rank)[0];
-  if (rank === 4 && idx.some((i) => e.layout(i) === 'nchw')) return nchw(e.node('Concat', idx.map((i) => e.nchw(i)), { axis: NHWC_TO_NCHW[a] }));
-  return tf(e.node('Concat', idx.map((i) => e.tf(i)), { axis: a }));
-};
-
-/** Pad/PadV2/MirrorPad(x, paddings [rank, 2]) → ONNX pads [begins…, ends…]. */
-const pad: OpLowering = (e) => {
-  const p = e.constInts(1);
-  const mode = e.op === 'MirrorPad' ? 'reflect' : 'constant';
-  const value = e.op === 'PadV2' && e.arity > 2 ? [e.tf(2)] : [];
-  const r = e.shape(0)?.length;
-  if (!p || r === undefined) {
-    if (e.isConst(1)) e.warn('the paddings are not known (they are in the weights file); the output shape is unknown');
-    // Computed paddings [rank, 2] → ONNX [begins…, ends…]: transposed and flattened (shape inference folds them when it can).
-    const pads = e.node('Reshape', [e.node('Transpose', [e.node('Cast', [e.tf(1)], { to: 7 })], { perm: [1, 0] }), e.ints([-1])]);
-    return tf(e.node('Pad', [e.tf(0), pads, ...value], { mode }));
-  }
-  if (p.length !== 2 * r) e.fail(`paddings has ${p.length / 2} rows but the input has rank ${r}`);
-  const rows = Array.from({ length: r }, (_, i) => [p[2 * i], p[2 * i + 1]]);
-  if (r === 4 && e.layout(0) === 'nchw') {
-    const ordered = TO_NCHW.map((a) => rows[a]);
-    return nchw(e.node('Pad', [e.nchw(0), e.ints([...ordered.map((x) => x[0]), ...ordered.map((x) => x[1])]), ...value], { mode }));
-  }
-  return tf(e.node('Pad', [e.tf(0), e.ints([...rows.map((x) => x[0]), ...rows.map((x) => x[1])]), ...value], { mode }));
-};
-
 /** ResizeBilinear/NearestNeighbor(images NHWC, size [h, w]) → Resize with sizes on axes 2, 3. */
 const resize = (mode: 'linear' | 'nearest'): OpLowering => (e) => {
   const { x } = { x: e.nchw(0) };
@@ -385,22 +280,6 @@ const convTranspose: OpLowering = (e) => {
   return out(e.node('ConvTranspose', [x, w], attrs));
 };
 
-const pack: OpLowering = (e) => {
-  const axis = e.attrInt('axis') ?? 0;
-  const ins = Array.from({ length: e.arity }, (_, i) => e.node('Unsqueeze', [e.tf(i), e.ints([axis])]));
-  return tf(e.node('Concat', ins, { axis }));
-};
-
-const expandDims: OpLowering = (e) => {
-  const a = e.constInts(1) ?? e.fail('the axis is not known (it is in the weights file)');
-  return tf(e.node('Unsqueeze', [e.tf(0), e.ints(a)]));
-};
-
-const transpose: OpLowering = (e) => {
-  const perm = e.constInts(1) ?? e.fail('the permutation is not known (it is in the weights file)');
-  return tf(e.node('Transpose', [e.tf(0)], { perm }));
-};
-
 const ONNX_DTYPE: Record<string, number> = nullProto({ DT_FLOAT: 1, DT_INT32: 6, DT_INT64: 7, DT_BOOL: 9, DT_HALF: 10, DT_DOUBLE: 11, DT_UINT8: 2, DT_INT8: 3 });
 
 export const TF_OPS: Record<string, OpLowering> = nullProto({
@@ -429,16 +308,11 @@ export const TF_OPS: Record<string, OpLowering> = nullProto({
   Softmax: softmax('Softmax'), LogSoftmax: softmax('LogSoftmax'),
   MaxPool: pool('MaxPool'), AvgPool: pool('AveragePool'),
   FusedBatchNorm: fusedBatchNorm, FusedBatchNormV2: fusedBatchNorm, FusedBatchNormV3: fusedBatchNorm,
-  Mean: reduce('ReduceMean', 'GlobalAveragePool'), Max: reduce('ReduceMax', 'GlobalMaxPool'),
-  Min: reduce('ReduceMin'), Sum: reduce('ReduceSum'), Prod: reduce('ReduceProd'),
   MatMul: (e) => tf(matMul(e, e.attrBool('transpose_a') ?? false, e.attrBool('transpose_b') ?? false)),
   BatchMatMulV2: batchMatMul, BatchMatMul: batchMatMul, BatchMatMulV3: batchMatMul,
   _FusedMatMul: fusedMatMul,
-  Reshape: reshape, Squeeze: squeeze, ConcatV2: concat, ExpandDims: expandDims, Transpose: transpose,
-  Pad: pad, PadV2: pad, MirrorPad: pad,
   ResizeBilinear: resize('linear'), ResizeNearestNeighbor: resize('nearest'),
   Shape: (e) => tf(e.node('Shape', [e.tf(0)])),
-  Pack: pack,
   Equal: elementwise('Equal'), Less: elementwise('Less'), LessEqual: elementwise('LessOrEqual'), Greater: elementwise('Greater'),
   GreaterEqual: elementwise('GreaterOrEqual'), LogicalAnd: elementwise('And'), LogicalOr: elementwise('Or'), LogicalNot: unary('Not'),
   NotEqual: (e) => { const d = elementwise('Equal')(e) as Lowered; return { ...d, value: e.node('Not', [d.value]) }; },
@@ -447,6 +321,7 @@ export const TF_OPS: Record<string, OpLowering> = nullProto({
   // both branches, so both are profiled; Merge has the branches' common shape (rule in analysis/ops/control.ts).
   Switch: (e) => [e.raw(0), e.raw(0)],
   Merge: (e) => e.nodeN('Merge', Array.from({ length: e.arity }, (_, i) => e.tf(i)), 2, {}, 'ai.tensorflow').map(tf),
+  ...AXIS_OPS,
   ...TENSOR_OPS,
   ...LIST_OPS,
 });

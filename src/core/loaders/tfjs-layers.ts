@@ -10,7 +10,8 @@
 import type { Model } from '../ir';
 import { ModelLoadError, formatCount } from '../errors';
 import { loadTfjsGraphModel } from './tfjs-graph';
-import { isJsonObject, lowerKerasModel, modelOrThrow, parseJsonText, type Json, type JsonPath, type LoweredKeras } from './keras';
+import { lowerKerasModel, modelOrThrow, type LoweredKeras } from './keras';
+import { isJsonObject, parseJsonText, type Json, type JsonPath } from './keras-json';
 
 /** A parsed JSON value that is a TF.js model.json (layers or graph model). */
 export function looksLikeTfjsModel(v: unknown): v is Json {

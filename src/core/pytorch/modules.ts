@@ -6,7 +6,7 @@
  * `/layer1/layer1.0/conv1/Conv` belongs to `layer1.0.conv1`).
  */
 import type { Shape } from '../ir';
-import { parseShape } from '../analysis/infer';
+import { parseShape } from '../analysis/shape-text';
 import { callArguments } from './source-map';
 
 /** `model.py:ClassName` (or a factory function's name); undefined when `spec` is not a Python file. */

@@ -4,21 +4,23 @@
  * source of numbers for the CLI, the editor and the webview.
  */
 import type { DType, Model, Shape } from '../ir';
-import { inferShapes, type InferResult } from '../analysis/infer';
+import { inferShapes } from '../analysis/infer';
+import type { InferResult } from '../analysis/infer-types';
 import type { TensorInfo } from '../analysis/ops/types';
 import { allNumeric } from '../analysis/ops/dims';
 import { addExact, bytesExact, productExact, sumFigures, type Figure } from '../../shared/exact';
 import { analyseDataflow } from '../analysis/dataflow';
 import { foldableNodes, type Folding } from '../analysis/folding';
-import { layerCost, storedTensors } from '../analysis/metrics';
-import { describeField, inputField, propagateField, type FieldState, type ReceptiveField } from '../analysis/receptive-field';
+import { storedTensors } from '../analysis/metrics';
+import type { ReceptiveField } from '../analysis/receptive-field';
 import { peakActivation, trainingBytes, type Optimizer } from '../analysis/memory';
 import type { ExternalReader } from '../tensor-data';
 import { dict } from '../lookup';
-import { irInputShapes, layoutName, shownShape, type LayoutName } from '../layout';
+import { irInputShapes, layoutName, type LayoutName } from '../layout';
 import { append } from '../arrays';
 import { InputShapeError } from '../errors';
 import { reboundInputs, refuseBrokenRebinding, symbolsBoundBy } from './rebinding';
+import { layerRows, tensorReport } from './layer-rows';
 
 export interface ProfileOptions {
   /** Input shape overrides by input name, in the model's own layout (the report's `layout`). */
@@ -141,12 +143,6 @@ export interface Profile {
   details: ProfileDetails;
 }
 
-/** A tensor as reported; `model` given: its shape in the model's own layout. */
-function tensorReport(name: string, info: TensorInfo | undefined, model?: Pick<Model, 'layout'>): TensorReport {
-  const shape = info?.shape ? [...info.shape] : null;
-  return { name, shape: shape && model ? shownShape(model, name, shape) : shape, dtype: info?.dtype ?? null };
-}
-
 function collectSymbols(values: Map<string, TensorInfo>): Set<string> {
   const out = new Set<string>();
   values.forEach((v) => {
@@ -240,65 +236,7 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
     return bytesExact(v.dtype, productExact(v.shape));
   };
 
-  // Receptive fields, in execution order.
-  const fields = new Map<string, FieldState | undefined>();
-  for (const name of graph.inputs) fields.set(name, inputField(numeric.values.get(name)?.shape));
-  const fieldCtx = {
-    shapeOf: (n: string) => numeric.values.get(n)?.shape,
-    valueOf: (n: string) => numeric.values.get(n)?.value,
-    warn: () => undefined,
-    opset: model.opset[''],
-  };
-  // A node refused by shape inference (a forbidden attribute, inconsistent shapes) has no field.
-  // So has one whose operator is unknown: what it does to positions is unknown.
-  const refused = new Set<string>();
-  const unknownOps = new Set<string>();
-  for (const i of numeric.issues) {
-    if (i.unknownOperator) unknownOps.add(i.node);
-    if (i.severity === 'error' || i.unknownOperator) refused.add(i.node);
-  }
-  const isDynamic = (o: string) => flow.dynamic.has(o);
-  for (const node of order) {
-    const dynamic = node.outputs.some(isDynamic) && !refused.has(node.name);
-    let f: FieldState | undefined;
-    if (dynamic) {
-      const inputFields = new Array<FieldState | undefined>(node.inputs.length);
-      for (let k = 0; k < inputFields.length; k++) inputFields[k] = fields.get(node.inputs[k]);
-      f = propagateField(node, inputFields, fieldCtx);
-    }
-    for (const o of node.outputs) fields.set(o, f);
-  }
-
-  const usedWeights = new Set<string>();
-  const hasFunctions = model.functions.size > 0;
-  const layers: LayerReport[] = graph.nodes.map((node) => {
-    const def = hasFunctions ? model.functions.get(`${node.domain}:${node.opType}`) : undefined;
-    const call = def && numeric.functionCalls.get(node.name);
-    const cost = layerCost(node, flow, stored, numeric.values, { fn: def && call ? { def, call, functions: model.functions } : undefined, unknownOperator: unknownOps.has(node.name) });
-    for (const w of cost.weights) usedWeights.add(w.name);
-    let activationBytes: Figure = 0;
-    const outputs: TensorReport[] = [];
-    for (const o of node.outputs) {
-      outputs.push(tensorReport(o, display.values.get(o), model));
-      if (!o || !flow.dynamic.has(o)) continue;
-      const b = bytesOf(o);
-      activationBytes = b === null || activationBytes === null ? null : addExact(activationBytes, b);
-    }
-    const out0 = node.outputs[0];
-    const spatialOut = out0 && flow.dynamic.has(out0) ? fields.get(out0) : undefined;
-    return {
-      name: node.name,
-      op: node.opType,
-      inputs: node.inputs.slice(),
-      outputs,
-      params: cost.params,
-      macs: cost.macs,
-      flops: cost.flops,
-      receptiveField: describeField(spatialOut),
-      activationBytes,
-    };
-  });
-
+  const { layers, usedWeights } = layerRows({ model, display, numeric, flow, stored, bytesOf });
   const params = sumFigures([...usedWeights].map((name) => stored.get(name)!.elements));
   const paramBytes = sumFigures([...usedWeights].map((name) => stored.get(name)!.bytes));
   const macs = sumFigures(layers.map((l) => l.macs));

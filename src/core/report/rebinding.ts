@@ -4,7 +4,8 @@
  * error naming the node when the graph cannot take the asked shapes.
  */
 import type { DType, Model, Shape } from '../ir';
-import { inferShapes, type InferResult } from '../analysis/infer';
+import { inferShapes } from '../analysis/infer';
+import type { InferResult } from '../analysis/infer-types';
 import { InputShapeError } from '../errors';
 import { dict } from '../lookup';
 import { shownShape } from '../layout';

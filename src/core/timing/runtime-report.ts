@@ -9,7 +9,7 @@ import type { Graph } from '../ir';
 import type { ProfileReport, TensorReport } from '../report/profile';
 import { analyseDataflow } from '../analysis/dataflow';
 import { addExact, sumFigures, tensorBytes, type Figure } from '../../shared/exact';
-import { executionOrder } from '../analysis/infer';
+import { executionOrder } from '../analysis/execution-order';
 import { mapKernelsToNodes, type NodeMapping } from './node-map';
 import type { TraceRun } from './ort-trace';
 import { summarize, summaryPerKey, type TimingSummary } from './stats';
