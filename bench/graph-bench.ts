@@ -216,9 +216,9 @@ async function main(): Promise<number> {
   console.log(table(rows));
   console.log(
     '\nextension ms = load + view (profile, layer views, largest batch in the budget) + JSON (in this process); page total ms = the page\'s own `painted.totalMs`;' +
-      ' page wall ms = `window.postMessage` → `painted` posted, page clock (adds the structured clone and the wait for a busy page);' +
-      ' page − layout ms = worker start, ELK graph building, drawing; open→painted = extension + page wall;' +
-      ' boxes = boxes drawn (toElkGraph\'s count without a browser); JS heap = the page\'s, after paint, without the layout worker.',
+    ' page wall ms = `window.postMessage` → `painted` posted, page clock (adds the structured clone and the wait for a busy page);' +
+    ' page − layout ms = worker start, ELK graph building, drawing; open→painted = extension + page wall;' +
+    ' boxes = boxes drawn (toElkGraph\'s count without a browser); JS heap = the page\'s, after paint, without the layout worker.',
   );
   for (const n of notes) console.log(`\n- ${n}`);
   console.log(`\n(${((performance.now() - started) / 1000).toFixed(1)} s)`);

@@ -136,9 +136,10 @@ async function convlensOnce(
     harness.url,
     data.then((d) => d.message),
     {
-      beforeLoad: async () => {
+      beforeLoad: () => {
         t0 = performance.now();
         startWork();
+        return Promise.resolve();
       },
     },
   );
@@ -198,7 +199,7 @@ async function netronOnce(browser: Browser, url: string): Promise<{ openMs: numb
     const cdp = await context.newCDPSession(page);
     for (;;) {
       const r = await cdp.send('Runtime.evaluate', {
-        expression: "document.body.classList.contains('default') && document.querySelectorAll('#origin g.node').length",
+        expression: 'document.body.classList.contains(\'default\') && document.querySelectorAll(\'#origin g.node\').length',
         returnByValue: true,
       });
       const n = r.result.value as number | false;

@@ -25,6 +25,7 @@ export type ProfileFn = (model: Model) => unknown;
 /** profileModel from the report module, when it exists and loads (it is optional for the bench). */
 export function findProfiler(): ProfileFn | null {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a synchronous, optional load: the module may be missing at the revision under bench
     const mod = require('../src/core/report/profile') as Record<string, unknown>;
     const f = mod.profileModel;
     return typeof f === 'function' ? (model) => (f as ProfileFn)(model) : null;

@@ -144,9 +144,9 @@ async function main(): Promise<void> {
           channels = map.channels;
           await page.evaluate((m) => window.postMessage(m, '*'), { type: 'reply', requestId: req.requestId, reply: { ok: true, value: map } } as ToWebviewMessage);
           // A string, not a function: tsx's name-keeping helpers do not exist in the page.
-          const shownAt = (await page.evaluate(
-            "new Promise((done) => { const check = () => (document.querySelector('.fm-tile canvas') ? requestAnimationFrame(() => done(performance.now())) : requestAnimationFrame(check)); check(); })",
-          )) as number;
+          const shownAt = await page.evaluate<number>(
+            'new Promise((done) => { const check = () => (document.querySelector(\'.fm-tile canvas\') ? requestAnimationFrame(() => done(performance.now())) : requestAnimationFrame(check)); check(); })',
+          );
           times.push(shownAt - clickedAt);
         } finally {
           await view.close();

@@ -77,7 +77,7 @@ export function failure(err: (s: string) => void, e: unknown, file?: string): nu
 }
 
 /** Options of `profile` alone (export refuses them), and of `profile --run` alone. */
-export const PROFILE_ONLY = ['input', 'python', 'stats', 'dtype', 'optimizer', 'budget', 'all-nodes', 'json', 'csv', 'markdown', 'run', 'provider', 'engine', 'tfjs-backend', 'runs', 'warmup', 'timeout', 'zeros', 'html', 'sweep', 'image', 'normalize', 'force'] as const;
+export const PROFILE_ONLY = ['input', 'python', 'stats', 'dtype', 'optimizer', 'budget', 'checkpoint', 'all-nodes', 'json', 'csv', 'markdown', 'run', 'provider', 'engine', 'tfjs-backend', 'runs', 'warmup', 'timeout', 'zeros', 'html', 'sweep', 'image', 'normalize', 'force'] as const;
 export const RUN_ONLY = ['provider', 'engine', 'tfjs-backend', 'runs', 'warmup', 'timeout', 'zeros', 'sweep', 'image', 'normalize', 'force'] as const;
 
 /** `--input NAME=DIMS` options as input shapes. */

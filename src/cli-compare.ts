@@ -96,7 +96,7 @@ export async function diffCommand(argv: string[], out: (s: string) => void, err:
   }
   return guarded(err, async () => {
     if (values.json && values.markdown) throw new UsageError('choose one of --json, --markdown');
-    const python = values.python as string | undefined;
+    const python = values.python;
     const [a, b] = [await loadSide(positionals[0], {}, python), await loadSide(positionals[1], {}, python)];
     const d = diffModels(a, b, { weights: values.weights === true });
     if (values.json) out(JSON.stringify(d, null, 2) + '\n');
@@ -143,17 +143,17 @@ export async function checkCommand(argv: string[], out: (s: string) => void, err
     };
     if (values['max-params'] !== undefined) budgets.params = count('max-params');
     if (values['max-macs'] !== undefined) budgets.macs = count('max-macs');
-    if (values['max-peak-memory'] !== undefined) budgets.peakActivationBytes = parseBytes(values['max-peak-memory'] as string, '--max-peak-memory');
-    if (values['max-training-memory'] !== undefined) budgets.trainingBytes = parseBytes(values['max-training-memory'] as string, '--max-training-memory');
+    if (values['max-peak-memory'] !== undefined) budgets.peakActivationBytes = parseBytes(values['max-peak-memory'], '--max-peak-memory');
+    if (values['max-training-memory'] !== undefined) budgets.trainingBytes = parseBytes(values['max-training-memory'], '--max-training-memory');
     if (Object.keys(budgets).length === 0) throw new UsageError('check needs at least one budget: --max-params, --max-macs, --max-peak-memory or --max-training-memory');
     const options: ProfileOptions = {};
-    if (values.batch !== undefined) options.batch = positiveInt('--batch', values.batch as string);
+    if (values.batch !== undefined) options.batch = positiveInt('--batch', values.batch);
     if (values.optimizer !== undefined) {
-      const o = parseOptimizer(values.optimizer as string);
+      const o = parseOptimizer(values.optimizer);
       if ('error' in o) throw new OptionValueError(`--optimizer: ${o.error}`);
       options.optimizer = o.optimizer;
     }
-    const side = await loadSide(positionals[0], options, values.python as string | undefined);
+    const side = await loadSide(positionals[0], options, values.python);
     const totals = side.profile.report.totals;
     const failures = budgetFailures(totals, budgets);
     for (const f of failures) err(`convlens: ${positionals[0]}: ${f}\n`);

@@ -1,7 +1,6 @@
 /** `convlens export <model> -o <out.onnx>`: a runnable ONNX file from a definition, Keras or TF.js layers model, or ONNX. */
 import { readFileSync } from 'node:fs';
 import { sameFile, writeFileAtomic } from './core/files';
-import { join } from 'node:path';
 import { ModelLoadError, formatCount } from './core/errors';
 import { loadModelFile } from './core/loaders/index';
 import { isCnnYamlName } from './core/formats';
@@ -45,7 +44,7 @@ export async function exportCommand(values: Record<string, unknown>, modelPath: 
     const profileOnly = PROFILE_ONLY.find((k) => values[k] !== undefined);
     if (profileOnly) throw new UsageError(`--${profileOnly} applies to 'profile', not 'export'`);
     const output = values.output as string | undefined;
-    if (!output) throw new UsageError("export: give the output file with -o <out.onnx>");
+    if (!output) throw new UsageError('export: give the output file with -o <out.onnx>');
     if (sameFile(output, modelPath)) {
       // Never over the user's model: an export replaces its target.
       fail(err, `${modelPath}: cannot export over the model itself (-o ${output}); choose another output file`);
@@ -97,4 +96,3 @@ export async function exportCommand(values: Record<string, unknown>, modelPath: 
     return 2;
   }
 }
-

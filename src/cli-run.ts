@@ -44,7 +44,7 @@ export async function runCommand(values: Record<string, unknown>, modelPath: str
   const { runInChild, RuntimeError } = await import('./runtime/client.js');
   const { batchSweep } = await import('./runtime/sweep.js');
   try {
-    const notHere = (['dtype', 'optimizer', 'budget', 'all-nodes'] as const).find((k) => values[k] !== undefined);
+    const notHere = (['dtype', 'optimizer', 'budget', 'checkpoint', 'all-nodes'] as const).find((k) => values[k] !== undefined);
     if (notHere) throw new UsageError(`--${notHere} applies to the static profile, not --run`);
     const provider = (values.provider as string | undefined) ?? 'auto';
     if (!(PROVIDER_SETTINGS as readonly string[]).includes(provider)) throw new OptionValueError(`--provider: expected ${PROVIDER_SETTINGS.join(', ')}, got '${provider}'`);
@@ -58,7 +58,7 @@ export async function runCommand(values: Record<string, unknown>, modelPath: str
       if (!/^\d+$/.test(v) || Number(v) < min) throw new OptionValueError(`--${name}: expected an integer ≥ ${min}, got '${v}'`);
       return Number(v);
     };
-    const format = formatOfFlags(values as Record<string, boolean | undefined>, ['json', 'csv', 'markdown', 'html']);
+    const format = formatOfFlags(values, ['json', 'csv', 'markdown', 'html']);
     if (typeof format === 'object') throw new UsageError(format.error);
     const request: ProfileRequest = {
       kind: 'profile',
@@ -123,4 +123,3 @@ export async function runCommand(values: Record<string, unknown>, modelPath: str
     process.off('SIGTERM', onSignal);
   }
 }
-

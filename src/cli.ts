@@ -1,14 +1,14 @@
 /**
  * `convlens` command line: the same engine as the extension, for terminals and CI.
  *   convlens profile <model> [--input NAME=1x3x224x224] [--batch N] [--dtype T]
- *                            [--optimizer sgd|momentum|adam] [--budget 8GiB]
+ *                            [--optimizer sgd|momentum|adam] [--budget 8GiB] [--checkpoint GROUP]
  *                            [--json | --csv | --markdown | --html]
  *   convlens profile <model> --run [--provider auto|cuda|tensorrt|cpu] [--engine auto|onnxruntime|tfjs] [--runs N] [--warmup N]
  *                            [--timeout S] [--zeros] [--batch N] [--force] [--json | --csv | --markdown | --html]
  *   convlens export <model.cnn.yaml> -o <out.onnx> [--seed N] [--opset 17] [--batch N]
  */
 import { parseArgs } from 'node:util';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { oneLine } from './core/user-message';
 import { loadModelFile } from './core/loaders/index';
 import { MAX_EXPORT_OPSET as MAX_OPSET, MIN_EXPORT_OPSET as MIN_OPSET } from './core/export/opset';
@@ -24,7 +24,7 @@ import { formatOfFlags, renderProfile, renderWeights } from './core/report/rende
 import { formatBatchFit } from './core/report/format';
 import { visibleLines } from './core/report/safe-text';
 import { parseOptimizer } from './core/analysis/memory';
-import type { Model, Shape } from './core/ir';
+import type { Model } from './core/ir';
 import { checkCommand, COMPARE_USAGE, diffCommand } from './cli-compare';
 import { fail, failure, inputShapesOf, OptionValueError, parseBytes, positiveInt, RUN_ONLY, unexpected, UsageError } from './cli-common';
 import { runCommand } from './cli-run';
@@ -54,7 +54,11 @@ Options:
                       symbolic, else of the first input
   --dtype T           element type of the inputs (float32, float16, …)
   --optimizer O       sgd | momentum | adam (training-memory estimate; default adam)
-  --budget SIZE       also print the largest batch whose training memory fits SIZE (e.g. 16GiB)
+  --budget SIZE       also print the largest batch whose training peak fits SIZE (e.g. 16GiB)
+  --checkpoint GROUP  training memory with activation checkpointing of GROUP (a layer-name
+                      scope such as layer3, layer3.0 or conv4_*; repeatable): its activations
+                      are recomputed in backward instead of kept
+                      (--dtype float16 or bfloat16: mixed precision, float32 master weights)
   --all-nodes         list exporters' constant and shape nodes (Identity of a weight,
                       Constant, Shape → Gather → Concat) as layers; by default they are
                       folded into the layers that read them
@@ -94,8 +98,6 @@ own opset).
   --batch N           batch size of the input (definitions only; default 1)
 `;
 
-
-
 /** Runs the CLI; `profile --run` is asynchronous (it waits for the runtime process). */
 export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), rawErr: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
   // Messages quote file and model names: their control characters are shown, never obeyed (safe-text.ts).
@@ -113,6 +115,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         dtype: { type: 'string' },
         optimizer: { type: 'string' },
         budget: { type: 'string' },
+        checkpoint: { type: 'string', multiple: true },
         json: { type: 'boolean' },
         csv: { type: 'boolean' },
         markdown: { type: 'boolean' },
@@ -163,6 +166,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     const exportOnly = (['output', 'seed', 'opset'] as const).find((k) => values[k] !== undefined);
     if (exportOnly) throw new UsageError(`--${exportOnly} applies to 'export', not 'profile'`);
     const options: ProfileOptions = { inputShapes: inputShapesOf(values.input), ...(values['all-nodes'] ? { showFoldedNodes: true } : {}) };
+    if (values.checkpoint?.length) options.checkpoint = values.checkpoint;
     if (values.batch !== undefined) options.batch = positiveInt('--batch', values.batch);
     if (values.dtype !== undefined) {
       const d = parseDType(values.dtype);
@@ -195,6 +199,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         batch: options.batch,
         timeoutMs: 300_000,
         optimizer: options.optimizer,
+        checkpoint: options.checkpoint,
         showFoldedNodes: options.showFoldedNodes,
       });
       return printProfile(profiled.report, profiled.model);
@@ -207,7 +212,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       if (archive) return await viaTorch(modelPath, undefined, archive);
     }
     if (torchFile) {
-      const asked = (['input', 'batch', 'dtype', 'optimizer', 'budget', 'all-nodes', 'python'] as const).find((k) => values[k] !== undefined);
+      const asked = (['input', 'batch', 'dtype', 'optimizer', 'budget', 'checkpoint', 'all-nodes', 'python'] as const).find((k) => values[k] !== undefined);
       if (asked) throw new UsageError(`--${asked} applies to a model; ${basename(modelPath)} is a PyTorch checkpoint (weights only)`);
       const weights = withFile(modelPath, (src) => {
         const ck = readCheckpoint(src, modelPath);
@@ -234,13 +239,12 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   }
 }
 
-
 if (require.main === module) {
   // stderr carries the CLI's own lines only: a library's noise (Emscripten's
   // "Aborted(…)" from h5wasm, TensorFlow.js banners) would make a one-line
   // error several lines. CONVLENS_DEBUG=1 lets it through.
   const write = process.stderr.write.bind(process.stderr);
-  if (!process.env.CONVLENS_DEBUG) process.stderr.write = (() => true) as typeof process.stderr.write;
+  if (!process.env.CONVLENS_DEBUG) process.stderr.write = () => true;
   const err = (s: string) => void write(s);
   const crash = (e: unknown) => {
     err(`convlens: ${oneLine(unexpected(e))}\n`);

@@ -219,7 +219,7 @@ export class RequestTracker<Replies> {
     if (this.closedBecause !== undefined) return Promise.reject(new RequestError('closed', this.closedBecause));
     const requestId = this.nextId++;
     return new Promise<Replies[K]>((resolve, reject) => {
-      const entry: Pending = { resolve: resolve as (value: unknown) => void, reject };
+      const entry: Pending = { resolve, reject };
       if (timeoutMs > 0) {
         entry.timer = setTimeout(() => this.fail(requestId, new RequestError('timeout', `${this.options.peer} did not answer the ${type} request within ${duration(timeoutMs)}`)), timeoutMs);
       }

@@ -313,7 +313,7 @@ class App {
   private hover(t: HoverTarget | null, x: number, y: number): void {
     const model = this.model;
     if (!t || !model) return this.tooltip.hide();
-    this.tooltip.show(hoverTooltip(t, model.report.layers, model.layers, model.tensors, this.runtime), x, y);
+    this.tooltip.show(hoverTooltip(t, model.report.layers, model.layers, model.tensors, this.runtime, model.report.totals.trainingBytes), x, y);
   }
 
   /** Answers the extension's export request with the graph as SVG text or PNG (base64). */

@@ -90,7 +90,7 @@ export function producers(report: ProfileReport): Map<string, { layer: LayerRepo
 export function bound(shape: (number | string)[] | null, bindings: Record<string, number>): number[] | undefined {
   if (!shape) return undefined;
   const out = shape.map((d) => (typeof d === 'number' ? d : bindings[d] ?? boundExpression(d, bindings)));
-  return out.every((d) => typeof d === 'number') ? (out as number[]) : undefined;
+  return out.every((d) => typeof d === 'number') ? out : undefined;
 }
 
 /** A dim written as arithmetic over symbols ('2304*N', 'N+1') with every symbol bound; undefined otherwise ('?…' dims are unknown). */
@@ -102,7 +102,9 @@ function boundExpression(d: string, bindings: Record<string, number>): number | 
     return String(bindings[s]);
   });
   if (free || !/^[\d+\-*/() ]+$/.test(arithmetic)) return undefined;
-  const v = Function(`"use strict"; return (${arithmetic});`)() as unknown;
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the text is checked above to be digits, + - * / and parentheses only
+  const evaluate = Function(`"use strict"; return (${arithmetic});`) as () => unknown;
+  const v = evaluate();
   return typeof v === 'number' && Number.isSafeInteger(v) ? v : undefined;
 }
 

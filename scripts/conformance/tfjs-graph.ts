@@ -110,7 +110,7 @@ export async function checkTfjsGraph(tf: typeof TF, id: string, file: string): P
   let model: TF.GraphModel | undefined;
   const inputs: TF.Tensor[] = [];
   try {
-    const ab = weightData.buffer.slice(weightData.byteOffset, weightData.byteOffset + weightData.byteLength) as ArrayBuffer;
+    const ab = weightData.buffer.slice(weightData.byteOffset, weightData.byteOffset + weightData.byteLength);
     model = await tf.loadGraphModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: specs as TF.io.WeightsManifestEntry[], weightData: ab }));
     const feed: Record<string, TF.Tensor> = {};
     for (const p of placeholders) {
@@ -125,14 +125,14 @@ export async function checkTfjsGraph(tf: typeof TF, id: string, file: string): P
     const fetch = async (names: string[]): Promise<void> => {
       if (names.length === 0) return;
       try {
-        const outs = (await model!.executeAsync(feed, names)) as TF.Tensor | TF.Tensor[];
+        const outs = await model!.executeAsync(feed, names);
         const list = Array.isArray(outs) ? outs : [outs];
         names.forEach((n, i) => executed.set(n, list[i].shape));
         tf.dispose(list);
       } catch (e) {
         if (names.length === 1) {
           o.unfetched = (o.unfetched ?? 0) + 1;
-          o.disagreements.length < 12 && o.disagreements.push(`TF.js cannot fetch ${names[0]}: ${(e as Error).message.split('\n')[0].slice(0, 120)}`);
+          if (o.disagreements.length < 12) o.disagreements.push(`TF.js cannot fetch ${names[0]}: ${(e as Error).message.split('\n')[0].slice(0, 120)}`);
           return;
         }
         await fetch(names.slice(0, names.length >> 1));

@@ -47,19 +47,19 @@ export async function checkTfjsLayers(tf: typeof TF, id: string, file: string): 
   let model: TF.LayersModel | undefined;
   try {
     const weightData = Buffer.concat(json.weightsManifest.flatMap((g) => g.paths.map((p) => readFileSync(join(dirname(file), p)))));
-    const ab = weightData.buffer.slice(weightData.byteOffset, weightData.byteOffset + weightData.byteLength) as ArrayBuffer;
+    const ab = weightData.buffer.slice(weightData.byteOffset, weightData.byteOffset + weightData.byteLength);
     model = await tf.loadLayersModel(tf.io.fromMemory(json.modelTopology, specs as TF.io.WeightsManifestEntry[], ab));
     const layers = model.layers.filter((l) => l.getClassName() !== 'InputLayer');
     const probe = tf.model({ inputs: model.inputs, outputs: layers.map((l) => l.output as TF.SymbolicTensor) });
-    const x = model.inputs.map((i) => tf.randomUniform(i.shape.map((d) => d ?? 1) as number[], -1, 1));
-    const outs = probe.predict(x) as TF.Tensor | TF.Tensor[];
+    const x = model.inputs.map((i) => tf.randomUniform(i.shape.map((d) => d ?? 1), -1, 1));
+    const outs = probe.predict(x);
     const list = Array.isArray(outs) ? outs : [outs];
     const shapes = new Map<string, number[]>(model.inputs.map((i, k) => [i.name.replace(/:\d+$/, ''), x[k].shape]));
     layers.forEach((l, k) => shapes.set(l.name, list[k].shape));
     for (const l of layers) {
-      const inbound = (l.input as TF.SymbolicTensor | TF.SymbolicTensor[]);
+      const inbound = l.input;
       const first = Array.isArray(inbound) ? inbound[0] : inbound;
-      const inShape = (first.sourceLayer && shapes.get(first.sourceLayer.name)) ?? (first.shape.map((d) => d ?? 1) as number[]);
+      const inShape = (first.sourceLayer && shapes.get(first.sourceLayer.name)) ?? first.shape.map((d) => d ?? 1);
       executed.set(l.name, { input: inShape, output: shapes.get(l.name)!, layer: l });
     }
     tf.dispose([...x, ...list]);

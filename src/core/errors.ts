@@ -37,7 +37,8 @@ export function shownValue(v: unknown, depth = 0): string {
     return `[${items.join(', ')}${v.length > 8 ? ', …' : ''}]`;
   }
   if (typeof v === 'object') return 'an object';
-  return String(v);
+  // What is left of parsed data: booleans and bigints (pickles).
+  return (v as boolean | bigint | symbol).toString();
 }
 
 /**

@@ -38,7 +38,7 @@ export function writeFileAtomic(target: string, bytes: Uint8Array): void {
   const fd = openSync(tmp, 'wx', 0o644);
   try {
     try {
-      for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
+      for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done, bytes.length - done);
       fsyncSync(fd);
     } finally {
       closeSync(fd);

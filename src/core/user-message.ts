@@ -11,6 +11,7 @@ import { ModelLoadError } from './errors';
 import { visibleText } from './report/safe-text';
 
 /** Terminal escape sequences (colours, cursor moves) that runtimes write in their logs. */
+// eslint-disable-next-line no-control-regex -- matches terminal escape sequences (ESC [ …)
 const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
 
 /** A runtime's log line without its colours (its text is the runtime's, not a model's: nothing to show escaped). */

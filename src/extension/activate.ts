@@ -40,7 +40,6 @@ async function pickModel(uri?: vscode.Uri): Promise<vscode.Uri | undefined> {
   return picked?.[0];
 }
 
-
 /** The static-profile command: loads and profiles in the model worker, prints the table. */
 function profileCommand(workerScript: string, log: (line: string) => void) {
   return async (uri?: vscode.Uri): Promise<string | undefined> => {

@@ -11,8 +11,6 @@ import type { ExportFormat, ViewCommand } from '../protocol';
 import type { ModelEditorProvider, ModelView } from './model-editor';
 import { activeTabUri, isModelPath, MODEL_FILE_FILTERS, viewTypeFor } from './model-files';
 
-
-
 async function modelUri(uri?: unknown): Promise<vscode.Uri | undefined> {
   if (uri instanceof vscode.Uri) return uri;
   const active = activeTabUri();
@@ -92,7 +90,8 @@ export function registerViewCommands(provider: ModelEditorProvider, log: (line: 
     const doc = view.document;
     const report = doc.state.kind === 'ready' ? doc.state.data.report : undefined;
     const inputs = report?.inputs ?? [];
-    type Item = vscode.QuickPickItem & { action: 'batch' | 'reset' | string };
+    // action: 'batch', 'reset' or the name of the input to reshape.
+    type Item = vscode.QuickPickItem & { action: string };
     const items: Item[] = [
       { label: 'Batch size…', description: doc.overrides.batch ? `now ${doc.overrides.batch}` : 'now the model\'s own', action: 'batch' },
       ...inputs.map((t) => ({ label: `Shape of input ${t.name}…`, description: t.shape ? t.shape.join('×') : 'unknown', action: t.name })),

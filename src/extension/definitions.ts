@@ -35,9 +35,10 @@ const SEVERITY: Record<string, vscode.DiagnosticSeverity> = {
 function unlessCancelled<T>(promise: Promise<T>, token?: vscode.CancellationToken): Promise<T | undefined> {
   if (!token) return promise;
   if (token.isCancellationRequested) return Promise.resolve(undefined);
-  return new Promise((resolve, reject) => {
-    const cancelled = token.onCancellationRequested(() => (cancelled.dispose(), resolve(undefined)));
-    promise.then((v) => (cancelled.dispose(), resolve(v)), (e: unknown) => (cancelled.dispose(), reject(e)));
+  let cancelled: vscode.Disposable | undefined;
+  const whenCancelled = new Promise<undefined>((resolve) => (cancelled = token.onCancellationRequested(() => resolve(undefined))));
+  return Promise.race([promise, whenCancelled]).finally(() => {
+    cancelled?.dispose();
   });
 }
 

@@ -95,7 +95,7 @@ export function registerExportOnnx(workerScript: string, log: (line: string) => 
         // The worker's own errors name the file already.
         const msg = !(err instanceof RequestError) || err.reason === 'failed' ? errorMessage(err)
           : err.reason === 'timeout' ? `${file}: the export ran longer than ${EXPORT_TIMEOUT_MS / 60_000} min and was stopped`
-          : `${file}: ${err.message}`;
+            : `${file}: ${err.message}`;
         log(`error: export to ONNX: ${msg}`);
         void vscode.window.showErrorMessage(`ConvLens: cannot export to ONNX: ${msg}`);
         return undefined;

@@ -65,7 +65,6 @@ export class FeatureMaps implements vscode.Disposable {
     if (c) view.post({ type: 'featureMapsCaptured', summary: summaryOf(c) });
   }
 
-
   async receive(view: ModelView, m: FromWebviewMessage, views: ModelView[]): Promise<void> {
     const uri = view.document.uri;
     switch (m.type) {

@@ -216,6 +216,6 @@ export class ModelDocument implements vscode.CustomDocument {
     this.preparing?.abort();
     loadedFrom.delete(this.uri.toString());
     this.host.dispose();
-    this.disposables.forEach((d) => d.dispose());
+    for (const d of this.disposables) d.dispose();
   }
 }

@@ -333,7 +333,7 @@ export class ModelEditorProvider implements vscode.CustomReadonlyEditorProvider<
     if (panel.active) this.activeView = view;
     this.changed.fire(this.activeView);
     panel.onDidDispose(() => {
-      disposables.forEach((d) => d.dispose());
+      for (const d of disposables) d.dispose();
       view.dispose();
       this.views.delete(view);
       if (this.activeView === view) this.activeView = undefined;

@@ -71,7 +71,7 @@ export class ModelHost {
     this.worker = undefined;
   }
 
-  private request<K extends keyof ModelWorkerApi & string>(type: K, params: ModelWorkerApi[K]['params']): Promise<ModelWorkerApi[K]['reply']> {
+  private request<K extends keyof ModelWorkerApi>(type: K, params: ModelWorkerApi[K]['params']): Promise<ModelWorkerApi[K]['reply']> {
     if (this.disposed) return Promise.reject(new Error('the model was closed'));
     const worker = this.workerFor(type);
     if (worker) return worker.request(type, params);

@@ -21,7 +21,6 @@ import type { ModelEditorProvider } from './model-editor';
 import { confirmRunAnyway, isRefusal } from './run-anyway';
 import { describeError, printable } from '../core/user-message';
 
-
 const MANAGE_TRUST = 'Manage Workspace Trust';
 export interface RunRequestOptions {
   /** Batch to run at (the view's batch field); undefined: the setting convlens.profile.batchSize. */
@@ -184,8 +183,6 @@ export class RuntimeRuns implements vscode.Disposable {
   }
 }
 
-
-
 export function registerRuntime(runs: RuntimeRuns, provider: ModelEditorProvider, log: (line: string) => void): vscode.Disposable[] {
   const target = async (arg: unknown): Promise<vscode.Uri | undefined> => {
     if (arg instanceof vscode.Uri) return arg;
@@ -254,7 +251,7 @@ export function registerRuntime(runs: RuntimeRuns, provider: ModelEditorProvider
     const found = reportFor(undefined);
     if (running) {
       item.text = '$(loading~spin) profiling…';
-      item.tooltip = `ConvLens is running ${view!.document.fileName}`;
+      item.tooltip = `ConvLens is running ${view.document.fileName}`;
       item.command = undefined;
       return item.show();
     }

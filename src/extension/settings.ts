@@ -10,7 +10,6 @@ import { parseByteSize } from '../core/report/format';
 import { DEFAULT_BUDGET_BYTES } from '../core/report/model-session';
 import { ENGINE_SETTINGS, PROVIDER_SETTINGS, TFJS_BACKEND_SETTINGS, type EngineSetting, type InputFill, type ProviderSetting, type TfjsBackendSetting } from '../runtime/messages';
 
-
 /**
  * The `convlens.profile.*` settings (package.json `contributes.configuration`)
  * for `resource`, as profile options. Invalid values are reported in

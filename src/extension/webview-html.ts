@@ -30,7 +30,7 @@ export interface WebviewAssets {
 
 export function contentSecurityPolicy(cspSource: string, nonce: string): string {
   return [
-    "default-src 'none'",
+    'default-src \'none\'',
     // The toolkit (FAST) probes `:focus-visible` with an empty <style>; this hash allows only an empty one.
     `style-src ${cspSource} 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='`,
     `font-src ${cspSource}`,

@@ -148,7 +148,9 @@ export function registerWeightsEditor(log: (line: string) => void): vscode.Dispo
       if (doc.graph && vscode.workspace.isTrusted && !redirected.has(doc.uri.toString())) {
         redirected.add(doc.uri.toString());
         render(doc, 'Opening its graph in the ConvLens model view (torch loads it)…');
-        void openGraph(doc.uri, panel.viewColumn).then(() => panel.dispose());
+        void openGraph(doc.uri, panel.viewColumn).then(() => {
+          panel.dispose();
+        });
         return;
       }
       render(doc, doc.graph && !vscode.workspace.isTrusted ? 'Its graph needs torch to load it (Python): trust this workspace to open it.' : undefined);

@@ -134,7 +134,7 @@ export function serveRequests<A extends WorkerApi<A>>(handlers: WorkerHandlers<A
   port.on('message', (m: WorkerRequest<A>) => {
     void queue.run(async () => {
       // The handlers are typed per request type; the message's type picks one.
-      const handler = handlers[m.type] as (params: unknown) => unknown;
+      const handler = handlers[m.type];
       const reply: WorkerReply = { requestId: m.requestId, reply: await replyOf(() => handler(m.params), describe) };
       try {
         port.postMessage(reply);

@@ -78,11 +78,12 @@ export function describeExit(code: number | null, signal: NodeJS.Signals | null,
     return { kind: 'memory', message: `the runtime process ran out of memory: its JavaScript heap reached ${heapMiB ? `the ${heapMiB} MiB limit` : 'its limit'}` };
   }
   if (/std::bad_alloc|Failed to allocate memory/.test(stderr)) return { kind: 'memory', message: 'the runtime process ran out of memory (a native allocation failed)' };
+  // eslint-disable-next-line no-control-regex -- strips the colour escapes ONNX Runtime writes in its log lines
   const ortLine = stderr.split('\n').map((l) => ORT_LOG.exec(l.replace(/\u001b\[[0-9;]*m/g, ''))?.[1]).filter(Boolean).at(-1);
   const why =
     signal === 'SIGKILL' ? 'was killed (SIGKILL), most likely for running out of memory'
-    : signal ? `crashed (${signal})`
-    : `exited with code ${code}`;
+      : signal ? `crashed (${signal})`
+        : `exited with code ${code}`;
   return { kind: 'crashed', message: `the runtime process ${why}${ortLine ? `: ${oneLine(ortLine, 400)}` : ''}` };
 }
 
@@ -182,8 +183,7 @@ export function runInChild<R extends RuntimeRequest>(request: R, options: RunOpt
           (result) => finish(undefined, result),
           (e: Error) => finish(new RuntimeError('failed', e.message)),
         );
-      }
-      else if (m.type === 'progress' && m.id === sent) options.onProgress?.(m.message, m.fraction);
+      } else if (m.type === 'progress' && m.id === sent) options.onProgress?.(m.message, m.fraction);
       else if (m.type === 'result') replies.settle(m.id, { ok: true, value: m.result });
       // A refusal carries its figures: it is finished here, not as a plain failure.
       else if (m.type === 'error' && m.refused) finish(new RuntimeError('refused', m.message, m.refused));

@@ -88,7 +88,7 @@ export async function captureOnOrt(req: CaptureRequest, progress: Progress): Pro
         const tensor = out[w.value.name];
         if (!tensor || typeof tensor.data === 'string' || !('length' in tensor.data)) continue;
         const data = tensor.data as ArrayLike<number>;
-        const preview = reduceFeatureMap(w.layer, w.value.name, data, tensor.dims as number[], { maxSide: req.maxSide, maxChannels: req.maxChannels });
+        const preview = reduceFeatureMap(w.layer, w.value.name, data, tensor.dims, { maxSide: req.maxSide, maxChannels: req.maxChannels });
         if (preview) layers.push(preview);
         if (w.value.name === finalOutput && tensor.dims.length === 2 && tensor.dims[1] >= 2) scores = { layer: w.layer, data: Array.from(data).slice(0, Number(tensor.dims[1])) };
       }

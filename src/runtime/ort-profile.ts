@@ -230,7 +230,7 @@ async function profileRunnable(ort: OrtModule, runnable: RunnableModel, req: Pro
         peaks,
         warnings: [...prof.report.warnings, ...warnings],
       },
-      prof.details.tensorOf,
+      (name) => prof.details.tensorOf(name),
     );
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -253,6 +253,6 @@ function imageFeed(file: string, spec: PreprocessSpec, names: readonly string[],
 
 async function run(session: { run(feeds: Record<string, unknown>): Promise<unknown> }, feeds: Record<string, unknown>): Promise<number> {
   const t0 = process.hrtime.bigint();
-  await session.run(feeds as never);
+  await session.run(feeds);
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }

@@ -70,4 +70,3 @@ export async function batchSweep(base: ProfileRequest, o: SweepOptions): Promise
     memoryLimitBytes,
   };
 }
-

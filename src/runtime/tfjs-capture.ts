@@ -49,7 +49,7 @@ export async function captureOnTfjs(req: CaptureRequest, k: KerasConfig, progres
   try {
     if (model.inputs.length !== 1) throw new Error('feature maps need a model with one image input');
     const shape = model.inputs[0].shape.map((d, i) => (i === 0 ? 1 : d ?? -1));
-    const layout = inputLayout(shape as number[], 'NHWC');
+    const layout = inputLayout(shape, 'NHWC');
     if (!layout) throw new Error(`no image input: feature maps need an input shaped [N, H, W, 3] (this one is ${JSON.stringify(model.inputs[0].shape)})`);
     const problem = preprocessProblem(req.preprocess, layout.channels);
     if (problem) throw new Error(`preprocessing: ${problem}`);
@@ -66,7 +66,7 @@ export async function captureOnTfjs(req: CaptureRequest, k: KerasConfig, progres
     const tr = Date.now();
     const probe = tf.model({ inputs: model.inputs, outputs: layers.map((l) => l.output as TF.SymbolicTensor) });
     const input = tf.tensor(pre.data, pre.dims, 'float32');
-    const outs = probe.predict(input) as TF.Tensor | TF.Tensor[];
+    const outs = probe.predict(input);
     const list = Array.isArray(outs) ? outs : [outs];
     const values = await Promise.all(list.map((t) => t.data()));
     const runMs = Date.now() - tr;
@@ -76,7 +76,7 @@ export async function captureOnTfjs(req: CaptureRequest, k: KerasConfig, progres
       const node = lastNode.get(l.name);
       if (!node) return;
       const dims = list[i].shape;
-      const nchw = channelsFirst(values[i] as Float32Array, dims);
+      const nchw = channelsFirst(values[i], dims);
       const p = reduceFeatureMap(node, l.name, nchw.data, nchw.dims, { maxSide: req.maxSide, maxChannels: req.maxChannels });
       // Reduced channels-first; shown as TF.js has it (NHWC), as the model view shows the layer.
       if (p) previews.push({ ...p, shape: dims.map((d) => d ?? 1) });
@@ -84,7 +84,7 @@ export async function captureOnTfjs(req: CaptureRequest, k: KerasConfig, progres
     let top: FeatureMapCapture['top'];
     const last = list[list.length - 1];
     if (last && last.shape.length === 2 && (last.shape[1] ?? 0) >= 2) {
-      const scores = Array.from(values[values.length - 1] as Float32Array).slice(0, last.shape[1]!);
+      const scores = Array.from(values[values.length - 1] as Float32Array).slice(0, last.shape[1]);
       top = classify(lastNode.get(layers[layers.length - 1].name) ?? layers[layers.length - 1].name, scores, req, warnings);
     }
     tf.dispose([input, ...list]);

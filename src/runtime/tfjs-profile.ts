@@ -55,11 +55,11 @@ export async function buildModel(tf: Tfjs, k: KerasConfig): Promise<{ model: TF.
     }
     const data = Buffer.concat(buffers);
     const handler: TF.io.IOHandler = {
-      load: async () => ({ modelTopology: k.model, weightSpecs: specs, weightData: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) }),
+      load: () => Promise.resolve({ modelTopology: k.model, weightSpecs: specs, weightData: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) }),
     };
     return { model: await tf.loadLayersModel(handler), weights: 'from the weight shards' };
   }
-  const model = (await tf.models.modelFromJSON({ modelTopology: k.model } as never)) as TF.LayersModel;
+  const model = await tf.models.modelFromJSON({ modelTopology: k.model } as never);
   if (k.h5) {
     const stored = readKerasH5Weights(k.h5, basename(k.h5));
     if (stored) {
@@ -80,7 +80,7 @@ export async function buildModel(tf: Tfjs, k: KerasConfig): Promise<{ model: TF.
       if (set > 0) return { model, weights: `from the .h5 file for ${set} layers; initialised by TF.js for ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''} (not found in the file, or of another shape)` };
     }
   }
-  return { model, weights: "initialised by TF.js from the config's initializers (the file holds none ConvLens reads)" };
+  return { model, weights: 'initialised by TF.js from the config\'s initializers (the file holds none ConvLens reads)' };
 }
 
 /** Runs the model layer by layer; the time each layer took, its output read. */
@@ -97,7 +97,7 @@ async function layerTimes(tf: Tfjs, model: TF.LayersModel, inputs: TF.Tensor[]):
       if (!node || node.inputTensors.length === 0) continue;
       const ins = node.inputTensors.map((t) => values.get(t.id)!);
       const t0 = process.hrtime.bigint();
-      const out = layer.apply(ins.length === 1 ? ins[0] : ins, (node.callArgs ?? {}) as never) as TF.Tensor | TF.Tensor[];
+      const out = layer.apply(ins.length === 1 ? ins[0] : ins, node.callArgs ?? {}) as TF.Tensor | TF.Tensor[];
       const outs = Array.isArray(out) ? out : [out];
       for (const o of outs) await o.data();
       times.set(layer.name, (times.get(layer.name) ?? 0) + Number(process.hrtime.bigint() - t0) / 1e6);
@@ -144,7 +144,7 @@ export async function profileOnTfjs(req: ProfileRequest, k: KerasConfig, progres
   peak.reset();
   const run = async () => {
     const t0 = process.hrtime.bigint();
-    const out = model.predict(inputs.length === 1 ? inputs[0] : inputs) as TF.Tensor | TF.Tensor[];
+    const out = model.predict(inputs.length === 1 ? inputs[0] : inputs);
     const outs = Array.isArray(out) ? out : [out];
     for (const o of outs) await o.data();
     tf.dispose(outs);

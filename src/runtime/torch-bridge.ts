@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TorchResult, TorchErrorKind, TorchFrame } from '../core/pytorch/bridge-types';
+import type { Optimizer } from '../core/analysis/memory';
 import { oneLine } from '../core/user-message';
 
 export class TorchBridgeError extends Error {
@@ -44,6 +45,10 @@ export interface TorchRequest {
   /** Export to ONNX here (TorchScript exporter); no export when absent. */
   onnx?: string;
   opset?: number;
+  /** Also measure what one training step with this optimizer keeps (a train-mode forward with saved-tensor hooks). */
+  training?: Optimizer;
+  /** Submodule paths run under torch.utils.checkpoint in that measurement. */
+  checkpoint?: string[];
 }
 
 export interface BridgeOptions {
@@ -117,7 +122,7 @@ export function runTorchBridge(req: TorchRequest, opts: BridgeOptions = {}): Pro
       }
       let answer: { ok: true } & TorchResult | { ok: false; error: { kind: TorchErrorKind; message: string; frames: TorchFrame[] } };
       try {
-        answer = JSON.parse(stdout.slice(at + RESULT_MARK.length).split('\n')[0]);
+        answer = JSON.parse(stdout.slice(at + RESULT_MARK.length).split('\n')[0]) as typeof answer;
       } catch {
         return finish(new TorchBridgeError('crashed', 'the PyTorch helper answered something unreadable'));
       }

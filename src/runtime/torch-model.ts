@@ -28,6 +28,10 @@ export interface TorchModelOptions extends BridgeOptions {
   batch?: number;
   /** Write the ONNX export here and keep it (the model view opens it); by default it is a temporary file. */
   onnxPath?: string;
+  /** Also measure what one training step with this optimizer keeps, in torch. */
+  training?: Optimizer;
+  /** Submodules (paths such as layer3) checkpointed in that measurement. */
+  checkpoint?: string[];
 }
 
 /**
@@ -61,7 +65,8 @@ async function bridgeToModel(req: Omit<TorchRequest, 'onnx'>, opts: TorchModelOp
     const onnx = opts.onnxPath ?? join(dir, 'model.onnx');
     let torch: TorchResult;
     try {
-      torch = await runTorchBridge({ ...req, onnx }, opts);
+      const training = opts.training ? { training: opts.training, ...(opts.checkpoint?.length ? { checkpoint: opts.checkpoint } : {}) } : {};
+      torch = await runTorchBridge({ ...req, onnx, ...training }, opts);
     } catch (e) {
       throw e instanceof TorchBridgeError ? bridgeError(req.file, e) : e;
     }
@@ -119,8 +124,10 @@ function bridgeError(file: string, e: TorchBridgeError): ModelLoadError {
  * `optimizer` chooses the training-memory estimate.
  */
 export async function profileTorchSource(file: string, target: string | undefined, opts: TorchModelOptions & { optimizer?: Optimizer; showFoldedNodes?: boolean; archive?: TorchArchiveKind } = {}): Promise<{ report: ProfileReport; model: Model; torch: TorchResult }> {
-  const { model, torch } = opts.archive ? await loadTorchArchive(file, opts.archive, opts) : await loadTorchModel(file, target, opts);
+  // torch also measures what a training step keeps, for the report to show beside ConvLens's estimate.
+  const bridged = { ...opts, training: opts.training ?? opts.optimizer ?? 'adam' };
+  const { model, torch } = opts.archive ? await loadTorchArchive(file, opts.archive, bridged) : await loadTorchModel(file, target, bridged);
   // Fed and exported at the asked shapes: the export's own are static.
-  const profile = profileModel(model, { optimizer: opts.optimizer, ...(opts.showFoldedNodes ? { showFoldedNodes: true } : {}) });
+  const profile = profileModel(model, { optimizer: opts.optimizer, checkpoint: opts.checkpoint, ...(opts.showFoldedNodes ? { showFoldedNodes: true } : {}) });
   return { report: withTorchFacts(profile.report, torch, { optimizer: opts.optimizer, inputBytes: profile.details.inputBytes }), model, torch };
 }

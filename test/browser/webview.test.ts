@@ -499,7 +499,7 @@ export const tests: BrowserTest[] = [
           d.dispatchEvent(new Event('change', { bubbles: true }));
         });
         const fill = () => page.locator('svg.graph g.node[data-layer="6"] rect.body').evaluate((r) => (r as SVGRectElement).style.fill);
-        await page.waitForFunction(() => !!(document.querySelector('svg.graph g.node[data-layer="6"] rect.body') as SVGRectElement | null)?.style.fill);
+        await page.waitForFunction(() => !!document.querySelector<SVGRectElement>('svg.graph g.node[data-layer="6"] rect.body')?.style.fill);
         const before = await fill();
         // Collapsing the stem makes a box whose MACs are the stem's sum; layer 6's colour stays.
         const since = (await view.messages()).length;
@@ -531,7 +531,7 @@ export const tests: BrowserTest[] = [
         const reply = (await view.fromWebview('reply', UI_TIMEOUT_MS, since)) as { requestId: number; reply: { ok: boolean; value?: string } };
         assert.equal(reply.requestId, 41);
         assert.ok(reply.reply.ok && reply.reply.value, 'the export has a body');
-        assert.doesNotMatch(reply.reply.value!, /opacity:\s*0\.35/, 'no box is dimmed in the export');
+        assert.doesNotMatch(reply.reply.value, /opacity:\s*0\.35/, 'no box is dimmed in the export');
       });
     },
   },
@@ -554,8 +554,9 @@ export const tests: BrowserTest[] = [
         assert.equal(await view.page.locator('svg.graph g.node').count(), msg.report.layers.length);
         await assertCleanPage(view);
       });
-      await withView(ctx, { ...msg, layout: { expanded: [...expanded], charWidth: width + 1, graph: await laid(width + 1) } }, 'ahead-other-width', async (_view, p) => {
+      await withView(ctx, { ...msg, layout: { expanded: [...expanded], charWidth: width + 1, graph: await laid(width + 1) } }, 'ahead-other-width', (_view, p) => {
         assert.notEqual(p.layoutIn, 'extension');
+        return Promise.resolve();
       });
     },
   },
@@ -597,7 +598,7 @@ export const tests: BrowserTest[] = [
           }
           const before = await inputAt(view.page);
           await view.post({ type: 'layout', layout: wholeLaid });
-          const again = (await view.fromWebview('painted', PAINT_TIMEOUT_MS, since)) as PaintedMessage;
+          const again = await view.fromWebview('painted', PAINT_TIMEOUT_MS, since);
           assert.equal(again.partial, undefined);
           assert.equal(again.layoutIn, 'extension');
           assert.equal(await view.page.locator('svg.graph g.node').count(), msg.report.layers.length, 'every layer drawn');
@@ -612,7 +613,7 @@ export const tests: BrowserTest[] = [
       await withView(ctx, { ...msg, layout: partial }, 'opening-screen-page-lays-out', async (view) => {
         const since = (await view.messages()).length;
         await view.post({ type: 'layout', layout: null });
-        const again = (await view.fromWebview('painted', PAINT_TIMEOUT_MS, since)) as PaintedMessage;
+        const again = await view.fromWebview('painted', PAINT_TIMEOUT_MS, since);
         assert.equal(again.partial, undefined);
         assert.notEqual(again.layoutIn, 'extension');
         assert.equal(await view.page.locator('svg.graph g.node').count(), msg.report.layers.length);

@@ -23,8 +23,8 @@ describe('ONNX node conformance (test/fixtures/onnx-node)', () => {
     const notTensors = results.filter((r) => r.applicable === false);
     console.log(
       `ONNX conformance: ${required.length - failures.length}/${required.length} tests of the required operators passed; ` +
-        `${others.filter((r) => r.ok).length}/${others.length} tests of other operators passed too; ` +
-        `${notTensors.length} tests with sequence/optional outputs have no tensor shape to compare`,
+      `${others.filter((r) => r.ok).length}/${others.length} tests of other operators passed too; ` +
+      `${notTensors.length} tests with sequence/optional outputs have no tensor shape to compare`,
     );
     assert.deepEqual(failures.map((f) => `${f.name}: ${f.detail}`), []);
   });

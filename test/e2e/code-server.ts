@@ -28,7 +28,8 @@ export interface CodeServer {
   proc: ChildProcess;
   userDataDir: string;
   extensionsDir: string;
-  stop(): Promise<void>;
+  /** Ends code-server and everything it started (a closure: safe to pass around). */
+  stop: () => Promise<void>;
 }
 
 export interface CodeServerOptions {

@@ -65,7 +65,7 @@ function provisionCodeServer(cache: string, nodeBin: string, nodeDir: string): s
   const bin = join(dir, 'node_modules', '.bin', 'code-server');
   if (existsSync(bin)) return bin;
   if (!dpkgInstalled('libkrb5-dev') && !aptInstall(['libkrb5-dev'])) {
-    throw new ProvisionError("code-server's kerberos module needs Debian's libkrb5-dev: run `apt-get install libkrb5-dev` as root");
+    throw new ProvisionError('code-server\'s kerberos module needs Debian\'s libkrb5-dev: run `apt-get install libkrb5-dev` as root');
   }
   log(`installing code-server ${CODE_SERVER_VERSION} into ${dir} (about 2 minutes, once)`);
   mkdirSync(dir, { recursive: true });

@@ -167,4 +167,3 @@ main()
     await cleanup();
     process.exit(1);
   });
-

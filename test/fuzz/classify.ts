@@ -110,7 +110,7 @@ export function classify(r: RunOutcome, kind: OutputKind, side: SideEffects): Cl
 export function normaliseReason(reason: string): string {
   return reason
     .replace(/\/[^\s:'"`]*\/[^\s:'"`,)]*/g, '<path>')
-    .replace(/'[^']*'|"[^"]*"|`[^`]*`|‘[^’]*’/g, "'…'")
+    .replace(/'[^']*'|"[^"]*"|`[^`]*`|‘[^’]*’/g, '\'…\'')
     .replace(/[\w.-]+\.(onnx|ya?ml|keras|h5|json|bin)\b/g, '<file>')
     .replace(/\d[\d,._]*(e[+-]?\d+)?/gi, 'N')
     .replace(/(N[×x ])+N/g, 'N×N')

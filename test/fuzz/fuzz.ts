@@ -35,7 +35,7 @@ async function runCase(c: FuzzCase, dir: string, opts: FuzzOptions, limits: Limi
   const fresh = opts.fresh || c.fresh;
   let prepared = layOut(c, dir);
   let r = fresh ? await runFresh(c, dir, limits) : await pool.run(c, dir);
-  let result = classify(r, c.output, observe(c, prepared, r.stdout, r.stderr));
+  const result = classify(r, c.output, observe(c, prepared, r.stdout, r.stderr));
   if (fresh || result.verdict === 'ok' || result.verdict === 'clean' || r.polluted) return { result };
   // A worker's failure counts only when a fresh process, as users run it, fails too.
   prepared = layOut(c, dir);
@@ -92,7 +92,7 @@ async function main(argv: string[]): Promise<number> {
       try {
         c = await generateCase(opts.seed, format, index, dir);
       } catch (e) {
-        tally.harnessErrors.push(`${format} #${index}: generating the case failed: ${(e as Error).stack ?? e}`);
+        tally.harnessErrors.push(`${format} #${index}: generating the case failed: ${(e as Error).stack ?? String(e)}`);
         used.set(format, used.get(format)! + (Date.now() - t0) + 1000);
         continue;
       }
@@ -111,7 +111,7 @@ async function main(argv: string[]): Promise<number> {
           if (!tally.fail(f)) rmSync(dir, { recursive: true, force: true });
         }
       } catch (e) {
-        tally.harnessErrors.push(`${format} #${index}: running the case failed: ${(e as Error).stack ?? e}`);
+        tally.harnessErrors.push(`${format} #${index}: running the case failed: ${(e as Error).stack ?? String(e)}`);
       }
       used.set(format, used.get(format)! + (Date.now() - t0));
       if (Date.now() - lastNote > 30_000) {
@@ -148,7 +148,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e) => {
-    process.stderr.write(`fuzz: ${(e as Error).stack ?? e}\n`);
+    process.stderr.write(`fuzz: ${(e as Error).stack ?? String(e)}\n`);
     process.exit(1);
   },
 );

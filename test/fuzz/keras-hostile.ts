@@ -87,7 +87,7 @@ function hostileConfig(rng: Rng): { config: Json; what: string } {
         { cls: 'ReLU', name: 'r', inputs: ['input_1'] },
       ], ['r']) as { config: { layers: { inbound_nodes: Json[][][] }[] } };
       cfg.config.layers[1].inbound_nodes = [[['input_1', index, index, {}]]];
-      return { config: cfg as unknown as Json, what: `inbound node index ${index}` };
+      return { config: cfg, what: `inbound node index ${index}` };
     }
   }
 }

@@ -114,7 +114,6 @@ export function lengthFields(b: Uint8Array, start = 0, end = b.length, depth = 0
   return out;
 }
 
-
 /** A length field set to something that cannot be: 2³²−1, 2⁶³, −1 (ten bytes), or a few bytes past its end. */
 export function hugeLength(rng: Rng, bytes: Uint8Array): ByteMutation | undefined {
   const fields = lengthFields(bytes);

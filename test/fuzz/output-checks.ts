@@ -17,12 +17,12 @@ const INTERNALS: readonly [RegExp, string][] = [
   [/Maximum call stack/, 'stack overflow'],
   [/^\s*at .*:\d+:\d+\)?\s*$/m, 'stack trace'],
   [/\(node:internal|node:internal\//, 'Node internals'],
-  [/\bundefined\b/, "'undefined' in a message"],
-  [/\bNaN\b/, "'NaN' in a message"],
-  [/\bInfinity\b/, "'Infinity' in a message"],
+  [/\bundefined\b/, '\'undefined\' in a message'],
+  [/\bNaN\b/, '\'NaN\' in a message'],
+  [/\bInfinity\b/, '\'Infinity\' in a message'],
   [/Invalid (typed )?array length|Array buffer allocation failed|Invalid string length/, 'JavaScript allocation error'],
   [/Aborted\(|RuntimeError: |wasm-function|\bwasm:\/\//, 'WebAssembly abort'],
-  [/\[object Object\]/, "'[object Object]' in a message"],
+  [/\[object Object\]/, '\'[object Object]\' in a message'],
   [/FATAL ERROR|JavaScript heap out of memory/, 'V8 fatal error'],
 ];
 
@@ -33,6 +33,7 @@ export function internalsIn(text: string): string | undefined {
 }
 
 /** C0 controls except tab and newline, DEL, and C1 controls (U+009B is a one-character CSI). */
+// eslint-disable-next-line no-control-regex -- finds the raw control characters that must not reach a terminal
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f\u0080-\u009f]/;
 
 export function controlIn(text: string): string | undefined {
@@ -58,7 +59,7 @@ export function checkJson(stdout: string): string[] {
     } else if (typeof x === 'string') {
       if (path.startsWith('.warnings') && internalsIn(x)) problems.add(`warning shows ${internalsIn(x)}`);
     } else if (Array.isArray(x)) {
-      x.forEach((e, i) => walk(e, key, `${path}[]`));
+      x.forEach((e) => walk(e, key, `${path}[]`));
     } else if (x && typeof x === 'object') {
       for (const [k, e] of Object.entries(x)) walk(e, k, `${path}.${/^[\w]+$/.test(k) ? k : '?'}`);
     }

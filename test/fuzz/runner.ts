@@ -34,8 +34,9 @@ function readCapped(path: string): string {
 /** A shell word: bare when safe, else single-quoted, or $'…' with escapes when it holds control characters (printed reproducers stay inert). */
 const quote = (s: string): string => {
   if (/^[\w./=,:@%+-]+$/.test(s)) return s;
-  if (!/[\x00-\x1f\x7f-\x9f]/.test(s)) return `'${s.replace(/'/g, `'\\''`)}'`;
-  return `$'${s.replace(/[\\']/g, (c) => `\\${c}`).replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}'`;
+  // \p{Cc}: the C0 controls, DEL and the C1 controls (U+0000–U+001F, U+007F–U+009F).
+  if (!/\p{Cc}/u.test(s)) return `'${s.replace(/'/g, `'\\''`)}'`;
+  return `$'${s.replace(/[\\']/g, (c) => `\\${c}`).replace(/\p{Cc}/gu, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}'`;
 };
 
 /** The exact shell command that reproduces a case from its folder. */

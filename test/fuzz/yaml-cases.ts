@@ -67,7 +67,7 @@ function textCase(rng: Rng): CaseBody {
     const lit = rng.pick([...HOSTILE_NUMBER_LITERALS, '.inf', '-.inf', '.nan', '0x7fffffff', '0o777', '1_000', '~', '-3']);
     if (numbers.length > 0) {
       const m = rng.pick(numbers);
-      text = text.slice(0, m.index) + lit + text.slice(m.index! + m[0].length);
+      text = text.slice(0, m.index) + lit + text.slice(m.index + m[0].length);
     }
     what = `a number replaced by ${lit}`;
   }

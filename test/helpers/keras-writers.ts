@@ -22,7 +22,7 @@ export interface TfjsSaved {
 /** Saves a TF.js model through a save handler: the exact artifacts `model.save()` writes. */
 export async function saveTfjs(model: tf.LayersModel, shardName = 'group1-shard1of1.bin'): Promise<TfjsSaved> {
   let saved: TfjsSaved | undefined;
-  await model.save(tf.io.withSaveHandler(async (a) => {
+  await model.save(tf.io.withSaveHandler((a) => {
     const data = a.weightData;
     const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(tf.io.concatenateArrayBuffers(data ?? []));
     saved = {
@@ -36,7 +36,7 @@ export async function saveTfjs(model: tf.LayersModel, shardName = 'group1-shard1
       weights: bytes,
       shardName,
     };
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    return Promise.resolve({ modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } });
   }));
   return saved!;
 }
@@ -59,10 +59,11 @@ export function kerasArchive(config: unknown, extra: Record<string, Uint8Array> 
   });
 }
 
-type H5wasm = typeof import('h5wasm/node', { with: { 'resolution-mode': 'import' } });
+const importH5wasm = () => import('h5wasm/node');
+type H5wasm = Awaited<ReturnType<typeof importH5wasm>>;
 let h5: Promise<H5wasm> | undefined;
 function hdf5(): Promise<H5wasm> {
-  h5 ??= import('h5wasm/node').then(async (m) => {
+  h5 ??= importH5wasm().then(async (m) => {
     await m.ready;
     return m;
   });

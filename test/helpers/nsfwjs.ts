@@ -39,7 +39,10 @@ export function weightData(a: NsfwjsArtifacts): Uint8Array {
   const parts = a.modelJson.weightsManifest.flatMap((g) => g.paths.map((p) => a.shards.get(p)!));
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
-  for (const p of parts) (out.set(p, at), (at += p.length));
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }
 

@@ -104,7 +104,7 @@ async function fetchAll(tf: typeof TF, model: TF.GraphModel, feed: Record<string
     // Bisection reruns the model: at most 96 runs.
     if (++runs > 96) throw new Error('too many outputs TF.js cannot fetch');
     try {
-      const outs = (await model.executeAsync(feed, part)) as TF.Tensor | TF.Tensor[];
+      const outs = await model.executeAsync(feed, part);
       const list = Array.isArray(outs) ? outs : [outs];
       list.forEach((t, k) => t && got.set(part[k], t.shape));
       tf.dispose(list);
@@ -168,7 +168,7 @@ export async function checkRealGraphModel(tf: typeof TF, file: string, fallbackS
   const tfModel = await tf.loadGraphModel(tf.io.fromMemory({
     modelTopology: json.modelTopology as unknown as object,
     weightSpecs: json.weightsManifest.flatMap((g) => g.weights) as TF.io.WeightsManifestEntry[],
-    weightData: weightData.buffer.slice(weightData.byteOffset, weightData.byteOffset + weightData.byteLength) as ArrayBuffer,
+    weightData: weightData.buffer.slice(weightData.byteOffset, weightData.byteOffset + weightData.byteLength),
   }));
   const feed: Record<string, TF.Tensor> = {};
   // TF.js holds uint8 images as int32.
@@ -239,7 +239,7 @@ async function main(dirs: string[]): Promise<void> {
         const r = await checkRealGraphModel(tf, join(dir, f));
         const macsOk = r.macsChecked - r.macsMismatches.length;
         console.log(`| ${name} | yes | ${r.notExecuted ? 'no: ' + r.notExecuted.slice(0, 60) : r.executed} | ${r.compared} | ${r.agreeing} | ${r.params} / ${r.manifestParams} | ${r.params === r.manifestParams ? 'yes' : 'NO'} | ${r.macsChecked} / ${macsOk} / ${r.macsUnknown} |`);
-        for (const m of r.mismatches.slice(0, 5)) console.error(`  ${name}: ${m.output}: executed [${m.executed}] ours [${m.ours}]`);
+        for (const m of r.mismatches.slice(0, 5)) console.error(`  ${name}: ${m.output}: executed [${m.executed.join(',')}] ours [${String(m.ours)}]`);
         for (const m of r.macsMismatches.slice(0, 5)) console.error(`  ${name}: ${m.node}: MACs expected ${m.expected} ours ${m.ours}`);
       } catch (e) {
         console.log(`| ${name} | NO: ${(e as Error).message.slice(0, 120)} | | | | | | |`);

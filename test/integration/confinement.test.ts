@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { linkSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeOnnx, externalizeInitializers } from '../../src/core/onnx/writer';
+import type { ProfileReport } from '../../src/core/report/profile';
 import { runCli } from '../helpers/cli';
 import { assertClean } from '../helpers/hostile';
 import { smallCnn } from '../helpers/tfjs-graph-fixtures';
@@ -19,7 +20,6 @@ import { tempDir } from '../helpers/temp';
 const SECRET = 'CONVLENS-SECRET-MARKER-1f2e3d';
 let root: string;
 let outside: string;
-
 
 /** A model folder whose external data file is `location`; returns the model path. */
 function modelWithExternal(folder: string, location: string): string {
@@ -48,8 +48,8 @@ describe('side files stay inside the model folder', () => {
     const r = await runCli('profile', path, '--json');
     assertClean(r, 'profile');
     assert.equal(r.code, 0);
-    const j = JSON.parse(r.stdout);
-    assert.ok(j.warnings.some((w: string) => /external data file 'w\.bin' is a link to a file outside the model's folder/.test(w)), j.warnings.join('\n'));
+    const j = JSON.parse(r.stdout) as ProfileReport;
+    assert.ok(j.warnings.some((w) => /external data file 'w\.bin' is a link to a file outside the model's folder/.test(w)), j.warnings.join('\n'));
     // The Reshape target lives in the refused file: the output shape is not taken from the secret's bytes.
     assert.notDeepEqual(j.outputs[0].shape, [1, 8 * 16 * 16]);
     const out = join(root, 'link-file-export.onnx');
@@ -67,8 +67,8 @@ describe('side files stay inside the model folder', () => {
     mkdirSync(elsewhere);
     writeFileSync(join(elsewhere, 'w.bin'), readFileSync(outside));
     symlinkSync(elsewhere, join(root, 'link-dir', 'data'));
-    const j = JSON.parse((await runCli('profile', path, '--json')).stdout);
-    assert.ok(j.warnings.some((w: string) => /'data\/w\.bin' is a link to a file outside/.test(w)), j.warnings.join('\n'));
+    const j = JSON.parse((await runCli('profile', path, '--json')).stdout) as ProfileReport;
+    assert.ok(j.warnings.some((w) => /'data\/w\.bin' is a link to a file outside/.test(w)), j.warnings.join('\n'));
   });
 
   it('a link that stays inside the folder is followed', async () => {
@@ -76,12 +76,12 @@ describe('side files stay inside the model folder', () => {
     const { chunks } = externalizeInitializers(convReshape(), 'w.bin', { sizeThreshold: 0 });
     writeFileSync(join(root, 'link-inside', 'real.bin'), Buffer.concat(chunks));
     symlinkSync('real.bin', join(root, 'link-inside', 'w.bin'));
-    const j = JSON.parse((await runCli('profile', path, '--json')).stdout);
+    const j = JSON.parse((await runCli('profile', path, '--json')).stdout) as ProfileReport;
     assert.deepEqual(j.outputs[0].shape, [1, 8 * 16 * 16]);
-    assert.equal(j.warnings.filter((w: string) => /external data/.test(w)).length, 0, j.warnings.join('\n'));
+    assert.equal(j.warnings.filter((w) => /external data/.test(w)).length, 0, j.warnings.join('\n'));
   });
 
-  it("`../` and absolute locations are refused as before", async () => {
+  it('`../` and absolute locations are refused as before', async () => {
     for (const location of ['../secret.bin', outside]) {
       const path = modelWithExternal(`rel-${location.length}`, location);
       const r = await runCli('export', path, '-o', join(root, `rel-${location.length}.onnx`));
@@ -96,8 +96,8 @@ describe('side files stay inside the model folder', () => {
     mkfifo(join(root, 'fifo', 'w.bin'));
     const r = await runCli('profile', path, '--json');
     assert.equal(r.code, 0, r.stderr);
-    const j = JSON.parse(r.stdout);
-    assert.ok(j.warnings.some((w: string) => /external data file 'w\.bin' is not a regular file/.test(w)), j.warnings.join('\n'));
+    const j = JSON.parse(r.stdout) as ProfileReport;
+    assert.ok(j.warnings.some((w) => /external data file 'w\.bin' is not a regular file/.test(w)), j.warnings.join('\n'));
     const e = await runCli('export', path, '-o', join(root, 'fifo.onnx'));
     assertClean(e, 'export');
     assert.equal(e.code, 2);
@@ -124,7 +124,7 @@ describe('side files stay inside the model folder', () => {
     assertClean(r, 'tfjs');
     assert.equal(r.code, 0, r.stderr);
     // The Reshape's integer target lives in the shard: the linked shard is not read, and a warning says so.
-    const warnings: string[] = JSON.parse(r.stdout).warnings;
+    const warnings = (JSON.parse(r.stdout) as ProfileReport).warnings;
     assert.ok(warnings.some((w) => /the target shape is in the weights file; the output shape is unknown without it/.test(w)), warnings.join('\n'));
   });
 });

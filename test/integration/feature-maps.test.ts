@@ -119,7 +119,6 @@ describe('feature maps (onnxruntime-node, CPU)', () => {
 
 describe('feature maps on TensorFlow.js (a TF.js layers model with its own weights)', () => {
   it('a hand-set Sobel Gx/Gy Conv2D saved by TF.js: on vertical stripes Gx answers and Gy does not, with the layer\'s trained weights', async () => {
-
     const model = tf.sequential({ name: 'edges' });
     model.add(tf.layers.conv2d({ inputShape: [112, 112, 3], filters: 2, kernelSize: 3, useBias: false, name: 'edge_conv' }));
     // Keras kernels are [kh, kw, in, out]; Gx and Gy on the mean of the channels.

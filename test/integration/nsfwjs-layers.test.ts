@@ -96,8 +96,8 @@ describe('nsfwjs layers models against TF.js', () => {
       // MACs: Conv2D = output elements × C_in × kernel area; depthwise = output elements × kernel area; Dense = outputs × inputs.
       const expected = cls === 'Conv2D' ? product(shape) * (inShape[3] as number) * product(config.kernelSize!)
         : cls === 'DepthwiseConv2D' ? product(shape) * product(config.kernelSize!)
-        : cls === 'Dense' ? product(shape) * (inShape[1] as number)
-        : undefined;
+          : cls === 'Dense' ? product(shape) * (inShape[1] as number)
+            : undefined;
       if (expected === undefined) continue;
       assert.equal(sum(ls, (l) => l.macs), expected, `MACs of ${layer.name}`);
       macs += expected;

@@ -120,7 +120,7 @@ describe('exportOnnx: opset conversion', () => {
     assert.throws(() => exportOnnx(model, { opset: 12 }), /opset 12 is not supported for export; choose 13–22/);
   });
 
-  it('ONNX models are re-encoded at their own opset; another opset is refused', async () => {
+  it('ONNX models are re-encoded at their own opset; another opset is refused', () => {
     const onnx = loadModelBytesSync(readFileSync(join(EXAMPLES, 'small-cnn.onnx')), 'small-cnn.onnx');
     const back = loadModelBytesSync(exportOnnx(onnx), 'back.onnx');
     assert.equal(back.opset[''], onnx.opset['']);

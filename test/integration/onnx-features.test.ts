@@ -12,7 +12,7 @@ import type { FunctionDef, Model } from '../../src/core/ir';
 import { runCli } from '../helpers/cli';
 import * as zoo from '../helpers/zoo';
 import { loadModelFileSync } from '../../src/core/loaders/index';
-import { profileModel } from '../../src/core/report/profile';
+import { profileModel, type ProfileReport } from '../../src/core/report/profile';
 import { tensorNumbers } from '../../src/core/tensor-data';
 import { convReshape } from '../helpers/zoo';
 import { tempDir } from '../helpers/temp';
@@ -25,12 +25,11 @@ function save(name: string, model: Model): string {
   return path;
 }
 
-async function json(path: string, ...args: string[]) {
+async function json(path: string, ...args: string[]): Promise<ProfileReport> {
   const r = await runCli('profile', path, '--json', ...args);
   assert.equal(r.code, 0, r.stderr);
-  return JSON.parse(r.stdout);
+  return JSON.parse(r.stdout) as ProfileReport;
 }
-
 
 describe('ONNX features', () => {
   before(() => {
@@ -53,8 +52,8 @@ describe('ONNX features', () => {
     const j = await json(save('gone.onnx', model));
     // Dims are in the model file, so counts still work; the Reshape target cannot be read.
     assert.equal(j.totals.params, 8 * 3 * 9 + 8);
-    assert.equal(j.outputs[0].shape.length, 2);
-    assert.ok(j.warnings.includes("external data file 'gone.onnx.data' is missing: weight values cannot be read (shapes and counts do not need them)"), j.warnings.join('\n'));
+    assert.equal(j.outputs[0].shape!.length, 2);
+    assert.ok(j.warnings.includes('external data file \'gone.onnx.data\' is missing: weight values cannot be read (shapes and counts do not need them)'), j.warnings.join('\n'));
   });
 
   it('large files are read in ranges: same graph and report, weights read from the file on demand', () => {
@@ -118,7 +117,7 @@ describe('ONNX features', () => {
     b.node('Relu', ['x'], {}, 1, { name: 'side' });
     b.output(undefined, { name: 'side_out' });
     const j = await json(save('unknown.onnx', b.build()));
-    assert.ok(j.warnings.some((w: string) => /unknown operator com\.example:MysteryOp/.test(w)), j.warnings.join('\n'));
+    assert.ok(j.warnings.some((w) => /unknown operator com\.example:MysteryOp/.test(w)), j.warnings.join('\n'));
     assert.deepEqual(j.layers[0].outputs[0].shape, [1, 4, 6, 6]);
     assert.equal(j.layers[1].outputs[0].shape, null);
     assert.deepEqual(j.outputs[0].shape, [1, 3, 8, 8]);

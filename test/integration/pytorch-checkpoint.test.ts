@@ -17,7 +17,8 @@ import { unpickle, PickleError } from '../../src/core/pytorch/pickle';
 import { ModelLoadError } from '../../src/core/errors';
 import { runCli } from '../helpers/cli';
 import { pythonWith, PYTHON_TORCH_HINT } from '../helpers/python-torch';
-import { weightsHtml, weightsReport } from '../../src/core/report/weights';
+import { weightsHtml, weightsReport, type WeightsReport } from '../../src/core/report/weights';
+import type { ProfileReport } from '../../src/core/report/profile';
 import { tempDir } from '../helpers/temp';
 
 const python = pythonWith('torch');
@@ -124,7 +125,7 @@ net = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU(), nn.Sequent
 torch.jit.save(torch.jit.script(net), 'script.pt')
 m = torch.jit.load('script.pt')
 print(json.dumps([[k, list(v.shape), str(v.dtype)] for k, v in m.state_dict().items()]))
-`));
+`)) as [string, number[], string][];
     assert.throws(() => readCheckpoint(readFileSync(join(dir, 'legacy.pth')), 'legacy.pth'), /legacy format/);
     const ck = withFile(join(dir, 'script.pt'), (src) => readCheckpoint(src, 'script.pt'));
     assert.equal(ck.kind, 'torchscript');
@@ -162,13 +163,13 @@ for k, v in sd.items():
     std = finite.std().item() if finite.numel() > 1 else None
     out[k] = [finite.mean().item(), std, finite.min().item(), finite.max().item(), int((v == 0).sum()), int((~torch.isfinite(d)).sum())]
 print(json.dumps(out))
-`));
+`)) as Record<string, [number, number | null, number, number, number, number]>;
     for (const file of ['mixed.pth', 'rezipped.pth']) {
       const results = withFile(join(dir, file), (src) => checkpointStats(src, readCheckpoint(src, file)));
       assert.deepEqual(results.map((r) => r.name), Object.keys(expected), file);
       for (const r of results) {
         assert.ok('stats' in r, `${file} ${r.name}: ${'skipped' in r ? r.skipped : ''}`);
-        const [mean, std, min, max, zeros, nonFinite] = expected[r.name] as number[];
+        const [mean, std, min, max, zeros, nonFinite] = expected[r.name];
         const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)), `${file} ${r.name} ${what}: ${a} vs torch ${b}`);
         close(r.stats.mean, mean, 'mean');
         if (std === null) assert.ok(Number.isNaN(r.stats.std), `${r.name}: one value has no std`);
@@ -189,11 +190,11 @@ torch.jit.save(torch.jit.script(nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d
 `);
     const r = await runCli('profile', join(dir, 'conv.pt'), '--input', '1x3x8x8', '--json', '--python', python!);
     assert.equal(r.code, 0, r.stderr);
-    const j = JSON.parse(r.stdout);
+    const j = JSON.parse(r.stdout) as ProfileReport;
     assert.equal(j.format, 'pytorch');
     // Conv 8·3·9 + 8, BatchNorm 8 + 8 (its running statistics are buffers: 8 + 8 + 1).
     assert.equal(j.totals.params, 216 + 8 + 16);
-    assert.equal(j.pytorch.buffers, 17);
+    assert.equal(j.pytorch!.buffers, 17);
     assert.deepEqual(j.outputs[0].shape, [1, 8, 6, 6]);
     assert.equal(j.totals.macs, 6 * 6 * 8 * 3 * 9);
   });
@@ -208,7 +209,7 @@ torch.save(nn.Sequential(nn.Conv2d(3, 16, 3), nn.BatchNorm2d(16)).state_dict(), 
     const table = await runCli('profile', file);
     assert.equal(table.code, 0, table.stderr);
     assert.match(table.stdout, /0\.weight\s+16×3×3×3\s+float32\s+432\s+1\.7 KiB/);
-    const j = JSON.parse((await runCli('profile', file, '--json')).stdout);
+    const j = JSON.parse((await runCli('profile', file, '--json')).stdout) as WeightsReport;
     assert.equal(j.format, 'pytorch-checkpoint');
     // conv 432 + 16, BatchNorm weight, bias, running mean and var 4 × 16, num_batches_tracked 1.
     assert.equal(j.totals.elements, 432 + 16 + 64 + 1);

@@ -178,8 +178,8 @@ describe('PyTorch source helpers', () => {
   });
 
   it('the # convlens: line above a class: call arguments (nested brackets, strings) and inputs', () => {
-    const src = ['import torch', '', "# convlens: Net(widths=[32, 64], act='relu)'), input=1x3x32x32, input=1x10", '@some.decorator', 'class Net(nn.Module):', '    pass'].join('\n');
-    assert.deepEqual(convlensComment(src, 'Net'), { line: 3, args: "widths=[32, 64], act='relu)'", inputs: [[1, 3, 32, 32], [1, 10]] });
+    const src = ['import torch', '', '# convlens: Net(widths=[32, 64], act=\'relu)\'), input=1x3x32x32, input=1x10', '@some.decorator', 'class Net(nn.Module):', '    pass'].join('\n');
+    assert.deepEqual(convlensComment(src, 'Net'), { line: 3, args: 'widths=[32, 64], act=\'relu)\'', inputs: [[1, 3, 32, 32], [1, 10]] });
     assert.equal(convlensComment('class Net(nn.Module):\n  pass', 'Net'), undefined);
   });
 

@@ -30,7 +30,7 @@ before(() => {
   dir = tempDir('convlens-real-writer-');
   const r = spawnSync(python, [resolve(__dirname, '../helpers/quantized_models.py'), dir], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
-  reference = JSON.parse(r.stdout);
+  reference = JSON.parse(r.stdout) as typeof reference;
 });
 after(() => dir && rmSync(dir, { recursive: true, force: true }));
 
@@ -87,7 +87,7 @@ describe('models written by Python onnx: shapes against ONNX and onnxruntime, fi
     assert.deepEqual(profile('fp16_cnn').outputs[0].shape, [1, 4, 16, 16]);
   });
 
-  it("fp16_cnn: the Resize's sizes, computed by Shape → Slice → Concat, are folded into the Resize as a constant with its value", () => {
+  it('fp16_cnn: the Resize\'s sizes, computed by Shape → Slice → Concat, are folded into the Resize as a constant with its value', () => {
     const loaded = loadModelFileSync(join(dir, 'fp16_cnn.onnx')).model;
     const p = profileModel(loaded);
     assert.deepEqual(p.report.foldedNodes.map((n) => n.op), ['Shape', 'Slice', 'Concat']);

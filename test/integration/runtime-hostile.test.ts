@@ -17,6 +17,7 @@ import type { Model } from '../../src/core/ir';
 import { runInChild, RuntimeError } from '../../src/runtime/client';
 import { batchSweep } from '../../src/runtime/sweep';
 import type { ProfileRequest } from '../../src/runtime/messages';
+import type { RuntimeReport } from '../../src/core/timing/runtime-report';
 import { runCli, type CliRun } from '../helpers/cli';
 import { PRESETS } from '../../src/core/image/preprocess';
 import { tempDir } from '../helpers/temp';
@@ -69,6 +70,7 @@ function assertOneLineFailure(r: CliRun, file: string): string {
   const lines = r.stderr.slice(0, -1).split('\n');
   assert.equal(lines.length, 1, `one line expected, got ${JSON.stringify(r.stderr)}`);
   assert.ok(lines[0].startsWith(`convlens: ${file}: `), lines[0]);
+  // eslint-disable-next-line no-control-regex -- asserts that no raw control character is left
   assert.doesNotMatch(lines[0], /[\u0000-\u001f\u007f]/, 'control characters escaped');
   assert.doesNotMatch(lines[0], /TypeError|RangeError|ReferenceError|Invalid typed array length|\bat .*:\d+:\d+/, 'no JavaScript internals');
   return lines[0];
@@ -167,12 +169,12 @@ describe('names onnxruntime writes unescaped into its profiler trace', () => {
     const path = write('names.onnx', renamed(b.build(), names));
     const r = await run(path, '--json');
     assert.equal(r.code, 0, r.stderr);
-    const report = JSON.parse(r.stdout);
+    const report = JSON.parse(r.stdout) as RuntimeReport;
     assertFigures(report);
-    const layer = (name: string) => report.layers.find((l: { name: string }) => l.name === name);
+    const layer = (name: string) => report.layers.find((l) => l.name === name)!;
     // The same layers as the file, under the file's names.
-    assert.deepEqual(report.layers.map((l: { name: string }) => l.name), ['conv "3x3" \\ first', 'relu\nafter "conv"', 'gap\t"\u0001"', '/flat/Flatten', 'fc "logits"', 'soft\\max "\u001b[31m"']);
-    assert.deepEqual(report.inputs.map((t: { name: string }) => t.name), ['in"put']);
+    assert.deepEqual(report.layers.map((l) => l.name), ['conv "3x3" \\ first', 'relu\nafter "conv"', 'gap\t"\u0001"', '/flat/Flatten', 'fc "logits"', 'soft\\max "\u001b[31m"']);
+    assert.deepEqual(report.inputs.map((t) => t.name), ['in"put']);
     for (const name of ['conv "3x3" \\ first', 'gap\t"\u0001"', 'fc "logits"', 'soft\\max "\u001b[31m"']) {
       assert.equal(layer(name).status, 'ran', name);
       assert.ok(layer(name).timeMs > 0, name);
@@ -183,7 +185,7 @@ describe('names onnxruntime writes unescaped into its profiler trace', () => {
     assert.ok(!JSON.stringify(report).includes('cvlsafe'), 'no stand-in name is left in the report');
   });
 
-  it("an error onnxruntime raises inside such a node names it in one line, its newline escaped", async () => {
+  it('an error onnxruntime raises inside such a node names it in one line, its newline escaped', async () => {
     const b = new GraphBuilder('reshape', { weights: 'none' });
     b.input('x', 'float32', [1, 3, 4, 4]);
     b.reshape('x', [5], { name: 'bad' });
@@ -215,14 +217,14 @@ describe('feed shapes are checked before anything is allocated', () => {
     b.relu();
     b.output(undefined, { name: 'y' });
     await assert.rejects(capture(write('wide.onnx', b.build())), (e: RuntimeError) =>
-      e.kind === 'failed' && e.message === "input 'image' has shape [1, 3, 65000, 65000]: 1.27e+10 elements, more than the 4,294,967,295 one input can hold");
+      e.kind === 'failed' && e.message === 'input \'image\' has shape [1, 3, 65000, 65000]: 1.27e+10 elements, more than the 4,294,967,295 one input can hold');
   });
 
   it('symbolic dims are fed as 1, the batch dim at --batch (README, "Running models")', async () => {
     const path = write('symbolic.onnx', reluOn('float32', ['N', 'C', 4]));
     const r = await run(path, '--batch', '3', '--json');
     assert.equal(r.code, 0, r.stderr);
-    const report = JSON.parse(r.stdout);
+    const report = JSON.parse(r.stdout) as RuntimeReport;
     assert.deepEqual(report.inputs[0].shape, [3, 1, 4]);
     assertFigures(report);
   });
@@ -287,7 +289,7 @@ describe('memory: the static need against the memory free, and a watch on the pr
     const b = new GraphBuilder('power', { weights: 'none' });
     b.input('x', 'float32', ['N']);
     const [shape] = b.node('Shape', ['x']);
-    const [dims] = b.node('Concat', Array(12).fill(shape), { axis: 0 });
+    const [dims] = b.node('Concat', Array<string>(12).fill(shape), { axis: 0 });
     b.node('Expand', ['x', dims]);
     b.output(undefined, { name: 'y' });
     const path = write('power.onnx', b.build());
@@ -296,7 +298,7 @@ describe('memory: the static need against the memory free, and a watch on the pr
     assert.equal(sweep.stopped?.batch, 8);
     assert.equal(sweep.stopped?.reason, 'predicted');
     // 8^12 floats = 256 GiB, live at the peak and copied back.
-    assert.match(sweep.stopped!.message, /^batch 8 needs ≈ 512\.0 GiB of memory \(inputs 32 B \+ peak activations 256\.0 GiB \+ outputs 256\.0 GiB \+ weights 0 B\), [\d.]+ [KMGT]iB free$/);
+    assert.match(sweep.stopped.message, /^batch 8 needs ≈ 512\.0 GiB of memory \(inputs 32 B \+ peak activations 256\.0 GiB \+ outputs 256\.0 GiB \+ weights 0 B\), [\d.]+ [KMGT]iB free$/);
   });
 });
 
@@ -331,7 +333,7 @@ describe('the runtime process ends with its parent', () => {
     const path = longRun();
     const cli = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli.ts'), 'profile', path, '--run', '--provider', 'cpu', '--runs', '1000'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
-    cli.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    cli.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
     const exited = new Promise<number | null>((r) => cli.once('exit', (code) => r(code)));
     try {
       let children: number[] = [];

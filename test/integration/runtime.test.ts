@@ -14,6 +14,8 @@ import { runInChild, RuntimeError } from '../../src/runtime/client';
 import type { ProfileRequest } from '../../src/runtime/messages';
 import { runCli } from '../helpers/cli';
 import { batchSweep } from '../../src/runtime/sweep';
+import type { ProfileReport } from '../../src/core/report/profile';
+import type { RuntimeReport } from '../../src/core/timing/runtime-report';
 
 const ROOT = resolve(__dirname, '../..');
 /** Run limits only catch a hang: on a busy 2-core machine one run can take minutes. */
@@ -188,12 +190,12 @@ describe('convlens profile --run', () => {
     assert.match(table.stdout, /Latency over 3 runs after 1 warm-up: p50 [\d.]+ ms/);
     assert.match(table.stdout, /\/conv2d\/Conv\s+Conv\s+[\d.]+\s+[\d.]+%/);
     const json = await runCli('profile', example('lenet5.cnn.yaml'), '--run', '--runs', '2', '--warmup', '0', '--provider', 'cpu', '--json');
-    const report = JSON.parse(json.stdout);
+    const report = JSON.parse(json.stdout) as RuntimeReport;
     assert.equal(report.runs, 2);
     // One entry per layer of the graph that ran: the static profile's layers.
-    const staticReport = JSON.parse((await runCli('profile', example('lenet5.cnn.yaml'), '--json')).stdout);
-    assert.deepEqual(report.layers.map((l: { name: string }) => l.name), staticReport.layers.map((l: { name: string }) => l.name));
-    assert.ok(report.layers.every((l: { status: string }) => ['ran', 'fused', 'folded', 'eliminated'].includes(l.status)));
+    const staticReport = JSON.parse((await runCli('profile', example('lenet5.cnn.yaml'), '--json')).stdout) as ProfileReport;
+    assert.deepEqual(report.layers.map((l) => l.name), staticReport.layers.map((l) => l.name));
+    assert.ok(report.layers.every((l) => ['ran', 'fused', 'folded', 'eliminated'].includes(l.status)));
     const csv = await runCli('profile', example('lenet5.cnn.yaml'), '--run', '--runs', '2', '--provider', 'cpu', '--csv');
     assert.match(csv.stdout.split('\n')[0], /^index,name,op,status,fused_into,time_ms/);
     const html = await runCli('profile', example('lenet5.cnn.yaml'), '--run', '--runs', '2', '--provider', 'cpu', '--html');
@@ -204,7 +206,7 @@ describe('convlens profile --run', () => {
   it('--image feeds a sample image to the image input', async () => {
     const r = await runCli('profile', join(ROOT, 'examples', 'small-cnn.onnx'), '--run', '--runs', '2', '--provider', 'cpu', '--image', join(ROOT, 'media', 'samples', 'checkerboard.png'), '--normalize', 'unit', '--json');
     assert.equal(r.code, 0, r.stderr);
-    assert.match(JSON.parse(r.stdout).notices.join('\n'), /input: checkerboard\.png, shorter side resized, centre crop, \(pixel × 0\.003922 − mean\) \/ std/);
+    assert.match((JSON.parse(r.stdout) as RuntimeReport).notices.join('\n'), /input: checkerboard\.png, shorter side resized, centre crop, \(pixel × 0\.003922 − mean\) \/ std/);
     assert.equal((await runCli('profile', join(ROOT, 'examples', 'small-cnn.onnx'), '--run', '--normalize', 'unit')).code, 1);
   });
 
@@ -239,7 +241,7 @@ describe('runtime profiling on TensorFlow.js (Keras and TF.js layers models)', (
     // A Keras Conv2D with a ReLU activation is one TF.js layer: its Relu is part of the Conv's time.
     const relu = report.layers.find((l) => l.op === 'Relu' && l.status === 'fused');
     assert.ok(relu, 'a fused activation');
-    assert.equal(report.layers.find((l) => l.name === relu!.fusedInto)!.op, 'Conv');
+    assert.equal(report.layers.find((l) => l.name === relu.fusedInto)!.op, 'Conv');
     assert.equal(report.inputs[0].shape!.length, 4);
     assert.ok(report.latencyMs.p50 > 0);
   });
@@ -261,7 +263,6 @@ describe('runtime profiling on TensorFlow.js (Keras and TF.js layers models)', (
 
 describe('batch-size sweep', () => {
   it('batches 1, 2, 4, 8, each in its own process, with latency, throughput and peak memory', async () => {
-
     const s = await batchSweep(profile(example('lenet5.cnn.yaml'), { runs: 3, warmup: 1 }), { maxBatch: 8, timeoutMs: HANG_MS });
     assert.deepEqual(s.points.map((p) => p.batch), [1, 2, 4, 8]);
     for (const p of s.points) {
@@ -272,11 +273,10 @@ describe('batch-size sweep', () => {
   });
 
   it('stops where memory runs out: predicted beyond the limit, or the process killed (the out-of-memory killer\'s SIGKILL)', async () => {
-
     const predicted = await batchSweep(profile(example('lenet5.cnn.yaml'), { runs: 2, warmup: 0 }), { maxBatch: 64, memoryLimitBytes: 1 });
     assert.deepEqual(predicted.points.map((p) => p.batch), [1]);
     assert.equal(predicted.stopped?.reason, 'predicted');
-    assert.match(predicted.stopped!.message, /^batch 2 would need about [\d.]+ GiB, more than the 0\.00 GiB available$/);
+    assert.match(predicted.stopped.message, /^batch 2 would need about [\d.]+ GiB, more than the 0\.00 GiB available$/);
     // Batch 4's process is killed as soon as it reports working on the request, as the
     // out-of-memory killer would (not at its start-up: the request must have reached it).
     let batch4 = 0;
@@ -293,6 +293,6 @@ describe('batch-size sweep', () => {
     assert.deepEqual(killed.points.map((p) => p.batch), [1, 2]);
     assert.equal(killed.stopped?.batch, 4);
     assert.equal(killed.stopped?.reason, 'memory');
-    assert.match(killed.stopped!.message, /out of memory at batch 4: the runtime process was killed \(SIGKILL\)/);
+    assert.match(killed.stopped.message, /out of memory at batch 4: the runtime process was killed \(SIGKILL\)/);
   });
 });

@@ -34,13 +34,13 @@ describe('torchvision exports (torch.onnx.export): exporter Identity and Constan
     const dir = tempDir('convlens-torch-');
     const r = spawnSync(python!, [join(ROOT, 'test/helpers/torchvision_exports.py'), dir, 'resnet18', 'densenet121'], { encoding: 'utf8', maxBuffer: 1 << 24 });
     assert.equal(r.status, 0, r.stderr);
-    models = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    models = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, Exported>;
   });
 
   const profile = async (name: string): Promise<ProfileReport> => {
     const r = await runCli('profile', models[name].file, '--json');
     assert.equal(r.code, 0, r.stderr);
-    return JSON.parse(r.stdout);
+    return JSON.parse(r.stdout) as ProfileReport;
   };
 
   for (const name of ['resnet18', 'densenet121']) {
@@ -81,7 +81,7 @@ describe('a PyTorch export committed as a fixture (test/fixtures/torch-export-cn
   it('28 layers; the 30 exporter nodes (Identity, Constant, pad arithmetic, view(x.size(0), -1)) folded; PyTorch\'s 13,298 parameters less 120 BatchNorm scales', async () => {
     const r = await runCli('profile', file, '--json');
     assert.equal(r.code, 0, r.stderr);
-    const report: ProfileReport = JSON.parse(r.stdout);
+    const report = JSON.parse(r.stdout) as ProfileReport;
     const count = (ops: string[]) => Object.fromEntries([...new Set(ops)].sort().map((op) => [op, ops.filter((o) => o === op).length]));
     assert.deepEqual(count(report.layers.map((l) => l.op)), { Add: 4, Conv: 10, GlobalAveragePool: 1, Gemm: 1, Pad: 1, Relu: 10, Reshape: 1 });
     assert.deepEqual(count(report.foldedNodes.map((n) => n.op)), {
@@ -89,7 +89,7 @@ describe('a PyTorch export committed as a fixture (test/fixtures/torch-export-cn
     });
     assert.equal(report.totals.params, 13_298 - 120);
     // --all-nodes: every one of the file's 58 nodes is a layer again, with the same totals.
-    const all: ProfileReport = JSON.parse((await runCli('profile', file, '--json', '--all-nodes')).stdout);
+    const all = JSON.parse((await runCli('profile', file, '--json', '--all-nodes')).stdout) as ProfileReport;
     assert.equal(all.layers.length, 58);
     assert.deepEqual(all.totals, report.totals);
     // The measured run and the export have no such list: the option is refused there (exit 1, a usage error).

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { GraphBuilder } from '../../src/core/onnx/builder';
 import { encodeOnnx } from '../../src/core/onnx/writer';
 import { runCli } from '../helpers/cli';
+import type { ProfileReport } from '../../src/core/report/profile';
 import { onnxNodeModelPath } from '../helpers/onnx-node-fixtures';
 
 const CONV = onnxNodeModelPath('test_conv_with_strides_padding');
@@ -16,16 +17,16 @@ describe('convlens profile', () => {
   it('--json has exactly the documented keys', async () => {
     const r = await runCli('profile', CONV, '--json');
     assert.equal(r.code, 0, r.stderr);
-    const j = JSON.parse(r.stdout);
-    assert.deepEqual(Object.keys(j), ['format', 'opset', 'layout', 'inputs', 'outputs', 'totals', 'layers', 'foldedNodes', 'warnings']);
+    const j = JSON.parse(r.stdout) as ProfileReport;
+    assert.deepEqual(Object.keys(j), ['format', 'opset', 'layout', 'inputs', 'outputs', 'totals', 'layers', 'foldedNodes', 'training', 'warnings']);
     assert.equal(j.format, 'onnx');
     assert.equal(j.opset, 22);
     assert.equal(j.layout, 'NCHW');
-    assert.deepEqual(Object.keys(j.totals), ['params', 'paramBytes', 'macs', 'flops', 'activationBytes', 'peakActivationBytes', 'trainingBytes', 'partial']);
+    assert.deepEqual(Object.keys(j.totals), ['params', 'paramBytes', 'macs', 'flops', 'activationBytes', 'peakActivationBytes', 'trainingBytes', 'trainingPeakBytes', 'partial']);
     // Every figure is known here: no total leaves anything out.
     assert.deepEqual(j.totals.partial, []);
     assert.equal(j.layers.length, 1);
-    assert.deepEqual(Object.keys(j.layers[0]), ['name', 'op', 'inputs', 'outputs', 'params', 'macs', 'flops', 'receptiveField', 'activationBytes']);
+    assert.deepEqual(Object.keys(j.layers[0]), ['name', 'op', 'inputs', 'outputs', 'params', 'macs', 'flops', 'receptiveField', 'activationBytes', 'savedBytes']);
     assert.deepEqual(j.inputs, [
       { name: 'x', shape: [1, 1, 7, 5], dtype: 'float32' },
       { name: 'W', shape: [1, 1, 3, 3], dtype: 'float32' },
@@ -36,12 +37,16 @@ describe('convlens profile', () => {
     assert.equal(j.layers[0].macs, 108);
     assert.equal(j.layers[0].flops, 216);
     assert.equal(j.totals.params, 0);
+    assert.deepEqual(Object.keys(j.training), ['optimizer', 'mixedPrecision', 'savedBytes', 'savedWeightBytes', 'paramBytes', 'gradientBytes', 'optimizerStateBytes', 'keptBytes', 'transientBytes', 'transientLayer', 'peakBytes', 'checkpoint', 'assumedOps', 'notes']);
+    // Backward keeps the Conv's two operands: x (1·1·7·5 floats = 140 B) and W (36 B).
+    assert.equal(j.training.savedBytes, 176);
+    assert.equal(j.layers[0].savedBytes, 176);
   });
 
   it('--input overrides a shape and --batch sets the first dim', async () => {
     const r = await runCli('profile', CONV, '--json', '--input', 'x=1x1x9x9', '--batch', '4');
     assert.equal(r.code, 0, r.stderr);
-    const j = JSON.parse(r.stdout);
+    const j = JSON.parse(r.stdout) as ProfileReport;
     // (9 + 2 − 3)/2 + 1 = 5
     assert.deepEqual(j.outputs[0].shape, [4, 1, 5, 5]);
     assert.equal(j.totals.macs, 4 * 25 * 9);
@@ -49,7 +54,7 @@ describe('convlens profile', () => {
 
   it('symbolic dims stay strings and a warning says they count as 1', async () => {
     const r = await runCli('profile', CONV, '--json', '--input', 'x=Nx1x7x5');
-    const j = JSON.parse(r.stdout);
+    const j = JSON.parse(r.stdout) as ProfileReport;
     assert.deepEqual(j.outputs[0].shape, ['N', 1, 4, 3]);
     assert.equal(j.totals.macs, 108);
     assert.ok(j.warnings.some((w: string) => /'N' taken as 1/.test(w)), j.warnings.join('\n'));
@@ -75,7 +80,8 @@ describe('convlens profile', () => {
   });
 
   it('--budget prints the largest training batch that fits', async () => {
-    // SGD, no params. Per sample: x 140 B + y 48 B = 188 B; W (a graph input, not batched) 36 B once.
+    // SGD, no params. Kept: x (140 B per sample) and W (a graph input, not batched: 36 B once), both
+    // saved by the Conv; the peak adds backward's buffer for y's gradient (48 B per sample): 188 B per sample.
     // 1000 B → 5 samples: 5·188 + 36 = 976 B (6 would need 1,164 B).
     const r = await runCli('profile', CONV, '--json', '--optimizer', 'sgd', '--budget', '1000');
     assert.equal(r.code, 0, r.stderr);
@@ -95,16 +101,16 @@ describe('convlens profile', () => {
 
   it('a Keras / TF.js layers model: layout NHWC, the open batch N; --batch and --input (NHWC) bind it', async () => {
     const TFJS = join(__dirname, '../../examples/tfjs-cnn/model.json');
-    const j = JSON.parse((await runCli('profile', TFJS, '--json')).stdout);
+    const j = JSON.parse((await runCli('profile', TFJS, '--json')).stdout) as ProfileReport;
     assert.equal(j.layout, 'NHWC');
     assert.deepEqual(j.inputs[0].shape, ['N', 32, 32, 3]);
-    assert.deepEqual(j.layers.find((l: { op: string }) => l.op === 'Conv').outputs[0].shape, ['N', 32, 32, 16]);
+    assert.deepEqual(j.layers.find((l) => l.op === 'Conv')?.outputs[0].shape, ['N', 32, 32, 16]);
     assert.ok(j.warnings.some((w: string) => /'N' taken as 1/.test(w)), j.warnings.join('\n'));
-    const b = JSON.parse((await runCli('profile', TFJS, '--json', '--batch', '8')).stdout);
+    const b = JSON.parse((await runCli('profile', TFJS, '--json', '--batch', '8')).stdout) as ProfileReport;
     assert.deepEqual(b.inputs[0].shape, [8, 32, 32, 3]);
-    assert.equal(b.totals.macs, 8 * j.totals.macs);
-    const i = JSON.parse((await runCli('profile', TFJS, '--json', '--input', `${j.inputs[0].name}=2x64x64x3`)).stdout);
-    assert.deepEqual(i.layers.find((l: { op: string }) => l.op === 'Conv').outputs[0].shape, [2, 64, 64, 16]);
+    assert.equal(b.totals.macs, 8 * j.totals.macs!);
+    const i = JSON.parse((await runCli('profile', TFJS, '--json', '--input', `${j.inputs[0].name}=2x64x64x3`)).stdout) as ProfileReport;
+    assert.deepEqual(i.layers.find((l) => l.op === 'Conv')?.outputs[0].shape, [2, 64, 64, 16]);
     const table = (await runCli('profile', TFJS)).stdout;
     assert.match(table, /N×32×32×3 float32\n.*\nShapes: NHWC/);
   });
@@ -130,7 +136,7 @@ describe('convlens profile', () => {
   });
 
   it('warns about an --input that names no input', async () => {
-    const j = JSON.parse((await runCli('profile', CONV, '--json', '--input', 'image=1x3x9x9')).stdout);
+    const j = JSON.parse((await runCli('profile', CONV, '--json', '--input', 'image=1x3x9x9')).stdout) as ProfileReport;
     assert.ok(j.warnings.some((w: string) => /'image', which is not an input/.test(w)));
   });
 });

@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadModelFileSync } from '../../src/core/loaders/index';
 import { runCli } from '../helpers/cli';
+import type { ProfileReport } from '../../src/core/report/profile';
 import { tempDir } from '../helpers/temp';
 
 const EXAMPLES = join(resolve(__dirname, '../..'), 'examples');
@@ -29,7 +30,7 @@ describe('cnn.yaml files', () => {
     // C1 34,944 + C3 614,656 + C5 885,120 + C6 1,327,488 + C7 884,992 + F8 37,752,832 + F9 16,781,312 + F10 4,097,000.
     const r = await runCli('profile', '--json', join(EXAMPLES, 'alexnet.cnn.yaml'));
     assert.equal(r.code, 0, r.stderr);
-    const report = JSON.parse(r.stdout);
+    const report = JSON.parse(r.stdout) as ProfileReport;
     assert.equal(report.totals.params, 62_378_344);
     assert.deepEqual(report.inputs[0].shape, [1, 3, 227, 227]);
     assert.deepEqual(report.outputs[0].shape, [1, 1000]);
@@ -38,7 +39,7 @@ describe('cnn.yaml files', () => {
   it('--batch applies to a definition as to an ONNX model', async () => {
     const r = await runCli('profile', '--json', '--batch', '8', join(EXAMPLES, 'lenet5.cnn.yaml'));
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout).outputs[0].shape, [8, 10]);
+    assert.deepEqual((JSON.parse(r.stdout) as ProfileReport).outputs[0].shape, [8, 10]);
   });
 
   it('a definition with an error: one line naming the file, the line and column, and the problem; exit 2', async () => {

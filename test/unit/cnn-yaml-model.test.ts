@@ -171,7 +171,7 @@ describe('cnn.yaml → IR: problems at their range', () => {
     const [p, ...rest] = problemsOf(text);
     assert.deepEqual(rest, []);
     assert.equal(at(text, p.range), 'Residual');
-    assert.equal(p.message, "Residual 'residual_1': its layers give 8×8×4 but its input is 8×8×3; add a shortcut (e.g. Conv2D 1×1 with 4 filters)");
+    assert.equal(p.message, 'Residual \'residual_1\': its layers give 8×8×4 but its input is 8×8×3; add a shortcut (e.g. Conv2D 1×1 with 4 filters)');
   });
 
   it('a kernel larger than its input (valid padding): a problem at that layer', () => {

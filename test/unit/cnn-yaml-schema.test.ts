@@ -16,7 +16,12 @@ import { definitionToModel } from '../../src/core/loaders/cnn-yaml-model';
 
 const ROOT = resolve(__dirname, '../..');
 const SCHEMA_FILE = join(ROOT, 'media', 'cnn-yaml.schema.json');
-const committed = JSON.parse(readFileSync(SCHEMA_FILE, 'utf8'));
+/** What these tests read of the committed schema. */
+type SchemaFile = {
+  $schema: string;
+  definitions: Record<string, unknown> & { item: { anyOf: { properties: Record<string, unknown> }[] } };
+};
+const committed = JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as SchemaFile;
 const validate = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(committed);
 const valid = (text: string) => validate(parse(text));
 
@@ -56,7 +61,7 @@ layers:
 
   const broken: [string, string][] = [
     ['an unknown argument (filter for filters)', 'input: [8, 8, 3]\nlayers:\n  - Conv2D: {filter: 4, kernel_size: 3}\n'],
-    ["padding: 'smae'", 'input: [8, 8, 3]\nlayers:\n  - Conv2D: {filters: 4, kernel_size: 3, padding: smae}\n'],
+    ['padding: \'smae\'', 'input: [8, 8, 3]\nlayers:\n  - Conv2D: {filters: 4, kernel_size: 3, padding: smae}\n'],
     ['a Residual without layers', 'input: [8, 8, 3]\nlayers:\n  - Residual: {shortcut: [Conv2D: {filters: 4, kernel_size: 1}]}\n'],
     ['an unknown layer class (Conv2d)', 'input: [8, 8, 3]\nlayers:\n  - Conv2d: {filters: 4, kernel_size: 3}\n'],
     ['an unknown activation (rleu)', 'input: [8, 8, 3]\nlayers:\n  - Conv2D: {filters: 4, kernel_size: 3, activation: rleu}\n'],

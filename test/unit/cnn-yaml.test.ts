@@ -1,7 +1,7 @@
 /** `*.cnn.yaml` definitions: structure, source ranges and problems at the exact range (issue #5, step one). */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { flattenLayers, parseCnnYaml, type LayerSpec, type ResidualSpec } from '../../src/core/loaders/cnn-yaml';
+import { flattenLayers, parseCnnYaml, type LayerSpec } from '../../src/core/loaders/cnn-yaml';
 
 const LENET = `name: LeNet-5
 input: [32, 32, 1]
@@ -62,9 +62,9 @@ layers:
     const [res, plain, br, rep] = definition!.layers;
     assert.equal(res.kind, 'Residual');
     assert.equal(res.name, 'res1');
-    assert.equal((res as ResidualSpec).shortcut!.length, 1);
-    assert.equal(((res as ResidualSpec).layers[0] as LayerSpec).name, 'c1');
-    assert.equal('name' in ((res as ResidualSpec).layers[0] as LayerSpec).args, false);
+    assert.equal(res.shortcut!.length, 1);
+    assert.equal((res.layers[0] as LayerSpec).name, 'c1');
+    assert.equal('name' in (res.layers[0] as LayerSpec).args, false);
     assert.equal(plain.kind === 'Residual' && plain.shortcut, undefined);
     assert.equal(br.kind === 'Branches' && br.branches.map((b) => b.length).join(','), '1,2,1');
     assert.equal(rep.kind === 'Repeat' && rep.times, 3);

@@ -21,7 +21,7 @@ import { compareCells, sortLayers, tableColumns, COLUMNS } from '../../webview/p
 import { humanCount } from '../../src/core/report/format';
 
 function layer(p: Partial<LayerReport>): LayerReport {
-  return { name: 'l', op: 'Conv', inputs: [], outputs: [], params: 0, macs: 0, flops: 0, receptiveField: null, activationBytes: 0, ...p };
+  return { name: 'l', op: 'Conv', inputs: [], outputs: [], params: 0, macs: 0, flops: 0, receptiveField: null, activationBytes: 0, savedBytes: 0, ...p };
 }
 
 const conv = (name: string, params: number, rf: number) => layer({ name, params, macs: params * 100, activationBytes: 4 * params, receptiveField: { size: [rf, rf], stride: [1, 1], offset: [0, 0] }, outputs: [{ name: `${name}:0`, shape: [1, 8, 4, 4], dtype: 'float32' }] });

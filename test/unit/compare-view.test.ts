@@ -15,7 +15,7 @@ import { tempDir } from '../helpers/temp';
 const ROOT = resolve(__dirname, '../..');
 const dir = tempDir('convlens-compare-');
 
-async function definition(name: string, edit: (text: string) => string): Promise<string> {
+function definition(name: string, edit: (text: string) => string): string {
   const text = readFileSync(join(ROOT, 'examples', 'lenet5.cnn.yaml'), 'utf8');
   const out = join(dir, name);
   const changed = edit(text);
@@ -28,7 +28,7 @@ describe('compare view', () => {
   it('a layer removed, one added, one widened: the merged model holds all, edges join, statuses and both figures per layer', async () => {
     const a = join(ROOT, 'examples', 'lenet5.cnn.yaml');
     // B: C3 widened to 32 filters, S4 (the second pooling) removed, a Dense layer added before the output.
-    const b = await definition('lenet-b.cnn.yaml', (t) =>
+    const b = definition('lenet-b.cnn.yaml', (t) =>
       t
         .replace('filters: 16', 'filters: 32')
         .replace(/ {2}- AveragePooling2D: \{pool_size: 2\} {28}# S4: 5×5×16\n/, '')

@@ -36,9 +36,9 @@ describe('definition analysis in a worker thread', () => {
       assert.equal(r?.analysis.totals?.params, LENET_PARAMS);
       assert.equal(r?.analysis.name, 'LeNet-5');
       const conv = LENET.indexOf('Conv2D');
-      const node = r!.locations.nodeAt(conv);
+      const node = r.locations.nodeAt(conv);
       assert.ok(node, 'the first Conv2D line maps to a graph node');
-      assert.ok(r!.locations.rangeOf(node)!.start <= conv);
+      assert.ok(r.locations.rangeOf(node)!.start <= conv);
       // Keras / TF.js JSON too: the first conv of examples/tfjs-cnn.
       const json = await a.analyse('model.json', 1, () => TFJS, 'keras-json');
       assert.ok(json?.analysis.items.some((i) => i.inputShape === 'N×32×32×3' && i.outputShape === 'N×32×32×16'));
@@ -131,7 +131,7 @@ describe('an analysis that runs too long or crashes', () => {
       assert.deepEqual(r?.analysis.items, []);
       assert.equal(r?.analysis.problems.length, 1);
       assert.equal(r?.analysis.problems[0].severity, 'warning');
-      assert.match(r!.analysis.problems[0].message, /^ConvLens stopped analysing this definition after 5 s, so it shows no hovers, inlay hints or figures until the next edit/);
+      assert.match(r.analysis.problems[0].message, /^ConvLens stopped analysing this definition after 5 s, so it shows no hovers, inlay hints or figures until the next edit/);
       assert.equal((await next)?.analysis.name, 'next');
       assert.deepEqual(a.counts, { workersStarted: 2, analysed: 2, stopped: 1 });
       assert.ok(log.some((l) => /stopped analysing hostile \(version 1\) after 5 s/.test(l)), log.join('\n'));
@@ -148,7 +148,7 @@ describe('an analysis that runs too long or crashes', () => {
     try {
       const r = await a.analyse('crash', 1, () => tiny('crash', '# crash\n'), 'yaml');
       assert.equal(r?.analysis.problems[0].severity, 'error');
-      assert.match(r!.analysis.problems[0].message, /^ConvLens could not analyse this definition: the definition worker stopped \(exit code 3\)/);
+      assert.match(r.analysis.problems[0].message, /^ConvLens could not analyse this definition: the definition worker stopped \(exit code 3\)/);
       assert.equal((await a.analyse('crash', 2, () => tiny('fixed'), 'yaml'))?.analysis.name, 'fixed');
       assert.equal(a.counts.workersStarted, 2);
     } finally {

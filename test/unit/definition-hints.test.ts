@@ -20,10 +20,10 @@ function hints(text: string): [string, string][] {
 const model = (input: string, layers: string) => `input: ${input}\nlayers:\n${layers}`;
 
 describe('(a) large kernels → stacked 3×3 (Simonyan & Zisserman 2015)', () => {
-  it("AlexNet: C3's 5×5 gets it (96→96→256: 304,128 weights instead of 614,400), C1's 11×11 first layer does not", () => {
+  it('AlexNet: C3\'s 5×5 gets it (96→96→256: 304,128 weights instead of 614,400), C1\'s 11×11 first layer does not', () => {
     assert.deepEqual(hints(example('alexnet.cnn.yaml')), [[
       'Conv2D',
-      "Conv2D 'C3': two stacked 3×3 convolutions cover the same 5×5 receptive field with fewer parameters (Simonyan & Zisserman 2015): 304,128 weights (96→96→256) instead of 614,400",
+      'Conv2D \'C3\': two stacked 3×3 convolutions cover the same 5×5 receptive field with fewer parameters (Simonyan & Zisserman 2015): 304,128 weights (96→96→256) instead of 614,400',
     ]]);
   });
 
@@ -46,13 +46,13 @@ describe('(a) large kernels → stacked 3×3 (Simonyan & Zisserman 2015)', () =>
 describe('(b) pooling or striding a 1×1 map', () => {
   it('MaxPooling2D (padding same) on 1×1×120: does nothing', () => {
     assert.deepEqual(hints(model('[1, 1, 120]', '  - MaxPooling2D: {pool_size: 2, padding: same}\n')), [[
-      'MaxPooling2D', "MaxPooling2D 'max_pooling2d': pooling a 1×1 map does nothing (its output is its 1×1×120 input); remove it",
+      'MaxPooling2D', 'MaxPooling2D \'max_pooling2d\': pooling a 1×1 map does nothing (its output is its 1×1×120 input); remove it',
     ]]);
   });
 
   it('a 1×1 Conv2D with strides 2 on a 1×1 map: the stride does nothing', () => {
     assert.deepEqual(hints(model('[1, 1, 16]', '  - Conv2D: {filters: 4, kernel_size: 1, strides: 2, name: s}\n')), [[
-      'Conv2D', "Conv2D 's': strides 2 on a 1×1 map do nothing (the output is 1×1 either way)",
+      'Conv2D', 'Conv2D \'s\': strides 2 on a 1×1 map do nothing (the output is 1×1 either way)',
     ]]);
   });
 });
@@ -60,15 +60,15 @@ describe('(b) pooling or striding a 1×1 map', () => {
 describe('(c) a kernel larger than its input', () => {
   it('5×5 (padding same) on a 3×3 map: at most 3×3 of its 25 taps see the input', () => {
     assert.deepEqual(hints(model('[3, 3, 4]', '  - DepthwiseConv2D: {kernel_size: 5, padding: same, name: dw}\n')), [[
-      'DepthwiseConv2D', "DepthwiseConv2D 'dw': its 5×5 kernel is larger than its 3×3 input (padding same): at most 3×3 of its 25 taps ever see the input, the others multiply padding zeros; a 3×3 kernel computes the same from what it sees",
+      'DepthwiseConv2D', 'DepthwiseConv2D \'dw\': its 5×5 kernel is larger than its 3×3 input (padding same): at most 3×3 of its 25 taps ever see the input, the others multiply padding zeros; a 3×3 kernel computes the same from what it sees',
     ]]);
   });
 });
 
 describe('(d) Dense on a large flattened map → GlobalAveragePooling2D (Lin et al. 2014)', () => {
-  it("VGG-16's fc1 on 7×7×512: 4096 × 512 × (49 − 1) = 100,663,296 parameters cut", () => {
+  it('VGG-16\'s fc1 on 7×7×512: 4096 × 512 × (49 − 1) = 100,663,296 parameters cut', () => {
     assert.deepEqual(hints(example('vgg16.cnn.yaml')), [[
-      'Dense', "Dense 'fc1': on a flattened 7×7×512 map (25,088 inputs); GlobalAveragePooling2D instead of Flatten cuts 100,663,296 parameters (Lin et al. 2014, Network in Network)",
+      'Dense', 'Dense \'fc1\': on a flattened 7×7×512 map (25,088 inputs); GlobalAveragePooling2D instead of Flatten cuts 100,663,296 parameters (Lin et al. 2014, Network in Network)',
     ]]);
   });
 
@@ -81,7 +81,7 @@ describe('(d) Dense on a large flattened map → GlobalAveragePooling2D (Lin et 
 describe('(e) a bias right before BatchNormalization (Ioffe & Szegedy 2015)', () => {
   it('Conv2D (use_bias default true) → BatchNormalization: 64 redundant bias parameters', () => {
     assert.deepEqual(hints(model('[8, 8, 3]', '  - Conv2D: {filters: 64, kernel_size: 3, name: c}\n  - BatchNormalization\n')), [[
-      'Conv2D', "Conv2D 'c': its bias is redundant before BatchNormalization, whose beta cancels it (Ioffe & Szegedy 2015); use_bias: false saves 64 parameters",
+      'Conv2D', 'Conv2D \'c\': its bias is redundant before BatchNormalization, whose beta cancels it (Ioffe & Szegedy 2015); use_bias: false saves 64 parameters',
     ]]);
   });
 
@@ -107,13 +107,13 @@ describe('hints on the bundled examples', () => {
     assert.deepEqual(hints(example('mobilenet.cnn.yaml')), []);
   });
 
-  it("LeNet-5's C3 (6→6→16: 1,188 instead of 2,400) and C5 (16→16→120: 19,584 instead of 48,000), 5×5 past C1", () => {
+  it('LeNet-5\'s C3 (6→6→16: 1,188 instead of 2,400) and C5 (16→16→120: 19,584 instead of 48,000), 5×5 past C1', () => {
     assert.deepEqual(hints(example('lenet5.cnn.yaml')).map(([, m]) => m.match(/[\d,]+ weights \(.*\) instead of [\d,]+/)![0]), [
       '1,188 weights (6→6→16) instead of 2,400', '19,584 weights (16→16→120) instead of 48,000',
     ]);
   });
 
-  it("the GoogLeNet front's 5×5 branches get (a): what Inception v3 later did (Szegedy et al. 2016, §3.1)", () => {
+  it('the GoogLeNet front\'s 5×5 branches get (a): what Inception v3 later did (Szegedy et al. 2016, §3.1)', () => {
     assert.deepEqual(hints(example('inception.cnn.yaml')).map(([, m]) => m.match(/[\d,]+ weights \(.*\) instead of [\d,]+/)![0]), [
       '6,912 weights (16→16→32) instead of 12,800', '36,864 weights (32→32→96) instead of 76,800',
     ]);

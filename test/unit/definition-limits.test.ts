@@ -4,7 +4,7 @@
  * the place in the text (issue #11), instead of hanging the CLI or the
  * editor; and large real definitions stay linear (the bench times them).
  */
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

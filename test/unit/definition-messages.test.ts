@@ -28,7 +28,7 @@ layers:
 `;
     const [p, ...rest] = problemsOf(text);
     assert.deepEqual(rest, []);
-    assert.equal(p.message, "Residual 'res2': its layers give 28×28×128 but its input is 56×56×64; add a shortcut (e.g. Conv2D 1×1 with strides 2 and 128 filters)");
+    assert.equal(p.message, 'Residual \'res2\': its layers give 28×28×128 but its input is 56×56×64; add a shortcut (e.g. Conv2D 1×1 with strides 2 and 128 filters)');
     assert.equal(p.severity, 'error');
     assert.equal(at(text, p.range), 'Residual');
   });
@@ -37,7 +37,7 @@ layers:
     const text = 'input: [8, 8, 3]\nlayers:\n  - Residual: [Conv2D: {filters: 4, kernel_size: 3, padding: same}]\n';
     const [p, ...rest] = problemsOf(text);
     assert.deepEqual(rest, []);
-    assert.equal(p.message, "Residual 'residual_1': its layers give 8×8×4 but its input is 8×8×3; add a shortcut (e.g. Conv2D 1×1 with 4 filters)");
+    assert.equal(p.message, 'Residual \'residual_1\': its layers give 8×8×4 but its input is 8×8×3; add a shortcut (e.g. Conv2D 1×1 with 4 filters)');
     assert.equal(at(text, p.range), 'Residual');
   });
 
@@ -50,7 +50,7 @@ layers:
 `;
     const [p, ...rest] = problemsOf(text);
     assert.deepEqual(rest, []);
-    assert.equal(p.message, "Residual 'residual_1': its layers give 8×8×32 but its shortcut gives 16×16×32; make the shortcut give 8×8×32 (e.g. Conv2D 1×1 with strides 2 and 32 filters)");
+    assert.equal(p.message, 'Residual \'residual_1\': its layers give 8×8×32 but its shortcut gives 16×16×32; make the shortcut give 8×8×32 (e.g. Conv2D 1×1 with strides 2 and 32 filters)');
   });
 
   it('shapes that broadcast (a 1×1×C gate) are no mismatch', () => {
@@ -67,7 +67,7 @@ layers:
 });
 
 describe('Branches mismatches', () => {
-  it("branch 2 gives 13×13×64 but branch 1 gives 14×14×64: spatial sizes must agree", () => {
+  it('branch 2 gives 13×13×64 but branch 1 gives 14×14×64: spatial sizes must agree', () => {
     const text = `input: [14, 14, 32]
 layers:
   - Branches:
@@ -78,7 +78,7 @@ layers:
 `;
     const [p, ...rest] = problemsOf(text);
     assert.deepEqual(rest, []);
-    assert.equal(p.message, "Branches 'mixed': branch 2 gives 13×13×64 but branch 1 gives 14×14×64; spatial sizes must agree to concatenate on channels");
+    assert.equal(p.message, 'Branches \'mixed\': branch 2 gives 13×13×64 but branch 1 gives 14×14×64; spatial sizes must agree to concatenate on channels');
     assert.equal(at(text, p.range), 'Branches');
   });
 
@@ -86,13 +86,13 @@ layers:
     const text = 'input: [8, 8, 4]\nlayers:\n  - Branches: [[Conv2D: {filters: 2, kernel_size: 1}], [Conv2D: {filters: 6, kernel_size: 1}], [MaxPooling2D: {pool_size: 2}]]\n';
     const [p, ...rest] = problemsOf(text);
     assert.deepEqual(rest, []);
-    assert.equal(p.message, "Branches 'branches_1': branch 3 gives 4×4×4 but branch 1 gives 8×8×2; spatial sizes must agree to concatenate on channels");
+    assert.equal(p.message, 'Branches \'branches_1\': branch 3 gives 4×4×4 but branch 1 gives 8×8×2; spatial sizes must agree to concatenate on channels');
   });
 
   it('ranks that differ: a flattened branch', () => {
     const text = 'input: [4, 4, 2]\nlayers:\n  - Branches: [[Conv2D: {filters: 2, kernel_size: 1}], [Flatten]]\n';
     const [p] = problemsOf(text);
-    assert.equal(p.message, "Branches 'branches_1': branch 2 gives 32 but branch 1 gives 4×4×2; ranks must agree to concatenate on channels");
+    assert.equal(p.message, 'Branches \'branches_1\': branch 2 gives 32 but branch 1 gives 4×4×2; ranks must agree to concatenate on channels');
   });
 
   it('the editor gets the same message at the same range', () => {

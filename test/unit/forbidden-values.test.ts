@@ -150,8 +150,8 @@ describe('dims that cannot be sizes', () => {
       writeFileSync(path, encodeOnnx(model));
       const r = await runCli('profile', path, '--json');
       assert.equal(r.code, 0, r.stderr);
-      const j = JSON.parse(r.stdout);
-      assert.ok(j.warnings.some((w: string) => /input 'x': dim 2 of \[1,3,-1,8\]: -1 is not a size/.test(w)), j.warnings.join('\n'));
+      const j = JSON.parse(r.stdout) as ProfileReport;
+      assert.ok(j.warnings.some((w) => /input 'x': dim 2 of \[1,3,-1,8\]: -1 is not a size/.test(w)), j.warnings.join('\n'));
       assert.deepEqual([j.inputs[0].shape, j.layers[0].flops, j.layers[0].activationBytes], [null, null, null]);
       assert.deepEqual(impossibleNumbers(j), []);
     } finally {

@@ -14,6 +14,7 @@ import { encodeOnnx } from '../../src/core/onnx/writer';
 import type { FunctionDef, Model, Node } from '../../src/core/ir';
 import { inferShapes, MAX_FUNCTION_DEPTH } from '../../src/core/analysis/infer';
 import { runCli } from '../helpers/cli';
+import type { ProfileReport } from '../../src/core/report/profile';
 import { assertClean } from '../helpers/hostile';
 import { tempDir } from '../helpers/temp';
 
@@ -56,7 +57,7 @@ describe('model-local functions calling each other', () => {
     const r = await runCli('profile', path, '--json');
     assertClean(r, 'doubling');
     assert.equal(r.code, 0);
-    assert.deepEqual(JSON.parse(r.stdout).outputs[0].shape, [1, 4]);
+    assert.deepEqual((JSON.parse(r.stdout) as ProfileReport).outputs[0].shape, [1, 4]);
   });
 
   it('a function whose calls all differ stays exact within the budget: 2^10 copies of n → n + 1', () => {

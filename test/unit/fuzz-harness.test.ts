@@ -29,7 +29,7 @@ describe('fuzz verdicts (issue #11: exit 0 or 2, one stderr line, no internals)'
     assert.equal(verdict({ code: 2, stderr: 'convlens: m.onnx: x\n    at f (/a/b.js:1:2)\n' }).verdict, 'crash');
   });
   it('JavaScript internals in the one line are a crash', () => {
-    for (const msg of ["Cannot read properties of undefined (reading 'dims')", 'shape.map is not a function', 'Maximum call stack size exceeded', 'Invalid typed array length: 9', 'size NaN', 'RangeError: x', 'Aborted(OOM)']) {
+    for (const msg of ['Cannot read properties of undefined (reading \'dims\')', 'shape.map is not a function', 'Maximum call stack size exceeded', 'Invalid typed array length: 9', 'size NaN', 'RangeError: x', 'Aborted(OOM)']) {
       assert.equal(verdict({ code: 2, stderr: `convlens: m.onnx: ${msg}\n` }).verdict, 'crash', msg);
     }
   });
@@ -53,8 +53,8 @@ describe('fuzz verdicts (issue #11: exit 0 or 2, one stderr line, no internals)'
   });
   it('one bug seen through different files is one failure class', () => {
     assert.equal(
-      normaliseReason("crash: exit 2: convlens: a.onnx: node 'x' has 3 inputs at byte 1,204"),
-      normaliseReason("crash: exit 2: convlens: b.onnx: node '/conv/Conv' has 12 inputs at byte 99"),
+      normaliseReason('crash: exit 2: convlens: a.onnx: node \'x\' has 3 inputs at byte 1,204'),
+      normaliseReason('crash: exit 2: convlens: b.onnx: node \'/conv/Conv\' has 12 inputs at byte 99'),
     );
   });
 });
@@ -83,7 +83,7 @@ describe('fuzz output checks', () => {
     assert.ok(checkTable(' #  Layer\n--  -----\n 1  a\nb\n 2  c\n\nParameters: 1\n').some((p) => /one per layer/.test(p)));
     assert.ok(checkTable(' #  Layer\n--  -----\n 1  \x1b]8;;http://x\x07a\n').some((p) => /U\+001B/.test(p)));
   });
-  it("the CLI's own output for every example passes every check", async () => {
+  it('the CLI\'s own output for every example passes every check', async () => {
     const examples = readdirSync('examples').filter((f) => /\.(onnx|cnn\.yaml|keras)$/.test(f)).map((f) => join('examples', f));
     examples.push('examples/tfjs-cnn/model.json');
     for (const file of examples) {

@@ -6,9 +6,10 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli';
+import type { ProfileReport } from '../../src/core/report/profile';
 import { assertClean } from '../helpers/hostile';
 import { GraphBuilder } from '../../src/core/onnx/builder';
 import { encodeOnnx } from '../../src/core/onnx/writer';
@@ -72,8 +73,8 @@ describe('names that are JavaScript object internals', () => {
       const r = await runCli('profile', write(`o-${n}.onnx`, encodeOnnx(b.build())), '--json');
       assertClean(r, `op ${n}`);
       assert.equal(r.code, 0);
-      const j = JSON.parse(r.stdout);
-      assert.ok(j.warnings.some((w: string) => w.includes(`unknown operator ${n}`)), j.warnings.join('\n'));
+      const j = JSON.parse(r.stdout) as ProfileReport;
+      assert.ok(j.warnings.some((w) => w.includes(`unknown operator ${n}`)), j.warnings.join('\n'));
       assert.deepEqual(j.layers[0].outputs[0].shape, [1, 4, 6, 6]);
     }
   });
@@ -86,7 +87,7 @@ describe('names that are JavaScript object internals', () => {
       nodes[1].attr = { ...nodes[1].attr, [n]: { type: n } };
       const sub = join(dir, `tf-${n}`);
       rmSync(sub, { recursive: true, force: true });
-      require('node:fs').mkdirSync(sub);
+      mkdirSync(sub);
       writeFileSync(join(sub, 'group1-shard1of1.bin'), fx.weightData);
       assertClean(await runCli('profile', write(`tf-${n}/model.json`, JSON.stringify(fx.json))), `TF.js op ${n}`);
     }

@@ -98,7 +98,7 @@ describe('image files', () => {
 describe('feature-map previews', () => {
   it('per-channel statistics, and average pooling to the preview size scaled between min and max', () => {
     // [1, 2, 4, 4]: channel 0 = 0..15, channel 1 = constant 3.
-    const data = [...Array.from({ length: 16 }, (_, i) => i), ...Array(16).fill(3)];
+    const data = [...Array.from({ length: 16 }, (_, i) => i), ...Array<number>(16).fill(3)];
     const p = reduceFeatureMap('L', 'v', data, [1, 2, 4, 4], { maxSide: 2 })!;
     assert.equal(p.pool, 2);
     assert.equal(p.height, 2);

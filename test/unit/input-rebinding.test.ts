@@ -17,7 +17,7 @@ import { pythonWithOnnx, PYTHON_ONNX_HINT } from '../helpers/python-onnx';
 import { ModelHost } from '../../src/extension/model-host';
 import { isInputShapeMessage } from '../../src/core/errors';
 import { testModel } from '../helpers/ir';
-import { profileModel } from '../../src/core/report/profile';
+import { profileModel, type ProfileReport } from '../../src/core/report/profile';
 import { tempDir } from '../helpers/temp';
 
 const ROOT = resolve(__dirname, '../..');
@@ -156,50 +156,50 @@ describe('input shapes the graph can take', () => {
 
   it('--batch 8 on a dynamic-batch export: every layer\'s activations carry batch 8, and MACs are 8× batch 1\'s', { skip: python ? false : PYTHON_ONNX_HINT }, async () => {
     const file = join(dir, 'dynamic.onnx');
-    const r1 = JSON.parse((await runCli('profile', file, '--json', '--batch', '1')).stdout);
+    const r1 = JSON.parse((await runCli('profile', file, '--json', '--batch', '1')).stdout) as ProfileReport;
     const r = await runCli('profile', file, '--json', '--batch', '8');
     assert.equal(r.code, 0, r.stderr);
-    const j = JSON.parse(r.stdout);
+    const j = JSON.parse(r.stdout) as ProfileReport;
     // Conv, Relu, Reshape, Gemm: the tensors (the Shape → Concat chain holds 1-D shape vectors).
-    const activations = j.layers.filter((l: { outputs: { shape: unknown[] }[] }) => l.outputs[0].shape.length >= 2);
-    assert.deepEqual(activations.map((l: { op: string }) => l.op), ['Conv', 'Relu', 'Reshape', 'Gemm']);
-    for (const l of activations) assert.equal(l.outputs[0].shape[0], 8, `${l.name}: ${JSON.stringify(l.outputs[0].shape)}`);
-    assert.deepEqual(j.layers.find((l: { name: string }) => l.name === 'Reshape_6').outputs[0].shape, [8, 2048]);
+    const activations = j.layers.filter((l) => l.outputs[0].shape!.length >= 2);
+    assert.deepEqual(activations.map((l) => l.op), ['Conv', 'Relu', 'Reshape', 'Gemm']);
+    for (const l of activations) assert.equal(l.outputs[0].shape![0], 8, `${l.name}: ${JSON.stringify(l.outputs[0].shape)}`);
+    assert.deepEqual(j.layers.find((l) => l.name === 'Reshape_6')!.outputs[0].shape, [8, 2048]);
     assert.deepEqual(j.outputs[0].shape, [8, 10]);
-    assert.equal(j.totals.macs, 8 * r1.totals.macs);
+    assert.equal(j.totals.macs, 8 * r1.totals.macs!);
     assert.deepEqual(j.warnings, []);
   });
 
   it('an unknown operator\'s declared output in the dynamic batch N follows --batch 8', { skip: python ? false : PYTHON_ONNX_HINT }, async () => {
     const r = await runCli('profile', join(dir, 'custom-dynamic.onnx'), '--json', '--batch', '8');
     assert.equal(r.code, 0, r.stderr);
-    const j = JSON.parse(r.stdout);
-    assert.deepEqual(j.layers.map((l: { outputs: { shape: unknown }[] }) => l.outputs[0].shape), [[8, 8, 16, 16], [8, 8, 16, 16], [8, 2048], [8, 10]]);
+    const j = JSON.parse(r.stdout) as ProfileReport;
+    assert.deepEqual(j.layers.map((l) => l.outputs[0].shape), [[8, 8, 16, 16], [8, 8, 16, 16], [8, 2048], [8, 10]]);
   });
 
   it('an unknown operator\'s output declared at batch 1 is unknown at --batch 2, never batch 1 among batch 2', { skip: python ? false : PYTHON_ONNX_HINT }, async () => {
     const r = await runCli('profile', join(dir, 'custom-fixed.onnx'), '--json', '--batch', '2');
     assert.equal(r.code, 0, r.stderr);
-    const j = JSON.parse(r.stdout);
-    const shapes = j.layers.map((l: { outputs: { shape: (number | string)[] | null }[] }) => l.outputs[0].shape);
+    const j = JSON.parse(r.stdout) as ProfileReport;
+    const shapes = j.layers.map((l) => l.outputs[0].shape);
     assert.deepEqual(shapes[0], [2, 8, 16, 16]);
     assert.equal(shapes[1], null, 'the file\'s [1,8,16,16] is for batch 1');
     // Downstream, dims are unknown (named '?…'), none of them the file's batch 1.
-    for (const s of shapes.slice(2)) assert.match(String(s[0]), /^\?/, JSON.stringify(s));
+    for (const s of shapes.slice(2)) assert.match(String(s![0]), /^\?/, JSON.stringify(s));
     assert.ok(j.totals.partial.includes('macs'));
   });
 
   it('--batch 8 on the example small-cnn.onnx: every layer is at batch 8', async () => {
     const r = await runCli('profile', SMALL_CNN, '--json', '--batch', '8');
     assert.equal(r.code, 0, r.stderr);
-    const j = JSON.parse(r.stdout);
-    for (const l of j.layers) for (const o of l.outputs) assert.equal(o.shape[0], 8, `${l.name}: ${JSON.stringify(o.shape)}`);
+    const j = JSON.parse(r.stdout) as ProfileReport;
+    for (const l of j.layers) for (const o of l.outputs) assert.equal(o.shape![0], 8, `${l.name}: ${JSON.stringify(o.shape)}`);
   });
 
   it('a Keras Reshape (target excludes the batch) takes any batch: MobileNet\'s definition at batch 3', async () => {
     const r = await runCli('profile', join(ROOT, 'examples/mobilenet.cnn.yaml'), '--json', '--batch', '3');
     assert.equal(r.code, 0, r.stderr);
-    const j = JSON.parse(r.stdout);
+    const j = JSON.parse(r.stdout) as ProfileReport;
     assert.deepEqual(j.outputs[0].shape, [3, 1000]);
     assert.deepEqual(j.totals.partial, []);
   });

@@ -18,7 +18,7 @@ describe('kerasJsonDefinition', () => {
     const conv = d.model.graph.nodes.find((n) => n.name === '/conv2d_1/Conv')!;
     const obj = at(text, d.layerOf.get(conv.name)!);
     assert.ok(obj.startsWith('{') && obj.endsWith('}'));
-    assert.equal(JSON.parse(obj).config.name, 'conv2d_1');
+    assert.equal((JSON.parse(obj) as { config: { name: string } }).config.name, 'conv2d_1');
     for (const n of d.model.graph.nodes) assert.ok(d.layerOf.has(n.name), n.name);
   });
 
@@ -74,7 +74,7 @@ describe('kerasJsonDefinition', () => {
     assert.deepEqual(d.problems, []);
     assert.equal(profileModel(d.model).report.totals.params, tfjsReference(tfModel).params);
     const cat = d.model.graph.nodes.find((n) => n.opType === 'Concat')!;
-    assert.equal(JSON.parse(at(text, d.layerOf.get(cat.name)!)).name, 'cat');
+    assert.equal((JSON.parse(at(text, d.layerOf.get(cat.name)!)) as { name: string }).name, 'cat');
   });
 
   it('other JSON, graph models and absurd nesting are single clear problems', () => {

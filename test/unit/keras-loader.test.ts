@@ -83,7 +83,7 @@ describe('Keras configs → IR', () => {
     const layers = (j.config as Json).layers as Json[];
     (layers[1].config as Json).quantization_config = { mode: 'int8' };
     const m = kerasModelFromJson(j, 'config.json');
-    assert.deepEqual(m.warnings, ["Conv2D 'conv2d': argument 'quantization_config' ignored"]);
+    assert.deepEqual(m.warnings, ['Conv2D \'conv2d\': argument \'quantization_config\' ignored']);
     assert.equal(params(m), 34_826);
   });
 

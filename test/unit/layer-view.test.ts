@@ -103,7 +103,7 @@ counts, _ = np.histogram(w, bins=32)
 print(json.dumps({"min": w.min(), "max": w.max(), "mean": w.mean(), "std": w.std(), "counts": counts.tolist(), "n": int(w.size)}))`;
     const r = spawnSync(py, ['-c', script, EXAMPLE, name], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
-    const ref = JSON.parse(r.stdout);
+    const ref = JSON.parse(r.stdout) as { min: number; max: number; mean: number; std: number; counts: number[]; n: number };
     assert.equal(ours.count, ref.n);
     for (const k of ['min', 'max', 'mean', 'std'] as const) assert.ok(Math.abs(ours[k] - ref[k]) < 1e-9 * Math.max(1, Math.abs(ref[k])), `${k}: ${ours[k]} vs numpy ${ref[k]}`);
     assert.deepEqual(ours.histogram.counts, ref.counts);
@@ -120,12 +120,12 @@ describe('model session (what the view shows)', () => {
     const eight = s.view({ batch: 8, budgetBytes: 8 * 2 ** 30 });
     assert.equal(eight.summary.batch, 8);
     assert.equal(eight.report.inputs[0].shape![0], 8);
-    // The budget rule: training memory at the answer fits, at answer + 1 it does not.
+    // The budget rule: the training peak at the answer fits, at answer + 1 it does not.
     const budget = 64 * 2 ** 20;
     const fit = s.view({ budgetBytes: budget }).summary.largestTrainingBatch as number;
     assert.ok(fit > 1);
-    assert.ok(s.view({ batch: fit, budgetBytes: budget }).report.totals.trainingBytes! <= budget);
-    assert.ok(s.view({ batch: fit + 1, budgetBytes: budget }).report.totals.trainingBytes! > budget);
+    assert.ok(s.view({ batch: fit, budgetBytes: budget }).report.totals.trainingPeakBytes! <= budget);
+    assert.ok(s.view({ batch: fit + 1, budgetBytes: budget }).report.totals.trainingPeakBytes! > budget);
     const conv = one.report.layers.findIndex((l) => l.op === 'Conv');
     assert.equal(s.weightStats(conv, 1).count, one.layers[conv].weights[0].dims.reduce((a, b) => a * b, 1));
     assert.throws(() => s.weightStats(conv, 0), /not a stored weight/);

@@ -61,14 +61,14 @@ describe('layouts made ahead by the extension', () => {
       const steps: string[] = [];
       const r = await host.layoutView({ report: p.report, layers: layerViews(m, p) }, 7.5, (what) => steps.push(what));
       assert.equal(r.layout?.partial, true);
-      const first = positions(r.layout!.graph);
+      const first = positions(r.layout.graph);
       assert.equal(Object.keys(first).length, FIRST_SCREEN_BOXES, 'the opening screen: the input and the first layers');
       assert.ok(ioId('input', 0) in first && 'node:0' in first && !('node:119' in first));
       assert.deepEqual(first, positions((await new ELK().layout(firstScreenGraph(whole) as never)) as unknown as ElkNode));
       const done = await r.whole;
       assert.equal(done?.partial, undefined);
       assert.deepEqual(done?.expanded, [...expanded]);
-      assert.deepEqual(positions(done!.graph), positions((await new ELK().layout(whole as never)) as unknown as ElkNode));
+      assert.deepEqual(positions(done.graph), positions((await new ELK().layout(whole as never)) as unknown as ElkNode));
       assert.deepEqual(steps, [`the opening screen (${FIRST_SCREEN_BOXES} of ${countBoxes(whole)} boxes)`, 'the whole graph']);
     } finally {
       host.dispose();

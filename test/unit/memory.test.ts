@@ -59,27 +59,40 @@ describe('activation memory', () => {
     assert.equal(profileModel(m).report.totals.peakActivationBytes, 192);
   });
 
-  it('training memory = params + grads + optimizer state + saved activations and inputs', () => {
+  it('training memory = what backward keeps (each storage once) + params + grads + optimizer state', () => {
     const m = residual();
-    // params: W = 16 floats = 64 B. Activations 256 B, input 64 B.
-    const sgd = profileModel(m, { optimizer: 'sgd' }).report.totals;
-    assert.equal(sgd.params, 16);
-    assert.equal(sgd.paramBytes, 64);
-    assert.equal(sgd.trainingBytes, 64 * 2 + 64 + 256);
-    assert.equal(profileModel(m, { optimizer: 'momentum' }).report.totals.trainingBytes, 64 * 3 + 320);
-    assert.equal(profileModel(m, { optimizer: 'adam' }).report.totals.trainingBytes, 64 * 4 + 320);
+    // Kept for backward (PyTorch autograd): Relu keeps its result (A, then B), Add nothing, Mul both
+    // operands: C and W (through its Identity copy, the same storage). x is kept by nobody.
+    // Saved = A + B + C + W = 4 · 64 = 256 B, of which the weight W 64 B. Params: W = 64 B.
+    const sgd = profileModel(m, { optimizer: 'sgd' }).report;
+    assert.equal(sgd.totals.params, 16);
+    assert.equal(sgd.totals.paramBytes, 64);
+    assert.equal(sgd.training.savedBytes, 256);
+    assert.equal(sgd.training.savedWeightBytes, 64);
+    assert.equal(sgd.totals.trainingBytes, 256 + 64 * 2);
+    assert.equal(profileModel(m, { optimizer: 'momentum' }).report.totals.trainingBytes, 256 + 64 * 3);
+    assert.equal(profileModel(m, { optimizer: 'adam' }).report.totals.trainingBytes, 256 + 64 * 4);
+    // Each layer's share: the layer that keeps a storage first.
+    assert.deepEqual(sgd.layers.map((l) => [l.name, l.savedBytes]), [['Relu_0', 64], ['Relu_1', 64], ['Add_2', 0], ['Mul_4', 128]]);
+    // Backward's largest transient: Add's output gradient and both input gradients, 3 · 64 B.
+    assert.equal(sgd.training.transientBytes, 192);
+    assert.equal(sgd.training.transientLayer, 'Add_2');
+    assert.equal(sgd.totals.trainingPeakBytes, 384 + 192);
   });
 
-  it('scales with the batch and finds the largest batch within a budget', () => {
+  it('scales with the batch and finds the largest batch whose training peak fits a budget', () => {
     const m = residual();
     const b8 = profileModel(m, { batch: 8, optimizer: 'sgd' }).report.totals;
     assert.equal(b8.activationBytes, 256 * 8);
     assert.equal(b8.peakActivationBytes, 192 * 8);
-    // Training at batch b (SGD): 128 + 320·b bytes. Budget 10,000 → b = 30 (9,728 B); 31 needs 10,048.
+    // SGD at batch b: kept = 3·64·b (A, B, C) + 64 (W) + 2·64 = 192b + 192; peak = kept + 192b = 384b + 192.
+    assert.equal(b8.trainingBytes, 192 * 8 + 192);
+    assert.equal(b8.trainingPeakBytes, 384 * 8 + 192);
+    // Budget 10,000 → b = 25 (9,792 B); 26 needs 10,176.
     const fit = largestBatchThatFits(m, 10_000, 'training', { optimizer: 'sgd' });
-    assert.equal(fit.batch, 30);
-    assert.equal(fit.bytesAtBatch, 128 + 320 * 30);
-    assert.equal(fit.perSampleBytes, 320);
+    assert.equal(fit.batch, 25);
+    assert.equal(fit.bytesAtBatch, 384 * 25 + 192);
+    assert.equal(fit.perSampleBytes, 384);
   });
 
   it('float16 inputs halve the activation bytes', () => {

@@ -90,7 +90,7 @@ describe('parameters', () => {
     assert.equal(report.totals.paramBytes, 400);
   });
 
-  it("an exporter's Identity copy of a weight is a parameter of its own (PyTorch writes one per parameter whose values equal another's)", () => {
+  it('an exporter\'s Identity copy of a weight is a parameter of its own (PyTorch writes one per parameter whose values equal another\'s)', () => {
     const m = testModel({
       inputs: { x: { shape: [1, 10] } },
       outputs: ['y'],

@@ -71,8 +71,8 @@ describe('model worker: requests answered in order', () => {
           const [opened, viewed] = await Promise.allSettled([host.open(), host.view(OPTIONS)]);
           assert.equal(opened.status, 'rejected');
           assert.equal(viewed.status, 'rejected');
-          const message = (viewed as PromiseRejectedResult).reason.message;
-          assert.equal(message, (opened as PromiseRejectedResult).reason.message);
+          const message = (viewed.reason as Error).message;
+          assert.equal(message, (opened.reason as Error).message);
           assert.doesNotMatch(message, /no model open/);
         } finally {
           host.dispose();

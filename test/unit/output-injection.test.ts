@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Model } from '../../src/core/ir';
-import { profileModel } from '../../src/core/report/profile';
+import { profileModel, type ProfileReport } from '../../src/core/report/profile';
 import { formatCsv, formatMarkdown, formatTable } from '../../src/core/report/format';
 import { formatHtml } from '../../src/core/report/html';
 import { formatRuntimeCsv, formatRuntimeHtml, formatRuntimeMarkdown, formatRuntimeTable } from '../../src/core/report/runtime-format';
@@ -108,11 +108,11 @@ describe('static reports with hostile names', () => {
     assert.doesNotMatch(lines.join('\n'), RAW_CONTROL);
     const cells = lines.slice(1).map(parseCsvLine);
     assert.ok(cells.every((c) => c.length === 11), 'every record has the 11 columns');
-    assert.deepEqual(cells.slice(0, 4).map((c) => c[1]), ["'=HYPERLINK(\"http://x\",\"y\")", "'+1", "'-1", "'@SUM(A1)"]);
-    assert.equal(cells[9][1], "'\\tcell");
-    assert.equal(cells[1][2], "'=Evil\\x1b[2J");
+    assert.deepEqual(cells.slice(0, 4).map((c) => c[1]), ['\'=HYPERLINK("http://x","y")', '\'+1', '\'-1', '\'@SUM(A1)']);
+    assert.equal(cells[9][1], '\'\\tcell');
+    assert.equal(cells[1][2], '\'=Evil\\x1b[2J');
     // A symbolic dim may start the shape cell: neutralised too.
-    assert.equal(cells[0][3], "'=1+1x3x4x4");
+    assert.equal(cells[0][3], '\'=1+1x3x4x4');
     // Our own numbers are never prefixed.
     assert.equal(cells[0][4], '0');
   });
@@ -138,8 +138,9 @@ describe('static reports with hostile names', () => {
 
   it('JSON keeps the names exactly (it is data; JSON escapes controls itself)', () => {
     const text = JSON.stringify(report);
+    // eslint-disable-next-line no-control-regex -- asserts that JSON left no raw control character
     assert.doesNotMatch(text, /[\u0000-\u001f]/);
-    assert.deepEqual(JSON.parse(text).layers.map((l: { name: string }) => l.name), HOSTILE);
+    assert.deepEqual((JSON.parse(text) as ProfileReport).layers.map((l) => l.name), HOSTILE);
   });
 });
 
@@ -168,9 +169,9 @@ describe('measured reports and the sweep with hostile names', () => {
     assert.doesNotMatch(csv.join('\n'), RAW_CONTROL);
     const cells = csv.slice(1).map(parseCsvLine);
     assert.ok(cells.every((c) => c.length === 15));
-    assert.equal(cells[0][1], "'=HYPERLINK(\"http://x\",\"y\")");
-    assert.equal(cells[3][13], "'=cmd|\"/C calc\"!A0");
-    assert.equal(cells[HOSTILE.length][1], "'@inserted\\x07");
+    assert.equal(cells[0][1], '\'=HYPERLINK("http://x","y")');
+    assert.equal(cells[3][13], '\'=cmd|"/C calc"!A0');
+    assert.equal(cells[HOSTILE.length][1], '\'@inserted\\x07');
     const md = formatRuntimeMarkdown(run);
     assert.doesNotMatch(md, RAW_CONTROL);
     assert.equal(md.split('\n').filter((l) => /^\| \d+ \|/.test(l)).length, HOSTILE.length);
@@ -181,7 +182,7 @@ describe('measured reports and the sweep with hostile names', () => {
     const s = formatSweep({
       file: 'x.onnx', engine: 'ort\x1b[31m', providers: ['CPU'], device: 'dev\x07', memoryLimitBytes: 2 ** 30,
       points: [{ batch: 1, latencyMs: { n: 1, min: 1, p50: 1, p90: 1, max: 1, mean: 1 }, throughput: 1000, peakRssBytes: 2 ** 20 }],
-      stopped: { batch: 2, reason: 'error', message: "node '\x1b]8;;http://x\x07n' failed" },
+      stopped: { batch: 2, reason: 'error', message: 'node \'\x1b]8;;http://x\x07n\' failed' },
     });
     assert.doesNotMatch(s, RAW_CONTROL);
     assert.match(s, /^Batch sweep on ort\\x1b\[31m, CPU, dev\\x07$/m);
@@ -224,8 +225,10 @@ function parseCsvLine(line: string): string[] {
       let v = '';
       i++;
       while (i < line.length) {
-        if (line[i] === '"' && line[i + 1] === '"') (v += '"'), (i += 2);
-        else if (line[i] === '"') break;
+        if (line[i] === '"' && line[i + 1] === '"') {
+          v += '"';
+          i += 2;
+        } else if (line[i] === '"') break;
         else v += line[i++];
       }
       out.push(v);

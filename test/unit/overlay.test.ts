@@ -8,7 +8,7 @@ import { availableModes, groupValue, heatScale, overlayValue, overlayValues, RAM
 const VIRIDIS = ['#440154', '#443983', '#31688e', '#21918c', '#35b779', '#90d743', '#fde725'];
 
 function layer(p: Partial<LayerReport>): LayerReport {
-  return { name: 'l', op: 'Conv', inputs: [], outputs: [], params: 0, macs: 0, flops: 0, receptiveField: null, activationBytes: 0, ...p };
+  return { name: 'l', op: 'Conv', inputs: [], outputs: [], params: 0, macs: 0, flops: 0, receptiveField: null, activationBytes: 0, savedBytes: 0, ...p };
 }
 
 /** Channel-wise luminance proxy for monotonicity: viridis gets lighter from purple to yellow. */

@@ -54,7 +54,7 @@ describe('sortLayers', () => {
   });
 
   it('receptive field: layers without one sort smallest', () => {
-    const base: LayerReport = { name: '', op: 'Relu', inputs: [], outputs: [], params: 0, macs: 0, flops: 0, receptiveField: null, activationBytes: 0 };
+    const base: LayerReport = { name: '', op: 'Relu', inputs: [], outputs: [], params: 0, macs: 0, flops: 0, receptiveField: null, activationBytes: 0, savedBytes: 0 };
     const ls: LayerReport[] = [
       { ...base, name: 'global', receptiveField: { global: true } },
       { ...base, name: 'none' },
@@ -134,7 +134,7 @@ describe('parseBytes (memory budget field)', () => {
 });
 
 describe('parseBatch (batch size field)', () => {
-  it("empty is the model's own batch (null); whole numbers ≥ 1 are batches; anything else is invalid", () => {
+  it('empty is the model\'s own batch (null); whole numbers ≥ 1 are batches; anything else is invalid', () => {
     assert.equal(parseBatch(''), null);
     assert.equal(parseBatch('  '), null);
     assert.equal(parseBatch('16'), 16);
@@ -155,12 +155,16 @@ describe('layerTooltip', () => {
         ['FLOPs', '884.74 KFLOPs'],
         ['Receptive field', '3×3 /1×1'],
         ['Activations', '64.0 KiB'],
+        // Kept for backward: its input (1×3×32×32 float32 = 12,288 B) and weight (1,728 B) = 14,016 B.
+        ['Kept for training', '13.7 KiB'],
       ],
     });
+    // With the model's training total, its share of it.
+    assert.match(layerTooltip(layers[0], views[0], tensors, undefined, 140_160).rows.at(-1)![1], /^13\.7 KiB, 10\.0 % of training memory$/);
   });
 
   it('Relu: no parameter or MAC rows', () => {
-    assert.deepEqual(layerTooltip(layers[2], views[2], tensors).rows.map(([k]) => k), ['Op', 'Shape', 'FLOPs', 'Receptive field', 'Activations']);
+    assert.deepEqual(layerTooltip(layers[2], views[2], tensors).rows.map(([k]) => k), ['Op', 'Shape', 'FLOPs', 'Receptive field', 'Activations', 'Kept for training']);
   });
 
   it('Gemm: 32×10 + 10 = 330 params, 320 MACs, global field, 1×10 float32 = 40 B', () => {
@@ -172,6 +176,8 @@ describe('layerTooltip', () => {
       ['FLOPs', '650 FLOPs'],
       ['Receptive field', 'global'],
       ['Activations', '40 B'],
+      // Its input (1×32 = 128 B) and weight (32×10 = 1,280 B); the bias is not kept.
+      ['Kept for training', '1.4 KiB'],
     ]);
   });
 });
@@ -188,12 +194,15 @@ describe('groupTooltip', () => {
         ['MACs', '3.67 MMACs'],
         ['FLOPs', '7.40 MFLOPs'],
         ['Activations', '256.0 KiB'],
+        // conv1 W 18,432 + bn1 (input 32,768 + scale, mean, var 384 + batch stats 256) 33,408 + relu1 32,768
+        // + conv2 W 36,864 + bn2 33,408 + shortcut W 2,048 + relu2 32,768 = 189,696 B (block1's output is kept before).
+        ['Kept for training', '185.3 KiB'],
       ],
     });
   });
 
   it('an empty group sums to zero', () => {
-    assert.deepEqual(groupTooltip('empty', []).rows, [['Layers', '0'], ['Params', '0'], ['MACs', '0 MACs'], ['FLOPs', '0 FLOPs'], ['Activations', '0 B']]);
+    assert.deepEqual(groupTooltip('empty', []).rows, [['Layers', '0'], ['Params', '0'], ['MACs', '0 MACs'], ['FLOPs', '0 FLOPs'], ['Activations', '0 B'], ['Kept for training', '0 B']]);
   });
 });
 

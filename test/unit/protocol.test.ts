@@ -16,7 +16,7 @@ describe('message protocol', () => {
   it('a model message survives JSON (postMessage) unchanged', async () => {
     const data = (await ModelSession.open(EXAMPLE)).view({ budgetBytes: 2 ** 30 });
     const m: ToWebviewMessage = { type: 'model', file: 'small-cnn.onnx', ...data };
-    const back = JSON.parse(JSON.stringify(m));
+    const back = JSON.parse(JSON.stringify(m)) as unknown;
     assert.deepEqual(back, m);
     assert.ok(isToWebviewMessage(back));
   });
@@ -122,7 +122,7 @@ describe('the webview page', () => {
     assert.match(csp, /default-src 'none'/);
     assert.match(csp, /script-src 'nonce-N0nce'(;|$)/);
     assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|\*|https?:\/\/(?!res\.example)/);
-    assert.ok(html.includes(csp.replace(/'/g, "'")));
+    assert.ok(html.includes(csp.replace(/'/g, '\'')));
     // Every script element carries the nonce.
     const scripts = html.match(/<script\b[^>]*>/g) ?? [];
     assert.ok(scripts.length >= 1);

@@ -22,26 +22,26 @@ import type { Graph, Model } from '../../src/core/ir';
 import type { RuntimeReport } from '../../src/core/timing/runtime-report';
 
 describe('one-line messages', () => {
-  it("onnxruntime's message (source position, continuation lines, final newline) becomes one line", () => {
+  it('onnxruntime\'s message (source position, continuation lines, final newline) becomes one line', () => {
     // As onnxruntime-node 1.30 rejects a feed of the wrong size.
     const ort = 'Got invalid dimensions for input: x for the following indices\n index: 3 Got: 15 Expected: 16\n Please fix either the inputs/outputs or the model.';
     assert.equal(oneLine(ort), 'Got invalid dimensions for input: x for the following indices index: 3 Got: 15 Expected: 16 Please fix either the inputs/outputs or the model.');
-    const arena = "Non-zero status code returned while running Expand node. Name:'/Expand' Status Message: /onnxruntime_src/onnxruntime/core/framework/bfc_arena.cc:376 void* onnxruntime::BFCArena::AllocateRawInternal(size_t, bool, onnxruntime::Stream*) Failed to allocate memory for requested buffer of size 4503599627370496\n";
-    assert.equal(oneLine(arena), "Non-zero status code returned while running Expand node. Name:'/Expand' Status Message: Failed to allocate memory for requested buffer of size 4503599627370496");
+    const arena = 'Non-zero status code returned while running Expand node. Name:\'/Expand\' Status Message: /onnxruntime_src/onnxruntime/core/framework/bfc_arena.cc:376 void* onnxruntime::BFCArena::AllocateRawInternal(size_t, bool, onnxruntime::Stream*) Failed to allocate memory for requested buffer of size 4503599627370496\n';
+    assert.equal(oneLine(arena), 'Non-zero status code returned while running Expand node. Name:\'/Expand\' Status Message: Failed to allocate memory for requested buffer of size 4503599627370496');
   });
 
-  it("control, line-separator and bidi characters are shown escaped; a runtime log's colours are dropped", () => {
+  it('control, line-separator and bidi characters are shown escaped; a runtime log\'s colours are dropped', () => {
     assert.equal(oneLine('\u001b[1;31merror\u001b[m in a\u0007b\u2028c\u202ed'), '\\x1b[1;31merror\\x1b[m in a\\x07b\\u2028c\\u202ed');
     assert.equal(oneLine(stripAnsi('\u001b[1;31merror\u001b[m in a\u0007b')), 'error in a\\x07b');
     assert.equal(oneLine('x'.repeat(2000)).length, 1000);
     assert.equal(printable('a\nb\t"c"\u0001'), 'a\\nb\\t"c"\\x01');
   });
 
-  it("JavaScript's own errors are told as what went wrong, never by their text", () => {
+  it('JavaScript\'s own errors are told as what went wrong, never by their text', () => {
     const negative = describeError(new RangeError('Invalid typed array length: -65536'), 'warm-up 1/3');
     assert.equal(negative, 'a tensor of a size that cannot be allocated (a negative or too large shape; step: warm-up 1/3)');
     assert.equal(describeError(new RangeError('Array buffer allocation failed')), 'not enough memory (an allocation failed)');
-    assert.equal(describeError(new TypeError("Cannot read properties of undefined (reading 'dims')"), 'loading the model'), 'internal error (a bug in ConvLens; please report it with the model; step: loading the model)');
+    assert.equal(describeError(new TypeError('Cannot read properties of undefined (reading \'dims\')'), 'loading the model'), 'internal error (a bug in ConvLens; please report it with the model; step: loading the model)');
     assert.equal(describeError(new ModelLoadError('m.onnx', 'truncated\nat byte 12')), 'm.onnx: truncated at byte 12');
     assert.equal(describeError(new Error('')), 'failed without a message');
   });
@@ -52,10 +52,10 @@ describe('feed shapes', () => {
     assert.equal(feedShapeProblem('x', [1, 3, 224, 224]), undefined);
     assert.equal(feedShapeProblem('x', [0, 3]), undefined);
     assert.equal(feedShapeProblem('x', [2 ** 16, 2 ** 16 - 1]), undefined);
-    assert.equal(feedShapeProblem('x', [1, -65536]), "input 'x' has shape [1, -65536]: dim 1 is negative, so it cannot be fed");
-    assert.equal(feedShapeProblem('x', [1.5]), "input 'x' has shape [1.5]: dim 0 is not a whole number, so it cannot be fed");
-    assert.equal(feedShapeProblem('x', [2 ** 16, 2 ** 16]), "input 'x' has shape [65536, 65536]: 4.29e+9 elements, more than the 4,294,967,295 one input can hold");
-    assert.equal(feedShapeProblem('in\n"put"', [-1]), "input 'in\\n\"put\"' has shape [-1]: dim 0 is negative, so it cannot be fed");
+    assert.equal(feedShapeProblem('x', [1, -65536]), 'input \'x\' has shape [1, -65536]: dim 1 is negative, so it cannot be fed');
+    assert.equal(feedShapeProblem('x', [1.5]), 'input \'x\' has shape [1.5]: dim 0 is not a whole number, so it cannot be fed');
+    assert.equal(feedShapeProblem('x', [2 ** 16, 2 ** 16]), 'input \'x\' has shape [65536, 65536]: 4.29e+9 elements, more than the 4,294,967,295 one input can hold');
+    assert.equal(feedShapeProblem('in\n"put"', [-1]), 'input \'in\\n"put"\' has shape [-1]: dim 0 is negative, so it cannot be fed');
   });
 });
 
@@ -95,7 +95,7 @@ describe('memory need and the memory free', () => {
     assert.equal(heapLimitMiB(64 * 2 ** 30), 4096);
   });
 
-  it("Linux's figures: MemAvailable, a cgroup's limit less its usage (v2 'max' and v1's 2^63 mean none), VmRSS, nvidia-smi's free memory", () => {
+  it('Linux\'s figures: MemAvailable, a cgroup\'s limit less its usage (v2 \'max\' and v1\'s 2^63 mean none), VmRSS, nvidia-smi\'s free memory', () => {
     assert.equal(parseMemAvailable('MemTotal:       24689136 kB\nMemFree:        19422448 kB\nMemAvailable:   20130420 kB\n'), 20130420 * 1024);
     assert.equal(parseMemAvailable('MemTotal: 1 kB\n'), undefined);
     assert.equal(cgroupHeadroom('8589934592\n', '2147483648\n'), 6 * 2 ** 30);
@@ -107,15 +107,15 @@ describe('memory need and the memory free', () => {
   });
 });
 
-describe("the runtime process's exit, in one line", () => {
+describe('the runtime process\'s exit, in one line', () => {
   it('a JavaScript heap out of memory (V8 prints a native stack) is a memory error naming the limit, without the stack', () => {
     const stderr = '<--- Last few GCs --->\n[123:0x5]  2000 ms: Mark-Compact 4000.1 (4100.2) -> 3999.8 (4100.2) MB\nFATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory\n 1: 0xb8ced1 node::OOMErrorHandler(char const*, v8::OOMDetails const&) [node]\n 2: 0xf06460 v8::Utils::ReportOOMFailure(v8::internal::Isolate*) [node]\n';
     assert.deepEqual(describeExit(null, 'SIGABRT', stderr, 2048), { kind: 'memory', message: 'the runtime process ran out of memory: its JavaScript heap reached the 2048 MiB limit' });
   });
 
-  it("a crash keeps onnxruntime's last error line, and nothing else of stderr", () => {
-    const stderr = "\u001b[1;31m2026-12-04 20:39:50.99 [E:onnxruntime:, sequential_executor.cc:671 ExecuteKernel] Non-zero status code returned while running Conv node. Name:'c'\u001b[m\nSegmentation fault\n    at Object.<anonymous> (/x/child.js:1:1)\n";
-    assert.deepEqual(describeExit(null, 'SIGSEGV', stderr), { kind: 'crashed', message: "the runtime process crashed (SIGSEGV): Non-zero status code returned while running Conv node. Name:'c'" });
+  it('a crash keeps onnxruntime\'s last error line, and nothing else of stderr', () => {
+    const stderr = '\u001b[1;31m2026-12-04 20:39:50.99 [E:onnxruntime:, sequential_executor.cc:671 ExecuteKernel] Non-zero status code returned while running Conv node. Name:\'c\'\u001b[m\nSegmentation fault\n    at Object.<anonymous> (/x/child.js:1:1)\n';
+    assert.deepEqual(describeExit(null, 'SIGSEGV', stderr), { kind: 'crashed', message: 'the runtime process crashed (SIGSEGV): Non-zero status code returned while running Conv node. Name:\'c\'' });
     assert.deepEqual(describeExit(1, null, 'TypeError: x is not a function\n    at f (/x/child.js:1:1)\n'), { kind: 'crashed', message: 'the runtime process exited with code 1' });
   });
 });
@@ -154,7 +154,7 @@ describe('stand-in names for what the profiler trace cannot hold', () => {
     assert.equal(inner.inputs[0], g.outputs[0], 'the subgraph reads the renamed outer value');
     // Names onnxruntime derives (`<value>_nchwc`) and its messages map back.
     assert.equal(safe.restore(`${g.outputs[0]}_nchwc`), 'out\n_nchwc');
-    assert.equal(safe.restorePrintable(`Name:'${g.nodes[0].name}'`), "Name:'conv \"a\"'");
+    assert.equal(safe.restorePrintable(`Name:'${g.nodes[0].name}'`), 'Name:\'conv "a"\'');
     assert.equal(withSafeNames(new GraphBuilder('plain').build()), undefined);
   });
 
@@ -167,7 +167,7 @@ describe('stand-in names for what the profiler trace cannot hold', () => {
     assert.equal(safe.restore('cvlsafe_0_'), 'cvlsafe_0_');
   });
 
-  it("a report built on stand-ins gets the model's names back: layers, fusions, kernels, inputs, warnings", () => {
+  it('a report built on stand-ins gets the model\'s names back: layers, fusions, kernels, inputs, warnings', () => {
     const safe = withSafeNames(model())!;
     const [conv, relu] = safe.model.graph.nodes.map((n) => n.name);
     const report = {
@@ -189,7 +189,7 @@ describe('stand-in names for what the profiler trace cannot hold', () => {
   });
 });
 
-describe("onnxruntime's optimized copy of the model on a nearly full disk", () => {
+describe('onnxruntime\'s optimized copy of the model on a nearly full disk', () => {
   const MiB = 2 ** 20;
   it('is written only when its weights fit with room to spare (VGG-16: 528 MiB)', () => {
     assert.equal(copyFits(528 * MiB, 2048 * MiB), true);

@@ -24,7 +24,7 @@ describe('timing statistics', () => {
 
 const event = (cat: string, name: string, ts: number, dur: number, args: Record<string, unknown> = {}) => ({ cat, pid: 1, tid: 1, ph: 'X', name, ts, dur, args });
 
-describe("onnxruntime's profiler trace", () => {
+describe('onnxruntime\'s profiler trace', () => {
   it('groups kernel events into the model_run that contains them, skipping fences and session events', () => {
     const trace = JSON.stringify([
       event('Session', 'model_loading_uri', 0, 50),
@@ -136,7 +136,6 @@ describe('roofline (Williams et al. 2009)', () => {
 
 describe('batch sweep arithmetic', () => {
   it('batches double up to the limit; the next peak is extrapolated from the growth per sample', () => {
-
     assert.deepEqual(sweepBatches(20), [1, 2, 4, 8, 16]);
     assert.deepEqual(sweepBatches(1), [1]);
     // One point: baseline 100 + (150 − 100) per sample × 4.

@@ -109,7 +109,7 @@ describe('measured reports (terminal, CSV, Markdown, HTML)', () => {
     const t = formatRuntimeTable(run);
     assert.match(t, /^Engine: onnxruntime 1\.30\.0; ran on CPU \(asked: auto\)$/m);
     assert.match(t, /^Latency over 20 runs after 3 warm-up: p50 1\.20 ms, p90 1\.50 ms, min 1\.00 ms; 833\.3 samples\/s$/m);
-    assert.match(t, /^ 1  \/stem\/conv\/Conv\s+Conv\s+0\.010\s+[\d.]+%\s+10\.0\s+compute\s+CPU\s+\+2$/m);
+    assert.match(t, /^ 1 {2}\/stem\/conv\/Conv\s+Conv\s+0\.010\s+[\d.]+%\s+10\.0\s+compute\s+CPU\s+\+2$/m);
     assert.match(t, /ReorderOutput \(inserted\)/);
     assert.doesNotMatch(t, /\/stem\/bn\/BatchNormalization/);
     assert.match(t, /^notice: CUDA execution provider unavailable/m);
@@ -129,7 +129,6 @@ describe('measured reports (terminal, CSV, Markdown, HTML)', () => {
 
 describe('the batch-sweep chart', () => {
   it('log₂ batch axis, rounded axis maxima, one point per batch', () => {
-
     assert.deepEqual([niceMax(0), niceMax(3), niceMax(17), niceMax(200), niceMax(0.03)], [1, 5, 20, 200, 0.05]);
     const point = (batch: number, p50: number) => ({ batch, latencyMs: { n: 1, min: p50, p50, p90: p50, max: p50, mean: p50 }, throughput: (batch * 1000) / p50, peakRssBytes: 0 });
     const c = sweepChart({ file: '', engine: '', providers: [], device: '', points: [point(1, 2), point(2, 2), point(4, 4)], memoryLimitBytes: 0 }, 360, 160);

@@ -11,8 +11,8 @@ import { ENGINE_SETTINGS, INPUT_FILLS, PROVIDER_SETTINGS, TFJS_BACKEND_SETTINGS 
 import { OPTIMIZERS } from '../../src/core/analysis/memory';
 import { parseDType } from '../../src/core/dtype';
 
-type Property = { enum?: unknown[]; default?: unknown };
-const properties: Record<string, Property> = Object.assign({}, ...[packageJson.contributes.configuration].flat().map((c: { properties: Record<string, Property> }) => c.properties));
+type Property = { enum?: (string | null)[]; default?: unknown };
+const properties = Object.assign({}, ...[packageJson.contributes.configuration].flat().map((c: { properties: Record<string, Property> }) => c.properties)) as Record<string, Property>;
 
 describe('settings in package.json and in the code', () => {
   const cases: [string, readonly string[], string][] = [

@@ -115,7 +115,7 @@ describe('TF.js graph models: lowering', () => {
     const y = g.op('weird', 'FancyOp', [x]);
     g.op('out', 'Relu', [y]);
     const m = loadTfjsGraphModel(g.build().json, 'm.json');
-    assert.ok(m.warnings.some((w) => w.includes("'weird'") && w.includes('FancyOp')), m.warnings.join('\n'));
+    assert.ok(m.warnings.some((w) => w.includes('\'weird\'') && w.includes('FancyOp')), m.warnings.join('\n'));
     assert.ok(m.graph.nodes.some((n) => n.opType === 'FancyOp' && n.domain === 'ai.tensorflow'));
   });
 });
@@ -199,7 +199,7 @@ describe('TF.js graph models: unknown ops and TF1 control flow', () => {
     assert.deepEqual(shapeOf(model, out.value), out.layout === 'nchw' ? [1, 3, 8, 8] : [1, 8, 8, 3]);
     assert.deepEqual(shapeOf(model, outputs.get('count')!.value), []);
     assert.ok(model.warnings.some((w) => /while loop 'w\/while_context' \(\d+ TF nodes\)/.test(w)), model.warnings.join('\n'));
-    assert.equal(profileModel(model).report.totals.params, 1, "the body's float constant counts");
+    assert.equal(profileModel(model).report.totals.params, 1, 'the body\'s float constant counts');
   });
 });
 
@@ -210,7 +210,7 @@ describe('TF.js graph models: SpaceToBatchND / BatchToSpaceND (dilated depthwise
   });
   const cases: [number, number[], number[]][] = [[16, [2, 2, 2, 2], [0, 0, 0, 0]], [15, [2, 3, 2, 3], [0, 1, 0, 1]]];
   for (const [size, pads, crops] of cases) {
-    it(`input ${size}×${size}, paddings [${pads}], crops [${crops}]: shapes as TF.js executes them, batch 2`, async () => {
+    it(`input ${size}×${size}, paddings [${pads.join(',')}], crops [${crops.join(',')}]: shapes as TF.js executes them, batch 2`, async () => {
       const g = new GraphBuilder();
       const x = g.placeholder('x', [-1, size, size, 4]);
       const s2b = g.op('s2b', 'SpaceToBatchND', [x, g.const('block', [2], [2, 2]), g.const('pads', [2, 2], pads)]);

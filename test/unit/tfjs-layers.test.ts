@@ -8,11 +8,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadModelBytesSync } from '../../src/core/loaders/index';
 import { loadTfjsModelJson, manifestWeights } from '../../src/core/loaders/tfjs-layers';
-import { ModelLoadError } from '../../src/core/errors';
 import { profileModel } from '../../src/core/report/profile';
 import { inferShapes } from '../../src/core/analysis/infer';
 import type { Model } from '../../src/core/ir';
-import { saveTfjs, tfjsFunctionalCnn, tfjsReference, tfjsSequentialCnn, tfjsSharedAndNested, type Json } from '../helpers/keras-writers';
+import { saveTfjs, tfjsFunctionalCnn, tfjsReference, tfjsSequentialCnn, tfjsSharedAndNested } from '../helpers/keras-writers';
 
 const bytes = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 
@@ -82,7 +81,7 @@ describe('TF.js layers models (written by @tensorflow/tfjs)', () => {
     const { saved, ref } = await roundTrip(tfjsSequentialCnn);
     const w = manifestWeights(saved.modelJson)!;
     assert.equal(w.reduce((a, x) => a + x.shape.reduce((p, d) => p * d, 1), 0), ref.params);
-    const tampered = structuredClone(saved.modelJson) as Json;
+    const tampered = structuredClone(saved.modelJson);
     const group = (tampered.weightsManifest as { weights: { shape: number[] }[] }[])[0];
     group.weights[0].shape = [3, 3, 3, 9];
     const model = loadTfjsModelJson(JSON.stringify(tampered), 'model.json');

@@ -49,7 +49,7 @@ describe('data-dependent dims', () => {
     });
     const s = profileModel(sym).report;
     assert.equal(s.layers[0].macs, 1 * 4 * 3 * 8);
-    assert.deepEqual(s.warnings.filter((w) => /dims/.test(w)), ["symbolic dims 'N' taken as 1 for counts and memory (bind them with --input or --batch)"]);
+    assert.deepEqual(s.warnings.filter((w) => /dims/.test(w)), ['symbolic dims \'N\' taken as 1 for counts and memory (bind them with --input or --batch)']);
   });
   it('MatMul whose K is data-dependent: the output [2, 2] is known, the MACs are not', () => {
     // NonZero(x) = [2, n]; a = Cast → [2, n]; b = Transpose → [n, 2]; a·b = [2, 2] with K = n.
@@ -81,7 +81,7 @@ describe('unknown rank and unknown channels', () => {
     const r = profileModel(m).report;
     assert.equal(r.layers[0].flops, null);
     assert.deepEqual([r.layers[1].macs, r.layers[1].flops, r.layers[1].params], [null, null, 108]);
-    assert.deepEqual(r.totals.partial, ['macs', 'flops', 'activationBytes', 'peakActivationBytes', 'trainingBytes']);
+    assert.deepEqual(r.totals.partial, ['macs', 'flops', 'activationBytes', 'peakActivationBytes', 'trainingBytes', 'trainingPeakBytes']);
   });
 
   it('Gemm whose A has unknown rank (K unknown): unknown', () => {

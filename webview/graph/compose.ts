@@ -52,7 +52,6 @@ export class FrameCache {
     this.frames.set(key, f);
     while (this.frames.size > this.limit) this.frames.delete(this.frames.keys().next().value!);
   }
-
 }
 
 /** Names by position in a frame's input (ports, edges), and the ids of the frame laid out. */

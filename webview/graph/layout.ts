@@ -82,11 +82,11 @@ type ElkConstructor = new () => ElkInstance;
 const pageNonce =
   typeof document === 'undefined'
     ? ''
-    : (document.currentScript as HTMLScriptElement | null)?.nonce || (document.querySelector('script[nonce]') as HTMLScriptElement | null)?.nonce || '';
+    : (document.currentScript as HTMLScriptElement | null)?.nonce || document.querySelector<HTMLScriptElement>('script[nonce]')?.nonce || '';
 
 function errorOf(e: unknown): Error {
   if (e instanceof Error) return e;
-  const m = typeof e === 'object' && e !== null && 'message' in e ? String((e as { message: unknown }).message) : String(e);
+  const m = typeof e === 'object' && e !== null && 'message' in e ? String(e.message) : String(e);
   return new Error(`layout failed: ${m}`);
 }
 

@@ -8,13 +8,14 @@ import type { LayerReport } from '../../src/core/report/profile';
 import { maxOf, minOf } from '../../src/core/arrays';
 import { humanBytes, humanCount } from '../../src/core/report/format';
 
-export type OverlayMode = 'none' | 'macs' | 'params' | 'memory' | 'receptiveField' | 'latency' | 'change';
+export type OverlayMode = 'none' | 'macs' | 'params' | 'memory' | 'training' | 'receptiveField' | 'latency' | 'change';
 
 export const OVERLAY_TITLES: Record<OverlayMode, string> = {
   none: 'Op type',
   macs: 'MACs',
   params: 'Parameters',
   memory: 'Activation memory',
+  training: 'Kept for training',
   receptiveField: 'Receptive field (px)',
   latency: 'Latency',
   change: 'Change',
@@ -26,6 +27,7 @@ export const OVERLAY_MENU: { value: OverlayMode; label: string }[] = [
   { value: 'macs', label: 'Heat: MACs' },
   { value: 'params', label: 'Heat: parameters' },
   { value: 'memory', label: 'Heat: activation memory' },
+  { value: 'training', label: 'Heat: kept for training' },
   { value: 'receptiveField', label: 'Heat: receptive field' },
   { value: 'latency', label: 'Heat: latency (measured)' },
 ];
@@ -46,6 +48,8 @@ export function overlayValue(layer: LayerReport, mode: OverlayMode): number | un
       return layer.params ?? undefined;
     case 'memory':
       return layer.activationBytes ?? undefined;
+    case 'training':
+      return layer.savedBytes ?? undefined;
     case 'receptiveField': {
       const rf = layer.receptiveField;
       if (!rf) return undefined;
@@ -67,7 +71,7 @@ export function overlayValues(layers: readonly LayerReport[], mode: OverlayMode,
 
 /** Modes that can be shown: latency only with measured values, change only in a compare view. */
 export function availableModes(latencyMs?: readonly number[], compare = false): OverlayMode[] {
-  const modes: OverlayMode[] = ['none', 'macs', 'params', 'memory', 'receptiveField'];
+  const modes: OverlayMode[] = ['none', 'macs', 'params', 'memory', 'training', 'receptiveField'];
   if (latencyMs?.length) modes.push('latency');
   if (compare) modes.push('change');
   return modes;
@@ -116,6 +120,7 @@ export function formatOverlay(v: number, mode: OverlayMode): string {
   if (v === Infinity) return 'global';
   switch (mode) {
     case 'memory':
+    case 'training':
       return humanBytes(Math.round(v));
     case 'receptiveField':
       return `${Math.round(v)} px`;

@@ -6,10 +6,10 @@
  * model string set as text.
  */
 import type { CompareData, CompareLayer } from '../../src/core/diff/compare-view';
-import type { DeltaFigure, DiffChange, DiffStatus } from '../../src/core/diff/model-diff';
+import type { DiffChange, DiffStatus } from '../../src/core/diff/model-diff';
 import type { LayerReport } from '../../src/core/report/profile';
 import { deltaText, DIFF_TOTALS } from '../../src/core/diff/diff-format';
-import { formatShape, humanBytes, humanCount, withUnit } from '../../src/core/report/format';
+import { formatShape, humanBytes, humanCount } from '../../src/core/report/format';
 import { CHANGE_COLORS } from '../graph/change';
 import { el } from '../ui/dom';
 
@@ -188,4 +188,3 @@ export function compareSection(c: CompareLayer): HTMLElement {
   s.append(t);
   return s;
 }
-

@@ -193,6 +193,7 @@ export class DetailsPanel {
     if (this.tensors?.report !== report) this.tensors = { report, index: tensorIndex(report) };
     return this.tensors.index;
   }
+
   private statsReport: ProfileReport | null = null;
   private runtime: RuntimeView | null = null;
   private compare: CompareData | null = null;
@@ -236,7 +237,7 @@ export class DetailsPanel {
       this.header(l, v),
       ...(compared ? [compareSection(compared)] : []),
       section('Metrics', this.metrics(l)),
-      ...(this.runtime?.layers[layer] ? [section('Measured', pairs(measuredRows(this.runtime.layers[layer]!, this.runtime)))] : []),
+      ...(this.runtime?.layers[layer] ? [section('Measured', pairs(measuredRows(this.runtime.layers[layer], this.runtime)))] : []),
       ...(v.outputSize?.length ? [section('Output size', this.outputSize(v.outputSize))] : []),
       ...(v.attributes.length ? [section('Attributes', this.attributes(v))] : []),
       section('Inputs', this.tensorList(layerInputs(l, v, this.tensorsOf(report!)), tagsOf(v))),

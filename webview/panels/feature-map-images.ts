@@ -93,4 +93,3 @@ export function drawGray(canvas: HTMLCanvasElement, px: Uint8Array, offset: numb
   }
   ctx.putImageData(img, 0, 0);
 }
-

@@ -69,7 +69,7 @@ export class FeatureMapsPanel {
     const chooser = button('Image…', () => this.host.pickImage(), { appearance: 'secondary', title: 'Choose a PNG or JPEG image', id: 'fm-pick' });
     this.resize = dropdown([{ value: 'crop', label: 'Resize: shorter side, centre crop' }, { value: 'stretch', label: 'Resize: stretch' }], 'crop', READ_AT_CAPTURE, { title: 'How the image is fitted to the input size', id: 'fm-resize' });
     this.order = dropdown([{ value: 'RGB', label: 'RGB' }, { value: 'BGR', label: 'BGR' }], 'RGB', READ_AT_CAPTURE, { title: 'Channel order', id: 'fm-order' });
-    const presets = (Object.keys(PRESETS) as PresetName[]).map((k) => ({ value: k as PresetChoice, label: `Normalize: ${PRESETS[k].label}` }));
+    const presets = (Object.keys(PRESETS) as PresetName[]).map((k) => ({ value: k, label: `Normalize: ${PRESETS[k].label}` }));
     this.preset = dropdown<PresetChoice>([...presets, { value: 'custom', label: 'Normalize: custom' }], 'imagenet', (v) => this.onPreset(v), { title: 'Normalization preset', id: 'fm-preset' });
     this.layout = dropdown([{ value: 'auto', label: 'Layout: from the model' }, { value: 'NCHW', label: 'Layout: NCHW' }, { value: 'NHWC', label: 'Layout: NHWC' }], 'auto', READ_AT_CAPTURE, { title: 'Tensor layout', id: 'fm-layout' });
     this.scale = textField({ label: 'Scale', size: 8, id: 'fm-scale', title: 'Pixel (0–255) × scale, then (− mean) / std', onChange: () => this.custom() });

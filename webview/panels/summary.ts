@@ -121,7 +121,7 @@ function info(file: string, report: ProfileReport, s: ViewSummary): Node[] {
   meta.push(`${report.layers.length.toLocaleString('en-US')} layers`);
   const io = el('div', undefined, 'summary-io');
   io.append(el('p', meta.join(' · '), 'summary-meta'), el('p', `Inputs: ${tensorsText(report.inputs)}`), el('p', `Outputs: ${tensorsText(report.outputs)}`));
-  const batch = s.batch === null ? "model's own batch" : `batch ${s.batch.toLocaleString('en-US')}`;
+  const batch = s.batch === null ? 'model\'s own batch' : `batch ${s.batch.toLocaleString('en-US')}`;
   const totals = el('dl', undefined, 'summary-totals');
   // `≥ …` marks a partial total (some layers' figures are unknown); the footnote below says so.
   const items: [string, string, string?][] = [
@@ -130,7 +130,7 @@ function info(file: string, report: ProfileReport, s: ViewSummary): Node[] {
     ['FLOPs', totalText(t, 'flops', (n) => withUnit(n, 'FLOPs')), totalText(t, 'flops', exactText)],
     ['Activations', totalText(t, 'activationBytes', humanBytes), 'all layers, once each'],
     ['Peak inference memory', totalText(t, 'peakActivationBytes', humanBytes), s.peakLayer ? `at ${s.peakLayer}` : undefined],
-    ['Training memory', totalText(t, 'trainingBytes', humanBytes), `${OPTIMIZER_NAMES[s.optimizer] ?? s.optimizer}, ${batch}`],
+    ['Training memory', totalText(t, 'trainingBytes', humanBytes), trainingNote(report, `${OPTIMIZER_NAMES[s.optimizer] ?? s.optimizer}, ${batch}`)],
   ];
   for (const [k, v, note] of items) {
     const item = el('div', undefined, 'summary-total');
@@ -155,8 +155,16 @@ function info(file: string, report: ProfileReport, s: ViewSummary): Node[] {
   const out: Node[] = [compact, heading, io, totals];
   const note = partialNote(t);
   if (note) out.push(el('p', note, 'summary-partial'));
+  // Training memory's caveats (an export made for inference; measured against estimated): said, not hidden in a tooltip.
+  for (const n of report.training.notes) out.push(el('p', `Training memory: ${n}.`, 'summary-partial'));
   if (report.warnings.length) out.push(warnings(report.warnings));
   return out;
+}
+
+/** Under the training figure: the setting, measured (PyTorch sources) or not, and the peak with backward's transient. */
+function trainingNote(report: ProfileReport, setting: string): string {
+  const measured = report.training.measured ? `measured in torch ${report.training.measured.torch} · ` : '';
+  return `${measured}${setting} · peak ${totalText(report.totals, 'trainingPeakBytes', humanBytes)}`;
 }
 
 function warnings(ws: readonly string[]): HTMLElement {

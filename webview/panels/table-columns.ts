@@ -9,7 +9,7 @@ import type { CompareData, CompareLayer } from '../../src/core/diff/compare-view
 import { humanBytes, humanCount } from '../../src/core/report/format';
 import { changeNames, fieldDelta, layerDelta, signedText, STATUS_RANK } from './compare';
 
-export type SortKey = 'index' | 'name' | 'op' | 'params' | 'macs' | 'flops' | 'receptiveField' | 'activationBytes' | 'timeMs' | 'gflops' | CompareKey;
+export type SortKey = 'index' | 'name' | 'op' | 'params' | 'macs' | 'flops' | 'receptiveField' | 'activationBytes' | 'savedBytes' | 'timeMs' | 'gflops' | CompareKey;
 type CompareKey = 'status' | 'deltaParams' | 'deltaMacs' | 'deltaMemory' | 'deltaField';
 const RUNTIME_KEYS: readonly SortKey[] = ['timeMs', 'gflops'];
 const COMPARE_KEYS: readonly SortKey[] = ['status', 'deltaParams', 'deltaMacs', 'deltaMemory', 'deltaField'];
@@ -86,6 +86,7 @@ export const COLUMNS: Column[] = [
   { key: 'flops', label: 'FLOPs', numeric: true, firstDescending: true, width: 'count' },
   { key: 'receptiveField', label: 'Receptive field', numeric: false, firstDescending: true, width: 'field' },
   { key: 'activationBytes', label: 'Activations', numeric: true, firstDescending: true, width: 'bytes' },
+  { key: 'savedBytes', label: 'Kept (training)', numeric: true, firstDescending: true, width: 'bytes' },
 ];
 
 /** Where a run's (or a compare view's) columns go: after # , Layer and Op. */
@@ -144,4 +145,3 @@ export function runtimeCells(r: RuntimeView['layers'][number]): { text: string; 
     { text: r.bound ?? '' },
   ];
 }
-

@@ -38,6 +38,11 @@ function figureCell(n: number | null, text: (n: number) => string, exactText: (n
   return n ? cell(text(n), 'num', exactText(n)) : cell('', 'num');
 }
 
+/** `, 12.5 % of training memory` (empty when the total is unknown). */
+export function shareOf(n: number, total: number | null): string {
+  return total ? `, ${((n / total) * 100).toFixed(1)} % of training memory` : '';
+}
+
 /** A row standing for rows not rendered (its height is set to theirs), spanning every column. */
 export function spacer(): HTMLTableRowElement {
   const tr = document.createElement('tr');
@@ -81,6 +86,7 @@ export function layerRow(d: RowData, i: number, pos: number): HTMLTableRowElemen
     figureCell(l.flops, humanCount, exact),
     cell(formatField(rf), undefined, rf && !('global' in rf) ? `offset ${rf.offset.join(', ')}` : undefined),
     figureCell(l.activationBytes, humanBytes, (n) => `${exact(n)} B`),
+    figureCell(l.savedBytes, humanBytes, (n) => `${exact(n)} B kept for backward${shareOf(n, d.report.totals.trainingBytes)}`),
   );
   return tr;
 }

@@ -54,6 +54,7 @@ export class LayerTable {
       this.update();
     });
   };
+
   private readonly onResize = () => {
     this.scroller = undefined;
     this.onScroll();

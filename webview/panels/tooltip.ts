@@ -10,6 +10,7 @@ import type { HoverTarget } from '../graph/graph-view';
 import { figureText, formatField, formatShape, humanBytes, withUnit } from '../../src/core/report/format';
 import { sumFigures, tensorBytes } from '../../src/shared/exact';
 import { visibleText } from '../../src/core/report/safe-text';
+import { shareOf } from './table-rows';
 
 export { tensorBytes };
 
@@ -30,7 +31,7 @@ function inputShapes(layer: LayerReport, view: LayerView, tensors: ReadonlyMap<s
  * A node: its op title, shapes in → out, and the figures that are not zero
  * (a Relu shows no parameter or MAC rows); activation memory always.
  */
-export function layerTooltip(layer: LayerReport, view: LayerView, tensors: ReadonlyMap<string, TensorReport>, measured?: RuntimeView['layers'][number]): TooltipContent {
+export function layerTooltip(layer: LayerReport, view: LayerView, tensors: ReadonlyMap<string, TensorReport>, measured?: RuntimeView['layers'][number], trainingBytes: number | null = null): TooltipContent {
   const ins = inputShapes(layer, view, tensors);
   const outs = layer.outputs.map((o) => formatShape(o.shape));
   const rows: [string, string][] = [['Op', view.title || layer.op]];
@@ -41,6 +42,7 @@ export function layerTooltip(layer: LayerReport, view: LayerView, tensors: Reado
   if (layer.flops !== 0) rows.push(['FLOPs', figureText(layer.flops, (n) => withUnit(n, 'FLOPs'))]);
   if (layer.receptiveField) rows.push(['Receptive field', formatField(layer.receptiveField)]);
   rows.push(['Activations', figureText(layer.activationBytes, humanBytes)]);
+  if (layer.savedBytes !== 0) rows.push(['Kept for training', figureText(layer.savedBytes, (n) => `${humanBytes(n)}${shareOf(n, trainingBytes)}`)]);
   if (measured?.status === 'ran') {
     const t = measured.timeMs >= 1 ? `${measured.timeMs.toFixed(2)} ms` : `${(measured.timeMs * 1000).toFixed(0)} µs`;
     rows.push(['Time', `${t} (${(measured.share * 100).toFixed(1)}%)${measured.fused?.length ? ` incl. ${measured.fused.length} fused` : ''}`]);
@@ -52,7 +54,7 @@ export function layerTooltip(layer: LayerReport, view: LayerView, tensors: Reado
 }
 
 /** A collapsed group: how many layers it holds and their summed figures. */
-export function groupTooltip(name: string, layers: readonly LayerReport[]): TooltipContent {
+export function groupTooltip(name: string, layers: readonly LayerReport[], trainingBytes: number | null = null): TooltipContent {
   // A sum over layers some of whose figures are unknown is a lower bound: `≥ …`.
   const sum = (figure: (l: LayerReport) => number | null, text: (n: number) => string): string => {
     const s = sumFigures(layers.map(figure));
@@ -66,10 +68,11 @@ export function groupTooltip(name: string, layers: readonly LayerReport[]): Tool
       ['MACs', sum((l) => l.macs, (n) => withUnit(n, 'MACs'))],
       ['FLOPs', sum((l) => l.flops, (n) => withUnit(n, 'FLOPs'))],
       ['Activations', sum((l) => l.activationBytes, humanBytes)],
+      // What checkpointing this group would stop keeping (README "Training memory").
+      ['Kept for training', sum((l) => l.savedBytes, (n) => `${humanBytes(n)}${shareOf(n, trainingBytes)}`)],
     ],
   };
 }
-
 
 function tensorSummary(t: TensorReport): string {
   const bytes = tensorBytes(t);
@@ -92,9 +95,9 @@ export function tensorTooltip(tensors: readonly TensorReport[]): TooltipContent 
 }
 
 /** What the pointer is over in the graph: a layer's box, a collapsed group, or an edge (a tensor not in `tensors` shows as unknown). */
-export function hoverTooltip(t: HoverTarget, layers: readonly LayerReport[], views: readonly LayerView[], tensors: ReadonlyMap<string, TensorReport>, runtime: RuntimeView | null): TooltipContent {
-  if (t.kind === 'layer') return layerTooltip(layers[t.layer], views[t.layer], tensors, runtime?.layers[t.layer]);
-  if (t.kind === 'group') return groupTooltip(t.name, t.layers.map((i) => layers[i]));
+export function hoverTooltip(t: HoverTarget, layers: readonly LayerReport[], views: readonly LayerView[], tensors: ReadonlyMap<string, TensorReport>, runtime: RuntimeView | null, trainingBytes: number | null = null): TooltipContent {
+  if (t.kind === 'layer') return layerTooltip(layers[t.layer], views[t.layer], tensors, runtime?.layers[t.layer], trainingBytes);
+  if (t.kind === 'group') return groupTooltip(t.name, t.layers.map((i) => layers[i]), trainingBytes);
   return tensorTooltip(t.tensors.map((n) => tensors.get(n) ?? { name: n, shape: null, dtype: null }));
 }
 

@@ -12,23 +12,25 @@ class MinHeap {
   get size(): number {
     return this.items.length;
   }
+
   push(x: number): void {
     const a = this.items;
     a.push(x);
-    for (let i = a.length - 1; i > 0; ) {
+    for (let i = a.length - 1; i > 0;) {
       const p = (i - 1) >> 1;
       if (a[p] <= a[i]) break;
       [a[p], a[i]] = [a[i], a[p]];
       i = p;
     }
   }
+
   pop(): number {
     const a = this.items;
     const top = a[0];
     const last = a.pop()!;
     if (a.length > 0) {
       a[0] = last;
-      for (let i = 0; ; ) {
+      for (let i = 0; ;) {
         const l = 2 * i + 1;
         const r = l + 1;
         let m = i;

@@ -57,7 +57,6 @@ export function constValues(t: TensorConst, readExternal?: ExternalReader): numb
   }
 }
 
-
 /**
  * Nodes evaluated inside model-local function bodies, for the whole model.
  * Real models call a few functions a few hundred times (exporters' custom
@@ -172,7 +171,7 @@ class Inferencer {
   }
 
   private runNode(node: Node, scope: Scope, opset: Record<string, number>): (TensorInfo | undefined)[] {
-    const inputs: (TensorInfo | undefined)[] = new Array(node.inputs.length);
+    const inputs = new Array<TensorInfo | undefined>(node.inputs.length);
     for (let k = 0; k < inputs.length; k++) {
       const i = node.inputs[k];
       inputs[k] = i ? lookup(scope, i) ?? {} : undefined;

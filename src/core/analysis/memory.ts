@@ -5,12 +5,12 @@
  * Peak inference memory executes nodes in order: a value is live from the
  * node that produces it (graph inputs: from the start) until its last
  * consumer has run; graph outputs stay live to the end. A node's inputs and
- * outputs are live together while it runs. Training keeps every activation
- * for the backward pass.
+ * outputs are live together while it runs. Training memory (what backward
+ * keeps) is training.ts's.
  */
 import type { Graph, Node } from '../ir';
 import type { Dataflow } from './dataflow';
-import { addExact, mulExact, type Figure } from '../../shared/exact';
+import { addExact, type Figure } from '../../shared/exact';
 
 /** Bytes of a value; null when its shape or type is unknown (or the count is not exact). */
 export type BytesOf = (value: string) => Figure;
@@ -103,13 +103,4 @@ export function parseOptimizer(s: string): { optimizer: Optimizer } | { error: s
 /** Optimizer state tensors kept per parameter (SGD none, momentum 1, Adam 2 moments). */
 export function optimizerStateFactor(o: Optimizer): number {
   return o === 'sgd' ? 0 : o === 'momentum' ? 1 : 2;
-}
-
-/**
- * Training memory = parameters + their gradients + optimizer state + every
- * saved activation (graph inputs included, since the first layer's weight
- * gradient needs them). Workspace and framework overhead are not included.
- */
-export function trainingBytes(paramBytes: Figure, savedActivationBytes: Figure, optimizer: Optimizer): Figure {
-  return addExact(mulExact(paramBytes, 2 + optimizerStateFactor(optimizer)), savedActivationBytes);
 }

@@ -83,7 +83,7 @@ export function outputSizeFormulas(node: Node, inputShape: readonly Dim[] | null
   if (!WINDOW_OPS.has(node.opType) || !inputShape || inputShape.length < 3) return undefined;
   const spatial = inputShape.slice(2);
   if (!spatial.every(isNum)) return undefined;
-  const lines = perAxis(node, spatial as number[], weightShape);
+  const lines = perAxis(node, spatial, weightShape);
   if (!lines) return undefined;
   const names = AXIS_NAMES[spatial.length] ?? spatial.map((_, i) => `axis ${i + 2}`);
   // Axes with the same arithmetic share one line: `H, W: out = …`.

@@ -16,7 +16,6 @@
  * means the field extends into padding.
  */
 import type { Node, Shape } from '../ir';
-import type { TensorInfo } from './ops/types';
 import { convPoolGeometry } from './ops/conv-geometry';
 import { isNum } from './ops/dims';
 import { opMeta } from '../../shared/op-meta';
@@ -240,13 +239,13 @@ export function propagateField(node: Node, inputs: (FieldState | undefined)[], c
       const rank = ctx.shapeOf(node.inputs[0])?.length ?? 0;
       let axis = axisAttr?.type === 'int' ? axisAttr.value : 0;
       if (axis < 0) axis += rank;
-      const merged = union(inputs, ctx.warn);
+      const merged = union(inputs, (m) => ctx.warn(m));
       if (merged?.kind === 'spatial' && merged.axes.includes(axis)) return { kind: 'global' };
       return merged;
     }
     case 'union':
       // Element-wise and other position-preserving layers: the union of the inputs.
-      return union(inputs, ctx.warn);
+      return union(inputs, (m) => ctx.warn(m));
   }
 }
 

@@ -26,7 +26,6 @@
 import type { Graph, Node, TensorConst } from '../ir';
 import { elementCount } from '../tensor-data';
 import { nullProto } from '../lookup';
-import { mulberry32 } from '../random';
 
 /** FNV-1a of a string mixed with a seed: one independent stream per tensor. */
 export function tensorSeed(seed: number, name: string): number {

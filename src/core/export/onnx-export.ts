@@ -153,7 +153,11 @@ export function prepareExport(model: Model, options: ExportOptions = {}): Model 
     for (const n of graph.nodes) {
       // Constants are inputs to layers, not layer results: nothing to check there.
       if (n.opType === 'Constant') continue;
-      for (const o of n.outputs) if (o && !outputs.has(o)) (outputs.add(o), graph.outputs.push(o));
+      for (const o of n.outputs) {
+        if (!o || outputs.has(o)) continue;
+        outputs.add(o);
+        graph.outputs.push(o);
+      }
     }
   }
   return out;

@@ -24,7 +24,6 @@ export interface FeatureMapCapture {
   warnings: string[];
 }
 
-
 /** The capture as the view first gets it: the image by name, the layers that have previews by name. */
 export interface FeatureMapsSummary extends Omit<FeatureMapCapture, 'file' | 'image' | 'layers'> {
   image: string;

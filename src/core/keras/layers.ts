@@ -67,12 +67,6 @@ const withActivation = (lower: Lower): Lower => (ctx, a, x) => {
   return y === undefined ? undefined : activation(ctx, a, y);
 };
 
-/** The channel count of a value (axis 1), if known. */
-function channels(ctx: LoweringContext, x: string): number | undefined {
-  const s = ctx.shapeOf(x);
-  return s && s.length >= 2 ? s[1] : undefined;
-}
-
 /** A Keras axis (channels-last, negative from the end) → the NCHW axis of a rank-`rank` value. */
 export function nchwAxis(axis: number, rank: number): number {
   const k = axis < 0 ? axis + rank : axis;

@@ -44,7 +44,7 @@ export function tooDeeplyNested(text: string, limit: number): number {
       const c = line[i];
       if (quote) {
         if (c === quote) quote = '';
-      } else if (c === '"' || c === "'") quote = c;
+      } else if (c === '"' || c === '\'') quote = c;
       else if (c === '#' && (i === 0 || line[i - 1] === ' ')) break;
       else if (c === '[' || c === '{') {
         if (indents.length + ++flow > limit) return start + i;

@@ -16,7 +16,7 @@
  * arguments (a map, or empty). Parsed with the `yaml` package, which keeps
  * every node's offsets in the text.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type Pair } from 'yaml';
+import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type Pair } from 'yaml';
 import { formatCount } from '../errors';
 import { dict } from '../lookup';
 import { culprit, expandedLayers, MAX_BLOCK_NESTING, MAX_DEFINITION_LAYERS, MAX_YAML_NESTING, tooDeeplyNested } from './cnn-yaml-limits';
@@ -180,7 +180,7 @@ class Parser {
       const name = isScalar(k) ? String(k.value) : '';
       const vr = rangeOf(p.value as YamlNode, rangeOf(k, range));
       if (name in spec.argRanges) this.problem(rangeOf(k, range), `${type}: argument '${name}' is given twice`);
-      const v = p.value && 'toJSON' in (p.value as object) ? (p.value as YamlNode).toJSON() : p.value;
+      const v: unknown = isNode(p.value) ? p.value.toJSON() : p.value;
       if (name === 'name') {
         if (typeof v === 'string' && v) spec.name = v;
         else this.problem(vr, `${type}: name must be a non-empty string`);
@@ -278,12 +278,12 @@ export function parseCnnYaml(text: string): ParsedDefinition {
   for (const e of [...doc.errors, ...doc.warnings]) {
     // The yaml package reports its own stack overflow as a parse error.
     const message = /Maximum call stack/.test(e.message) ? 'the YAML is nested too deeply to read' : e.message.split('\n')[0];
-    p.problem({ start: e.pos[0], end: Math.max(e.pos[1], e.pos[0] + 1) }, message, doc.errors.includes(e as never) ? 'error' : 'warning');
+    p.problem({ start: e.pos[0], end: Math.max(e.pos[1], e.pos[0] + 1) }, message, doc.errors.includes(e) ? 'error' : 'warning');
   }
   if (doc.errors.length) return { problems: p.problems };
   const root = doc.contents;
   if (!isMap(root)) {
-    p.problem(rangeOf(root as YamlNode, whole), 'a model definition is a map with `input` and `layers`');
+    p.problem(rangeOf(root, whole), 'a model definition is a map with `input` and `layers`');
     return { problems: p.problems };
   }
   const top = new Map<string, Pair>();
@@ -291,7 +291,7 @@ export function parseCnnYaml(text: string): ParsedDefinition {
     const k = pair.key as YamlNode;
     const name = isScalar(k) ? String(k.value) : '';
     if (!TOP_KEYS.has(name)) p.problem(rangeOf(k, whole), `unknown top-level key '${name}' (expected name, input, layers)`, 'warning');
-    top.set(name, pair as Pair);
+    top.set(name, pair);
   }
   const inputPair = top.get('input');
   const layersPair = top.get('layers');
@@ -316,7 +316,7 @@ export function parseCnnYaml(text: string): ParsedDefinition {
     return { problems: p.problems };
   }
   const definition: ModelDefinition = { input, inputRange, layers };
-  if (isScalar(nameNode) && nameNode.value !== null) definition.name = String(nameNode.value);
+  if (isScalar(nameNode) && nameNode.value !== null) definition.name = nameNode.toString();
   return { definition, problems: p.problems };
 }
 

@@ -18,7 +18,9 @@ import { ModelLoadError } from '../errors';
 import { kerasModelFromJson } from './keras';
 import { parseJsonText } from './keras-json';
 
-type H5wasm = typeof import('h5wasm/node', { with: { 'resolution-mode': 'import' } });
+// A dynamic import: h5wasm is an ES module, and only HDF5 files need it.
+const importH5wasm = () => import('h5wasm/node');
+type H5wasm = Awaited<ReturnType<typeof importH5wasm>>;
 
 let h5: H5wasm | undefined;
 let starting: Promise<void> | undefined;
@@ -27,8 +29,7 @@ let starting: Promise<void> | undefined;
 export function initHdf5(): Promise<void> {
   starting ??= (async () => {
     try {
-      // A dynamic import: h5wasm is an ES module, and only HDF5 files need it.
-      const mod = await import('h5wasm/node');
+      const mod = await importH5wasm();
       const module = await mod.ready;
       // HDF5 errors become exceptions carrying the diagnostic, instead of text printed to stderr.
       module.activate_throwing_error_handler();
@@ -142,14 +143,14 @@ export function readKerasH5Weights(path: string, file: string): Map<string, Stor
   const f = new h5.File(path, 'r');
   try {
     const root = (f.get('model_weights') as InstanceType<H5wasm['Group']> | null) ?? f;
-    const layers = stringList(root.attrs as never, 'layer_names');
+    const layers = stringList(root.attrs, 'layer_names');
     if (!layers) return undefined;
     const base = root === f ? '' : 'model_weights/';
     const out = new Map<string, StoredWeight[]>();
     for (const layer of layers) {
       const g = f.get(`${base}${layer}`) as InstanceType<H5wasm['Group']> | null;
       if (!g) continue;
-      const names = stringList(g.attrs as never, 'weight_names') ?? [];
+      const names = stringList(g.attrs, 'weight_names') ?? [];
       const weights: StoredWeight[] = [];
       for (const name of names) {
         const ds = f.get(`${base}${layer}/${name}`) as InstanceType<H5wasm['Dataset']> | null;

@@ -118,7 +118,7 @@ class KerasLowering {
     const dims = Array.isArray(shape) ? shape.slice(1) : [];
     if (!Array.isArray(shape) || dims.length === 0 || !dims.every((d) => Number.isSafeInteger(d) && d > 0)) {
       const shown = Array.isArray(shape) ? `(${shape.map((d) => (d === null ? 'None' : shownValue(d, 1))).join(', ')})` : 'not given';
-      const bad = dims.find((d) => typeof d === 'number' && !(Number.isSafeInteger(d) && d > 0));
+      const bad: unknown = dims.find((d) => typeof d === 'number' && !(Number.isSafeInteger(d) && d > 0));
       if (bad !== undefined) return this.problem(path, `input '${name}': its shape is ${shown}; ${shownValue(bad)} is not a size (sizes are positive integers below 2^53)`);
       return this.problem(path, `input '${name}': its shape is ${shown}; ConvLens needs every size but the batch fixed (build or save the model with a concrete input shape)`);
     }
@@ -182,7 +182,7 @@ class KerasLowering {
     const value = (r: TensorRef) => outputs.get(key(r.layer, r.node))?.[r.tensor];
     // Keras's own from_config defers a call until its inputs exist (functional.py process_node); so do we.
     let todo = pending;
-    for (let progress = true; todo.length > 0 && progress; ) {
+    for (let progress = true; todo.length > 0 && progress;) {
       progress = false;
       const later: typeof todo = [];
       for (const c of todo) {
@@ -307,7 +307,7 @@ export function lowerKerasModel(json: unknown, options: KerasLowerOptions = {}):
     if (v?.shape) v.shape = [SYMBOLIC_BATCH, ...v.shape.slice(1)];
   }
   if (isJsonObject(json)) {
-    for (const f of ['keras_version', 'backend']) if (typeof json[f] === 'string') model.metadata[f] = json[f] as string;
+    for (const f of ['keras_version', 'backend']) if (typeof json[f] === 'string') model.metadata[f] = json[f];
   }
   if (model.graph.outputs.length > 0) k.addInferenceIssues(model);
   return { model, problems: k.problems, layerOf: k.layerOf };

@@ -255,7 +255,7 @@ export function convertTensor(t: PTensor, file: string): TensorConst {
   for (const f of fields) {
     const v = t[f] as number[] | undefined;
     if (v && v.length > 0) {
-      let values: ArrayLike<number> = v.map(Number);
+      const values: ArrayLike<number> = v.map(Number);
       if (dtype === 'float16' && f === 'int32Data') {
         // float16 is stored as its bit pattern in int32_data.
         const buf = new Uint8Array(v.length * 2);

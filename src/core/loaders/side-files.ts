@@ -67,7 +67,7 @@ export function readSideFile(dir: string, location: string, file: string, what: 
       throw new ModelLoadError(file, `${what} '${location}' is ${formatCount(size)} bytes, but a tensor needs bytes ${formatCount(offset)}–${formatCount(offset + len)}`);
     }
     const buf = Buffer.allocUnsafe(len);
-    for (let done = 0; done < len; ) {
+    for (let done = 0; done < len;) {
       const n = readSync(fd, buf, done, len - done, offset + done);
       if (n === 0) throw new ModelLoadError(file, `${what} '${location}' ended early (read ${formatCount(done)} of ${formatCount(len)} bytes)`);
       done += n;

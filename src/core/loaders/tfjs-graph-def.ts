@@ -104,7 +104,7 @@ export function readManifest(fail: (m: string) => never, manifest: unknown, data
 
 export function attrOf(n: TfNode, name: string): TfAttr | undefined {
   const a = n.attr[name];
-  return isObj(a) ? (a as TfAttr) : undefined;
+  return isObj(a) ? a : undefined;
 }
 
 export function shapeOfAttr(s: TfShape | undefined): number[] | undefined {
@@ -177,7 +177,7 @@ export function parseNodes(topology: Record<string, unknown>, fail: (m: string) 
     const input = raw.input === undefined ? [] : raw.input;
     if (!Array.isArray(input) || !input.every((i) => typeof i === 'string')) fail(`node '${raw.name}': "input" must be a list of names`);
     if (nodes.has(raw.name)) fail(`two nodes are named '${raw.name}'`);
-    nodes.set(raw.name, { name: raw.name, op: raw.op, input: input as string[], attr: isObj(raw.attr) ? (raw.attr as Record<string, TfAttr>) : {} });
+    nodes.set(raw.name, { name: raw.name, op: raw.op, input, attr: isObj(raw.attr) ? (raw.attr as Record<string, TfAttr>) : {} });
   }
   return nodes;
 }

@@ -86,7 +86,7 @@ function inChannels(e: OpEnv, i: number): Dim | undefined {
 function filterShape(e: OpEnv, i: number): number[] {
   const f = e.shape(i);
   if (!f || f.length !== 4 || !f.every(num)) e.fail(`the filter must be a 4-D tensor of known shape, got ${f ? `[${f.join(',')}]` : 'an unknown shape'}`);
-  return f as number[];
+  return f;
 }
 
 /** Conv2D / DepthwiseConv2dNative / _FusedConv2D core: returns the NCHW conv output. */

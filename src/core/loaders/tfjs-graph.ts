@@ -140,7 +140,7 @@ function lowerNode(b: Builder, n: TfNode, specs: Map<string, WeightSpec>, consum
     const shape = spec?.shape ?? shapeOfAttr(a?.tensorShape);
     if (!spec && !inline) fail(`the constant has no entry in weightsManifest (is the manifest from another model?)`);
     if (!shape || shape.some((d) => !Number.isInteger(d) || d < 0 || d > MAX_DIM)) fail(`the constant has an invalid shape`);
-    const s: WeightSpec = { name: n.name, shape: shape!, dtype, values: spec?.values ?? inline };
+    const s: WeightSpec = { name: n.name, shape, dtype, values: spec?.values ?? inline };
     b.consts.set(n.name, { spec: s, forms: new Map() });
     return;
   }
@@ -260,13 +260,13 @@ export function lowerTfjsGraphModel(json: unknown, file: string, options: TfjsGr
   const b = new Builder(file);
   const fail: (m: string) => never = (m) => b.fail(m);
   if (!isObj(json)) fail('not a TF.js model.json (expected a JSON object)');
-  const j = json as Record<string, unknown>;
+  const j = json;
   if (j.format !== undefined && j.format !== 'graph-model') fail(`format is ${shownValue(j.format)}, not 'graph-model'`);
   if (!isObj(j.modelTopology)) fail('modelTopology is missing; a graph model holds the TensorFlow graph there');
   const collapsed = collapseWhileLoops(parseNodes(j.modelTopology, fail), (n) => { const a = attrOf(n, 'frame_name'); return a?.s !== undefined ? decodeB64(a.s) : n.name; });
   const nodes = collapsed.nodes;
   const specs = readManifest(fail, j.weightsManifest, options.weightData);
-  for (const key of ['generatedBy', 'convertedBy'] as const) if (typeof j[key] === 'string') b.model.metadata[key] = j[key] as string;
+  for (const key of ['generatedBy', 'convertedBy'] as const) if (typeof j[key] === 'string') b.model.metadata[key] = j[key];
   const consumed = new Set<string>();
   const referenced = new Map<string, number>();
   for (const n of nodes.values()) for (const r of n.input.map(parseRef)) if (r) referenced.set(r.node, Math.max(referenced.get(r.node) ?? 1, r.index + 1));
@@ -283,7 +283,10 @@ export function lowerTfjsGraphModel(json: unknown, file: string, options: TfjsGr
   const seen = new Set<string>();
   for (const k of outs) {
     const v = b.tf(b.outputs.get(k)!, k);
-    if (!seen.has(v)) b.graph.outputs.push(v), seen.add(v);
+    if (!seen.has(v)) {
+      b.graph.outputs.push(v);
+      seen.add(v);
+    }
   }
   b.model.layout = tfLayout(b);
   nameAfterTf(b.graph, b.outputs);

@@ -45,7 +45,8 @@ export function manifestWeights(v: Json): ManifestWeight[] | undefined {
     if (!isJsonObject(g) || !Array.isArray(g.weights)) return undefined;
     for (const w of g.weights) {
       if (!isJsonObject(w) || !Array.isArray(w.shape) || !w.shape.every((d) => Number.isInteger(d) && d >= 0)) return undefined;
-      out.push({ name: String(w.name), shape: w.shape as number[], dtype: String(w.dtype ?? 'float32') });
+      const dtype: unknown = w.dtype ?? 'float32';
+      out.push({ name: String(w.name), shape: w.shape as number[], dtype: String(dtype) });
     }
   }
   return out;
@@ -67,7 +68,7 @@ export function lowerTfjsLayersModel(v: Json): LoweredKeras {
   const topology = path.length === 2 ? (v.modelTopology as Json).model_config : v.modelTopology;
   const lowered = lowerKerasModel(topology, { format: 'tfjs', path });
   const m = lowered.model;
-  for (const f of ['format', 'generatedBy', 'convertedBy'] as const) if (typeof v[f] === 'string') m.metadata[f] = v[f] as string;
+  for (const f of ['format', 'generatedBy', 'convertedBy'] as const) if (typeof v[f] === 'string') m.metadata[f] = v[f];
   const weights = manifestWeights(v);
   if (weights && lowered.problems.every((p) => p.severity !== 'error')) {
     const declared = weights.reduce((a, w) => a + w.shape.reduce((p, d) => p * d, 1), 0);

@@ -15,10 +15,10 @@ export function toAttribute(v: AttrInput): Attribute {
   if (typeof v === 'string') return { type: 'string', value: v };
   if (Array.isArray(v)) {
     if (v.every((x): x is string => typeof x === 'string')) return { type: 'strings', value: v };
-    const nums = v as number[];
+    const nums = v;
     return nums.every(Number.isInteger) ? { type: 'ints', value: nums } : { type: 'floats', value: nums };
   }
-  return v as Attribute;
+  return v;
 }
 
 /** A float attribute, also for integral values (epsilon = 1 must stay a float). */

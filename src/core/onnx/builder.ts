@@ -247,7 +247,7 @@ export class GraphBuilder {
 
   concat(inputs: string[], axis = 1, o: OpOptions = {}): string {
     const cs = inputs.map((i) => this.tracked.get(i)?.channels);
-    const channels = axis === 1 && cs.every((c) => c !== undefined) ? cs.reduce((s, c) => s! + c!, 0) : undefined;
+    const channels = axis === 1 && cs.every((c) => c !== undefined) ? cs.reduce((s, c) => s + c, 0) : undefined;
     return this.track(this.node('Concat', inputs, { axis }, 1, o)[0], { channels });
   }
 

@@ -332,7 +332,7 @@ export function modelProto(model: Model, options: EncodeOptions = {}): PModel {
     producerVersion: options.producerVersion,
     graph: graphProto(model.graph, ctx),
     metadataProps: Object.entries(model.metadata).map(([key, value]) => ({ key, value })),
-    functions: [...model.functions].map(([key, f]) => functionProto(f, { irVersion, refTypes: attrTypes.get(key) ?? new Map() })),
+    functions: [...model.functions].map(([key, f]) => functionProto(f, { irVersion, refTypes: attrTypes.get(key) ?? new Map<string, number>() })),
   };
 }
 

@@ -61,4 +61,29 @@ export interface TorchResult {
   onnx?: string;
   /** Why the export failed (the hooks' shapes are still there). */
   exportError?: string;
+  /** What one training step keeps, measured in torch (when asked). */
+  training?: TorchTraining;
+  /** Why the training measurement failed (a train-mode forward refused the input, e.g. BatchNorm at batch 1). */
+  trainingError?: string;
+}
+
+/**
+ * What PyTorch keeps for one training step, measured with saved-tensor hooks in one forward pass
+ * in train mode: every storage autograd saves (once each; weights a layer saves included), plus
+ * parameters, gradients and optimizer state.
+ */
+export interface TorchTraining {
+  optimizer: string;
+  savedBytes: number;
+  /** Of the saved bytes, parameters' storages (also in paramBytes). */
+  savedParamBytes: number;
+  paramBytes: number;
+  gradBytes: number;
+  optimizerBytes: number;
+  /** savedBytes + paramBytes + gradBytes + optimizerBytes. */
+  keptBytes: number;
+  /** Saved bytes by the innermost module running when they were first saved ('' the model itself). */
+  perModule: { name: string; type: string; savedBytes: number }[];
+  /** Saved bytes by backward node and slot (ConvolutionBackward0 input, …). */
+  perOp: { op: string; slot: string; dtype: string; kind: string; tensors: number; bytes: number; sharedTensors: number; sharedBytes: number }[];
 }

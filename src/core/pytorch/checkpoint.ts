@@ -198,7 +198,9 @@ function keyText(k: PyValue): string {
   return typeof k === 'string' ? k : typeof k === 'number' || typeof k === 'bigint' || typeof k === 'boolean' ? String(k) : k === null ? 'None' : '?';
 }
 
-function valueText(v: PyValue): string {
+type PyScalar = null | boolean | number | bigint | string | Uint8Array;
+
+function valueText(v: PyScalar): string {
   if (v === null) return 'None';
   if (v instanceof Uint8Array) return `${v.length} bytes`;
   if (typeof v === 'string') return v.length > 80 ? `${v.slice(0, 79)}…` : v;

@@ -69,7 +69,7 @@ function matchingParen(s: string, open: number): number {
     if (quote) {
       if (c === '\\') i++;
       else if (c === quote) quote = undefined;
-    } else if (c === '"' || c === "'") quote = c;
+    } else if (c === '"' || c === '\'') quote = c;
     else if (c === '(' || c === '[' || c === '{') depth++;
     else if (c === ')' || c === ']' || c === '}') {
       depth--;

@@ -314,7 +314,7 @@ function call(fn: PyValue, args: PyValue): PyValue {
     case 'torch._utils._rebuild_tensor_v2': {
       const [storage, offset, size, stride] = a;
       if (!isStorage(storage)) throw new PickleError('a tensor is rebuilt from something that is not a storage');
-      if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) throw new PickleError("a tensor's storage offset is not a size");
+      if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) throw new PickleError('a tensor\'s storage offset is not a size');
       return { kind: 'tensor', storage, offset, shape: ints(size, 'shape'), stride: ints(stride, 'strides'), parameter: false };
     }
     case 'torch._utils._rebuild_parameter':

@@ -89,7 +89,7 @@ export function moduleClasses(source: string): PythonClass[] {
   const classes = pythonClasses(source);
   const modules = new Set<string>();
   const isModuleBase = (b: string) => /^(nn\.|torch\.nn\.)/.test(b) || /^(Module|Sequential|ModuleList|ModuleDict)$/.test(b) || modules.has(b);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const c of classes) {
       if (modules.has(c.name) || !c.bases.split(',').some((b) => isModuleBase(b.trim()))) continue;
@@ -115,9 +115,9 @@ export function moduleSites(source: string): ModuleSite[] {
       const code = lines[i];
       for (const m of code.matchAll(/\bself\.([A-Za-z_]\w*)\s*(=(?!=)|\()/g)) {
         const kind = m[2] === '(' ? 'call' : 'assign';
-        const after = m.index! + m[0].length;
+        const after = m.index + m[0].length;
         const rest = code.slice(after);
-        out.push({ className: c.name, attr: m[1], line: i, start: m.index!, end: m.index! + 5 + m[1].length, kind, builds: kind === 'assign' && /^\s*[A-Za-z_][\w.]*\s*\(/.test(rest) });
+        out.push({ className: c.name, attr: m[1], line: i, start: m.index, end: m.index + 5 + m[1].length, kind, builds: kind === 'assign' && /^\s*[A-Za-z_][\w.]*\s*\(/.test(rest) });
         if (kind !== 'assign') continue;
         const container = /^\s*(?:nn\.)?(Sequential|ModuleList)\s*\(/.exec(rest);
         if (!container) continue;
@@ -135,7 +135,7 @@ export function moduleSites(source: string): ModuleSite[] {
     for (let i = c.line + 1; i < c.end; i++) {
       for (const m of lines[i].matchAll(/\b([A-Za-z_]\w*)\.append\s*\(/g)) {
         const attr = lists.get(m[1]);
-        if (attr) out.push({ className: c.name, attr, line: i, start: m.index!, end: m.index! + m[1].length + 7, kind: 'loop', builds: true });
+        if (attr) out.push({ className: c.name, attr, line: i, start: m.index, end: m.index + m[1].length + 7, kind: 'loop', builds: true });
       }
     }
   }
@@ -155,7 +155,7 @@ export function callArguments(lines: readonly string[], line: number, col: numbe
       if (quote) {
         if (ch === '\\') j++;
         else if (ch === quote) quote = undefined;
-      } else if (ch === '"' || ch === "'") quote = ch;
+      } else if (ch === '"' || ch === '\'') quote = ch;
       else if ('([{'.includes(ch)) depth++;
       else if (')]}'.includes(ch)) {
         if (depth === 0) {

@@ -155,7 +155,7 @@ export function* tensorStatsSteps(src: ByteSource, ck: Checkpoint, t: Checkpoint
     // The machine's own order (every platform Node runs on is little-endian): typed-array views, no decoding.
     const Typed = little ? TYPED[t.dtype] : undefined;
     if ((t.offset + t.elements) * item > entry.size) return { name: t.name, skipped: 'it runs past the end of its storage' };
-    for (let done = 0; done < t.elements; ) {
+    for (let done = 0; done < t.elements;) {
       const n = Math.min(CHUNK_ELEMENTS, t.elements - done);
       const bytes = src.read(base + (t.offset + done) * item, n * item);
       if (bytes.length < n * item) return { name: t.name, skipped: 'the file ends inside it (truncated)' };

@@ -18,7 +18,7 @@ import type { Node } from '../ir';
 import { formatCount } from '../errors';
 import { flattenLayers, type BlockItem, type LayerSpec, type ModelDefinition } from '../loaders/cnn-yaml';
 import type { DefinitionModel, ModelProblem } from '../loaders/cnn-yaml-model';
-import type { LayerReport, ProfileReport } from './profile';
+import type { ProfileReport } from './profile';
 
 /** Dense inputs from which (d) fires: VGG's 7×7×512 (Simonyan & Zisserman 2015), whose fc6 alone holds 102.8 M parameters. */
 export const LARGE_FLATTEN = 7 * 7 * 512;
@@ -54,7 +54,7 @@ function usesByLayer(lowered: DefinitionModel, report: ProfileReport): Map<strin
   for (const l of report.layers) for (const o of l.outputs) shapeOf.set(o.name, numeric(o.shape));
   const out = new Map<string, Use[]>();
   const byScope = new Map<string, Use>();
-  for (const l of report.layers as LayerReport[]) {
+  for (const l of report.layers) {
     const range = lowered.layerOf.get(l.name);
     const node = nodeOf.get(l.name);
     if (!range || !node || l.op === 'Constant') continue;

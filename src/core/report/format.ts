@@ -122,12 +122,21 @@ export function totalsLines(report: ProfileReport, opts: FormatOptions = {}): st
     `MACs: ${totalText(t, 'macs', exactText)} (${totalText(t, 'macs', (n) => withUnit(n, 'MACs'))}; torchvision/fvcore call these FLOPs)`,
     `FLOPs: ${totalText(t, 'flops', exactText)} (${totalText(t, 'flops', (n) => withUnit(n, 'FLOPs'))} = 2 × MACs + bias and element-wise work)`,
     `Activations: ${totalText(t, 'activationBytes', humanBytes)} in total, ${totalText(t, 'peakActivationBytes', humanBytes)} peak during inference`,
-    `Training memory (${opts.optimizer ?? 'adam'}: params + gradients + optimizer state + saved activations): ${totalText(t, 'trainingBytes', humanBytes)}`,
+    `Training memory (${opts.optimizer ?? 'adam'}): ${totalText(t, 'trainingBytes', humanBytes)} kept (${trainingParts(report)}), ${totalText(t, 'trainingPeakBytes', humanBytes)} peak in backward`,
+    ...report.training.notes.map((n) => `Training memory: ${n}`),
   ];
   const torch = report.pytorch;
   if (torch) lines.splice(1, 0, `Buffers: ${exactText(torch.buffers)} (${humanBytes(torch.bufferBytes)}; running statistics and other state, not parameters)`);
   const note = partialNote(t);
   return note ? [...lines, note] : lines;
+}
+
+/** What the training figure is made of: measured in torch, or saved tensors + the parameters' three parts. */
+function trainingParts(report: ProfileReport): string {
+  const tr = report.training;
+  if (tr.measured) return `measured in torch ${tr.measured.torch}`;
+  const f = (n: number | null) => figureText(n, humanBytes);
+  return `saved for backward ${f(tr.savedBytes)} + parameters ${f(tr.paramBytes)} + gradients ${f(tr.gradientBytes)} + optimizer state ${f(tr.optimizerStateBytes)}`;
 }
 
 /** What the shapes' layout is, where it is not the IR's NCHW (Keras and TF.js layers models); else nothing. */

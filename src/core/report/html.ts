@@ -9,7 +9,7 @@ import { visibleText } from './safe-text';
 
 /** Text for an HTML page: markup characters as entities, control characters as visible escapes (safe-text.ts). */
 export function escapeHtml(s: string): string {
-  return visibleText(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return visibleText(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', '\'': '&#39;' })[c]!);
 }
 
 export const STYLE = `

@@ -6,7 +6,7 @@
  * page finds them in the report by name (webview/panels/layer-inputs.ts).
  */
 import type { Attribute, DType, Model, Node, TensorConst } from '../ir';
-import type { Profile, TensorReport } from './profile';
+import type { Profile } from './profile';
 import { outputSizeFormulas } from '../analysis/output-size';
 import { shownShape } from '../layout';
 import { foldedOrigin } from '../analysis/folding';

@@ -12,7 +12,7 @@ import { largestBatchThatFits, profileModel, type Profile, type ProfileOptions, 
 import { layerViews, type LayerView } from './layer-view';
 import { weightStats, type WeightStats } from '../analysis/weight-stats';
 import type { Optimizer } from '../analysis/memory';
-import type { Graph, Model, TensorConst } from '../ir';
+import type { Model } from '../ir';
 import { dataThroughIdentity, type ExternalReader } from '../tensor-data';
 import { mergedView, type CompareData } from '../diff/compare-view';
 import { diffModels } from '../diff/model-diff';
@@ -137,8 +137,8 @@ export class ModelSession {
     // A compare view's removed layers are A's (`A:name`).
     const name0 = this.layerNames[layer] ?? '';
     const fromA = this.before !== undefined && name0.startsWith('A:');
-    const graph = fromA ? this.before!.loaded.model.graph : this.loaded.model.graph;
-    const readExternal = fromA ? this.before!.loaded.readExternal : this.loaded.readExternal;
+    const graph = fromA ? this.before.loaded.model.graph : this.loaded.model.graph;
+    const readExternal = fromA ? this.before.loaded.readExternal : this.loaded.readExternal;
     const node = graph.nodes.find((n) => n.name === (fromA ? name0.slice(2) : name0));
     if (!node) throw new Error(`no layer #${layer}`);
     const name = node.inputs[input];

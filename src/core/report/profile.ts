@@ -8,12 +8,13 @@ import { inferShapes } from '../analysis/infer';
 import type { InferResult } from '../analysis/infer-types';
 import type { TensorInfo } from '../analysis/ops/types';
 import { allNumeric } from '../analysis/ops/dims';
-import { addExact, bytesExact, productExact, sumFigures, type Figure } from '../../shared/exact';
+import { bytesExact, productExact, sumFigures, type Figure } from '../../shared/exact';
 import { analyseDataflow } from '../analysis/dataflow';
 import { foldableNodes, type Folding } from '../analysis/folding';
 import { storedTensors } from '../analysis/metrics';
 import type { ReceptiveField } from '../analysis/receptive-field';
-import { peakActivation, trainingBytes, type Optimizer } from '../analysis/memory';
+import { peakActivation, type Optimizer } from '../analysis/memory';
+import { trainingFigures, type TrainingReport } from './training-report';
 import type { ExternalReader } from '../tensor-data';
 import { dict } from '../lookup';
 import { irInputShapes, layoutName, type LayoutName } from '../layout';
@@ -33,6 +34,10 @@ export interface ProfileOptions {
   bindings?: Record<string, number>;
   /** Optimizer assumed by the training-memory estimate (default Adam). */
   optimizer?: Optimizer;
+  /** Training memory with activation checkpointing of these groups (layer-name prefixes such as `layer3`). */
+  checkpoint?: string[];
+  /** Training memory with mixed precision: activations at 2 bytes, float32 master weights. */
+  mixedPrecision?: boolean;
   readExternal?: ExternalReader;
   /** List constant and shape-arithmetic nodes as layers too (folding.ts); by default they are folded into their readers. */
   showFoldedNodes?: boolean;
@@ -44,7 +49,6 @@ export interface TensorReport {
   shape: (number | string)[] | null;
   dtype: DType | null;
 }
-
 
 /**
  * One layer's figures. `null` = unknown: the shapes it needs could not be
@@ -63,10 +67,12 @@ export interface LayerReport {
   flops: Figure;
   receptiveField: ReceptiveField | null;
   activationBytes: Figure;
+  /** Bytes this layer keeps for backward in training (those an earlier layer keeps already are counted there). */
+  savedBytes: Figure;
 }
 
 /** The figures of `Totals`, as named in `partial`. */
-export type TotalFigure = 'params' | 'paramBytes' | 'macs' | 'flops' | 'activationBytes' | 'peakActivationBytes' | 'trainingBytes';
+export type TotalFigure = 'params' | 'paramBytes' | 'macs' | 'flops' | 'activationBytes' | 'peakActivationBytes' | 'trainingBytes' | 'trainingPeakBytes';
 
 export interface Totals {
   params: Figure;
@@ -75,7 +81,10 @@ export interface Totals {
   flops: Figure;
   activationBytes: Figure;
   peakActivationBytes: Figure;
+  /** What one training step keeps: saved tensors + parameters + gradients + optimizer state (TrainingReport). */
   trainingBytes: Figure;
+  /** trainingBytes + the largest transient of the backward pass: what must fit. */
+  trainingPeakBytes: Figure;
   /**
    * Totals that leave out unknown layer figures: each is the sum of the
    * known ones, a lower bound. Empty when every figure is known. (A total
@@ -100,6 +109,8 @@ export interface ProfileReport {
    * the layers that read them (analysis/folding.ts). Empty with `showFoldedNodes`.
    */
   foldedNodes: { name: string; op: string }[];
+  /** What training keeps, and what the estimate assumes (report/training-report.ts). */
+  training: TrainingReport;
   warnings: string[];
   /** PyTorch models only: what torch itself counted and recorded (report/pytorch.ts). */
   pytorch?: PytorchFacts;
@@ -236,17 +247,22 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
     return bytesExact(v.dtype, productExact(v.shape));
   };
 
-  const { layers, usedWeights } = layerRows({ model, display, numeric, flow, stored, bytesOf });
+  const rows = layerRows({ model, display, numeric, flow, stored, bytesOf });
+  const usedWeights = rows.usedWeights;
   const params = sumFigures([...usedWeights].map((name) => stored.get(name)!.elements));
   const paramBytes = sumFigures([...usedWeights].map((name) => stored.get(name)!.bytes));
-  const macs = sumFigures(layers.map((l) => l.macs));
-  const flops = sumFigures(layers.map((l) => l.flops));
-  const activations = sumFigures(layers.map((l) => l.activationBytes));
+  const macs = sumFigures(rows.layers.map((l) => l.macs));
+  const flops = sumFigures(rows.layers.map((l) => l.flops));
+  const activations = sumFigures(rows.layers.map((l) => l.activationBytes));
   const inputs = sumFigures(graph.inputs.map(bytesOf));
-  // null here means too large to count, not unknown: the sum is then unknown too.
-  const saved = addExact(inputs.total, activations.total);
   const peak = peakActivation(graph, order, flow, bytesOf, views);
   const optimizer = options.optimizer ?? 'adam';
+  const training = trainingFigures(
+    { model, order, dynamic: flow.dynamic, stored: new Set(stored.keys()), values: numeric.values, paramBytes: paramBytes.total, optimizer },
+    { checkpoint: options.checkpoint, mixedPrecision: options.mixedPrecision ?? (options.inputDtype === 'float16' || options.inputDtype === 'bfloat16') },
+  );
+  for (const c of training.report.checkpoint) if (c.layers === 0) warnings.push(`checkpoint '${c.prefix}' names no group of layers here: nothing is checkpointed for it`);
+  const layers: LayerReport[] = rows.layers.map((l) => ({ ...l, savedBytes: training.perLayer.get(l.name) ?? 0 }));
   const partial: TotalFigure[] = [];
   const mark = (figure: TotalFigure, isPartial: boolean) => isPartial && partial.push(figure);
   mark('params', params.partial);
@@ -255,7 +271,8 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
   mark('flops', flops.partial);
   mark('activationBytes', activations.partial);
   mark('peakActivationBytes', peak.partial);
-  mark('trainingBytes', paramBytes.partial || inputs.partial || activations.partial);
+  mark('trainingBytes', paramBytes.partial || training.partial);
+  mark('trainingPeakBytes', paramBytes.partial || training.partial);
   const totals: Totals = {
     params: params.total,
     paramBytes: paramBytes.total,
@@ -263,7 +280,8 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
     flops: flops.total,
     activationBytes: activations.total,
     peakActivationBytes: peak.peakBytes,
-    trainingBytes: trainingBytes(paramBytes.total, saved, optimizer),
+    trainingBytes: training.report.keptBytes,
+    trainingPeakBytes: training.report.peakBytes,
     partial,
   };
   const folding = foldableNodes(graph, order, flow);
@@ -274,8 +292,8 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
     const shown = unknownLayers.slice(0, 3).map((l) => `'${l.name}'`).join(', ');
     warnings.push(
       `${unknownLayers.length} layer${unknownLayers.length === 1 ? ' has' : 's have'} unknown figures (${shown}${unknownLayers.length > 3 ? ', …' : ''}: ` +
-        'shape or operator unknown, or a count too large to be exact); ' +
-        (partial.length ? `the totals of ${partial.join(', ')} are partial (the sum of the known figures)` : 'the totals are complete'),
+      'shape or operator unknown, or a count too large to be exact); ' +
+      (partial.length ? `the totals of ${partial.join(', ')} are partial (the sum of the known figures)` : 'the totals are complete'),
     );
   }
   return {
@@ -288,6 +306,7 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
       totals,
       layers: layersShown,
       foldedNodes,
+      training: training.report,
       warnings,
     },
     details: {
@@ -326,7 +345,7 @@ export interface BatchFit {
  * profiles at most, never one per batch.
  */
 export function largestBatchThatFits(model: Model, budgetBytes: number, mode: 'training' | 'inference', options: ProfileOptions = {}): BatchFit {
-  const key: TotalFigure = mode === 'training' ? 'trainingBytes' : 'peakActivationBytes';
+  const key: TotalFigure = mode === 'training' ? 'trainingPeakBytes' : 'peakActivationBytes';
   // A batch the graph cannot take (a Reshape baked for batch 1) does not fit; the first such refusal is kept.
   let refusal: string | undefined;
   const mem = (batch: number): Figure => {

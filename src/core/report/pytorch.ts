@@ -8,18 +8,19 @@
  */
 import type { TorchResult } from '../pytorch/bridge-types';
 import { moduleOfNode } from '../pytorch/modules';
-import { trainingBytes, type Optimizer } from '../analysis/memory';
-import { addExact, exactCount, sumFigures, type Figure } from '../../shared/exact';
-import { formatField } from './format';
+import { optimizerStateFactor, type Optimizer } from '../analysis/memory';
+import { addExact, exactCount, mulExact, sumFigures, type Figure } from '../../shared/exact';
+import type { TrainingReport } from './training-report';
+import { formatField, humanBytes } from './format';
 import type { ProfileReport } from './profile';
 
 export function withTorchFacts(report: ProfileReport, torch: TorchResult, opts: { optimizer?: Optimizer; inputBytes: number | null }): ProfileReport {
   const paths = new Set(torch.modules.map((m) => m.path).filter(Boolean));
   const params = exactCount(torch.params);
   const paramBytes = exactCount(torch.paramBytes);
-  // Saved for the backward pass: the inputs and every activation, as the profile counts them.
-  const saved = opts.inputBytes === null ? null : addExact(opts.inputBytes, report.totals.activationBytes);
-  const partial = report.totals.partial.filter((f) => f !== 'params' && f !== 'paramBytes');
+  const training = torchTraining(report.training, torch, paramBytes, opts.optimizer ?? 'adam');
+  const measured = training.measured !== undefined;
+  const partial = report.totals.partial.filter((f) => f !== 'params' && f !== 'paramBytes' && !(measured && f === 'trainingBytes'));
   return {
     ...report,
     format: 'pytorch',
@@ -27,9 +28,11 @@ export function withTorchFacts(report: ProfileReport, torch: TorchResult, opts: 
       ...report.totals,
       params,
       paramBytes,
-      trainingBytes: trainingBytes(paramBytes, saved, opts.optimizer ?? 'adam'),
+      trainingBytes: training.keptBytes,
+      trainingPeakBytes: training.peakBytes,
       partial,
     },
+    training,
     layers: report.layers.map((l) => {
       const module = moduleOfNode(l.name, paths);
       return module === undefined ? l : { name: l.name, module, ...withoutName(l) };
@@ -40,6 +43,34 @@ export function withTorchFacts(report: ProfileReport, torch: TorchResult, opts: 
       bufferBytes: torch.bufferBytes,
       modules: torch.modules.map((m) => ({ path: m.path, type: m.type, params: m.params, calls: m.calls })),
     },
+  };
+}
+
+/**
+ * Training memory with torch's parameters (the export folds BatchNorm into the convolutions) and,
+ * when the bridge measured it, what torch itself kept: the measured figure is the total, the
+ * estimate of the export stays beside it.
+ */
+function torchTraining(t: TrainingReport, torch: TorchResult, paramBytes: Figure, optimizer: Optimizer): TrainingReport {
+  const state = mulExact(paramBytes, optimizerStateFactor(optimizer));
+  const estimate = addExact(addExact(t.savedBytes, mulExact(paramBytes, 2)), state);
+  const withParams = { ...t, paramBytes, gradientBytes: paramBytes, optimizerStateBytes: state, keptBytes: estimate, peakBytes: addExact(estimate, t.transientBytes) };
+  const m = torch.training;
+  if (!m || m.optimizer !== optimizer || t.mixedPrecision) {
+    const why = torch.trainingError ? [`torch could not measure a training step (${torch.trainingError}): the figure is ConvLens's estimate for the ONNX export`]
+      : m && t.mixedPrecision ? [`torch measured ${humanBytes(m.keptBytes)} at float32; the figure is ConvLens's mixed-precision estimate for the ONNX export`] : [];
+    return { ...withParams, notes: [...why, ...t.notes] };
+  }
+  const off = estimate === null || m.keptBytes === 0 ? '' : ` (${estimate >= m.keptBytes ? '+' : '−'}${((Math.abs(estimate - m.keptBytes) / m.keptBytes) * 100).toFixed(1)} %)`;
+  return {
+    ...withParams,
+    keptBytes: m.keptBytes,
+    peakBytes: addExact(m.keptBytes, t.transientBytes),
+    measured: { torch: torch.torch, savedBytes: m.savedBytes, keptBytes: m.keptBytes, estimatedKeptBytes: estimate },
+    notes: [
+      `measured in torch ${torch.torch} (saved-tensor hooks, one forward pass in train mode); ConvLens's estimate for the ONNX export is ${estimate === null ? 'unknown' : humanBytes(estimate)}${off}` +
+      (t.notes.length ? ': the export has BatchNorm folded into the convolutions, so it keeps less than the network torch trains' : ''),
+    ],
   };
 }
 

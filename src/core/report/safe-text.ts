@@ -81,4 +81,3 @@ export function mdText(s: string): string {
     .replace(/[\\|[\]`*]/g, (c) => `\\${c}`)
     .replace(/[&<>]/g, (c) => HTML_ENTITIES[c]);
 }
-

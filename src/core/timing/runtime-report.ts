@@ -10,7 +10,7 @@ import type { ProfileReport, TensorReport } from '../report/profile';
 import { analyseDataflow } from '../analysis/dataflow';
 import { addExact, sumFigures, tensorBytes, type Figure } from '../../shared/exact';
 import { executionOrder } from '../analysis/execution-order';
-import { mapKernelsToNodes, type NodeMapping } from './node-map';
+import { mapKernelsToNodes } from './node-map';
 import type { TraceRun } from './ort-trace';
 import { summarize, summaryPerKey, type TimingSummary } from './stats';
 import { classifyBound, type DevicePeaks, type Bound } from './roofline';

@@ -54,7 +54,6 @@ export interface RuntimeView {
   insertedMs: number;
 }
 
-
 export function runtimeView(report: ProfileReport, run: RuntimeReport): RuntimeView {
   const index = new Map(report.layers.map((l, i) => [l.name, i]));
   const byName = new Map(run.layers.map((l) => [l.name, l]));

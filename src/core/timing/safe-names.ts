@@ -13,6 +13,7 @@ import { printable } from '../user-message';
 import type { RuntimeReport } from './runtime-report';
 
 /** Characters a JSON writer must escape, and what invalid UTF-8 decodes to. */
+// eslint-disable-next-line no-control-regex -- matches the control characters a JSON writer escapes
 const UNSAFE = /["\\\u0000-\u001f\u007f\ufffd]/;
 
 export const needsSafeName = (name: string): boolean => UNSAFE.test(name);

@@ -7,6 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import * as sax from 'sax';
+import type { ProfileReport } from '../../../src/core/report/profile';
 
 const EXTENSION_ID = 'convlens.convlens';
 
@@ -46,7 +47,7 @@ async function usePythonWithTorch(test: Mocha.Context): Promise<string> {
     test.skip();
   }
   await vscode.workspace.getConfiguration('convlens').update('python.interpreter', python, vscode.ConfigurationTarget.Global);
-  return python!;
+  return python;
 }
 
 describe('ConvLens in VS Code', () => {
@@ -74,7 +75,7 @@ describe('ConvLens in VS Code', () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
-  it("opening a .onnx file shows ConvLens' model view, not binary text", async () => {
+  it('opening a .onnx file shows ConvLens\' model view, not binary text', async () => {
     await vscode.commands.executeCommand('vscode.open', workspaceModel());
     await until('the model view tab', () => {
       const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
@@ -243,7 +244,7 @@ describe('ConvLens in VS Code', () => {
       if (!written) await new Promise((r) => setTimeout(r, 500));
     }
     assert.ok(written, 'the profile was exported');
-    const report = JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(json)).toString('utf8'));
+    const report = JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(json)).toString('utf8')) as ProfileReport;
     // LeNet-5 with tanh, as written: 156 + 2,416 + 48,120 + 10,164 + 850.
     assert.equal(report.totals.params, 61_706);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
@@ -251,7 +252,7 @@ describe('ConvLens in VS Code', () => {
 
   it('a PyTorch source: a CodeLens profiles the class, then its totals; hover on self.conv1 reads torch\'s shapes; inlay hints; an error on its line', async function () {
     this.timeout(TEST_MS);
-    const python = await usePythonWithTorch(this);
+    await usePythonWithTorch(this);
     const folder = vscode.workspace.workspaceFolders![0].uri;
     const uri = vscode.Uri.joinPath(folder, 'resnet18.py');
     await vscode.workspace.fs.copy(vscode.Uri.file(join(extension().extensionPath, 'examples', 'pytorch', 'resnet18.py')), uri, { overwrite: true });
@@ -262,7 +263,7 @@ describe('ConvLens in VS Code', () => {
     assert.deepEqual(before.map((l) => l.command?.title), ['ConvLens: set inplanes, planes to profile this model', 'ConvLens: profile this model', 'arguments and input…']);
     // What clicking ResNet18's CodeLens runs.
     const lens = before[1];
-    await vscode.commands.executeCommand(lens.command!.command, ...(lens.command!.arguments ?? []));
+    await vscode.commands.executeCommand(lens.command!.command, ...((lens.command!.arguments ?? []) as unknown[]));
     const after = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
     assert.equal(after[1].command?.title, '11.69 M params · 1.81 GMACs · peak 6.13 MiB — Open Model View');
     const text = doc.getText();
@@ -301,7 +302,7 @@ describe('ConvLens in VS Code', () => {
     const python = await usePythonWithTorch(this);
     const folder = vscode.workspace.workspaceFolders![0].uri;
     const uri = vscode.Uri.joinPath(folder, 'scripted.pt');
-    const made = spawnSync(python!, ['-c', `import torch, sys
+    const made = spawnSync(python, ['-c', `import torch, sys
 from torch import nn
 net = nn.Sequential(nn.Conv2d(3, 8, 3, stride=2), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 10))
 torch.jit.save(torch.jit.script(net), sys.argv[1])`, uri.fsPath], { encoding: 'utf8' });
@@ -319,7 +320,7 @@ torch.jit.save(torch.jit.script(net), sys.argv[1])`, uri.fsPath], { encoding: 'u
       if (!written) await new Promise((r) => setTimeout(r, 500));
     }
     assert.ok(written, 'the archive\'s profile was exported');
-    const report = JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(json)).toString('utf8'));
+    const report = JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(json)).toString('utf8')) as ProfileReport;
     // Conv 8·3·9 + 8, Linear 8·10 + 10; at the default 1×3×224×224: 8×111×111 after the conv.
     assert.equal(report.format, 'pytorch');
     assert.equal(report.totals.params, 224 + 90);
@@ -438,7 +439,7 @@ torch.jit.save(torch.jit.script(net), sys.argv[1])`, uri.fsPath], { encoding: 'u
     const written = await vscode.commands.executeCommand<vscode.Uri>('convlens.exportOnnx', source, target);
     assert.equal(written?.toString(), target.toString());
     const cli = join(extension().extensionPath, 'dist', 'cli.js');
-    const report = JSON.parse(execFileSync(process.execPath, [cli, 'profile', '--json', target.fsPath], { encoding: 'utf8', env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } }));
+    const report = JSON.parse(execFileSync(process.execPath, [cli, 'profile', '--json', target.fsPath], { encoding: 'utf8', env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } })) as ProfileReport;
     assert.equal(report.totals.params, 62_378_344);
   });
 
@@ -461,7 +462,7 @@ torch.jit.save(torch.jit.script(net), sys.argv[1])`, uri.fsPath], { encoding: 'u
       exported = await vscode.commands.executeCommand('convlens.exportProfile', 'json', json);
       if (!exported) await new Promise((r) => setTimeout(r, 500));
     }
-    const report = JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(json)).toString('utf8'));
+    const report = JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(json)).toString('utf8')) as ProfileReport;
     assert.equal(report.totals.params, 8_186);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });

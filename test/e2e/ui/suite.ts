@@ -104,7 +104,7 @@ export async function runUiSuite(ctx: UiContext): Promise<{ passed: number; fail
   // Webviews are nested iframes (../shared/E2E.md).
   const view = page.frameLocator('iframe.webview.ready').last().frameLocator('#active-frame');
 
-  await test("opening a model from the Explorer draws its graph: one box per layer", async () => {
+  await test('opening a model from the Explorer draws its graph: one box per layer', async () => {
     // Right after start-up the workbench can still resolve the file to the text editor
     // (its custom-editor registry fills in asynchronously): close and open again, as a person would.
     for (let attempt = 1; ; attempt++) {

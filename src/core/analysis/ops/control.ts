@@ -39,7 +39,7 @@ const ifOp: OpRule = (ctx) => {
   const a = thenG ? ctx.inferSubgraph(thenG, []) : [];
   const b = elseG ? ctx.inferSubgraph(elseG, []) : [];
   return ctx.node.outputs.map((_, k) => mergeInfos(ctx, k, a[k], b[k]));
-}
+};
 
 /** A leading axis of length `n` on a per-iteration shape. */
 function stack(info: TensorInfo | undefined, n: Dim): TensorInfo {

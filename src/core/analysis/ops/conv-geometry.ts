@@ -284,7 +284,8 @@ export function convPoolGeometry(node: Node, inputShape: Shape | undefined, weig
     const inDim = spatial?.[i];
     const p = transpose ? transposePads(w, transpose, i, inDim) : forwardPads(w, i, inDim);
     if (!p) return undefined;
-    let [pb, pe] = p;
+    const pb = p[0];
+    let pe = p[1];
     if (!transpose && w.ceilMode && inDim !== undefined && isNum(inDim)) {
       const s = w.strides[i];
       const ek = effectiveKernel(w.kernel[i], w.dilations[i]);

@@ -63,7 +63,7 @@ const constantOfShape: OpRule = (ctx) => {
   for (const d of dims) {
     if (isNum(d) && d < 0) throw new ShapeError(`ConstantOfShape '${ctx.node.name}': negative dim in shape [${dims.join(',')}]`);
   }
-  const filled = dims.every(isNum) && numel(dims as number[]) <= MAX_FOLD_ELEMENTS ? new Array<number>(numel(dims as number[])).fill(fill) : undefined;
+  const filled = dims.every(isNum) && numel(dims) <= MAX_FOLD_ELEMENTS ? new Array<number>(numel(dims)).fill(fill) : undefined;
   return [withElems({ dtype, shape: dims }, filled)];
 };
 

@@ -144,7 +144,7 @@ const compress: OpRule = (ctx) => {
   const a = axis < 0 ? axis + x.shape.length : axis;
   const shape = [...x.shape];
   const cond = elems(ctx.inputs[1]);
-  shape[a] = cond && cond.every(isNum) ? (cond as number[]).filter(Boolean).length : freshDim(ctx, 0, a);
+  shape[a] = cond && cond.every(isNum) ? cond.filter(Boolean).length : freshDim(ctx, 0, a);
   return [{ dtype: x.dtype, shape }];
 };
 
@@ -214,4 +214,3 @@ export const miscRules: OpRules = {
   // onnxruntime's fusion of Conv + activation: Conv's shape rule.
   'com.microsoft:FusedConv': convRules.Conv,
 };
-

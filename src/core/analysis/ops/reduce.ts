@@ -40,7 +40,7 @@ function foldReduce(op: string, x: TensorInfo, axes: readonly number[], outKeep:
   const inShape = x.shape;
   const outSt = strides(outKeep);
   const inSt = strides(inShape);
-  const acc: (Dim | undefined)[] = new Array(numel(outKeep)).fill(f.init);
+  const acc = new Array<Dim | undefined>(numel(outKeep)).fill(f.init);
   for (let k = 0; k < src.length; k++) {
     let o = 0;
     for (let d = 0; d < inShape.length; d++) {

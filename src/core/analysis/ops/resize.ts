@@ -69,9 +69,9 @@ function fromSizes(ctx: OpContext, x: Shape, axes: number[], sizes: readonly Dim
     axes.forEach((a) => (out[a] = freshDim(ctx, 0, a)));
     return out;
   }
-  const ratios = ins.map((d, i) => f32((sizes[i] as number) / f32(d as number)));
+  const ratios = ins.map((d, i) => f32(sizes[i] / f32(d)));
   const scale = policy === 'not_larger' ? Math.min(...ratios) : Math.max(...ratios);
-  axes.forEach((a, i) => (out[a] = Math.floor(f32(scale * (ins[i] as number)) + 0.5)));
+  axes.forEach((a, i) => (out[a] = Math.floor(f32(scale * ins[i]) + 0.5)));
   return out;
 }
 
@@ -120,7 +120,7 @@ const upsample: OpRule = (ctx) => {
   }
   if (!scales) return [{ dtype: x.dtype, shape: x.shape.map((_, i) => freshDim(ctx, 0, i)) }];
   if (scales.length !== rank) throw new ShapeError(`${where(ctx)}: scales has ${scales.length} entries but X has rank ${rank}`);
-  return [{ dtype: x.dtype, shape: x.shape.map((d, i) => scaledDim(ctx, d, scales![i], i)) }];
+  return [{ dtype: x.dtype, shape: x.shape.map((d, i) => scaledDim(ctx, d, scales[i], i)) }];
 };
 
 function blocksize(ctx: OpContext, x: Shape): number {

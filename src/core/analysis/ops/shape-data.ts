@@ -26,14 +26,14 @@ export interface ShapeDataInfo extends TensorInfo {
 /** The known elements of `t`: numbers from `value`, else symbolic shape data. */
 export function elems(t: TensorInfo | undefined): Dim[] | undefined {
   if (!t) return undefined;
-  return t.value ?? (t as ShapeDataInfo).symbolic;
+  return t.value ?? t.symbolic;
 }
 
 /** A TensorInfo with its elements recorded as `value` (all numbers) or `symbolic`. */
 export function withElems(info: TensorInfo, data: readonly Dim[] | undefined): ShapeDataInfo {
   if (!data || data.length > MAX_FOLD_ELEMENTS) return info;
   if (info.shape && allNumeric(info.shape) && numel(info.shape) !== data.length) return info;
-  if (data.every(isNum)) return { ...info, value: data.slice() as number[] };
+  if (data.every(isNum)) return { ...info, value: data.slice() };
   return { ...info, symbolic: data.slice() };
 }
 
@@ -92,7 +92,6 @@ export function flatIndex(idx: readonly number[], shape: readonly number[]): num
   return f;
 }
 
-
 /** An integer-list argument that is an attribute in older opsets and an input in newer ones. */
 export interface IntsArg {
   /** Whether the node gives the argument at all. */
@@ -115,7 +114,7 @@ export function intsArg(ctx: OpContext, attr: string, input: number, fromOpset: 
   const t = ctx.inputs[input];
   if (!t) return { given: false };
   const e = elems(t);
-  if (e && e.every(isNum)) return { given: true, values: e as number[], length: e.length };
+  if (e && e.every(isNum)) return { given: true, values: e, length: e.length };
   const s = t.shape;
   const length = s && s.length <= 1 ? (s.length === 0 ? 1 : s[0]) : undefined;
   return { given: true, length: isNum(length) ? length : undefined };

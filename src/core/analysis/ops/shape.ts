@@ -154,10 +154,10 @@ const transpose: OpRule = (ctx) => {
   const inShape = x.shape;
   const value = src && inShape.every(isNum)
     ? foldIndex(shape, src, (o) => {
-      const idx = new Array<number>(r);
-      p.forEach((a, i) => (idx[a] = o[i]));
-      return flatIndex(idx, inShape as number[]);
-    })
+        const idx = new Array<number>(r);
+        p.forEach((a, i) => (idx[a] = o[i]));
+        return flatIndex(idx, inShape);
+      })
     : undefined;
   return [withElems({ dtype: x.dtype, shape }, value)];
 };
@@ -226,7 +226,7 @@ const expand: OpRule = (ctx) => {
   }
   const shape = broadcastShapes([x.shape, target]);
   const src = elems(x);
-  const value = src && shape && x.shape?.every(isNum) ? foldIndex(shape, src, broadcastSource(x.shape as number[], shape.length)) : undefined;
+  const value = src && shape && x.shape?.every(isNum) ? foldIndex(shape, src, broadcastSource(x.shape, shape.length)) : undefined;
   return [withElems({ dtype: x.dtype, shape }, value)];
 };
 
@@ -245,10 +245,10 @@ const tile: OpRule = (ctx) => {
   if (repeats.length !== inShape.length) {
     throw new ShapeError(`Tile '${ctx.node.name}': ${repeats.length} repeats for the ${inShape.length} dims of ${fmtShape(inShape)}`);
   }
-  const shape = inShape.map((d, i) => dimMul(d, repeats![i]));
+  const shape = inShape.map((d, i) => dimMul(d, repeats[i]));
   const src = elems(x);
   const value = src && inShape.every(isNum)
-    ? foldIndex(shape, src, (o) => flatIndex(o.map((v, i) => v % (inShape[i] as number)), inShape as number[]))
+    ? foldIndex(shape, src, (o) => flatIndex(o.map((v, i) => v % inShape[i]), inShape))
     : undefined;
   return [withElems({ dtype: x.dtype, shape }, value)];
 };

@@ -164,13 +164,13 @@ const slice: OpRule = (ctx) => {
   if (starts.values.length !== axes.length || ends.values.length !== axes.length || steps.length !== axes.length) {
     throw new ShapeError(`Slice '${ctx.node.name}': starts, ends, axes and steps have different lengths`);
   }
-  const per: (AxisSlice | undefined)[] = new Array(r).fill(undefined);
+  const per = new Array<AxisSlice | undefined>(r).fill(undefined);
   axes.forEach((a, k) => (per[a] = sliceAxis(ctx, x.shape![a], starts.values![k], ends.values![k], steps[k], 0, a)));
   const shape = x.shape.map((d, i) => per[i]?.len ?? d);
   const src = elems(x);
   const inShape = x.shape;
   const value = src && allNumeric(inShape)
-    ? foldIndex(shape, src, (o) => flatIndex(o.map((v, i) => (per[i] ? per[i]!.start! + v * per[i]!.step : v)), inShape))
+    ? foldIndex(shape, src, (o) => flatIndex(o.map((v, i) => (per[i] ? per[i].start! + v * per[i].step : v)), inShape))
     : undefined;
   return [withElems({ dtype: x.dtype, shape }, value)];
 };

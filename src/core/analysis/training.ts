@@ -1,0 +1,205 @@
+/**
+ * Training memory as PyTorch keeps it for one step: the tensors autograd
+ * saves in the forward pass (saved-tensors.ts says which, per op), each
+ * storage counted once, plus parameters, their gradients and the optimizer's
+ * state (added by the caller). Storages are shared where PyTorch shares them:
+ * a value saved by its producer and by its consumers is one storage; an
+ * in-place ReLU's result is the storage the next convolution saves; reshapes
+ * are views; a constant Pad feeding a convolution or pooling is padding
+ * inside that kernel, not a tensor.
+ *
+ * The peak adds the largest transient of the backward pass: one layer's
+ * gradient buffers (of its outputs and of the inputs that need one) live
+ * together, and a checkpointed segment's tensors are recomputed while its
+ * backward runs.
+ */
+import type { Graph, Node } from '../ir';
+import { opKey } from '../../shared/op-meta';
+import { PADS_INSIDE, SAVED_BY_OP, type SavedRule } from './saved-tensors';
+
+export interface ValueSize {
+  elements: number;
+  bytes: number;
+  /** Bytes per element. */
+  itemBytes: number;
+  shape: readonly number[];
+}
+
+export interface TrainingGraph {
+  graph: Graph;
+  order: readonly Node[];
+  /** Values that depend on a graph input (activations). */
+  dynamic: ReadonlySet<string>;
+  /** Stored weights (initializers, their Identity copies, weight-shaped Constants). */
+  stored: ReadonlySet<string>;
+  /** A value's size at the profiled shapes; undefined when unknown. */
+  sizeOf(name: string): ValueSize | undefined;
+  /** Values that hold no bytes of their own (layout views of their first input). */
+  views?: ReadonlySet<string>;
+}
+
+export interface TrainingOptions {
+  /** Layer-name prefixes (groups, e.g. `layer3`) whose activations are recomputed in backward instead of kept (activation checkpointing). */
+  checkpoint?: readonly string[];
+  /** Mixed precision: float32 activations (and the weight copies layers save) at 2 bytes, master weights float32. */
+  mixedPrecision?: boolean;
+}
+
+export interface TrainingSaved {
+  /** Bytes saved for backward at the end of the forward pass, each storage once (weights a layer saves included). */
+  savedBytes: number;
+  /** Of which stored weights (also counted among the parameters, as PyTorch's own accounting does). */
+  savedWeightBytes: number;
+  /** Largest extra memory during backward: one layer's gradient buffers, or a checkpointed segment's recomputation. */
+  transientBytes: number;
+  /** The layer where that transient occurs. */
+  transientAt: string | null;
+  /** Saved bytes by the layer that first saved them. */
+  perNode: Map<string, number>;
+  /** Op types not in the table: assumed to save every input. */
+  guessed: string[];
+  /** Checkpointed segments: the layers in each, the bytes kept at its boundary, and those recomputed in its backward. */
+  segments: { prefix: string; layers: number; keptBytes: number; recomputedBytes: number }[];
+  /** Some sizes were unknown: the figures are lower bounds. */
+  partial: boolean;
+}
+
+/**
+ * Whether the layer `name` lies in the group `pattern`: a scope of its name (`layer3` or
+ * `layer3/layer3.0` of `/layer3/layer3.0/conv1/Conv`; `conv4_block1` of `/conv4_block1/conv2d_9/Conv`),
+ * or a module path as PyTorch's exporter writes nested scopes (`layer3.0`). `*` matches within a scope.
+ */
+export function inGroup(name: string, pattern: string): boolean {
+  const scopes = name.split('/').filter(Boolean).slice(0, -1);
+  const candidates = [...scopes.map((_, k) => scopes.slice(0, k + 1).join('/')), ...scopes.filter((s) => s.includes('.'))];
+  const re = new RegExp(`^${pattern.replace(/^\/|\/$/g, '').replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')}$`);
+  return candidates.some((c) => re.test(c));
+}
+
+/** Under mixed precision (autocast) these ops run on float16 copies of their weights, and keep those; normalisation keeps float32. */
+const CASTS_WEIGHTS = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul', 'Einsum']);
+
+const ruleOf = (n: Node): SavedRule | undefined => SAVED_BY_OP[opKey(n.domain, n.opType)];
+
+export function trainingSaved(t: TrainingGraph, options: TrainingOptions = {}): TrainingSaved {
+  const { graph, order, dynamic, stored } = t;
+  let partial = false;
+  const half = options.mixedPrecision ?? false;
+  const consumers = new Map<string, Node[]>();
+  for (const n of order) for (const i of n.inputs) if (i) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+
+  // Storage roots: views and folded pads share their input's storage.
+  const rootOf = new Map<string, string>();
+  for (const n of order) {
+    const out = n.outputs[0];
+    const src = n.inputs[0];
+    if (!out || !src) continue;
+    const padInside = n.opType === 'Pad' && n.domain === '' && (n.attributes.mode === undefined || n.attributes.mode.value === 'constant') &&
+      (consumers.get(out) ?? []).every((c) => PADS_INSIDE.has(c.opType));
+    if (ruleOf(n)?.view || t.views?.has(out) || padInside) rootOf.set(out, rootOf.get(src) ?? src);
+  }
+  const root = (v: string) => rootOf.get(v) ?? v;
+  const bytesOfStorage = (v: string, halfWeight: boolean): number => {
+    const s = t.sizeOf(v);
+    if (!s) {
+      partial = true;
+      return 0;
+    }
+    // Mixed precision halves float32 activations and the float16 copies of weights that layers save.
+    return half && s.itemBytes === 4 && (halfWeight || dynamic.has(v)) ? s.elements * 2 : s.bytes;
+  };
+
+  const segments = (options.checkpoint ?? []).map((prefix) => ({ prefix, nodes: order.filter((n) => inGroup(n.name, prefix)) }));
+  const segmentOf = new Map<Node, number>();
+  segments.forEach((s, k) => s.nodes.forEach((n) => segmentOf.has(n) || segmentOf.set(n, k)));
+
+  const savedStorages = new Set<string>();
+  const perNode = new Map<string, number>();
+  const guessed = new Set<string>();
+  let savedBytes = 0;
+  let savedWeightBytes = 0;
+  const segmentBytes = segments.map(() => 0);
+  const segmentInputs = segments.map(() => new Set<string>());
+
+  const keep = (n: Node, storage: string | undefined, extraBytes?: number) => {
+    let bytes: number;
+    if (storage !== undefined) {
+      if (savedStorages.has(storage)) return;
+      savedStorages.add(storage);
+      const weight = stored.has(storage);
+      bytes = bytesOfStorage(storage, weight && CASTS_WEIGHTS.has(n.opType));
+      if (weight) savedWeightBytes += bytes;
+    } else bytes = extraBytes ?? 0;
+    savedBytes += bytes;
+    perNode.set(n.name, (perNode.get(n.name) ?? 0) + bytes);
+  };
+
+  for (const n of order) {
+    const seg = segmentOf.get(n);
+    const rule = ruleOf(n) ?? (guessed.add(n.opType), { inputs: n.inputs.map((_, i) => i) });
+    const wanted = savedValues(n, rule).filter((v) => dynamic.has(v) || stored.has(root(v)));
+    if (seg !== undefined) {
+      // Inside a checkpointed segment only its inputs from outside are kept; the rest is recomputed in backward.
+      const inside = new Set(segments[seg].nodes.flatMap((m) => m.outputs));
+      for (const i of n.inputs) if (i && dynamic.has(i) && !inside.has(i)) segmentInputs[seg].add(root(i));
+      segmentBytes[seg] += wanted.reduce((a, v) => a + bytesOfStorage(root(v), stored.has(root(v)) && CASTS_WEIGHTS.has(n.opType)), 0) + extraBytes(n, rule, t, half, () => (partial = true));
+      continue;
+    }
+    for (const v of wanted) keep(n, root(v));
+    const extra = extraBytes(n, rule, t, half, () => (partial = true));
+    if (extra > 0) keep(n, undefined, extra);
+  }
+  const segmentReports = segments.map((s, k) => {
+    const before = savedBytes;
+    const first = s.nodes[0];
+    if (first) for (const v of segmentInputs[k]) keep(first, v);
+    return { prefix: s.prefix, layers: s.nodes.length, keptBytes: savedBytes - before, recomputedBytes: segmentBytes[k] };
+  });
+
+  // Backward: one layer's output gradients and the gradients of its inputs that need one, live together.
+  let transientBytes = 0;
+  let transientAt: string | null = null;
+  const inputs = new Set(graph.inputs);
+  for (const n of order) {
+    if (n.outputs[0] && rootOf.has(n.outputs[0])) continue; // a view or a folded pad: no gradient buffers of its own
+    const grads = new Set([...n.outputs.filter((o) => o && dynamic.has(o)), ...n.inputs.filter((i) => i && dynamic.has(i) && !inputs.has(i))]);
+    let bytes = 0;
+    for (const v of grads) bytes += bytesOfStorage(v, false);
+    if (bytes > transientBytes) [transientBytes, transientAt] = [bytes, n.name];
+  }
+  for (const s of segmentReports) if (s.recomputedBytes > transientBytes) [transientBytes, transientAt] = [s.recomputedBytes, s.prefix];
+
+  return { savedBytes, savedWeightBytes, transientBytes, transientAt, perNode, guessed: [...guessed].sort(), segments: segmentReports, partial };
+}
+
+function savedValues(n: Node, rule: SavedRule): string[] {
+  const out: string[] = [];
+  for (const i of rule.inputs ?? []) if (n.inputs[i]) out.push(n.inputs[i]);
+  if (rule.output && n.outputs[0]) out.push(n.outputs[0]);
+  return out;
+}
+
+/** Tensors a layer saves that are not graph values: argmax indices, batch statistics, dropout masks. */
+function extraBytes(n: Node, rule: SavedRule, t: TrainingGraph, half: boolean, unknown: () => void): number {
+  let bytes = 0;
+  const size = (v: string | undefined) => {
+    const s = v ? t.sizeOf(v) : undefined;
+    if (!s) unknown();
+    return s;
+  };
+  if (rule.indices) bytes += (size(n.outputs[0])?.elements ?? 0) * 8;
+  if (rule.perChannel) {
+    const s = size(n.inputs[0]);
+    if (s && s.shape.length >= 2) bytes += (n.opType === 'BatchNormalization' ? s.shape[1] : s.shape[0] * s.shape[1]) * 4 * rule.perChannel;
+  }
+  if (rule.perRow) {
+    const s = size(n.inputs[0]);
+    const axis = n.attributes.axis?.type === 'int' ? Number(n.attributes.axis.value) : -1;
+    if (s) bytes += s.shape.slice(0, axis < 0 ? s.shape.length + axis : axis).reduce((a, d) => a * d, 1) * 4 * rule.perRow;
+  }
+  if (rule.mask) {
+    const s = size(n.inputs[0]);
+    if (s) bytes += half && s.itemBytes === 4 ? s.elements * 2 : s.bytes;
+  }
+  return bytes;
+}
