@@ -8,7 +8,7 @@ import { basename, join, resolve } from 'node:path';
 import { describeError, oneLine, printable } from './core/user-message';
 import { formatSweep } from './core/timing/sweep';
 import { DEFAULT_PREPROCESS, PRESETS, type PresetName } from './core/image/preprocess';
-import { ENGINE_SETTINGS, PROVIDER_SETTINGS, TFJS_BACKEND_SETTINGS, type EngineSetting, type ProfileRequest, type ProviderSetting, type TfjsBackendSetting } from './runtime/messages';
+import { ENGINE_SETTINGS, PROVIDER_SETTINGS, RUN_DEFAULTS, TFJS_BACKEND_SETTINGS, type EngineSetting, type ProfileRequest, type ProviderSetting, type TfjsBackendSetting } from './runtime/messages';
 import { formatOfFlags, renderRuntime } from './core/report/render';
 import { visibleText } from './core/report/safe-text';
 import { inputShapesOf, OptionValueError, positiveInt, UsageError } from './cli-common';
@@ -67,8 +67,8 @@ export async function runCommand(values: Record<string, unknown>, modelPath: str
       engine: engine as EngineSetting,
       tfjsBackend: tfjsBackend as TfjsBackendSetting,
       input: values.zeros ? 'zeros' : 'random',
-      warmup: count('warmup', 3, 0),
-      runs: count('runs', 20, 1),
+      warmup: count('warmup', RUN_DEFAULTS.warmupRuns, 0),
+      runs: count('runs', RUN_DEFAULTS.timedRuns, 1),
       peaksCache: peaksCachePath(),
       inputShapes: inputShapesOf(values.input as string[] | undefined),
       ...(values.batch !== undefined ? { batch: positiveInt('--batch', values.batch as string) } : {}),
@@ -81,7 +81,7 @@ export async function runCommand(values: Record<string, unknown>, modelPath: str
       const { scale, mean, std } = PRESETS[preset];
       request.preprocess = { ...DEFAULT_PREPROCESS, scale, mean, std };
     } else if (values.normalize !== undefined) throw new UsageError('--normalize applies with --image');
-    const timeoutS = count('timeout', 300, 1);
+    const timeoutS = count('timeout', RUN_DEFAULTS.timeoutSeconds, 1);
     if (values.sweep !== undefined) {
       if (values.batch !== undefined) throw new UsageError('--sweep chooses the batches; leave out --batch');
       if (values.csv || values.markdown || values.html) throw new UsageError('--sweep prints a table or --json');

@@ -15,7 +15,7 @@ import { runInChild, RuntimeError } from '../runtime/client';
 import { batchSweep } from '../runtime/sweep';
 import { formatSweep, type SweepReport } from '../core/timing/sweep';
 import { runtimeSettings, type RuntimeSettings } from './settings';
-import type { ProfileRequest } from '../runtime/messages';
+import { RUN_DEFAULTS, type ProfileRequest } from '../runtime/messages';
 import { activeTabUri, isModelPath, MODEL_FILE_FILTERS } from './model-files';
 import type { ModelEditorProvider } from './model-editor';
 import { confirmRunAnyway, isRefusal } from './run-anyway';
@@ -273,7 +273,7 @@ export function registerRuntime(runs: RuntimeRuns, provider: ModelEditorProvider
     vscode.commands.registerCommand('convlens.batchSweep', async (arg?: unknown, maxBatch?: unknown) => {
       const uri = await target(arg);
       if (!uri) return undefined;
-      const max = typeof maxBatch === 'number' && maxBatch >= 1 ? maxBatch : vscode.workspace.getConfiguration('convlens', uri).get<number>('runtime.sweepMaxBatch', 64);
+      const max = typeof maxBatch === 'number' && maxBatch >= 1 ? maxBatch : vscode.workspace.getConfiguration('convlens', uri).get<number>('runtime.sweepMaxBatch', RUN_DEFAULTS.sweepMaxBatch);
       return runs.sweep(uri, Math.max(1, Math.floor(max)));
     }),
     vscode.commands.registerCommand('convlens.cancelRunProfile', async (arg?: unknown) => {

@@ -7,8 +7,8 @@ import type { ProfileOptions } from '../core/report/profile';
 import { parseDType } from '../core/dtype';
 import { OPTIMIZERS, type Optimizer } from '../core/analysis/memory';
 import { parseByteSize } from '../core/report/format';
-import { DEFAULT_BUDGET_BYTES } from '../core/report/model-session';
-import { ENGINE_SETTINGS, PROVIDER_SETTINGS, TFJS_BACKEND_SETTINGS, type EngineSetting, type InputFill, type ProviderSetting, type TfjsBackendSetting } from '../runtime/messages';
+import { DEFAULT_BUDGET, DEFAULT_BUDGET_BYTES } from '../core/report/model-session';
+import { ENGINE_SETTINGS, PROVIDER_SETTINGS, RUN_DEFAULTS, TFJS_BACKEND_SETTINGS, type EngineSetting, type InputFill, type ProviderSetting, type TfjsBackendSetting } from '../runtime/messages';
 
 /**
  * The `convlens.profile.*` settings (package.json `contributes.configuration`)
@@ -33,10 +33,10 @@ export function profileSettings(resource?: vscode.Uri): { options: ProfileOption
   if (parsed) options.inputDtype = parsed;
   else if (dtype !== null && dtype !== undefined) problems.push(`convlens.profile.inputDtype: unknown element type ${JSON.stringify(dtype)}; using the model's own`);
 
-  const budget = config.get<unknown>('profile.memoryBudget', '8 GiB');
+  const budget = config.get<unknown>('profile.memoryBudget', DEFAULT_BUDGET);
   let budgetBytes = parseByteSize(typeof budget === 'string' ? budget : '') ?? 0;
   if (!(budgetBytes > 0)) {
-    problems.push(`convlens.profile.memoryBudget: expected a size such as "8 GiB" or "512 MB", got ${JSON.stringify(budget)}; using 8 GiB`);
+    problems.push(`convlens.profile.memoryBudget: expected a size such as "8 GiB" or "512 MB", got ${JSON.stringify(budget)}; using ${DEFAULT_BUDGET}`);
     budgetBytes = DEFAULT_BUDGET_BYTES;
   }
 
@@ -67,9 +67,9 @@ export function runtimeSettings(resource?: vscode.Uri): { settings: RuntimeSetti
   const input = config.get<unknown>('runtime.input', 'random');
   const settings: RuntimeSettings = {
     provider: (PROVIDER_SETTINGS as readonly unknown[]).includes(provider) ? (provider as ProviderSetting) : 'auto',
-    warmup: int('runtime.warmupRuns', 3, 0, 1000),
-    runs: int('runtime.timedRuns', 20, 1, 100_000),
-    timeoutMs: int('runtime.timeoutSeconds', 300, 1, 86_400) * 1000,
+    warmup: int('runtime.warmupRuns', RUN_DEFAULTS.warmupRuns, 0, 1000),
+    runs: int('runtime.timedRuns', RUN_DEFAULTS.timedRuns, 1, 100_000),
+    timeoutMs: int('runtime.timeoutSeconds', RUN_DEFAULTS.timeoutSeconds, 1, 86_400) * 1000,
     input: input === 'zeros' ? 'zeros' : 'random',
     engine: 'auto',
     tfjsBackend: 'auto',

@@ -51,6 +51,9 @@ export const ENGINE_SETTINGS: readonly EngineSetting[] = ['auto', 'onnxruntime',
 export type TfjsBackendSetting = 'auto' | 'wasm' | 'cpu';
 export const TFJS_BACKEND_SETTINGS: readonly TfjsBackendSetting[] = ['auto', 'wasm', 'cpu'];
 
+/** Defaults of a measured run (settings `convlens.runtime.*`, and `--warmup`, `--runs`, `--timeout` of `profile --run`). */
+export const RUN_DEFAULTS = { warmupRuns: 3, timedRuns: 20, timeoutSeconds: 300, sweepMaxBatch: 64 } as const;
+
 export interface CaptureRequest {
   kind: 'capture';
   modelPath: string;

@@ -74,9 +74,30 @@ export function bridgeScript(explicit?: string): string {
 /** What a Python without torch, or too old a torch, needs, in one line. */
 export const TORCH_HINT = 'install PyTorch ≥ 1.13 for this interpreter (pip install torch; Debian: apt-get install python3-torch), or choose another interpreter (--python or CONVLENS_PYTHON)';
 
-/** Runs the bridge on `req`; rejects with a TorchBridgeError. */
-export function runTorchBridge(req: TorchRequest, opts: BridgeOptions = {}): Promise<TorchResult> {
-  const python = opts.python || 'python3';
+/** Where a system Python with the distribution's torch usually is (Debian's python3-torch), tried when `python3` has none. */
+const SYSTEM_PYTHON = '/usr/bin/python3';
+
+/**
+ * Runs the bridge on `req`; rejects with a TorchBridgeError. With no interpreter chosen (or plain
+ * `python3`), a `python3` on PATH without torch (a pyenv or venv shadowing the system's) is
+ * followed by the system's /usr/bin/python3 before giving up; the first error is the one reported.
+ */
+export async function runTorchBridge(req: TorchRequest, opts: BridgeOptions = {}): Promise<TorchResult> {
+  const chosen = opts.python && opts.python !== 'python3';
+  try {
+    return await runWith(opts.python || 'python3', req, opts);
+  } catch (e) {
+    const noTorch = e instanceof TorchBridgeError && (e.kind === 'no-torch' || e.kind === 'no-python' || e.kind === 'old-torch');
+    if (chosen || !noTorch || !existsSync(SYSTEM_PYTHON)) throw e;
+    try {
+      return await runWith(SYSTEM_PYTHON, req, opts);
+    } catch {
+      throw e;
+    }
+  }
+}
+
+function runWith(python: string, req: TorchRequest, opts: BridgeOptions): Promise<TorchResult> {
   const dir = mkdtempSync(join(tmpdir(), 'convlens-torch-'));
   const requestFile = join(dir, 'request.json');
   writeFileSync(requestFile, JSON.stringify({ ...req, file: resolve(req.file) }));

@@ -6,6 +6,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { runCli } from '../helpers/cli';
@@ -148,6 +149,26 @@ describe('PyTorch sources (convlens profile model.py:Net)', { skip: SKIP }, () =
     assert.match(r.stderr, /name the model to build: resnet18\.py:ClassName \(module classes here: BasicBlock, ResNet18\)/);
     const u = await runCli('profile', `${join(EXAMPLES, 'resnet18.py')}:ResNet50`, '--python', python!);
     assert.match(u.stderr, /has no class or function named 'ResNet50'/);
+  });
+
+  it('no interpreter chosen and a python3 on PATH without torch: the system\'s /usr/bin/python3 builds it', async (t) => {
+    if (spawnSync('/usr/bin/python3', ['-c', 'import torch']).status !== 0) return t.skip('/usr/bin/python3 has no torch here');
+    // A `python3` first on PATH whose torch fails to import (as a pyenv or venv without torch would).
+    const bin = join(dir, 'bin-no-torch');
+    mkdirSync(join(bin, 'shadow', 'torch'), { recursive: true });
+    writeFileSync(join(bin, 'shadow', 'torch', '__init__.py'), 'raise ImportError("no torch in this environment")\n');
+    writeFileSync(join(bin, 'python3'), `#!/bin/sh\nPYTHONPATH='${join(bin, 'shadow')}' exec /usr/bin/python3 "$@"\n`, { mode: 0o755 });
+    const saved = { path: process.env.PATH, py: process.env.CONVLENS_PYTHON };
+    process.env.PATH = `${bin}:${process.env.PATH ?? ''}`;
+    delete process.env.CONVLENS_PYTHON;
+    try {
+      const r = await runCli('profile', join(EXAMPLES, 'lenet5.py:LeNet5'), '--json');
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal((JSON.parse(r.stdout) as ProfileReport).format, 'pytorch');
+    } finally {
+      process.env.PATH = saved.path;
+      if (saved.py !== undefined) process.env.CONVLENS_PYTHON = saved.py;
+    }
   });
 
   it('a Python whose torch cannot be imported: one line with how to fix it', async () => {

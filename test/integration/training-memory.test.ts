@@ -75,6 +75,9 @@ describe('training memory: PyTorch sources are measured in torch', { skip: SKIP 
         assert.ok(ours.training.measured, 'measured in torch');
         // The estimate for the export (BatchNorm folded) is shown beside it, with how far apart they are.
         assert.ok(ours.training.notes.some((n) => /^measured in torch .*estimate for the ONNX export is .* \(−\d+\.\d %\)/.test(n)), ours.training.notes.join('\n'));
+        // Where they differ: the BatchNorm modules the export folded away keep their inputs in torch.
+        assert.equal(ours.training.measured.modules[0].type, 'BatchNorm2d');
+        assert.equal(ours.training.measured.modules[0].estimatedBytes, 0);
       });
     }
   }

@@ -7,7 +7,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import packageJson from '../../package.json';
-import { ENGINE_SETTINGS, INPUT_FILLS, PROVIDER_SETTINGS, TFJS_BACKEND_SETTINGS } from '../../src/runtime/messages';
+import { ENGINE_SETTINGS, INPUT_FILLS, PROVIDER_SETTINGS, RUN_DEFAULTS, TFJS_BACKEND_SETTINGS } from '../../src/runtime/messages';
+import { DEFAULT_BUDGET, DEFAULT_BUDGET_BYTES } from '../../src/core/report/model-session';
+import { parseByteSize } from '../../src/core/report/format';
 import { OPTIMIZERS } from '../../src/core/analysis/memory';
 import { parseDType } from '../../src/core/dtype';
 
@@ -30,6 +32,12 @@ describe('settings in package.json and in the code', () => {
       assert.equal(p.default, fallback);
     });
   }
+
+  it('numeric and size settings: the defaults the code falls back to', () => {
+    for (const [key, value] of Object.entries(RUN_DEFAULTS)) assert.equal(properties[`convlens.runtime.${key}`]?.default, value, key);
+    assert.equal(properties['convlens.profile.memoryBudget'].default, DEFAULT_BUDGET);
+    assert.equal(parseByteSize(DEFAULT_BUDGET), DEFAULT_BUDGET_BYTES);
+  });
 
   it('convlens.profile.inputDtype: every listed type is one the profiler reads (null: the model\'s own)', () => {
     const p = properties['convlens.profile.inputDtype'];

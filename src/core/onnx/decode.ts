@@ -41,6 +41,15 @@ function push<T>(list: T[] | undefined, x: T): T[] {
 /** A packable number field may come packed (wire 2) or one by one. */
 const numeric = (wire: number, own: number) => wire === own || wire === LEN;
 
+/** Reads a message whose fields are all length-delimited: `read` takes each by number and says whether it did; the rest (and other wire types) are skipped. */
+function lenFields(w: Wire, read: (field: number) => boolean): void {
+  while (w.pos < w.end) {
+    const tag = w.uint32();
+    const wire = tag & 7;
+    if (wire !== LEN || !read(tag >>> 3)) w.skipField(wire);
+  }
+}
+
 function readEntry(w: Wire): PStringEntry {
   const e: PStringEntry = { key: '', value: '' };
   while (w.pos < w.end) {
@@ -130,22 +139,16 @@ function readMapType(w: Wire): { keyType?: number; valueType?: PTypeProto } {
 
 function readType(w: Wire): PTypeProto {
   const t: PTypeProto = {};
-  while (w.pos < w.end) {
-    const tag = w.uint32();
-    const wire = tag & 7;
-    if (wire !== LEN) {
-      w.skipField(wire);
-      continue;
+  lenFields(w, (field) => {
+    switch (field) {
+      case 1: t.tensorType = w.message(readTensorType); return true;
+      case 8: t.sparseTensorType = w.message(readTensorType); return true;
+      case 4: t.sequenceType = w.message(readElemType); return true;
+      case 9: t.optionalType = w.message(readElemType); return true;
+      case 5: t.mapType = w.message(readMapType); return true;
+      default: return false;
     }
-    switch (tag >>> 3) {
-      case 1: t.tensorType = w.message(readTensorType); break;
-      case 8: t.sparseTensorType = w.message(readTensorType); break;
-      case 4: t.sequenceType = w.message(readElemType); break;
-      case 9: t.optionalType = w.message(readElemType); break;
-      case 5: t.mapType = w.message(readMapType); break;
-      default: w.skipField(wire);
-    }
-  }
+  });
   return t;
 }
 
@@ -229,73 +232,55 @@ function readAttribute(w: Wire): PAttribute {
 
 function readNode(w: Wire): PNode {
   const n: PNode = {};
-  while (w.pos < w.end) {
-    const tag = w.uint32();
-    const wire = tag & 7;
-    if (wire !== LEN) {
-      w.skipField(wire);
-      continue;
+  lenFields(w, (field) => {
+    switch (field) {
+      case 1: n.input = push(n.input, w.string()); return true;
+      case 2: n.output = push(n.output, w.string()); return true;
+      case 3: n.name = w.string(); return true;
+      case 4: n.opType = w.string(); return true;
+      case 5: n.attribute = push(n.attribute, w.message(readAttribute)); return true;
+      case 6: n.docString = w.string(); return true;
+      case 7: n.domain = w.string(); return true;
+      default: return false;
     }
-    switch (tag >>> 3) {
-      case 1: n.input = push(n.input, w.string()); break;
-      case 2: n.output = push(n.output, w.string()); break;
-      case 3: n.name = w.string(); break;
-      case 4: n.opType = w.string(); break;
-      case 5: n.attribute = push(n.attribute, w.message(readAttribute)); break;
-      case 6: n.docString = w.string(); break;
-      case 7: n.domain = w.string(); break;
-      default: w.skipField(wire);
-    }
-  }
+  });
   return n;
 }
 
 function readGraph(w: Wire): PGraph {
   const g: PGraph = {};
-  while (w.pos < w.end) {
-    const tag = w.uint32();
-    const wire = tag & 7;
-    if (wire !== LEN) {
-      w.skipField(wire);
-      continue;
+  lenFields(w, (field) => {
+    switch (field) {
+      case 1: g.node = push(g.node, w.message(readNode)); return true;
+      case 2: g.name = w.string(); return true;
+      case 5: g.initializer = push(g.initializer, w.message(readTensor)); return true;
+      case 10: g.docString = w.string(); return true;
+      case 11: g.input = push(g.input, w.message(readValueInfo)); return true;
+      case 12: g.output = push(g.output, w.message(readValueInfo)); return true;
+      case 13: g.valueInfo = push(g.valueInfo, w.message(readValueInfo)); return true;
+      case 15: g.sparseInitializer = push(g.sparseInitializer, w.message(readSparseTensor)); return true;
+      default: return false;
     }
-    switch (tag >>> 3) {
-      case 1: g.node = push(g.node, w.message(readNode)); break;
-      case 2: g.name = w.string(); break;
-      case 5: g.initializer = push(g.initializer, w.message(readTensor)); break;
-      case 10: g.docString = w.string(); break;
-      case 11: g.input = push(g.input, w.message(readValueInfo)); break;
-      case 12: g.output = push(g.output, w.message(readValueInfo)); break;
-      case 13: g.valueInfo = push(g.valueInfo, w.message(readValueInfo)); break;
-      case 15: g.sparseInitializer = push(g.sparseInitializer, w.message(readSparseTensor)); break;
-      default: w.skipField(wire);
-    }
-  }
+  });
   return g;
 }
 
 function readFunction(w: Wire): PFunction {
   const fn: PFunction = {};
-  while (w.pos < w.end) {
-    const tag = w.uint32();
-    const wire = tag & 7;
-    if (wire !== LEN) {
-      w.skipField(wire);
-      continue;
+  lenFields(w, (field) => {
+    switch (field) {
+      case 1: fn.name = w.string(); return true;
+      case 4: fn.input = push(fn.input, w.string()); return true;
+      case 5: fn.output = push(fn.output, w.string()); return true;
+      case 6: fn.attribute = push(fn.attribute, w.string()); return true;
+      case 7: fn.node = push(fn.node, w.message(readNode)); return true;
+      case 9: fn.opsetImport = push(fn.opsetImport, w.message(readOpset)); return true;
+      case 10: fn.domain = w.string(); return true;
+      case 11: fn.attributeProto = push(fn.attributeProto, w.message(readAttribute)); return true;
+      case 12: fn.valueInfo = push(fn.valueInfo, w.message(readValueInfo)); return true;
+      default: return false;
     }
-    switch (tag >>> 3) {
-      case 1: fn.name = w.string(); break;
-      case 4: fn.input = push(fn.input, w.string()); break;
-      case 5: fn.output = push(fn.output, w.string()); break;
-      case 6: fn.attribute = push(fn.attribute, w.string()); break;
-      case 7: fn.node = push(fn.node, w.message(readNode)); break;
-      case 9: fn.opsetImport = push(fn.opsetImport, w.message(readOpset)); break;
-      case 10: fn.domain = w.string(); break;
-      case 11: fn.attributeProto = push(fn.attributeProto, w.message(readAttribute)); break;
-      case 12: fn.valueInfo = push(fn.valueInfo, w.message(readValueInfo)); break;
-      default: w.skipField(wire);
-    }
-  }
+  });
   return fn;
 }
 

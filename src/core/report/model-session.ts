@@ -47,6 +47,8 @@ export interface ModelViewData {
   };
 }
 
+/** The memory budget the model view's largest training batch fits when the setting is unset (`convlens.profile.memoryBudget`). */
+export const DEFAULT_BUDGET = '8 GiB';
 export const DEFAULT_BUDGET_BYTES = 8 * 2 ** 30;
 
 export class ModelSession {

@@ -6,7 +6,7 @@
  * both the count and the layers that hold them. Buffers (running statistics)
  * are reported apart. Each layer names the module that owns it.
  */
-import type { TorchResult } from '../pytorch/bridge-types';
+import type { TorchResult, TorchTraining } from '../pytorch/bridge-types';
 import { moduleOfNode } from '../pytorch/modules';
 import { optimizerStateFactor, type Optimizer } from '../analysis/memory';
 import { addExact, exactCount, mulExact, sumFigures, type Figure } from '../../shared/exact';
@@ -18,7 +18,12 @@ export function withTorchFacts(report: ProfileReport, torch: TorchResult, opts: 
   const paths = new Set(torch.modules.map((m) => m.path).filter(Boolean));
   const params = exactCount(torch.params);
   const paramBytes = exactCount(torch.paramBytes);
-  const training = torchTraining(report.training, torch, paramBytes, opts.optimizer ?? 'adam');
+  const estimatedByModule = new Map<string, number>();
+  for (const l of report.layers) {
+    const module = moduleOfNode(l.name, paths) ?? '';
+    estimatedByModule.set(module, (estimatedByModule.get(module) ?? 0) + (l.savedBytes ?? 0));
+  }
+  const training = torchTraining(report.training, torch, paramBytes, opts.optimizer ?? 'adam', estimatedByModule);
   const measured = training.measured !== undefined;
   const partial = report.totals.partial.filter((f) => f !== 'params' && f !== 'paramBytes' && !(measured && f === 'trainingBytes'));
   return {
@@ -51,7 +56,7 @@ export function withTorchFacts(report: ProfileReport, torch: TorchResult, opts: 
  * when the bridge measured it, what torch itself kept: the measured figure is the total, the
  * estimate of the export stays beside it.
  */
-function torchTraining(t: TrainingReport, torch: TorchResult, paramBytes: Figure, optimizer: Optimizer): TrainingReport {
+function torchTraining(t: TrainingReport, torch: TorchResult, paramBytes: Figure, optimizer: Optimizer, estimatedByModule: ReadonlyMap<string, number>): TrainingReport {
   const state = mulExact(paramBytes, optimizerStateFactor(optimizer));
   const estimate = addExact(addExact(t.savedBytes, mulExact(paramBytes, 2)), state);
   const withParams = { ...t, paramBytes, gradientBytes: paramBytes, optimizerStateBytes: state, keptBytes: estimate, peakBytes: addExact(estimate, t.transientBytes) };
@@ -61,17 +66,32 @@ function torchTraining(t: TrainingReport, torch: TorchResult, paramBytes: Figure
       : m && t.mixedPrecision ? [`torch measured ${humanBytes(m.keptBytes)} at float32; the figure is ConvLens's mixed-precision estimate for the ONNX export`] : [];
     return { ...withParams, notes: [...why, ...t.notes] };
   }
+  const modules = moduleDifferences(m.perModule, estimatedByModule);
   const off = estimate === null || m.keptBytes === 0 ? '' : ` (${estimate >= m.keptBytes ? '+' : '−'}${((Math.abs(estimate - m.keptBytes) / m.keptBytes) * 100).toFixed(1)} %)`;
   return {
     ...withParams,
     keptBytes: m.keptBytes,
     peakBytes: addExact(m.keptBytes, t.transientBytes),
-    measured: { torch: torch.torch, savedBytes: m.savedBytes, keptBytes: m.keptBytes, estimatedKeptBytes: estimate },
+    measured: { torch: torch.torch, savedBytes: m.savedBytes, keptBytes: m.keptBytes, estimatedKeptBytes: estimate, modules },
     notes: [
       `measured in torch ${torch.torch} (saved-tensor hooks, one forward pass in train mode); ConvLens's estimate for the ONNX export is ${estimate === null ? 'unknown' : humanBytes(estimate)}${off}` +
-      (t.notes.length ? ': the export has BatchNorm folded into the convolutions, so it keeps less than the network torch trains' : ''),
+      (t.notes.length ? ': the export has BatchNorm folded into the convolutions, so it keeps less than the network torch trains' : '') +
+      (modules.length ? `; most apart: ${modules.slice(0, 3).map((r) => `${r.module || 'the model'}${r.type ? ` (${r.type})` : ''} ${humanBytes(r.measuredBytes)} measured, ${humanBytes(r.estimatedBytes)} estimated`).join('; ')}` : ''),
     ],
   };
+}
+
+/** Saved bytes by module, measured against estimated, the five largest differences (of at least 1 % of what torch saves). */
+function moduleDifferences(measured: TorchTraining['perModule'], estimated: ReadonlyMap<string, number>): NonNullable<TrainingReport['measured']>['modules'] {
+  const total = measured.reduce((a, m) => a + m.savedBytes, 0);
+  const rows = new Map(measured.map((m) => [m.name, { module: m.name, type: m.type, measuredBytes: m.savedBytes, estimatedBytes: 0 }]));
+  for (const [module, bytes] of estimated) {
+    const row = rows.get(module) ?? { module, type: '', measuredBytes: 0, estimatedBytes: 0 };
+    row.estimatedBytes += bytes;
+    rows.set(module, row);
+  }
+  const gap = (r: { measuredBytes: number; estimatedBytes: number }) => Math.abs(r.measuredBytes - r.estimatedBytes);
+  return [...rows.values()].filter((r) => gap(r) >= total / 100).sort((a, b) => gap(b) - gap(a)).slice(0, 5);
 }
 
 /** The layer without its name, so that `module` follows `name` in the JSON. */

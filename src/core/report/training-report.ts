@@ -36,7 +36,14 @@ export interface TrainingReport {
   /** What the figure cannot know about this graph (an export made for inference). */
   notes: string[];
   /** PyTorch sources: what torch itself kept, measured with saved-tensor hooks (report/pytorch.ts). */
-  measured?: { torch: string; savedBytes: number; keptBytes: number; estimatedKeptBytes: Figure };
+  measured?: {
+    torch: string;
+    savedBytes: number;
+    keptBytes: number;
+    estimatedKeptBytes: Figure;
+    /** Where measurement and estimate differ most: saved bytes by module (`''` the model's own), largest difference first. */
+    modules: { module: string; type: string; measuredBytes: number; estimatedBytes: number }[];
+  };
 }
 
 export interface TrainingFigures {
