@@ -18,6 +18,7 @@ import { visibleLines, visibleText } from '../../src/core/report/safe-text';
 import type { CompareData } from '../../src/core/diff/compare-view';
 import { compareSection } from './compare';
 import { el } from '../ui/dom';
+import { shareOf } from './table-rows';
 
 export interface DetailsHost {
   requestWeightStats(layer: number, input: number): Promise<WeightStats>;
@@ -236,7 +237,7 @@ export class DetailsPanel {
     this.root.replaceChildren(
       this.header(l, v),
       ...(compared ? [compareSection(compared)] : []),
-      section('Metrics', this.metrics(l)),
+      section('Metrics', this.metrics(l, report!.totals.trainingBytes)),
       ...(this.runtime?.layers[layer] ? [section('Measured', pairs(measuredRows(this.runtime.layers[layer], this.runtime)))] : []),
       ...(v.outputSize?.length ? [section('Output size', this.outputSize(v.outputSize))] : []),
       ...(v.attributes.length ? [section('Attributes', this.attributes(v))] : []),
@@ -267,7 +268,7 @@ export class DetailsPanel {
     return header;
   }
 
-  private metrics(l: LayerReport): HTMLElement {
+  private metrics(l: LayerReport, trainingBytes: number | null): HTMLElement {
     // Unknown figures read "unknown" (UNKNOWN_TITLE says why), never 0.
     const withExact = (n: number | null, unit: string) => figureText(n, (v) => (v ? `${withUnit(v, unit)} (${exact(v)})` : '0'));
     return pairs([
@@ -276,6 +277,8 @@ export class DetailsPanel {
       ['FLOPs', withExact(l.flops, 'FLOPs')],
       ...fieldRows(l.receptiveField),
       ['Activation memory', figureText(l.activationBytes, (v) => (v >= 1024 ? `${humanBytes(v)} (${exact(v)} B)` : humanBytes(v)))],
+      // What backward keeps from this layer (README "Training memory"), with its share of the step's total.
+      ['Kept for training', figureText(l.savedBytes, (v) => `${humanBytes(v)}${shareOf(v, trainingBytes)}`)],
     ]);
   }
 
