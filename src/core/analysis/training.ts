@@ -31,7 +31,7 @@ export interface TrainingGraph {
   /** Values that depend on a graph input (activations). */
   dynamic: ReadonlySet<string>;
   /** Stored weights (initializers, their Identity copies, weight-shaped Constants). */
-  stored: ReadonlySet<string>;
+  stored: { has(name: string): boolean };
   /** A value's size at the profiled shapes; undefined when unknown. */
   sizeOf(name: string): ValueSize | undefined;
   /** Values that hold no bytes of their own (layout views of their first input). */
@@ -79,28 +79,26 @@ export function inGroup(name: string, pattern: string): boolean {
 /** Under mixed precision (autocast) these ops run on float16 copies of their weights, and keep those; normalisation keeps float32. */
 const CASTS_WEIGHTS = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul', 'Einsum']);
 
-const ruleOf = (n: Node): SavedRule | undefined => SAVED_BY_OP[opKey(n.domain, n.opType)];
-
 export function trainingSaved(t: TrainingGraph, options: TrainingOptions = {}): TrainingSaved {
   const { graph, order, dynamic, stored } = t;
   let partial = false;
+  const unknown = () => (partial = true);
   const half = options.mixedPrecision ?? false;
-  const consumers = new Map<string, Node[]>();
-  for (const n of order) for (const i of n.inputs) if (i) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+  const ruleOf = (n: Node): SavedRule | undefined => SAVED_BY_OP[n.domain === '' ? n.opType : opKey(n.domain, n.opType)];
+  const sizeOf = (v: string) => t.sizeOf(v);
 
   // Storage roots: views and folded pads share their input's storage.
+  const padsInside = constantPadsInsideKernels(order);
   const rootOf = new Map<string, string>();
   for (const n of order) {
     const out = n.outputs[0];
     const src = n.inputs[0];
     if (!out || !src) continue;
-    const padInside = n.opType === 'Pad' && n.domain === '' && (n.attributes.mode === undefined || n.attributes.mode.value === 'constant') &&
-      (consumers.get(out) ?? []).every((c) => PADS_INSIDE.has(c.opType));
-    if (ruleOf(n)?.view || t.views?.has(out) || padInside) rootOf.set(out, rootOf.get(src) ?? src);
+    if (ruleOf(n)?.view || t.views?.has(out) || padsInside.has(out)) rootOf.set(out, rootOf.get(src) ?? src);
   }
   const root = (v: string) => rootOf.get(v) ?? v;
   const bytesOfStorage = (v: string, halfWeight: boolean): number => {
-    const s = t.sizeOf(v);
+    const s = sizeOf(v);
     if (!s) {
       partial = true;
       return 0;
@@ -112,47 +110,57 @@ export function trainingSaved(t: TrainingGraph, options: TrainingOptions = {}): 
   const segments = (options.checkpoint ?? []).map((prefix) => ({ prefix, nodes: order.filter((n) => inGroup(n.name, prefix)) }));
   const segmentOf = new Map<Node, number>();
   segments.forEach((s, k) => s.nodes.forEach((n) => segmentOf.has(n) || segmentOf.set(n, k)));
+  const segmentOutputs = segments.map((s) => new Set(s.nodes.flatMap((m) => m.outputs)));
 
   const savedStorages = new Set<string>();
-  const perNode = new Map<string, number>();
+  const perNode = new Float64Array(order.length);
   const guessed = new Set<string>();
   let savedBytes = 0;
   let savedWeightBytes = 0;
   const segmentBytes = segments.map(() => 0);
   const segmentInputs = segments.map(() => new Set<string>());
 
-  const keep = (n: Node, storage: string | undefined, extraBytes?: number) => {
-    let bytes: number;
+  const keep = (at: number, storage: string | undefined, extra = 0) => {
+    const n = order[at];
+    let bytes = extra;
     if (storage !== undefined) {
       if (savedStorages.has(storage)) return;
       savedStorages.add(storage);
       const weight = stored.has(storage);
       bytes = bytesOfStorage(storage, weight && CASTS_WEIGHTS.has(n.opType));
       if (weight) savedWeightBytes += bytes;
-    } else bytes = extraBytes ?? 0;
+    }
     savedBytes += bytes;
-    perNode.set(n.name, (perNode.get(n.name) ?? 0) + bytes);
+    perNode[at] += bytes;
   };
 
-  for (const n of order) {
+  for (let at = 0; at < order.length; at++) {
+    const n = order[at];
     const seg = segmentOf.get(n);
-    const rule = ruleOf(n) ?? (guessed.add(n.opType), { inputs: n.inputs.map((_, i) => i) });
-    const wanted = savedValues(n, rule).filter((v) => dynamic.has(v) || stored.has(root(v)));
+    let rule = ruleOf(n);
+    if (!rule) {
+      guessed.add(n.opType);
+      rule = { inputs: n.inputs.map((_, i) => i) };
+    }
+    const wanted = savedValues(n, rule);
+    const extra = extraBytes(n, rule, sizeOf, half, unknown);
     if (seg !== undefined) {
       // Inside a checkpointed segment only its inputs from outside are kept; the rest is recomputed in backward.
-      const inside = new Set(segments[seg].nodes.flatMap((m) => m.outputs));
-      for (const i of n.inputs) if (i && dynamic.has(i) && !inside.has(i)) segmentInputs[seg].add(root(i));
-      segmentBytes[seg] += wanted.reduce((a, v) => a + bytesOfStorage(root(v), stored.has(root(v)) && CASTS_WEIGHTS.has(n.opType)), 0) + extraBytes(n, rule, t, half, () => (partial = true));
+      for (const i of n.inputs) if (i && dynamic.has(i) && !segmentOutputs[seg].has(i)) segmentInputs[seg].add(root(i));
+      for (const v of wanted) if (dynamic.has(v) || stored.has(root(v))) segmentBytes[seg] += bytesOfStorage(root(v), stored.has(root(v)) && CASTS_WEIGHTS.has(n.opType));
+      segmentBytes[seg] += extra;
       continue;
     }
-    for (const v of wanted) keep(n, root(v));
-    const extra = extraBytes(n, rule, t, half, () => (partial = true));
-    if (extra > 0) keep(n, undefined, extra);
+    for (const v of wanted) {
+      const r = root(v);
+      if (dynamic.has(v) || stored.has(r)) keep(at, r);
+    }
+    if (extra > 0) keep(at, undefined, extra);
   }
   const segmentReports = segments.map((s, k) => {
     const before = savedBytes;
-    const first = s.nodes[0];
-    if (first) for (const v of segmentInputs[k]) keep(first, v);
+    const first = s.nodes.length ? order.indexOf(s.nodes[0]) : -1;
+    if (first >= 0) for (const v of segmentInputs[k]) keep(first, v);
     return { prefix: s.prefix, layers: s.nodes.length, keptBytes: savedBytes - before, recomputedBytes: segmentBytes[k] };
   });
 
@@ -162,14 +170,31 @@ export function trainingSaved(t: TrainingGraph, options: TrainingOptions = {}): 
   const inputs = new Set(graph.inputs);
   for (const n of order) {
     if (n.outputs[0] && rootOf.has(n.outputs[0])) continue; // a view or a folded pad: no gradient buffers of its own
-    const grads = new Set([...n.outputs.filter((o) => o && dynamic.has(o)), ...n.inputs.filter((i) => i && dynamic.has(i) && !inputs.has(i))]);
     let bytes = 0;
-    for (const v of grads) bytes += bytesOfStorage(v, false);
+    for (const o of n.outputs) if (o && dynamic.has(o)) bytes += bytesOfStorage(o, false);
+    n.inputs.forEach((i, k) => {
+      // Each input gradient once (Add(x, x) has one).
+      if (i && dynamic.has(i) && !inputs.has(i) && n.inputs.indexOf(i) === k && !n.outputs.includes(i)) bytes += bytesOfStorage(i, false);
+    });
     if (bytes > transientBytes) [transientBytes, transientAt] = [bytes, n.name];
   }
   for (const s of segmentReports) if (s.recomputedBytes > transientBytes) [transientBytes, transientAt] = [s.recomputedBytes, s.prefix];
 
-  return { savedBytes, savedWeightBytes, transientBytes, transientAt, perNode, guessed: [...guessed].sort(), segments: segmentReports, partial };
+  const byName = new Map<string, number>();
+  for (let k = 0; k < order.length; k++) if (perNode[k]) byName.set(order[k].name, (byName.get(order[k].name) ?? 0) + perNode[k]);
+  return { savedBytes, savedWeightBytes, transientBytes, transientAt, perNode: byName, guessed: [...guessed].sort(), segments: segmentReports, partial };
+}
+
+/** Outputs of constant Pads whose readers are all convolutions or poolings: padding inside those kernels in PyTorch. */
+function constantPadsInsideKernels(order: readonly Node[]): Set<string> {
+  const pads = new Set<string>();
+  for (const n of order) {
+    const mode = n.attributes.mode;
+    if (n.opType === 'Pad' && n.domain === '' && n.outputs[0] && (mode === undefined || mode.value === 'constant')) pads.add(n.outputs[0]);
+  }
+  if (pads.size === 0) return pads;
+  for (const n of order) for (const i of n.inputs) if (pads.has(i) && !PADS_INSIDE.has(n.opType)) pads.delete(i);
+  return pads;
 }
 
 function savedValues(n: Node, rule: SavedRule): string[] {
@@ -180,10 +205,11 @@ function savedValues(n: Node, rule: SavedRule): string[] {
 }
 
 /** Tensors a layer saves that are not graph values: argmax indices, batch statistics, dropout masks. */
-function extraBytes(n: Node, rule: SavedRule, t: TrainingGraph, half: boolean, unknown: () => void): number {
+function extraBytes(n: Node, rule: SavedRule, sizeOf: (v: string) => ValueSize | undefined, half: boolean, unknown: () => void): number {
+  if (!rule.indices && !rule.perChannel && !rule.perRow && !rule.mask) return 0;
   let bytes = 0;
   const size = (v: string | undefined) => {
-    const s = v ? t.sizeOf(v) : undefined;
+    const s = v ? sizeOf(v) : undefined;
     if (!s) unknown();
     return s;
   };

@@ -59,7 +59,7 @@ function receptiveFields(model: Model, numeric: InferResult, flow: Dataflow, ref
 }
 
 /** One row per node, in file order, and the stored tensors the rows count as weights. */
-export function layerRows({ model, display, numeric, flow, stored, bytesOf }: LayerRowSources): { layers: Omit<LayerReport, 'savedBytes'>[]; usedWeights: Set<string> } {
+export function layerRows({ model, display, numeric, flow, stored, bytesOf }: LayerRowSources): { layers: LayerReport[]; usedWeights: Set<string> } {
   // A node refused by shape inference (a forbidden attribute, inconsistent shapes) has no field.
   // So has one whose operator is unknown: what it does to positions is unknown.
   const refused = new Set<string>();
@@ -72,7 +72,7 @@ export function layerRows({ model, display, numeric, flow, stored, bytesOf }: La
 
   const usedWeights = new Set<string>();
   const hasFunctions = model.functions.size > 0;
-  const layers: Omit<LayerReport, 'savedBytes'>[] = model.graph.nodes.map((node) => {
+  const layers: LayerReport[] = model.graph.nodes.map((node) => {
     const def = hasFunctions ? model.functions.get(`${node.domain}:${node.opType}`) : undefined;
     const call = def && numeric.functionCalls.get(node.name);
     const cost = layerCost(node, flow, stored, numeric.values, { fn: def && call ? { def, call, functions: model.functions } : undefined, unknownOperator: unknownOps.has(node.name) });
@@ -97,6 +97,8 @@ export function layerRows({ model, display, numeric, flow, stored, bytesOf }: La
       flops: cost.flops,
       receptiveField: describeField(spatialOut),
       activationBytes,
+      // Filled in by the training figures (report/training-report.ts), which need every row's values first.
+      savedBytes: 0,
     };
   });
   return { layers, usedWeights };

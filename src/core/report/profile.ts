@@ -258,11 +258,12 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
   const peak = peakActivation(graph, order, flow, bytesOf, views);
   const optimizer = options.optimizer ?? 'adam';
   const training = trainingFigures(
-    { model, order, dynamic: flow.dynamic, stored: new Set(stored.keys()), values: numeric.values, paramBytes: paramBytes.total, optimizer },
+    { model, order, dynamic: flow.dynamic, stored, values: numeric.values, paramBytes: paramBytes.total, optimizer },
     { checkpoint: options.checkpoint, mixedPrecision: options.mixedPrecision ?? (options.inputDtype === 'float16' || options.inputDtype === 'bfloat16') },
   );
   for (const c of training.report.checkpoint) if (c.layers === 0) warnings.push(`checkpoint '${c.prefix}' names no group of layers here: nothing is checkpointed for it`);
-  const layers: LayerReport[] = rows.layers.map((l) => ({ ...l, savedBytes: training.perLayer.get(l.name) ?? 0 }));
+  const layers: LayerReport[] = rows.layers;
+  for (const l of layers) l.savedBytes = training.perLayer.get(l.name) ?? 0;
   const partial: TotalFigure[] = [];
   const mark = (figure: TotalFigure, isPartial: boolean) => isPartial && partial.push(figure);
   mark('params', params.partial);

@@ -57,7 +57,7 @@ export interface TrainingInputs {
   model: Model;
   order: readonly Node[];
   dynamic: ReadonlySet<string>;
-  stored: ReadonlySet<string>;
+  stored: { has(name: string): boolean };
   values: ReadonlyMap<string, TensorInfo>;
   paramBytes: Figure;
   optimizer: Optimizer;
