@@ -24,6 +24,11 @@ export function profileSettings(resource?: vscode.Uri): { options: ProfileOption
   if (typeof optimizer === 'string' && (OPTIMIZERS as readonly string[]).includes(optimizer)) options.optimizer = optimizer as Optimizer;
   else problems.push(`convlens.profile.optimizer: expected sgd, momentum or adam, got ${JSON.stringify(optimizer)}; using adam`);
 
+  const checkpoint = config.get<unknown>('profile.checkpoint', []);
+  if (Array.isArray(checkpoint) && checkpoint.every((c) => typeof c === 'string')) {
+    if (checkpoint.length) options.checkpoint = checkpoint;
+  } else problems.push(`convlens.profile.checkpoint: expected a list of group names such as ["layer3"], got ${JSON.stringify(checkpoint)}; checkpointing nothing`);
+
   const batch = config.get<unknown>('profile.batchSize', null);
   if (typeof batch === 'number' && Number.isInteger(batch) && batch >= 1) options.batch = batch;
   else if (batch !== null && batch !== undefined) problems.push(`convlens.profile.batchSize: expected an integer ≥ 1 or null, got ${JSON.stringify(batch)}; using the model's own`);
