@@ -82,6 +82,31 @@ describe('training memory: PyTorch sources are measured in torch', { skip: SKIP 
     }
   }
 
+  it('measuring leaves the user\'s model as it was: mode, BatchNorm statistics, gradients, no graph kept', () => {
+    const script = `
+import importlib.util, json, sys, torch
+spec = importlib.util.spec_from_file_location('bridge', sys.argv[1]); bridge = importlib.util.module_from_spec(spec); spec.loader.exec_module(bridge)
+torch.manual_seed(0)
+m = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4), torch.nn.ReLU(inplace=True), torch.nn.Dropout(0.5)).eval()
+m[0].weight.grad = torch.ones_like(m[0].weight)
+before = {k: v.clone() for k, v in m.state_dict().items()}
+r = bridge.training_memory(torch, m, torch.randn(2, 3, 8, 8), 'adam')
+after = m.state_dict()
+print(json.dumps({
+  'same': all(torch.equal(before[k], after[k]) for k in before),
+  'eval': not any(x.training for x in m.modules()),
+  'grad': bool(torch.equal(m[0].weight.grad, torch.ones_like(m[0].weight))) and m[1].weight.grad is None,
+  'released': r['graphReleased'],
+  'saved': r['savedBytes'],
+}))`;
+    const r = spawnSync(python!, ['-c', script, join(ROOT, 'src', 'runtime', 'torch_bridge.py')], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { same: boolean; eval: boolean; grad: boolean; released: boolean; saved: number };
+    assert.deepEqual({ same: out.same, eval: out.eval, grad: out.grad, released: out.released }, { same: true, eval: true, grad: true, released: true });
+    // The train-mode pass did keep tensors (input, conv weight, BN input and statistics, ReLU result, dropout mask).
+    assert.ok(out.saved > 0);
+  });
+
   it('a checkpointed module is measured checkpointed', async () => {
     const ours = await profile(`${TORCHVISION_SOURCE}:resnet18`, '--input', '4x3x224x224', '--checkpoint', 'layer3');
     assert.equal(ours.training.measured?.keptBytes, torchKeeps('resnet18', '4x3x224x224', '--checkpoint', 'layer3').keptBytes);
