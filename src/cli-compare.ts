@@ -52,7 +52,7 @@ async function loadSide(path: string, options: ProfileOptions, python: string | 
     const opts = { python: python ?? process.env.CONVLENS_PYTHON, timeoutMs: 300_000, ...(options.batch !== undefined ? { batch: options.batch } : {}) };
     const { model, torch } = pySource ? await loadTorchModel(pySource.file, pySource.target, opts) : await loadTorchArchive(path, archive!, opts);
     const profile = profileModel(model, options);
-    profile.report = withTorchFacts(profile.report, torch, { optimizer: options.optimizer, inputBytes: profile.details.inputBytes });
+    profile.report = withTorchFacts(profile.report, torch, { optimizer: options.optimizer });
     return { file: path, model, profile };
   }
   const loaded = await loadModelFile(path);

@@ -8,6 +8,8 @@
  * package.json and README to it.
  */
 
+import { wildcardRegExp } from './glob';
+
 /** Which of ConvLens's custom editors a file opens in (package.json `customEditors`). */
 export type FormatView = 'convlens.graph' | 'convlens.graphDefinition' | 'convlens.weights' | 'convlens.torchGraph';
 
@@ -49,11 +51,8 @@ export const MODEL_FORMATS: readonly ModelFormat[] = [
   },
 ];
 
-/** A glob's file-name test (`*` within a name). */
-function globTest(pattern: string): (name: string) => boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i');
-  return (name) => re.test(name);
-}
+/** Each format's name patterns, compiled once. */
+const NAMED = MODEL_FORMATS.flatMap((f) => f.patterns.map((p) => ({ format: f, test: wildcardRegExp(p, { ignoreCase: true }) })));
 
 const baseName = (path: string): string => path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
 const extensionOf = (path: string): string => {
@@ -65,8 +64,8 @@ const extensionOf = (path: string): string => {
 /** The format a file name claims: by its patterns, then by its extension (a `.json` is Keras JSON); undefined for other files. */
 export function formatOfName(path: string): ModelFormat | undefined {
   const name = baseName(path);
-  const named = MODEL_FORMATS.find((f) => f.patterns.some((p) => globTest(p)(name)));
-  if (named) return named;
+  const named = NAMED.find((n) => n.test.test(name));
+  if (named) return named.format;
   const ext = extensionOf(path);
   // A plain .yaml is not a definition: only `*.cnn.yaml` claims the name.
   return MODEL_FORMATS.find((f) => f.patterns.length === 0 && f.extensions.includes(ext));

@@ -129,5 +129,5 @@ export async function profileTorchSource(file: string, target: string | undefine
   const { model, torch } = opts.archive ? await loadTorchArchive(file, opts.archive, bridged) : await loadTorchModel(file, target, bridged);
   // Fed and exported at the asked shapes: the export's own are static.
   const profile = profileModel(model, { optimizer: opts.optimizer, checkpoint: opts.checkpoint, ...(opts.showFoldedNodes ? { showFoldedNodes: true } : {}) });
-  return { report: withTorchFacts(profile.report, torch, { optimizer: opts.optimizer, inputBytes: profile.details.inputBytes }), model, torch };
+  return { report: withTorchFacts(profile.report, torch, { optimizer: opts.optimizer }), model, torch };
 }

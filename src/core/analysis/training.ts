@@ -16,6 +16,7 @@
 import type { Graph, Node } from '../ir';
 import { opKey } from '../../shared/op-meta';
 import { PADS_INSIDE, SAVED_BY_OP, type SavedRule } from './saved-tensors';
+import { wildcardRegExp } from '../glob';
 
 export interface ValueSize {
   elements: number;
@@ -70,10 +71,16 @@ export interface TrainingSaved {
  * or a module path as PyTorch's exporter writes nested scopes (`layer3.0`). `*` matches within a scope.
  */
 export function inGroup(name: string, pattern: string): boolean {
-  const scopes = name.split('/').filter(Boolean).slice(0, -1);
-  const candidates = [...scopes.map((_, k) => scopes.slice(0, k + 1).join('/')), ...scopes.filter((s) => s.includes('.'))];
-  const re = new RegExp(`^${pattern.replace(/^\/|\/$/g, '').replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')}$`);
-  return candidates.some((c) => re.test(c));
+  return groupMatcher(pattern)(name);
+}
+
+/** `inGroup` for one pattern, compiled once. */
+function groupMatcher(pattern: string): (name: string) => boolean {
+  const re = wildcardRegExp(pattern.replace(/^\/|\/$/g, ''), { star: '[^/]*' });
+  return (name) => {
+    const scopes = name.split('/').filter(Boolean).slice(0, -1);
+    return scopes.some((s, k) => re.test(scopes.slice(0, k + 1).join('/')) || (s.includes('.') && re.test(s)));
+  };
 }
 
 /** Under mixed precision (autocast) these ops run on float16 copies of their weights, and keep those; normalisation keeps float32. */
@@ -107,7 +114,10 @@ export function trainingSaved(t: TrainingGraph, options: TrainingOptions = {}): 
     return half && s.itemBytes === 4 && (halfWeight || dynamic.has(v)) ? s.elements * 2 : s.bytes;
   };
 
-  const segments = (options.checkpoint ?? []).map((prefix) => ({ prefix, nodes: order.filter((n) => inGroup(n.name, prefix)) }));
+  const segments = (options.checkpoint ?? []).map((prefix) => {
+    const matches = groupMatcher(prefix);
+    return { prefix, nodes: order.filter((n) => matches(n.name)) };
+  });
   const segmentOf = new Map<Node, number>();
   segments.forEach((s, k) => s.nodes.forEach((n) => segmentOf.has(n) || segmentOf.set(n, k)));
   const segmentOutputs = segments.map((s) => new Set(s.nodes.flatMap((m) => m.outputs)));
@@ -147,7 +157,10 @@ export function trainingSaved(t: TrainingGraph, options: TrainingOptions = {}): 
     if (seg !== undefined) {
       // Inside a checkpointed segment only its inputs from outside are kept; the rest is recomputed in backward.
       for (const i of n.inputs) if (i && dynamic.has(i) && !segmentOutputs[seg].has(i)) segmentInputs[seg].add(root(i));
-      for (const v of wanted) if (dynamic.has(v) || stored.has(root(v))) segmentBytes[seg] += bytesOfStorage(root(v), stored.has(root(v)) && CASTS_WEIGHTS.has(n.opType));
+      for (const v of wanted) {
+        const r = root(v);
+        if (dynamic.has(v) || stored.has(r)) segmentBytes[seg] += bytesOfStorage(r, stored.has(r) && CASTS_WEIGHTS.has(n.opType));
+      }
       segmentBytes[seg] += extra;
       continue;
     }

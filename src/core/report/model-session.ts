@@ -114,7 +114,7 @@ export class ModelSession {
   private single(loaded: LoadedModel, o: SessionOptions, when: { batchFit?: 'now' | 'later' }): { data: ModelViewData; profile: Profile } {
     const model = loaded.model;
     const profile = profileModel(model, { ...o, readExternal: loaded.readExternal });
-    if (this.torch && loaded === this.loaded) profile.report = withTorchFacts(profile.report, this.torch, { optimizer: o.optimizer, inputBytes: profile.details.inputBytes });
+    if (this.torch && loaded === this.loaded) profile.report = withTorchFacts(profile.report, this.torch, { optimizer: o.optimizer });
     const largest = when.batchFit === 'later' ? 'pending' : this.batchFit(o);
     const summary: ModelViewData['summary'] = {
       optimizer: o.optimizer ?? 'adam',

@@ -130,8 +130,6 @@ export interface PytorchFacts {
 /** Facts beyond the JSON report that the UI shows (not serialised by `--json`). */
 export interface ProfileDetails {
   optimizer: Optimizer;
-  /** Bytes of the graph inputs (saved for training); null when a shape is unknown. */
-  inputBytes: Figure;
   /** Name of the layer during which inference memory peaks. */
   peakLayer: string | null;
   liveAtPeak: string[];
@@ -254,7 +252,6 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
   const macs = sumFigures(rows.layers.map((l) => l.macs));
   const flops = sumFigures(rows.layers.map((l) => l.flops));
   const activations = sumFigures(rows.layers.map((l) => l.activationBytes));
-  const inputs = sumFigures(graph.inputs.map(bytesOf));
   const peak = peakActivation(graph, order, flow, bytesOf, views);
   const optimizer = options.optimizer ?? 'adam';
   const training = trainingFigures(
@@ -312,7 +309,6 @@ export function profileModel(model: Model, options: ProfileOptions = {}): Profil
     },
     details: {
       optimizer,
-      inputBytes: inputs.partial ? null : inputs.total,
       peakLayer: peak.atStep >= 0 && peak.atStep < order.length ? order[peak.atStep].name : null,
       liveAtPeak: peak.liveAtPeak,
       issues: display.issues,

@@ -8,21 +8,22 @@
  */
 import type { TorchResult, TorchTraining } from '../pytorch/bridge-types';
 import { moduleOfNode } from '../pytorch/modules';
-import { optimizerStateFactor, type Optimizer } from '../analysis/memory';
-import { addExact, exactCount, mulExact, sumFigures, type Figure } from '../../shared/exact';
-import type { TrainingReport } from './training-report';
+import type { Optimizer } from '../analysis/memory';
+import { addExact, exactCount, sumFigures, type Figure } from '../../shared/exact';
+import { withParameters, type TrainingReport } from './training-report';
 import { formatField, humanBytes } from './format';
 import type { ProfileReport } from './profile';
 
-export function withTorchFacts(report: ProfileReport, torch: TorchResult, opts: { optimizer?: Optimizer; inputBytes: number | null }): ProfileReport {
+export function withTorchFacts(report: ProfileReport, torch: TorchResult, opts: { optimizer?: Optimizer }): ProfileReport {
   const paths = new Set(torch.modules.map((m) => m.path).filter(Boolean));
   const params = exactCount(torch.params);
   const paramBytes = exactCount(torch.paramBytes);
+  const layers = report.layers.map((l) => {
+    const module = moduleOfNode(l.name, paths);
+    return module === undefined ? l : { name: l.name, module, ...withoutName(l) };
+  });
   const estimatedByModule = new Map<string, number>();
-  for (const l of report.layers) {
-    const module = moduleOfNode(l.name, paths) ?? '';
-    estimatedByModule.set(module, (estimatedByModule.get(module) ?? 0) + (l.savedBytes ?? 0));
-  }
+  for (const l of layers) estimatedByModule.set(l.module ?? '', (estimatedByModule.get(l.module ?? '') ?? 0) + (l.savedBytes ?? 0));
   const training = torchTraining(report.training, torch, paramBytes, opts.optimizer ?? 'adam', estimatedByModule);
   const measured = training.measured !== undefined;
   const partial = report.totals.partial.filter((f) => f !== 'params' && f !== 'paramBytes' && !(measured && f === 'trainingBytes'));
@@ -38,10 +39,7 @@ export function withTorchFacts(report: ProfileReport, torch: TorchResult, opts: 
       partial,
     },
     training,
-    layers: report.layers.map((l) => {
-      const module = moduleOfNode(l.name, paths);
-      return module === undefined ? l : { name: l.name, module, ...withoutName(l) };
-    }),
+    layers,
     pytorch: {
       torch: torch.torch,
       buffers: torch.buffers,
@@ -57,9 +55,8 @@ export function withTorchFacts(report: ProfileReport, torch: TorchResult, opts: 
  * estimate of the export stays beside it.
  */
 function torchTraining(t: TrainingReport, torch: TorchResult, paramBytes: Figure, optimizer: Optimizer, estimatedByModule: ReadonlyMap<string, number>): TrainingReport {
-  const state = mulExact(paramBytes, optimizerStateFactor(optimizer));
-  const estimate = addExact(addExact(t.savedBytes, mulExact(paramBytes, 2)), state);
-  const withParams = { ...t, paramBytes, gradientBytes: paramBytes, optimizerStateBytes: state, keptBytes: estimate, peakBytes: addExact(estimate, t.transientBytes) };
+  const withParams = { ...t, ...withParameters(t, paramBytes, optimizer) };
+  const estimate = withParams.keptBytes;
   const m = torch.training;
   if (!m || m.optimizer !== optimizer || t.mixedPrecision) {
     const why = torch.trainingError ? [`torch could not measure a training step (${torch.trainingError}): the figure is ConvLens's estimate for the ONNX export`]

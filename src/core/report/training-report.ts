@@ -7,7 +7,7 @@
 import type { Graph, Model, Node } from '../ir';
 import type { TensorInfo } from '../analysis/ops/types';
 import { allNumeric } from '../analysis/ops/dims';
-import { bytesExact, productExact, type Figure } from '../../shared/exact';
+import { addExact, bytesExact, exactCount, mulExact, productExact, type Figure } from '../../shared/exact';
 import { optimizerStateFactor, type Optimizer } from '../analysis/memory';
 import { trainingSaved, type TrainingOptions } from '../analysis/training';
 
@@ -63,7 +63,15 @@ export interface TrainingInputs {
   optimizer: Optimizer;
 }
 
-const exact = (n: number): Figure => (Number.isSafeInteger(n) ? n : null);
+/**
+ * The parameters' part of a training step: their gradients and the optimizer's state, and with what
+ * backward keeps (`savedBytes`) the kept total and, adding backward's transient, the peak.
+ */
+export function withParameters(t: Pick<TrainingReport, 'savedBytes' | 'transientBytes'>, paramBytes: Figure, optimizer: Optimizer): Pick<TrainingReport, 'paramBytes' | 'gradientBytes' | 'optimizerStateBytes' | 'keptBytes' | 'peakBytes'> {
+  const state = mulExact(paramBytes, optimizerStateFactor(optimizer));
+  const kept = addExact(addExact(t.savedBytes, mulExact(paramBytes, 2)), state);
+  return { paramBytes, gradientBytes: paramBytes, optimizerStateBytes: state, keptBytes: kept, peakBytes: addExact(kept, t.transientBytes) };
+}
 
 export function trainingFigures(t: TrainingInputs, options: TrainingOptions = {}): TrainingFigures {
   const sizeOf = (name: string) => {
@@ -75,22 +83,22 @@ export function trainingFigures(t: TrainingInputs, options: TrainingOptions = {}
     return elements === null || bytes === null || itemBytes === null ? undefined : { elements, bytes, itemBytes, shape: v.shape };
   };
   const saved = trainingSaved({ graph: t.model.graph, order: t.order, dynamic: t.dynamic, stored: t.stored, sizeOf, views: t.model.layout?.views }, options);
-  const p = t.paramBytes;
-  const state = p === null ? null : exact(p * optimizerStateFactor(t.optimizer));
-  const kept = p === null || state === null ? null : exact(saved.savedBytes + 2 * p + state);
+  const savedBytes = exactCount(saved.savedBytes);
+  const transientBytes = exactCount(saved.transientBytes);
+  const parts = withParameters({ savedBytes, transientBytes }, t.paramBytes, t.optimizer);
   return {
     report: {
       optimizer: t.optimizer,
       mixedPrecision: options.mixedPrecision ?? false,
-      savedBytes: exact(saved.savedBytes),
-      savedWeightBytes: exact(saved.savedWeightBytes),
-      paramBytes: p,
-      gradientBytes: p,
-      optimizerStateBytes: state,
-      keptBytes: kept,
-      transientBytes: exact(saved.transientBytes),
+      savedBytes,
+      savedWeightBytes: exactCount(saved.savedWeightBytes),
+      paramBytes: parts.paramBytes,
+      gradientBytes: parts.gradientBytes,
+      optimizerStateBytes: parts.optimizerStateBytes,
+      keptBytes: parts.keptBytes,
+      transientBytes,
       transientLayer: saved.transientAt,
-      peakBytes: kept === null ? null : exact(kept + saved.transientBytes),
+      peakBytes: parts.peakBytes,
       checkpoint: saved.segments,
       assumedOps: saved.guessed,
       notes: inferenceExportNotes(t.model),
