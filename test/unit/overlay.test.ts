@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LayerReport } from '../../src/core/report/profile';
-import { availableModes, groupValue, heatScale, overlayValue, overlayValues, RAMP, rampColor, textOn } from '../../webview/graph/overlay';
+import { availableModes, CHANGE_OVERLAY, groupValue, heatScale, OVERLAY_MENU, OVERLAY_MODES, overlayValue, overlayValues, RAMP, rampColor, textOn } from '../../webview/graph/overlay';
 
 /** matplotlib's viridis at 7 even samples (`viridis(np.linspace(0, 1, 7))`), written out: not read from the code under test. */
 const VIRIDIS = ['#440154', '#443983', '#31688e', '#21918c', '#35b779', '#90d743', '#fde725'];
@@ -16,6 +16,18 @@ const lum = (hex: string) => {
   const n = parseInt(hex.slice(1), 16);
   return 0.2126 * ((n >> 16) & 255) + 0.7152 * ((n >> 8) & 255) + 0.0722 * (n & 255);
 };
+
+describe('overlay modes', () => {
+  it('every mode the menu offers is one the graph view accepts (a mode missing there was silently not painted)', () => {
+    for (const m of [...OVERLAY_MENU, CHANGE_OVERLAY]) assert.ok(OVERLAY_MODES.includes(m.value), m.value);
+    for (const m of availableModes([1], true)) assert.ok(OVERLAY_MODES.includes(m), m);
+  });
+
+  it('kept for training: each layer\'s saved bytes', () => {
+    assert.equal(overlayValue(layer({ savedBytes: 4096 }), 'training'), 4096);
+    assert.equal(overlayValue(layer({ savedBytes: null }), 'training'), undefined);
+  });
+});
 
 describe('overlay values', () => {
   it('MACs, parameters, activation memory are the report figures', () => {

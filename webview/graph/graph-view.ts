@@ -18,7 +18,7 @@ import { Viewport, type Transform } from './viewport';
 import { Minimap } from './minimap';
 import { Legend } from './legend';
 import { exportedSize, pngFromSvg, svgForExport } from './export';
-import { availableModes, type OverlayMode } from './overlay';
+import { availableModes, OVERLAY_MODES, type OverlayMode } from './overlay';
 import { changeExpanded } from './change';
 import type { DiffStatus } from '../../src/core/diff/model-diff';
 import { hoverTarget, measureCharWidth, paintHeat, paintMarks, pointerTarget } from './decorate';
@@ -45,7 +45,6 @@ export interface GraphCallbacks {
 const EDGE_LABEL_ZOOM = 0.7;
 /** Zoom below which box text is not drawn (unreadable anyway, and costly). */
 const FAR_ZOOM = 0.3;
-const OVERLAYS: readonly OverlayMode[] = ['none', 'macs', 'params', 'memory', 'receptiveField', 'latency', 'change'];
 
 const sameNames = (a: ProfileReport, b: ProfileReport) => a.layers.length === b.layers.length && a.layers.every((l, i) => l.name === b.layers[i].name);
 
@@ -145,7 +144,7 @@ export class GraphView {
     this.svg.setAttribute('aria-label', `Model graph: ${report.layers.length} layers`);
     if (state) {
       this.expanded = state.expanded ? new Set(state.expanded.filter((id) => h.groups.has(id))) : opened(report.layers);
-      if (state.overlay && OVERLAYS.includes(state.overlay) && (state.overlay !== 'change' || statuses)) this.overlay = state.overlay;
+      if (state.overlay && OVERLAY_MODES.includes(state.overlay) && (state.overlay !== 'change' || statuses)) this.overlay = state.overlay;
       this.placement.openOn(state.transform ?? 'overview');
     } else if (same) {
       this.expanded = new Set([...this.expanded].filter((id) => h.groups.has(id)));
@@ -192,7 +191,7 @@ export class GraphView {
   }
 
   setOverlay(mode: OverlayMode): void {
-    if (!OVERLAYS.includes(mode) || (mode === 'change' && !this.statuses)) return;
+    if (!OVERLAY_MODES.includes(mode) || (mode === 'change' && !this.statuses)) return;
     this.overlay = mode;
     this.applyOverlay();
     this.callbacks.onStateChange();

@@ -21,6 +21,9 @@ export const OVERLAY_TITLES: Record<OverlayMode, string> = {
   change: 'Change',
 };
 
+/** Every overlay mode (a saved or asked mode outside this list is ignored). */
+export const OVERLAY_MODES = Object.keys(OVERLAY_TITLES) as OverlayMode[];
+
 /** The page's "Colour nodes by" menu. */
 export const OVERLAY_MENU: { value: OverlayMode; label: string }[] = [
   { value: 'none', label: 'Colour: op type' },
